@@ -1,0 +1,16 @@
+"""Command-line interface (typer + rich): a thin adapter over the library."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="breastcds",
+    help="Breast cancer clinical decision support: traceable to rules, sources and versions.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+# --- command registration: each capability registers its commands here, one line each ---
+# (keep this block one import + one call per capability)
