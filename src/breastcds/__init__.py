@@ -10,4 +10,15 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0+unknown"
 
-__all__ = ["__version__"]
+from breastcds.entrypoint import SECTIONS, assess, classify
+from breastcds.model import Case, CaseValidationError, parse_case
+
+__all__ = [
+    "SECTIONS",
+    "Case",
+    "CaseValidationError",
+    "__version__",
+    "assess",
+    "classify",
+    "parse_case",
+]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from typing import Any
 
 Vignette = Mapping[str, Any]
@@ -95,7 +96,7 @@ class FieldAgreement:
     field: str
     agree: int = 0
     total: int = 0
-    disagreements: list[str] = field(default_factory=list)
+    disagreements: list[str] = dc_field(default_factory=list)
 
     @property
     def rate(self) -> float:

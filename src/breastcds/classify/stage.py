@@ -1,0 +1,276 @@
+"""AJCC 8th edition breast staging: T, N, M and the anatomic stage group.
+
+Source: AJCC Cancer Staging Manual, 8th ed. (Amin et al., 2017), breast chapter, 2018 revision.
+Size and node thresholds live in knowledge/biomarkers.yaml (``staging``); the stage-group table
+in knowledge/ajcc8_anatomic_stage.yaml. A recorded category always wins over a derived one; a
+recorded category that contradicts the measured size or node count is not used (a prompt names
+both fields) - breastcds never picks one silently.
+
+Size is taken as reported by the pathologist (AJCC asks the report to round to the nearest
+millimetre, with 1-2 mm tumours rounded up to 2 mm); breastcds does not re-round it.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from breastcds.knowledge.schema import StagingKnowledge, anatomic_stage_table, biomarkers
+from breastcds.model.assessment import MissingInput, StageResult
+from breastcds.model.case import Case
+
+Origin = Literal["recorded", "derived", "missing"]
+
+
+def t_group(t: str) -> str:
+    """Main T group of an AJCC T category (T1mi/T1a-c -> T1, T4a-d -> T4)."""
+    if t.startswith("T1"):
+        return "T1"
+    if t.startswith("T4"):
+        return "T4"
+    return t
+
+
+def n_group(n: str) -> str:
+    """Main N group (N0(i+)/N0(mol+) -> N0; N1a-c -> N1; N1mi stays N1mi; N2a-b -> N2 ...)."""
+    if n.startswith("N0"):
+        return "N0"
+    if n == "N1mi":
+        return "N1mi"
+    return n[:2] if n != "NX" else "NX"
+
+
+def m_group(m: str) -> str:
+    return "M1" if m == "M1" else "M0"
+
+
+def t_from_size(size_mm: float, kb: StagingKnowledge | None = None) -> str:
+    """pT category from the size of the largest invasive focus (mm); size 0 -> T0."""
+    k = kb or biomarkers().staging
+    if size_mm == 0:
+        return "T0"
+    for row in k.t_by_size_mm:
+        if row.max_mm is None or size_mm <= row.max_mm:
+            return row.category
+    raise AssertionError("unreachable: open-ended last row")  # pragma: no cover
+
+
+def n_from_nodes(
+    nodes_positive: int | None,
+    micrometastases_only: bool | None,
+    kb: StagingKnowledge | None = None,
+) -> str | None:
+    """pN category from axillary node findings; None when undecidable."""
+    k = kb or biomarkers().staging
+    if micrometastases_only and nodes_positive != 0:
+        return "N1mi"
+    if nodes_positive is None:
+        return None
+    if nodes_positive == 0:
+        return "N0"
+    for row in k.n_by_nodes:
+        if nodes_positive >= row.min and (row.max is None or nodes_positive <= row.max):
+            return row.category
+    raise AssertionError("unreachable: open-ended last row")  # pragma: no cover
+
+
+def anatomic_stage(t: str | None, n: str | None, m: str | None) -> tuple[str | None, str | None]:
+    """Anatomic stage group and table row id, or (None, None) if the table has no row."""
+    table = anatomic_stage_table()
+    tg = t_group(t) if t else "TX"
+    ng = n_group(n) if n else "NX"
+    if m is None:
+        return None, None
+    mg = m_group(m)
+    for row in table.rows:
+        if row.m != mg:
+            continue
+        if ("any" in row.t or tg in row.t) and ("any" in row.n or ng in row.n):
+            return row.stage, row.id
+    return None, None
+
+
+def _derive_t(
+    recorded: str | None, size_mm: float | None, dcis_only: bool | None, field: str, size_field: str
+) -> tuple[str | None, Origin, list[str], list[MissingInput]]:
+    reasons: list[str] = []
+    missing: list[MissingInput] = []
+    derived: str | None = None
+    if dcis_only:
+        derived = "Tis"
+        reasons.append("pure DCIS: Tis")
+    elif size_mm is not None:
+        derived = t_from_size(size_mm)
+        reasons.append(f"invasive size {size_mm:g} mm: {derived}")
+    if recorded is not None:
+        if (
+            derived is not None
+            and t_group(recorded) not in ("T4", "TX")
+            and t_group(recorded) != t_group(derived)
+        ):
+            missing.append(
+                MissingInput(
+                    field=field,
+                    reason=f"recorded {recorded} contradicts {size_field} ({derived}); correct one",
+                )
+            )
+            return (
+                None,
+                "missing",
+                [f"recorded {recorded} contradicts {derived} from size"],
+                missing,
+            )
+        return recorded, "recorded", [f"{recorded} as recorded"], missing
+    if derived is not None:
+        return derived, "derived", reasons, missing
+    missing.append(MissingInput(field=size_field, reason="invasive size decides T"))
+    return None, "missing", ["T not recorded and no size"], missing
+
+
+def _derive_n(
+    recorded: str | None, case: Case
+) -> tuple[str | None, Origin, list[str], list[MissingInput]]:
+    tu = case.tumour
+    derived = n_from_nodes(tu.nodes_positive, tu.nodes_micrometastases_only)
+    if derived is not None:
+        if tu.nodes_micrometastases_only:
+            why = "micrometastases only (0.2-2 mm)"
+        else:
+            why = f"{tu.nodes_positive} positive axillary node(s)"
+        reason = f"{why}: {derived}"
+    if recorded is not None:
+        if (
+            derived is not None
+            and n_group(recorded) != n_group(derived)
+            and recorded not in ("N1b", "N1c", "N2b", "N3b", "N3c")
+        ):
+            return (
+                None,
+                "missing",
+                [f"recorded {recorded} contradicts {derived} from nodes"],
+                [
+                    MissingInput(
+                        field="tumour.pathological_n",
+                        reason=f"recorded {recorded} contradicts tumour.nodes_positive "
+                        f"({derived}); correct one",
+                    )
+                ],
+            )
+        return recorded, "recorded", [f"{recorded} as recorded"], []
+    if derived is not None:
+        return derived, "derived", [reason], []
+    return (
+        None,
+        "missing",
+        ["N not recorded and no node count"],
+        [MissingInput(field="tumour.nodes_positive", reason="positive node count decides N")],
+    )
+
+
+def _derive_m(
+    case: Case, recorded: str | None
+) -> tuple[str | None, Origin, list[str], list[MissingInput]]:
+    sites = case.tumour.metastatic_sites
+    if recorded is not None:
+        return m_group(recorded), "recorded", [f"{recorded} as recorded"], []
+    if sites:
+        return "M1", "derived", [f"distant metastases: {', '.join(s.value for s in sites)}"], []
+    if sites == []:
+        return "M0", "derived", ["staged with no distant metastases"], []
+    return (
+        None,
+        "missing",
+        ["M not recorded"],
+        [MissingInput(field="tumour.clinical_m", reason="M0/M1 decides the stage group")],
+    )
+
+
+def pathological(case: Case) -> StageResult:
+    """Pathological (or post-neoadjuvant yp) T, N, M and the anatomic stage group."""
+    tu = case.tumour
+    neo = case.treatment.neoadjuvant
+    setting: Literal["pathological", "post_neoadjuvant"] = (
+        "post_neoadjuvant" if neo is not None else "pathological"
+    )
+    recorded_t = neo.ypt if neo is not None else tu.pathological_t
+    recorded_n = neo.ypn if neo is not None else tu.pathological_n
+    t, t_origin, t_reasons, t_missing = _derive_t(
+        recorded_t,
+        tu.size_mm,
+        tu.dcis_only,
+        "treatment.neoadjuvant.ypt" if neo is not None else "tumour.pathological_t",
+        "tumour.size_mm",
+    )
+    n, n_origin, n_reasons, n_missing = _derive_n(recorded_n, case)
+    m, m_origin, m_reasons, m_missing = _derive_m(case, tu.pathological_m or tu.clinical_m)
+    return _result(
+        setting,
+        t,
+        n,
+        m,
+        t_origin,
+        n_origin,
+        m_origin,
+        t_reasons + n_reasons + m_reasons,
+        t_missing + n_missing + m_missing,
+    )
+
+
+def clinical(case: Case) -> StageResult:
+    """Clinical cT, cN, cM (recorded, cT also from imaging size) and the anatomic stage group."""
+    tu = case.tumour
+    t, t_origin, t_reasons, t_missing = _derive_t(
+        tu.clinical_t, tu.clinical_size_mm, None, "tumour.clinical_t", "tumour.clinical_size_mm"
+    )
+    if tu.clinical_n is not None:
+        n: str | None = tu.clinical_n
+        n_origin: Origin = "recorded"
+        n_reasons = [f"c{tu.clinical_n} as recorded"]
+        n_missing: list[MissingInput] = []
+    else:
+        n, n_origin, n_reasons = None, "missing", ["cN not recorded"]
+        n_missing = [MissingInput(field="tumour.clinical_n", reason="clinical N decides the stage")]
+    m, m_origin, m_reasons, m_missing = _derive_m(case, tu.clinical_m)
+    return _result(
+        "clinical",
+        t,
+        n,
+        m,
+        t_origin,
+        n_origin,
+        m_origin,
+        t_reasons + n_reasons + m_reasons,
+        t_missing + n_missing + m_missing,
+    )
+
+
+def _result(
+    setting: Literal["pathological", "clinical", "post_neoadjuvant"],
+    t: str | None,
+    n: str | None,
+    m: str | None,
+    t_origin: Origin,
+    n_origin: Origin,
+    m_origin: Origin,
+    reasons: list[str],
+    missing: list[MissingInput],
+) -> StageResult:
+    table = anatomic_stage_table()
+    stage, row_id = anatomic_stage(t, n, m)
+    if stage is not None:
+        reasons = [*reasons, f"{t or 'TX'} {n or 'NX'} {m}: anatomic stage {stage} ({row_id})"]
+    else:
+        reasons = [*reasons, "anatomic stage not assignable from the recorded T, N, M"]
+    return StageResult(
+        setting=setting,
+        t=t,
+        n=n,
+        m=m,
+        t_origin=t_origin,
+        n_origin=n_origin,
+        m_origin=m_origin,
+        anatomic=stage,
+        anatomic_row_id=row_id,
+        reasons=reasons,
+        missing=missing if stage is None else [],
+        source=f"{table.source} ({table.version})",
+    )

@@ -1,0 +1,92 @@
+"""The vignette vocabulary (shared/reference/domain/README.md) mapped onto the case model.
+
+One tested place for the mapping, shared by every vignette kind. A key that is absent or null
+in a vignette was not recorded and stays ``None`` in the case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+_TUMOR_KEYS = {
+    "size_mm": "size_mm",
+    "nodes_examined": "nodes_examined",
+    "grade": "grade",
+    "lvi": "lvi",
+    "margin_mm": "margin_mm",
+    "metastatic_sites": "metastatic_sites",
+    "visceral_crisis": "visceral_crisis",
+    "clinical_n": "clinical_n",
+    "clinical_t": "clinical_t",
+}
+_BIOMARKER_KEYS = {
+    "her2_ihc": "her2_ihc",
+    "her2_ihc0_staining": "her2_ihc0_staining",
+    "er_percent": "er_percent",
+    "pr_percent": "pr_percent",
+    "ki67_percent": "ki67_percent",
+    "pdl1_cps": "pdl1_cps",
+    "pik3ca": "pik3ca",
+    "esr1": "esr1",
+    "akt1": "akt1",
+    "pten": "pten",
+}
+
+
+def _ish(value: Any) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    return {"ratio": value.get("ratio"), "her2_copies": value.get("copies")}
+
+
+def patient(p: Mapping[str, Any] | None) -> dict[str, Any]:
+    p = p or {}
+    out: dict[str, Any] = {}
+    if p.get("age") is not None:
+        out["age_years"] = p["age"]
+    if p.get("sex") is not None:
+        out["sex"] = p["sex"]
+    if p.get("menopausal_status") is not None:
+        out["menopausal_status"] = p["menopausal_status"]
+    return out
+
+
+def tumour(t: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Vignette ``tumor`` -> case ``tumour``.
+
+    ``micrometastases_only`` true means the nodal disease is micrometastatic only. Vignettes
+    write ``nodes_positive: 0`` with it (their count holds macrometastatic nodes); the case model
+    counts micrometastatic nodes in ``nodes_positive``, so that count is then not recorded.
+    ``m_category`` is the recorded clinical M.
+    """
+    t = t or {}
+    out: dict[str, Any] = {k2: t[k1] for k1, k2 in _TUMOR_KEYS.items() if t.get(k1) is not None}
+    micro = t.get("micrometastases_only")
+    nodes = t.get("nodes_positive")
+    if micro is not None:
+        out["nodes_micrometastases_only"] = micro
+    if nodes is not None and not (micro and nodes == 0):
+        out["nodes_positive"] = nodes
+    if t.get("m_category") is not None:
+        out["clinical_m"] = t["m_category"]
+    if t.get("brain_metastases"):
+        sites = list(out.get("metastatic_sites") or [])
+        if "brain" not in sites:
+            sites.append("brain")
+        out["metastatic_sites"] = sites
+    return out
+
+
+def biomarkers(b: Mapping[str, Any] | None) -> dict[str, Any]:
+    b = b or {}
+    out: dict[str, Any] = {k2: b[k1] for k1, k2 in _BIOMARKER_KEYS.items() if b.get(k1) is not None}
+    for key in ("her2_ish", "her2_ish_recount"):
+        ish = _ish(b.get(key))
+        if ish is not None:
+            out[key] = ish
+    if b.get("gbrca") is not None:
+        out["germline_brca"] = str(b["gbrca"]).lower()
+    if b.get("oncotype_rs") is not None:
+        out["genomics"] = {"oncotype_rs": b["oncotype_rs"]}
+    return out

@@ -1,0 +1,39 @@
+"""Load packaged knowledge files; every file is validated against its schema by its owner."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+
+class KnowledgeError(RuntimeError):
+    """A knowledge file is missing or does not match its schema."""
+
+
+def read_text(name: str) -> str:
+    """Text of a packaged knowledge file (``name`` relative to breastcds/knowledge)."""
+    try:
+        resource = resources.files("breastcds.knowledge").joinpath(name)
+        return str(resource.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise KnowledgeError(f"knowledge file {name!r} not found in the package") from exc
+
+
+@cache
+def load_yaml(name: str) -> Any:
+    """Parsed YAML of a packaged knowledge file (cached; treat as read-only)."""
+    try:
+        return yaml.safe_load(read_text(name))
+    except yaml.YAMLError as exc:
+        raise KnowledgeError(f"knowledge file {name!r} is not valid YAML: {exc}") from exc
+
+
+def knowledge_version() -> str:
+    """The knowledge base version string (knowledge/manifest.yaml)."""
+    manifest = load_yaml("manifest.yaml")
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("version"), str):
+        raise KnowledgeError("knowledge/manifest.yaml must define a string 'version'")
+    return manifest["version"]

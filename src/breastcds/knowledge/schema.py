@@ -1,0 +1,115 @@
+"""Schemas of the biomarker and staging knowledge files (validated when first loaded)."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from breastcds.knowledge.loader import KnowledgeError, load_yaml
+
+_M = TypeVar("_M", bound=BaseModel)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Her2Knowledge(_Strict):
+    source: str
+    ish_ratio_cutoff: float
+    ish_copies_cutoff_low: float
+    ish_copies_cutoff_high: float
+    single_probe_positive_copies: float
+    single_probe_negative_copies: float
+    ihc2_same_group_after_recount: dict[int, Literal["positive", "negative"]]
+    categories_source: dict[str, str]
+
+
+class ReceptorKnowledge(_Strict):
+    source: str
+    positive_min_percent: float
+    low_positive_max_percent: float
+
+
+class Ki67Knowledge(_Strict):
+    source: str
+    low_max_percent: float
+    high_min_percent: float
+
+
+class SubtypeKnowledge(_Strict):
+    source: str
+    ki67_high_min_percent: float
+    pr_high_min_percent: float
+    oncotype_high_min_rs: int
+
+
+class TBySize(_Strict):
+    category: str
+    max_mm: float | None
+
+
+class NByNodes(_Strict):
+    category: str
+    min: int
+    max: int | None
+
+
+class StagingKnowledge(_Strict):
+    source: str
+    t_by_size_mm: list[TBySize]
+    n_by_nodes: list[NByNodes]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> StagingKnowledge:
+        bounds = [t.max_mm for t in self.t_by_size_mm]
+        if bounds[-1] is not None or any(b is None for b in bounds[:-1]):
+            raise ValueError("t_by_size_mm: only the last row may be open-ended")
+        finite = [b for b in bounds if b is not None]
+        if finite != sorted(finite):
+            raise ValueError("t_by_size_mm must be in increasing order")
+        return self
+
+
+class BiomarkerKnowledge(_Strict):
+    her2: Her2Knowledge
+    hormone_receptors: ReceptorKnowledge
+    ki67: Ki67Knowledge
+    subtype: SubtypeKnowledge
+    staging: StagingKnowledge
+
+
+class StageRow(_Strict):
+    id: str
+    t: list[str] = Field(min_length=1)
+    n: list[str] = Field(min_length=1)
+    m: Literal["M0", "M1"]
+    stage: str
+
+
+class StageTable(_Strict):
+    table: str
+    version: str
+    source: str
+    rows: list[StageRow]
+
+
+@cache
+def biomarkers() -> BiomarkerKnowledge:
+    """Validated biomarkers.yaml."""
+    return _validate(BiomarkerKnowledge, "biomarkers.yaml")
+
+
+@cache
+def anatomic_stage_table() -> StageTable:
+    """Validated ajcc8_anatomic_stage.yaml."""
+    return _validate(StageTable, "ajcc8_anatomic_stage.yaml")
+
+
+def _validate(model: type[_M], name: str) -> _M:
+    try:
+        return model.model_validate(load_yaml(name))
+    except ValidationError as exc:
+        raise KnowledgeError(f"knowledge file {name!r} does not match its schema: {exc}") from exc

@@ -1,0 +1,353 @@
+"""The case model: one patient and one primary breast tumour, as recorded.
+
+Conventions
+- ``None`` means *not recorded*; it is never read as negative, zero or normal.
+- Units are in the field names (``_mm``, ``_percent``, ``_gy``, ``_months``).
+- Impossible values and contradictions are rejected (see :mod:`breastcds.model.validation`);
+  implausible but possible values are accepted and reported as warnings
+  (:mod:`breastcds.model.plausibility`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from breastcds.model.codes import (
+    AxillarySurgery,
+    DecisionPoint,
+    Detection,
+    Focality,
+    GermlineBrca,
+    Histology,
+    IhcZeroStaining,
+    Laterality,
+    LineOutcome,
+    MammaPrintResult,
+    MenopausalStatus,
+    MetastaticSite,
+    MutationStatus,
+    NeoadjuvantResponse,
+    RadiotherapyRegion,
+    RiskCategory,
+    Sex,
+    SurgeryType,
+)
+from breastcds.model.errors import Inconsistency
+
+SCHEMA_VERSION: Literal["1.0"] = "1.0"
+
+# AJCC 8th edition breast categories accepted as recorded (Amin et al., AJCC 2017; 2018 update).
+TCategory = Literal[
+    "TX",
+    "Tis",
+    "T0",
+    "T1mi",
+    "T1a",
+    "T1b",
+    "T1c",
+    "T1",
+    "T2",
+    "T3",
+    "T4",
+    "T4a",
+    "T4b",
+    "T4c",
+    "T4d",
+]
+NCategory = Literal[
+    "NX",
+    "N0",
+    "N0(i+)",
+    "N0(mol+)",
+    "N1mi",
+    "N1",
+    "N1a",
+    "N1b",
+    "N1c",
+    "N2",
+    "N2a",
+    "N2b",
+    "N3",
+    "N3a",
+    "N3b",
+    "N3c",
+]
+MCategory = Literal["M0", "cM0(i+)", "M1"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
+
+
+class Comorbidities(_Model):
+    """Comorbidity flags that change treatment choices (None = not recorded)."""
+
+    cardiac_dysfunction: bool | None = Field(
+        None,
+        description="LVEF < 50 % or symptomatic heart failure (anthracycline/anti-HER2 caution)",
+    )
+    coronary_disease: bool | None = None
+    diabetes: bool | None = None
+    interstitial_lung_disease: bool | None = Field(
+        None, description="history of ILD/pneumonitis (trastuzumab deruxtecan caution)"
+    )
+    connective_tissue_disease: bool | None = Field(
+        None, description="active scleroderma/SLE (radiotherapy caution)"
+    )
+    peripheral_neuropathy: bool | None = None
+    osteoporosis: bool | None = None
+    pregnancy: bool | None = None
+    current_smoker: bool | None = Field(None, description="current smoker (PREDICT v3 input)")
+
+
+class Patient(_Model):
+    id: str | None = Field(None, description="local identifier; never logged")
+    age_years: int | None = Field(None, ge=0, le=120, description="age at diagnosis, years")
+    sex: Sex | None = None
+    menopausal_status: MenopausalStatus | None = None
+    ecog: int | None = Field(None, ge=0, le=4, description="ECOG performance status 0-4")
+    comorbidities: Comorbidities = Field(default_factory=Comorbidities)
+
+
+class IshResult(_Model):
+    """Dual-probe ISH count (ASCO/CAP 2018): HER2/CEP17 ratio and mean HER2 copies per cell."""
+
+    ratio: float = Field(ge=0, le=100, description="HER2/CEP17 ratio")
+    her2_copies: float = Field(ge=0, le=200, description="average HER2 signals per cell")
+    cells_counted: int | None = Field(None, ge=1, le=10000)
+
+
+class Tumour(_Model):
+    laterality: Laterality | None = None
+    histology: Histology | None = None
+    dcis_only: bool | None = Field(None, description="pure DCIS, no invasive carcinoma")
+    size_mm: float | None = Field(
+        None, ge=0, le=1000, description="largest invasive focus, mm (pathological, as reported)"
+    )
+    clinical_size_mm: float | None = Field(None, ge=0, le=1000, description="imaging size, mm")
+    focality: Focality | None = None
+    grade: int | None = Field(None, ge=1, le=3, description="Nottingham histological grade 1-3")
+    lvi: bool | None = Field(None, description="lymphovascular invasion")
+    margin_mm: float | None = Field(
+        None, ge=0, le=200, description="closest invasive margin, mm (0 = tumour on ink)"
+    )
+    nodes_examined: int | None = Field(None, ge=0, le=100)
+    nodes_positive: int | None = Field(
+        None,
+        ge=0,
+        le=100,
+        description="axillary nodes with metastasis > 0.2 mm (macro- or micrometastasis); "
+        "isolated tumour cells are not counted",
+    )
+    nodes_micrometastases_only: bool | None = Field(
+        None, description="every involved node holds micrometastases only (0.2-2 mm)"
+    )
+    clinical_t: TCategory | None = None
+    clinical_n: NCategory | None = None
+    clinical_m: MCategory | None = None
+    pathological_t: TCategory | None = None
+    pathological_n: NCategory | None = None
+    pathological_m: MCategory | None = None
+    metastatic_sites: list[MetastaticSite] | None = Field(
+        None, description="distant sites; [] = staged and none found; None = not recorded"
+    )
+    visceral_crisis: bool | None = None
+    detection: Detection | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Tumour:
+        if (
+            self.nodes_positive is not None
+            and self.nodes_examined is not None
+            and self.nodes_positive > self.nodes_examined
+        ):
+            raise Inconsistency(
+                "nodes_positive",
+                self.nodes_positive,
+                f"nodes_positive ({self.nodes_positive}) exceeds nodes_examined "
+                f"({self.nodes_examined})",
+            )
+        if self.nodes_micrometastases_only and self.nodes_positive == 0:
+            raise Inconsistency(
+                "nodes_micrometastases_only",
+                True,
+                "nodes_micrometastases_only is true but nodes_positive is 0; count the "
+                "micrometastatic nodes in nodes_positive, or leave nodes_positive unrecorded",
+            )
+        if self.dcis_only and self.size_mm not in (None, 0):
+            raise Inconsistency(
+                "size_mm",
+                self.size_mm,
+                "an invasive size is recorded but dcis_only is true (pure DCIS has no invasive "
+                "focus)",
+            )
+        for m_field in ("clinical_m", "pathological_m"):
+            m = getattr(self, m_field)
+            if self.metastatic_sites and m in ("M0", "cM0(i+)"):
+                raise Inconsistency(
+                    "metastatic_sites",
+                    [s.value for s in self.metastatic_sites],
+                    f"metastatic sites are recorded but {m_field} is {m}",
+                )
+        if self.metastatic_sites == [] and "M1" in (self.clinical_m, self.pathological_m):
+            raise Inconsistency(
+                "metastatic_sites", [], "metastatic_sites is empty (none found) but M is M1"
+            )
+        return self
+
+
+class Genomics(_Model):
+    """Multigene assay results (None = not done / not recorded)."""
+
+    oncotype_rs: int | None = Field(None, ge=0, le=100, description="Oncotype DX recurrence score")
+    mammaprint: MammaPrintResult | None = None
+    prosigna_ror: int | None = Field(None, ge=0, le=100, description="PAM50/Prosigna ROR score")
+    prosigna_risk: RiskCategory | None = None
+    endopredict_epclin: float | None = Field(None, ge=0, le=10, description="EPclin score")
+
+
+class Biomarkers(_Model):
+    er_percent: float | None = Field(None, ge=0, le=100, description="ER-positive tumour nuclei, %")
+    pr_percent: float | None = Field(None, ge=0, le=100, description="PR-positive tumour nuclei, %")
+    her2_ihc: int | None = Field(None, ge=0, le=3, description="HER2 IHC score 0, 1, 2 or 3")
+    her2_ihc0_staining: IhcZeroStaining | None = Field(
+        None, description="only with IHC 0: 'none' (null) or 'faint_le10' (ultralow)"
+    )
+    her2_ish: IshResult | None = Field(None, description="dual-probe ISH, first count")
+    her2_ish_recount: IshResult | None = Field(
+        None, description="additional count by a second observer (ASCO/CAP 2018 groups 2-4)"
+    )
+    her2_single_probe_copies: float | None = Field(
+        None, ge=0, le=200, description="single-probe ISH, average HER2 copies per cell"
+    )
+    ki67_percent: float | None = Field(None, ge=0, le=100, description="Ki-67 positive nuclei, %")
+    genomics: Genomics = Field(default_factory=Genomics)
+    germline_brca: GermlineBrca | None = None
+    pdl1_cps: float | None = Field(
+        None, ge=0, le=100, description="PD-L1 22C3 combined positive score"
+    )
+    pik3ca: MutationStatus | None = None
+    esr1: MutationStatus | None = None
+    akt1: MutationStatus | None = None
+    pten: MutationStatus | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Biomarkers:
+        if self.her2_ihc0_staining is not None and self.her2_ihc not in (0, None):
+            raise Inconsistency(
+                "her2_ihc0_staining",
+                self.her2_ihc0_staining.value,
+                f"IHC 0 staining detail is recorded but her2_ihc is {self.her2_ihc}",
+            )
+        if self.her2_ish_recount is not None and self.her2_ish is None:
+            raise Inconsistency(
+                "her2_ish_recount", "recorded", "an ISH recount is recorded without a first count"
+            )
+        return self
+
+
+class SurgeryRecord(_Model):
+    type: SurgeryType | None = None
+    date: dt.date | None = None
+    axillary: AxillarySurgery | None = None
+
+
+class NeoadjuvantRecord(_Model):
+    agents: list[str] = Field(default_factory=list, description="INN names, lower case")
+    response: NeoadjuvantResponse | None = None
+    ypt: TCategory | None = None
+    ypn: NCategory | None = None
+
+
+class RadiotherapyCourse(_Model):
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+    region: RadiotherapyRegion | None = None
+    laterality: Laterality | None = None
+    total_dose_gy: float | None = Field(None, gt=0, le=200)
+    fractions: int | None = Field(None, ge=1, le=100)
+    intent: Literal["curative", "palliative"] | None = None
+    technique: str | None = None
+
+    @model_validator(mode="after")
+    def _dates(self) -> RadiotherapyCourse:
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise Inconsistency(
+                "end_date", self.end_date.isoformat(), "end_date is before start_date"
+            )
+        return self
+
+
+class MetastaticLine(_Model):
+    agents: list[str] = Field(default_factory=list, description="INN names, lower case")
+    outcome: LineOutcome | None = None
+    months: float | None = Field(None, ge=0, le=600, description="time on that line, months")
+
+
+class Treatment(_Model):
+    surgery: SurgeryRecord | None = None
+    neoadjuvant: NeoadjuvantRecord | None = None
+    adjuvant_chemotherapy_done: bool | None = None
+    adjuvant_agents: list[str] | None = None
+    endocrine_therapy_planned: bool | None = None
+    months_since_trastuzumab: float | None = Field(None, ge=0, le=600)
+    radiotherapy_courses: list[RadiotherapyCourse] = Field(default_factory=list)
+    metastatic_lines: list[MetastaticLine] = Field(default_factory=list)
+
+
+class Case(_Model):
+    """One patient, one primary breast cancer, as recorded."""
+
+    schema_version: Literal["1.0"] = SCHEMA_VERSION
+    case_id: str | None = Field(None, description="local identifier of this case")
+    assessment_date: dt.date | None = Field(
+        None, description="date the case is assessed; defaults to today"
+    )
+    decision_point: DecisionPoint | None = Field(
+        None, description="the decision the board is taking (optional)"
+    )
+    patient: Patient = Field(default_factory=Patient)
+    tumour: Tumour = Field(default_factory=Tumour)
+    biomarkers: Biomarkers = Field(default_factory=Biomarkers)
+    treatment: Treatment = Field(default_factory=Treatment)
+
+    @field_validator("assessment_date")
+    @classmethod
+    def _not_future(cls, value: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        today = _today(info)
+        if value is not None and value > today:
+            raise Inconsistency("", value.isoformat(), f"date is in the future (today is {today})")
+        return value
+
+    @model_validator(mode="after")
+    def _dates_not_future(self, info: ValidationInfo) -> Case:
+        today = self.assessment_date or _today(info)
+        for path, value in _dates(self):
+            if value > today:
+                raise Inconsistency(
+                    path, value.isoformat(), f"date is after the assessment date ({today})"
+                )
+        return self
+
+
+def _today(info: ValidationInfo) -> dt.date:
+    ctx: Any = info.context
+    if isinstance(ctx, dict) and isinstance(ctx.get("today"), dt.date):
+        return ctx["today"]  # type: ignore[no-any-return]
+    return dt.date.today()
+
+
+def _dates(case: Case) -> list[tuple[str, dt.date]]:
+    out: list[tuple[str, dt.date]] = []
+    t = case.treatment
+    if t.surgery and t.surgery.date:
+        out.append(("treatment.surgery.date", t.surgery.date))
+    for i, course in enumerate(t.radiotherapy_courses):
+        for name in ("start_date", "end_date"):
+            value = getattr(course, name)
+            if value is not None:
+                out.append((f"treatment.radiotherapy_courses.{i}.{name}", value))
+    return out
