@@ -34,6 +34,7 @@ def load_yaml(name: str) -> Any:
 def knowledge_version() -> str:
     """The knowledge base version string (knowledge/manifest.yaml)."""
     manifest = load_yaml("manifest.yaml")
-    if not isinstance(manifest, dict) or not isinstance(manifest.get("version"), str):
+    version = manifest.get("version") if isinstance(manifest, dict) else None
+    if not isinstance(version, str):
         raise KnowledgeError("knowledge/manifest.yaml must define a string 'version'")
-    return manifest["version"]
+    return version
