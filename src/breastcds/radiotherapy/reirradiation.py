@@ -1,0 +1,814 @@
+"""Re-irradiation assessment: ESTRO-EORTC classification and cumulative organ-dose check.
+
+Single public entry point: :func:`evaluate` (``ReirradiationPlan -> ReirradiationResult``).
+The function is pure: it reads nothing but its arguments (the α/β library and constraint
+table default to the packaged, validated knowledge files).
+
+Rules and their sources:
+
+* Classification — Andratschke N, Willmann J, Appelt AL, et al. European Society for
+  Radiotherapy and Oncology and European Organisation for Research and Treatment of Cancer
+  consensus on re-irradiation: definition, reporting, and clinical decision making. Lancet
+  Oncol 2022;23:e469-e478.
+
+  - *reirradiation type 1*: the new irradiated volume overlaps geometrically with a
+    previously irradiated volume;
+  - *reirradiation type 2*: no geometric overlap, but concern of toxicity from the
+    cumulative doses;
+  - *repeat organ irradiation*: no overlap and no cumulative concern, same organ irradiated
+    again;
+  - *repeat irradiation*: any other new course in a previously irradiated patient.
+
+  A flag that decides the category and is not recorded (``None``) gives
+  ``insufficient_data`` naming the field; it is never read as ``False``.
+
+* Dose summation — per organ and dose metric, each course's physical organ dose ``D`` over
+  ``n`` fractions is converted to EQD2 with the LQ model (:mod:`breastcds.radiotherapy.lq`,
+  Fowler, Br J Radiol 1989) at the organ's α/β; courses are summed in EQD2, never in physical
+  dose. ``cumulative EQD2 = Σ prior EQD2 × (1 − recovery) + Σ planned EQD2``. The recovery
+  fraction is an explicit parameter (default 0 = no recovery assumed) and is reported in every
+  organ result together with whether the user stated it.
+
+* Limits — from ``knowledge/reirradiation_constraints.yaml`` (literature-based, adjustable) or
+  as stated in the plan. ``within`` when cumulative EQD2 ≤ limit, else ``exceeds``;
+  ``cannot_assess`` (with the reason) when a dose, a fraction count, an α/β or a limit is
+  missing.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from breastcds.knowledge.schema_radiotherapy import (
+    METRIC_PATTERN,
+    ORGAN_PATTERN,
+    AlphaBetaLibrary,
+    ConstraintEntry,
+    ConstraintTable,
+    load_alpha_beta_library,
+    load_constraint_table,
+)
+from breastcds.radiotherapy import lq
+
+__all__ = [
+    "ClassificationResult",
+    "ConditionCheck",
+    "Course",
+    "CourseOrganDose",
+    "OrganAssessment",
+    "OrganDose",
+    "OrganParameters",
+    "Overlap",
+    "ReirradiationPlan",
+    "ReirradiationResult",
+    "SelectionFactor",
+    "SelectionFactors",
+    "classify",
+    "evaluate",
+    "interval_months",
+]
+
+ANDRATSCHKE_2022 = (
+    "Andratschke N, Willmann J, Appelt AL, et al. ESTRO-EORTC consensus on re-irradiation: "
+    "definition, reporting, and clinical decision making. Lancet Oncol 2022;23:e469-e478"
+)
+LQ_SOURCE = (
+    "Linear-quadratic model: Fowler JF, Br J Radiol 1989;62:679-694; Joiner MC, van der Kogel "
+    "AJ, Basic Clinical Radiobiology"
+)
+DAYS_PER_MONTH = 365.25 / 12.0
+"""Months are calendar-average months: days / 30.4375."""
+
+LIMIT_TOLERANCE_GY = 1e-9
+"""Floating-point tolerance for the ≤ comparison with a limit (no clinical meaning)."""
+
+LQ_ASSUMPTIONS: tuple[str, ...] = (
+    "Doses summed in EQD2 with the linear-quadratic model; the α/β used is stated per organ.",
+    "Dose per fraction at an organ point = organ dose of the course / number of fractions.",
+    "Full repair between fractions: twice-daily fractions are converted as single fractions "
+    "of d Gy (incomplete repair between fractions >= 6 h apart is ignored).",
+    "No correction for overall treatment time.",
+    "Recovery of prior dose is an assumption, applied only as the stated recovery fraction "
+    "(default 0 = no recovery).",
+)
+
+Category = Literal[
+    "reirradiation_type_1",
+    "reirradiation_type_2",
+    "repeat_organ_irradiation",
+    "repeat_irradiation",
+    "insufficient_data",
+]
+Verdict = Literal["within", "exceeds", "cannot_assess"]
+
+
+# =============================================================================== input models
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class OrganDose(_Input):
+    """Physical dose to an organ at risk for one whole course (point or DVH metric)."""
+
+    organ: str = Field(pattern=ORGAN_PATTERN, description="organ key, e.g. spinal_cord")
+    metric: str = Field(
+        pattern=METRIC_PATTERN, description="Dmax, Dmean, point, D0.03cc, D2cc, D50% ..."
+    )
+    dose_gy: float = Field(ge=0, allow_inf_nan=False, description="physical dose of the course")
+
+
+class Course(_Input):
+    """One radiotherapy course, prior or planned. ``None`` means not recorded."""
+
+    when: Literal["prior", "planned"]
+    label: str | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+    region: str | None = Field(default=None, description="treated region / site")
+    intent: Literal["curative", "palliative"] | None = None
+    technique: str | None = None
+    prescription_dose_gy: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    fractions: int | None = Field(default=None, ge=1, description="number of fractions")
+    fractions_per_day: int | None = Field(default=None, ge=1, le=3)
+    target_volumes: list[str] | None = None
+    organ_doses: list[OrganDose] | None = Field(
+        default=None, description="None = not recorded; [] = recorded, no organ dose given"
+    )
+    toxicity_grade_after: int | None = Field(
+        default=None, ge=0, le=5, description="worst late toxicity after this course (CTCAE)"
+    )
+    concurrent_systemic_therapy: str | None = Field(
+        default=None, description='agent(s) given with this course, or "none"'
+    )
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> Course:
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValueError(
+                f"end_date {self.end_date} is before start_date {self.start_date} "
+                "(allowed: end_date >= start_date)"
+            )
+        if self.organ_doses:
+            keys = [(d.organ, d.metric) for d in self.organ_doses]
+            dupes = sorted({k for k in keys if keys.count(k) > 1})
+            if dupes:
+                raise ValueError(f"organ_doses lists the same (organ, metric) twice: {dupes}")
+        return self
+
+
+class Overlap(_Input):
+    """ESTRO-EORTC deciding flags; each True, False or None (= not recorded)."""
+
+    geometric_overlap: bool | None = None
+    cumulative_toxicity_concern: bool | None = None
+    same_organ: bool | None = None
+
+
+class OrganParameters(_Input):
+    """Explicit per-organ parameters that override the packaged knowledge."""
+
+    organ: str = Field(pattern=ORGAN_PATTERN)
+    metric: str = Field(pattern=METRIC_PATTERN)
+    alpha_beta_gy: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    cumulative_limit_eqd2_gy: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    recovery_fraction_of_prior: float | None = Field(default=None, ge=0, le=1)
+    rationale: str | None = None
+
+
+class SelectionFactors(_Input):
+    """Patient selection factors the engine reports (value or "not recorded")."""
+
+    ecog: int | None = Field(default=None, ge=0, le=4)
+    disease_free_interval_months: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    recurrence_site: str | None = None
+    resectable: bool | None = None
+    histology_at_recurrence: str | None = None
+    er_percent_at_recurrence: float | None = Field(default=None, ge=0, le=100)
+    pr_percent_at_recurrence: float | None = Field(default=None, ge=0, le=100)
+    her2_status_at_recurrence: Literal["positive", "negative", "pending"] | None = None
+    prior_toxicity_grade: int | None = Field(default=None, ge=0, le=5)
+    systemic_therapy_options: str | None = None
+    patient_preference: str | None = None
+
+
+class ReirradiationPlan(_Input):
+    """Everything the re-irradiation assessment reads."""
+
+    courses: list[Course] = Field(min_length=1)
+    overlap: Overlap = Field(default_factory=Overlap)
+    recovery_fraction_of_prior: float = Field(
+        default=0.0,
+        ge=0,
+        le=1,
+        description="share of prior EQD2 assumed recovered; 0 = no recovery (default)",
+    )
+    recovery_rationale: str | None = None
+    summation_method: (
+        Literal["point_eqd2", "dvh_eqd2", "voxel_eqd2", "voxel_bed", "physical"] | None
+    ) = None
+    organ_parameters: list[OrganParameters] = Field(default_factory=list)
+    selection: SelectionFactors = Field(default_factory=SelectionFactors)
+
+    @model_validator(mode="after")
+    def _has_planned_course(self) -> ReirradiationPlan:
+        if not any(c.when == "planned" for c in self.courses):
+            raise ValueError(
+                "courses must include at least one course with when='planned' "
+                f"(got when = {[c.when for c in self.courses]})"
+            )
+        keys = [(p.organ, p.metric) for p in self.organ_parameters]
+        dupes = sorted({k for k in keys if keys.count(k) > 1})
+        if dupes:
+            raise ValueError(f"organ_parameters lists the same (organ, metric) twice: {dupes}")
+        return self
+
+
+# ============================================================================== output models
+
+
+class _Output(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class ClassificationResult(_Output):
+    category: Category
+    reasons: list[str]
+    missing: list[str] = Field(description="input fields that must be recorded to decide")
+    source: str = ANDRATSCHKE_2022
+
+
+class CourseOrganDose(_Output):
+    course_index: int
+    label: str | None
+    when: Literal["prior", "planned"]
+    dose_gy: float | None
+    fractions: int | None
+    dose_per_fraction_gy: float | None
+    bed_gy: float | None
+    eqd2_gy: float | None
+
+
+class ConditionCheck(_Output):
+    kind: str
+    requirement: str
+    status: Literal["met", "not_met", "not_recorded"]
+    detail: str
+
+
+class OrganAssessment(_Output):
+    organ: str
+    metric: str
+    alpha_beta_gy: float | None
+    alpha_beta_source: str | None
+    courses: list[CourseOrganDose]
+    bed_prior_gy: float | None
+    eqd2_prior_gy: float | None
+    bed_planned_gy: float | None
+    eqd2_planned_gy: float | None
+    recovery_fraction_of_prior: float
+    recovery_stated: bool
+    recovery_source: str
+    eqd2_prior_after_recovery_gy: float | None
+    cumulative_eqd2_gy: float | None
+    limit_eqd2_gy: float | None
+    limit_basis: str | None
+    limit_source: str | None
+    limit_label: str
+    verdict: Verdict
+    reasons: list[str]
+    conditions: list[ConditionCheck]
+    caveats: list[str]
+
+
+class SelectionFactor(_Output):
+    name: str
+    value: str
+    recorded: bool
+
+
+class ReirradiationResult(_Output):
+    classification: ClassificationResult
+    interval_months: float | None
+    interval_detail: str
+    organs: list[OrganAssessment]
+    recovery_fraction_of_prior: float
+    recovery_stated: bool
+    summation_method: str | None
+    selection_factors: list[SelectionFactor]
+    missing_reporting_items: list[str]
+    assumptions: list[str]
+    sources: list[str]
+
+
+# ============================================================================ classification
+
+
+def classify(overlap: Overlap) -> ClassificationResult:
+    """ESTRO-EORTC category (Andratschke, Lancet Oncol 2022) from the deciding flags."""
+    go, concern, same = (
+        overlap.geometric_overlap,
+        overlap.cumulative_toxicity_concern,
+        overlap.same_organ,
+    )
+    if go is True:
+        return ClassificationResult(
+            category="reirradiation_type_1",
+            reasons=[
+                "new irradiated volume overlaps geometrically with a previously irradiated "
+                "volume (reirradiation type 1)"
+            ],
+            missing=[],
+        )
+    if go is None:
+        return ClassificationResult(
+            category="insufficient_data",
+            reasons=[
+                "geometric overlap with a previously irradiated volume is not recorded: it "
+                "decides between reirradiation type 1 and the other categories"
+            ],
+            missing=["overlap.geometric_overlap"],
+        )
+    if concern is True:
+        return ClassificationResult(
+            category="reirradiation_type_2",
+            reasons=[
+                "no geometric overlap, but concern of toxicity from cumulative doses "
+                "(reirradiation type 2)"
+            ],
+            missing=[],
+        )
+    if concern is None:
+        return ClassificationResult(
+            category="insufficient_data",
+            reasons=[
+                "no geometric overlap; concern of cumulative toxicity is not recorded: it "
+                "decides between reirradiation type 2 and repeat (organ) irradiation"
+            ],
+            missing=["overlap.cumulative_toxicity_concern"],
+        )
+    if same is True:
+        return ClassificationResult(
+            category="repeat_organ_irradiation",
+            reasons=[
+                "no geometric overlap and no cumulative-toxicity concern; the same organ is "
+                "irradiated again (repeat organ irradiation)"
+            ],
+            missing=[],
+        )
+    if same is None:
+        return ClassificationResult(
+            category="insufficient_data",
+            reasons=[
+                "no geometric overlap and no cumulative-toxicity concern; whether the same "
+                "organ is irradiated again is not recorded: it decides between repeat organ "
+                "irradiation and repeat irradiation"
+            ],
+            missing=["overlap.same_organ"],
+        )
+    return ClassificationResult(
+        category="repeat_irradiation",
+        reasons=[
+            "new course in a previously irradiated patient without overlap, cumulative-toxicity "
+            "concern or repeat irradiation of the same organ (repeat irradiation)"
+        ],
+        missing=[],
+    )
+
+
+# ============================================================================ interval
+
+
+def interval_months(courses: list[Course]) -> tuple[float | None, str]:
+    """Months from the end of the last prior course to the start of the first planned course.
+
+    Uses a prior course's ``end_date`` (or its ``start_date`` when the end is not recorded,
+    which the detail says). Months are days / 30.4375. Returns (None, reason) when a date is
+    missing or there is no prior course.
+    """
+    prior = [(i, c) for i, c in enumerate(courses) if c.when == "prior"]
+    planned = [(i, c) for i, c in enumerate(courses) if c.when == "planned"]
+    if not prior:
+        return None, "no prior course listed"
+    ends: list[tuple[date, str]] = []
+    for i, c in prior:
+        if c.end_date is not None:
+            ends.append((c.end_date, f"courses[{i}].end_date"))
+        elif c.start_date is not None:
+            ends.append((c.start_date, f"courses[{i}].start_date (end_date not recorded)"))
+        else:
+            return None, f"not computable: courses[{i}].start_date and end_date not recorded"
+    starts: list[tuple[date, str]] = []
+    for i, c in planned:
+        if c.start_date is None:
+            return None, f"not computable: courses[{i}].start_date not recorded"
+        starts.append((c.start_date, f"courses[{i}].start_date"))
+    last_end, end_field = max(ends)
+    first_start, start_field = min(starts)
+    days = (first_start - last_end).days
+    if days < 0:
+        return None, (
+            f"not computable: planned start {first_start} ({start_field}) precedes the end of "
+            f"the last prior course {last_end} ({end_field})"
+        )
+    months = days / DAYS_PER_MONTH
+    return months, f"{days} days from {end_field} to {start_field} (days / 30.4375)"
+
+
+# ============================================================================ organ dose
+
+
+def _organ_keys(plan: ReirradiationPlan) -> list[tuple[str, str]]:
+    keys: list[tuple[str, str]] = []
+    for course in plan.courses:
+        for dose in course.organ_doses or []:
+            if (dose.organ, dose.metric) not in keys:
+                keys.append((dose.organ, dose.metric))
+    for params in plan.organ_parameters:
+        if (params.organ, params.metric) not in keys:
+            keys.append((params.organ, params.metric))
+    return keys
+
+
+def _params_for(plan: ReirradiationPlan, organ: str, metric: str) -> OrganParameters | None:
+    for params in plan.organ_parameters:
+        if params.organ == organ and params.metric == metric:
+            return params
+    return None
+
+
+def _course_dose(course: Course, organ: str, metric: str) -> float | None:
+    for dose in course.organ_doses or []:
+        if dose.organ == organ and dose.metric == metric:
+            return dose.dose_gy
+    return None
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.2f}"
+
+
+def _assess_organ(
+    plan: ReirradiationPlan,
+    organ: str,
+    metric: str,
+    months: float | None,
+    library: AlphaBetaLibrary,
+    table: ConstraintTable,
+) -> OrganAssessment:
+    params = _params_for(plan, organ, metric)
+    constraint: ConstraintEntry | None = table.find(organ, metric)
+    reasons: list[str] = []
+    caveats: list[str] = []
+
+    # --- α/β: stated in the plan > the constraint's α/β > the library default for the organ
+    alpha_beta: float | None
+    if params is not None and params.alpha_beta_gy is not None:
+        alpha_beta = params.alpha_beta_gy
+        ab_source: str | None = "stated in the plan (organ_parameters)"
+        if constraint is not None and constraint.alpha_beta_gy != alpha_beta:
+            caveats.append(
+                f"limit {constraint.id} is defined at α/β {constraint.alpha_beta_gy} Gy; "
+                f"this assessment uses α/β {alpha_beta} Gy"
+            )
+    elif constraint is not None:
+        alpha_beta = constraint.alpha_beta_gy
+        ab_source = f"constraint table ({constraint.id})"
+    else:
+        entry = library.default_for(organ)
+        alpha_beta = entry.value_gy if entry is not None else None
+        ab_source = f"α/β library ({entry.id}): {entry.source}" if entry is not None else None
+    if alpha_beta is None:
+        reasons.append(
+            f"no α/β for organ {organ!r}: not in the α/β library; state "
+            f"organ_parameters[organ={organ}, metric={metric}].alpha_beta_gy"
+        )
+
+    # --- recovery: stated per organ > stated for the plan > default 0
+    if params is not None and params.recovery_fraction_of_prior is not None:
+        recovery = params.recovery_fraction_of_prior
+        recovery_stated = True
+        recovery_source = "stated in the plan for this organ (organ_parameters)"
+    else:
+        recovery = plan.recovery_fraction_of_prior
+        recovery_stated = "recovery_fraction_of_prior" in plan.model_fields_set
+        recovery_source = (
+            "stated in the plan (recovery_fraction_of_prior)"
+            if recovery_stated
+            else "default: no recovery of prior dose assumed (0)"
+        )
+    if recovery > 0:
+        caveats.append(
+            f"prior EQD2 reduced by a stated recovery assumption of {recovery:.0%}; recovery "
+            "is an assumption, not an established law"
+        )
+
+    # --- per-course doses
+    rows: list[CourseOrganDose] = []
+    missing_fields: list[str] = []
+    for i, course in enumerate(plan.courses):
+        dose = _course_dose(course, organ, metric)
+        if course.organ_doses is None:
+            missing_fields.append(f"courses[{i}].organ_doses")
+        elif dose is None:
+            missing_fields.append(f"courses[{i}].organ_doses[organ={organ}, metric={metric}]")
+        if course.fractions is None:
+            missing_fields.append(f"courses[{i}].fractions")
+        bed_v = eqd2_v = d_per = None
+        if dose is not None and course.fractions is not None:
+            d_per = dose / course.fractions
+            if alpha_beta is not None:
+                bed_v = lq.bed(dose, course.fractions, alpha_beta)
+                eqd2_v = lq.eqd2(dose, course.fractions, alpha_beta)
+        rows.append(
+            CourseOrganDose(
+                course_index=i,
+                label=course.label,
+                when=course.when,
+                dose_gy=dose,
+                fractions=course.fractions,
+                dose_per_fraction_gy=d_per,
+                bed_gy=bed_v,
+                eqd2_gy=eqd2_v,
+            )
+        )
+    if missing_fields:
+        reasons.append("not recorded (not read as 0): " + ", ".join(missing_fields))
+
+    def _sum(when: str, attr: str) -> float | None:
+        values = [getattr(r, attr) for r in rows if r.when == when]
+        if any(v is None for v in values):
+            return None
+        return float(sum(values))
+
+    bed_prior = _sum("prior", "bed_gy")
+    eqd2_prior = _sum("prior", "eqd2_gy")
+    bed_planned = _sum("planned", "bed_gy")
+    eqd2_planned = _sum("planned", "eqd2_gy")
+    prior_after = eqd2_prior * (1.0 - recovery) if eqd2_prior is not None else None
+    cumulative = (
+        prior_after + eqd2_planned if prior_after is not None and eqd2_planned is not None else None
+    )
+    if not any(r.when == "prior" for r in rows):
+        caveats.append("no prior course listed: prior EQD2 is 0 by the plan's course list")
+
+    # --- limit: stated in the plan > constraint table
+    limit: float | None = None
+    limit_basis: str | None = None
+    limit_source: str | None = None
+    if params is not None and params.cumulative_limit_eqd2_gy is not None:
+        limit = params.cumulative_limit_eqd2_gy
+        limit_basis = "stated"
+        limit_source = "stated in the plan (organ_parameters)" + (
+            f": {params.rationale}" if params.rationale else ""
+        )
+    elif constraint is not None:
+        limit = constraint.limit_eqd2_gy
+        limit_basis = constraint.basis
+        limit_source = f"{constraint.id}: {constraint.source}"
+        caveats.extend(constraint.caveats)
+        if constraint.basis == "single_course_reference":
+            caveats.append(
+                "limit is a single-course reference; cumulative tolerance after "
+                "re-irradiation is uncertain"
+            )
+        if limit is None:
+            reasons.append(
+                f"no sourced numeric cumulative limit for {organ} {metric} "
+                f"({constraint.id}): {constraint.description.strip()}"
+            )
+    else:
+        reasons.append(
+            f"no constraint for {organ} {metric} in the constraint table; state "
+            f"organ_parameters[organ={organ}, metric={metric}].cumulative_limit_eqd2_gy"
+        )
+    if metric == "Dmean":
+        caveats.append(
+            "EQD2 of a mean physical dose is an approximation (LQ is non-linear); a mean of "
+            "voxel-wise EQD2 is more accurate"
+        )
+
+    # --- verdict
+    verdict: Verdict
+    if cumulative is None or limit is None:
+        verdict = "cannot_assess"
+    elif cumulative <= limit + LIMIT_TOLERANCE_GY:
+        verdict = "within"
+        reasons.append(
+            f"cumulative EQD2 {_fmt(cumulative)} Gy <= limit {_fmt(limit)} Gy (α/β {alpha_beta} Gy)"
+        )
+    else:
+        verdict = "exceeds"
+        reasons.append(
+            f"cumulative EQD2 {_fmt(cumulative)} Gy > limit {_fmt(limit)} Gy (α/β {alpha_beta} Gy)"
+        )
+
+    # --- conditions attached to the constraint (only when the table limit is used)
+    conditions: list[ConditionCheck] = []
+    if constraint is not None and limit_basis != "stated":
+        for cond in constraint.conditions:
+            conditions.append(_check_condition(cond.kind, cond.value, months, rows))
+
+    return OrganAssessment(
+        organ=organ,
+        metric=metric,
+        alpha_beta_gy=alpha_beta,
+        alpha_beta_source=ab_source,
+        courses=rows,
+        bed_prior_gy=bed_prior,
+        eqd2_prior_gy=eqd2_prior,
+        bed_planned_gy=bed_planned,
+        eqd2_planned_gy=eqd2_planned,
+        recovery_fraction_of_prior=recovery,
+        recovery_stated=recovery_stated,
+        recovery_source=recovery_source,
+        eqd2_prior_after_recovery_gy=prior_after,
+        cumulative_eqd2_gy=cumulative,
+        limit_eqd2_gy=limit,
+        limit_basis=limit_basis,
+        limit_source=limit_source,
+        limit_label="literature-based, adjustable",
+        verdict=verdict,
+        reasons=reasons,
+        conditions=conditions,
+        caveats=caveats,
+    )
+
+
+def _check_condition(
+    kind: str, value: float, months: float | None, rows: list[CourseOrganDose]
+) -> ConditionCheck:
+    if kind == "min_interval_months":
+        requirement = f"interval between courses >= {value:g} months"
+        if months is None:
+            return ConditionCheck(
+                kind=kind,
+                requirement=requirement,
+                status="not_recorded",
+                detail="interval not computable from the recorded dates",
+            )
+        status: Literal["met", "not_met"] = "met" if months >= value else "not_met"
+        return ConditionCheck(
+            kind=kind,
+            requirement=requirement,
+            status=status,
+            detail=f"interval {months:.1f} months",
+        )
+    # max_single_course_eqd2_gy
+    requirement = f"EQD2 of every single course <= {value:g} Gy"
+    values = [r.eqd2_gy for r in rows]
+    if any(v is None for v in values):
+        return ConditionCheck(
+            kind=kind,
+            requirement=requirement,
+            status="not_recorded",
+            detail="EQD2 of at least one course not computable",
+        )
+    highest = max(v for v in values if v is not None)
+    return ConditionCheck(
+        kind=kind,
+        requirement=requirement,
+        status="met" if highest <= value + LIMIT_TOLERANCE_GY else "not_met",
+        detail=f"highest single-course EQD2 {_fmt(highest)} Gy",
+    )
+
+
+# ============================================================================ reporting
+
+
+def _missing_reporting_items(plan: ReirradiationPlan, months: float | None) -> list[str]:
+    """Consensus reporting items (Andratschke 2022) that the plan does not record."""
+    missing: list[str] = []
+    for i, c in enumerate(plan.courses):
+        for name in (
+            "start_date",
+            "intent",
+            "technique",
+            "prescription_dose_gy",
+            "fractions",
+            "target_volumes",
+            "organ_doses",
+        ):
+            if getattr(c, name) is None:
+                missing.append(f"courses[{i}].{name}")
+        if c.when == "planned" and c.concurrent_systemic_therapy is None:
+            missing.append(f"courses[{i}].concurrent_systemic_therapy")
+    if months is None:
+        missing.append("interval between courses (dates of every course)")
+    if plan.summation_method is None:
+        missing.append("summation_method")
+    if "recovery_fraction_of_prior" not in plan.model_fields_set and not any(
+        p.recovery_fraction_of_prior is not None for p in plan.organ_parameters
+    ):
+        missing.append("recovery_fraction_of_prior (not stated; 0 = no recovery assumed)")
+    prior_tox_recorded = plan.selection.prior_toxicity_grade is not None or all(
+        c.toxicity_grade_after is not None for c in plan.courses if c.when == "prior"
+    )
+    if not prior_tox_recorded:
+        missing.append("toxicity after the prior course (selection.prior_toxicity_grade)")
+    return missing
+
+
+def _selection_report(
+    plan: ReirradiationPlan, months: float | None, organs: list[OrganAssessment]
+) -> list[SelectionFactor]:
+    s = plan.selection
+
+    def item(name: str, value: object) -> SelectionFactor:
+        if value is None:
+            return SelectionFactor(name=name, value="not recorded", recorded=False)
+        if isinstance(value, bool):
+            return SelectionFactor(name=name, value="yes" if value else "no", recorded=True)
+        return SelectionFactor(name=name, value=str(value), recorded=True)
+
+    if not organs or any(o.verdict == "cannot_assess" for o in organs):
+        fits = None if not organs else "cannot assess (see organ results)"
+    elif all(o.verdict == "within" for o in organs):
+        fits = "yes: all assessed organs within their limits"
+    else:
+        fits = "no: at least one organ exceeds its limit"
+    prior_tox = s.prior_toxicity_grade
+    if prior_tox is None:
+        grades = [c.toxicity_grade_after for c in plan.courses if c.when == "prior"]
+        if grades and all(g is not None for g in grades):
+            prior_tox = max(g for g in grades if g is not None)
+    planned_systemic = [c.concurrent_systemic_therapy for c in plan.courses if c.when == "planned"]
+    return [
+        item("interval_since_last_rt_months", None if months is None else f"{months:.1f}"),
+        item("ecog", s.ecog),
+        item("disease_free_interval_months", s.disease_free_interval_months),
+        item("recurrence_site", s.recurrence_site),
+        item("resectable", s.resectable),
+        item("histology_at_recurrence", s.histology_at_recurrence),
+        item("er_percent_at_recurrence", s.er_percent_at_recurrence),
+        item("pr_percent_at_recurrence", s.pr_percent_at_recurrence),
+        item("her2_status_at_recurrence", s.her2_status_at_recurrence),
+        item("prior_toxicity_grade", prior_tox),
+        item("meaningful_dose_within_cumulative_limits", fits),
+        item(
+            "concurrent_systemic_therapy",
+            None
+            if any(p is None for p in planned_systemic)
+            else "; ".join(p for p in planned_systemic if p is not None),
+        ),
+        item("systemic_therapy_options", s.systemic_therapy_options),
+        item("patient_preference", s.patient_preference),
+    ]
+
+
+# ============================================================================ entry point
+
+
+def evaluate(
+    plan: ReirradiationPlan,
+    *,
+    alpha_beta_library: AlphaBetaLibrary | None = None,
+    constraint_table: ConstraintTable | None = None,
+) -> ReirradiationResult:
+    """Assess a re-irradiation plan: classification, interval, cumulative EQD2 per organ.
+
+    Args:
+        plan: the validated plan.
+        alpha_beta_library: α/β library; defaults to ``knowledge/alpha_beta.yaml``.
+        constraint_table: constraint table; defaults to
+            ``knowledge/reirradiation_constraints.yaml``.
+    """
+    library = alpha_beta_library or load_alpha_beta_library()
+    table = constraint_table or load_constraint_table()
+    classification = classify(plan.overlap)
+    if not any(c.when == "prior" for c in plan.courses):
+        classification = classification.model_copy(
+            update={
+                "reasons": [
+                    *classification.reasons,
+                    "no prior course is listed in the plan: the category rests on the "
+                    "recorded overlap flags only",
+                ]
+            }
+        )
+    months, interval_detail = interval_months(plan.courses)
+    organs = [
+        _assess_organ(plan, organ, metric, months, library, table)
+        for organ, metric in _organ_keys(plan)
+    ]
+    sources = [ANDRATSCHKE_2022, LQ_SOURCE]
+    for organ_result in organs:
+        if organ_result.limit_source and organ_result.limit_source not in sources:
+            sources.append(organ_result.limit_source)
+    return ReirradiationResult(
+        classification=classification,
+        interval_months=months,
+        interval_detail=interval_detail,
+        organs=organs,
+        recovery_fraction_of_prior=plan.recovery_fraction_of_prior,
+        recovery_stated="recovery_fraction_of_prior" in plan.model_fields_set,
+        summation_method=plan.summation_method,
+        selection_factors=_selection_report(plan, months, organs),
+        missing_reporting_items=_missing_reporting_items(plan, months),
+        assumptions=list(LQ_ASSUMPTIONS),
+        sources=sources,
+    )
