@@ -108,7 +108,10 @@ def assess(
 def _missing(c: Classification) -> list[MissingInput]:
     seen: set[str] = set()
     out: list[MissingInput] = []
-    for group in (c.her2.missing, c.subtype.missing, c.stage_pathological.missing):
+    # Pathological staging prompts matter once the clinical stage cannot stand in for it
+    # (before surgery the clinical stage is the board's stage).
+    stage_missing = c.stage_pathological.missing if c.stage_clinical.anatomic is None else []
+    for group in (c.her2.missing, c.subtype.missing, stage_missing):
         for m in group:
             if m.field not in seen:
                 seen.add(m.field)

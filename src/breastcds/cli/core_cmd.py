@@ -1,0 +1,132 @@
+"""Core commands: assess, schema, example, concordance."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from breastcds import examples
+from breastcds.cli.render import render_assessment
+from breastcds.i18n import Lang
+from breastcds.model.case import Case
+from breastcds.model.errors import CaseValidationError
+
+err = Console(stderr=True)
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    """Print a one-line error (no traceback) and return the Exit to raise."""
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+def read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise fail(f"{path}: file not found") from None
+    except json.JSONDecodeError as exc:
+        raise fail(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+
+
+def report_validation(exc: CaseValidationError, origin: str) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {origin}: the case is not valid", highlight=False)
+    for issue in exc.issues:
+        err.print(f"  [bold]{issue.field}[/]: {issue.message} (value: {issue.value!r})")
+    return typer.Exit(2)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def assess(
+        case_file: Annotated[
+            Path | None, typer.Argument(help="case JSON file", show_default=False)
+        ] = None,
+        example: Annotated[
+            str | None, typer.Option("--example", "-e", help="assess a bundled example case")
+        ] = None,
+        fmt: Annotated[str, typer.Option("--format", "-f", help="table | json")] = "table",
+        lang: Annotated[str, typer.Option("--lang", help="en | zh")] = "en",
+    ) -> None:
+        """Assess one case: classification, stage and every capability section."""
+        from breastcds.entrypoint import assess as run_assess
+
+        if fmt not in ("table", "json"):
+            raise fail(f"--format must be 'table' or 'json', not {fmt!r}")
+        if lang not in ("en", "zh"):
+            raise fail(f"--lang must be 'en' or 'zh', not {lang!r}")
+        if (case_file is None) == (example is None):
+            raise fail("give either a CASE.json file or --example NAME (see 'breastcds example')")
+        if example is not None:
+            try:
+                data: Any = examples.load(example)
+            except KeyError as exc:
+                raise fail(str(exc.args[0])) from None
+            origin = f"example {example}"
+        else:
+            assert case_file is not None
+            data = read_json(case_file)
+            origin = str(case_file)
+        if not isinstance(data, dict):
+            raise fail(f"{origin}: a case must be a JSON object")
+        try:
+            result = run_assess(data)
+        except CaseValidationError as exc:
+            raise report_validation(exc, origin) from None
+        if fmt == "json":
+            sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+        else:
+            lang_: Lang = "zh" if lang == "zh" else "en"
+            render_assessment(result, Console(), lang_)
+
+    @app.command()
+    def schema(
+        out: Annotated[Path | None, typer.Option("--out", "-o", help="write to a file")] = None,
+    ) -> None:
+        """Print the JSON Schema of the case model."""
+        text = json.dumps(Case.model_json_schema(), indent=2)
+        if out:
+            out.write_text(text + "\n", encoding="utf-8")
+        else:
+            sys.stdout.write(text + "\n")
+
+    @app.command()
+    def example(
+        name: Annotated[str | None, typer.Argument(help="example to print")] = None,
+    ) -> None:
+        """List the bundled example cases, or print one as JSON."""
+        if name is None:
+            for n in examples.names():
+                data = examples.load(n)
+                sys.stdout.write(f"{n}\t{data.get('case_id', '')}\n")
+            return
+        try:
+            sys.stdout.write(examples.text(name))
+        except KeyError as exc:
+            raise fail(str(exc.args[0])) from None
+
+    @app.command()
+    def concordance(
+        file: Annotated[Path, typer.Argument(help="vignette JSON file (a list)")],
+        out: Annotated[Path | None, typer.Option("--out", "-o", help="write ACTUAL.json")] = None,
+    ) -> None:
+        """Evaluate vignettes (or a clinic's own cases) and report agreement per field.
+
+        Exits 0 whatever the agreement: it is a measurement.
+        """
+        from breastcds.cli.render import render_concordance
+        from breastcds.concordance import run
+
+        data = read_json(file)
+        if not isinstance(data, list):
+            raise fail(f"{file}: expected a JSON list of vignettes")
+        report = run(data)
+        if out is not None:
+            out.write_text(json.dumps(report.results, indent=2, ensure_ascii=False) + "\n",
+                           encoding="utf-8")  # fmt: skip
+        render_concordance(report, Console())
