@@ -14,3 +14,6 @@ app = typer.Typer(
 
 # --- command registration: each capability registers its commands here, one line each ---
 # (keep this block one import + one call per capability)
+from breastcds.cli import core_cmd  # noqa: E402
+
+core_cmd.register(app)
