@@ -648,3 +648,61 @@ def test_example_plan_evaluates() -> None:
     assert organ(result, "heart", "Dmean").verdict == "cannot_assess"
     assert organ(result, "chest_wall", "Dmax").verdict == "cannot_assess"
     assert result.interval_months is not None and result.interval_months > 6
+
+
+# ----------------------------------------------------------------------- CLI adapter
+
+
+def _cli() -> Any:
+    from typer.testing import CliRunner
+
+    from breastcds.cli.main import app
+
+    return CliRunner(), app
+
+
+def test_cli_json_output_matches_library(tmp_path: Path) -> None:
+    runner, app = _cli()
+    path = Path(breastcds.__file__).parent / "examples" / "reirradiation_chest_wall.json"
+    out = runner.invoke(app, ["reirradiation", str(path), "--format", "json"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.stdout)
+    expected = rr.evaluate(rr.ReirradiationPlan.model_validate_json(path.read_text("utf-8")))
+    assert data == json.loads(expected.model_dump_json())
+
+
+def test_cli_table_output(tmp_path: Path) -> None:
+    runner, app = _cli()
+    path = Path(breastcds.__file__).parent / "examples" / "reirradiation_chest_wall.json"
+    out = runner.invoke(app, ["reirradiation", str(path)])
+    assert out.exit_code == 0, out.output
+    assert "reirradiation_type_1" in out.stdout
+    assert "brachial_plexus" in out.stdout and "within" in out.stdout
+
+
+def test_cli_invalid_plan_names_fields_without_traceback(tmp_path: Path) -> None:
+    runner, app = _cli()
+    bad = tmp_path / "bad.json"
+    bad.write_text(
+        json.dumps(
+            {
+                "courses": [{"when": "planned", "fractions": 0}],
+                "recovery_fraction_of_prior": 2,
+            }
+        ),
+        encoding="utf-8",
+    )
+    out = runner.invoke(app, ["reirradiation", str(bad)])
+    assert out.exit_code == 2
+    text = out.output
+    assert "courses.0.fractions" in text and "(value: 0)" in text
+    assert "recovery_fraction_of_prior" in text and "(value: 2)" in text
+    assert "Traceback" not in text
+    assert out.exception is None or isinstance(out.exception, SystemExit)
+
+
+def test_cli_missing_file(tmp_path: Path) -> None:
+    runner, app = _cli()
+    out = runner.invoke(app, ["reirradiation", str(tmp_path / "nope.json")])
+    assert out.exit_code == 2
+    assert "Traceback" not in out.output

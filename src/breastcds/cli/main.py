@@ -17,3 +17,6 @@ app = typer.Typer(
 from breastcds.cli import core_cmd  # noqa: E402
 
 core_cmd.register(app)
+from breastcds.cli import reirradiation_cmd  # noqa: E402
+
+reirradiation_cmd.register(app)

@@ -635,7 +635,7 @@ def _assess_organ(
         verdict=verdict,
         reasons=reasons,
         conditions=conditions,
-        caveats=caveats,
+        caveats=list(dict.fromkeys(caveats)),
     )
 
 

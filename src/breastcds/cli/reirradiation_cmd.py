@@ -1,0 +1,146 @@
+"""``breastcds reirradiation PLAN.json``: a thin adapter over reirradiation.evaluate."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from breastcds.radiotherapy.reirradiation import (
+    OrganAssessment,
+    ReirradiationPlan,
+    ReirradiationResult,
+    evaluate,
+)
+
+__all__ = ["format_validation_error", "register", "render_table"]
+
+
+def format_validation_error(exc: ValidationError) -> list[str]:
+    """One line per field: dotted location, message and the value given."""
+    lines = []
+    for error in exc.errors():
+        loc = ".".join(str(part) for part in error["loc"]) or "(plan)"
+        value = error.get("input")
+        shown = json.dumps(value, default=str) if not isinstance(value, dict) else "{...}"
+        lines.append(f"{loc}: {error['msg']} (value: {shown})")
+    return lines
+
+
+def _gy(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}"
+
+
+def _verdict(organ: OrganAssessment) -> str:
+    colour = {"within": "green", "exceeds": "bold red", "cannot_assess": "yellow"}[organ.verdict]
+    return f"[{colour}]{organ.verdict}[/]"
+
+
+def render_table(result: ReirradiationResult, console: Console) -> None:
+    """Human-readable rendering: classification, cumulative EQD2 table, verdicts, prompts."""
+    c = result.classification
+    console.print(f"[bold]ESTRO-EORTC classification:[/] {c.category}")
+    for reason in c.reasons:
+        console.print(f"  • {reason}")
+    if c.missing:
+        console.print(f"  [yellow]record:[/] {', '.join(c.missing)}")
+    console.print(f"  [dim]{c.source}[/]")
+    interval = (
+        "not computable"
+        if result.interval_months is None
+        else (f"{result.interval_months:.1f} months")
+    )
+    console.print(f"[bold]Interval since last course:[/] {interval} ({result.interval_detail})")
+    recovery = f"{result.recovery_fraction_of_prior:.0%} " + (
+        "(stated)" if result.recovery_stated else "(not stated: default, no recovery)"
+    )
+    console.print(f"[bold]Recovery of prior dose assumed:[/] {recovery}")
+
+    table = Table(title="Cumulative EQD2 per organ at risk (limits literature-based, adjustable)")
+    for col in (
+        "organ",
+        "metric",
+        "α/β Gy",
+        "prior EQD2",
+        "prior BED",
+        "recovery",
+        "planned EQD2",
+        "cumulative EQD2",
+        "limit",
+        "verdict",
+    ):
+        table.add_column(col, justify="right" if col not in ("organ", "metric") else "left")
+    for o in result.organs:
+        table.add_row(
+            o.organ,
+            o.metric,
+            _gy(o.alpha_beta_gy),
+            _gy(o.eqd2_prior_gy),
+            _gy(o.bed_prior_gy),
+            f"{o.recovery_fraction_of_prior:.0%}",
+            _gy(o.eqd2_planned_gy),
+            _gy(o.cumulative_eqd2_gy),
+            _gy(o.limit_eqd2_gy),
+            _verdict(o),
+        )
+    console.print(table)
+    for o in result.organs:
+        notes = [*o.reasons, *(f"{k.requirement}: {k.status} ({k.detail})" for k in o.conditions)]
+        notes += [f"caveat: {x}" for x in o.caveats]
+        if o.limit_source:
+            notes.append(f"limit source: {o.limit_source}")
+        if notes:
+            console.print(f"[bold]{o.organ} {o.metric}[/]")
+            for note in notes:
+                console.print(f"  • {note}", highlight=False)
+
+    factors = Table(title="Selection factors")
+    factors.add_column("factor")
+    factors.add_column("value")
+    for f in result.selection_factors:
+        factors.add_row(f.name, f.value if f.recorded else f"[yellow]{f.value}[/]")
+    console.print(factors)
+    if result.missing_reporting_items:
+        console.print("[bold yellow]Consensus reporting items not recorded:[/]")
+        for item in result.missing_reporting_items:
+            console.print(f"  • {item}", highlight=False)
+    console.print("[bold]Assumptions:[/]")
+    for a in result.assumptions:
+        console.print(f"  • {a}", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Register the ``reirradiation`` command on the application."""
+
+    @app.command("reirradiation")
+    def reirradiation(
+        plan_file: Annotated[Path, typer.Argument(help="re-irradiation plan JSON file")],
+        fmt: Annotated[
+            Literal["table", "json"], typer.Option("--format", "-f", help="table | json")
+        ] = "table",
+    ) -> None:
+        """Classify a re-irradiation (ESTRO-EORTC) and check cumulative organ doses (EQD2)."""
+        err = Console(stderr=True)
+        try:
+            text = plan_file.read_text(encoding="utf-8")
+        except OSError as exc:
+            err.print(f"[bold red]error:[/] {plan_file}: {exc.strerror or exc}", highlight=False)
+            raise typer.Exit(2) from None
+        try:
+            plan = ReirradiationPlan.model_validate_json(text)
+        except ValidationError as exc:
+            err.print(f"[bold red]error:[/] {plan_file}: the plan is not valid", highlight=False)
+            for line in format_validation_error(exc):
+                err.print(f"  {line}", highlight=False)
+            raise typer.Exit(2) from None
+        result = evaluate(plan)
+        if fmt == "json":
+            sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+        else:
+            render_table(result, Console())
