@@ -187,15 +187,6 @@ def required_fields(model: Model) -> tuple[str, ...]:
 # --------------------------------------------------------------------------------------------
 
 
-def _as_column(name: str, value: Any) -> FloatArray:
-    arr = np.asarray(value, dtype=np.float64)
-    if arr.ndim == 0:
-        arr = arr.reshape(1)
-    if arr.ndim != 1:
-        raise ValueError(f"input {name!r} must be one-dimensional, got shape {arr.shape}")
-    return arr
-
-
 @dataclass(frozen=True)
 class PredictInputs:
     """One row per patient; codes as in the project's ``patients_public.csv``.
@@ -204,8 +195,8 @@ class PredictInputs:
     grade (1-3, 9 unknown), nodes (positive nodes), er (1/0), pr (1/0/9; v3.2 only),
     her2 (1/0/9), ki67 (1/0/9), generation (chemotherapy 0/2/3), horm, traz, bis (1/0),
     radio (1/0; v3.2), heart_gy (mean heart dose Gy; v3.2), smoker (1/0; v3.2).
-    v3.2-only columns may be left as None for v2.2. NaN in any column means "not recorded"
-    and makes that row not applicable.
+    v3.2-only columns may be left as None for v2.2. A scalar applies to every row. NaN in any
+    column means "not recorded" and makes that row not applicable.
     """
 
     age: FloatArray
@@ -226,21 +217,28 @@ class PredictInputs:
     smoker: FloatArray | None = None
 
     def __post_init__(self) -> None:
-        n: int | None = None
+        arrays: dict[str, FloatArray] = {}
         for f in fields(self):
             value = getattr(self, f.name)
             if value is None:
                 if f.name in COMMON_FIELDS:
                     raise ValueError(f"input {f.name!r} is required")
                 continue
-            arr = _as_column(f.name, value)
-            object.__setattr__(self, f.name, arr)
-            if n is None:
-                n = arr.shape[0]
+            arr = np.asarray(value, dtype=np.float64)
+            if arr.ndim > 1:
+                raise ValueError(f"input {f.name!r} must be one-dimensional, got shape {arr.shape}")
+            arrays[f.name] = arr
+        lengths = {name: a.shape[0] for name, a in arrays.items() if a.ndim == 1}
+        n = next(iter(lengths.values()), 1)
+        first = next(iter(lengths), "age")
+        for name, arr in arrays.items():
+            if arr.ndim == 0:  # a scalar applies to every row
+                arr = np.full(n, float(arr), dtype=np.float64)
             elif arr.shape[0] != n:
                 raise ValueError(
-                    f"input {f.name!r} has {arr.shape[0]} rows, expected {n} like 'age'"
+                    f"input {name!r} has {arr.shape[0]} rows, expected {n} like {first!r}"
                 )
+            object.__setattr__(self, name, arr)
 
     @classmethod
     def from_columns(cls, columns: Mapping[str, Any]) -> PredictInputs:
