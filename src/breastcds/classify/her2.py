@@ -195,6 +195,7 @@ def classify(b: Biomarkers) -> Her2Result:
             negative_category="pending",
             need_ihc=True,
         )
+    reasons.append("no HER2 IHC or ISH result recorded")
     missing.append(MissingInput(field="biomarkers.her2_ihc", reason="no HER2 test recorded"))
     return result("pending", "pending")
 

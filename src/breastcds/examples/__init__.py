@@ -7,12 +7,19 @@ from importlib import resources
 from typing import Any
 
 
+def _is_case(text: str) -> bool:
+    from breastcds.model.case import Case
+
+    data = json.loads(text)
+    return isinstance(data, dict) and set(data) <= set(Case.model_fields)
+
+
 def names() -> list[str]:
-    """Names of the bundled example cases (file stems)."""
+    """Names of the bundled example cases (file stems; other example files are skipped)."""
     return sorted(
         p.name.removesuffix(".json")
         for p in resources.files("breastcds.examples").iterdir()
-        if p.name.endswith(".json")
+        if p.name.endswith(".json") and _is_case(p.read_text("utf-8"))
     )
 
 
