@@ -38,7 +38,7 @@ import numpy as np
 import numpy.typing as npt
 import pydicom
 from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+from pydicom.uid import UID, ExplicitVRLittleEndian, generate_uid
 
 __all__ = [
     "RT_DOSE_STORAGE",
@@ -55,8 +55,8 @@ __all__ = [
 FloatArray: TypeAlias = npt.NDArray[np.float64]
 Vec3: TypeAlias = tuple[float, float, float]
 
-RT_DOSE_STORAGE = "1.2.840.10008.5.1.4.1.1.481.2"
-RT_STRUCTURE_SET_STORAGE = "1.2.840.10008.5.1.4.1.1.481.3"
+RT_DOSE_STORAGE = UID("1.2.840.10008.5.1.4.1.1.481.2")
+RT_STRUCTURE_SET_STORAGE = UID("1.2.840.10008.5.1.4.1.1.481.3")
 
 #: Tolerance for direction cosines being unit length / orthogonal / axial (dimensionless).
 _COSINE_TOL = 1e-4
@@ -520,7 +520,7 @@ def write_dose(
     p = Path(path)
     meta = FileMetaDataset()
     meta.MediaStorageSOPClassUID = RT_DOSE_STORAGE
-    sop_uid = str(generate_uid())
+    sop_uid = generate_uid()
     meta.MediaStorageSOPInstanceUID = sop_uid
     meta.TransferSyntaxUID = ExplicitVRLittleEndian
     meta.ImplementationClassUID = pydicom.uid.PYDICOM_IMPLEMENTATION_UID

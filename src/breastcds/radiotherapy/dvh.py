@@ -464,7 +464,7 @@ def _coverage(
 def _frame_lookup(
     frame_z: FloatArray, plane_z: FloatArray, snap_mm: float
 ) -> tuple[IntArray, IntArray, FloatArray, npt.NDArray[np.bool_]]:
-    """dicompyler-core GetDoseGrid for many planes: (upper, lower, fz, inside).
+    """dicompyler-core ``GetDoseGrid`` for many planes: (upper, lower, fz, inside).
 
     The dose at the plane is ``fz·D[upper] + (1 - fz)·D[lower]``; a plane within
     ``snap_mm`` of a frame uses that frame (fz = 1); a plane outside the frames' z range is
@@ -484,6 +484,28 @@ def _frame_lookup(
     fz = np.where(snapped, 1.0, fz)
     lb = np.where(snapped, ub, lb)
     return ub.astype(np.int64), lb.astype(np.int64), fz, inside
+
+
+def _frame_interp(
+    frame_z: FloatArray, plane_z: FloatArray, end_tol_mm: float
+) -> tuple[IntArray, IntArray, FloatArray, npt.NDArray[np.bool_]]:
+    """Linear interpolation between the two frames bracketing each plane (accurate mode).
+
+    Returns (upper, lower, fz, inside) with dose ``fz·D[upper] + (1 - fz)·D[lower]``. A plane
+    beyond the first/last frame by less than ``end_tol_mm`` uses that end frame; farther out
+    it is not inside.
+    """
+    order = np.argsort(frame_z)
+    zs = frame_z[order]
+    lo, hi = float(zs[0]), float(zs[-1])
+    inside = (plane_z >= lo - end_tol_mm) & (plane_z <= hi + end_tol_mm)
+    zc = np.clip(plane_z, lo, hi)
+    if zs.size == 1:
+        zero = np.zeros(plane_z.size, dtype=np.int64)
+        return zero, zero, np.ones(plane_z.size), inside
+    i = np.clip(np.searchsorted(zs, zc, side="right") - 1, 0, zs.size - 2)
+    fz = (zc - zs[i]) / (zs[i + 1] - zs[i])
+    return order[i + 1].astype(np.int64), order[i].astype(np.int64), fz, inside
 
 
 def _bilinear(
@@ -778,7 +800,7 @@ def _compute_accurate(
     )
     pixel_area = drow * dcol
     plane_vol_cc = frac.reshape(frac.shape[0], -1).sum(axis=1) * pixel_area * slab / 1000.0
-    ub, lb, fz, inside = _frame_lookup(dose.frame_z_mm, planes.z_mm, FRAME_SNAP_MM)
+    ub, lb, fz, inside = _frame_interp(dose.frame_z_mm, planes.z_mm, FRAME_SNAP_MM)
     outside_cc = float(plane_vol_cc[~inside].sum())
     if outside_cc > 0:
         notes.append(
