@@ -20,6 +20,9 @@ core_cmd.register(app)
 from breastcds.cli import reirradiation_cmd  # noqa: E402
 
 reirradiation_cmd.register(app)
+from breastcds.cli import predict_cmd  # noqa: E402
+
+predict_cmd.register(app)
 from breastcds.cli import dvh_cmd  # noqa: E402
 
 dvh_cmd.register(app)

@@ -280,7 +280,7 @@ class InputError:
     @property
     def message(self) -> str:
         shown = "not recorded (NaN)" if math.isnan(self.value) else f"{self.value:g}"
-        return f"row {self.row}: {self.field}={shown} is not allowed; allowed: {self.allowed}"
+        return f"{self.field}={shown} is not allowed; allowed: {self.allowed}"
 
 
 def validate(inputs: PredictInputs, model: Model) -> tuple[BoolArray, tuple[InputError, ...]]:
