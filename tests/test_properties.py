@@ -29,7 +29,9 @@ percent = st.one_of(
 ish = st.fixed_dictionaries(
     {
         "ratio": st.one_of(st.sampled_from([1.0, 1.99, 2.0, 3.5]), st.floats(0, 20)),
-        "her2_copies": st.one_of(st.sampled_from([2.0, 3.99, 4.0, 5.99, 6.0, 12.0]), st.floats(0, 40)),
+        "her2_copies": st.one_of(
+            st.sampled_from([2.0, 3.99, 4.0, 5.99, 6.0, 12.0]), st.floats(0, 40)
+        ),
     }
 )
 
@@ -130,7 +132,9 @@ FIELDS_OUT_OF_RANGE = [
 
 @settings(max_examples=500, deadline=None)
 @given(valid_cases(), st.sampled_from(range(len(FIELDS_OUT_OF_RANGE))), st.data())
-def test_invalid_case_names_the_field(case: dict[str, Any], index: int, data: st.DataObject) -> None:
+def test_invalid_case_names_the_field(
+    case: dict[str, Any], index: int, data: st.DataObject
+) -> None:
     (section, name), bad = FIELDS_OUT_OF_RANGE[index]
     case[section][name] = data.draw(bad)
     try:

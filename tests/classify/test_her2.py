@@ -118,9 +118,13 @@ def test_her2_algorithm(
         {
             "her2_ihc": ihc,
             "her2_ihc0_staining": staining,
-            "her2_ish": None if group is None else dict(zip(("ratio", "her2_copies"), G[group])),
+            "her2_ish": None
+            if group is None
+            else dict(zip(("ratio", "her2_copies"), G[group], strict=True)),
             "her2_ish_recount": (
-                None if recount is None else dict(zip(("ratio", "her2_copies"), G[recount]))
+                None
+                if recount is None
+                else dict(zip(("ratio", "her2_copies"), G[recount], strict=True))
             ),
         }
     )

@@ -96,7 +96,9 @@ def test_pathological_from_size_and_nodes() -> None:
 
 
 def test_recorded_t4_wins_over_size() -> None:
-    s = stage.pathological(case(size_mm=30, pathological_t="T4b", nodes_positive=0, clinical_m="M0"))
+    s = stage.pathological(
+        case(size_mm=30, pathological_t="T4b", nodes_positive=0, clinical_m="M0")
+    )
     assert (s.t, s.anatomic) == ("T4b", "IIIB")
 
 
@@ -107,7 +109,9 @@ def test_contradiction_between_recorded_t_and_size_gives_a_prompt() -> None:
 
 
 def test_supraclavicular_n3c_recorded_beyond_axillary_count() -> None:
-    s = stage.pathological(case(size_mm=15, pathological_n="N3c", nodes_positive=2, clinical_m="M0"))
+    s = stage.pathological(
+        case(size_mm=15, pathological_n="N3c", nodes_positive=2, clinical_m="M0")
+    )
     assert (s.n, s.anatomic) == ("N3c", "IIIC")
 
 

@@ -55,8 +55,14 @@ def test_assess_chinese_labels() -> None:
 
 def test_assess_file_with_invalid_case_prints_fields_without_traceback(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
-    bad.write_text(json.dumps({"biomarkers": {"er_percent": 140}, "tumour": {"nodes_positive": 5,
-                                                                           "nodes_examined": 2}}))
+    bad.write_text(
+        json.dumps(
+            {
+                "biomarkers": {"er_percent": 140},
+                "tumour": {"nodes_positive": 5, "nodes_examined": 2},
+            }
+        )
+    )
     result = runner.invoke(app, ["assess", str(bad)])
     assert result.exit_code == 2
     assert "biomarkers.er_percent" in result.output

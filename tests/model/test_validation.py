@@ -33,7 +33,9 @@ def test_nodes_positive_above_examined() -> None:
 
 
 def test_negative_ish_ratio() -> None:
-    [(field, value, message)] = issues({"biomarkers": {"her2_ish": {"ratio": -0.5, "her2_copies": 3}}})
+    [(field, value, message)] = issues(
+        {"biomarkers": {"her2_ish": {"ratio": -0.5, "her2_copies": 3}}}
+    )
     assert field == "biomarkers.her2_ish.ratio" and value == -0.5
     assert ">= 0" in message
 

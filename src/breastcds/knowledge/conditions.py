@@ -1,0 +1,283 @@
+"""Declarative conditions over facts: schema, three-valued evaluator, polars compiler.
+
+A condition is a leaf ``{fact, op, value}`` or a combination ``{all: [...]}``, ``{any: [...]}``,
+``{not: ...}``; any node may carry a ``name`` (a criterion name reported instead of its parts).
+Evaluation is three-valued (Kleene logic): a leaf whose fact is unknown (None) is *unknown*; an
+``all`` is false as soon as one part is false, so a failing criterion decides even when others
+are missing; unknown parts are reported with the case field that would decide them. There is no
+``eval`` of strings: the evaluator is a small interpreter over the validated tree, and
+:func:`to_polars` compiles the same tree to a polars expression (polars' boolean ``&``/``|`` and
+comparisons with null follow the same Kleene logic) so a cohort table is evaluated at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import polars as pl
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from breastcds.knowledge.facts import FACTS
+
+Op = Literal[
+    "eq", "ne", "in", "not_in", "gt", "gte", "lt", "lte", "contains", "contains_any",
+    "contains_none",
+]  # fmt: skip
+
+_OPS_BY_TYPE: dict[str, set[str]] = {
+    "number": {"eq", "ne", "in", "not_in", "gt", "gte", "lt", "lte"},
+    "enum": {"eq", "ne", "in", "not_in"},
+    "bool": {"eq", "ne"},
+    "list": {"contains", "contains_any", "contains_none"},
+}
+_SYMBOL = {"eq": "=", "ne": "≠", "gt": ">", "gte": "≥", "lt": "<", "lte": "≤", "in": "in",
+           "not_in": "not in", "contains": "includes", "contains_any": "includes any of",
+           "contains_none": "includes none of"}  # fmt: skip
+
+
+class Condition(BaseModel):
+    """One node of a condition tree (exactly one of fact / all / any / not)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    name: str | None = Field(None, description="criterion name reported for this node")
+    fact: str | None = None
+    op: Op | None = None
+    value: Any = None
+    all_: list[Condition] | None = Field(None, alias="all")
+    any_: list[Condition] | None = Field(None, alias="any")
+    not_: Condition | None = Field(None, alias="not")
+
+    @model_validator(mode="after")
+    def _shape(self) -> Condition:
+        kinds = [k for k in ("fact", "all_", "any_", "not_") if getattr(self, k) is not None]
+        if len(kinds) != 1:
+            raise ValueError("a condition has exactly one of: fact, all, any, not")
+        if self.fact is not None:
+            spec = FACTS.get(self.fact)
+            if spec is None:
+                raise ValueError(f"unknown fact {self.fact!r}")
+            if self.op is None:
+                raise ValueError(f"condition on {self.fact!r} needs an op")
+            if self.op not in _OPS_BY_TYPE[spec.type]:
+                raise ValueError(f"op {self.op!r} does not apply to {spec.type} fact {self.fact!r}")
+            _check_value(self.fact, spec.type, spec.values, self.op, self.value)
+        elif self.op is not None or self.value is not None:
+            raise ValueError("op/value belong to a fact condition")
+        for part in (self.all_, self.any_):
+            if part is not None and not part:
+                raise ValueError("all/any needs at least one condition")
+        return self
+
+    def facts(self) -> set[str]:
+        """Every fact this condition reads."""
+        if self.fact is not None:
+            return {self.fact}
+        out: set[str] = set()
+        for child in self.children():
+            out |= child.facts()
+        return out
+
+    def children(self) -> list[Condition]:
+        if self.all_ is not None:
+            return list(self.all_)
+        if self.any_ is not None:
+            return list(self.any_)
+        if self.not_ is not None:
+            return [self.not_]
+        return []
+
+
+def _check_value(
+    fact: str, type_: str, allowed: tuple[str, ...] | None, op: str, value: Any
+) -> None:
+    many = op in ("in", "not_in", "contains_any", "contains_none")
+    values = value if many else [value]
+    if many and not isinstance(value, list):
+        raise ValueError(f"{fact} {op}: value must be a list")
+    for v in values:
+        if type_ == "number" and (isinstance(v, bool) or not isinstance(v, int | float)):
+            raise ValueError(f"{fact} {op}: {v!r} is not a number")
+        if type_ == "bool" and not isinstance(v, bool):
+            raise ValueError(f"{fact} {op}: {v!r} is not true/false")
+        if type_ in ("enum", "list") and not isinstance(v, str):
+            raise ValueError(f"{fact} {op}: {v!r} is not a string")
+        if type_ == "enum" and allowed is not None and v not in allowed:
+            raise ValueError(f"{fact} {op}: {v!r} is not one of {list(allowed)}")
+
+
+@dataclass(frozen=True)
+class Failed:
+    """A criterion that is false for this case."""
+
+    name: str
+    fields: tuple[str, ...]
+    text: str
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """A criterion that cannot be judged: the case fields that would decide it."""
+
+    name: str
+    fields: tuple[str, ...]
+    text: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    value: bool | None
+    failed: tuple[Failed, ...] = ()
+    unknown: tuple[Unknown, ...] = ()
+    passed: tuple[str, ...] = ()
+
+
+def describe(c: Condition) -> str:
+    """Human-readable text of a condition."""
+    if c.fact is not None:
+        assert c.op is not None
+        return f"{c.fact} {_SYMBOL[c.op]} {_fmt(c.value)}"
+    if c.not_ is not None:
+        return f"not ({describe(c.not_)})"
+    joiner = " and " if c.all_ is not None else " or "
+    return "(" + joiner.join(describe(x) for x in c.children()) + ")"
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, list):
+        return "[" + ", ".join(_fmt(x) for x in v) + "]"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def _leaf(c: Condition, facts: Mapping[str, Any]) -> bool | None:
+    actual = facts.get(c.fact or "")
+    if actual is None:
+        return None
+    v = c.value
+    match c.op:
+        case "eq":
+            return bool(actual == v)
+        case "ne":
+            return bool(actual != v)
+        case "in":
+            return actual in v
+        case "not_in":
+            return actual not in v
+        case "gt":
+            return bool(actual > v)
+        case "gte":
+            return bool(actual >= v)
+        case "lt":
+            return bool(actual < v)
+        case "lte":
+            return bool(actual <= v)
+        case "contains":
+            return v in actual
+        case "contains_any":
+            return any(x in actual for x in v)
+        case "contains_none":
+            return not any(x in actual for x in v)
+    raise AssertionError(f"unhandled op {c.op}")  # pragma: no cover
+
+
+def _fields(c: Condition) -> tuple[str, ...]:
+    return tuple(sorted({FACTS[f].field for f in c.facts()}))
+
+
+def evaluate(c: Condition, facts: Mapping[str, Any]) -> Outcome:
+    """Three-valued evaluation with the failed and unknown criteria (by name where given)."""
+    out = _evaluate(c, facts)
+    if c.name is None:
+        return out
+    # A named node reports itself as one criterion.
+    if out.value is False:
+        return Outcome(False, failed=(Failed(c.name, _fields(c), _failed_text(c, facts)),))
+    if out.value is None:
+        return Outcome(None, unknown=(Unknown(c.name, _unknown_fields(c, facts),
+                                              describe(c)),))  # fmt: skip
+    return Outcome(True, passed=(c.name,))
+
+
+def _unknown_fields(c: Condition, facts: Mapping[str, Any]) -> tuple[str, ...]:
+    return tuple(sorted({FACTS[f].field for f in c.facts() if facts.get(f) is None}))
+
+
+def _failed_text(c: Condition, facts: Mapping[str, Any]) -> str:
+    values = ", ".join(f"{f} = {_fmt(facts.get(f))}" for f in sorted(c.facts()))
+    return f"requires {describe(c)}; case has {values}"
+
+
+def _evaluate(c: Condition, facts: Mapping[str, Any]) -> Outcome:
+    if c.fact is not None:
+        value = _leaf(c, facts)
+        name = c.name or c.fact
+        if value is None:
+            return Outcome(None, unknown=(Unknown(name, _fields(c), describe(c)),))
+        if value is False:
+            return Outcome(False, failed=(Failed(name, _fields(c), _failed_text(c, facts)),))
+        return Outcome(True, passed=(name,))
+    if c.not_ is not None:
+        inner = evaluate(c.not_, facts)
+        name = c.name or f"not {c.not_.name or describe(c.not_)}"
+        if inner.value is None:
+            return Outcome(None, unknown=inner.unknown)
+        if inner.value is True:
+            return Outcome(False, failed=(Failed(name, _fields(c), _failed_text(c, facts)),))
+        return Outcome(True, passed=(name,))
+    parts = [evaluate(child, facts) for child in c.children()]
+    failed = tuple(f for p in parts if p.value is False for f in p.failed)
+    unknown = tuple(u for p in parts if p.value is None for u in p.unknown)
+    passed = tuple(n for p in parts if p.value is True for n in p.passed)
+    if c.all_ is not None:
+        if failed:
+            return Outcome(False, failed=failed, unknown=unknown, passed=passed)
+        if unknown:
+            return Outcome(None, unknown=unknown, passed=passed)
+        return Outcome(True, passed=passed)
+    # any
+    if passed:
+        return Outcome(True, passed=passed)
+    if unknown:
+        return Outcome(None, failed=failed, unknown=unknown)
+    return Outcome(False, failed=failed)
+
+
+def to_polars(c: Condition) -> pl.Expr:
+    """Compile to a polars boolean expression over columns named by fact (null = unknown)."""
+    if c.fact is not None:
+        col = pl.col(c.fact)
+        v = c.value
+        match c.op:
+            case "eq":
+                return col.eq(v)
+            case "ne":
+                return col.ne(v)
+            case "in":
+                return pl.when(col.is_null()).then(None).otherwise(col.is_in(v))
+            case "not_in":
+                return pl.when(col.is_null()).then(None).otherwise(~col.is_in(v))
+            case "gt":
+                return col.gt(v)
+            case "gte":
+                return col.ge(v)
+            case "lt":
+                return col.lt(v)
+            case "lte":
+                return col.le(v)
+            case "contains":
+                return col.list.contains(v)
+            case "contains_any":
+                return col.list.eval(pl.element().is_in(v)).list.any()
+            case "contains_none":
+                return ~col.list.eval(pl.element().is_in(v)).list.any()
+        raise AssertionError(f"unhandled op {c.op}")  # pragma: no cover
+    if c.not_ is not None:
+        return ~to_polars(c.not_)
+    exprs = [to_polars(child) for child in c.children()]
+    if c.all_ is not None:
+        return pl.all_horizontal(exprs)
+    return pl.any_horizontal(exprs)
