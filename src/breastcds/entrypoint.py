@@ -30,6 +30,30 @@ from breastcds.model.plausibility import check as plausibility_check
 Section = Callable[[Case, Classification], Any]
 SECTIONS: dict[str, Section] = {}
 
+# Modules that register a section in SECTIONS when imported (one per capability).
+SECTION_MODULES = (
+    "breastcds.options.section",
+    "breastcds.radiotherapy.omission_section",
+    "breastcds.radiotherapy.reirradiation_section",
+    "breastcds.prognosis.section",
+)
+_loaded = False
+
+
+def _load_sections() -> None:
+    global _loaded
+    if _loaded:
+        return
+    import importlib
+
+    for module in SECTION_MODULES:
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:  # capability not built yet
+            if exc.name != module:
+                raise
+    _loaded = True
+
 
 def classify(case: Case) -> Classification:
     """All biomarker and stage classifications of a validated case (pure)."""
@@ -85,6 +109,7 @@ def assess(
     """
     valid = parse_case(case, today=today)
     classification = classify(valid)
+    _load_sections()
     sections = {name: section(valid, classification) for name, section in SECTIONS.items()}
     missing = _missing(classification)
     stamp = (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")

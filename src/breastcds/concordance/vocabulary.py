@@ -10,16 +10,28 @@ from collections.abc import Mapping
 from typing import Any
 
 _TUMOR_KEYS = {
-    "size_mm": "size_mm",
     "nodes_examined": "nodes_examined",
     "grade": "grade",
     "lvi": "lvi",
     "margin_mm": "margin_mm",
     "metastatic_sites": "metastatic_sites",
     "visceral_crisis": "visceral_crisis",
-    "clinical_n": "clinical_n",
-    "clinical_t": "clinical_t",
 }
+
+
+def tnm(value: Any) -> Any:
+    """Strip the c/p/yp prefix of a TNM category ("cN1" -> "N1", "ypT1c" -> "T1c")."""
+    if isinstance(value, str):
+        for prefix in ("yp", "c", "p"):
+            if (
+                value.startswith(prefix)
+                and len(value) > len(prefix)
+                and value[len(prefix)] in "TNM"
+            ):
+                return value[len(prefix) :]
+    return value
+
+
 _BIOMARKER_KEYS = {
     "her2_ihc": "her2_ihc",
     "her2_ihc0_staining": "her2_ihc0_staining",
@@ -52,16 +64,22 @@ def patient(p: Mapping[str, Any] | None) -> dict[str, Any]:
     return out
 
 
-def tumour(t: Mapping[str, Any] | None) -> dict[str, Any]:
+def tumour(t: Mapping[str, Any] | None, size: str = "pathological") -> dict[str, Any]:
     """Vignette ``tumor`` -> case ``tumour``.
 
     ``micrometastases_only`` true means the nodal disease is micrometastatic only. Vignettes
     write ``nodes_positive: 0`` with it (their count holds macrometastatic nodes); the case model
     counts micrometastatic nodes in ``nodes_positive``, so that count is then not recorded.
-    ``m_category`` is the recorded clinical M.
+    ``m_category`` is the recorded clinical M. ``size`` says whether the vignette's ``size_mm``
+    is the pathological invasive size or (before surgery) the clinical size.
     """
     t = t or {}
     out: dict[str, Any] = {k2: t[k1] for k1, k2 in _TUMOR_KEYS.items() if t.get(k1) is not None}
+    if t.get("size_mm") is not None:
+        out["size_mm" if size == "pathological" else "clinical_size_mm"] = t["size_mm"]
+    for key in ("clinical_t", "clinical_n"):
+        if t.get(key) is not None:
+            out[key] = tnm(t[key])
     micro = t.get("micrometastases_only")
     nodes = t.get("nodes_positive")
     if micro is not None:
@@ -69,7 +87,7 @@ def tumour(t: Mapping[str, Any] | None) -> dict[str, Any]:
     if nodes is not None and not (micro and nodes == 0):
         out["nodes_positive"] = nodes
     if t.get("m_category") is not None:
-        out["clinical_m"] = t["m_category"]
+        out["clinical_m"] = tnm(t["m_category"])
     if t.get("brain_metastases"):
         sites = list(out.get("metastatic_sites") or [])
         if "brain" not in sites:
