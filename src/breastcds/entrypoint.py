@@ -50,7 +50,7 @@ def _load_sections() -> None:
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:  # capability not built yet
-            if exc.name != module:
+            if exc.name is None or not (module == exc.name or module.startswith(exc.name + ".")):
                 raise
     _loaded = True
 
