@@ -16,7 +16,7 @@ from breastcds.i18n import Lang
 from breastcds.model.case import Case
 from breastcds.model.errors import CaseValidationError
 
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
