@@ -155,8 +155,8 @@ def _target_axes(target: DoseGrid) -> tuple[FloatArray, FloatArray, FloatArray]:
     dr, dc = target.pixel_spacing_mm
     _, rows, cols = target.shape
     return (
-        np.arange(cols) * dc,
-        np.arange(rows) * dr,
+        np.arange(cols, dtype=np.float64) * dc,
+        np.arange(rows, dtype=np.float64) * dr,
         np.asarray(target.frame_offsets_mm, dtype=np.float64),
     )
 

@@ -374,8 +374,9 @@ def _frame_offsets(
         return np.asarray(gfov - gfov[0], dtype=np.float64)
     raise DicomRTError(
         path,
-        f"GridFrameOffsetVector (3004,000C) starts at {gfov[0]!r}: neither 0 (relative) nor "
-        f"the ImagePositionPatient z {ipp[2]!r} with orientation 1\\0\\0\\0\\1\\0 (absolute)",
+        f"GridFrameOffsetVector (3004,000C) starts at {float(gfov[0])!r}: neither 0 "
+        f"(relative) nor the ImagePositionPatient z {ipp[2]!r} with orientation "
+        "1\\0\\0\\0\\1\\0 (absolute)",
     )
 
 
