@@ -110,7 +110,11 @@ def assess(
     valid = parse_case(case, today=today)
     classification = classify(valid)
     _load_sections()
-    sections = {name: section(valid, classification) for name, section in SECTIONS.items()}
+    sections = {}
+    for name, section in SECTIONS.items():
+        result = section(valid, classification)
+        if result is not None:  # a section that does not apply to this case is left out
+            sections[name] = result
     missing = _missing(classification)
     stamp = (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
     return Assessment(

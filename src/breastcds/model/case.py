@@ -36,6 +36,7 @@ from breastcds.model.codes import (
     SurgeryType,
 )
 from breastcds.model.errors import Inconsistency
+from breastcds.radiotherapy.reirradiation import ReirradiationPlan
 
 SCHEMA_VERSION: Literal["1.0"] = "1.0"
 
@@ -313,6 +314,11 @@ class Case(_Model):
     tumour: Tumour = Field(default_factory=Tumour)
     biomarkers: Biomarkers = Field(default_factory=Biomarkers)
     treatment: Treatment = Field(default_factory=Treatment)
+    reirradiation: ReirradiationPlan | None = Field(
+        None,
+        description="a planned new radiotherapy course in a previously irradiated patient: "
+        "courses with organ doses, overlap, recovery assumption (see docs/reirradiation.md)",
+    )
 
     @field_validator("assessment_date")
     @classmethod
