@@ -155,10 +155,11 @@ def _render(report: dict[str, Any], console: Console) -> None:
     for e in report["structures"]:
         if "error" in e:
             console.print(f"[yellow]ROI {e['roi_number']} {e['roi_name']}:[/] {e['error']}",
-                          highlight=False)
+                          highlight=False, soft_wrap=True)
         else:
             for note in e["notes"]:
-                console.print(f"ROI {e['roi_number']} {e['roi_name']}: {note}", highlight=False)
+                console.print(f"ROI {e['roi_number']} {e['roi_name']}: {note}", highlight=False,
+                              soft_wrap=True)
             if e["dose_quantity"] != "physical dose":
                 console.print(f"ROI {e['roi_number']} {e['roi_name']}: {e['dose_quantity']}",
                               highlight=False)
@@ -209,7 +210,7 @@ def register(app: typer.Typer) -> None:
         err = Console(stderr=True)
 
         def fail(message: str, code: int = 2) -> typer.Exit:
-            err.print(f"[bold red]error:[/] {message}", highlight=False)
+            err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
             return typer.Exit(code)
 
         try:
