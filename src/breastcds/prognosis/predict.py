@@ -19,8 +19,9 @@ lengths) raise ``ValueError``.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, fields, replace
+from functools import cache
 from typing import Any, Literal
 
 import numpy as np
@@ -136,7 +137,8 @@ def _limits() -> Mapping[str, Any]:
     return limits
 
 
-def field_specs() -> dict[str, FieldSpec]:
+@cache
+def field_specs() -> Mapping[str, FieldSpec]:
     """Allowed values for every input column (official web-tool limits for age/size/nodes)."""
     lim = _limits()
     return {
@@ -367,10 +369,12 @@ def _annual_baseline(cumulative: FloatArray) -> FloatArray:
     return _annual(cumulative)
 
 
-def _treatment_matrix(regimens: Sequence[str]) -> tuple[FloatArray, int]:
+@cache
+def _treatment_matrix(regimens: tuple[str, ...]) -> tuple[FloatArray, int]:
     """Indicator matrix (5 treatments x regimens) and the index of the first h10 regimen.
 
     The regimen tuples list all 5-year/no-endocrine regimens first, then the h10 ones.
+    Cached: the returned matrix is shared and must not be modified.
     """
     matrix = np.zeros((len(_TREATMENTS), len(regimens)), dtype=np.float64)
     first_h10 = len(regimens)
