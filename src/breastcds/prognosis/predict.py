@@ -365,10 +365,6 @@ def _annual(cumulative: FloatArray) -> FloatArray:
     return out
 
 
-def _annual_baseline(cumulative: FloatArray) -> FloatArray:
-    return _annual(cumulative)
-
-
 @cache
 def _treatment_matrix(regimens: tuple[str, ...]) -> tuple[FloatArray, int]:
     """Indicator matrix (5 treatments x regimens) and the index of the first h10 regimen.
@@ -614,8 +610,8 @@ def _v32_core(
         + _f(cc, "h0_br_t1") * u**-1.0
         + _f(cc, "h0_br_t2") * (u**-1.0 * np.log(u))
     )
-    h_br = np.where(er1[:, None], _annual_baseline(base_br_pos), _annual_baseline(base_br_neg))
-    h_oth = _annual_baseline(base_oth)
+    h_br = np.where(er1[:, None], _annual(base_br_pos), _annual(base_br_neg))
+    h_oth = _annual(base_oth)
 
     # treatment log hazard ratios (breast)
     r = np.where(x.column("radio") == 1, math.log(_f(tr, "radiotherapy_breast_hr")), 0.0)
@@ -715,7 +711,7 @@ def _v22_core(
     base_br_neg = np.exp(
         _f(bn, "intercept") + _f(bn, "inv_t_squared") / t_**2 + _f(bn, "inv_t") / t_
     )
-    h_br = np.where(er1[:, None], _annual_baseline(base_br_pos), _annual_baseline(base_br_neg))
+    h_br = np.where(er1[:, None], _annual(base_br_pos), _annual(base_br_neg))
 
     h = np.where((x.horm == 1) & er1, _f(tr, "endocrine"), 0.0)
     c = np.where(
