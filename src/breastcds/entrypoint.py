@@ -67,8 +67,8 @@ def classify(case: Case) -> Classification:
         pr=pr,
         ki67=ki67.classify(b.ki67_percent),
         subtype=subtype.classify(er, pr, her2_result, b.ki67_percent, b.genomics),
-        stage_pathological=stage.pathological(case),
-        stage_clinical=stage.clinical(case),
+        stage_pathological=stage.pathological(case, her2_result, er, pr),
+        stage_clinical=stage.clinical(case, her2_result, er, pr),
     )
 
 

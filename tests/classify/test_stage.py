@@ -148,3 +148,45 @@ def test_clinical_stage() -> None:
     c = case(clinical_t="T2", clinical_n="N1", clinical_m="M0")
     s = stage.clinical(c)
     assert (s.t, s.n, s.anatomic) == ("T2", "N1", "IIB")
+
+
+# --- prognostic stage through assess (rows pinned in test_prognostic_stage.py) ---------------
+
+
+def _assess_case(**biomarkers: Any) -> Any:
+    from breastcds import assess
+
+    rs = biomarkers.pop("oncotype_rs", None)
+    return assess(
+        {
+            "tumour": {"size_mm": 30, "grade": 3, "nodes_positive": 0, "clinical_m": "M0"},
+            "biomarkers": {**biomarkers, "genomics": {"oncotype_rs": rs}},
+        }
+    ).classification.stage_pathological
+
+
+def test_assess_uses_the_pathological_prognostic_table() -> None:
+    from breastcds.classify import prognostic_stage
+
+    s = _assess_case(er_percent=90, pr_percent=0, her2_ihc=1)
+    direct = prognostic_stage.pathological("T2", "N0", "M0", 3, False, True, False, None)
+    assert s.prognostic is not None
+    assert s.prognostic.stage == direct.stage and s.prognostic.status == "assigned"
+
+
+def test_oncotype_below_11_makes_t2_n0_er_positive_her2_negative_stage_ia() -> None:
+    # AJCC 8th ed. (2018): T1-2 N0 M0, ER+, HER2-, Oncotype RS < 11 -> pathological IA.
+    s = _assess_case(er_percent=90, pr_percent=0, her2_ihc=1, oncotype_rs=10)
+    assert s.prognostic is not None and s.prognostic.stage == "IA"
+    s = _assess_case(er_percent=90, pr_percent=0, her2_ihc=1, oncotype_rs=11)
+    assert s.prognostic is not None and s.prognostic.stage != "IA"
+
+
+def test_er_low_counts_as_er_positive_for_ajcc_and_missing_grade_is_named() -> None:
+    from breastcds import assess
+
+    a = assess({"tumour": {"size_mm": 30, "nodes_positive": 0, "clinical_m": "M0"},
+                "biomarkers": {"er_percent": 5, "pr_percent": 0, "her2_ihc": 1}})  # fmt: skip
+    p = a.classification.stage_pathological.prognostic
+    assert p is not None and p.status == "not_assignable"
+    assert [m.field for m in p.missing] == ["tumour.grade"]

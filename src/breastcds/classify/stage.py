@@ -14,9 +14,78 @@ from __future__ import annotations
 
 from typing import Literal
 
+from breastcds.classify import prognostic_stage
 from breastcds.knowledge.schema import StagingKnowledge, anatomic_stage_table, biomarkers
-from breastcds.model.assessment import MissingInput, StageResult
+from breastcds.model.assessment import (
+    Her2Result,
+    MissingInput,
+    PrognosticStageResult,
+    ReceptorResult,
+    StageResult,
+)
 from breastcds.model.case import Case
+
+_PROGNOSTIC_FIELDS = {
+    "t": "tumour.size_mm",
+    "n": "tumour.nodes_positive",
+    "m": "tumour.clinical_m",
+    "grade": "tumour.grade",
+    "her2": "biomarkers.her2_ihc",
+    "er": "biomarkers.er_percent",
+    "pr": "biomarkers.pr_percent",
+}
+
+
+def _positive(r: ReceptorResult | None) -> bool | None:
+    """ER/PR positive for AJCC (>= 1 %, ER-low included); None when not recorded."""
+    if r is None or r.status == "not_recorded":
+        return None
+    return r.status in ("positive", "low_positive")
+
+
+def prognostic(
+    setting: Literal["pathological", "clinical", "post_neoadjuvant"],
+    t: str | None,
+    n: str | None,
+    m: str | None,
+    case: Case,
+    her2: Her2Result | None,
+    er: ReceptorResult | None,
+    pr: ReceptorResult | None,
+) -> PrognosticStageResult:
+    """AJCC 8 prognostic stage group (pathological or clinical table) of one staging setting."""
+    her2_pos = None if her2 is None or her2.status == "pending" else her2.status == "positive"
+    args = (
+        t or "TX",
+        n or "NX",
+        m or "MX",
+        case.tumour.grade,
+        her2_pos,
+        _positive(er),
+        _positive(pr),
+    )
+    if setting == "clinical":
+        r = prognostic_stage.clinical(*args)
+    else:
+        r = prognostic_stage.pathological(
+            *args,
+            case.biomarkers.genomics.oncotype_rs,
+            neoadjuvant_therapy=setting == "post_neoadjuvant",
+        )
+    fields = dict(_PROGNOSTIC_FIELDS)
+    if setting == "clinical":
+        fields.update(t="tumour.clinical_t", n="tumour.clinical_n")
+    return PrognosticStageResult(
+        stage=r.stage,
+        status="assigned" if r.status == "assigned" else "not_assignable",
+        reasons=list(r.reasons),
+        missing=[
+            MissingInput(field=fields.get(k, k), reason=f"{k} is needed for the {r.table} table")
+            for k in r.missing
+        ],
+        row_id=r.row_id,
+        source=r.source,
+    )
 
 Origin = Literal["recorded", "derived", "missing"]
 
@@ -184,7 +253,12 @@ def _derive_m(
     )
 
 
-def pathological(case: Case) -> StageResult:
+def pathological(
+    case: Case,
+    her2: Her2Result | None = None,
+    er: ReceptorResult | None = None,
+    pr: ReceptorResult | None = None,
+) -> StageResult:
     """Pathological (or post-neoadjuvant yp) T, N, M and the anatomic stage group."""
     tu = case.tumour
     neo = case.treatment.neoadjuvant
@@ -203,6 +277,8 @@ def pathological(case: Case) -> StageResult:
     n, n_origin, n_reasons, n_missing = _derive_n(recorded_n, case)
     m, m_origin, m_reasons, m_missing = _derive_m(case, tu.pathological_m or tu.clinical_m)
     return _result(
+        case,
+        (her2, er, pr),
         setting,
         t,
         n,
@@ -215,7 +291,12 @@ def pathological(case: Case) -> StageResult:
     )
 
 
-def clinical(case: Case) -> StageResult:
+def clinical(
+    case: Case,
+    her2: Her2Result | None = None,
+    er: ReceptorResult | None = None,
+    pr: ReceptorResult | None = None,
+) -> StageResult:
     """Clinical cT, cN, cM (recorded, cT also from imaging size) and the anatomic stage group."""
     tu = case.tumour
     t, t_origin, t_reasons, t_missing = _derive_t(
@@ -231,6 +312,8 @@ def clinical(case: Case) -> StageResult:
         n_missing = [MissingInput(field="tumour.clinical_n", reason="clinical N decides the stage")]
     m, m_origin, m_reasons, m_missing = _derive_m(case, tu.clinical_m)
     return _result(
+        case,
+        (her2, er, pr),
         "clinical",
         t,
         n,
@@ -244,6 +327,8 @@ def clinical(case: Case) -> StageResult:
 
 
 def _result(
+    case: Case,
+    markers: tuple[Her2Result | None, ReceptorResult | None, ReceptorResult | None],
     setting: Literal["pathological", "clinical", "post_neoadjuvant"],
     t: str | None,
     n: str | None,
@@ -270,6 +355,7 @@ def _result(
         m_origin=m_origin,
         anatomic=stage,
         anatomic_row_id=row_id,
+        prognostic=prognostic(setting, t, n, m, case, *markers),
         reasons=reasons,
         missing=missing if stage is None else [],
         source=f"{table.source} ({table.version})",
