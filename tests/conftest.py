@@ -15,5 +15,5 @@ DICOM_EXAMPLE = SHARED / "data" / "dicom" / "dicompyler_example"
 @pytest.fixture(scope="session")
 def reference_dir() -> Path:
     if not REFERENCE.is_dir():
-        pytest.fail(f"reference material not found at {REFERENCE} (expected ../shared beside the repo)")
+        pytest.fail(f"reference material not found at {REFERENCE} (expected ../shared)")
     return REFERENCE
