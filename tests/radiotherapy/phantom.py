@@ -33,7 +33,7 @@ import numpy.typing as npt
 import pydicom
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.sequence import Sequence as DicomSequence
-from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+from pydicom.uid import UID, ExplicitVRLittleEndian, generate_uid
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -46,7 +46,7 @@ STUDY_UID = "1.2.826.0.1.3680043.8.498.2"
 def _meta(sop_class: str) -> tuple[FileMetaDataset, str]:
     meta = FileMetaDataset()
     uid = generate_uid()
-    meta.MediaStorageSOPClassUID = sop_class
+    meta.MediaStorageSOPClassUID = UID(sop_class)
     meta.MediaStorageSOPInstanceUID = uid
     meta.TransferSyntaxUID = ExplicitVRLittleEndian
     return meta, uid
@@ -73,9 +73,9 @@ def write_rtdose(
     path: Path,
     dose_gy: FloatArray,
     *,
-    origin_mm: Sequence[float],
+    origin_mm: Sequence[float] | FloatArray,
     spacing_mm: tuple[float, float],
-    frame_offsets_mm: Sequence[float],
+    frame_offsets_mm: Sequence[float] | npt.NDArray[np.floating],
     orientation: Sequence[float] = (1, 0, 0, 0, 1, 0),
     frame_uid: str = FRAME_UID,
     absolute_offsets: bool = False,
@@ -218,7 +218,7 @@ class Phantom:
 
         r = self.sphere_radius_mm
         target = percent / 100.0 * 4.0 / 3.0 * math.pi * r**3
-        h = brentq(lambda h: math.pi * h * h * (3 * r - h) / 3.0 - target, 0.0, 2 * r)
+        h = float(brentq(lambda h: math.pi * h * h * (3 * r - h) / 3.0 - target, 0.0, 2 * r))
         g = float(np.linalg.norm(self.gradient_gy_per_mm))
         return self.dose_at_centre_gy + g * (r - h)
 

@@ -392,6 +392,24 @@ def _centre_mask(
     return mask
 
 
+@dataclass(frozen=True, eq=False)
+class _Coverage:
+    """Partial-volume rasterisation of one ROI on a (P, rows, cols) block of pixels.
+
+    ``frac``: fraction of each pixel inside the polygons; ``interior``: pixels covered in
+    full (centroid = pixel centre); boundary pixels (0 < frac, not interior) are listed in
+    ``bp, br, bc`` with the centroid ``bu, bv`` (pixel index units) of their covered part.
+    """
+
+    frac: FloatArray
+    interior: npt.NDArray[np.bool_]
+    bp: IntArray
+    br: IntArray
+    bc: IntArray
+    bu: FloatArray
+    bv: FloatArray
+
+
 def _coverage(
     u0: FloatArray,
     v0: FloatArray,
@@ -402,60 +420,105 @@ def _coverage(
     n_rows: int,
     n_cols: int,
     subsamples: int,
-) -> tuple[FloatArray, FloatArray, FloatArray]:
+) -> _Coverage:
     """Fraction of each pixel inside the polygons and the centroid of the covered part.
 
     Coordinates are pixel indices (pixel (r, c) spans [c±0.5] × [r±0.5]). Each pixel row is
-    sampled by ``subsamples`` sub-rows; along each sub-row the covered length is exact.
-    Contours on a plane combine by even-odd (XOR). Returns (fraction, centroid u, centroid v),
-    each (P, n_rows, n_cols).
+    sampled by ``subsamples`` sub-rows; along each sub-row the covered length and its first
+    moment are exact. Contours on a plane combine by even-odd (XOR).
     """
     s_rows = subsamples
     lines = (np.arange(n_rows * s_rows) + 0.5) / s_rows - 0.5
     frac = np.zeros((n_planes, n_rows, n_cols))
-    cu = np.zeros_like(frac)
-    cv = np.zeros_like(frac)
+    interior = np.zeros((n_planes, n_rows, n_cols), dtype=bool)
+    empty_i = np.zeros(0, dtype=np.int64)
+    bp_l: list[IntArray] = [empty_i]
+    br_l: list[IntArray] = [empty_i]
+    bc_l: list[IntArray] = [empty_i]
+    bu_l: list[FloatArray] = [np.zeros(0)]
+    bv_l: list[FloatArray] = [np.zeros(0)]
     p, li, uc, _ = _crossings(u0, v0, u1, v1, pid, lines)
-    if p.size == 0:
-        return frac, cu, cv
-    # even-odd: sort crossings along each (plane, sub-row); alternate enter/leave
-    group = p * lines.size + li
-    order = np.lexsort((uc, group))
-    p, li, uc, group = p[order], li[order], uc[order], group[order]
-    new = np.ones(group.size, dtype=bool)
-    new[1:] = group[1:] != group[:-1]
-    start = np.maximum.accumulate(np.where(new, np.arange(group.size), 0))
-    sign = np.where(((np.arange(group.size) - start) & 1) == 0, 1.0, -1.0)
-    x = np.clip(uc, -0.5, n_cols - 0.5)
-    kx = np.floor(x + 0.5).astype(np.int64)  # pixel holding the crossing, 0..n_cols
-    part = sign * (kx + 0.5 - x)
-    part_mx = sign * ((kx + 0.5) ** 2 - x**2) / 2.0
-    row = li // s_rows
-    yline = lines[li]
-    width = n_cols + 2
-    cols = np.arange(n_cols, dtype=np.float64)
-    for s, e in _chunks(n_planes, n_rows * width):
-        sel = (p >= s) & (p < e)
-        base = ((p[sel] - s) * n_rows + row[sel]) * width
-        size = (e - s) * n_rows * width
-        kxs = kx[sel]
-        sg, pt, pm, yl = sign[sel], part[sel], part_mx[sel], yline[sel]
+    if p.size:
+        # even-odd: sort crossings along each (plane, sub-row); alternate enter/leave
+        group = p * lines.size + li
+        order = np.lexsort((uc, group))
+        p, li, uc, group = p[order], li[order], uc[order], group[order]
+        new = np.ones(group.size, dtype=bool)
+        new[1:] = group[1:] != group[:-1]
+        start = np.maximum.accumulate(np.where(new, np.arange(group.size), 0))
+        sign = np.where(((np.arange(group.size) - start) & 1) == 0, 1.0, -1.0)
+        x = np.clip(uc, -0.5, n_cols - 0.5)
+        kx = np.floor(x + 0.5).astype(np.int64)  # pixel holding the crossing, 0..n_cols
+        part = sign * (kx + 0.5 - x)
+        part_mx = sign * ((kx + 0.5) ** 2 - x**2) / 2.0
+        row = li // s_rows
+        yline = lines[li]
+        width = n_cols + 2
+        for s, e in _chunks(n_planes, n_rows * width):
+            sel = (p >= s) & (p < e)
+            base = ((p[sel] - s) * n_rows + row[sel]) * width
+            size = (e - s) * n_rows * width
+            kxs = kx[sel]
+            sg, pt, pm, yl = sign[sel], part[sel], part_mx[sel], yline[sel]
+            shape = (e - s, n_rows, width)
+            full = np.cumsum(np.bincount(base + kxs + 1, sg, size).reshape(shape), axis=2)
+            partial = np.bincount(base + kxs, pt, size).reshape(shape)
+            cover = full + partial
+            fr = np.clip(cover[:, :, :n_cols] / s_rows, 0.0, 1.0)
+            fr[fr < 1e-12] = 0.0
+            inner = (full[:, :, :n_cols] == s_rows) & (partial[:, :, :n_cols] == 0)
+            frac[s:e] = fr
+            interior[s:e] = inner
+            q, r, c = np.nonzero((fr > 0) & ~inner)
+            if q.size == 0:
+                continue
+            flat = (q * n_rows + r) * width + c
+            yfull = np.cumsum(np.bincount(base + kxs + 1, sg * yl, size).reshape(shape), axis=2)
+            pmx = np.bincount(base + kxs, pm, size)
+            pmy = np.bincount(base + kxs, pt * yl, size)
+            cov = cover.ravel()[flat]
+            bp_l.append(q + s)
+            br_l.append(r)
+            bc_l.append(c)
+            bu_l.append((full.ravel()[flat] * c + pmx[flat]) / cov)
+            bv_l.append((yfull.ravel()[flat] + pmy[flat]) / cov)
+    return _Coverage(
+        frac=frac,
+        interior=interior,
+        bp=np.concatenate(bp_l),
+        br=np.concatenate(br_l),
+        bc=np.concatenate(bc_l),
+        bu=np.concatenate(bu_l),
+        bv=np.concatenate(bv_l),
+    )
 
-        def acc(idx: IntArray, w: FloatArray, size: int = size) -> FloatArray:
-            out = np.bincount(idx, weights=w, minlength=size).astype(np.float64)
-            return out.reshape(-1, n_rows, width)
 
-        full = np.cumsum(acc(base + kxs + 1, sg), axis=2)[:, :, :n_cols]
-        yfull = np.cumsum(acc(base + kxs + 1, sg * yl), axis=2)[:, :, :n_cols]
-        cover = full + acc(base + kxs, pt)[:, :, :n_cols]
-        mx = full * cols + acc(base + kxs, pm)[:, :, :n_cols]
-        my = yfull + acc(base + kxs, pt * yl)[:, :, :n_cols]
-        ok = cover > 1e-12
-        safe = np.where(ok, cover, 1.0)
-        frac[s:e] = np.where(ok, cover / s_rows, 0.0)
-        cu[s:e] = np.where(ok, mx / safe, 0.0)
-        cv[s:e] = np.where(ok, my / safe, 0.0)
-    return np.clip(frac, 0.0, 1.0), cu, cv
+def _plane_values(
+    dose: FloatArray,
+    ub: IntArray,
+    lb: IntArray,
+    fz: FloatArray,
+    rows: slice,
+    cols: slice,
+    mask: npt.NDArray[np.bool_],
+) -> tuple[FloatArray, IntArray]:
+    """Doses at the pixels of ``mask`` (P, rows, cols block) on each plane,
+    ``fz·D[ub] + (1 - fz)·D[lb]`` at pixel centres; returns (values, count per plane)."""
+    n_planes = mask.shape[0]
+    block = dose[:, rows, cols]
+    counts = mask.reshape(n_planes, -1).sum(axis=1)
+    out = np.empty(int(counts.sum()))
+    pos = 0
+    for s, e in _chunks(n_planes, mask.shape[1] * mask.shape[2] * 4):
+        m = mask[s:e]
+        n = int(counts[s:e].sum())
+        if n == 0:
+            continue
+        w = fz[s:e, np.newaxis, np.newaxis]
+        plane = w * block[ub[s:e]] + (1.0 - w) * block[lb[s:e]]
+        out[pos : pos + n] = plane[m]
+        pos += n
+    return out, counts.astype(np.int64)
 
 
 # =========================================================================== dose lookup
@@ -671,8 +734,17 @@ def _compat_luts(dose: DoseGrid) -> tuple[FloatArray, FloatArray, int]:
     return col_lut, row_lut, x_index
 
 
-def _compat_masks(dose: DoseGrid, planes: _PlaneSet) -> npt.NDArray[np.bool_]:
-    """(P, rows, cols) pixel-centre masks exactly as dicompyler-core builds them."""
+def _span(values: FloatArray, lo: float, hi: float) -> slice:
+    """Contiguous index range of a monotonic array whose values lie in [lo, hi]."""
+    idx = np.flatnonzero((values >= lo) & (values <= hi))
+    return slice(int(idx[0]), int(idx[-1]) + 1) if idx.size else slice(0, 0)
+
+
+def _compat_masks(
+    dose: DoseGrid, planes: _PlaneSet
+) -> tuple[npt.NDArray[np.bool_], slice, slice]:
+    """Pixel-centre masks exactly as dicompyler-core builds them, restricted to the ROI's
+    bounding box: (mask (P, rows, cols) of the block, row slice, column slice)."""
     col_lut, row_lut, x_index = _compat_luts(dose)
     # scan lines run along patient y; positions along patient x
     if x_index == 0:
@@ -680,10 +752,14 @@ def _compat_masks(dose: DoseGrid, planes: _PlaneSet) -> npt.NDArray[np.bool_]:
     else:
         line_lut, pos_lut = col_lut, row_lut
     u0, v0, u1, v1, pid = _edges(planes.contours, np.eye(2), np.zeros(2))
-    mask = _centre_mask(u0, v0, u1, v1, pid, planes.z_mm.size, line_lut, pos_lut)
+    lines = _span(line_lut, float(min(v0.min(), v1.min())), float(max(v0.max(), v1.max())))
+    pos = _span(pos_lut, float(min(u0.min(), u1.min())), float(max(u0.max(), u1.max())))
+    mask = _centre_mask(
+        u0, v0, u1, v1, pid, planes.z_mm.size, line_lut[lines], pos_lut[pos]
+    )
     if x_index == 1:
-        mask = np.transpose(mask, (0, 2, 1))
-    return np.ascontiguousarray(mask)
+        return np.ascontiguousarray(np.transpose(mask, (0, 2, 1))), pos, lines
+    return mask, lines, pos
 
 
 def _compute_compat(
@@ -694,7 +770,7 @@ def _compute_compat(
     thickness_mm: float | None,
 ) -> DVH:
     thickness = _slab_thickness(planes.z_mm, structure, thickness_mm)
-    masks = _compat_masks(dose, planes)
+    masks, rows, cols = _compat_masks(dose, planes)
     col_lut, row_lut, _ = _compat_luts(dose)
     if col_lut.size < 2 or row_lut.size < 2:
         pixel_area = dose.pixel_spacing_mm[0] * dose.pixel_spacing_mm[1]
@@ -708,9 +784,9 @@ def _compute_compat(
         notes.append(
             "Dose grid does not encompass every contour. Volume calculated for all contours."
         )
-    p, r, c = np.nonzero(masks & inside[:, np.newaxis, np.newaxis])
-    w = fz[p]
-    values = w * dose.dose_gy[ub[p], r, c] + (1.0 - w) * dose.dose_gy[lb[p], r, c]
+    values, _ = _plane_values(
+        dose.dose_gy, ub, lb, fz, rows, cols, masks & inside[:, np.newaxis, np.newaxis]
+    )
     if eqd2 is not None:
         values = eqd2.convert(values)
     if values.size == 0 or volume_cc <= 0:
@@ -721,8 +797,6 @@ def _compute_compat(
         )
     cgy = values * 100.0
     hist = np.bincount(np.floor(cgy).astype(np.int64)).astype(np.float64)
-    if hist.max() <= 0:
-        raise DVHError(f"{structure.label}: empty histogram")
     hist = hist * volume_cc / hist.sum()
     hist = np.trim_zeros(hist, trim="b")
     cum = hist[::-1].cumsum()[::-1]
@@ -794,12 +868,12 @@ def _compute_accurate(
     c1 = int(min(max(math.floor(umax + 0.5), 0), n_cols - 1))
     r0 = int(min(max(math.floor(vmin + 0.5), 0), n_rows - 1))
     r1 = int(min(max(math.floor(vmax + 0.5), 0), n_rows - 1))
-    frac, cu, cv = _coverage(
+    cov = _coverage(
         u0 - c0, v0 - r0, u1 - c0, v1 - r0, pid,
         planes.z_mm.size, r1 - r0 + 1, c1 - c0 + 1, subsamples,
     )
     pixel_area = drow * dcol
-    plane_vol_cc = frac.reshape(frac.shape[0], -1).sum(axis=1) * pixel_area * slab / 1000.0
+    plane_vol_cc = cov.frac.reshape(cov.frac.shape[0], -1).sum(axis=1) * pixel_area * slab / 1000.0
     ub, lb, fz, inside = _frame_interp(dose.frame_z_mm, planes.z_mm, FRAME_SNAP_MM)
     outside_cc = float(plane_vol_cc[~inside].sum())
     if outside_cc > 0:
@@ -807,14 +881,24 @@ def _compute_accurate(
             f"{outside_cc:.4g} cc of the ROI lies on planes outside the dose grid and is "
             "excluded from the DVH."
         )
-    p, r, c = np.nonzero((frac > 0) & inside[:, np.newaxis, np.newaxis])
-    weights = frac[p, r, c] * pixel_area * slab[p] / 1000.0
-    v = cv[p, r, c] + r0
-    u = cu[p, r, c] + c0
-    w = fz[p]
-    values = w * _bilinear(ub[p], v, u, dose.dose_gy) + (1.0 - w) * _bilinear(
-        lb[p], v, u, dose.dose_gy
+    # interior pixels: covered in full, dose at the pixel centre
+    vals_in, n_in = _plane_values(
+        dose.dose_gy, ub, lb, fz, slice(r0, r1 + 1), slice(c0, c1 + 1),
+        cov.interior & inside[:, np.newaxis, np.newaxis],
     )
+    w_in = np.repeat(pixel_area * slab / 1000.0, n_in)
+    # boundary pixels: partial weight, dose at the centroid of the covered part
+    keep = inside[cov.bp]
+    bp, br, bc = cov.bp[keep], cov.br[keep], cov.bc[keep]
+    w_b = cov.frac[bp, br, bc] * pixel_area * slab[bp] / 1000.0
+    v = cov.bv[keep] + r0
+    u = cov.bu[keep] + c0
+    w = fz[bp]
+    vals_b = w * _bilinear(ub[bp], v, u, dose.dose_gy) + (1.0 - w) * _bilinear(
+        lb[bp], v, u, dose.dose_gy
+    )
+    values = np.concatenate([vals_in, vals_b])
+    weights = np.concatenate([w_in, w_b])
     if eqd2 is not None:
         values = eqd2.convert(values)
     if values.size == 0 or weights.sum() <= 0:
