@@ -212,7 +212,12 @@ def main() -> None:
 
         # accumulation of two courses on different grids
         g2 = dicom.read_dose(dose2)
-        courses = [accumulate.Course(g2, 25, "prior 50 Gy/25"), accumulate.Course(grid, 5, "new")]
+        # prior: ~50 Gy in 25 fractions on grid 1; new: ~20 Gy in 5 fractions on grid 2 (origin
+        # shifted 1 mm in x, y, z) — the prior is resampled onto the new course's grid
+        courses = [
+            accumulate.Course(grid, 25, "prior ~50 Gy/25"),
+            accumulate.Course(g2, 5, "new ~20 Gy/5"),
+        ]
         t_acc, acc = best_of(
             args.repeat,
             lambda: accumulate.sum_eqd2(courses, alpha_beta_gy=3.0, outside="zero"),

@@ -382,6 +382,28 @@ def _frame_offsets(
 
 # --------------------------------------------------------------------------- RTSTRUCT
 
+_CONTOUR_DATA = 0x30060050
+
+
+def _contour_values(item: Dataset, where: str, path: Path) -> FloatArray:
+    """ContourData (3006,0050) as float64, parsed from the raw DS text when still raw (much
+    faster than pydicom's per-value DSfloat objects)."""
+    elem = item.get_item(_CONTOUR_DATA)
+    value = None if elem is None else elem.value
+    if isinstance(value, bytes | bytearray):
+        value = bytes(value).decode("ascii", errors="replace").strip(" \x00")
+    if value is None or len(value) == 0:
+        raise DicomRTError(path, f"{where}: empty ContourData (3006,0050)")
+    try:
+        items = value.split("\\") if isinstance(value, str) else list(value)
+        out = np.array(items, dtype=np.float64)
+    except ValueError as exc:
+        raise DicomRTError(path, f"{where}: ContourData has a non-numeric value ({exc})") from exc
+    if not np.all(np.isfinite(out)):
+        raise DicomRTError(path, f"{where}: ContourData has a non-finite value")
+    return out
+
+
 
 def read_structures(path: str | Path) -> dict[int, Structure]:
     """Read every ROI of a DICOM RTSTRUCT, keyed by ROI number.
@@ -432,15 +454,12 @@ def read_structures(path: str | Path) -> dict[int, Structure]:
         for k, c in enumerate(roi.get("ContourSequence", []) or []):
             where = f"ROI {number} '{name}' contour {k}"
             gtype = str(c.get("ContourGeometricType", "") or "")
-            data = c.get("ContourData", None)
-            if data is None or len(data) == 0:
-                raise DicomRTError(p, f"{where}: empty ContourData (3006,0050)")
-            values = _floats(data, f"{where} ContourData", None, p)
-            if len(values) % 3:
+            values = _contour_values(c, where, p)
+            if values.size % 3:
                 raise DicomRTError(
-                    p, f"{where}: ContourData has {len(values)} values, not x\\y\\z triplets"
+                    p, f"{where}: ContourData has {values.size} values, not x\\y\\z triplets"
                 )
-            pts = np.asarray(values, dtype=np.float64).reshape(-1, 3)
+            pts = values.reshape(-1, 3)
             declared = c.get("NumberOfContourPoints", None)
             if declared is not None and int(declared) != len(pts):
                 raise DicomRTError(
