@@ -1,0 +1,634 @@
+"""Case + Classification -> PREDICT inputs, with every mapping stated (pure, no I/O).
+
+Each input of PREDICT v2.2 / v3.2 is derived from one case field by a rule that is written out
+in a :class:`Statement`. "Not recorded" becomes the model's own unknown code only where the
+official code has one (screen 2; grade, PR, HER2, Ki-67 9); otherwise the result names the
+case field that is needed. Cases outside the population the official tool is designed for are
+"not applicable" with the reason. Nothing here raises for clinical data.
+
+Official conventions followed (WintonCentre repositories, MIT licence):
+
+* ``predict-v21-main`` (web tool, commit 27db8a7):
+  - ``src/cljs/predict3/models/adapters/predict2.cljs`` ``nodes-v2``: 1 positive node with
+    "micrometastases only" = yes is entered as 0.5 nodes; any other count is used as is;
+    micrometastases "unknown"/"disabled" leave the count unchanged. ``content.cljs``
+    (section "Micrometastases only"): "Predict will model this as equivalent to half a
+    positive node ... only relevant if you have entered 1 for the number of positive nodes".
+  - ``src/cljs/predict3/content.cljs`` (Ki-67 help) and ``layout/input_panels.cljs``
+    ("Positive means more than 10%"): Ki-67 positive = more than 10 % of cells.
+  - ``src/cljs/predict3/content.cljs``: "not designed for women who have had neo-adjuvant
+    treatments ... whose breast cancer is in both breasts or has already spread to distant
+    parts of the body ... non-invasive breast cancer, such as DCIS or LCIS ... not designed for
+    men" (also the FAQ entries on neo-adjuvant treatment, men, metastatic disease, DCIS/LCIS).
+  - ``src/cljs/predict3/state/config.cljs``: input limits age 25-85, size 0-500 mm, nodes
+    0-100 (the values in ``knowledge/predict_coefficients.yaml`` used by ``predict.py``).
+* ``predict-v30-r`` (commit 42223bc), ``R/benefits32.R``: smoker "Never/ex = 0, current = 1"
+  (no unknown code); heart dose in Gy (no unknown code; the other-mortality baseline assumes a
+  2 Gy population average, comment on ``r.base.oth``); bisphosphonate "Only applicable to
+  menopausal women". ``R/benefits30.R`` (``s200``, parameters from the web tool's generator)
+  calls the v3 model with ``nodes.in=0.5``: the half node is a v3 input as well.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from breastcds.model.assessment import Classification, MissingInput
+from breastcds.model.case import Case
+from breastcds.model.codes import Laterality, MenopausalStatus, Sex, SurgeryType
+from breastcds.prognosis import predict
+
+ModelName = Literal["v2.2", "v3.2"]
+Treatment = Literal["endocrine", "chemotherapy", "trastuzumab", "bisphosphonate", "radiotherapy"]
+
+WEB_TOOL = "WintonCentre/predict-v21-main (official web tool, commit 27db8a7)"
+R_CODE = "WintonCentre/predict-v30-r (official R code, commit 42223bc)"
+KI67_POSITIVE_ABOVE_PERCENT = 10.0
+#: the official web tool's coding of one node holding micrometastases only
+HALF_NODE = 0.5
+
+#: treatment letters in PREDICT regimen names, and the official cumulative order
+LETTER: dict[Treatment, str] = {
+    "endocrine": "h",
+    "chemotherapy": "c",
+    "trastuzumab": "t",
+    "bisphosphonate": "b",
+    "radiotherapy": "r",
+}
+ORDER: tuple[Treatment, ...] = (
+    "endocrine",
+    "chemotherapy",
+    "trastuzumab",
+    "bisphosphonate",
+    "radiotherapy",
+)
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One mapping from the case to a model input, in words, with the value used."""
+
+    input: str
+    value: float | None
+    case_field: str
+    text: str
+    models: tuple[ModelName, ...] = ("v2.2", "v3.2")
+    flag: bool = False  # True: a convention the board should be aware of (e.g. ER-low)
+
+
+@dataclass(frozen=True)
+class Component:
+    """One adjuvant treatment PREDICT can add, and whether it is shown for this case."""
+
+    treatment: Treatment
+    status: Literal["included", "not_applicable", "needs_data"]
+    reason: str
+    models: tuple[ModelName, ...]
+
+
+@dataclass(frozen=True)
+class PredictMapping:
+    """PREDICT inputs of one case, or why they cannot be given.
+
+    ``status``: "mapped" (both models can run; v3.2 may still need ``missing_v32``),
+    "not_applicable" (``reasons``) or "needs_data" (``missing``).
+    """
+
+    status: Literal["mapped", "not_applicable", "needs_data"]
+    reasons: tuple[str, ...]
+    missing: tuple[MissingInput, ...]
+    missing_v32: tuple[MissingInput, ...]
+    statements: tuple[Statement, ...]
+    values: Mapping[str, float] = field(default_factory=dict)
+    components: tuple[Component, ...] = ()
+
+    def runnable(self, model: ModelName) -> bool:
+        if self.status != "mapped":
+            return False
+        return model == "v2.2" or not self.missing_v32
+
+    def included(self, model: ModelName) -> tuple[Treatment, ...]:
+        """Included treatments for ``model`` in the official cumulative order."""
+        return tuple(
+            c.treatment for c in self.components if c.status == "included" and model in c.models
+        )
+
+    def inputs(self, model: ModelName) -> predict.PredictInputs:
+        """One-row model inputs (raises ValueError if the model cannot run for this case)."""
+        if not self.runnable(model):
+            raise ValueError(f"PREDICT {model} cannot run for this case: {self.status}")
+        names = predict.required_fields(model)
+        return predict.PredictInputs.from_columns({k: self.values[k] for k in names})
+
+
+def regimen_name(model: ModelName, treatments: tuple[Treatment, ...]) -> str:
+    """PREDICT regimen of a set of treatments ("s"/"surg" for none), letters in r-h-c-t-b order."""
+    if not treatments:
+        return "s" if model == "v3.2" else "surg"
+    letters = {LETTER[t] for t in treatments}
+    name = "".join(x for x in "rhctb" if x in letters)
+    if name not in predict.regimens(model):
+        raise ValueError(f"{name!r} is not a PREDICT {model} regimen")
+    return name
+
+
+def _limits() -> Mapping[str, predict.FieldSpec]:
+    return predict.field_specs()
+
+
+def _not_applicable(case: Case) -> tuple[list[str], list[MissingInput]]:
+    """Population reasons (official web tool, content.cljs) and size/surgery requirements."""
+    reasons: list[str] = []
+    missing: list[MissingInput] = []
+    p, t, tr = case.patient, case.tumour, case.treatment
+    src = f"({WEB_TOOL}, src/cljs/predict3/content.cljs)"
+    if p.sex == Sex.male:
+        reasons.append(f"male patient: PREDICT is designed and tested in women only {src}")
+    elif p.sex is None:
+        missing.append(
+            MissingInput(
+                field="patient.sex",
+                reason="PREDICT is designed for women only; sex is not recorded",
+            )
+        )
+    metastatic = bool(t.metastatic_sites) or "M1" in (t.clinical_m, t.pathological_m)
+    if metastatic:
+        reasons.append(
+            f"metastatic disease (M1 / distant sites recorded): PREDICT is for early "
+            f"breast cancer without distant spread at diagnosis {src}"
+        )
+    if t.dcis_only:
+        reasons.append(
+            f"DCIS only (no invasive carcinoma): PREDICT is for invasive breast cancer only {src}"
+        )
+    if t.laterality == Laterality.bilateral:
+        reasons.append(
+            f"bilateral breast cancer: PREDICT is not designed for cancer in both breasts {src}"
+        )
+    if tr.neoadjuvant is not None or case.decision_point == "post_neoadjuvant":
+        reasons.append(
+            f"neoadjuvant therapy recorded (treatment.neoadjuvant): PREDICT is for "
+            f"surgery first, not after neo-adjuvant treatment {src}"
+        )
+    if tr.surgery is not None and tr.surgery.type == SurgeryType.none:
+        reasons.append(
+            "no surgery (treatment.surgery.type = none): PREDICT estimates survival after surgery"
+        )
+    if not t.dcis_only and t.size_mm is None:
+        reasons.append(
+            "no pathological invasive size (tumour.size_mm): PREDICT applies after "
+            "surgery and needs the invasive size"
+        )
+        missing.append(
+            MissingInput(
+                field="tumour.size_mm", reason="PREDICT needs the pathological invasive size in mm"
+            )
+        )
+    return reasons, missing
+
+
+def map_case(
+    case: Case, c: Classification, *, heart_dose_gy: float | None = None
+) -> PredictMapping:
+    """PREDICT inputs for ``case`` with a statement per mapping (pure).
+
+    ``heart_dose_gy``: mean heart dose of the planned radiotherapy in Gy. The case model
+    (schema 1.0) does not record it; without it the v3.2 radiotherapy benefit is not shown.
+    """
+    reasons, missing = _not_applicable(case)
+    p, t, b = case.patient, case.tumour, case.biomarkers
+    spec = _limits()
+    st: list[Statement] = []
+    v: dict[str, float] = {}
+
+    # age
+    if p.age_years is None:
+        missing.append(MissingInput(field="patient.age_years", reason="PREDICT needs the age"))
+    else:
+        v["age"] = float(p.age_years)
+        if spec["age"].invalid(_arr(v["age"])).any():
+            reasons.append(
+                f"age {p.age_years} years is outside the official input range "
+                f"{spec['age'].allowed} years ({WEB_TOOL}, state/config.cljs)"
+            )
+        st.append(
+            Statement(
+                "age",
+                v["age"],
+                "patient.age_years",
+                f"age = {p.age_years} years (age at diagnosis, as the web tool's "
+                "'Age at diagnosis')",
+            )
+        )
+
+    # size
+    if t.size_mm is not None and not t.dcis_only:
+        v["size"] = float(t.size_mm)
+        if spec["size"].invalid(_arr(v["size"])).any():
+            reasons.append(
+                f"invasive size {t.size_mm:g} mm is outside the accepted range "
+                f"{spec['size'].allowed} mm (official tool 0-500 mm; > 0 because the "
+                "model takes ln(size))"
+            )
+        st.append(
+            Statement(
+                "size",
+                v["size"],
+                "tumour.size_mm",
+                f"size = {t.size_mm:g} mm (pathological invasive size, largest invasive focus)",
+            )
+        )
+
+    # screen
+    if t.detection is None:
+        v["screen"] = 2.0
+        st.append(
+            Statement(
+                "screen",
+                2.0,
+                "tumour.detection",
+                "detection not recorded -> screen = 2, the official 'unknown' code "
+                "(model uses 0.204)",
+            )
+        )
+    else:
+        v["screen"] = 1.0 if t.detection == "screen" else 0.0
+        st.append(
+            Statement(
+                "screen",
+                v["screen"],
+                "tumour.detection",
+                f"detection {t.detection.value} -> screen = {v['screen']:g} "
+                "(1 screen-detected, 0 symptomatic)",
+            )
+        )
+
+    # grade
+    if t.grade is None:
+        v["grade"] = 9.0
+        st.append(
+            Statement(
+                "grade",
+                9.0,
+                "tumour.grade",
+                "grade not recorded -> 9, the official 'unknown' code (model uses 2.13)",
+            )
+        )
+    else:
+        v["grade"] = float(t.grade)
+        st.append(Statement("grade", v["grade"], "tumour.grade", f"grade = {t.grade}"))
+
+    # nodes
+    if t.nodes_positive is None:
+        missing.append(
+            MissingInput(
+                field="tumour.nodes_positive",
+                reason="PREDICT needs the number of positive nodes (no unknown code)",
+            )
+        )
+    else:
+        n = t.nodes_positive
+        mm = t.nodes_micrometastases_only
+        src = f"{WEB_TOOL}, models/adapters/predict2.cljs nodes-v2; content.cljs"
+        if n == 1 and mm:
+            v["nodes"] = HALF_NODE
+            text = (
+                "1 positive node with micrometastases only -> nodes = 0.5, as the official "
+                f"tool models it ('half a positive node'; {src})"
+            )
+        else:
+            v["nodes"] = float(n)
+            text = f"nodes = {n} positive node(s)"
+            if n == 1 and mm is None:
+                text += (
+                    "; micrometastases-only not recorded, so counted as a whole node (the "
+                    f"official tool's 'unknown'; {src})"
+                )
+            elif n > 1 and mm:
+                text += (
+                    "; micrometastases-only does not change the count when more than one "
+                    f"node is positive (official tool; {src})"
+                )
+        if not math.isfinite(v["nodes"]) or not (0 <= v["nodes"] <= 100):
+            reasons.append(f"{n} positive nodes is outside the official input range 0-100")
+        st.append(
+            Statement(
+                "nodes",
+                v["nodes"],
+                "tumour.nodes_positive, tumour.nodes_micrometastases_only",
+                text,
+            )
+        )
+
+    # ER
+    er = c.er
+    if er.status == "not_recorded":
+        missing.append(
+            MissingInput(
+                field="biomarkers.er_percent",
+                reason="PREDICT needs ER status; it has no unknown code",
+            )
+        )
+    else:
+        v["er"] = 0.0 if er.status == "negative" else 1.0
+        if er.status == "low_positive":
+            st.append(
+                Statement(
+                    "er",
+                    1.0,
+                    "biomarkers.er_percent",
+                    f"ER {er.percent:g} % is ER-low positive (1-10 %, ASCO/CAP "
+                    "2020): counts as ER-positive for PREDICT (>= 1 %). Flag: the "
+                    "endocrine benefit and ER-positive baseline may overstate the "
+                    "benefit in ER-low disease",
+                    flag=True,
+                )
+            )
+        else:
+            st.append(
+                Statement(
+                    "er",
+                    v["er"],
+                    "biomarkers.er_percent",
+                    f"ER {er.percent:g} % -> er = {v['er']:g} (positive >= 1 %, ASCO/CAP 2020)",
+                )
+            )
+
+    # PR (v3.2 only)
+    pr = c.pr
+    if pr.status == "not_recorded":
+        v["pr"] = 9.0
+        st.append(
+            Statement(
+                "pr",
+                9.0,
+                "biomarkers.pr_percent",
+                "PR not recorded -> 9, the official 'unknown' code",
+                ("v3.2",),
+            )
+        )
+    else:
+        v["pr"] = 0.0 if pr.status == "negative" else 1.0
+        st.append(
+            Statement(
+                "pr",
+                v["pr"],
+                "biomarkers.pr_percent",
+                f"PR {pr.percent:g} % -> pr = {v['pr']:g} (positive >= 1 %, ASCO/CAP 2020)",
+                ("v3.2",),
+            )
+        )
+
+    # HER2
+    h2 = c.her2
+    if h2.status == "positive":
+        v["her2"] = 1.0
+        st.append(Statement("her2", 1.0, "biomarkers.her2_*", "HER2-positive -> her2 = 1"))
+    elif h2.status == "negative":
+        v["her2"] = 0.0
+        cat = h2.category if h2.category != "pending" else "HER2-negative"
+        st.append(
+            Statement(
+                "her2",
+                0.0,
+                "biomarkers.her2_*",
+                f"{cat} -> her2 = 0: HER2-0, HER2-ultralow and HER2-low all count as "
+                "HER2-negative for PREDICT",
+            )
+        )
+    else:
+        v["her2"] = 9.0
+        st.append(
+            Statement(
+                "her2",
+                9.0,
+                "biomarkers.her2_*",
+                "HER2 pending (not determinable from the recorded tests) -> 9, the "
+                "official 'unknown' code; trastuzumab benefit is not shown",
+                flag=True,
+            )
+        )
+
+    # Ki-67
+    k = b.ki67_percent
+    src = f"{WEB_TOOL}, content.cljs / layout/input_panels.cljs"
+    if k is None:
+        v["ki67"] = 9.0
+        st.append(
+            Statement(
+                "ki67",
+                9.0,
+                "biomarkers.ki67_percent",
+                "Ki-67 not recorded -> 9, the official 'unknown' code",
+            )
+        )
+    else:
+        v["ki67"] = 1.0 if k > KI67_POSITIVE_ABOVE_PERCENT else 0.0
+        st.append(
+            Statement(
+                "ki67",
+                v["ki67"],
+                "biomarkers.ki67_percent",
+                f"Ki-67 {k:g} % -> ki67 = {v['ki67']:g} (official: positive means "
+                f"more than 10 % of cells; {src}); PREDICT uses it in ER-positive "
+                "disease only",
+            )
+        )
+
+    # smoker (v3.2 only; no unknown code)
+    missing_v32: list[MissingInput] = []
+    smoker = p.comorbidities.current_smoker
+    if smoker is None:
+        missing_v32.append(
+            MissingInput(
+                field="patient.comorbidities.current_smoker",
+                reason="PREDICT v3.2 needs current smoking status (never/ex = 0, current = 1); the "
+                f"official code has no unknown code ({R_CODE}, R/benefits32.R)",
+            )
+        )
+    else:
+        v["smoker"] = 1.0 if smoker else 0.0
+        st.append(
+            Statement(
+                "smoker",
+                v["smoker"],
+                "patient.comorbidities.current_smoker",
+                f"current smoker {'yes' if smoker else 'no'} -> smoker = "
+                f"{v['smoker']:g} (never/ex = 0)",
+                ("v3.2",),
+            )
+        )
+
+    components = _components(case, v, heart_dose_gy, st)
+
+    # treatment inputs: every applicable treatment is switched on; regimens select them
+    v["generation"] = 3.0
+    v["horm"] = 1.0
+    v["traz"] = 1.0
+    v["bis"] = 1.0
+    if heart_dose_gy is None:
+        # Never reported: regimens without r use neither radio nor heart_gy (benefits32.R).
+        v["radio"] = 0.0
+        v["heart_gy"] = 0.0
+    else:
+        v["radio"] = 1.0
+        v["heart_gy"] = float(heart_dose_gy)
+        if spec["heart_gy"].invalid(_arr(v["heart_gy"])).any():
+            reasons.append(
+                f"mean heart dose {heart_dose_gy:g} Gy is outside {spec['heart_gy'].allowed} Gy"
+            )
+    st.append(
+        Statement(
+            "generation",
+            3.0,
+            "-",
+            "chemotherapy shown as a third-generation regimen (generation = 3, e.g. "
+            "anthracycline + taxane); the case's actual agents are not used",
+        )
+    )
+    st.append(
+        Statement(
+            "horm",
+            1.0,
+            "-",
+            "endocrine therapy shown as 5 years (horm = 1; 10-year h10 regimens are not shown)",
+        )
+    )
+
+    status: Literal["mapped", "not_applicable", "needs_data"]
+    if reasons:
+        status = "not_applicable"
+    elif missing:
+        status = "needs_data"
+    else:
+        status = "mapped"
+    return PredictMapping(
+        status=status,
+        reasons=tuple(reasons),
+        missing=tuple(missing),
+        missing_v32=tuple(missing_v32),
+        statements=tuple(st),
+        values=v,
+        components=components,
+    )
+
+
+def _components(
+    case: Case,
+    v: Mapping[str, float],
+    heart_dose_gy: float | None,
+    st: list[Statement],
+) -> tuple[Component, ...]:
+    both: tuple[ModelName, ...] = ("v2.2", "v3.2")
+    out: list[Component] = []
+    er = v.get("er")
+    if er == 1.0:
+        out.append(Component("endocrine", "included", "ER-positive", both))
+    elif er == 0.0:
+        out.append(
+            Component(
+                "endocrine", "not_applicable", "ER-negative: no endocrine effect in PREDICT", both
+            )
+        )
+    else:
+        out.append(Component("endocrine", "needs_data", "needs biomarkers.er_percent", both))
+    out.append(Component("chemotherapy", "included", "third-generation regimen", both))
+    her2 = v.get("her2")
+    if her2 == 1.0:
+        out.append(Component("trastuzumab", "included", "HER2-positive", both))
+    elif her2 == 0.0:
+        out.append(
+            Component(
+                "trastuzumab",
+                "not_applicable",
+                "HER2-negative (including HER2-low/ultralow/0)",
+                both,
+            )
+        )
+    else:
+        out.append(
+            Component(
+                "trastuzumab",
+                "needs_data",
+                "HER2 pending: needs a conclusive HER2 result (biomarkers.her2_*)",
+                both,
+            )
+        )
+    meno = case.patient.menopausal_status
+    bis_src = f"'Only applicable to menopausal women' ({R_CODE}, R/benefits32.R)"
+    if meno == MenopausalStatus.post:
+        out.append(Component("bisphosphonate", "included", f"postmenopausal; {bis_src}", both))
+    elif meno is None:
+        out.append(
+            Component(
+                "bisphosphonate",
+                "needs_data",
+                "needs patient.menopausal_status "
+                f"(bisphosphonate benefit is for postmenopausal women; {bis_src})",
+                both,
+            )
+        )
+    else:
+        out.append(
+            Component(
+                "bisphosphonate", "not_applicable", f"{meno.value}menopausal; {bis_src}", both
+            )
+        )
+    if heart_dose_gy is None:
+        out.append(
+            Component(
+                "radiotherapy",
+                "needs_data",
+                "needs the mean heart dose (Gy) of the planned radiotherapy, which the case "
+                "model (schema 1.0) does not record: PREDICT v3.2 adds ln(1.02) x heart Gy to "
+                "other-cause mortality with radiotherapy and has no unknown code or per-patient "
+                f"default ({R_CODE}, R/benefits32.R; its 2 Gy is a population assumption in the "
+                "baseline, not a patient default)",
+                ("v3.2",),
+            )
+        )
+        st.append(
+            Statement(
+                "radio, heart_gy",
+                None,
+                "(not in case schema 1.0)",
+                "radiotherapy benefit not shown: no mean heart dose. Surgery-only and "
+                "regimens without radiotherapy do not use radio or heart dose in "
+                "PREDICT v3.2, so they are computed as the official code does",
+                ("v3.2",),
+                flag=True,
+            )
+        )
+    else:
+        out.append(
+            Component(
+                "radiotherapy",
+                "included",
+                f"mean heart dose {heart_dose_gy:g} Gy (given)",
+                ("v3.2",),
+            )
+        )
+        st.append(
+            Statement(
+                "heart_gy",
+                float(heart_dose_gy),
+                "(given by the caller)",
+                f"radiotherapy shown with mean heart dose {heart_dose_gy:g} Gy (radio = 1)",
+                ("v3.2",),
+            )
+        )
+    out.append(
+        Component(
+            "radiotherapy", "not_applicable", "PREDICT v2.2 has no radiotherapy term", ("v2.2",)
+        )
+    )
+    return tuple(out)
+
+
+def _arr(x: float) -> predict.FloatArray:
+    return np.asarray([x], dtype=np.float64)

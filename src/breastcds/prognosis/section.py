@@ -1,0 +1,464 @@
+"""The ``prognosis`` section of :func:`breastcds.assess`: PREDICT v3.2 / v2.2, NPI, CTS5.
+
+Every figure carries the model and version that produced it. PREDICT v3.2 is primary and
+v2.2 is shown alongside. The case is mapped to model inputs by
+:mod:`breastcds.prognosis.mapping`, which states every mapping; the single case runs through
+the batch core as a one-row batch.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from breastcds.entrypoint import SECTIONS
+from breastcds.model.assessment import Classification, MissingInput
+from breastcds.model.case import Case
+from breastcds.model.codes import MenopausalStatus, Sex, SurgeryType
+from breastcds.prognosis import cts5 as cts5_model
+from breastcds.prognosis import npi as npi_model
+from breastcds.prognosis import predict
+from breastcds.prognosis.mapping import (
+    HALF_NODE,
+    R_CODE,
+    ModelName,
+    PredictMapping,
+    Treatment,
+    map_case,
+    regimen_name,
+)
+
+REPORT_YEARS: tuple[int, ...] = (5, 10, 15)
+Status = Literal["computed", "not_applicable", "needs_data"]
+
+LABELS: dict[Treatment, str] = {
+    "endocrine": "endocrine therapy (5 years)",
+    "chemotherapy": "chemotherapy (3rd generation)",
+    "trastuzumab": "trastuzumab",
+    "bisphosphonate": "bisphosphonate",
+    "radiotherapy": "radiotherapy",
+}
+
+
+class _R(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class MappingNote(_R):
+    """How one model input was derived from the case."""
+
+    input: str
+    value: float | None
+    case_field: str
+    text: str
+    models: list[str]
+    flag: bool = False
+
+
+class Outcome(_R):
+    """One regimen at 5/10/15 years (percent; benefits in percentage points of survival)."""
+
+    model: str = Field(description="model and version, e.g. 'PREDICT v3.2'")
+    regimen: str = Field(description="official regimen code (s/surg, h, hc, ...)")
+    label: str
+    treatments: list[str]
+    overall_survival_pct: dict[int, float]
+    breast_cancer_mortality_pct: dict[int, float] | None = None
+    other_mortality_pct: dict[int, float] | None = None
+    added: str | None = Field(None, description="treatment added in this step (None: surgery)")
+    added_benefit_pp: dict[int, float] | None = Field(
+        None, description="overall-survival gain of the added treatment over the previous step"
+    )
+    total_benefit_pp: dict[int, float] | None = Field(
+        None, description="overall-survival gain of the regimen over surgery only"
+    )
+
+
+class ComponentResult(_R):
+    treatment: str
+    status: Literal["included", "not_applicable", "needs_data"]
+    reason: str
+
+
+class Curve(_R):
+    """Year-by-year (1-15) curve of one regimen, percent."""
+
+    model: str
+    regimen: str
+    label: str
+    years: list[int]
+    overall_survival_pct: list[float]
+    breast_cancer_mortality_pct: list[float] | None = None
+
+
+class ModelResult(_R):
+    model: str = Field(description="'PREDICT v3.2' or 'PREDICT v2.2'")
+    version: str
+    role: Literal["primary", "alongside"]
+    status: Status
+    reasons: list[str] = Field(default_factory=list)
+    missing: list[MissingInput] = Field(default_factory=list)
+    inputs: dict[str, float] = Field(default_factory=dict)
+    outcomes: list[Outcome] = Field(
+        default_factory=list, description="surgery only, then each treatment added in order"
+    )
+    components: list[ComponentResult] = Field(default_factory=list)
+    curves: list[Curve] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+    source: str
+
+
+class NPISection(_R):
+    model: str = "NPI"
+    status: Status
+    reasons: list[str] = Field(default_factory=list)
+    missing: list[MissingInput] = Field(default_factory=list)
+    index: float | None = None
+    size_mm: float | None = None
+    node_stage: int | None = None
+    grade: int | None = None
+    group: str | None = Field(None, description="Blamey 2007 six groups")
+    group_classic: str | None = Field(None, description="classic three groups")
+    notes: list[str] = Field(default_factory=list)
+    source: str = npi_model.SOURCE
+
+
+class CTS5Section(_R):
+    model: str = "CTS5"
+    status: Status
+    reasons: list[str] = Field(default_factory=list)
+    missing: list[MissingInput] = Field(default_factory=list)
+    score: float | None = None
+    node_category: int | None = None
+    size_used_mm: float | None = None
+    risk_group: str | None = None
+    risk_band_pct: tuple[float | None, float | None] | None = Field(
+        None, description="published distant-recurrence risk in years 5-10 (lower, upper)"
+    )
+    applies: str = (
+        "CTS5 estimates late distant recurrence (years 5-10) for ER-positive disease after "
+        "5 years of endocrine therapy, in patients free of distant recurrence at 5 years"
+    )
+    notes: list[str] = Field(default_factory=list)
+    source: str = cts5_model.SOURCE
+
+
+class PrognosisSection(_R):
+    status: Status = Field(description="status of PREDICT (the primary model)")
+    reasons: list[str] = Field(default_factory=list)
+    missing: list[MissingInput] = Field(default_factory=list)
+    mapping: list[MappingNote] = Field(default_factory=list)
+    predict_v32: ModelResult
+    predict_v22: ModelResult
+    npi: NPISection
+    cts5: CTS5Section
+
+
+# --------------------------------------------------------------------------------------------
+# PREDICT
+# --------------------------------------------------------------------------------------------
+
+
+def run_model(model: ModelName, inputs: predict.PredictInputs) -> predict.PredictResult:
+    """Run the PREDICT core on ``inputs`` accepting the official half node (nodes = 0.5).
+
+    The batch validator admits whole node counts only; the official web tool also enters
+    0.5 for one node holding micrometastases only (see :mod:`.mapping`). Rows are validated
+    with 0.5 read as 1 node (same range and codes), then the unchanged model maths runs on the
+    real inputs (the core takes ln(nodes + 1), defined for 0.5).
+    """
+    nodes = inputs.nodes
+    check = predict.PredictInputs.from_columns(
+        {
+            **{name: inputs.column(name) for name in predict.required_fields(model)},
+            "nodes": np.where(nodes == HALF_NODE, 1.0, nodes),
+        }
+    )
+    valid, errors = predict.validate(check, model)
+    if not bool(valid.all()):
+        raise ValueError("; ".join(e.message for e in errors))
+    core = predict._v32_core if model == "v3.2" else predict._v22_core
+    cum_all, cum_br, cum_oth, s_br = core(inputs)
+    return predict.PredictResult(
+        model=model,
+        regimens=predict.regimens(model),
+        cum_mort_all=np.array(cum_all),
+        cum_mort_breast=np.array(cum_br),
+        cum_mort_other=np.array(cum_oth),
+        breast_net_survival=np.array(s_br),
+        applicable=valid,
+        errors=(),
+    )
+
+
+def _at(values: predict.FloatArray) -> dict[int, float]:
+    return {y: float(100.0 * values[y - 1]) for y in REPORT_YEARS}
+
+
+def _label(model: ModelName, steps: tuple[Treatment, ...]) -> str:
+    if not steps:
+        return "surgery only"
+    return "surgery + " + " + ".join(LABELS[t] for t in steps)
+
+
+def _predict_result(model: ModelName, m: PredictMapping) -> ModelResult:
+    version = model[1:]
+    name = f"PREDICT {model}"
+    source = (
+        f"{R_CODE}, R/benefits32.R (PREDICT v3.2)"
+        if model == "v3.2"
+        else f"{R_CODE}, R/benefits22.R; Candido dos Reis FJ et al., Breast Cancer Res 2017"
+    )
+    role: Literal["primary", "alongside"] = "primary" if model == "v3.2" else "alongside"
+    components = [
+        ComponentResult(treatment=c.treatment, status=c.status, reason=c.reason)
+        for c in m.components
+        if model in c.models
+    ]
+    base = {"model": name, "version": version, "role": role, "source": source}
+    if m.status == "not_applicable":
+        return ModelResult(**base, status="not_applicable", reasons=list(m.reasons))
+    if m.status == "needs_data" or not m.runnable(model):
+        missing = list(m.missing) + (list(m.missing_v32) if model == "v3.2" else [])
+        return ModelResult(**base, status="needs_data", missing=missing, components=components)
+
+    res = run_model(model, m.inputs(model))
+    included = m.included(model)
+    steps: list[tuple[Treatment, ...]] = [included[:i] for i in range(len(included) + 1)]
+    surgery = res.regimen_index(regimen_name(model, ()))
+    with_breast = model == "v3.2"
+    outcomes: list[Outcome] = []
+    curves: list[Curve] = []
+    previous = surgery
+    for i, step in enumerate(steps):
+        reg = regimen_name(model, step)
+        j = res.regimen_index(reg)
+        os_ = res.overall_survival[0, j]
+        # v2.2: the official tool reports all-cause survival; the breast/other split of
+        # treatment regimens is not the official output, so only surgery only carries it.
+        split = with_breast or i == 0
+        outcomes.append(
+            Outcome(
+                model=name,
+                regimen=reg,
+                label=_label(model, step),
+                treatments=list(step),
+                overall_survival_pct=_at(os_),
+                breast_cancer_mortality_pct=_at(res.cum_mort_breast[0, j]) if split else None,
+                other_mortality_pct=_at(res.cum_mort_other[0, j]) if split else None,
+                added=step[-1] if step else None,
+                added_benefit_pp=_at(res.cum_mort_all[0, previous] - res.cum_mort_all[0, j])
+                if step
+                else None,
+                total_benefit_pp=_at(res.cum_mort_all[0, surgery] - res.cum_mort_all[0, j])
+                if step
+                else None,
+            )
+        )
+        curves.append(
+            Curve(
+                model=name,
+                regimen=reg,
+                label=_label(model, step),
+                years=[int(y) for y in predict.YEARS],
+                overall_survival_pct=[float(100.0 * x) for x in os_],
+                breast_cancer_mortality_pct=[float(100.0 * x) for x in res.cum_mort_breast[0, j]]
+                if split
+                else None,
+            )
+        )
+        previous = j
+    notes = [
+        "Benefits are absolute overall-survival gains in percentage points; each treatment is "
+        "added to the previous regimen in the official order (endocrine, chemotherapy, "
+        "trastuzumab, bisphosphonate, radiotherapy).",
+        "Figures show the estimated outcome if the treatment is given; they are not a "
+        "recommendation and do not account for the case's actual adjuvant therapy.",
+    ]
+    if model == "v3.2":
+        notes.append(
+            "PREDICT v3.2 counts other-cause deaths from chemotherapy (HR 1.2) and, with "
+            "radiotherapy, ln(1.02) per Gy mean heart dose: a treatment can show a negative "
+            "overall-survival benefit."
+        )
+    values = m.values
+    inputs = {k: float(values[k]) for k in predict.required_fields(model)}
+    if model == "v3.2" and "radiotherapy" not in included:
+        inputs.pop("heart_gy", None)
+        inputs.pop("radio", None)
+    return ModelResult(
+        **base,
+        status="computed",
+        inputs=inputs,
+        outcomes=outcomes,
+        components=components,
+        curves=curves,
+        notes=notes,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# NPI and CTS5
+# --------------------------------------------------------------------------------------------
+
+
+def _population(case: Case, index: str) -> list[str]:
+    """Reasons an index derived in primary operable breast cancer in women does not apply."""
+    t, tr = case.tumour, case.treatment
+    out: list[str] = []
+    if case.patient.sex == Sex.male:
+        out.append(f"male patient: {index} was derived in women")
+    if bool(t.metastatic_sites) or "M1" in (t.clinical_m, t.pathological_m):
+        out.append(f"metastatic disease: {index} is for early (non-metastatic) breast cancer")
+    if t.dcis_only:
+        out.append(f"DCIS only: {index} needs an invasive carcinoma")
+    if tr.neoadjuvant is not None or case.decision_point == "post_neoadjuvant":
+        out.append(
+            f"neoadjuvant therapy recorded: {index} was derived from pathology after primary "
+            "surgery; post-treatment size/nodes are not its inputs"
+        )
+    if tr.surgery is not None and tr.surgery.type == SurgeryType.none:
+        out.append(f"no surgery: {index} uses pathological size and nodes")
+    return out
+
+
+def _npi(case: Case) -> NPISection:
+    reasons = _population(case, "NPI")
+    if reasons:
+        return NPISection(status="not_applicable", reasons=reasons)
+    t = case.tumour
+    missing = []
+    if t.size_mm is None:
+        missing.append(MissingInput(field="tumour.size_mm", reason="NPI needs invasive size"))
+    if t.nodes_positive is None:
+        missing.append(MissingInput(field="tumour.nodes_positive", reason="NPI needs nodes"))
+    if t.grade is None:
+        missing.append(MissingInput(field="tumour.grade", reason="NPI needs grade 1-3"))
+    if missing:
+        return NPISection(status="needs_data", missing=missing)
+    assert t.size_mm is not None and t.nodes_positive is not None and t.grade is not None
+    if t.size_mm <= 0:
+        return NPISection(
+            status="not_applicable", reasons=[f"invasive size {t.size_mm:g} mm: NPI needs > 0"]
+        )
+    r = npi_model.npi(t.size_mm, t.nodes_positive, t.grade)
+    notes = [
+        f"NPI = {r.size_mm:g} mm / 50 + node stage {r.node_stage} + grade {r.grade} "
+        f"= {r.index:.2f}",
+        "node stage from tumour.nodes_positive (macro- and micrometastases counted; "
+        "isolated tumour cells not)",
+    ]
+    return NPISection(
+        status="computed",
+        index=r.index,
+        size_mm=r.size_mm,
+        node_stage=r.node_stage,
+        grade=r.grade,
+        group=r.group,
+        group_classic=r.group_classic,
+        notes=notes,
+    )
+
+
+def _cts5(case: Case, c: Classification) -> CTS5Section:
+    reasons = _population(case, "CTS5")
+    if c.er.status == "negative":
+        reasons.append("ER-negative: CTS5 applies to ER-positive disease only")
+    if reasons:
+        return CTS5Section(status="not_applicable", reasons=reasons)
+    p, t = case.patient, case.tumour
+    missing = []
+    if c.er.status == "not_recorded":
+        missing.append(
+            MissingInput(field="biomarkers.er_percent", reason="CTS5 is for ER-positive disease")
+        )
+    for value, field, what in (
+        (p.age_years, "patient.age_years", "age"),
+        (t.size_mm, "tumour.size_mm", "invasive size"),
+        (t.grade, "tumour.grade", "grade 1-3"),
+        (t.nodes_positive, "tumour.nodes_positive", "positive nodes"),
+    ):
+        if value is None:
+            missing.append(MissingInput(field=field, reason=f"CTS5 needs {what}"))
+    if missing:
+        return CTS5Section(status="needs_data", missing=missing)
+    assert p.age_years is not None and t.size_mm is not None
+    assert t.grade is not None and t.nodes_positive is not None
+    if t.size_mm <= 0 or p.age_years <= 0:
+        return CTS5Section(
+            status="not_applicable", reasons=["CTS5 needs invasive size and age > 0"]
+        )
+    r = cts5_model.cts5(p.age_years, t.size_mm, t.grade, t.nodes_positive)
+    notes = [
+        f"CTS5 = 0.438 x node category {r.node_category} + 0.988 x (0.093 x "
+        f"{r.size_used_mm:g} - 0.001 x {r.size_used_mm:g}^2 + 0.375 x {t.grade} + 0.017 x "
+        f"{p.age_years}) = {r.score:.3f}",
+        "applies after 5 years of endocrine therapy; the result is the group's published "
+        "5-10-year distant-recurrence band (no continuous risk is computed)",
+    ]
+    if t.size_mm > cts5_model.SIZE_CAP_MM:
+        notes.append(f"size capped at {cts5_model.SIZE_CAP_MM:g} mm")
+    if c.er.status == "low_positive":
+        notes.append("ER-low (1-10 %): counted as ER-positive; CTS5 evidence is in ER-positive "
+                     "trial populations (flag)")  # fmt: skip
+    if p.menopausal_status != MenopausalStatus.post:
+        notes.append(
+            "derived in postmenopausal women (ATAC, BIG 1-98); menopausal status here is "
+            f"{p.menopausal_status.value if p.menopausal_status else 'not recorded'}"
+        )
+    return CTS5Section(
+        status="computed",
+        score=r.score,
+        node_category=r.node_category,
+        size_used_mm=r.size_used_mm,
+        risk_group=r.risk_group,
+        risk_band_pct=r.risk_band_pct,
+        notes=notes,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Section
+# --------------------------------------------------------------------------------------------
+
+
+def prognosis(
+    case: Case, classification: Classification, *, heart_dose_gy: float | None = None
+) -> PrognosisSection:
+    """PREDICT v3.2 (primary) and v2.2, NPI and CTS5 for one case (pure)."""
+    m = map_case(case, classification, heart_dose_gy=heart_dose_gy)
+    v32 = _predict_result("v3.2", m)
+    v22 = _predict_result("v2.2", m)
+    notes = [
+        MappingNote(
+            input=s.input,
+            value=s.value,
+            case_field=s.case_field,
+            text=s.text,
+            models=list(s.models),
+            flag=s.flag,
+        )
+        for s in m.statements
+    ]
+    # a not-applicable case is not prompted for v3.2-only inputs (smoking)
+    missing = list(m.missing) + (list(m.missing_v32) if m.status != "not_applicable" else [])
+    return PrognosisSection(
+        status=v32.status,
+        reasons=list(m.reasons),
+        missing=missing,
+        mapping=notes if m.status != "not_applicable" else [],
+        predict_v32=v32,
+        predict_v22=v22,
+        npi=_npi(case),
+        cts5=_cts5(case, classification),
+    )
+
+
+def section(case: Case, classification: Classification) -> PrognosisSection:
+    """The ``prognosis`` section (always present; not-applicable states carry their reasons)."""
+    return prognosis(case, classification)
+
+
+SECTIONS["prognosis"] = section
