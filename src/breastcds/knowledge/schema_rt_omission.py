@@ -1,0 +1,257 @@
+"""Schemas and loaders for the radiotherapy-after-breast-conserving-surgery knowledge files.
+
+* ``rt_omission.yaml`` — criteria sets for omitting radiotherapy (one per trial or guideline),
+  their reported outcomes, guideline positions and caveats.
+* ``rt_fractionation.yaml`` — dose-fractionation regimens and criteria sets for
+  ultra-hypofractionation, partial-breast irradiation and the tumour-bed boost.
+
+Every criterion is a condition of :mod:`breastcds.knowledge.conditions` (the same language the
+cohort engine compiles to polars) and carries the threshold as its source states it. Both files
+are validated with pydantic when loaded; a mismatch raises :class:`KnowledgeError` naming the
+file and the field.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from breastcds.knowledge.conditions import Condition
+from breastcds.knowledge.loader import KnowledgeError, load_yaml
+
+__all__ = [
+    "Caveat",
+    "CriteriaSet",
+    "Criterion",
+    "GuidelinePosition",
+    "OmissionSet",
+    "Outcome",
+    "RecommendationSet",
+    "Regimen",
+    "RtFractionationKnowledge",
+    "RtOmissionKnowledge",
+    "Verification",
+    "load_rt_fractionation",
+    "load_rt_omission",
+    "parse_rt_fractionation",
+    "parse_rt_omission",
+]
+
+OMISSION_FILE = "rt_omission.yaml"
+FRACTIONATION_FILE = "rt_fractionation.yaml"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Verification(_Strict):
+    """How a rule's source was checked (``verified``: wording and numbers confirmed)."""
+
+    status: Literal["verified", "not_confirmed"]
+    checked: str = Field(min_length=5, description="what was read, where")
+    note: str | None = None
+
+
+class Criterion(_Strict):
+    """One named entry criterion: the source's wording and its condition over facts.
+
+    ``when`` is ``None`` only when the case model cannot hold the item (``unrecordable`` then
+    says what the source requires); such a criterion can never be judged as met.
+    """
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    text: str = Field(min_length=3, description="threshold as the source states it, with units")
+    when: Condition | None = None
+    unrecordable: str | None = None
+    source: str | None = Field(None, description="when it differs from the set's source")
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _when_or_unrecordable(self) -> Criterion:
+        if (self.when is None) == (self.unrecordable is None):
+            raise ValueError(f"criterion {self.name!r}: give exactly one of when / unrecordable")
+        return self
+
+    def condition(self) -> Condition | None:
+        """The condition, named after the criterion (reported as one criterion)."""
+        if self.when is None:
+            return None
+        return self.when.model_copy(update={"name": self.name})
+
+
+class Outcome(_Strict):
+    """A reported outcome: percentages at a time point, without and with radiotherapy."""
+
+    endpoint: str = Field(min_length=3)
+    years: float | None = Field(None, gt=0, description="time point; None = crude, whole follow-up")
+    without_rt_percent: float | None = Field(None, ge=0, le=100)
+    with_rt_percent: float | None = Field(None, ge=0, le=100)
+    note: str | None = None
+    source: str = Field(min_length=10)
+
+
+class CriteriaSet(_Strict):
+    """A named set of entry criteria from one trial or guideline (all must hold)."""
+
+    id: str = Field(pattern=r"^[A-Z][A-Z0-9_]*$")
+    name: str = Field(min_length=2)
+    criteria: list[Criterion] = Field(min_length=1)
+    source: str = Field(min_length=10)
+    verification: Verification
+    notes: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_criteria(self) -> CriteriaSet:
+        names = [c.name for c in self.criteria]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"set {self.id}: duplicate criterion names {dupes}")
+        return self
+
+    def condition(self) -> Condition:
+        """All judgeable criteria as one ``all`` condition (for evaluation or polars)."""
+        parts = [c for c in (x.condition() for x in self.criteria) if c is not None]
+        return Condition.model_validate({"all": parts})
+
+    def unrecordable(self) -> list[Criterion]:
+        return [c for c in self.criteria if c.when is None]
+
+
+OmissionRole = Literal["supports_omission", "ongoing_trial", "rt_benefit_evidence"]
+
+
+class OmissionSet(CriteriaSet):
+    """Entry criteria of an omission trial or guideline, with what it asked and found.
+
+    ``role``: ``supports_omission`` (reported results or guideline text that make omission an
+    option to discuss), ``ongoing_trial`` (no result yet), ``rt_benefit_evidence`` (a trial in
+    which radiotherapy reduced local recurrence; shown for the size of that reduction).
+    """
+
+    kind: Literal["randomised_trial", "prospective_cohort", "guideline"]
+    role: OmissionRole
+    question: str = Field(min_length=5)
+    outcomes: list[Outcome] = Field(default_factory=list)
+
+
+class GuidelinePosition(_Strict):
+    id: str = Field(pattern=r"^[A-Z][A-Z0-9_]*$")
+    body: str
+    year: int = Field(ge=1990, le=2100)
+    text: str = Field(min_length=10)
+    set_id: str | None = Field(None, description="the criteria set that encodes this position")
+    source: str = Field(min_length=10)
+    verification: Verification
+
+
+class Caveat(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    text: str = Field(min_length=10)
+    source: str = Field(min_length=10)
+
+
+class RtOmissionKnowledge(_Strict):
+    schema_: Literal["rt_omission/1"] = Field(alias="schema")
+    updated: str
+    applicability: list[Criterion] = Field(min_length=1)
+    sets: list[OmissionSet] = Field(min_length=1)
+    guidelines: list[GuidelinePosition] = Field(default_factory=list)
+    caveats: list[Caveat] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _references(self) -> RtOmissionKnowledge:
+        ids = [s.id for s in self.sets]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"duplicate set ids: {dupes}")
+        for g in self.guidelines:
+            if g.set_id is not None and g.set_id not in ids:
+                raise ValueError(f"guideline {g.id}: unknown set_id {g.set_id!r}")
+        for c in self.applicability:
+            if c.when is None:
+                raise ValueError(f"applicability criterion {c.name!r} needs a condition")
+        return self
+
+
+class Regimen(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: str
+    target: Literal["whole_breast", "partial_breast", "tumour_bed_boost"]
+    dose_gy: float = Field(gt=0, le=80)
+    fractions: int = Field(ge=1, le=40)
+    weeks: float = Field(gt=0, le=8)
+    evidence: str = Field(min_length=10)
+    source: str = Field(min_length=10)
+    verification: Verification
+
+
+class RecommendationSet(CriteriaSet):
+    """Criteria for a fractionation / partial-breast / boost recommendation.
+
+    ``meaning`` says what *meets* means (e.g. "suitable for partial-breast irradiation").
+    """
+
+    topic: Literal["fractionation", "partial_breast", "boost"]
+    meaning: str = Field(min_length=5)
+    regimens: list[str] = Field(default_factory=list)
+
+
+class RtFractionationKnowledge(_Strict):
+    schema_: Literal["rt_fractionation/1"] = Field(alias="schema")
+    updated: str
+    regimens: list[Regimen] = Field(min_length=1)
+    sets: list[RecommendationSet] = Field(min_length=1)
+    positions: list[GuidelinePosition] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _references(self) -> RtFractionationKnowledge:
+        regimen_ids = {r.id for r in self.regimens}
+        ids = [s.id for s in self.sets]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"duplicate set ids: {dupes}")
+        for s in self.sets:
+            unknown = sorted(set(s.regimens) - regimen_ids)
+            if unknown:
+                raise ValueError(f"set {s.id}: unknown regimens {unknown}")
+        return self
+
+
+def _error(name: str, exc: ValidationError) -> KnowledgeError:
+    lines = [f"{'.'.join(str(p) for p in e['loc']) or '(file)'}: {e['msg']}" for e in exc.errors()]
+    return KnowledgeError(
+        f"knowledge file {name!r} does not match its schema:\n" + "\n".join(lines)
+    )
+
+
+def parse_rt_omission(data: object, name: str = OMISSION_FILE) -> RtOmissionKnowledge:
+    """Validate parsed YAML of ``rt_omission.yaml``."""
+    try:
+        return RtOmissionKnowledge.model_validate(data)
+    except ValidationError as exc:
+        raise _error(name, exc) from exc
+
+
+def parse_rt_fractionation(
+    data: object, name: str = FRACTIONATION_FILE
+) -> RtFractionationKnowledge:
+    """Validate parsed YAML of ``rt_fractionation.yaml``."""
+    try:
+        return RtFractionationKnowledge.model_validate(data)
+    except ValidationError as exc:
+        raise _error(name, exc) from exc
+
+
+@cache
+def load_rt_omission() -> RtOmissionKnowledge:
+    """The packaged omission knowledge, validated (cached)."""
+    return parse_rt_omission(load_yaml(OMISSION_FILE))
+
+
+@cache
+def load_rt_fractionation() -> RtFractionationKnowledge:
+    """The packaged fractionation / partial-breast / boost knowledge, validated (cached)."""
+    return parse_rt_fractionation(load_yaml(FRACTIONATION_FILE))
