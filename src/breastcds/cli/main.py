@@ -26,3 +26,9 @@ predict_cmd.register(app)
 from breastcds.cli import dvh_cmd  # noqa: E402
 
 dvh_cmd.register(app)
+from breastcds.cli import serve_cmd  # noqa: E402
+
+serve_cmd.register(app)
+from breastcds.cli import prognosis_render  # noqa: E402
+
+prognosis_render.register(app)

@@ -1,0 +1,119 @@
+"""Service settings: explicit arguments first, then ``BREASTCDS_*`` environment variables.
+
+- ``BREASTCDS_DATA_DIR``: directory of the SQLite database (default
+  ``$XDG_DATA_HOME/breastcds`` or ``~/.local/share/breastcds``);
+- ``BREASTCDS_DATABASE_URL``: SQLAlchemy URL; ``postgresql://...`` uses psycopg 3 (default: the
+  SQLite file ``breastcds.sqlite3`` in the data dir);
+- ``BREASTCDS_PUBLIC_BASE_URL``: base URL for CDS Hooks card links and the JWT audience
+  (default: the request's own base URL);
+- ``BREASTCDS_CDS_CLIENTS``: JSON object of trusted CDS clients keyed by JWT issuer,
+  ``{"<iss>": {"jku": "https://..."}}`` or ``{"<iss>": {"jwks_file": "/path/jwks.json"}}``
+  (default ``{}``: every hook call is refused);
+- ``BREASTCDS_CDS_TEST_SECRET``: test mode only, an HS256 shared secret accepted from any issuer;
+- ``BREASTCDS_LOG_LEVEL``: ``DEBUG``, ``INFO``, ... (default ``INFO``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class SettingsError(ValueError):
+    """A setting has a value the service cannot use."""
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "breastcds"
+
+
+@dataclass(frozen=True)
+class CdsClient:
+    """A trusted CDS client (EHR): its JWT issuer and where its public keys are."""
+
+    issuer: str
+    jku: str | None = None
+    jwks_file: Path | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = field(default_factory=default_data_dir)
+    database_url: str | None = None
+    public_base_url: str | None = None
+    cds_clients: tuple[CdsClient, ...] = ()
+    cds_test_secret: str | None = None
+    log_level: str = "INFO"
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The SQLAlchemy URL actually used (psycopg 3 for PostgreSQL)."""
+        url = self.database_url or f"sqlite:///{self.data_dir / 'breastcds.sqlite3'}"
+        for prefix in ("postgresql://", "postgres://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url[len(prefix) :]
+        return url
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    @property
+    def test_mode(self) -> bool:
+        return self.cds_test_secret is not None
+
+    @classmethod
+    def from_env(
+        cls,
+        *,
+        data_dir: Path | None = None,
+        database_url: str | None = None,
+        environ: dict[str, str] | None = None,
+    ) -> Settings:
+        env = dict(os.environ if environ is None else environ)
+        env_dir = env.get("BREASTCDS_DATA_DIR")
+        dd = data_dir or (Path(env_dir) if env_dir else None)
+        return cls(
+            data_dir=(dd or default_data_dir()).expanduser(),
+            database_url=database_url or env.get("BREASTCDS_DATABASE_URL") or None,
+            public_base_url=(env.get("BREASTCDS_PUBLIC_BASE_URL") or "").rstrip("/") or None,
+            cds_clients=parse_cds_clients(env.get("BREASTCDS_CDS_CLIENTS", "")),
+            cds_test_secret=env.get("BREASTCDS_CDS_TEST_SECRET") or None,
+            log_level=env.get("BREASTCDS_LOG_LEVEL", "INFO").upper(),
+        )
+
+
+_ALLOWED_JKU = ("https://", "http://127.0.0.1", "http://localhost")  # plain http: loopback only
+
+
+def parse_cds_clients(text: str) -> tuple[CdsClient, ...]:
+    """Parse ``BREASTCDS_CDS_CLIENTS`` (a JSON object keyed by issuer)."""
+    if not text.strip():
+        return ()
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SettingsError(f"BREASTCDS_CDS_CLIENTS is not valid JSON: {exc.msg}") from None
+    if not isinstance(data, dict):
+        raise SettingsError("BREASTCDS_CDS_CLIENTS must be a JSON object keyed by issuer")
+    out: list[CdsClient] = []
+    for iss, spec in data.items():
+        if not isinstance(spec, dict) or not (spec.get("jku") or spec.get("jwks_file")):
+            raise SettingsError(
+                f"BREASTCDS_CDS_CLIENTS[{iss!r}] needs a 'jku' URL or a 'jwks_file' path"
+            )
+        jku = spec.get("jku")
+        if jku is not None and not str(jku).startswith(_ALLOWED_JKU):
+            raise SettingsError(f"BREASTCDS_CDS_CLIENTS[{iss!r}].jku must be an https URL")
+        jwks_file = spec.get("jwks_file")
+        out.append(
+            CdsClient(
+                issuer=str(iss),
+                jku=str(jku) if jku else None,
+                jwks_file=Path(jwks_file) if jwks_file else None,
+            )
+        )
+    return tuple(out)

@@ -1,0 +1,219 @@
+"""Service test harness: the real server in a subprocess, SQLite or a real PostgreSQL server.
+
+The server is started as a user would (``breastcds serve --port 0``), its first admin token is
+read from its standard output, and requests go over HTTP on 127.0.0.1. PostgreSQL is a throwaway
+cluster (``initdb`` + ``pg_ctl``, as the ``postgres`` user when running as root) in a temporary
+directory; its tests are skipped only when the PostgreSQL server binaries are not installed.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+START_TIMEOUT_S = 90.0
+LAUNCH = "from breastcds.cli.main import app; app()"
+
+
+@dataclass
+class Server:
+    """One ``breastcds serve`` process."""
+
+    data_dir: Path
+    database_url: str | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    proc: subprocess.Popen[str] | None = None
+    base_url: str = ""
+    admin_token: str | None = None
+    log_path: Path = field(init=False)
+    stdout_lines: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.log_path = self.data_dir.parent / f"{self.data_dir.name}-server.log"
+
+    def start(self) -> Server:
+        args = [sys.executable, "-c", LAUNCH, "serve", "--port", "0",
+                "--data-dir", str(self.data_dir)]  # fmt: skip
+        if self.database_url:
+            args += ["--database-url", self.database_url]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("BREASTCDS_")}
+        env.update(self.env)
+        log = self.log_path.open("a", encoding="utf-8")
+        self.proc = subprocess.Popen(
+            args, stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL, text=True, env=env
+        )
+        log.close()
+        assert self.proc.stdout is not None
+        while True:
+            line = self.proc.stdout.readline()
+            if not line:
+                self.proc.wait(timeout=30)
+                raise RuntimeError(f"server exited before listening; log:\n{self.log()}")
+            self.stdout_lines.append(line)
+            if line.startswith("first admin token"):
+                self.admin_token = line.split(":", 1)[1].strip()
+            if "listening on " in line:
+                self.base_url = line.rsplit(" ", 1)[1].strip()
+                break
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while True:
+            try:
+                if httpx.get(f"{self.base_url}/health", timeout=5).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                raise RuntimeError(f"server did not become healthy; log:\n{self.log()}")
+            time.sleep(0.05)
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8") if self.log_path.exists() else ""
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown code runs."""
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=30)
+
+    def client(self, token: str | None = None) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.Client(base_url=self.base_url, headers=headers, timeout=60)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A SQLite-backed server shared by a test module."""
+    srv = Server(tmp_path_factory.mktemp("svc") / "data",
+                 env={"BREASTCDS_CDS_TEST_SECRET": "test-secret-not-for-production"})  # fmt: skip
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def admin(server: Server) -> Iterator[httpx.Client]:
+    assert server.admin_token, "a new database prints a first admin token"
+    with server.client(server.admin_token) as c:
+        yield c
+
+
+def make_token(admin: httpx.Client, role: str) -> str:
+    r = admin.post("/tokens", json={"role": role, "label": f"test {role}"})
+    assert r.status_code == 201, r.text
+    token: str = r.json()["token"]
+    return token
+
+
+# --- PostgreSQL ---------------------------------------------------------------------------
+
+
+def _pg_bindir() -> Path | None:
+    found = shutil.which("initdb")
+    if found and shutil.which("pg_ctl"):
+        return Path(found).resolve().parent
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), reverse=True)
+    return Path(candidates[0]).parent if candidates else None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@dataclass
+class Postgres:
+    host: str
+    port: int
+    user: str
+
+    def url(self, dbname: str) -> str:
+        return f"postgresql://{self.user}@{self.host}:{self.port}/{dbname}"
+
+    def create_database(self, name: str) -> str:
+        import psycopg
+
+        with psycopg.connect(self.url("postgres"), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return self.url(name)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Postgres]:
+    """A throwaway PostgreSQL cluster on 127.0.0.1 (trust auth), stopped at the end."""
+    bindir = _pg_bindir()
+    if bindir is None:
+        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed; "
+                    ".ci/run installs them with `need postgresql`")  # fmt: skip
+    run_as: dict[str, Any] = {}
+    if os.geteuid() == 0:  # initdb refuses to run as root
+        try:
+            pw = pwd.getpwnam("postgres")
+        except KeyError:
+            pytest.fail("running as root and there is no 'postgres' user to run PostgreSQL as")
+        run_as = {"user": pw.pw_uid, "group": pw.pw_gid}
+    root = Path(tempfile.mkdtemp(prefix="breastcds-pg-"))
+    if run_as:
+        os.chown(root, run_as["user"], run_as["group"])
+    data = root / "data"
+    port = _free_port()
+    env = {**os.environ, "LC_ALL": "C", "LANG": "C"}
+
+    def pg(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(args, check=True, capture_output=True, text=True, env=env,
+                              cwd=root, timeout=120, **run_as)  # fmt: skip
+
+    pg(str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8")
+    options = f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c fsync=on"
+    try:
+        pg(str(bindir / "pg_ctl"), "-D", str(data), "-l", str(root / "server.log"), "-o",
+           options, "-w", "-t", "60", "start")  # fmt: skip
+    except subprocess.CalledProcessError as exc:
+        log = (root / "server.log").read_text() if (root / "server.log").exists() else ""
+        pytest.fail(f"PostgreSQL did not start: {exc.stderr}\n{log}")
+    try:
+        yield Postgres("127.0.0.1", port, "postgres")
+    finally:
+        subprocess.run([str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
+                       capture_output=True, env=env, cwd=root, timeout=120, **run_as)  # fmt: skip
+        shutil.rmtree(root, ignore_errors=True)
+
+
+_db_counter = 0
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty database of each backend (a URL for --database-url)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    global _db_counter
+    _db_counter += 1
+    pgserver: Postgres = request.getfixturevalue("postgres")
+    return pgserver.create_database(f"breastcds_test_{os.getpid()}_{_db_counter}")
