@@ -1,0 +1,202 @@
+"""Terminal rendering of the ``prognosis`` section and the ``prognosis-plot`` command (adapter)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from breastcds import examples
+from breastcds.cli.core_cmd import fail, read_json, report_validation
+from breastcds.cli.render import SECTION_RENDERERS
+from breastcds.i18n import Lang
+from breastcds.model.errors import CaseValidationError
+from breastcds.prognosis.section import (
+    CTS5Section,
+    ModelResult,
+    NPISection,
+    Outcome,
+    PrognosisSection,
+)
+
+_T: dict[str, tuple[str, str]] = {
+    "title": ("Prognosis", "预后"),
+    "regimen": ("Regimen", "方案"),
+    "os": ("OS %", "总生存率 %"),
+    "added": ("Added benefit, pp", "新增获益 (百分点)"),
+    "total": ("Total benefit, pp", "累计获益 (百分点)"),
+    "surgery": ("surgery only", "仅手术"),
+    "endocrine": ("+ endocrine (5 y)", "+ 内分泌治疗 (5年)"),
+    "chemotherapy": ("+ chemotherapy (3rd gen)", "+ 化疗 (第三代)"),
+    "trastuzumab": ("+ trastuzumab", "+ 曲妥珠单抗"),
+    "bisphosphonate": ("+ bisphosphonate", "+ 双膦酸盐"),
+    "radiotherapy": ("+ radiotherapy", "+ 放疗"),
+    "years": ("5 / 10 / 15 y", "5 / 10 / 15 年"),
+    "not_applicable": ("not applicable", "不适用"),
+    "needs_data": ("needs", "需补充"),
+    "computed": ("computed", "已计算"),
+    "not_shown": ("not shown", "未显示"),
+    "mapping": ("Mapping to model inputs", "输入映射说明"),
+    "bcm": ("breast-cancer mortality, surgery only", "乳腺癌死亡率 (仅手术)"),
+    "npi": ("NPI", "诺丁汉预后指数 (NPI)"),
+    "cts5": ("CTS5", "CTS5 (5年后远处复发)"),
+    "group": ("group", "分组"),
+}
+
+
+def _t(key: str, lang: Lang) -> str:
+    en, zh = _T[key]
+    return zh if lang == "zh" else en
+
+
+def _triple(values: dict[int, float] | None, signed: bool = False) -> str:
+    if values is None:
+        return "—"
+    fmt = "{:+.1f}" if signed else "{:.1f}"
+    # round first so that a tiny negative shows as 0.0, not -0.0
+    return " / ".join(fmt.format(round(values[y], 1) + 0.0) for y in (5, 10, 15))
+
+
+def _regimen_label(o: Outcome, lang: Lang) -> str:
+    return _t("surgery", lang) if o.added is None else _t(o.added, lang)
+
+
+def _model_table(m: ModelResult, console: Console, lang: Lang) -> None:
+    status = _t(m.status, lang)
+    if m.status != "computed":
+        console.print(f"[bold]{m.model}[/]: [yellow]{status}[/]", highlight=False)
+        for r in m.reasons:
+            console.print(f"  • {r}", highlight=False)
+        for x in m.missing:
+            console.print(f"  • {_t('needs_data', lang)} {x.field}: {x.reason}", highlight=False)
+        return
+    table = Table(title=f"{m.model} ({_t('years', lang)})", show_lines=False)
+    table.add_column(_t("regimen", lang))
+    table.add_column(_t("os", lang), justify="right")
+    table.add_column(_t("added", lang), justify="right")
+    table.add_column(_t("total", lang), justify="right")
+    for o in m.outcomes:
+        table.add_row(
+            _regimen_label(o, lang),
+            _triple(o.overall_survival_pct),
+            _triple(o.added_benefit_pp, signed=True),
+            _triple(o.total_benefit_pp, signed=True),
+        )
+    console.print(table)
+    first = m.outcomes[0]
+    if first.breast_cancer_mortality_pct is not None:
+        console.print(
+            f"  {_t('bcm', lang)}: {_triple(first.breast_cancer_mortality_pct)} % ({m.model})",
+            highlight=False,
+        )
+    for c in m.components:
+        if c.status != "included":
+            console.print(
+                f"  [dim]{_t(c.treatment, lang)} {_t('not_shown', lang)}: {c.reason}[/]",
+                highlight=False,
+            )
+
+
+def _npi_line(n: NPISection, lang: Lang) -> str:
+    if n.status == "computed":
+        return (
+            f"{_t('npi', lang)}: {n.index:.2f} — {_t('group', lang)} {n.group} ({n.group_classic})"
+        )
+    detail = "; ".join(n.reasons + [f"{x.field}" for x in n.missing])
+    return f"{_t('npi', lang)}: {_t(n.status, lang)} ({detail})"
+
+
+def _cts5_line(c: CTS5Section, lang: Lang) -> str:
+    if c.status == "computed" and c.score is not None and c.risk_band_pct is not None:
+        lo, hi = c.risk_band_pct
+        band = (
+            f"< {hi:g} %" if lo is None else (f"> {lo:g} %" if hi is None else f"{lo:g}-{hi:g} %")
+        )
+        return (
+            f"{_t('cts5', lang)}: {c.score:.2f} — {c.risk_group}, {band} distant recurrence "
+            "years 5-10 (after 5 years of endocrine therapy)"
+        )
+    detail = "; ".join(c.reasons + [f"{x.field}" for x in c.missing])
+    return f"{_t('cts5', lang)}: {_t(c.status, lang)} ({detail})"
+
+
+def render_prognosis(section: Any, console: Console, lang: Lang = "en") -> None:
+    """Compact rendering: PREDICT tables (v3.2 primary, v2.2), notes, NPI, CTS5."""
+    s = PrognosisSection.model_validate(section)
+    console.rule(_t("title", lang))
+    for r in s.reasons:
+        console.print(f"[yellow]{_t('not_applicable', lang)}:[/] {r}", highlight=False)
+    for m in (s.predict_v32, s.predict_v22):
+        _model_table(m, console, lang)
+    if s.mapping:
+        console.print(f"[bold]{_t('mapping', lang)}[/]")
+        for note in s.mapping:
+            mark = "[bold yellow]![/] " if note.flag else "  "
+            console.print(f" {mark}{note.input}: {note.text}", highlight=False)
+    console.print(_npi_line(s.npi, lang), highlight=False)
+    console.print(_cts5_line(s.cts5, lang), highlight=False)
+
+
+SECTION_RENDERERS["prognosis"] = render_prognosis
+
+
+def register(app: typer.Typer) -> None:
+    """Register ``prognosis-plot`` (the section renderer registers on import)."""
+
+    @app.command("prognosis-plot")
+    def prognosis_plot(
+        case_file: Annotated[
+            Path | None, typer.Argument(help="case JSON file", show_default=False)
+        ] = None,
+        out: Annotated[Path, typer.Option("--out", "-o", help="FILE.png or FILE.svg")] = Path(
+            "prognosis.png"
+        ),
+        example: Annotated[
+            str | None, typer.Option("--example", "-e", help="plot a bundled example case")
+        ] = None,
+        heart_dose_gy: Annotated[
+            float | None,
+            typer.Option(
+                "--heart-dose-gy",
+                help="mean heart dose of planned radiotherapy (Gy); adds the PREDICT v3.2 "
+                "radiotherapy curve",
+            ),
+        ] = None,
+    ) -> None:
+        """Plot PREDICT overall-survival curves: surgery only and each cumulative treatment."""
+        from breastcds.entrypoint import classify
+        from breastcds.model.parse import parse_case
+        from breastcds.prognosis.plot import FORMATS, write_plot
+        from breastcds.prognosis.section import prognosis
+
+        if out.suffix.lower() not in FORMATS:
+            raise fail(f"--out must end in .png or .svg, not {out.name!r}")
+        if (case_file is None) == (example is None):
+            raise fail("give either a CASE.json file or --example NAME")
+        if example is not None:
+            try:
+                data: Any = examples.load(example)
+            except KeyError as exc:
+                raise fail(str(exc.args[0])) from None
+            origin = f"example {example}"
+        else:
+            assert case_file is not None
+            data = read_json(case_file)
+            origin = str(case_file)
+        if not isinstance(data, dict):
+            raise fail(f"{origin}: a case must be a JSON object")
+        try:
+            case = parse_case(data)
+        except CaseValidationError as exc:
+            raise report_validation(exc, origin) from None
+        section = prognosis(case, classify(case), heart_dose_gy=heart_dose_gy)
+        try:
+            write_plot(section, out)
+        except ValueError as exc:
+            raise fail(f"{origin}: {exc}") from None
+        except OSError as exc:
+            raise fail(f"{out}: cannot write ({exc.strerror})") from None
+        typer.echo(f"wrote {out}")
