@@ -296,6 +296,16 @@ class Treatment(_Model):
     endocrine_therapy_planned: bool | None = None
     months_since_trastuzumab: float | None = Field(None, ge=0, le=600)
     radiotherapy_courses: list[RadiotherapyCourse] = Field(default_factory=list)
+    mean_heart_dose_gy: float | None = Field(
+        None,
+        ge=0,
+        le=60,
+        description="mean heart dose of the (planned) breast radiotherapy, Gy (physical); "
+        "PREDICT v3 input; filled from a DICOM DVH by `breastcds assess --rt-dose/--rt-struct`",
+    )
+    mean_heart_dose_source: str | None = Field(
+        None, description="where mean_heart_dose_gy comes from (e.g. 'DVH of ROI Heart, rtdose.dcm')"
+    )
     metastatic_lines: list[MetastaticLine] = Field(default_factory=list)
 
 
