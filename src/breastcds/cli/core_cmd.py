@@ -41,6 +41,27 @@ def report_validation(exc: CaseValidationError, origin: str) -> typer.Exit:
     return typer.Exit(2)
 
 
+def heart_dose_from_dicom(dose_path: Path, struct_path: Path, roi: str) -> tuple[float, str]:
+    """Mean heart dose (Gy) from a DICOM RT dose + structure set (adapter, accurate DVH)."""
+    from breastcds.radiotherapy import dicom, dvh
+
+    try:
+        dose = dicom.read_dose(dose_path)
+        structures = dicom.read_structures(struct_path)
+    except (dicom.DicomRTError, OSError) as exc:
+        raise fail(str(exc)) from None
+    matches = [s for s in structures.values() if s.name.strip().lower() == roi.strip().lower()]
+    if len(matches) != 1:
+        names = ", ".join(sorted(s.name for s in structures.values()))
+        raise fail(f"{struct_path}: no single ROI named {roi!r} (ROIs: {names}); use --heart-roi")
+    try:
+        result = dvh.compute(dose, matches[0])
+    except (dvh.DVHError, ValueError) as exc:
+        raise fail(f"{struct_path}: {exc}") from None
+    source = f"mean dose of ROI {matches[0].name!r} ({result.mode} DVH), {dose_path.name}"
+    return float(result.mean_gy), source
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def assess(
@@ -52,8 +73,19 @@ def register(app: typer.Typer) -> None:
         ] = None,
         fmt: Annotated[str, typer.Option("--format", "-f", help="table | json")] = "table",
         lang: Annotated[str, typer.Option("--lang", help="en | zh")] = "en",
+        rt_dose: Annotated[
+            Path | None, typer.Option("--rt-dose", help="RTDOSE of the breast plan (heart dose)")
+        ] = None,
+        rt_struct: Annotated[
+            Path | None, typer.Option("--rt-struct", help="RTSTRUCT of the breast plan")
+        ] = None,
+        heart_roi: Annotated[str, typer.Option("--heart-roi", help="heart ROI name")] = "Heart",
     ) -> None:
-        """Assess one case: classification, stage and every capability section."""
+        """Assess one case: classification, stage and every capability section.
+
+        With --rt-dose and --rt-struct, the plan's mean heart dose (DVH) fills
+        treatment.mean_heart_dose_gy (a PREDICT v3 input) unless the case already records it.
+        """
         from breastcds.entrypoint import assess as run_assess
 
         if fmt not in ("table", "json"):
@@ -74,6 +106,18 @@ def register(app: typer.Typer) -> None:
             origin = str(case_file)
         if not isinstance(data, dict):
             raise fail(f"{origin}: a case must be a JSON object")
+        if (rt_dose is None) != (rt_struct is None):
+            raise fail("--rt-dose and --rt-struct go together")
+        if rt_dose is not None and rt_struct is not None:
+            treatment = data.setdefault("treatment", {})
+            if not isinstance(treatment, dict):
+                raise fail(f"{origin}: treatment must be an object")
+            if treatment.get("mean_heart_dose_gy") is not None:
+                err.print("note: the case already records mean_heart_dose_gy; DICOM not used")
+            else:
+                gy, source = heart_dose_from_dicom(rt_dose, rt_struct, heart_roi)
+                treatment["mean_heart_dose_gy"] = round(gy, 4)
+                treatment["mean_heart_dose_source"] = source
         try:
             result = run_assess(data)
         except CaseValidationError as exc:
