@@ -231,3 +231,10 @@ def test_sex_or_nodes_not_recorded_needs_the_field() -> None:
     m = mapped({"patient": {"sex": None}, "tumour": {"nodes_positive": None}})
     assert m.status == "needs_data"
     assert {x.field for x in m.missing} == {"patient.sex", "tumour.nodes_positive"}
+
+
+def test_heart_dose_outside_the_tool_range_drops_radiotherapy_only() -> None:
+    m = mapped(heart_dose_gy=60.0)
+    assert m.status == "mapped" and "radiotherapy" not in m.included("v3.2")
+    rt = next(c for c in m.components if c.treatment == "radiotherapy" and "v3.2" in c.models)
+    assert rt.status == "not_applicable" and "outside [0, 50] Gy" in rt.reason

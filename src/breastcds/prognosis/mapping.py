@@ -464,7 +464,14 @@ def map_case(
             )
         )
 
-    components = _components(case, v, heart_dose_gy, st)
+    heart_problem: str | None = None
+    if heart_dose_gy is not None and spec["heart_gy"].invalid(_arr(heart_dose_gy)).any():
+        heart_problem = (
+            f"mean heart dose {heart_dose_gy:g} Gy is outside {spec['heart_gy'].allowed} Gy: "
+            "radiotherapy benefit not shown"
+        )
+        heart_dose_gy = None
+    components = _components(case, v, heart_dose_gy, st, heart_problem)
 
     # treatment inputs: every applicable treatment is switched on; regimens select them
     v["generation"] = 3.0
@@ -478,10 +485,6 @@ def map_case(
     else:
         v["radio"] = 1.0
         v["heart_gy"] = float(heart_dose_gy)
-        if spec["heart_gy"].invalid(_arr(v["heart_gy"])).any():
-            reasons.append(
-                f"mean heart dose {heart_dose_gy:g} Gy is outside {spec['heart_gy'].allowed} Gy"
-            )
     st.append(
         Statement(
             "generation",
@@ -523,6 +526,7 @@ def _components(
     v: Mapping[str, float],
     heart_dose_gy: float | None,
     st: list[Statement],
+    heart_problem: str | None = None,
 ) -> tuple[Component, ...]:
     both: tuple[ModelName, ...] = ("v2.2", "v3.2")
     out: list[Component] = []
@@ -579,7 +583,9 @@ def _components(
                 "bisphosphonate", "not_applicable", f"{meno.value}menopausal; {bis_src}", both
             )
         )
-    if heart_dose_gy is None:
+    if heart_problem is not None:
+        out.append(Component("radiotherapy", "not_applicable", heart_problem, ("v3.2",)))
+    elif heart_dose_gy is None:
         out.append(
             Component(
                 "radiotherapy",

@@ -224,7 +224,10 @@ def _predict_result(model: ModelName, m: PredictMapping) -> ModelResult:
         missing = list(m.missing) + (list(m.missing_v32) if model == "v3.2" else [])
         return ModelResult(**base, status="needs_data", missing=missing, components=components)
 
-    res = run_model(model, m.inputs(model))
+    try:
+        res = run_model(model, m.inputs(model))
+    except ValueError as exc:  # mapping and model validation disagree: report, never raise
+        return ModelResult(**base, status="not_applicable", reasons=[str(exc)])
     included = m.included(model)
     steps: list[tuple[Treatment, ...]] = [included[:i] for i in range(len(included) + 1)]
     surgery = res.regimen_index(regimen_name(model, ()))
