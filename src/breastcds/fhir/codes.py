@@ -411,6 +411,8 @@ BREAST_CANCER_CODES = (
         _EXT_EX + " family-member-history-sister-jenny-m",
     ),
 )
+# Condition.code values that also state the side.
+LATERALITY_FROM_CONDITION_CODE = {"353431000119107": "left"}
 # Histology (mCODE HistologyMorphologyBehaviorVS includes ICD-O-3 and SNOMED morphology).
 HISTOLOGY_ICDO3: dict[str, tuple[Code, str]] = {
     "8500/3": (

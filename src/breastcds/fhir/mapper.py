@@ -329,7 +329,11 @@ class _Mapper:
                 self.put("patient.age_years", years, res)
 
     def _laterality(self, res: JSON) -> None:
-        found: set[str] = set()
+        found: set[str] = {
+            C.LATERALITY_FROM_CONDITION_CODE[c]
+            for c in _codes_of(res.get("code"), C.SNOMED)
+            if c in C.LATERALITY_FROM_CONDITION_CODE
+        }
         for site in res.get("bodySite") or []:
             if _has_code(site, C.SNOMED, C.LEFT_BREAST_STRUCTURE.code):
                 found.add("left")
@@ -859,6 +863,13 @@ class _Mapper:
                         res,
                         f"treatment intent {_describe(ext.get('valueCodeableConcept'))} not mapped",
                     )
+        read = {C.EXT_PROCEDURE_INTENT, C.EXT_RT_DOSE}
+        for ext in res.get("extension") or []:
+            if ext.get("url") not in read:
+                self.notes.append(
+                    f"Procedure/{res.get('id')}: extension {ext.get('url')} not read "
+                    "(no case field)"
+                )
         doses = [e for e in res.get("extension") or [] if e.get("url") == C.EXT_RT_DOSE]
         if not doses:
             self.skip(
@@ -916,12 +927,13 @@ class _Mapper:
                 "does not name a mapped region (breast structure alone does not say "
                 "whole/partial/boost)",
             )
-        sides = {
-            C.LATERALITY[c][1]
-            for q in vol.get("locationQualifier") or []
-            for c in _codes_of(q, C.SNOMED)
-            if c in C.LATERALITY
-        }
+        sides: set[str] = set()
+        for q in vol.get("locationQualifier") or []:
+            known = [C.LATERALITY[c][1] for c in _codes_of(q, C.SNOMED) if c in C.LATERALITY]
+            if known:
+                sides.update(known)
+            else:
+                self.skip(vol, f"location qualifier {_describe(q)} is not a laterality; not read")
         if len(sides) == 1:
             course["laterality"] = sides.pop()
         elif len(sides) > 1:
