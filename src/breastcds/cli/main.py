@@ -32,3 +32,6 @@ serve_cmd.register(app)
 from breastcds.cli import prognosis_render  # noqa: E402
 
 prognosis_render.register(app)
+from breastcds.cli import omission_render  # noqa: E402
+
+omission_render.register(app)

@@ -86,6 +86,9 @@ class Outcome(_Strict):
     """A reported outcome: percentages at a time point, without and with radiotherapy."""
 
     endpoint: str = Field(min_length=3)
+    measure: Literal[
+        "local_recurrence", "distant_recurrence", "survival", "quality_of_life", "other"
+    ] = Field(description="what the endpoint measures (local_recurrence feeds the summary)")
     years: float | None = Field(None, gt=0, description="time point; None = crude, whole follow-up")
     without_rt_percent: float | None = Field(None, ge=0, le=100)
     with_rt_percent: float | None = Field(None, ge=0, le=100)

@@ -204,6 +204,8 @@ def _fmt_pct(v: float | None) -> str:
 def outcome_text(o: Outcome) -> str:
     """'10-yr local or regional recurrence 10 % without vs 2 % with RT' (units: percent)."""
     when = f"{o.years:g}-yr " if o.years is not None else ""
+    if o.without_rt_percent is None and o.with_rt_percent is None:
+        return f"{when}{o.endpoint}: {o.note or 'not reported'}"
     if o.with_rt_percent is None:
         return f"{when}{o.endpoint} {_fmt_pct(o.without_rt_percent)} without RT"
     return (
@@ -218,9 +220,10 @@ def _summary(results: Sequence[SetResult], sets: Mapping[str, OmissionSet]) -> S
     if met:
         expected = []
         for r in met:
-            recurrence = [o for o in sets[r.id].outcomes if "survival" not in o.endpoint]
-            if recurrence:
-                expected.append(f"{r.name}: {outcome_text(recurrence[-1])}")
+            local = [o for o in sets[r.id].outcomes if o.measure == "local_recurrence"]
+            if local:  # the longest reported follow-up (crude whole-follow-up figures last)
+                latest = max(local, key=lambda o: -1.0 if o.years is None else o.years)
+                expected.append(f"{r.name}: {outcome_text(latest)}")
         text = (
             "RT omission is a reasonable option to discuss (meets: "
             + ", ".join(r.name for r in met)

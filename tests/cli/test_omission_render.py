@@ -1,0 +1,47 @@
+"""CLI rendering of the radiotherapy section (en / zh) through ``breastcds assess``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from breastcds.cli.main import app
+from breastcds.cli.render import SECTION_RENDERERS
+
+CASE = {
+    "patient": {"age_years": 72},
+    "tumour": {"size_mm": 25, "nodes_positive": 0, "grade": 1, "lvi": False, "margin_mm": 3},
+    "biomarkers": {"er_percent": 95, "pr_percent": 80, "her2_ihc": 0, "ki67_percent": 8},
+    "treatment": {"surgery": {"type": "breast_conserving"}, "endocrine_therapy_planned": True},
+}
+
+
+def _run(tmp_path: Path, *args: str) -> str:
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps(CASE), encoding="utf-8")
+    result = CliRunner().invoke(app, ["assess", str(path), *args], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_renderer_is_registered() -> None:
+    assert "radiotherapy" in SECTION_RENDERERS
+
+
+def test_table_shows_verdicts_failures_and_expected_recurrence(tmp_path: Path) -> None:
+    out = _run(tmp_path)
+    assert "Radiotherapy after breast-conserving surgery" in out
+    # 25 mm: PRIME II (≤ 30 mm) meets; CALGB 9343 (T1 ≤ 20 mm) fails on size
+    assert "meets: PRIME II" in out
+    assert "size_mm = 25" in out
+    # PRIME II 10-year local recurrence 9.5 % vs 0.9 % (Kunkler, NEJM 2023)
+    assert "9.5 % without vs 0.9 % with RT" in out
+
+
+def test_chinese_text(tmp_path: Path) -> None:
+    out = _run(tmp_path, "--lang", "zh")
+    assert "保乳术后放疗" in out
+    assert "可讨论免除放疗" in out
+    assert "不符合" in out
