@@ -1,0 +1,84 @@
+"""The drug catalogue (knowledge/drugs.yaml): INN, class, flags, Chinese generic name, aliases."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from breastcds.knowledge.loader import KnowledgeError, read_text
+
+DrugClass = Literal[
+    "taxane", "anthracycline", "alkylating_agent", "platinum", "antimetabolite",
+    "microtubule_inhibitor", "anti_her2_antibody", "anti_her2_adc", "anti_her2_tki", "serm",
+    "aromatase_inhibitor", "serd", "ovarian_function_suppression", "cdk46_inhibitor",
+    "pi3k_inhibitor", "akt_inhibitor", "mtor_inhibitor", "parp_inhibitor", "checkpoint_inhibitor",
+    "trop2_adc", "bisphosphonate",
+]  # fmt: skip
+
+
+class Drug(BaseModel):
+    """One catalogue entry; ``inn`` is the WHO international non-proprietary name, lower case."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    inn: str
+    drug_class: DrugClass = Field(alias="class")
+    abbreviation: str
+    brands: list[str] = Field(default_factory=list)
+    zh: str = Field(min_length=1, description="Simplified Chinese generic name")
+    anti_her2: bool = False
+    endocrine: bool = False
+    adc: bool = False
+    chemotherapy: bool = False
+    her2_low_active: bool = False
+
+    @field_validator("inn")
+    @classmethod
+    def _lower(cls, v: str) -> str:
+        if v != v.lower() or not v.strip():
+            raise ValueError(f"INN must be lower case: {v!r}")
+        return v
+
+
+class Catalogue(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: int
+    drugs: list[Drug]
+
+    def by_inn(self) -> dict[str, Drug]:
+        return {d.inn: d for d in self.drugs}
+
+    def resolve(self, name: str) -> Drug | None:
+        """A drug by INN, brand alias or Chinese name (case-insensitive); None if unknown."""
+        key = name.strip().lower()
+        for d in self.drugs:
+            if key == d.inn or key in (b.lower() for b in d.brands) or name.strip() == d.zh:
+                return d
+        return None
+
+
+def parse_catalogue(text: str, origin: str) -> Catalogue:
+    try:
+        data = yaml.safe_load(text)
+        cat = Catalogue.model_validate(data)
+    except (yaml.YAMLError, ValidationError) as exc:
+        raise KnowledgeError(f"{origin}: {exc}") from exc
+    seen: set[str] = set()
+    for d in cat.drugs:
+        if d.inn in seen:
+            raise KnowledgeError(f"{origin}: duplicate drug {d.inn!r}")
+        seen.add(d.inn)
+    return cat
+
+
+@cache
+def catalogue(path: Path | None = None) -> Catalogue:
+    """The packaged catalogue (or one read from ``path``), validated and cached."""
+    if path is None:
+        return parse_catalogue(read_text("drugs.yaml"), "knowledge/drugs.yaml")
+    return parse_catalogue(path.read_text(encoding="utf-8"), str(path))

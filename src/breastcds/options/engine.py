@@ -1,0 +1,285 @@
+"""Treatment-option engine (pure): rules x facts -> options per decision point.
+
+For each decision point (the case's, or every applicable one when it is not given):
+- an ``option`` rule whose ``when`` is true and no ``unless`` exclusion is true is offered, with
+  the criteria it matched, cautions for exclusions that cannot be judged, its grade and sources;
+  options are ranked by grade (CSCO level, then NCCN category, then the rule's priority);
+- a rule whose ``when`` is false is "not offered" with the failed criteria (near-misses);
+- a rule whose ``when`` is unknown is never offered: it becomes a missing-data prompt naming the
+  exact case field (HER2 prompts name the field the HER2 classification asks for, e.g.
+  ``biomarkers.her2_ish``);
+- a safety guard drops HER2-directed agents unless HER2 is positive (HER2-low ADCs: HER2-low or
+  -ultralow, metastatic) and endocrine agents unless ER is positive — defence in depth behind
+  the knowledge-base lint, reported as ``blocked``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from breastcds.knowledge import facts as fact_registry
+from breastcds.knowledge.conditions import Condition, Outcome, describe, evaluate
+from breastcds.knowledge.loader import knowledge_version
+from breastcds.model.assessment import Classification
+from breastcds.model.case import Case
+from breastcds.options.schema import (
+    EARLY,
+    METASTATIC,
+    DecisionPoint,
+    KnowledgeBase,
+    Rule,
+    load_kb,
+)
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Grade(_Out):
+    status: str
+    csco_level: str | None = None
+    csco_evidence: str | None = None
+    nccn: str | None = None
+    verified_in: str | None = None
+    label: str
+
+
+class OfferedOption(_Out):
+    rule_id: str
+    pathway: str
+    recommendation: str
+    kind: str
+    regimen: str
+    agents: list[str]
+    agents_zh: list[str]
+    text_en: str
+    text_zh: str
+    grade: Grade
+    rank: int
+    matched: list[str] = Field(default_factory=list)
+    cautions: list[str] = Field(default_factory=list)
+    sources: list[str]
+
+
+class NotOffered(_Out):
+    rule_id: str
+    regimen: str
+    agents: list[str]
+    because: list[str]
+    near_miss: bool = Field(description="exactly one criterion failed")
+
+
+class Prompt(_Out):
+    field: str
+    reason: str
+    rule_ids: list[str]
+
+
+class DecisionPointOptions(_Out):
+    decision_point: str
+    inferred: bool = Field(description="True when the case did not name its decision point")
+    options: list[OfferedOption] = Field(default_factory=list)
+    discuss: list[OfferedOption] = Field(default_factory=list)
+    not_recommended: list[OfferedOption] = Field(default_factory=list)
+    not_offered: list[NotOffered] = Field(default_factory=list)
+    blocked: list[NotOffered] = Field(default_factory=list)
+    prompts: list[Prompt] = Field(default_factory=list)
+    conflicts: list[str] = Field(default_factory=list)
+
+    def agents(self) -> list[str]:
+        """Every agent of every option offered here (INN, sorted)."""
+        return sorted({a for o in self.options for a in o.agents})
+
+
+class OptionsResult(_Out):
+    knowledge_version: str
+    decision_points: list[DecisionPointOptions]
+
+
+def decision_points(case: Case, facts: Mapping[str, Any]) -> tuple[list[DecisionPoint], bool]:
+    """The case's decision point, or the applicable ones (inferred) when it names none."""
+    if case.decision_point is not None:
+        return [case.decision_point.value], False
+    if facts.get("metastatic") is True:
+        n = len(case.treatment.metastatic_lines)
+        line: DecisionPoint = (
+            "metastatic_line_1" if n == 0 else "metastatic_line_2" if n == 1
+            else "metastatic_line_3plus"
+        )  # fmt: skip
+        return [line], True
+    if case.treatment.neoadjuvant is not None:
+        return ["post_neoadjuvant", "extended_adjuvant", "follow_up"], True
+    return ["surgery", "axilla", "neoadjuvant", "adjuvant", "extended_adjuvant", "follow_up"], True
+
+
+def _grade(rule: Rule) -> Grade:
+    g = rule.grading
+    return Grade(
+        status=g.status,
+        csco_level=g.csco.level if g.csco else None,
+        csco_evidence=g.csco.evidence if g.csco else None,
+        nccn=g.nccn,
+        verified_in=g.verified_in,
+        label=g.label(),
+    )
+
+
+def _her2_fields(c: Classification) -> tuple[str, ...]:
+    return tuple(m.field for m in c.her2.missing)
+
+
+def _refine(fields: tuple[str, ...], c: Classification) -> tuple[str, ...]:
+    """Name the exact field the classification asks for (HER2 pending -> its missing fields)."""
+    out: list[str] = []
+    for f in fields:
+        if f.startswith("biomarkers.her2") and c.her2.status == "pending" and c.her2.missing:
+            out.extend(_her2_fields(c))
+        else:
+            out.append(f)
+    return tuple(dict.fromkeys(out))
+
+
+def _guard(rule: Rule, kb: KnowledgeBase, facts: Mapping[str, Any], dp: str) -> str | None:
+    """Safety guard (independent of the rule text): a reason to block, or None."""
+    drugs = kb.drugs.by_inn()
+    her2_status = facts.get("her2.status")
+    category = facts.get("her2.category")
+    for inn in rule.option.agents:
+        d = drugs[inn]
+        if d.anti_her2 and her2_status != "positive":
+            low_ok = (
+                d.her2_low_active
+                and category in ("HER2-low", "HER2-ultralow")
+                and dp in METASTATIC
+            )
+            if not low_ok:
+                return f"{inn} is HER2-directed and HER2 is {category or 'not known'}"
+        if d.endocrine and rule.recommendation == "option" and facts.get("er.status") != "positive":
+            return f"{inn} is endocrine therapy and ER is {facts.get('er.status') or 'not known'}"
+    return None
+
+
+def _offered(rule: Rule, kb: KnowledgeBase, outcome: Outcome, cautions: list[str],
+             rank: int) -> OfferedOption:  # fmt: skip
+    drugs = kb.drugs.by_inn()
+    return OfferedOption(
+        rule_id=rule.id,
+        pathway=kb.pathway_of(rule.id),
+        recommendation=rule.recommendation,
+        kind=rule.option.kind,
+        regimen=rule.option.regimen,
+        agents=list(rule.option.agents),
+        agents_zh=[drugs[a].zh for a in rule.option.agents],
+        text_en=rule.text.en,
+        text_zh=rule.text.zh,
+        grade=_grade(rule),
+        rank=rank,
+        matched=list(outcome.passed),
+        cautions=cautions,
+        sources=[s.cite() for s in rule.source],
+    )
+
+
+def _unless(rule: Rule, facts: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    """(exclusions that apply, cautions for exclusions that cannot be judged)."""
+    excluded: list[str] = []
+    cautions: list[str] = []
+    for cond in rule.unless:
+        out = evaluate(cond, facts)
+        label = cond.name or describe(cond)
+        if out.value is True:
+            excluded.append(f"excluded: {label}")
+        elif out.value is None:
+            fields = sorted({f for u in out.unknown for f in u.fields})
+            cautions.append(f"confirm before use: not {label} ({', '.join(fields)})")
+    for cond in rule.caution_if:
+        if evaluate(cond, facts).value is True:
+            cautions.append(f"relative contraindication: {cond.name or describe(cond)}")
+    return excluded, cautions
+
+
+def _at(dp: DecisionPoint, inferred: bool, case: Case, c: Classification,
+        facts: Mapping[str, Any], kb: KnowledgeBase) -> DecisionPointOptions:  # fmt: skip
+    metastatic = facts.get("metastatic")
+    conflict = None
+    if dp in METASTATIC and metastatic is False:
+        conflict = f"decision point {dp} but the case is staged M0"
+    elif dp in EARLY and dp != "follow_up" and metastatic is True:
+        conflict = f"decision point {dp} but the case is staged M1 (metastatic)"
+    if conflict is not None:
+        return DecisionPointOptions(decision_point=dp, inferred=inferred, conflicts=[conflict])
+    offered: list[tuple[Rule, Outcome, list[str]]] = []
+    not_offered: list[NotOffered] = []
+    blocked: list[NotOffered] = []
+    prompts: dict[str, tuple[list[str], list[str]]] = {}
+    for rule in kb.rules:
+        if dp not in rule.decision_points:
+            continue
+        outcome = Outcome(True) if rule.when is None else evaluate(rule.when, facts)
+        if outcome.value is None:
+            if rule.recommendation == "option":
+                for u in outcome.unknown:
+                    for f in _refine(u.fields, c):
+                        reasons, ids = prompts.setdefault(f, ([], []))
+                        reasons.append(f"{rule.option.regimen}: {u.text}")
+                        ids.append(rule.id)
+            continue
+        if outcome.value is False:
+            not_offered.append(_missed(rule, [f.text for f in outcome.failed]))
+            continue
+        excluded, cautions = _unless(rule, facts)
+        if excluded:
+            not_offered.append(_missed(rule, excluded))
+            continue
+        reason = _guard(rule, kb, facts, dp)
+        if reason is not None:
+            blocked.append(_missed(rule, [f"safety guard: {reason}"]))
+            continue
+        offered.append((rule, outcome, cautions))
+    offered.sort(key=lambda t: (t[0].grading.sort_key(), t[0].priority, t[0].id))
+    ranked = [_offered(r, kb, o, cau, i + 1) for i, (r, o, cau) in enumerate(offered)]
+    return DecisionPointOptions(
+        decision_point=dp,
+        inferred=inferred,
+        options=[o for o in ranked if o.recommendation == "option"],
+        discuss=[o for o in ranked if o.recommendation == "discuss"],
+        not_recommended=[o for o in ranked if o.recommendation == "avoid"],
+        not_offered=not_offered,
+        blocked=blocked,
+        prompts=[
+            Prompt(field=f, reason="; ".join(dict.fromkeys(reasons)), rule_ids=ids)
+            for f, (reasons, ids) in sorted(prompts.items())
+        ],
+    )
+
+
+def _missed(rule: Rule, because: list[str]) -> NotOffered:
+    return NotOffered(
+        rule_id=rule.id,
+        regimen=rule.option.regimen,
+        agents=list(rule.option.agents),
+        because=because,
+        near_miss=len(because) == 1,
+    )
+
+
+def evaluate_options(
+    case: Case, classification: Classification, kb: KnowledgeBase | None = None
+) -> OptionsResult:
+    """Options for every decision point of one classified case (pure; no I/O once loaded)."""
+    kb = kb or load_kb()
+    facts = fact_registry.extract(case, classification)
+    points, inferred = decision_points(case, facts)
+    return OptionsResult(
+        knowledge_version=knowledge_version(),
+        decision_points=[_at(dp, inferred, case, classification, facts, kb) for dp in points],
+    )
+
+
+def condition_text(cond: Condition | None) -> str:
+    """Readable text of a rule condition (for ``kb rule``)."""
+    return "always" if cond is None else describe(cond)
