@@ -238,3 +238,19 @@ def test_heart_dose_outside_the_tool_range_drops_radiotherapy_only() -> None:
     assert m.status == "mapped" and "radiotherapy" not in m.included("v3.2")
     rt = next(c for c in m.components if c.treatment == "radiotherapy" and "v3.2" in c.models)
     assert rt.status == "not_applicable" and "outside [0, 50] Gy" in rt.reason
+
+
+def test_heart_dose_from_the_case_field() -> None:
+    m = mapped({"treatment": {"mean_heart_dose_gy": 1.8, "mean_heart_dose_source": "DVH"}})
+    assert m.values["heart_gy"] == 1.8 and m.values["radio"] == 1
+    assert m.included("v3.2")[-1] == "radiotherapy"
+    s = next(s for s in m.statements if s.input == "heart_gy")
+    assert s.case_field.startswith("treatment.mean_heart_dose_gy")
+    # an explicit dose given by the caller takes precedence over the case field
+    assert (
+        mapped({"treatment": {"mean_heart_dose_gy": 1.8}}, heart_dose_gy=3.0).values["heart_gy"]
+        == 3.0
+    )
+    # 55 Gy is accepted by the case model (<= 60) but outside the official tool's 0-50 Gy
+    over = mapped({"treatment": {"mean_heart_dose_gy": 55}})
+    assert "radiotherapy" not in over.included("v3.2")

@@ -274,3 +274,16 @@ def test_prognosis_plot_refuses_a_not_applicable_case(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2 and "metastatic" in result.output
     assert not out.exists()
+
+
+def test_radiotherapy_step_when_the_case_records_a_mean_heart_dose() -> None:
+    case = {**CASE_S1_0003, "treatment": {**CASE_S1_0003["treatment"], "mean_heart_dose_gy": 2.0}}
+    v32 = prognosis_of(case).predict_v32
+    assert [o.regimen for o in v32.outcomes] == ["s", "h", "hc", "hcb", "rhcb"]
+    assert v32.outcomes[-1].added == "radiotherapy"
+    assert v32.inputs["heart_gy"] == 2.0 and v32.inputs["radio"] == 1
+    # radiotherapy does not change surgery only or the earlier steps (same as without a dose)
+    without = prognosis_of(CASE_S1_0003).predict_v32
+    assert [o.overall_survival_pct for o in v32.outcomes[:4]] == [
+        o.overall_survival_pct for o in without.outcomes
+    ]

@@ -197,9 +197,16 @@ def map_case(
 ) -> PredictMapping:
     """PREDICT inputs for ``case`` with a statement per mapping (pure).
 
-    ``heart_dose_gy``: mean heart dose of the planned radiotherapy in Gy. The case model
-    (schema 1.0) does not record it; without it the v3.2 radiotherapy benefit is not shown.
+    ``heart_dose_gy``: mean heart dose of the planned radiotherapy in Gy; when None, the
+    case's ``treatment.mean_heart_dose_gy`` is used. Without either, the v3.2 radiotherapy
+    benefit is not shown (the official code has no unknown code or patient default for it).
     """
+    heart_field = "(given by the caller)"
+    if heart_dose_gy is None and case.treatment.mean_heart_dose_gy is not None:
+        heart_dose_gy = case.treatment.mean_heart_dose_gy
+        heart_field = "treatment.mean_heart_dose_gy"
+        if case.treatment.mean_heart_dose_source:
+            heart_field += f" (source: {case.treatment.mean_heart_dose_source})"
     reasons, missing = _not_applicable(case)
     p, t, b = case.patient, case.tumour, case.biomarkers
     spec = _limits()
@@ -471,7 +478,7 @@ def map_case(
             "radiotherapy benefit not shown"
         )
         heart_dose_gy = None
-    components = _components(case, v, heart_dose_gy, st, heart_problem)
+    components = _components(case, v, heart_dose_gy, st, heart_problem, heart_field)
 
     # treatment inputs: every applicable treatment is switched on; regimens select them
     v["generation"] = 3.0
@@ -527,6 +534,7 @@ def _components(
     heart_dose_gy: float | None,
     st: list[Statement],
     heart_problem: str | None = None,
+    heart_field: str = "(given by the caller)",
 ) -> tuple[Component, ...]:
     both: tuple[ModelName, ...] = ("v2.2", "v3.2")
     out: list[Component] = []
@@ -590,8 +598,8 @@ def _components(
             Component(
                 "radiotherapy",
                 "needs_data",
-                "needs the mean heart dose (Gy) of the planned radiotherapy, which the case "
-                "model (schema 1.0) does not record: PREDICT v3.2 adds ln(1.02) x heart Gy to "
+                "needs treatment.mean_heart_dose_gy (mean heart dose of the planned "
+                "radiotherapy, Gy): PREDICT v3.2 adds ln(1.02) x heart Gy to "
                 "other-cause mortality with radiotherapy and has no unknown code or per-patient "
                 f"default ({R_CODE}, R/benefits32.R; its 2 Gy is a population assumption in the "
                 "baseline, not a patient default)",
@@ -602,8 +610,8 @@ def _components(
             Statement(
                 "radio, heart_gy",
                 None,
-                "(not in case schema 1.0)",
-                "radiotherapy benefit not shown: no mean heart dose. Surgery-only and "
+                "treatment.mean_heart_dose_gy",
+                "radiotherapy benefit not shown: mean heart dose not recorded. Surgery-only and "
                 "regimens without radiotherapy do not use radio or heart dose in "
                 "PREDICT v3.2, so they are computed as the official code does",
                 ("v3.2",),
@@ -615,7 +623,7 @@ def _components(
             Component(
                 "radiotherapy",
                 "included",
-                f"mean heart dose {heart_dose_gy:g} Gy (given)",
+                f"mean heart dose {heart_dose_gy:g} Gy from {heart_field}",
                 ("v3.2",),
             )
         )
@@ -623,8 +631,9 @@ def _components(
             Statement(
                 "heart_gy",
                 float(heart_dose_gy),
-                "(given by the caller)",
-                f"radiotherapy shown with mean heart dose {heart_dose_gy:g} Gy (radio = 1)",
+                heart_field,
+                f"radiotherapy shown with mean heart dose {heart_dose_gy:g} Gy (radio = 1); "
+                "PREDICT v3.2 adds ln(1.02) per Gy to other-cause mortality",
                 ("v3.2",),
             )
         )
