@@ -47,8 +47,16 @@ class Server:
         self.log_path = self.data_dir.parent / f"{self.data_dir.name}-server.log"
 
     def start(self) -> Server:
-        args = [sys.executable, "-c", LAUNCH, "serve", "--port", "0",
-                "--data-dir", str(self.data_dir)]  # fmt: skip
+        args = [
+            sys.executable,
+            "-c",
+            LAUNCH,
+            "serve",
+            "--port",
+            "0",
+            "--data-dir",
+            str(self.data_dir),
+        ]
         if self.database_url:
             args += ["--database-url", self.database_url]
         env = {k: v for k, v in os.environ.items() if not k.startswith("BREASTCDS_")}
@@ -108,8 +116,10 @@ class Server:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A SQLite-backed server shared by a test module."""
-    srv = Server(tmp_path_factory.mktemp("svc") / "data",
-                 env={"BREASTCDS_CDS_TEST_SECRET": "test-secret-not-for-production"})  # fmt: skip
+    srv = Server(
+        tmp_path_factory.mktemp("svc") / "data",
+        env={"BREASTCDS_CDS_TEST_SECRET": "test-secret-not-for-production-0123456789"},
+    )
     srv.start()
     yield srv
     srv.stop()
@@ -169,8 +179,10 @@ def postgres() -> Iterator[Postgres]:
     """A throwaway PostgreSQL cluster on 127.0.0.1 (trust auth), stopped at the end."""
     bindir = _pg_bindir()
     if bindir is None:
-        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed; "
-                    ".ci/run installs them with `need postgresql`")  # fmt: skip
+        pytest.skip(
+            "PostgreSQL server binaries (initdb, pg_ctl) are not installed; "
+            ".ci/run installs them with `need postgresql`"
+        )
     run_as: dict[str, Any] = {}
     if os.geteuid() == 0:  # initdb refuses to run as root
         try:
@@ -186,22 +198,47 @@ def postgres() -> Iterator[Postgres]:
     env = {**os.environ, "LC_ALL": "C", "LANG": "C"}
 
     def pg(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(args, check=True, capture_output=True, text=True, env=env,
-                              cwd=root, timeout=120, **run_as)  # fmt: skip
+        return subprocess.run(
+            args,
+            check=True,
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=root,
+            timeout=120,
+            **run_as,
+        )
 
     pg(str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8")
     options = f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c fsync=on"
     try:
-        pg(str(bindir / "pg_ctl"), "-D", str(data), "-l", str(root / "server.log"), "-o",
-           options, "-w", "-t", "60", "start")  # fmt: skip
+        pg(
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-l",
+            str(root / "server.log"),
+            "-o",
+            options,
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
     except subprocess.CalledProcessError as exc:
         log = (root / "server.log").read_text() if (root / "server.log").exists() else ""
         pytest.fail(f"PostgreSQL did not start: {exc.stderr}\n{log}")
     try:
         yield Postgres("127.0.0.1", port, "postgres")
     finally:
-        subprocess.run([str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
-                       capture_output=True, env=env, cwd=root, timeout=120, **run_as)  # fmt: skip
+        subprocess.run(
+            [str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
+            capture_output=True,
+            env=env,
+            cwd=root,
+            timeout=120,
+            **run_as,
+        )
         shutil.rmtree(root, ignore_errors=True)
 
 
