@@ -33,10 +33,21 @@ Rules and their sources:
   as stated in the plan. ``within`` when cumulative EQD2 ≤ limit, else ``exceeds``;
   ``cannot_assess`` (with the reason) when a dose, a fraction count, an α/β or a limit is
   missing.
+
+* DICOM RT input — a course may name its RTDOSE/RTSTRUCT (``Course.dicom``). This module never
+  reads them: :mod:`breastcds.radiotherapy.reirradiation_dicom` (the adapter) computes the
+  EQD2 DVH metrics per course (``OrganDose.quantity == "eqd2"``, mean of voxel-wise EQD2 for
+  ``Dmean``, D0.03cc for ``Dmax``) and, when the grids can be summed, the voxel-wise cumulative
+  EQD2 (``DicomDerived.cumulative``), and records them in the plan. A plan whose DICOM has not
+  been read gives ``cannot_assess`` naming ``courses[i].dicom``; an EQD2 dose computed at
+  another α/β, or a voxel sum made with another recovery than the one this assessment uses, is
+  a contradiction and also gives ``cannot_assess``.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from datetime import date
 from typing import Literal
 
@@ -57,7 +68,11 @@ __all__ = [
     "ClassificationResult",
     "ConditionCheck",
     "Course",
+    "CourseDicom",
     "CourseOrganDose",
+    "CumulativeOrganDose",
+    "DicomDerived",
+    "DicomUnavailable",
     "OrganAssessment",
     "OrganDose",
     "OrganParameters",
@@ -67,8 +82,11 @@ __all__ = [
     "SelectionFactor",
     "SelectionFactors",
     "classify",
+    "dicom_metrics",
     "evaluate",
     "interval_months",
+    "resolve_alpha_beta",
+    "resolve_recovery",
 ]
 
 ANDRATSCHKE_2022 = (
@@ -95,6 +113,15 @@ LQ_ASSUMPTIONS: tuple[str, ...] = (
     "(default 0 = no recovery).",
 )
 
+DICOM_ASSUMPTIONS: tuple[str, ...] = (
+    "DICOM courses: each voxel's physical dose is converted to EQD2 with its own dose per "
+    "fraction (voxel dose / number of fractions of the course) before any DVH metric is taken; "
+    "Dmean is the mean of voxel-wise EQD2 and Dmax the near-maximum D0.03cc.",
+    "Voxel-wise summation resamples each course's physical dose onto the grid of the most "
+    "recent planned course (trilinear) in its frame of reference, or through the stated rigid "
+    "registration; deformable registration is not supported.",
+)
+
 Category = Literal[
     "reirradiation_type_1",
     "reirradiation_type_2",
@@ -103,6 +130,15 @@ Category = Literal[
     "insufficient_data",
 ]
 Verdict = Literal["within", "exceeds", "cannot_assess"]
+
+EQD2_TOLERANCE_GY = 1e-9
+"""Two α/β or recovery values closer than this are the same (floating point, no meaning)."""
+
+DMAX_DVH_METRIC = "D0.03cc"
+"""``Dmax`` taken from a DVH is the near-maximum D0.03cc (see reirradiation_dicom)."""
+
+DEFAULT_DICOM_METRICS: tuple[str, ...] = ("Dmax", "Dmean")
+"""Metrics computed from DICOM for an organ with no constraint and no organ_parameters."""
 
 
 # =============================================================================== input models
@@ -119,7 +155,93 @@ class OrganDose(_Input):
     metric: str = Field(
         pattern=METRIC_PATTERN, description="Dmax, Dmean, point, D0.03cc, D2cc, D50% ..."
     )
-    dose_gy: float = Field(ge=0, allow_inf_nan=False, description="physical dose of the course")
+    dose_gy: float = Field(
+        ge=0,
+        allow_inf_nan=False,
+        description="dose of the whole course: physical (default) or EQD2 (quantity='eqd2')",
+    )
+    quantity: Literal["physical", "eqd2"] = Field(
+        default="physical",
+        description="physical dose (converted here with the LQ model) or an EQD2 already "
+        "converted voxel by voxel (a DVH metric of a voxel-wise EQD2 dose, from DICOM)",
+    )
+    alpha_beta_gy: float | None = Field(
+        default=None,
+        gt=0,
+        allow_inf_nan=False,
+        description="α/β at which an EQD2 dose was computed (required for quantity 'eqd2')",
+    )
+    physical_dose_gy: float | None = Field(
+        default=None,
+        ge=0,
+        allow_inf_nan=False,
+        description="the same metric in physical dose, for information (quantity 'eqd2')",
+    )
+    source: str | None = Field(default=None, description="where the dose comes from")
+
+    @model_validator(mode="after")
+    def _quantity_fields(self) -> OrganDose:
+        if self.quantity == "eqd2" and self.alpha_beta_gy is None:
+            raise ValueError(
+                "an EQD2 organ dose (quantity 'eqd2') needs the alpha_beta_gy it was computed at"
+            )
+        if self.quantity == "physical" and (
+            self.alpha_beta_gy is not None or self.physical_dose_gy is not None
+        ):
+            raise ValueError(
+                "alpha_beta_gy and physical_dose_gy apply to quantity 'eqd2' only "
+                "(a physical dose is converted here at the organ's α/β)"
+            )
+        return self
+
+
+def _check_roi_map(roi_map: dict[str, str], where: str) -> None:
+    for roi, organ in roi_map.items():
+        if not roi.strip():
+            raise ValueError(f"{where}: an ROI name is empty")
+        if not re.fullmatch(ORGAN_PATTERN, organ):
+            raise ValueError(
+                f"{where}[{roi!r}] = {organ!r} is not an organ key (lower-case snake case)"
+            )
+    organs = list(roi_map.values())
+    dupes = sorted({o for o in organs if organs.count(o) > 1})
+    if dupes:
+        rois = {o: [r for r, v in roi_map.items() if v == o] for o in dupes}
+        raise ValueError(
+            f"{where} maps more than one ROI to the same organ: {rois}; a DVH is of one ROI, "
+            "map one of them"
+        )
+
+
+class CourseDicom(_Input):
+    """The DICOM RT files of one course; paths are relative to the plan file.
+
+    ``registration``: 4×4 rigid matrix mapping this course's patient coordinates (mm) into
+    those of the summation grid (the most recent planned course), ``p_target = M @ p_course``;
+    ``null`` when the course shares the summation grid's frame of reference.
+    ``roi_map``: ROI name → organ key for this course's structure set; it replaces the plan's
+    ``dicom_roi_map`` for this course (TPS naming differs between years).
+    """
+
+    dose: str = Field(min_length=1, description="RTDOSE file, relative to the plan file")
+    structures: str = Field(min_length=1, description="RTSTRUCT file, relative to the plan file")
+    registration: list[list[float]] | None = None
+    roi_map: dict[str, str] | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> CourseDicom:
+        if self.registration is not None:
+            m = self.registration
+            if len(m) != 4 or any(len(row) != 4 for row in m):
+                raise ValueError(
+                    "registration must be a 4×4 matrix (4 rows of 4 numbers), got "
+                    f"{len(m)} rows of {[len(r) for r in m]}"
+                )
+            if not all(math.isfinite(v) for row in m for v in row):
+                raise ValueError("registration has a non-finite value")
+        if self.roi_map is not None:
+            _check_roi_map(self.roi_map, "roi_map")
+        return self
 
 
 class Course(_Input):
@@ -138,6 +260,9 @@ class Course(_Input):
     target_volumes: list[str] | None = None
     organ_doses: list[OrganDose] | None = Field(
         default=None, description="None = not recorded; [] = recorded, no organ dose given"
+    )
+    dicom: CourseDicom | None = Field(
+        default=None, description="RTDOSE + RTSTRUCT of this course (read by the DICOM adapter)"
     )
     toxicity_grade_after: int | None = Field(
         default=None, ge=0, le=5, description="worst late toxicity after this course (CTCAE)"
@@ -196,6 +321,47 @@ class SelectionFactors(_Input):
     patient_preference: str | None = None
 
 
+class DicomUnavailable(_Input):
+    """An organ dose the DICOM adapter could not compute for one course, and why."""
+
+    course_index: int = Field(ge=0)
+    organ: str = Field(pattern=ORGAN_PATTERN)
+    metric: str = Field(pattern=METRIC_PATTERN)
+    reason: str = Field(min_length=1)
+
+
+class CumulativeOrganDose(_Input):
+    """A cumulative EQD2 DVH metric of the voxel-wise EQD2 sum of every course.
+
+    ``eqd2_gy`` is ``None`` when the sum could not be made; ``reason`` then says why.
+    ``recovery_fraction_of_prior`` is the recovery applied to the prior courses in the sum.
+    """
+
+    organ: str = Field(pattern=ORGAN_PATTERN)
+    metric: str = Field(pattern=METRIC_PATTERN)
+    eqd2_gy: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    alpha_beta_gy: float = Field(gt=0, allow_inf_nan=False)
+    recovery_fraction_of_prior: float = Field(ge=0, le=1)
+    method: Literal["voxel_eqd2"] = "voxel_eqd2"
+    source: str = Field(min_length=1)
+    reason: str | None = None
+
+    @model_validator(mode="after")
+    def _value_or_reason(self) -> CumulativeOrganDose:
+        if (self.eqd2_gy is None) == (self.reason is None):
+            raise ValueError("give exactly one of eqd2_gy and reason")
+        return self
+
+
+class DicomDerived(_Input):
+    """What the DICOM adapter derived from the courses' files (present once they are read)."""
+
+    summation_method: Literal["voxel_eqd2", "dvh_eqd2"]
+    detail: str
+    cumulative: list[CumulativeOrganDose] = Field(default_factory=list)
+    unavailable: list[DicomUnavailable] = Field(default_factory=list)
+
+
 class ReirradiationPlan(_Input):
     """Everything the re-irradiation assessment reads."""
 
@@ -213,6 +379,15 @@ class ReirradiationPlan(_Input):
     ) = None
     organ_parameters: list[OrganParameters] = Field(default_factory=list)
     selection: SelectionFactors = Field(default_factory=SelectionFactors)
+    dicom_roi_map: dict[str, str] = Field(
+        default_factory=dict,
+        description="ROI name -> organ key for the courses' structure sets "
+        '(e.g. {"Heart": "heart", "Lt Lung": "lung"})',
+    )
+    dicom_derived: DicomDerived | None = Field(
+        default=None,
+        description="set by the DICOM adapter (reirradiation_dicom) after reading the files",
+    )
 
     @model_validator(mode="after")
     def _has_planned_course(self) -> ReirradiationPlan:
@@ -225,6 +400,7 @@ class ReirradiationPlan(_Input):
         dupes = sorted({k for k in keys if keys.count(k) > 1})
         if dupes:
             raise ValueError(f"organ_parameters lists the same (organ, metric) twice: {dupes}")
+        _check_roi_map(self.dicom_roi_map, "dicom_roi_map")
         return self
 
 
@@ -251,6 +427,8 @@ class CourseOrganDose(_Output):
     dose_per_fraction_gy: float | None
     bed_gy: float | None
     eqd2_gy: float | None
+    dose_quantity: Literal["physical", "eqd2"] = "physical"
+    dose_source: str | None = None
 
 
 class ConditionCheck(_Output):
@@ -275,6 +453,8 @@ class OrganAssessment(_Output):
     recovery_source: str
     eqd2_prior_after_recovery_gy: float | None
     cumulative_eqd2_gy: float | None
+    summation_method: str
+    summation_detail: str
     limit_eqd2_gy: float | None
     limit_basis: str | None
     limit_source: str | None
@@ -422,12 +602,31 @@ def interval_months(courses: list[Course]) -> tuple[float | None, str]:
 # ============================================================================ organ dose
 
 
-def _organ_keys(plan: ReirradiationPlan) -> list[tuple[str, str]]:
+def _course_dicom_map(plan: ReirradiationPlan, course: Course) -> dict[str, str]:
+    """ROI name -> organ for a course with DICOM (the course's own map, else the plan's)."""
+    if course.dicom is None:
+        return {}
+    return course.dicom.roi_map if course.dicom.roi_map is not None else plan.dicom_roi_map
+
+
+def dicom_metrics(plan: ReirradiationPlan, organ: str, table: ConstraintTable) -> list[str]:
+    """The dose metrics taken from DICOM for an organ: those the constraint table and the
+    plan's ``organ_parameters`` name for it, else ``Dmax`` and ``Dmean``."""
+    metrics = [c.metric for c in table.constraints if c.organ == organ]
+    metrics += [p.metric for p in plan.organ_parameters if p.organ == organ]
+    return list(dict.fromkeys(metrics)) or list(DEFAULT_DICOM_METRICS)
+
+
+def _organ_keys(plan: ReirradiationPlan, table: ConstraintTable) -> list[tuple[str, str]]:
     keys: list[tuple[str, str]] = []
     for course in plan.courses:
         for dose in course.organ_doses or []:
             if (dose.organ, dose.metric) not in keys:
                 keys.append((dose.organ, dose.metric))
+        for organ in _course_dicom_map(plan, course).values():
+            for metric in dicom_metrics(plan, organ, table):
+                if (organ, metric) not in keys:
+                    keys.append((organ, metric))
     for params in plan.organ_parameters:
         if (params.organ, params.metric) not in keys:
             keys.append((params.organ, params.metric))
@@ -441,15 +640,82 @@ def _params_for(plan: ReirradiationPlan, organ: str, metric: str) -> OrganParame
     return None
 
 
-def _course_dose(course: Course, organ: str, metric: str) -> float | None:
+def _course_dose(course: Course, organ: str, metric: str) -> OrganDose | None:
     for dose in course.organ_doses or []:
         if dose.organ == organ and dose.metric == metric:
-            return dose.dose_gy
+            return dose
     return None
 
 
 def _fmt(x: float) -> str:
     return f"{x:.2f}"
+
+
+def resolve_alpha_beta(
+    plan: ReirradiationPlan,
+    organ: str,
+    metric: str,
+    library: AlphaBetaLibrary,
+    table: ConstraintTable,
+) -> tuple[float | None, str | None, list[str]]:
+    """α/β for an organ and metric: stated in the plan > the constraint's > the library default.
+
+    Returns (α/β or None, its source, caveats). The DICOM adapter uses the same resolution, so
+    its EQD2 doses are computed at the α/β the assessment uses.
+    """
+    params = _params_for(plan, organ, metric)
+    constraint = table.find(organ, metric)
+    caveats: list[str] = []
+    if params is not None and params.alpha_beta_gy is not None:
+        if constraint is not None and constraint.alpha_beta_gy != params.alpha_beta_gy:
+            caveats.append(
+                f"limit {constraint.id} is defined at α/β {constraint.alpha_beta_gy} Gy; "
+                f"this assessment uses α/β {params.alpha_beta_gy} Gy"
+            )
+        return params.alpha_beta_gy, "stated in the plan (organ_parameters)", caveats
+    if constraint is not None:
+        return constraint.alpha_beta_gy, f"constraint table ({constraint.id})", caveats
+    entry = library.default_for(organ)
+    if entry is None:
+        return None, None, caveats
+    return entry.value_gy, f"α/β library ({entry.id}): {entry.source}", caveats
+
+
+def resolve_recovery(
+    plan: ReirradiationPlan, organ: str, metric: str
+) -> tuple[float, bool, str, str | None]:
+    """Recovery of prior EQD2: stated per organ > stated for the plan > default 0.
+
+    Returns (fraction, stated, source, rationale).
+    """
+    params = _params_for(plan, organ, metric)
+    if params is not None and params.recovery_fraction_of_prior is not None:
+        return (
+            params.recovery_fraction_of_prior,
+            True,
+            "stated in the plan for this organ (organ_parameters)",
+            params.rationale or plan.recovery_rationale,
+        )
+    stated = "recovery_fraction_of_prior" in plan.model_fields_set
+    return (
+        plan.recovery_fraction_of_prior,
+        stated,
+        "stated in the plan (recovery_fraction_of_prior)"
+        if stated
+        else "default: no recovery of prior dose assumed (0)",
+        plan.recovery_rationale,
+    )
+
+
+def _cumulative_entry(
+    plan: ReirradiationPlan, organ: str, metric: str
+) -> CumulativeOrganDose | None:
+    if plan.dicom_derived is None:
+        return None
+    for entry in plan.dicom_derived.cumulative:
+        if entry.organ == organ and entry.metric == metric:
+            return entry
+    return None
 
 
 def _assess_organ(
@@ -463,25 +729,9 @@ def _assess_organ(
     params = _params_for(plan, organ, metric)
     constraint: ConstraintEntry | None = table.find(organ, metric)
     reasons: list[str] = []
-    caveats: list[str] = []
 
     # --- α/β: stated in the plan > the constraint's α/β > the library default for the organ
-    alpha_beta: float | None
-    if params is not None and params.alpha_beta_gy is not None:
-        alpha_beta = params.alpha_beta_gy
-        ab_source: str | None = "stated in the plan (organ_parameters)"
-        if constraint is not None and constraint.alpha_beta_gy != alpha_beta:
-            caveats.append(
-                f"limit {constraint.id} is defined at α/β {constraint.alpha_beta_gy} Gy; "
-                f"this assessment uses α/β {alpha_beta} Gy"
-            )
-    elif constraint is not None:
-        alpha_beta = constraint.alpha_beta_gy
-        ab_source = f"constraint table ({constraint.id})"
-    else:
-        entry = library.default_for(organ)
-        alpha_beta = entry.value_gy if entry is not None else None
-        ab_source = f"α/β library ({entry.id}): {entry.source}" if entry is not None else None
+    alpha_beta, ab_source, caveats = resolve_alpha_beta(plan, organ, metric, library, table)
     if alpha_beta is None:
         reasons.append(
             f"no α/β for organ {organ!r}: not in the α/β library; state "
@@ -489,37 +739,64 @@ def _assess_organ(
         )
 
     # --- recovery: stated per organ > stated for the plan > default 0
-    if params is not None and params.recovery_fraction_of_prior is not None:
-        recovery = params.recovery_fraction_of_prior
-        recovery_stated = True
-        recovery_source = "stated in the plan for this organ (organ_parameters)"
-    else:
-        recovery = plan.recovery_fraction_of_prior
-        recovery_stated = "recovery_fraction_of_prior" in plan.model_fields_set
-        recovery_source = (
-            "stated in the plan (recovery_fraction_of_prior)"
-            if recovery_stated
-            else "default: no recovery of prior dose assumed (0)"
-        )
+    recovery, recovery_stated, recovery_source, _ = resolve_recovery(plan, organ, metric)
     if recovery > 0:
         caveats.append(
             f"prior EQD2 reduced by a stated recovery assumption of {recovery:.0%}; recovery "
             "is an assumption, not an established law"
         )
 
+    # --- DICOM named but not read: never assessed from what happens to be in the plan
+    unread = [
+        f"courses[{i}].dicom"
+        for i, c in enumerate(plan.courses)
+        if c.dicom is not None and plan.dicom_derived is None
+    ]
+    if unread:
+        reasons.append(
+            "DICOM RT files named in " + ", ".join(unread) + " have not been read (this "
+            "assessment is pure and reads no files): assess the plan with the DICOM adapter "
+            "(breastcds reirradiation PLAN.json, or reirradiation_dicom.assess)"
+        )
+    unavailable = {
+        (u.course_index, u.organ, u.metric): u.reason
+        for u in (plan.dicom_derived.unavailable if plan.dicom_derived else [])
+    }
+
     # --- per-course doses
     rows: list[CourseOrganDose] = []
     missing_fields: list[str] = []
+    contradictions: list[str] = []
     for i, course in enumerate(plan.courses):
-        dose = _course_dose(course, organ, metric)
+        entry = _course_dose(course, organ, metric)
+        field_name = f"courses[{i}].organ_doses[organ={organ}, metric={metric}]"
+        if (i, organ, metric) in unavailable:
+            reasons.append(
+                f"courses[{i}].dicom gives no {organ} {metric}: {unavailable[(i, organ, metric)]}"
+            )
         if course.organ_doses is None:
             missing_fields.append(f"courses[{i}].organ_doses")
-        elif dose is None:
-            missing_fields.append(f"courses[{i}].organ_doses[organ={organ}, metric={metric}]")
+        elif entry is None:
+            missing_fields.append(field_name)
         if course.fractions is None:
             missing_fields.append(f"courses[{i}].fractions")
+        dose = entry.dose_gy if entry is not None else None
+        quantity: Literal["physical", "eqd2"] = entry.quantity if entry else "physical"
         bed_v = eqd2_v = d_per = None
-        if dose is not None and course.fractions is not None:
+        physical: float | None = dose
+        if entry is not None and entry.quantity == "eqd2":
+            physical = entry.physical_dose_gy
+            entry_ab = entry.alpha_beta_gy
+            if alpha_beta is not None and entry_ab is not None:
+                if abs(entry_ab - alpha_beta) > EQD2_TOLERANCE_GY:
+                    contradictions.append(
+                        f"{field_name} is an EQD2 computed at α/β {entry_ab:g} Gy, but this "
+                        f"assessment uses α/β {alpha_beta:g} Gy ({ab_source})"
+                    )
+                elif course.fractions is not None:
+                    eqd2_v = entry.dose_gy
+                    bed_v = lq.eqd2_to_bed(entry.dose_gy, alpha_beta)
+        elif dose is not None and course.fractions is not None:
             d_per = dose / course.fractions
             if alpha_beta is not None:
                 bed_v = lq.bed(dose, course.fractions, alpha_beta)
@@ -529,15 +806,19 @@ def _assess_organ(
                 course_index=i,
                 label=course.label,
                 when=course.when,
-                dose_gy=dose,
+                dose_gy=physical,
                 fractions=course.fractions,
                 dose_per_fraction_gy=d_per,
                 bed_gy=bed_v,
                 eqd2_gy=eqd2_v,
+                dose_quantity=quantity,
+                dose_source=entry.source if entry is not None else None,
             )
         )
     if missing_fields:
         reasons.append("not recorded (not read as 0): " + ", ".join(missing_fields))
+    if contradictions:
+        reasons.append("contradictory input: " + "; ".join(contradictions))
 
     def _sum(when: str, attr: str) -> float | None:
         values = [getattr(r, attr) for r in rows if r.when == when]
@@ -550,11 +831,69 @@ def _assess_organ(
     bed_planned = _sum("planned", "bed_gy")
     eqd2_planned = _sum("planned", "eqd2_gy")
     prior_after = eqd2_prior * (1.0 - recovery) if eqd2_prior is not None else None
-    cumulative = (
+    course_sum = (
         prior_after + eqd2_planned if prior_after is not None and eqd2_planned is not None else None
     )
     if not any(r.when == "prior" for r in rows):
         caveats.append("no prior course listed: prior EQD2 is 0 by the plan's course list")
+
+    # --- summation: voxel-wise EQD2 sum (DICOM) > sum of per-course EQD2 doses
+    quantities = {r.dose_quantity for r in rows if r.eqd2_gy is not None}
+    cumulative: float | None
+    voxel = _cumulative_entry(plan, organ, metric)
+    if voxel is not None:
+        summation_method = "voxel_eqd2"
+        summation_detail = voxel.source
+        cumulative = voxel.eqd2_gy
+        if voxel.eqd2_gy is None:
+            reasons.append(f"voxel-wise cumulative EQD2 not computed: {voxel.reason}")
+        if alpha_beta is not None and abs(voxel.alpha_beta_gy - alpha_beta) > EQD2_TOLERANCE_GY:
+            reasons.append(
+                f"contradictory input: dicom_derived.cumulative[organ={organ}, metric={metric}] "
+                f"was summed at α/β {voxel.alpha_beta_gy:g} Gy, but this assessment uses α/β "
+                f"{alpha_beta:g} Gy ({ab_source})"
+            )
+            cumulative = None
+        if abs(voxel.recovery_fraction_of_prior - recovery) > EQD2_TOLERANCE_GY:
+            reasons.append(
+                f"contradictory input: dicom_derived.cumulative[organ={organ}, metric={metric}] "
+                f"applied a recovery of {voxel.recovery_fraction_of_prior:.0%} to prior courses, "
+                f"but this assessment uses {recovery:.0%} ({recovery_source})"
+            )
+            cumulative = None
+        if alpha_beta is None or unread or missing_fields or contradictions:
+            cumulative = None
+        if cumulative is not None and course_sum is not None:
+            reasons.append(
+                f"cumulative EQD2 is the {metric} of the voxel-wise EQD2 sum of all courses "
+                f"({_fmt(cumulative)} Gy); adding the courses' own {metric} EQD2 would give "
+                f"{_fmt(course_sum)} Gy"
+            )
+    else:
+        cumulative = None if unread else course_sum
+        if quantities == {"eqd2"}:
+            summation_method = "dvh_eqd2"
+            summation_detail = (
+                "sum of each course's EQD2 DVH metric (voxel-wise EQD2 per course), prior "
+                "courses × (1 − recovery); the courses' dose grids were not summed voxel by voxel"
+            )
+        elif quantities == {"physical"} or not quantities:
+            summation_method = "point_eqd2"
+            summation_detail = (
+                "each course's recorded organ dose converted to EQD2 (LQ, d = dose / fractions) "
+                "and summed, prior courses × (1 − recovery)"
+            )
+        else:
+            summation_method = "point_eqd2 + dvh_eqd2"
+            summation_detail = (
+                "courses summed in EQD2: recorded physical doses converted with the LQ model "
+                "(point), DICOM courses as EQD2 DVH metrics (voxel-wise EQD2 per course)"
+            )
+    if plan.summation_method is not None and plan.summation_method != summation_method:
+        caveats.append(
+            f"the plan states summation_method {plan.summation_method!r}; this organ's doses "
+            f"were summed as {summation_method!r}"
+        )
 
     # --- limit: stated in the plan > constraint table
     limit: float | None = None
@@ -586,10 +925,17 @@ def _assess_organ(
             f"no constraint for {organ} {metric} in the constraint table; state "
             f"organ_parameters[organ={organ}, metric={metric}].cumulative_limit_eqd2_gy"
         )
-    if metric == "Dmean":
+    if metric == "Dmean" and any(
+        r.dose_quantity == "physical" and r.dose_gy is not None for r in rows
+    ):
         caveats.append(
             "EQD2 of a mean physical dose is an approximation (LQ is non-linear); a mean of "
             "voxel-wise EQD2 is more accurate"
+        )
+    if metric == "Dmax" and any(r.dose_quantity == "eqd2" for r in rows):
+        caveats.append(
+            f"Dmax from a DVH is the near-maximum {DMAX_DVH_METRIC} (the minimum dose to the "
+            "hottest 0.03 cc), not a single-voxel maximum"
         )
 
     # --- verdict
@@ -628,6 +974,8 @@ def _assess_organ(
         recovery_source=recovery_source,
         eqd2_prior_after_recovery_gy=prior_after,
         cumulative_eqd2_gy=cumulative,
+        summation_method=summation_method,
+        summation_detail=summation_detail,
         limit_eqd2_gy=limit,
         limit_basis=limit_basis,
         limit_source=limit_source,
@@ -793,7 +1141,7 @@ def evaluate(
     months, interval_detail = interval_months(plan.courses)
     organs = [
         _assess_organ(plan, organ, metric, months, library, table)
-        for organ, metric in _organ_keys(plan)
+        for organ, metric in _organ_keys(plan, table)
     ]
     sources = [ANDRATSCHKE_2022, LQ_SOURCE]
     for organ_result in organs:
@@ -809,6 +1157,7 @@ def evaluate(
         summation_method=plan.summation_method,
         selection_factors=_selection_report(plan, months, organs),
         missing_reporting_items=_missing_reporting_items(plan, months),
-        assumptions=list(LQ_ASSUMPTIONS),
+        assumptions=list(LQ_ASSUMPTIONS)
+        + (list(DICOM_ASSUMPTIONS) if plan.dicom_derived is not None else []),
         sources=sources,
     )
