@@ -1,4 +1,10 @@
-"""``breastcds reirradiation PLAN.json``: a thin adapter over reirradiation.evaluate."""
+"""``breastcds reirradiation PLAN.json``: a thin adapter over reirradiation.evaluate.
+
+Plans whose courses name DICOM RT files (``courses[].dicom``) are read first by
+:mod:`breastcds.radiotherapy.reirradiation_dicom` (paths relative to the plan file); the
+enriched plan then goes through the same ``evaluate``. ``--write-sum`` writes the voxel-wise
+EQD2 sum as an RTDOSE.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from breastcds.radiotherapy import reirradiation_dicom as rd
 from breastcds.radiotherapy.reirradiation import (
     OrganAssessment,
     ReirradiationPlan,
@@ -19,7 +26,7 @@ from breastcds.radiotherapy.reirradiation import (
     evaluate,
 )
 
-__all__ = ["format_validation_error", "register", "render_table"]
+__all__ = ["format_validation_error", "register", "render_dicom", "render_table"]
 
 
 def format_validation_error(exc: ValidationError) -> list[str]:
@@ -72,6 +79,7 @@ def render_table(result: ReirradiationResult, console: Console) -> None:
         "recovery",
         "planned EQD2",
         "cumulative EQD2",
+        "summation",
         "limit",
         "verdict",
     ):
@@ -86,6 +94,7 @@ def render_table(result: ReirradiationResult, console: Console) -> None:
             f"{o.recovery_fraction_of_prior:.0%}",
             _gy(o.eqd2_planned_gy),
             _gy(o.cumulative_eqd2_gy),
+            o.summation_method,
             _gy(o.limit_eqd2_gy),
             _verdict(o),
         )
@@ -93,8 +102,15 @@ def render_table(result: ReirradiationResult, console: Console) -> None:
     for o in result.organs:
         notes = [*o.reasons, *(f"{k.requirement}: {k.status} ({k.detail})" for k in o.conditions)]
         notes += [f"caveat: {x}" for x in o.caveats]
-        if o.limit_source:
-            notes.append(f"limit source: {o.limit_source}")
+        notes.append(f"α/β: {_gy(o.alpha_beta_gy)} Gy ({o.alpha_beta_source or 'none'})")
+        notes.append(
+            f"recovery of prior dose: {o.recovery_fraction_of_prior:.0%} ({o.recovery_source})"
+        )
+        notes.append(f"summation: {o.summation_method}: {o.summation_detail}")
+        notes += [
+            f"courses[{r.course_index}] dose: {r.dose_source}" for r in o.courses if r.dose_source
+        ]
+        notes.append(f"limit source: {o.limit_source or 'none'}")
         if notes:
             console.print(f"[bold]{o.organ} {o.metric}[/]")
             for note in notes:
@@ -115,6 +131,27 @@ def render_table(result: ReirradiationResult, console: Console) -> None:
         console.print(f"  • {a}", highlight=False)
 
 
+def render_dicom(reading: rd.DicomReading, console: Console) -> None:
+    """The DICOM files read, the summation made and its notes."""
+    derived = reading.plan.dicom_derived
+    if derived is not None:
+        console.print(f"[bold]Summation from DICOM:[/] {derived.summation_method}", highlight=False)
+        console.print(f"  • {derived.detail}", highlight=False)
+    for c in reading.courses:
+        rois = ", ".join(f"{organ} = ROI {roi!r}" for organ, roi in c.rois.items()) or "none"
+        console.print(
+            f"  • courses[{c.course_index}]: {c.dose_path} + {c.structures_path} (frame of "
+            f"reference {c.frame_of_reference_uid}, max {c.max_physical_dose_gy:.2f} Gy "
+            f"physical); organs: {rois}",
+            highlight=False,
+        )
+    for acc in reading.accumulations:
+        for line in acc.describe().splitlines():
+            console.print(f"  • {line}", highlight=False)
+    for note in reading.notes:
+        console.print(f"  • [yellow]{note}[/]", highlight=False)
+
+
 def register(app: typer.Typer) -> None:
     """Register the ``reirradiation`` command on the application."""
 
@@ -124,8 +161,20 @@ def register(app: typer.Typer) -> None:
         fmt: Annotated[
             Literal["table", "json"], typer.Option("--format", "-f", help="table | json")
         ] = "table",
+        write_sum: Annotated[
+            Path | None,
+            typer.Option(
+                "--write-sum",
+                help="write the voxel-wise EQD2 sum of the DICOM courses as an RTDOSE",
+            ),
+        ] = None,
     ) -> None:
-        """Classify a re-irradiation (ESTRO-EORTC) and check cumulative organ doses (EQD2)."""
+        """Classify a re-irradiation (ESTRO-EORTC) and check cumulative organ doses (EQD2).
+
+        Courses may give DICOM RT files (dicom: {dose, structures, registration}); the organ
+        doses then come from their EQD2 DVHs and, for two or more courses, from the
+        voxel-wise EQD2 sum.
+        """
         err = Console(stderr=True)
         try:
             text = plan_file.read_text(encoding="utf-8")
@@ -139,8 +188,40 @@ def register(app: typer.Typer) -> None:
             for line in format_validation_error(exc):
                 err.print(f"  {line}", highlight=False)
             raise typer.Exit(2) from None
-        result = evaluate(plan)
-        if fmt == "json":
-            sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+        reading: rd.DicomReading | None = None
+        if rd.has_dicom(plan):
+            try:
+                result, reading = rd.assess(plan, plan_file.parent)
+                written = rd.write_sums(reading, write_sum) if write_sum is not None else []
+            except rd.PlanDicomError as exc:
+                err.print(f"[bold red]error:[/] {plan_file}: {exc}", highlight=False)
+                raise typer.Exit(2) from None
+            except OSError as exc:
+                err.print(
+                    f"[bold red]error:[/] {write_sum}: {exc.strerror or exc}", highlight=False
+                )
+                raise typer.Exit(2) from None
         else:
-            render_table(result, Console())
+            if write_sum is not None:
+                err.print(
+                    f"[bold red]error:[/] {plan_file}: --write-sum needs courses with DICOM "
+                    "(courses[].dicom); this plan gives none",
+                    highlight=False,
+                )
+                raise typer.Exit(2)
+            result = evaluate(plan)
+            written = []
+        if fmt == "json":
+            data = result.model_dump(mode="json")
+            if reading is not None:
+                data["dicom"] = {**reading.as_dict(), "written": [str(p) for p in written]}
+            sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        else:
+            console = Console()
+            render_table(result, console)
+            if reading is not None:
+                render_dicom(reading, console)
+            for path in written:
+                console.print(
+                    f"[bold]Written:[/] {path} (cumulative EQD2, RTDOSE)", highlight=False
+                )
