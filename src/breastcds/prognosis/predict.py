@@ -108,6 +108,7 @@ class FieldSpec:
     high: float | None = None
     low_inclusive: bool = True
     integer: bool = False
+    also: tuple[float, ...] = ()  # further allowed values outside the integer rule
     meaning: str = ""
 
     @property
@@ -116,7 +117,8 @@ class FieldSpec:
             return "one of " + ", ".join(f"{c:g}" for c in self.codes)
         lo = "[" if self.low_inclusive else "("
         kind = "integer " if self.integer else ""
-        return f"{kind}{lo}{self.low:g}, {self.high:g}]"
+        extra = "".join(f" or {v:g}" for v in self.also)
+        return f"{kind}{lo}{self.low:g}, {self.high:g}]{extra}"
 
     def invalid(self, values: FloatArray) -> BoolArray:
         """True where a value is missing (NaN) or outside the allowed values."""
@@ -128,6 +130,8 @@ class FieldSpec:
             ok &= values <= self.high
             if self.integer:
                 ok &= values == np.floor(values)
+            if self.also:
+                ok |= np.isin(values, np.asarray(self.also, dtype=np.float64))
         return ~ok
 
 
@@ -151,7 +155,9 @@ def field_specs() -> Mapping[str, FieldSpec]:
                           meaning="invasive tumour size, mm"),
         "grade": FieldSpec("grade", codes=(1, 2, 3, 9), meaning="1, 2, 3; 9 unknown"),
         "nodes": FieldSpec("nodes", low=_f(lim["nodes"], "min"), high=_f(lim["nodes"], "max"),
-                           integer=True, meaning="number of positive nodes"),
+                           integer=True, also=(0.5,),
+                           meaning="number of positive nodes; 0.5 = one node with "
+                           "micrometastases only (official web tool, predict2.cljs nodes-v2)"),
         "er": FieldSpec("er", codes=(0, 1), meaning="ER 1 positive, 0 negative"),
         "pr": FieldSpec("pr", codes=(0, 1, 9), meaning="PR 1 positive, 0 negative, 9 unknown"),
         "her2": FieldSpec("her2", codes=(0, 1, 9), meaning="1 positive, 0 negative, 9 unknown"),

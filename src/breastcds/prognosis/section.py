@@ -162,35 +162,15 @@ class PrognosisSection(_R):
 
 
 def run_model(model: ModelName, inputs: predict.PredictInputs) -> predict.PredictResult:
-    """Run the PREDICT core on ``inputs`` accepting the official half node (nodes = 0.5).
+    """Run PREDICT (public API) on ``inputs``; nodes = 0.5 is the official half node.
 
-    The batch validator admits whole node counts only; the official web tool also enters
-    0.5 for one node holding micrometastases only (see :mod:`.mapping`). Rows are validated
-    with 0.5 read as 1 node (same range and codes), then the unchanged model maths runs on the
-    real inputs (the core takes ln(nodes + 1), defined for 0.5).
+    The validator admits 0.5 (one node holding micrometastases only, as the official web tool
+    enters it; see :mod:`.mapping`); an invalid row raises with the validator's messages.
     """
-    nodes = inputs.nodes
-    check = predict.PredictInputs.from_columns(
-        {
-            **{name: inputs.column(name) for name in predict.required_fields(model)},
-            "nodes": np.where(nodes == HALF_NODE, 1.0, nodes),
-        }
-    )
-    valid, errors = predict.validate(check, model)
-    if not bool(valid.all()):
-        raise ValueError("; ".join(e.message for e in errors))
-    core = predict._v32_core if model == "v3.2" else predict._v22_core
-    cum_all, cum_br, cum_oth, s_br = core(inputs)
-    return predict.PredictResult(
-        model=model,
-        regimens=predict.regimens(model),
-        cum_mort_all=np.array(cum_all),
-        cum_mort_breast=np.array(cum_br),
-        cum_mort_other=np.array(cum_oth),
-        breast_net_survival=np.array(s_br),
-        applicable=valid,
-        errors=(),
-    )
+    result = predict.v32(inputs) if model == "v3.2" else predict.v22(inputs)
+    if not bool(np.all(result.applicable)):
+        raise ValueError("; ".join(e.message for e in result.errors))
+    return result
 
 
 def _at(values: predict.FloatArray) -> dict[int, float]:
