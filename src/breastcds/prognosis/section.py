@@ -21,7 +21,6 @@ from breastcds.prognosis import cts5 as cts5_model
 from breastcds.prognosis import npi as npi_model
 from breastcds.prognosis import predict
 from breastcds.prognosis.mapping import (
-    HALF_NODE,
     R_CODE,
     ModelName,
     PredictMapping,
