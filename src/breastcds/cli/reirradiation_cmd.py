@@ -179,14 +179,22 @@ def register(app: typer.Typer) -> None:
         try:
             text = plan_file.read_text(encoding="utf-8")
         except OSError as exc:
-            err.print(f"[bold red]error:[/] {plan_file}: {exc.strerror or exc}", highlight=False)
+            err.print(
+                f"[bold red]error:[/] {plan_file}: {exc.strerror or exc}",
+                highlight=False,
+                soft_wrap=True,
+            )
             raise typer.Exit(2) from None
         try:
             plan = ReirradiationPlan.model_validate_json(text)
         except ValidationError as exc:
-            err.print(f"[bold red]error:[/] {plan_file}: the plan is not valid", highlight=False)
+            err.print(
+                f"[bold red]error:[/] {plan_file}: the plan is not valid",
+                highlight=False,
+                soft_wrap=True,
+            )
             for line in format_validation_error(exc):
-                err.print(f"  {line}", highlight=False)
+                err.print(f"  {line}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
         reading: rd.DicomReading | None = None
         if rd.has_dicom(plan):
@@ -194,11 +202,15 @@ def register(app: typer.Typer) -> None:
                 result, reading = rd.assess(plan, plan_file.parent)
                 written = rd.write_sums(reading, write_sum) if write_sum is not None else []
             except rd.PlanDicomError as exc:
-                err.print(f"[bold red]error:[/] {plan_file}: {exc}", highlight=False)
+                err.print(
+                    f"[bold red]error:[/] {plan_file}: {exc}", highlight=False, soft_wrap=True
+                )
                 raise typer.Exit(2) from None
             except OSError as exc:
                 err.print(
-                    f"[bold red]error:[/] {write_sum}: {exc.strerror or exc}", highlight=False
+                    f"[bold red]error:[/] {write_sum}: {exc.strerror or exc}",
+                    highlight=False,
+                    soft_wrap=True,
                 )
                 raise typer.Exit(2) from None
         else:
@@ -207,6 +219,7 @@ def register(app: typer.Typer) -> None:
                     f"[bold red]error:[/] {plan_file}: --write-sum needs courses with DICOM "
                     "(courses[].dicom); this plan gives none",
                     highlight=False,
+                    soft_wrap=True,
                 )
                 raise typer.Exit(2)
             result = evaluate(plan)
