@@ -838,7 +838,9 @@ def _assess_organ(
         caveats.append("no prior course listed: prior EQD2 is 0 by the plan's course list")
 
     # --- summation: voxel-wise EQD2 sum (DICOM) > sum of per-course EQD2 doses
-    quantities = {r.dose_quantity for r in rows if r.eqd2_gy is not None}
+    quantities = {
+        d.quantity for c in plan.courses if (d := _course_dose(c, organ, metric)) is not None
+    }
     cumulative: float | None
     voxel = _cumulative_entry(plan, organ, metric)
     if voxel is not None:
