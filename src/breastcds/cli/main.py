@@ -35,3 +35,6 @@ prognosis_render.register(app)
 from breastcds.cli import omission_render  # noqa: E402
 
 omission_render.register(app)
+from breastcds.cli import report_cmd  # noqa: E402
+
+report_cmd.register(app)

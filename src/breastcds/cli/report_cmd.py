@@ -1,0 +1,79 @@
+"""``breastcds report CASE.json --lang en|zh --out report.pdf|report.html``: the tumour-board
+report of one case (an adapter over :func:`breastcds.assess` and :mod:`breastcds.report`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from breastcds import examples
+from breastcds.cli.core_cmd import fail, read_json, report_validation
+from breastcds.model.errors import CaseValidationError
+from breastcds.report.labels import Lang
+
+__all__ = ["register"]
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def report(
+        case_file: Annotated[
+            Path | None, typer.Argument(help="case JSON file", show_default=False)
+        ] = None,
+        out: Annotated[
+            Path, typer.Option("--out", "-o", help="report.pdf or report.html (by suffix)")
+        ] = Path("report.pdf"),
+        lang: Annotated[str, typer.Option("--lang", help="en | zh (Simplified Chinese)")] = "en",
+        requester: Annotated[
+            str | None, typer.Option("--requester", help="who asked for the report")
+        ] = None,
+        example: Annotated[
+            str | None, typer.Option("--example", "-e", help="report on a bundled example")
+        ] = None,
+    ) -> None:
+        """Write the tumour-board report (PDF or self-contained HTML) of one case."""
+        from breastcds.entrypoint import assess
+        from breastcds.model.parse import parse_case
+        from breastcds.report import render_html, render_pdf
+        from breastcds.report.pdf import ReportError
+
+        if lang not in ("en", "zh"):
+            raise fail(f"--lang must be 'en' or 'zh', not {lang!r}")
+        suffix = out.suffix.lower()
+        if suffix not in (".pdf", ".html", ".htm"):
+            raise fail(f"--out must end in .pdf or .html, not {out.name!r}")
+        if (case_file is None) == (example is None):
+            raise fail("give either a CASE.json file or --example NAME (see 'breastcds example')")
+        if example is not None:
+            try:
+                data: Any = examples.load(example)
+            except KeyError as exc:
+                raise fail(str(exc.args[0])) from None
+            origin = f"example {example}"
+        else:
+            assert case_file is not None
+            data = read_json(case_file)
+            origin = str(case_file)
+        if not isinstance(data, dict):
+            raise fail(f"{origin}: a case must be a JSON object")
+        try:
+            case = parse_case(data)
+            result = assess(case)
+        except CaseValidationError as exc:
+            raise report_validation(exc, origin) from None
+        lang_: Lang = "zh" if lang == "zh" else "en"
+        try:
+            if suffix == ".pdf":
+                out.write_bytes(render_pdf(result, lang=lang_, case=case, requester=requester))
+            else:
+                out.write_text(
+                    render_html(result, lang=lang_, case=case, requester=requester),
+                    encoding="utf-8",
+                )
+        except ReportError as exc:
+            raise fail(str(exc)) from None
+        except OSError as exc:
+            raise fail(f"{out}: cannot write ({exc.strerror})") from None
+        typer.echo(f"wrote {out}")

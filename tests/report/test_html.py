@@ -1,0 +1,155 @@
+"""HTML report: every part is present, in both languages, for every bundled example; unknown
+sections are laid out generically; nothing is computed here."""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+
+import pytest
+
+from breastcds import __version__, examples
+from breastcds.knowledge import knowledge_version
+from breastcds.model.assessment import Assessment
+from breastcds.model.case import Case
+from breastcds.report import build_context, render_html
+from breastcds.report.html import KNOWN_SECTIONS
+from breastcds.report.labels import all_keys, label
+from tests.report.conftest import NOW, assessed
+
+
+def _text(doc: str) -> str:
+    """Visible text of an HTML document (tags dropped, entities decoded, spaces collapsed)."""
+    doc = re.sub(r"<(style|script)[^>]*>.*?</\1>", " ", doc, flags=re.S)
+    doc = re.sub(r'src="data:[^"]*"', "", doc)
+    return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", doc)).split())
+
+
+@pytest.mark.parametrize("name", examples.names())
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_example_renders_every_part(name: str, lang: str) -> None:
+    case, a = assessed(name)
+    doc = render_html(a, lang=lang, case=case, requester="Dr Zhang", now=NOW)  # type: ignore[arg-type]
+    text = _text(doc)
+    assert doc.startswith("<!DOCTYPE html>")
+    assert f'lang="{"zh-CN" if lang == "zh" else "en"}"' in doc
+    # identifiers, calls with reasons, every section, missing data, provenance
+    assert a.case_id is not None and a.case_id in text
+    for reason in a.classification.her2.reasons + a.classification.subtype.reasons:
+        assert reason in text
+    for section in a.sections:
+        assert f'id="section-{section}"' in doc
+    assert 'id="missing"' in doc and 'id="provenance"' in doc
+    for fact in (__version__, knowledge_version(), a.provenance.assessed_at,
+                 "2026-11-25T09:30:00+00:00", "Dr Zhang"):  # fmt: skip
+        assert fact in text, fact
+    for citation in a.provenance.sources:
+        assert citation.rule in text and citation.source in text
+    for m in a.missing:
+        assert m.field in text
+    if lang == "zh":
+        assert label("provenance", "zh") in text and label("missing", "zh") in text
+    assert re.search(r'(src|href)="(https?:)?//', doc) is None  # self-contained, offline
+
+
+def test_missing_statement_is_explicit_when_nothing_is_missing(
+    reirradiation_case: tuple[Case, Assessment],
+) -> None:
+    _, a = reirradiation_case
+    bare = a.model_copy(update={"missing": [], "sections": {}})
+    text = _text(render_html(bare, lang="en", now=NOW))
+    assert label("missing_none", "en") in text
+    assert label("facts_not_attached", "en") in text  # no case given: said so
+    assert label("not_stated", "en") in text  # no requester given: said so
+
+
+def test_unknown_section_is_laid_out_generically(
+    reirradiation_case: tuple[Case, Assessment],
+) -> None:
+    _, a = reirradiation_case
+    future = {
+        "status": "computed",
+        "counselling_points": ["refer to a fertility specialist before chemotherapy"],
+        "options": [{"name": "oocyte cryopreservation", "evidence": "ASCO 2018", "grade": "A"}],
+        "text_en": "English text", "text_zh": "中文文本",
+        "missing": [{"field": "patient.fertility_wish", "reason": "decides referral"}],
+        "source": "Oktay K et al., J Clin Oncol 2018",
+    }  # fmt: skip
+    b = a.model_copy(update={"sections": {**a.sections, "fertility": future}})
+    for lang, shown, hidden in (
+        ("en", "English text", "中文文本"),
+        ("zh", "中文文本", "English text"),
+    ):
+        doc = render_html(b, lang=lang, now=NOW)  # type: ignore[arg-type]
+        text = _text(doc)
+        assert 'id="section-fertility"' in doc
+        assert "refer to a fertility specialist before chemotherapy" in text
+        assert "oocyte cryopreservation" in text and "ASCO 2018" in text
+        assert shown in text and hidden not in text
+        # its missing field and its source join the report-wide blocks
+        missing = doc[doc.index('id="missing"') :]
+        assert "patient.fertility_wish" in missing
+        assert "Oktay K et al., J Clin Oncol 2018" in doc[doc.index('id="provenance"') :]
+
+
+def test_known_section_with_a_changed_shape_falls_back_to_generic(
+    reirradiation_case: tuple[Case, Assessment],
+) -> None:
+    _, a = reirradiation_case
+    changed = {"classification": "not an object any more", "organs": [{"organ": "lung"}]}
+    b = a.model_copy(update={"sections": {"reirradiation": changed}})
+    ctx = build_context(b, now=NOW)
+    (view,) = ctx.sections
+    assert view.generic
+    assert "not an object any more" in view.html
+
+
+def test_known_sections_use_their_own_layout(
+    reirradiation_case: tuple[Case, Assessment],
+) -> None:
+    case, a = reirradiation_case
+    ctx = build_context(a, case=case, now=NOW)
+    for view in ctx.sections:
+        if view.name in KNOWN_SECTIONS:
+            assert not view.generic, view.name
+    reirr = next(v for v in ctx.sections if v.name == "reirradiation")
+    organs = a.model_dump(mode="json")["sections"]["reirradiation"]["organs"]
+    for o in organs:
+        assert o["organ"] in reirr.html
+        if o["cumulative_eqd2_gy"] is not None:
+            assert f"{o['cumulative_eqd2_gy']:.1f}" in reirr.html
+    assert [f.key for f in reirr.figures] == ["reirradiation.eqd2"]
+
+
+def test_figures_are_embedded_for_the_sections_that_carry_plot_data(
+    reirradiation_case: tuple[Case, Assessment],
+) -> None:
+    case, a = reirradiation_case
+    ctx = build_context(a, case=case, now=NOW)
+    keys = {f.key for f in ctx.figures()}
+    assert "reirradiation.eqd2" in keys
+    if "radiotherapy" in a.sections and a.model_dump()["sections"]["radiotherapy"].get("omission"):
+        assert "radiotherapy.omission" in keys
+    doc = render_html(a, case=case, now=NOW)
+    assert doc.count('src="data:image/png;base64,') == len(ctx.figures())
+
+
+def test_key_facts_show_recorded_values_and_not_recorded_for_core_facts() -> None:
+    case, a = assessed("her2-low-metastatic")
+    ctx = build_context(a, case=case, now=NOW, with_figures=False)
+    assert ctx.facts is not None
+    facts = dict(ctx.facts)
+    assert facts["Age"] == "55 years"
+    assert facts["HER2 IHC"] == "2+"
+    assert facts["HER2 ISH (ratio / copies)"] == "1.3 / 3.1"
+    assert facts["Metastatic sites"] == "liver, lung"
+    bare = case.model_copy(update={"biomarkers": case.biomarkers.model_copy(
+        update={"ki67_percent": None})})  # fmt: skip
+    assert dict(build_context(a, case=bare, with_figures=False).facts or [])["Ki-67"] == (
+        "not recorded"
+    )
+
+
+def test_every_label_has_both_languages() -> None:
+    for key in all_keys():
+        assert label(key, "en").strip() and label(key, "zh").strip(), key
