@@ -125,6 +125,14 @@ def test_request_validation_errors_are_422_problems(reader: httpx.Client) -> Non
     assert r.json()["errors"][0]["field"] == "path.assessment_id"
 
 
+def test_unknown_query_parameters_are_422(reader: httpx.Client) -> None:
+    r = reader.get("/assessments", params={"limit": 5, "limt": 5})
+    assert r.status_code == 422
+    assert r.json()["errors"] == [
+        {"field": "query.limt", "message": "unknown query parameter", "value": "5"}
+    ]
+
+
 def test_unknown_assessment_is_404(reader: httpx.Client) -> None:
     r = reader.get("/assessments/" + "0" * 32)
     assert r.status_code == 404

@@ -28,11 +28,19 @@ def store(database_url: str) -> Store:
 
 def _record(store: Store) -> str:
     return store.add_assessment(
-        NewAssessment(source="rest", requester="token:t", input_json='{"a": 1}', case_json="{}",
-                      response_json='{"id": "x"}', created_at=utcnow(), breastcds_version="v",
-                      knowledge_version="k", case_schema_version="s"),
+        NewAssessment(
+            source="rest",
+            requester="token:t",
+            input_json='{"a": 1}',
+            case_json="{}",
+            response_json='{"id": "x"}',
+            created_at=utcnow(),
+            breastcds_version="v",
+            knowledge_version="k",
+            case_schema_version="s",
+        ),
         AuditEvent(type_code="110110", action="C", outcome="0", agent_who="token:t"),
-    )  # fmt: skip
+    )
 
 
 def test_migrations_apply_once_and_are_idempotent(store: Store) -> None:

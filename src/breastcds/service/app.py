@@ -8,9 +8,11 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
+from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from breastcds import __version__
@@ -19,6 +21,7 @@ from breastcds.model.errors import CaseValidationError
 from breastcds.service import api, cdshooks
 from breastcds.service.auth import CdsJwtVerifier
 from breastcds.service.problems import (
+    FieldError,
     Problem,
     from_issues,
     from_request_errors,
@@ -50,6 +53,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     store.migrate()
 
     app = FastAPI(
+        dependencies=[Depends(reject_unknown_query)],
         title="breastcds",
         version=__version__,
         description=DESCRIPTION,
@@ -65,6 +69,34 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     _install_error_handling(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def _query_names(dependant: Dependant) -> set[str]:
+    names = {p.alias for p in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+def reject_unknown_query(request: Request) -> None:
+    """422 for query parameters the route does not declare (a typo must not be ignored)."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute) or not request.query_params:
+        return
+    known = _query_names(route.dependant)
+    unknown = [k for k in request.query_params if k not in known]
+    if unknown:
+        raise RequestValidationError(
+            [
+                {
+                    "loc": ("query", k),
+                    "msg": "unknown query parameter",
+                    "type": "extra_forbidden",
+                    "input": request.query_params[k],
+                }
+                for k in unknown
+            ]
+        )
 
 
 def _install_error_handling(app: FastAPI) -> None:
@@ -147,6 +179,16 @@ def _install_error_handling(app: FastAPI) -> None:
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         from http import HTTPStatus
 
+        if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
+            # FastAPI's own body parser (routes with a model body): same answer as ours
+            return problem(
+                request,
+                422,
+                "Unprocessable Content",
+                "the body is not valid JSON",
+                [FieldError(field="body", message="not valid JSON")],
+            )
+
         try:
             title = HTTPStatus(exc.status_code).phrase
         except ValueError:
@@ -178,13 +220,10 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         components[name] = sub
     components["FhirBundle"] = {
         "type": "object",
-        "description": "FHIR R4 Bundle (mCODE profiles), mapped by breastcds.fhir",
+        "description": "FHIR R4 Bundle (mCODE profiles), mapped by breastcds.fhir; entries it "
+        "cannot read are reported in fhir_unmapped, not refused",
         "required": ["resourceType"],
-        "properties": {
-            "resourceType": {"type": "string", "enum": ["Bundle"]},
-            "type": {"type": "string"},
-            "entry": {"type": "array", "items": {"type": "object"}},
-        },
+        "properties": {"resourceType": {"type": "string", "enum": ["Bundle"]}},
     }
     app.openapi_schema = schema
     return schema

@@ -36,7 +36,7 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"bcds_[A-Za-z0-9_\-]+(?:\.[A-Za-z0-9_\-]+)?"), "bcds_" + REDACTED),
     (re.compile(r"eyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*"), "jwt:" + REDACTED),
     (re.compile(r"(?i)\b(bearer|basic)\s+[^\s\"',;]+"), r"\1 " + REDACTED),
-    (re.compile(r"\b(Patient)/[^\s\"',;&]+"), r"\1/" + REDACTED),
+    (re.compile(r"\b(Patient)/[A-Za-z0-9\-.]+"), r"\1/" + REDACTED),
     (
         re.compile(r"(?i)\b(patient(?:_?id)?|subject|identifier|case_id)=[^\s\"',;&]+"),
         r"\1=" + REDACTED,
