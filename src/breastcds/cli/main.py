@@ -35,6 +35,9 @@ prognosis_render.register(app)
 from breastcds.cli import omission_render  # noqa: E402
 
 omission_render.register(app)
+from breastcds.cli import kb_cmd  # noqa: E402
+
+kb_cmd.register(app)
 from breastcds.cli import report_cmd  # noqa: E402
 
 report_cmd.register(app)

@@ -51,15 +51,28 @@ class Catalogue(BaseModel):
     drugs: list[Drug]
 
     def by_inn(self) -> dict[str, Drug]:
-        return {d.inn: d for d in self.drugs}
+        return _index(self)[0]
 
     def resolve(self, name: str) -> Drug | None:
         """A drug by INN, brand alias or Chinese name (case-insensitive); None if unknown."""
-        key = name.strip().lower()
-        for d in self.drugs:
-            if key == d.inn or key in (b.lower() for b in d.brands) or name.strip() == d.zh:
-                return d
-        return None
+        return _index(self)[1].get(name.strip().lower())
+
+
+_INDEX: dict[int, tuple[Catalogue, dict[str, Drug], dict[str, Drug]]] = {}
+
+
+def _index(cat: Catalogue) -> tuple[dict[str, Drug], dict[str, Drug]]:
+    """(by INN, by any lower-case name) for one catalogue object (built once)."""
+    hit = _INDEX.get(id(cat))
+    if hit is None or hit[0] is not cat:
+        by_inn = {d.inn: d for d in cat.drugs}
+        names: dict[str, Drug] = {}
+        for d in cat.drugs:
+            for alias in (d.zh, *d.brands, d.inn):
+                names[alias.strip().lower()] = d
+        hit = (cat, by_inn, names)
+        _INDEX[id(cat)] = hit
+    return hit[1], hit[2]
 
 
 def parse_catalogue(text: str, origin: str) -> Catalogue:

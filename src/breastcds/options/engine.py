@@ -144,7 +144,12 @@ def _refine(fields: tuple[str, ...], c: Classification) -> tuple[str, ...]:
 
 
 def _guard(rule: Rule, kb: KnowledgeBase, facts: Mapping[str, Any], dp: str) -> str | None:
-    """Safety guard (independent of the rule text): a reason to block, or None."""
+    """Safety guard (independent of the rule text): a reason to block, or None.
+
+    "avoid" rules name what is *not* recommended and are never blocked.
+    """
+    if rule.recommendation == "avoid":
+        return None
     drugs = kb.drugs.by_inn()
     her2_status = facts.get("her2.status")
     category = facts.get("her2.category")

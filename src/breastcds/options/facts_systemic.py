@@ -180,6 +180,8 @@ _f("neoadjuvant_classes", "list", "treatment.neoadjuvant.agents",
 _f("adjuvant_agents", "list", "treatment.adjuvant_agents", "adjuvant agents (INN)", _adj_agents)
 _f("prior_chemotherapy_regimens", "number", "treatment.adjuvant_chemotherapy_done",
    "chemotherapy regimens so far (metastatic lines + (neo)adjuvant)", _prior_chemo_regimens)
+_f("early_chemotherapy_given", "bool", "treatment.adjuvant_chemotherapy_done",
+   "(neo)adjuvant chemotherapy given", lambda k, c: _early_chemo(k))
 _f("clinical_t_category", "enum", "tumour.clinical_t",
    "clinical T category as staged (T1a..T4d)",
    lambda k, c: c.stage_clinical.t,

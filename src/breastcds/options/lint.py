@@ -1,0 +1,265 @@
+"""Knowledge-base lint for the treatment-option rules (``breastcds kb lint``).
+
+Fails on: a pathway file that does not validate (a rule without source or grading, an unknown
+fact, a bad operator or value — the schema rejects them), an agent missing from the drug
+catalogue, a safety contradiction (a HER2-directed agent whose rule does not require HER2-positive
+disease — HER2-low ADCs: HER2-low/ultralow metastatic only; an endocrine agent whose rule does not
+require ER-positive disease; a HER2-low ADC at an early decision point), contradictory rules (an
+option and an "avoid" rule for the same agent and decision point that can apply to the same case),
+and, when coverage fixtures are given, a rule without a fixture that fires it and one that just
+misses it (exactly one failed criterion), or a fixture whose stated expectation does not hold.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from breastcds.knowledge.conditions import Condition, evaluate
+from breastcds.knowledge.facts import FACTS
+from breastcds.knowledge.loader import KnowledgeError
+from breastcds.options.schema import EARLY, METASTATIC, KnowledgeBase, Rule, load_kb, load_kb_dir
+
+
+@dataclass
+class LintReport:
+    errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    rules: int = 0
+    fixtures: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def requires(cond: Condition | None, fact: str, allowed: set[str]) -> bool:
+    """True when ``cond`` can only be true if ``fact`` takes a value in ``allowed``."""
+    if cond is None:
+        return False
+    if cond.fact is not None:
+        if cond.fact != fact:
+            return False
+        if cond.op == "eq":
+            return cond.value in allowed
+        if cond.op == "in":
+            return set(cond.value) <= allowed
+        return False
+    if cond.all_ is not None:
+        return any(requires(c, fact, allowed) for c in cond.all_)
+    if cond.any_ is not None:
+        return all(requires(c, fact, allowed) for c in cond.any_)
+    return False
+
+
+def safety_errors(kb: KnowledgeBase) -> list[str]:
+    drugs = kb.drugs.by_inn()
+    errors: list[str] = []
+    for r in kb.rules:
+        if r.recommendation == "avoid":
+            continue
+        her2_pos = requires(r.when, "her2.status", {"positive"}) or requires(
+            r.when, "her2.category", {"HER2-positive"}
+        )
+        for inn in r.option.agents:
+            d = drugs[inn]
+            early = [dp for dp in r.decision_points if dp in EARLY]
+            if d.anti_her2 and not her2_pos:
+                low_ok = (
+                    d.her2_low_active
+                    and not early
+                    and all(dp in METASTATIC for dp in r.decision_points)
+                    and requires(r.when, "her2.category", {"HER2-low", "HER2-ultralow"})
+                )
+                if not low_ok:
+                    errors.append(
+                        f"rule {r.id!r}: HER2-directed {inn} but the rule does not require "
+                        "HER2-positive disease (HER2-low ADCs: HER2-low/ultralow, metastatic only)"
+                    )
+            if d.her2_low_active and early and not her2_pos:
+                errors.append(f"rule {r.id!r}: HER2-low ADC {inn} at early decision points {early}")
+            if d.endocrine and r.recommendation == "option" and not requires(
+                r.when, "er.status", {"positive"}
+            ):
+                errors.append(
+                    f"rule {r.id!r}: endocrine agent {inn} but the rule does not require "
+                    "ER-positive disease"
+                )
+    return errors
+
+
+def _constants(cond: Condition | None) -> dict[str, list[Any]]:
+    out: dict[str, list[Any]] = {}
+    if cond is None:
+        return out
+    if cond.fact is not None:
+        vals = cond.value if isinstance(cond.value, list) else [cond.value]
+        out.setdefault(cond.fact, []).extend(vals)
+        return out
+    for child in cond.children():
+        for k, v in _constants(child).items():
+            out.setdefault(k, []).extend(v)
+    return out
+
+
+def _domain(fact: str, constants: list[Any]) -> list[Any]:
+    spec = FACTS[fact]
+    if spec.type == "bool":
+        return [True, False]
+    if spec.type == "enum":
+        return list(spec.values or sorted({str(c) for c in constants}))
+    if spec.type == "number":
+        nums = sorted({float(c) for c in constants})
+        return sorted({x + d for x in nums for d in (-1.0, 0.0, 1.0)} | {0.0})
+    uniq = sorted({str(c) for c in constants})
+    return [[], *([u] for u in uniq), uniq]
+
+
+def witness(a: Condition | None, b: Condition | None, samples: int = 4000) -> dict[str, Any] | None:
+    """A fact assignment on which both conditions are true, or None if none was found."""
+    consts: dict[str, list[Any]] = {}
+    for c in (a, b):
+        for k, v in _constants(c).items():
+            consts.setdefault(k, []).extend(v)
+    names = sorted(consts)
+    domains = [_domain(n, consts[n]) for n in names]
+    size = 1
+    for d in domains:
+        size *= len(d)
+    combos: Iterable[tuple[Any, ...]]
+    if size <= samples:
+        combos = itertools.product(*domains)
+    else:
+        rng = random.Random(20261125)
+        combos = (tuple(rng.choice(d) for d in domains) for _ in range(samples))
+    for combo in combos:
+        facts = dict(zip(names, combo, strict=True))
+        ok_a = a is None or evaluate(a, facts).value is True
+        if ok_a and (b is None or evaluate(b, facts).value is True):
+            return facts
+    return None
+
+
+def contradiction_errors(kb: KnowledgeBase) -> list[str]:
+    errors: list[str] = []
+    avoid = [r for r in kb.rules if r.recommendation == "avoid"]
+    for r in kb.rules:
+        if r.recommendation != "option":
+            continue
+        for x in avoid:
+            shared_dp = set(r.decision_points) & set(x.decision_points)
+            shared_agents = set(r.option.agents) & set(x.option.agents)
+            if not shared_dp or not shared_agents:
+                continue
+            w = witness(r.when, x.when)
+            if w is not None:
+                errors.append(
+                    f"contradiction: option {r.id!r} and avoid-rule {x.id!r} both apply to "
+                    f"{sorted(shared_agents)} at {sorted(shared_dp)} (e.g. {w})"
+                )
+    return errors
+
+
+@dataclass(frozen=True)
+class Fixture:
+    id: str
+    case: dict[str, Any]
+    fires: tuple[str, ...]
+    misses: tuple[str, ...]
+    origin: str
+
+
+def read_fixtures(path: Path) -> list[Fixture]:
+    files = sorted(path.glob("*.yaml")) if path.is_dir() else [path]
+    out: list[Fixture] = []
+    for f in files:
+        data = yaml.safe_load(f.read_text(encoding="utf-8")) or []
+        for item in data:
+            out.append(
+                Fixture(
+                    id=str(item["id"]),
+                    case=item["case"],
+                    fires=tuple(item.get("fires") or []),
+                    misses=tuple(item.get("misses") or []),
+                    origin=str(f),
+                )
+            )
+    return out
+
+
+def coverage_errors(kb: KnowledgeBase, fixtures: list[Fixture]) -> tuple[list[str], list[str]]:
+    """(errors, notes): every stated expectation must hold; every rule fired and just missed."""
+    from breastcds.entrypoint import classify
+    from breastcds.model.parse import parse_case
+    from breastcds.options.engine import evaluate_options
+
+    errors: list[str] = []
+    notes: list[str] = []
+    ids = {r.id for r in kb.rules}
+    fired: set[str] = set()
+    missed: set[str] = set()
+    for fx in fixtures:
+        case = parse_case(fx.case)
+        result = evaluate_options(case, classify(case), kb=kb)
+        offered = {
+            o.rule_id
+            for p in result.decision_points
+            for o in (*p.options, *p.discuss, *p.not_recommended)
+        }
+        near = {n.rule_id for p in result.decision_points for n in p.not_offered if n.near_miss}
+        for rid in (*fx.fires, *fx.misses):
+            if rid not in ids:
+                errors.append(f"{fx.origin} fixture {fx.id!r}: unknown rule {rid!r}")
+        for rid in fx.fires:
+            if rid in offered:
+                fired.add(rid)
+            elif rid in ids:
+                errors.append(f"fixture {fx.id!r} should fire {rid!r} but does not")
+        for rid in fx.misses:
+            if rid in near:
+                missed.add(rid)
+            elif rid in ids:
+                errors.append(f"fixture {fx.id!r} should just miss {rid!r} but does not")
+    for r in kb.rules:
+        if r.id not in fired:
+            errors.append(f"rule {r.id!r} has no fixture that fires it")
+        if r.id not in missed:
+            if _can_miss(r):
+                errors.append(f"rule {r.id!r} has no fixture that just misses it")
+            else:
+                notes.append(f"rule {r.id!r} has no condition (always applies at its points)")
+    return errors, notes
+
+
+def _can_miss(rule: Rule) -> bool:
+    return rule.when is not None or bool(rule.unless)
+
+
+def lint(
+    kb_dir: Path | None = None, coverage: Path | None = None, drugs: Path | None = None
+) -> LintReport:
+    """Lint the packaged knowledge base (or ``kb_dir``), optionally with coverage fixtures."""
+    report = LintReport()
+    try:
+        kb = load_kb() if kb_dir is None else load_kb_dir(kb_dir, drugs)
+    except KnowledgeError as exc:
+        report.errors.append(str(exc))
+        return report
+    report.rules = len(kb.rules)
+    report.errors += safety_errors(kb)
+    report.errors += contradiction_errors(kb)
+    if coverage is not None:
+        fixtures = read_fixtures(coverage)
+        report.fixtures = len(fixtures)
+        errors, notes = coverage_errors(kb, fixtures)
+        report.errors += errors
+        report.notes += notes
+    else:
+        report.notes.append("coverage not checked (give the fixtures path)")
+    return report
