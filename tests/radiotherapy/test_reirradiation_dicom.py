@@ -485,7 +485,7 @@ def test_example_plan_heart_mean_eqd2_hand_calculation(
     e_d2 = float(np.sum(h.differential_cc * centres**2) / h.differential_cc.sum()) + w * w / 12
     ab = 3.0
     expected = sum((e_d2 / n + ab * e_d) / (2 + ab) for n in (7, 3))
-    assert heart.cumulative_eqd2_gy == pytest.approx(expected, abs=2e-3)
+    assert heart.cumulative_eqd2_gy == pytest.approx(expected, abs=1e-4)  # measured 6e-6
     # mean of voxel-wise EQD2 >= EQD2 of the mean dose (α/β > 0)
     of_mean = eqd2(e_d, 7, ab) + eqd2(e_d, 3, ab)
     assert heart.cumulative_eqd2_gy is not None and heart.cumulative_eqd2_gy >= of_mean
