@@ -108,3 +108,30 @@ def test_assess_fills_mean_heart_dose_from_the_dicom_plan() -> None:
          "--heart-roi", "No Such ROI"],
     )  # fmt: skip
     assert result.exit_code == 2 and "no single ROI named" in result.output
+
+
+def test_assess_reads_the_dicom_of_a_reirradiation_plan(tmp_path: Path) -> None:
+    """The CLI adapter reads the plan's DICOM (paths relative to the case file) before assess,
+    so the pure section judges organs from voxel-wise EQD2 instead of 'cannot assess'."""
+    from tests.conftest import DICOM_EXAMPLE
+
+    plan = json.loads(
+        (Path(examples.__file__).parent / "plans" / "reirradiation_dicom_example.json").read_text()
+    )
+    for course in plan["courses"]:
+        course["dicom"]["dose"] = str(DICOM_EXAMPLE / "rtdose.dcm")
+        course["dicom"]["structures"] = str(DICOM_EXAMPLE / "rtss.dcm")
+    case = examples.load("her2-0-early-luminal-a")
+    case["reirradiation"] = plan
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps(case))
+    out = runner.invoke(app, ["assess", str(path), "--format", "json"])
+    assert out.exit_code == 0, out.output
+    organs = json.loads(out.output)["sections"]["reirradiation"]["organs"]
+    heart = [o for o in organs if o["organ"] == "heart"]
+    assert heart and all(o["cumulative_eqd2_gy"] is not None for o in heart)
+    # without the adapter (library call on the raw plan) the heart cannot be assessed
+    from breastcds import assess
+
+    raw = assess(case).sections["reirradiation"]
+    assert all(o.cumulative_eqd2_gy is None for o in raw.organs if o.organ == "heart")

@@ -62,6 +62,31 @@ def heart_dose_from_dicom(dose_path: Path, struct_path: Path, roi: str) -> tuple
     return float(result.mean_gy), source
 
 
+def read_reirradiation_dicom(data: dict[str, Any], base_dir: Path, origin: str) -> None:
+    """Adapter: read DICOM named by the case's re-irradiation plan (paths relative to the case
+    file) and replace the plan by the one enriched with EQD2 organ doses, so that the pure
+    ``reirradiation`` section of assess can judge every organ."""
+    plan_data = data.get("reirradiation")
+    if not isinstance(plan_data, dict):
+        return
+    from pydantic import ValidationError
+
+    from breastcds.radiotherapy import reirradiation_dicom as rd
+    from breastcds.radiotherapy.reirradiation import ReirradiationPlan
+
+    try:
+        plan = ReirradiationPlan.model_validate(plan_data)
+    except ValidationError:
+        return  # assess reports the field errors with their full paths
+    if not rd.has_dicom(plan):
+        return
+    try:
+        reading = rd.read_plan_dicom(plan, base_dir)
+    except rd.PlanDicomError as exc:
+        raise fail(f"{origin}: reirradiation: {exc}") from None
+    data["reirradiation"] = reading.plan.model_dump(mode="json", exclude_none=True)
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def assess(
@@ -104,6 +129,8 @@ def register(app: typer.Typer) -> None:
             assert case_file is not None
             data = read_json(case_file)
             origin = str(case_file)
+            if isinstance(data, dict):
+                read_reirradiation_dicom(data, case_file.parent, origin)
         if not isinstance(data, dict):
             raise fail(f"{origin}: a case must be a JSON object")
         if (rt_dose is None) != (rt_struct is None):
