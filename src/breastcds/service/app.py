@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request, Response
@@ -13,7 +12,9 @@ from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from breastcds import __version__
 from breastcds.model.case import Case
@@ -66,9 +67,24 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(api.build_router())
     app.state.cds_verifier = CdsJwtVerifier(settings)
     app.include_router(cdshooks.build_router())
+    web = _optional("breastcds.web")  # the tumour-board pages under /ui, when installed
+    if web is not None:
+        app.include_router(web.build_router())
     _install_error_handling(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def _optional(name: str) -> Any:
+    """The module ``name`` if this installation has it (a missing dependency still raises)."""
+    import importlib
+
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name == name:
+            return None
+        raise
 
 
 def _query_names(dependant: Dependant) -> set[str]:
@@ -78,7 +94,7 @@ def _query_names(dependant: Dependant) -> set[str]:
     return names
 
 
-def reject_unknown_query(request: Request) -> None:
+async def reject_unknown_query(request: Request) -> None:
     """422 for query parameters the route does not declare (a typo must not be ignored)."""
     route = request.scope.get("route")
     if not isinstance(route, APIRoute) or not request.query_params:
@@ -99,18 +115,36 @@ def reject_unknown_query(request: Request) -> None:
         )
 
 
-def _install_error_handling(app: FastAPI) -> None:
-    @app.middleware("http")
-    async def request_context(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
+class RequestContext:
+    """Pure ASGI middleware: request id, one structured log line per request, and a problem
+    body (never a traceback) for any exception nothing else handled."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
         rid = uuid.uuid4().hex
-        request.state.request_id = rid
+        state = scope.setdefault("state", {})
+        state["request_id"] = rid
         start = time.perf_counter()
+        status = 500
+        started = False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status, started
+            if message["type"] == "http.response.start":
+                started = True
+                status = message["status"]
+                MutableHeaders(scope=message).append("X-Request-ID", rid)
+            await send(message)
+
         try:
-            response = await call_next(request)
+            await self.app(scope, receive, send_with_id)
         except Exception:
-            # Never a traceback or internal detail to the client; the log has it (redacted).
+            request = Request(scope)
             log.exception("unhandled error", extra={"fields": {"request_id": rid}})
             try:
                 request.app.state.store.audit(
@@ -120,7 +154,7 @@ def _install_error_handling(app: FastAPI) -> None:
                         action="E",
                         outcome="8",
                         outcome_desc="unexpected error",
-                        agent_who=_who(request),
+                        agent_who=_who(state),
                         entity_what=f"{request.method} {request.url.path}",
                         entity_type="endpoint",
                         request_id=rid,
@@ -128,27 +162,32 @@ def _install_error_handling(app: FastAPI) -> None:
                 )
             except Exception:
                 log.exception("audit of an unhandled error failed")
-            response = problem(
-                request,
-                500,
-                "Internal Server Error",
-                f"an unexpected error occurred (request id {rid})",
+            if not started:
+                response = problem(
+                    request,
+                    500,
+                    "Internal Server Error",
+                    f"an unexpected error occurred (request id {rid})",
+                )
+                await response(scope, receive, send_with_id)
+        finally:
+            log.info(
+                "request",
+                extra={
+                    "fields": {
+                        "request_id": rid,
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "status": status,
+                        "duration_ms": round(1e3 * (time.perf_counter() - start), 2),
+                        "who": _who(state),
+                    }
+                },
             )
-        response.headers["X-Request-ID"] = rid
-        log.info(
-            "request",
-            extra={
-                "fields": {
-                    "request_id": rid,
-                    "method": request.method,
-                    "path": request.url.path,
-                    "status": response.status_code,
-                    "duration_ms": round(1e3 * (time.perf_counter() - start), 2),
-                    "who": _who(request),
-                }
-            },
-        )
-        return response
+
+
+def _install_error_handling(app: FastAPI) -> None:
+    app.add_middleware(RequestContext)
 
     @app.exception_handler(CaseValidationError)
     async def case_invalid(request: Request, exc: CaseValidationError) -> Response:
@@ -197,8 +236,8 @@ def _install_error_handling(app: FastAPI) -> None:
         return problem(request, exc.status_code, title, str(exc.detail), headers=headers)
 
 
-def _who(request: Request) -> str:
-    principal = getattr(request.state, "principal", None)
+def _who(state: dict[str, Any]) -> str:
+    principal = state.get("principal")
     return str(principal.who) if principal is not None else "anonymous"
 
 

@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -205,6 +206,9 @@ class Store:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite has one writer at a time; queueing writers on a lock here is fair and prompt,
+        # where SQLite's own busy handler sleeps with back-off (up to 100 ms a try).
+        self._write_lock = threading.Lock() if url.startswith("sqlite") else None
 
     def migrate(self) -> None:
         """Apply every Alembic migration not yet applied (idempotent)."""
@@ -231,12 +235,21 @@ class Store:
         with self._sessions.begin() as session:
             yield session
 
+    @contextmanager
+    def _write(self) -> Iterator[Session]:
+        if self._write_lock is None:
+            with self._tx() as session:
+                yield session
+            return
+        with self._write_lock, self._tx() as session:
+            yield session
+
     # --- assessments --------------------------------------------------------------------
 
     def add_assessment(self, rec: NewAssessment, audit: AuditEvent) -> str:
         """Store an assessment and its audit event in one transaction; return its id."""
         aid = rec.id or new_assessment_id()
-        with self._tx() as s:
+        with self._write() as s:
             s.add(
                 AssessmentRow(
                     id=aid,
@@ -271,7 +284,7 @@ class Store:
     # --- audit --------------------------------------------------------------------------
 
     def audit(self, event_: AuditEvent) -> None:
-        with self._tx() as s:
+        with self._write() as s:
             s.add(_audit_row(event_))
 
     def list_audit(self, limit: int, offset: int) -> tuple[list[AuditEventRow], int]:
@@ -292,7 +305,7 @@ class Store:
         tid = secrets.token_hex(8)
         secret = secrets.token_urlsafe(32)
         salt = secrets.token_hex(16)
-        with self._tx() as s:
+        with self._write() as s:
             s.add(
                 ApiTokenRow(
                     id=tid,
@@ -324,7 +337,7 @@ class Store:
             return None  # a role this version does not know grants nothing
 
     def revoke_token(self, tid: str) -> bool:
-        with self._tx() as s:
+        with self._write() as s:
             result = s.execute(
                 update(ApiTokenRow)
                 .where(ApiTokenRow.id == tid, ApiTokenRow.revoked_at.is_(None))
