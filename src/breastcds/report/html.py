@@ -44,6 +44,8 @@ KNOWN_SECTIONS: dict[str, tuple[str, ...]] = {
     "reirradiation": ("classification", "organs"),
     "prognosis": ("status",),
 }
+#: Board order of the known sections; any other section follows in the assessment's order.
+SECTION_ORDER = ("options", "radiotherapy", "reirradiation", "prognosis")
 _SOURCE_KEYS = ("source", "sources", "limit_source", "alpha_beta_source")
 _RULE_KEYS = ("rule_id", "id", "row_id")
 _MISSING_KEYS = ("missing", "missing_reporting_items", "prompts")
@@ -381,7 +383,9 @@ def build_context(
 ) -> ReportContext:
     """Everything a report or the page shows for one assessment."""
     a = assessment
-    plain_sections = {n: _plain(s) for n, s in a.sections.items()}
+    order = {name: i for i, name in enumerate(SECTION_ORDER)}
+    names = sorted(a.sections, key=lambda n: order.get(n, len(order)))  # stable for the rest
+    plain_sections = {n: _plain(a.sections[n]) for n in names}
     figs = plots.figures_for(plain_sections, lang, dvh_curves) if with_figures else {}
     sections: list[SectionView] = []
     for name, data in plain_sections.items():

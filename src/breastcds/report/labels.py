@@ -228,6 +228,43 @@ _LABELS: dict[str, tuple[str, str]] = {
     "biomarkers": ("Biomarkers", "生物标志物"),
     "optional": ("optional", "可选"),
     "choose": ("— not recorded —", "— 未记录 —"),
+    "token_help": (
+        "An API token with role assess (ask the service administrator). Kept in this tab only.",
+        "具有 assess 角色的 API 令牌（向服务管理员申请），仅保存在当前标签页。",
+    ),
+    "case_id_field": ("Case ID", "病例编号"),
+    "her2_ish_ratio": ("HER2/CEP17 ratio", "HER2/CEP17 比值"),
+    "her2_ish_copies": ("HER2 copies per cell", "每细胞 HER2 拷贝数"),
+    "her2_ihc0_staining": ("IHC 0 staining detail", "IHC 0 染色细节"),
+    "clinical_m": ("Clinical M", "临床 M 分期"),
+    "metastatic_lines_help": (
+        "One line per previous metastatic line: agents separated by +, then | outcome "
+        "(progression, response, stable, toxicity, ongoing).",
+        "每行一个既往晚期治疗线：药物用 + 分隔，再用 | 写结局（progression、response、stable、"
+        "toxicity、ongoing）。",
+    ),
+    "nodes_examined": ("Nodes examined", "检出淋巴结数"),
+    "nodes_positive": ("Nodes positive", "阳性淋巴结数"),
+    "dicom_title": ("DICOM RT pair: dose-volume histograms", "DICOM RT 文件对：剂量体积直方图"),
+    "fractions": ("Fractions (for EQD2)", "分次数（用于 EQD2）"),
+    "alpha_beta_opt": ("α/β in Gy (for EQD2)", "α/β (Gy)（用于 EQD2）"),
+    "limits_field": ("Constraints (ROI=Gy; ROI=Gy)", "剂量限值（ROI=Gy; ROI=Gy）"),
+    "compute_dvh": ("Compute DVH", "计算 DVH"),
+    "roi": ("ROI", "ROI"),
+    "volume_cc": ("Volume (cc)", "体积 (cc)"),
+    "mean_gy": ("Mean (Gy)", "平均 (Gy)"),
+    "max_gy": ("Max (Gy)", "最大 (Gy)"),
+    "limit_gy": ("Constraint (Gy)", "限值 (Gy)"),
+    "quantity": ("Dose quantity", "剂量类型"),
+    "error": ("Error", "错误"),
+    "created_at": ("Stored at (UTC)", "保存时间 (UTC)"),
+    "source_kind": ("Input", "输入"),
+    "loading": ("Working…", "处理中…"),
+    "offline_note": (
+        "Everything on this page is served by this breastcds service; nothing is loaded from "
+        "elsewhere.",
+        "本页所有内容均由本 breastcds 服务提供，不从其他地方加载。",
+    ),
 }
 
 _VALUES_ZH: dict[str, str] = {
