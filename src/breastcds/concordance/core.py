@@ -27,6 +27,9 @@ class Kind:
     matches: Callable[[Vignette], bool]
     evaluate: Callable[[Vignette], dict[str, Any]]
     compare: Callable[[str, Any, Any], bool] | None = None
+    actual_for: Callable[[str, Mapping[str, Any]], Any] | None = None
+    """Which ``actual`` value an expected key is judged against (default ``actual[key]``);
+    e.g. the systemic kind judges include/include_any/exclude against ``actual["agents"]``."""
 
 
 _KINDS: list[Kind] = []
@@ -138,10 +141,12 @@ def run(vignettes: Sequence[Vignette]) -> Report:
             for key, exp_value in expected.items():
                 fa = fields.setdefault(f"{kind.name}.{key}", FieldAgreement(f"{kind.name}.{key}"))
                 fa.total += 1
-                if key in actual and compare(key, exp_value, actual[key]):
+                if kind.actual_for is not None:
+                    present, value = True, kind.actual_for(key, actual)
+                else:
+                    present, value = key in actual, actual.get(key)
+                if present and compare(key, exp_value, value):
                     fa.agree += 1
                 else:
-                    fa.disagreements.append(
-                        f"{vid}: expected {exp_value!r}, actual {actual.get(key)!r}"
-                    )
+                    fa.disagreements.append(f"{vid}: expected {exp_value!r}, actual {value!r}")
     return Report(results=results, fields=fields, errors=errors, kind_counts=kind_counts)

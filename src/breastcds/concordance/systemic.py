@@ -19,7 +19,7 @@ from breastcds.concordance import vocabulary
 from breastcds.concordance.core import Kind, Vignette, register_kind
 from breastcds.entrypoint import assess
 
-__all__ = ["KIND", "SystemicActual", "compare", "evaluate", "matches", "to_case"]
+__all__ = ["KIND", "actual_for", "compare", "evaluate", "matches", "to_case"]
 
 # Before surgery the vignette's size_mm is the clinical (imaging) size.
 _CLINICAL_SIZE_POINTS = {"neoadjuvant", "post_neoadjuvant", "surgery", "axilla"}
@@ -81,26 +81,9 @@ def to_case(v: Mapping[str, Any]) -> dict[str, Any]:
     return case
 
 
-class SystemicActual(dict[str, Any]):
-    """``{"agents", "missing"}`` — serialises as exactly those keys.
-
-    The runner compares ``expected[key]`` with ``actual[key]``; ``include``/``include_any``/
-    ``exclude`` are judged against the offered agents, so those keys resolve to ``agents``.
-    """
-
-    def __contains__(self, key: object) -> bool:
-        return key in _AGENT_KEYS or super().__contains__(key)
-
-    def __missing__(self, key: str) -> Any:
-        if key in _AGENT_KEYS:
-            return self["agents"]
-        raise KeyError(key)
-
-    def get(self, key: str, default: Any = None) -> Any:
-        try:
-            return self[key]
-        except KeyError:
-            return default
+def actual_for(key: str, actual: Mapping[str, Any]) -> Any:
+    """include / include_any / exclude are judged against the offered agents."""
+    return actual.get("agents") if key in _AGENT_KEYS else actual.get(key)
 
 
 def evaluate(v: Vignette) -> dict[str, Any]:
@@ -111,7 +94,7 @@ def evaluate(v: Vignette) -> dict[str, Any]:
     points = [p for p in section.decision_points if dp is None or p.decision_point == dp]
     agents = sorted({x for p in points for x in p.agents()})
     missing = sorted({pr.field for p in points for pr in p.prompts})
-    return SystemicActual(agents=agents, missing=missing)
+    return {"agents": agents, "missing": missing}
 
 
 def compare(field: str, expected: Any, actual: Any) -> bool:
@@ -139,5 +122,7 @@ def _names(word: str, field: str) -> bool:
     return w == last or last.startswith(w + "_") or w == field.lower()
 
 
-KIND = Kind(name="systemic", matches=matches, evaluate=evaluate, compare=compare)
+KIND = Kind(
+    name="systemic", matches=matches, evaluate=evaluate, compare=compare, actual_for=actual_for
+)
 register_kind(KIND)
