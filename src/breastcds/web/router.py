@@ -40,7 +40,7 @@ from breastcds.report.html import build_context, environment, render_assessment_
 from breastcds.report.labels import Lang, label, value
 from breastcds.service.api import InputError, client_host, request_id, store_of
 from breastcds.service.auth import Assessor, Principal, Reader
-from breastcds.service.problems import FieldError
+from breastcds.service.problems import FieldError, responses
 from breastcds.service.storage import AuditEvent
 
 __all__ = ["build_router"]
@@ -162,12 +162,12 @@ def build_router() -> APIRouter:
             headers={"Cache-Control": "no-cache"},
         )
 
-    @r.get("/api/examples")
+    @r.get("/api/examples", responses=responses(422))
     def list_examples() -> JSONResponse:
         """Names of the bundled example cases."""
         return JSONResponse(examples.names())
 
-    @r.get("/api/examples/{name}")
+    @r.get("/api/examples/{name}", responses=responses(404, 422))
     def get_example(name: Annotated[str, PathParam(pattern=r"^[a-z0-9-]+$")]) -> JSONResponse:
         """One bundled example case (JSON)."""
         try:
@@ -175,7 +175,11 @@ def build_router() -> APIRouter:
         except KeyError:
             raise HTTPException(404, f"no example {name!r}") from None
 
-    @r.get("/api/assessments/{assessment_id}/view", response_class=HTMLResponse)
+    @r.get(
+        "/api/assessments/{assessment_id}/view",
+        response_class=HTMLResponse,
+        responses=responses(401, 403, 404, 422),
+    )
     def view(
         request: Request, principal: Reader, assessment_id: AssessmentId, lang: LangQuery = "en"
     ) -> HTMLResponse:
@@ -189,7 +193,13 @@ def build_router() -> APIRouter:
         )
         return HTMLResponse(html)
 
-    @r.get("/api/assessments/{assessment_id}/report.{fmt}")
+    @r.get(
+        "/api/assessments/{assessment_id}/report.{fmt}",
+        responses={
+            200: {"content": {"application/pdf": {}, "text/html": {}}},
+            **responses(401, 403, 404, 422, 503),
+        },
+    )
     def report(
         request: Request,
         principal: Reader,
@@ -213,7 +223,7 @@ def build_router() -> APIRouter:
             raise HTTPException(503, str(exc)) from None
         return Response(pdf, media_type="application/pdf", headers=headers)
 
-    @r.post("/api/dvh", response_class=HTMLResponse)
+    @r.post("/api/dvh", response_class=HTMLResponse, responses=responses(401, 403, 413, 422))
     async def dvh(
         principal: Assessor,
         rtdose: Annotated[UploadFile, File(description="RT Dose (DICOM)")],
