@@ -1,0 +1,620 @@
+"""Compiled knowledge over a cohort table: classification, options, RT omission, PREDICT v3.2.
+
+Everything here is compiled from the one knowledge base and model code:
+
+* option rules (``knowledge/systemic/*.yaml``, loaded by :func:`breastcds.options.schema.load_kb`)
+  and the radiotherapy-omission criteria (``knowledge/rt_omission.yaml``) are compiled with
+  :func:`breastcds.knowledge.conditions.to_polars`; the missing-data prompts follow the
+  evaluator's reporting rules (:func:`unknown_fields`);
+* the options safety guard is the options engine's own function, tabulated over its inputs;
+* PREDICT v3.2 runs in the vectorised core through :func:`breastcds.prognosis.section.run_model`
+  (the function the prognosis section calls), chunk by chunk;
+* the case facts and classifications come from :mod:`breastcds.cohort.facts`.
+
+:func:`run_batch` turns one raw batch into (results, errors); :func:`run_file` streams a file
+through it and writes Parquet; the Dask engine maps :func:`run_batch` over partitions.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+from breastcds.cohort import facts as F
+from breastcds.cohort.io import scan
+from breastcds.cohort.validate import ERROR_SCHEMA, ROW, prepare
+from breastcds.knowledge.conditions import Condition, to_polars
+from breastcds.knowledge.facts import FACTS
+from breastcds.knowledge.schema_rt_omission import load_rt_omission
+from breastcds.options import engine as options_engine
+from breastcds.options.schema import EARLY, METASTATIC, KnowledgeBase, Rule, load_kb
+from breastcds.prognosis import predict
+from breastcds.prognosis.mapping import HALF_NODE, KI67_POSITIVE_ABOVE_PERCENT
+from breastcds.prognosis.section import REPORT_YEARS, run_model
+
+c = pl.col
+lit = pl.lit
+_STR_LIST = pl.List(pl.String)
+
+DECISION_POINTS: tuple[str, ...] = (*EARLY[:6], *METASTATIC, "follow_up")
+
+#: Assessment codes (:func:`breastcds.entrypoint.codes`) produced per row, and their source.
+CODES: dict[str, str] = {
+    "her2.status": F.HER2_STATUS, "her2.category": F.HER2_CATEGORY,
+    "her2.ish_group": F.HER2_ISH_GROUP, "er.status": F.ER_STATUS, "pr.status": F.PR_STATUS,
+    "ki67.group": F.KI67_GROUP, "subtype": F.SUBTYPE, "stage.setting": F.SP_SETTING,
+    "stage.t": F.SP_T, "stage.n": F.SP_N, "stage.m": F.SP_M, "stage.anatomic": F.SP_STAGE,
+    "stage.clinical_anatomic": F.SC_STAGE,
+}  # fmt: skip
+
+#: PREDICT not-applicable reason codes -> how the prognosis mapping words them (start of text).
+PREDICT_REASONS: dict[str, str] = {
+    "male": "male patient",
+    "metastatic": "metastatic disease",
+    "dcis_only": "DCIS only",
+    "bilateral": "bilateral breast cancer",
+    "neoadjuvant": "neoadjuvant therapy recorded",
+    "no_surgery": "no surgery",
+    "no_size": "no pathological invasive size",
+    "age_range": "age ",
+    "size_range": "invasive size ",
+}
+
+
+class UnsupportedKnowledge(RuntimeError):
+    """The knowledge base names a fact the cohort table does not provide."""
+
+
+# --------------------------------------------------------------------------------------------
+# Conditions: reported unknown fields (breastcds.knowledge.conditions.evaluate)
+# --------------------------------------------------------------------------------------------
+
+
+def _or(acc: dict[str, pl.Expr], field: str, e: pl.Expr) -> None:
+    acc[field] = acc[field] | e if field in acc else e
+
+
+def unknown_fields(cond: Condition) -> dict[str, pl.Expr]:
+    """Case field -> "reported as unknown" for rows where ``cond`` evaluates to unknown.
+
+    Mirrors :func:`breastcds.knowledge.conditions.evaluate`: a named node reports every
+    unrecorded fact below it; otherwise a leaf reports its own field and ``all``/``any``/``not``
+    collect the reports of their parts that are themselves unknown.
+    """
+    out: dict[str, pl.Expr] = {}
+    if cond.name is not None:
+        for f in sorted(cond.facts()):
+            _or(out, FACTS[f].field, c(f).is_null())
+        return out
+    if cond.fact is not None:
+        return {FACTS[cond.fact].field: lit(True)}
+    if cond.not_ is not None:
+        return unknown_fields(cond.not_)
+    for child in cond.children():
+        unknown_here = to_polars(child).is_null()
+        for field, e in unknown_fields(child).items():
+            _or(out, field, unknown_here & e)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Options per decision point (breastcds.options.engine)
+# --------------------------------------------------------------------------------------------
+
+_HER2_STATUSES: tuple[str | None, ...] = (None, "negative", "positive")
+_HER2_CATEGORIES: tuple[str | None, ...] = (None, "HER2-0", "HER2-ultralow", "HER2-low",
+                                            "HER2-positive")  # fmt: skip
+_ER_STATUSES: tuple[str | None, ...] = (None, "negative", "low_positive", "positive")
+_GUARD_DOMAIN = list(itertools.product(_HER2_STATUSES, _HER2_CATEGORIES, _ER_STATUSES))
+
+
+def _guard_key() -> pl.Expr:
+    """Index of (her2.status, her2.category, er.status) in the guard's input domain."""
+
+    def idx(col: str, values: tuple[str | None, ...]) -> pl.Expr:
+        known = [v for v in values if v is not None]
+        return (
+            c(col)
+            .replace_strict(known, list(range(1, len(known) + 1)), default=0,
+                            return_dtype=pl.Int64)
+            .fill_null(0)
+        )  # fmt: skip
+
+    n_cat, n_er = len(_HER2_CATEGORIES), len(_ER_STATUSES)
+    return (
+        idx("her2.status", _HER2_STATUSES) * (n_cat * n_er)
+        + idx("her2.category", _HER2_CATEGORIES) * n_er
+        + idx("er.status", _ER_STATUSES)
+    )
+
+
+def _blocked(rule: Rule, kb: KnowledgeBase, dp: str) -> pl.Expr:
+    """The options engine's safety guard, evaluated over every value of its inputs."""
+    keys = [
+        i
+        for i, (status, category, er) in enumerate(_GUARD_DOMAIN)
+        if options_engine._guard(
+            rule, kb, {"her2.status": status, "her2.category": category, "er.status": er}, dp
+        )
+        is not None
+    ]
+    if not keys:
+        return lit(False)
+    if len(keys) == len(_GUARD_DOMAIN):
+        return lit(True)
+    return c("__guard_key").is_in(keys)
+
+
+def _active(dp: str) -> pl.Expr:
+    """Is ``dp`` one of the row's decision points (:func:`options.engine.decision_points`)."""
+    n = c("metastatic_lines_count")
+    line = (
+        pl.when(n.eq(0))
+        .then(lit("metastatic_line_1"))
+        .when(n.eq(1))
+        .then(lit("metastatic_line_2"))
+        .otherwise(lit("metastatic_line_3plus"))
+    )
+    neo = ("post_neoadjuvant", "extended_adjuvant", "follow_up")
+    early = ("surgery", "axilla", "neoadjuvant", "adjuvant", "extended_adjuvant", "follow_up")
+    return (
+        pl.when(c("decision_point").is_not_null())
+        .then(c("decision_point").eq(dp))
+        .when(c("metastatic").eq(True))
+        .then(line.eq(dp))
+        .when(c("neoadjuvant").eq(True))
+        .then(lit(dp in neo))
+        .otherwise(lit(dp in early))
+    )
+
+
+def _conflict(dp: str) -> pl.Expr:
+    if dp in METASTATIC:
+        return c("metastatic").eq(False).fill_null(False)
+    if dp in EARLY and dp != "follow_up":
+        return c("metastatic").eq(True).fill_null(False)
+    return lit(False)
+
+
+def _ranked(kb: KnowledgeBase) -> list[Rule]:
+    """Rules in the engine's ranking order (grade, priority, id)."""
+    return sorted(kb.rules, key=lambda r: (r.grading.sort_key(), r.priority, r.id))
+
+
+def option_columns(kb: KnowledgeBase) -> list[pl.Expr]:
+    """``options.<dp>`` (offered option rule ids, ranked) and ``prompts.<dp>`` (case fields)."""
+    pending = c(F.HER2_STATUS).eq("pending")
+    out: list[pl.Expr] = []
+    for dp in DECISION_POINTS:
+        rules = [r for r in _ranked(kb) if dp in r.decision_points]
+        offered: list[pl.Expr] = []
+        flags: dict[str, pl.Expr] = {}
+        for rule in rules:
+            when = lit(True) if rule.when is None else to_polars(rule.when)
+            excluded = (
+                pl.any_horizontal([to_polars(u).eq(True).fill_null(False) for u in rule.unless])
+                if rule.unless
+                else lit(False)
+            )
+            ok = when.eq(True).fill_null(False) & ~excluded & ~_blocked(rule, kb, dp)
+            if rule.recommendation == "option":
+                offered.append(pl.when(ok).then(lit(rule.id)).otherwise(None))
+                if rule.when is not None:
+                    unknown = when.is_null()
+                    for field, e in unknown_fields(rule.when).items():
+                        _or(flags, field, unknown & e)
+        ids = pl.concat_list(offered).list.drop_nulls() if offered else lit([], _STR_LIST)
+        parts: list[pl.Expr] = []
+        her2_flags = [e for f, e in flags.items() if f.startswith("biomarkers.her2")]
+        for field, e in sorted(flags.items()):
+            keep = e & ~pending if field.startswith("biomarkers.her2") else e
+            parts.append(pl.when(keep.fill_null(False)).then(lit(field)).otherwise(None))
+        if her2_flags:
+            parts.append(
+                pl.when(pending & pl.any_horizontal(her2_flags).fill_null(False))
+                .then(c(F.HER2_MISSING))
+                .otherwise(None)
+            )
+        prompts = (
+            pl.concat_list(parts).list.drop_nulls().list.unique().list.sort()
+            if parts
+            else lit([], _STR_LIST)
+        )
+        active, conflict = _active(dp), _conflict(dp)
+        empty = lit([], _STR_LIST)
+        for name, value in ((f"options.{dp}", ids), (f"prompts.{dp}", prompts)):
+            out.append(
+                pl.when(~active)
+                .then(None)
+                .when(conflict)
+                .then(empty)
+                .otherwise(value)
+                .cast(_STR_LIST)
+                .alias(name)
+            )
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Radiotherapy omission (breastcds.radiotherapy.omission)
+# --------------------------------------------------------------------------------------------
+
+
+def rt_columns() -> list[pl.Expr]:
+    """Applicability, summary and per-set verdict / failed / missing criteria."""
+    k = load_rt_omission()
+    reason: pl.Expr | None = None
+    chain: Any = None
+    for crit in k.applicability:
+        cond = crit.condition()
+        assert cond is not None
+        v = to_polars(cond)
+        steps = [(v.eq(False), f"not applicable: requires {crit.text}")]
+        if not (crit.note and crit.note.startswith("assumed")):
+            steps.append((v.is_null(), f"cannot tell whether {crit.text}: not recorded"))
+        for when, text in steps:
+            chain = (
+                pl.when(when).then(lit(text)) if chain is None else chain.when(when).then(lit(text))
+            )
+    reason = chain.otherwise(None) if chain is not None else lit(None, pl.String)
+    applicable = reason.is_null()
+    out: list[pl.Expr] = [
+        applicable.alias("rt.applicable"),
+        reason.alias("rt.not_applicable_reason"),
+    ]
+    meets_support: list[pl.Expr] = []
+    pending_support: list[pl.Expr] = []
+    for s in k.sets:
+        failed: list[pl.Expr] = []
+        missing: list[pl.Expr] = []
+        for crit in s.criteria:
+            cond = crit.condition()
+            if cond is None:
+                continue
+            v = to_polars(cond)
+            failed.append(pl.when(v.eq(False)).then(lit(crit.name)).otherwise(None))
+            missing.append(pl.when(v.is_null()).then(lit(crit.name)).otherwise(None))
+        # criteria the case model cannot hold are never judged (listed last, as the evaluator)
+        missing += [lit(crit.name) for crit in s.unrecordable()]
+        failed_list = pl.concat_list(failed).list.drop_nulls() if failed else lit([], _STR_LIST)
+        missing_list = pl.concat_list(missing).list.drop_nulls() if missing else lit([], _STR_LIST)
+        verdict = (
+            pl.when(failed_list.list.len() > 0)
+            .then(lit("fails"))
+            .when(missing_list.list.len() > 0)
+            .then(lit("insufficient_data"))
+            .otherwise(lit("meets"))
+        )
+        if s.role == "supports_omission":
+            meets_support.append(verdict.eq("meets"))
+            pending_support.append(verdict.eq("insufficient_data"))
+        for name, value in (("verdict", verdict), ("failed", failed_list),
+                            ("missing", missing_list)):  # fmt: skip
+            out.append(pl.when(applicable).then(value).otherwise(None).alias(f"rt.{s.id}.{name}"))
+    summary = (
+        pl.when(~applicable)
+        .then(lit("not_applicable"))
+        .when(pl.any_horizontal(meets_support))
+        .then(lit("discuss"))
+        .when(pl.any_horizontal(pending_support))
+        .then(lit("insufficient_data"))
+        .otherwise(lit("not_supported"))
+    )
+    out.append(summary.alias("rt.summary"))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# PREDICT v3.2 (breastcds.prognosis.mapping + section)
+# --------------------------------------------------------------------------------------------
+
+_PREDICT_INPUTS = ("age", "screen", "size", "grade", "nodes", "er", "pr", "her2", "ki67",
+                   "smoker", "heart_gy", "radio")  # fmt: skip
+
+
+def _spec_invalid(name: str, x: pl.Expr) -> pl.Expr:
+    s = predict.field_specs()[name]
+    assert s.low is not None and s.high is not None
+    low_ok = x >= s.low if s.low_inclusive else x > s.low
+    return ~(low_ok & (x <= s.high))
+
+
+def predict_mapping_columns() -> list[pl.Expr]:
+    """Status, reasons (codes), missing fields and model inputs of PREDICT v3.2 per row."""
+    sites = c("metastatic_sites")
+    dcis = c("dcis_only").eq(True).fill_null(False)
+    size = c("size_mm")
+    reasons = {
+        "male": c("sex").eq("male"),
+        "metastatic": (sites.list.len() > 0).fill_null(False)
+        | c("clinical_m").eq("M1").fill_null(False)
+        | c("pathological_m").eq("M1").fill_null(False),
+        "dcis_only": dcis,
+        "bilateral": c("laterality").eq("bilateral"),
+        "neoadjuvant": c("neoadjuvant").eq(True).fill_null(False)
+        | c("decision_point").eq("post_neoadjuvant").fill_null(False),
+        "no_surgery": c("surgery_type").eq("none"),
+        "no_size": ~dcis & size.is_null(),
+        "age_range": c("age_years").is_not_null()
+        & _spec_invalid("age", c("age_years").cast(pl.Float64)),
+        "size_range": ~dcis & size.is_not_null() & _spec_invalid("size", size),
+    }
+    assert set(reasons) == set(PREDICT_REASONS)
+    missing = {
+        "patient.sex": c("sex").is_null(),
+        "tumour.size_mm": ~dcis & size.is_null(),
+        "patient.age_years": c("age_years").is_null(),
+        "tumour.nodes_positive": c("nodes_positive").is_null(),
+        "biomarkers.er_percent": c(F.ER_STATUS).eq("not_recorded"),
+        "patient.comorbidities.current_smoker": c("current_smoker").is_null(),
+    }
+    reason_list = pl.concat_list(
+        [pl.when(e.fill_null(False)).then(lit(code)).otherwise(None) for code, e in reasons.items()]
+    ).list.drop_nulls()
+    missing_list = pl.concat_list(
+        [pl.when(e.fill_null(False)).then(lit(f)).otherwise(None) for f, e in missing.items()]
+    ).list.drop_nulls()
+    status = (
+        pl.when(reason_list.list.len() > 0)
+        .then(lit("not_applicable"))
+        .when(missing_list.list.len() > 0)
+        .then(lit("needs_data"))
+        .otherwise(lit("computed"))
+    )
+    heart = c("mean_heart_dose_gy")
+    heart_ok = heart.is_not_null() & ~_spec_invalid("heart_gy", heart)
+    er = c(F.ER_STATUS)
+    her2 = c(F.HER2_STATUS)
+    nodes = c("nodes_positive").cast(pl.Float64)
+    ki67 = c("ki67_percent")
+    regimen = pl.concat_str(
+        [
+            pl.when(heart_ok).then(lit("r")).otherwise(lit("")),
+            pl.when(er.is_in(["positive", "low_positive"])).then(lit("h")).otherwise(lit("")),
+            lit("c"),
+            pl.when(her2.eq("positive")).then(lit("t")).otherwise(lit("")),
+            pl.when(c("menopausal_status").eq("post")).then(lit("b")).otherwise(lit("")),
+        ]
+    )
+    computed = status.eq("computed")
+    return [
+        status.alias("predict.status"),
+        pl.when(status.eq("not_applicable")).then(reason_list).otherwise(None)
+        .alias("predict.not_applicable"),
+        pl.when(status.eq("needs_data")).then(missing_list).otherwise(None)
+        .alias("predict.missing"),
+        pl.when(computed).then(regimen).otherwise(None).alias("predict.regimen"),
+        c("age_years").cast(pl.Float64).alias("__p.age"),
+        pl.when(c("detection").is_null()).then(2.0).when(c("detection").eq("screen")).then(1.0)
+        .otherwise(0.0).alias("__p.screen"),
+        size.alias("__p.size"),
+        c("grade").cast(pl.Float64).fill_null(9.0).alias("__p.grade"),
+        pl.when(nodes.eq(1) & c("nodes_micrometastases_only").eq(True)).then(HALF_NODE)
+        .otherwise(nodes).alias("__p.nodes"),
+        pl.when(er.eq("negative")).then(0.0).otherwise(1.0).alias("__p.er"),
+        pl.when(c(F.PR_STATUS).eq("not_recorded")).then(9.0)
+        .when(c(F.PR_STATUS).eq("negative")).then(0.0).otherwise(1.0).alias("__p.pr"),
+        pl.when(her2.eq("positive")).then(1.0).when(her2.eq("negative")).then(0.0)
+        .otherwise(9.0).alias("__p.her2"),
+        pl.when(ki67.is_null()).then(9.0).when(ki67 > KI67_POSITIVE_ABOVE_PERCENT).then(1.0)
+        .otherwise(0.0).alias("__p.ki67"),
+        c("current_smoker").cast(pl.Float64).alias("__p.smoker"),
+        pl.when(heart_ok).then(heart).otherwise(0.0).alias("__p.heart_gy"),
+        pl.when(heart_ok).then(1.0).otherwise(0.0).alias("__p.radio"),
+    ]  # fmt: skip
+
+
+PREDICT_FIGURES = ("os_surgery", "os", "bc_mortality", "benefit")
+#: Patients per PREDICT call (15 years x 47 regimens x chunk float64 buffers).
+PREDICT_CHUNK = 1000
+
+
+def predict_columns(frame: pl.DataFrame) -> pl.DataFrame:
+    """PREDICT v3.2 figures (percent / percentage points) at 5, 10 and 15 years per row."""
+    names = [f"predict.{fig}.{y}y" for fig in PREDICT_FIGURES for y in REPORT_YEARS]
+    n = frame.height
+    values = {name: np.full(n, np.nan) for name in names}
+    computed = np.flatnonzero(frame["predict.status"].eq("computed").fill_null(False).to_numpy())
+    if computed.size:
+        regimens = predict.regimens("v3.2")
+        full_idx = np.asarray(
+            [regimens.index(r) for r in frame["predict.regimen"].gather(computed).to_list()]
+        )
+        s_idx = regimens.index("s")
+        cols = {
+            k: frame[f"__p.{k}"].to_numpy()[computed].astype(np.float64) for k in _PREDICT_INPUTS
+        }
+        years = np.asarray(REPORT_YEARS) - 1
+        for start in range(0, computed.size, PREDICT_CHUNK):
+            sl = slice(start, min(start + PREDICT_CHUNK, computed.size))
+            inputs = predict.PredictInputs(
+                generation=np.full(sl.stop - sl.start, 3.0),
+                horm=np.full(sl.stop - sl.start, 1.0),
+                traz=np.full(sl.stop - sl.start, 1.0),
+                bis=np.full(sl.stop - sl.start, 1.0),
+                **{k: v[sl] for k, v in cols.items()},
+            )
+            res = run_model("v3.2", inputs)
+            rows = np.arange(sl.stop - sl.start)
+            full = full_idx[sl]
+            all_s = res.cum_mort_all[:, s_idx, :][:, years]
+            all_f = res.cum_mort_all[rows, full, :][:, years]
+            br_f = res.cum_mort_breast[rows, full, :][:, years]
+            target = computed[sl]
+            for j, y in enumerate(REPORT_YEARS):
+                values[f"predict.os_surgery.{y}y"][target] = 100.0 * (1.0 - all_s[:, j])
+                values[f"predict.os.{y}y"][target] = 100.0 * (1.0 - all_f[:, j])
+                values[f"predict.bc_mortality.{y}y"][target] = 100.0 * br_f[:, j]
+                values[f"predict.benefit.{y}y"][target] = 100.0 * (all_s[:, j] - all_f[:, j])
+    return frame.with_columns(
+        [pl.Series(name, v).fill_nan(None).alias(name) for name, v in values.items()]
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The compiled pipeline
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Compiled:
+    options: list[pl.Expr]
+    rt: list[pl.Expr]
+    predict: list[pl.Expr]
+    guard_key: pl.Expr
+
+
+def needed_facts(kb: KnowledgeBase) -> set[str]:
+    """Every fact the option rules and the omission criteria read."""
+    names: set[str] = set()
+    for r in kb.rules:
+        names |= r.facts()
+    k = load_rt_omission()
+    for crit in k.applicability:
+        cond = crit.condition()
+        if cond is not None:
+            names |= cond.facts()
+    for s in k.sets:
+        names |= s.condition().facts()
+    return names
+
+
+@cache
+def compiled() -> Compiled:
+    """Compile the packaged knowledge once per process (refuses unknown facts)."""
+    kb = load_kb()
+    missing = sorted(needed_facts(kb) - F.provided())
+    if missing:
+        raise UnsupportedKnowledge(
+            "the knowledge base reads facts the cohort table does not provide: "
+            + ", ".join(missing)
+        )
+    return Compiled(
+        options=option_columns(kb),
+        rt=rt_columns(),
+        predict=predict_mapping_columns(),
+        guard_key=_guard_key().alias("__guard_key"),
+    )
+
+
+def output_columns() -> list[str]:
+    """Result columns in order."""
+    cols = [ROW, "case_id", *CODES]
+    for dp in DECISION_POINTS:
+        cols += [f"options.{dp}", f"prompts.{dp}"]
+    cols += ["rt.applicable", "rt.not_applicable_reason", "rt.summary"]
+    for s in load_rt_omission().sets:
+        cols += [f"rt.{s.id}.verdict", f"rt.{s.id}.failed", f"rt.{s.id}.missing"]
+    cols += ["predict.status", "predict.not_applicable", "predict.missing", "predict.regimen"]
+    cols += [f"predict.{fig}.{y}y" for fig in PREDICT_FIGURES for y in REPORT_YEARS]
+    return cols
+
+
+def evaluate(valid: pl.LazyFrame) -> pl.LazyFrame:
+    """Lazy plan from normalised valid rows to every expression column (PREDICT inputs too)."""
+    comp = compiled()
+    frame = F.with_facts(valid).with_columns(comp.guard_key)
+    frame = frame.with_columns(comp.predict)
+    keep: list[pl.Expr] = [c(ROW), c("case_id")]
+    keep += [c(src).alias(code) for code, src in CODES.items()]
+    keep += comp.options + comp.rt + [c(f"__p.{k}") for k in _PREDICT_INPUTS]
+    keep += [c(name) for name in ("predict.status", "predict.not_applicable", "predict.missing",
+                                  "predict.regimen")]  # fmt: skip
+    return frame.select(keep)
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    results: pl.DataFrame
+    errors: pl.DataFrame
+
+
+def run_batch(raw: pl.DataFrame, row_offset: int = 0) -> BatchResult:
+    """Results and error rows of one raw batch (rows numbered from ``row_offset``)."""
+    valid, errors = prepare(raw, row_offset)
+    frame = evaluate(valid.lazy()).collect()
+    frame = predict_columns(frame)
+    return BatchResult(frame.select(output_columns()), errors)
+
+
+def empty_results() -> pl.DataFrame:
+    """An empty result table with the output schema."""
+    return run_batch(pl.DataFrame({"case_id": pl.Series([], dtype=pl.String)})).results
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    rows: int
+    computed: int
+    invalid_rows: int
+    errors: int
+    out_path: Path
+    errors_path: Path
+
+
+def errors_path_for(out_path: Path) -> Path:
+    """``results.parquet`` -> ``results.errors.parquet``."""
+    return out_path.with_name(out_path.stem + ".errors.parquet")
+
+
+def iter_batches(path: Path | str, batch_size: int) -> Iterator[tuple[int, pl.DataFrame]]:
+    """(first row, raw batch) over the file, streamed."""
+    offset = 0
+    for batch in scan(path).collect_batches(chunk_size=batch_size, engine="streaming"):
+        if batch.height == 0:
+            continue
+        yield offset, batch
+        offset += batch.height
+
+
+def run_file(
+    path: Path | str,
+    out_path: Path | str,
+    *,
+    batch_size: int = 200_000,
+    progress: Callable[[int], None] | None = None,
+) -> RunSummary:
+    """Stream ``path`` through :func:`run_batch`; write results and errors as Parquet."""
+    out = Path(out_path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    writer: pq.ParquetWriter | None = None
+    errors: list[pl.DataFrame] = []
+    rows = computed = 0
+    try:
+        for offset, raw in iter_batches(path, batch_size):
+            res = run_batch(raw, offset)
+            table = res.results.to_arrow()
+            if writer is None:
+                writer = pq.ParquetWriter(out, table.schema)
+            writer.write_table(table)
+            errors.append(res.errors)
+            rows += raw.height
+            computed += res.results.height
+            if progress is not None:
+                progress(raw.height)
+        if writer is None:
+            empty = empty_results().to_arrow()
+            writer = pq.ParquetWriter(out, empty.schema)
+            writer.write_table(empty)
+    finally:
+        if writer is not None:
+            writer.close()
+    err = pl.concat(errors) if errors else pl.DataFrame(schema=ERROR_SCHEMA)
+    err_path = errors_path_for(out)
+    err.write_parquet(err_path)
+    return RunSummary(
+        rows=rows,
+        computed=computed,
+        invalid_rows=rows - computed,
+        errors=err.height,
+        out_path=out,
+        errors_path=err_path,
+    )

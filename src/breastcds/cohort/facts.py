@@ -1,0 +1,595 @@
+"""The case facts of a cohort table as polars expressions.
+
+The classification steps (HER2 ISH group, status and category; ER/PR status; Ki-67 group;
+surrogate subtype; T, N, M and the AJCC anatomic stage group) are re-expressed here as column
+expressions. They read the same knowledge as :mod:`breastcds.classify` - thresholds from
+``knowledge/biomarkers.yaml`` through :func:`breastcds.knowledge.schema.biomarkers`, the stage
+table from ``knowledge/ajcc8_anatomic_stage.yaml`` - and follow the same decision order; the
+equality property test (tests/cohort/test_equality.py) compares every output with
+:func:`breastcds.assess` row by row.
+
+Every fact a knowledge condition can read (:data:`breastcds.knowledge.facts.FACTS`) becomes a
+column named by the fact, so :func:`breastcds.knowledge.conditions.to_polars` evaluates option
+rules and radiotherapy criteria on the table unchanged. Null means unknown, exactly where the
+case-model extractor returns None. Treatment-history facts resolve agents through the drug
+catalogue (``knowledge/drugs.yaml``): an agent unknown to the catalogue makes the history
+unknown, as in :mod:`breastcds.options.facts_systemic`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+import polars as pl
+
+import breastcds.options.facts_systemic  # noqa: F401  (registers the history facts)
+from breastcds.cohort.schema import MAX_LINES, NO_SITES
+from breastcds.knowledge.facts import FACTS
+from breastcds.knowledge.schema import anatomic_stage_table, biomarkers
+from breastcds.options.drugs import catalogue
+
+c = pl.col
+lit = pl.lit
+
+#: Internal classification columns (codes as in :func:`breastcds.entrypoint.codes`).
+HER2_STATUS = "c.her2.status"
+HER2_CATEGORY = "c.her2.category"
+HER2_ISH_GROUP = "c.her2.ish_group"
+HER2_MISSING = "c.her2.missing"  # the field a pending HER2 asks for (prompt refinement)
+ER_STATUS = "c.er.status"
+PR_STATUS = "c.pr.status"
+KI67_GROUP = "c.ki67.group"
+SUBTYPE = "c.subtype"
+SP_SETTING, SP_T, SP_N, SP_M, SP_STAGE = ("c.sp.setting", "c.sp.t", "c.sp.n", "c.sp.m",
+                                          "c.sp.anatomic")  # fmt: skip
+SC_T, SC_N, SC_M, SC_STAGE = "c.sc.t", "c.sc.n", "c.sc.m", "c.sc.anatomic"
+
+
+# --------------------------------------------------------------------------------------------
+# HER2, receptors, Ki-67, subtype (breastcds.classify.her2 / receptors / ki67 / subtype)
+# --------------------------------------------------------------------------------------------
+
+
+def ish_group(ratio: pl.Expr, copies: pl.Expr) -> pl.Expr:
+    """ASCO/CAP 2018 dual-probe group 1-5 (null without a count); as ``her2.ish_group``."""
+    k = biomarkers().her2
+    return (
+        pl.when(ratio.is_null() | copies.is_null())
+        .then(None)
+        .when(ratio >= k.ish_ratio_cutoff)
+        .then(pl.when(copies >= k.ish_copies_cutoff_low).then(1).otherwise(2))
+        .when(copies >= k.ish_copies_cutoff_high)
+        .then(3)
+        .when(copies >= k.ish_copies_cutoff_low)
+        .then(4)
+        .otherwise(5)
+        .cast(pl.Int64)
+    )
+
+
+def _her2_table() -> list[tuple[pl.Expr, str, str, str | None]]:
+    """The decision order of :func:`breastcds.classify.her2.classify` as (when, status,
+    category, missing field); the first row whose condition holds decides."""
+    k = biomarkers().her2
+    ihc = c("her2_ihc")
+    g = c("__ish_group")
+    rg = c("__ish_group_recount")
+    sp = c("her2_single_probe_copies")
+    pos, neg = k.single_probe_positive_copies, k.single_probe_negative_copies
+    after = k.ihc2_same_group_after_recount
+    neg_groups = [grp for grp, v in after.items() if v == "negative"]
+    pos_groups = [grp for grp, v in after.items() if v == "positive"]
+    eq2, low01, none_ihc = ihc.eq(2), ihc.is_in([0, 1]), ihc.is_null()
+    recount = "biomarkers.her2_ish_recount"
+    P, N, Q = "positive", "negative", "pending"
+    HP, HL = "HER2-positive", "HER2-low"
+    return [
+        (ihc.eq(3), P, HP, None),
+        (eq2 & g.eq(1), P, HP, None),
+        (eq2 & g.eq(5), N, HL, None),
+        (eq2 & g.is_not_null() & rg.is_null(), Q, Q, recount),
+        (eq2 & g.is_not_null() & rg.eq(1), P, HP, None),
+        (eq2 & g.is_not_null() & rg.eq(5), N, HL, None),
+        (eq2 & g.is_not_null() & rg.is_in(neg_groups), N, HL, None),
+        (eq2 & g.is_not_null() & rg.is_in(pos_groups), P, HP, None),
+        (eq2 & (sp >= pos), P, HP, None),
+        (eq2 & (sp < neg), N, HL, None),
+        (eq2, Q, Q, "biomarkers.her2_ish"),
+        (low01 & g.eq(1), P, HP, None),
+        (low01 & g.is_not_null(), N, "__neg01", None),
+        (low01 & (sp >= pos), P, HP, None),
+        (low01, N, "__neg01", None),
+        (none_ihc & g.eq(1), P, HP, None),
+        (none_ihc & g.eq(5), N, Q, "biomarkers.her2_ihc"),
+        (none_ihc & g.is_not_null(), Q, Q, "biomarkers.her2_ihc"),
+        (none_ihc & (sp >= pos), P, HP, None),
+        (none_ihc & (sp < neg), N, Q, "biomarkers.her2_ihc"),
+        (none_ihc & sp.is_not_null(), Q, Q, "biomarkers.her2_ish"),
+    ]  # fmt: skip
+
+
+def _chain(rows: Sequence[tuple[pl.Expr, pl.Expr | None]], default: pl.Expr | None) -> pl.Expr:
+    """when/then chain over (condition, value) rows; the first true condition decides."""
+    first_cond, first_value = rows[0]
+    expr: Any = pl.when(first_cond).then(first_value)
+    for cond, value in rows[1:]:
+        expr = expr.when(cond).then(value)
+    result: pl.Expr = expr.otherwise(default)
+    return result
+
+
+def her2_columns() -> list[pl.Expr]:
+    """HER2 status, category, reported ISH group and the missing field of a pending result."""
+    table = _her2_table()
+    neg01 = (
+        pl.when(c("her2_ihc").eq(1))
+        .then(lit("HER2-low"))
+        .when(c("her2_ihc0_staining").eq("faint_le10"))
+        .then(lit("HER2-ultralow"))
+        .when(c("her2_ihc0_staining").eq("none"))
+        .then(lit("HER2-0"))
+        .otherwise(lit("pending"))
+    )
+
+    def category(value: str) -> pl.Expr:
+        return neg01 if value == "__neg01" else lit(value)
+
+    return [
+        _chain([(w, lit(s)) for w, s, _, _ in table], lit("pending")).alias(HER2_STATUS),
+        _chain([(w, category(cat)) for w, _, cat, _ in table], lit("pending")).alias(HER2_CATEGORY),
+        _chain([(w, lit(m, pl.String)) for w, _, _, m in table], lit("biomarkers.her2_ihc")).alias(
+            HER2_MISSING
+        ),
+        pl.when(c("her2_ihc").eq(3)).then(None).otherwise(c("__ish_group")).alias(HER2_ISH_GROUP),
+    ]
+
+
+def receptor_status(percent: pl.Expr, *, er: bool) -> pl.Expr:
+    """ASCO/CAP 2020 status (ER 1-10 % low positive), as :func:`classify.receptors.classify`."""
+    k = biomarkers().hormone_receptors
+    out: Any = pl.when(percent.is_null()).then(lit("not_recorded"))
+    out = out.when(percent < k.positive_min_percent).then(lit("negative"))
+    if er:
+        out = out.when(percent <= k.low_positive_max_percent).then(lit("low_positive"))
+    result: pl.Expr = out.otherwise(lit("positive"))
+    return result
+
+
+def ki67_group(percent: pl.Expr) -> pl.Expr:
+    k = biomarkers().ki67
+    return (
+        pl.when(percent.is_null())
+        .then(lit("not_recorded"))
+        .when(percent <= k.low_max_percent)
+        .then(lit("low"))
+        .when(percent >= k.high_min_percent)
+        .then(lit("high"))
+        .otherwise(lit("intermediate"))
+    )
+
+
+def subtype() -> pl.Expr:
+    """St Gallen 2013 surrogate subtype in the order of :func:`classify.subtype.classify`."""
+    k = biomarkers().subtype
+    er, pr, her2 = c(ER_STATUS), c(PR_STATUS), c(HER2_STATUS)
+    ki67, pr_pct = c("ki67_percent"), c("pr_percent")
+    genomic_high = (
+        (c("oncotype_rs") >= k.oncotype_high_min_rs).fill_null(False)
+        | c("mammaprint").eq("high").fill_null(False)
+        | c("prosigna_risk").eq("high").fill_null(False)
+    )
+    b_feature = (
+        (ki67 >= k.ki67_high_min_percent).fill_null(False)
+        | (pr_pct < k.pr_high_min_percent).fill_null(False)
+        | genomic_high
+    )
+    er_pos = er.eq("positive")
+    return _chain(
+        [
+            (er.eq("not_recorded"), lit("pending")),
+            (er.eq("low_positive"), lit("flag_er_low")),
+            (her2.eq("pending"), lit("pending")),
+            (er_pos & her2.eq("positive"), lit("luminal_b_her2_positive")),
+            (er_pos & b_feature, lit("luminal_b_her2_negative")),
+            (er_pos & (ki67.is_null() | pr_pct.is_null()), lit("pending")),
+            (er_pos, lit("luminal_a")),
+            (pr.eq("not_recorded"), lit("pending")),
+            (pr.eq("positive"), lit("unclassified")),
+            (her2.eq("positive"), lit("her2_enriched")),
+        ],
+        lit("triple_negative"),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Staging (breastcds.classify.stage)
+# --------------------------------------------------------------------------------------------
+
+
+def t_group(t: pl.Expr) -> pl.Expr:
+    return (
+        pl.when(t.str.starts_with("T1"))
+        .then(lit("T1"))
+        .when(t.str.starts_with("T4"))
+        .then(lit("T4"))
+        .otherwise(t)
+    )
+
+
+def n_group(n: pl.Expr) -> pl.Expr:
+    return (
+        pl.when(n.str.starts_with("N0"))
+        .then(lit("N0"))
+        .when(n.is_in(["N1mi", "NX"]))
+        .then(n)
+        .otherwise(n.str.slice(0, 2))
+    )
+
+
+def m_group(m: pl.Expr) -> pl.Expr:
+    return pl.when(m.is_null()).then(None).when(m.eq("M1")).then(lit("M1")).otherwise(lit("M0"))
+
+
+def t_from_size(size: pl.Expr) -> pl.Expr:
+    k = biomarkers().staging
+    rows: list[tuple[pl.Expr, pl.Expr | None]] = [(size.is_null(), None), (size.eq(0), lit("T0"))]
+    for row in k.t_by_size_mm:
+        cond = lit(True) if row.max_mm is None else size <= row.max_mm
+        rows.append((cond, lit(row.category)))
+    return _chain(rows, None)
+
+
+def n_from_nodes(nodes: pl.Expr, micro_only: pl.Expr) -> pl.Expr:
+    k = biomarkers().staging
+    rows: list[tuple[pl.Expr, pl.Expr | None]] = [
+        (micro_only.eq(True) & nodes.ne_missing(0), lit("N1mi")),
+        (nodes.is_null(), None),
+        (nodes.eq(0), lit("N0")),
+    ]
+    for row in k.n_by_nodes:
+        cond = nodes >= row.min
+        if row.max is not None:
+            cond = cond & (nodes <= row.max)
+        rows.append((cond, lit(row.category)))
+    return _chain(rows, None)
+
+
+def _derive_t(recorded: pl.Expr, size: pl.Expr, dcis_only: pl.Expr | None) -> pl.Expr:
+    derived = t_from_size(size)
+    if dcis_only is not None:
+        derived = pl.when(dcis_only.eq(True)).then(lit("Tis")).otherwise(derived)
+    contradicts = (
+        derived.is_not_null()
+        & ~t_group(recorded).is_in(["T4", "TX"])
+        & t_group(recorded).ne(t_group(derived))
+    )
+    return (
+        pl.when(recorded.is_not_null())
+        .then(pl.when(contradicts).then(None).otherwise(recorded))
+        .otherwise(derived)
+    )
+
+
+def _derive_n(recorded: pl.Expr) -> pl.Expr:
+    derived = n_from_nodes(c("nodes_positive"), c("nodes_micrometastases_only"))
+    contradicts = (
+        derived.is_not_null()
+        & n_group(recorded).ne(n_group(derived))
+        & ~recorded.is_in(["N1b", "N1c", "N2b", "N3b", "N3c"])
+    )
+    return (
+        pl.when(recorded.is_not_null())
+        .then(pl.when(contradicts).then(None).otherwise(recorded))
+        .otherwise(derived)
+    )
+
+
+def _sites() -> pl.Expr:
+    """metastatic_sites as the case model holds them ('none' -> [])."""
+    s = c("metastatic_sites")
+    return pl.when(s.list.contains(NO_SITES)).then(pl.lit([], pl.List(pl.String))).otherwise(s)
+
+
+def _derive_m(recorded: pl.Expr) -> pl.Expr:
+    sites = _sites()
+    return (
+        pl.when(recorded.is_not_null())
+        .then(m_group(recorded))
+        .when(sites.list.len() > 0)
+        .then(lit("M1"))
+        .when(sites.list.len() == 0)
+        .then(lit("M0"))
+        .otherwise(None)
+    )
+
+
+def anatomic_stage(t: pl.Expr, n: pl.Expr, m: pl.Expr) -> pl.Expr:
+    """AJCC 8 anatomic stage group from knowledge/ajcc8_anatomic_stage.yaml (first row wins)."""
+    tg = t_group(t).fill_null("TX")
+    ng = n_group(n).fill_null("NX")
+    mg = m_group(m)
+    rows: list[tuple[pl.Expr, pl.Expr | None]] = [(m.is_null(), None)]
+    for row in anatomic_stage_table().rows:
+        cond = mg.eq(row.m)
+        if "any" not in row.t:
+            cond = cond & tg.is_in(list(row.t))
+        if "any" not in row.n:
+            cond = cond & ng.is_in(list(row.n))
+        rows.append((cond, lit(row.stage)))
+    return _chain(rows, None)
+
+
+# --------------------------------------------------------------------------------------------
+# Drug history (breastcds.options.facts_systemic)
+# --------------------------------------------------------------------------------------------
+
+
+@cache
+def _drug_tables() -> tuple[dict[str, str], dict[str, str], dict[str, dict[str, object]]]:
+    """(lower-case INN/brand -> INN, Chinese name -> INN, INN -> flags) in catalogue order."""
+    lower: dict[str, str] = {}
+    zh: dict[str, str] = {}
+    flags: dict[str, dict[str, object]] = {}
+    for d in catalogue().drugs:
+        lower.setdefault(d.inn, d.inn)
+        for b in d.brands:
+            lower.setdefault(b.lower(), d.inn)
+        zh.setdefault(d.zh, d.inn)
+        flags[d.inn] = {
+            "chemotherapy": d.chemotherapy,
+            "endocrine": d.endocrine,
+            "anti_her2": d.anti_her2,
+            "class": d.drug_class,
+        }
+    return lower, zh, flags
+
+
+def resolve(agents: pl.Expr) -> pl.Expr:
+    """List of agent names -> list of catalogue INNs (null entries for unknown agents)."""
+    lower, zh, _ = _drug_tables()
+    e = pl.element().str.strip_chars()
+    by_lower = e.str.to_lowercase().replace_strict(
+        list(lower), list(lower.values()), default=None, return_dtype=pl.String
+    )
+    by_zh = e.replace_strict(list(zh), list(zh.values()), default=None, return_dtype=pl.String)
+    return agents.list.eval(pl.coalesce(by_lower, by_zh))
+
+
+def _flag_any(inns: pl.Expr, flag: str, value: object = True) -> pl.Expr:
+    _, _, flags = _drug_tables()
+    keys = [inn for inn, f in flags.items() if f[flag] == value]
+    return inns.list.eval(pl.element().is_in(keys)).list.any()
+
+
+def _unknown(inns: pl.Expr) -> pl.Expr:
+    return inns.list.eval(pl.element().is_null()).list.any()
+
+
+def history_columns() -> list[pl.Expr]:
+    """Intermediate per-line columns (resolved agents) used by :func:`history_facts`."""
+    out = [
+        resolve(c("neoadjuvant_agents").fill_null(pl.lit([], pl.List(pl.String)))).alias(
+            "__neo_inns"
+        ),
+        resolve(c("adjuvant_agents")).alias("__adj_inns"),
+    ]
+    for k in range(1, MAX_LINES + 1):
+        out.append(resolve(c(f"metastatic_line{k}_agents")).alias(f"__l{k}_inns"))
+    return out
+
+
+def history_facts() -> list[pl.Expr]:
+    """Treatment-history facts (options/facts_systemic.py) from the resolved agents."""
+    lines = range(1, MAX_LINES + 1)
+    exists = {k: c(f"metastatic_line{k}_agents").is_not_null() for k in lines}
+    inns = {k: c(f"__l{k}_inns") for k in lines}
+    n_lines = pl.sum_horizontal([exists[k].cast(pl.Int64) for k in lines])
+    later_line = c("decision_point").is_in(["metastatic_line_2", "metastatic_line_3plus"])
+    unknown = (n_lines.eq(0) & later_line.fill_null(False)) | pl.any_horizontal(
+        [exists[k] & _unknown(inns[k]) for k in lines]
+    )
+
+    def count(flag: str, value: object = True, inn_prefix: str | None = None) -> pl.Expr:
+        parts = []
+        for k in lines:
+            if inn_prefix is not None:
+                hit = inns[k].list.eval(pl.element().str.starts_with(inn_prefix)).list.any()
+            else:
+                hit = _flag_any(inns[k], flag, value)
+            parts.append((exists[k] & hit.fill_null(False)).cast(pl.Int64))
+        return pl.when(unknown).then(None).otherwise(pl.sum_horizontal(parts))
+
+    def any_(flag: str, value: object = True, inn_prefix: str | None = None) -> pl.Expr:
+        return count(flag, value, inn_prefix) > 0
+
+    chemo_lines = count("chemotherapy")
+    # progression within 6 months on endocrine therapy + CDK4/6 inhibitor
+    et_cdk = {
+        k: exists[k]
+        & _flag_any(inns[k], "endocrine").fill_null(False)
+        & _flag_any(inns[k], "class", "cdk46_inhibitor").fill_null(False)
+        for k in lines
+    }
+    outcome = {k: c(f"metastatic_line{k}_outcome") for k in lines}
+    months = {k: c(f"metastatic_line{k}_months") for k in lines}
+    hit = pl.any_horizontal(
+        [et_cdk[k] & outcome[k].eq("progression").fill_null(False)
+         & (months[k] <= 6).fill_null(False) for k in lines]
+    )  # fmt: skip
+    open_ = pl.any_horizontal(
+        [et_cdk[k] & (outcome[k].is_null() | months[k].is_null()) for k in lines]
+    )
+    progression = (
+        pl.when(unknown).then(None).when(hit).then(True).when(open_).then(None).otherwise(False)
+    )
+    # (neo)adjuvant chemotherapy
+    neo = c("neoadjuvant").eq(True)
+    neo_inns, adj_inns = c("__neo_inns"), c("__adj_inns")
+    adj_done = c("adjuvant_chemotherapy_done")
+    early = (
+        pl.when(neo & _unknown(neo_inns))
+        .then(None)
+        .when(neo & _flag_any(neo_inns, "chemotherapy"))
+        .then(True)
+        .when(adj_done.is_not_null())
+        .then(adj_done)
+        .when(adj_inns.is_null())
+        .then(None)
+        .when(_unknown(adj_inns))
+        .then(None)
+        .otherwise(_flag_any(adj_inns, "chemotherapy"))
+    )
+    regimens = (
+        pl.when(chemo_lines.is_null())
+        .then(None)
+        .when(c("early_chemotherapy_given").is_null())
+        .then(pl.when(chemo_lines >= 2).then(chemo_lines).otherwise(None))
+        .otherwise(chemo_lines + c("early_chemotherapy_given").cast(pl.Int64))
+        .alias("prior_chemotherapy_regimens")
+    )
+    all_agents = pl.concat_list(
+        [pl.when(exists[k]).then(c(f"metastatic_line{k}_agents")).otherwise(
+            pl.lit([], pl.List(pl.String))) for k in lines]
+    ).list.unique().list.sort()  # fmt: skip
+    return [
+        n_lines.alias("metastatic_lines_count"),
+        all_agents.alias("metastatic_agents"),
+        chemo_lines.alias("metastatic_chemotherapy_lines"),
+        any_("chemotherapy").alias("prior_metastatic_chemotherapy"),
+        count("endocrine").alias("metastatic_endocrine_lines"),
+        progression.alias("progression_on_et_cdk46i_within_6_months"),
+        any_("class", "cdk46_inhibitor").alias("prior_metastatic_cdk46i"),
+        any_("class", "aromatase_inhibitor").alias("prior_metastatic_aromatase_inhibitor"),
+        any_("anti_her2").alias("prior_metastatic_anti_her2"),
+        any_("", inn_prefix="trastuzumab").alias("prior_metastatic_trastuzumab"),
+        any_("class", "taxane").alias("prior_metastatic_taxane"),
+        pl.when(adj_inns.is_null() | _unknown(adj_inns))
+        .then(None)
+        .otherwise(adj_inns.list.unique().list.sort())
+        .alias("adjuvant_agents"),
+        pl.when(neo)
+        .then(c("neoadjuvant_agents").fill_null(pl.lit([], pl.List(pl.String))))
+        .otherwise(None)
+        .alias("neoadjuvant_agents"),
+        early.alias("early_chemotherapy_given"),
+        regimens,
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# All facts
+# --------------------------------------------------------------------------------------------
+
+#: Facts that are a cohort column unchanged (fact name -> column).
+PASSTHROUGH: dict[str, str] = {
+    "age": "age_years", "sex": "sex", "menopausal_status": "menopausal_status", "ecog": "ecog",
+    "size_mm": "size_mm", "grade": "grade", "lvi": "lvi", "margin_mm": "margin_mm",
+    "nodes_positive": "nodes_positive",
+    "nodes_micrometastases_only": "nodes_micrometastases_only", "histology": "histology",
+    "focality": "focality", "dcis_only": "dcis_only", "visceral_crisis": "visceral_crisis",
+    "er_percent": "er_percent", "pr_percent": "pr_percent", "ki67_percent": "ki67_percent",
+    "oncotype_rs": "oncotype_rs", "mammaprint": "mammaprint", "prosigna_ror": "prosigna_ror",
+    "germline_brca": "germline_brca", "pdl1_cps": "pdl1_cps", "pik3ca": "pik3ca",
+    "esr1": "esr1", "akt1": "akt1", "pten": "pten", "decision_point": "decision_point",
+    "surgery_type": "surgery_type", "neoadjuvant_response": "neoadjuvant_response",
+    "adjuvant_chemotherapy_done": "adjuvant_chemotherapy_done",
+    "endocrine_therapy_planned": "endocrine_therapy_planned",
+    "months_since_trastuzumab": "months_since_trastuzumab",
+    "clinical_size_mm": "clinical_size_mm", "pregnancy": "pregnancy",
+    "interstitial_lung_disease": "interstitial_lung_disease",
+    "cardiac_dysfunction": "cardiac_dysfunction",
+    "connective_tissue_disease": "connective_tissue_disease",
+}  # fmt: skip
+
+
+def _t_main(t: pl.Expr) -> pl.Expr:
+    return pl.when(t.eq("T1mi")).then(lit("T1mi")).otherwise(t_group(t))
+
+
+def _pending_null(col: str, pending: str) -> pl.Expr:
+    return pl.when(c(col).eq(pending)).then(None).otherwise(c(col))
+
+
+def steps() -> list[list[pl.Expr]]:
+    """Column steps (each a ``with_columns``) from the normalised table to every fact."""
+    neo = c("neoadjuvant").eq(True)
+    sites = _sites()
+    step1 = [
+        ish_group(c("her2_ish_ratio"), c("her2_ish_copies")).alias("__ish_group"),
+        ish_group(c("her2_ish_recount_ratio"), c("her2_ish_recount_copies")).alias(
+            "__ish_group_recount"
+        ),
+        receptor_status(c("er_percent"), er=True).alias(ER_STATUS),
+        receptor_status(c("pr_percent"), er=False).alias(PR_STATUS),
+        ki67_group(c("ki67_percent")).alias(KI67_GROUP),
+        pl.when(neo).then(lit("post_neoadjuvant")).otherwise(lit("pathological")).alias(SP_SETTING),
+        _derive_t(
+            pl.when(neo).then(c("ypt")).otherwise(c("pathological_t")),
+            c("size_mm"),
+            c("dcis_only"),
+        ).alias(SP_T),
+        _derive_n(pl.when(neo).then(c("ypn")).otherwise(c("pathological_n"))).alias(SP_N),
+        _derive_m(pl.coalesce(c("pathological_m"), c("clinical_m"))).alias(SP_M),
+        _derive_t(c("clinical_t"), c("clinical_size_mm"), None).alias(SC_T),
+        c("clinical_n").alias(SC_N),
+        _derive_m(c("clinical_m")).alias(SC_M),
+        *history_columns(),
+    ]
+    step2 = [
+        *her2_columns(),
+        anatomic_stage(c(SP_T), c(SP_N), c(SP_M)).alias(SP_STAGE),
+        anatomic_stage(c(SC_T), c(SC_N), c(SC_M)).alias(SC_STAGE),
+    ]
+    any_t = pl.coalesce(c(SP_T), c(SC_T))
+    m = pl.coalesce(c(SP_M), c(SC_M))
+    step3 = [
+        subtype().alias(SUBTYPE),
+        *[c(col).alias(fact) for fact, col in PASSTHROUGH.items()],
+        _t_main(c(SP_T)).alias("t"),
+        n_group(c(SP_N)).alias("n"),
+        _t_main(c(SC_T)).alias("clinical_t"),
+        n_group(c(SC_N)).alias("clinical_n"),
+        _t_main(any_t).alias("any_t"),
+        m.alias("m"),
+        m.eq("M1").alias("metastatic"),
+        c(SP_STAGE).alias("stage_anatomic"),
+        c(SC_STAGE).alias("clinical_stage_anatomic"),
+        sites.alias("metastatic_sites"),
+        pl.when(sites.is_null())
+        .then(None)
+        .otherwise(sites.list.eval(pl.element().is_in(["brain", "leptomeninges"])).list.any())
+        .alias("brain_metastases"),
+        _pending_null(ER_STATUS, "not_recorded").alias("er.status"),
+        _pending_null(PR_STATUS, "not_recorded").alias("pr.status"),
+        _pending_null(HER2_STATUS, "pending").alias("her2.status"),
+        _pending_null(HER2_CATEGORY, "pending").alias("her2.category"),
+        c(SC_T).alias("clinical_t_category"),
+        pl.when(c("prior_breast_radiotherapy").eq(True))
+        .then(True)
+        .otherwise(None)
+        .alias("prior_breast_radiotherapy"),
+        *[e for e in history_facts() if e.meta.output_name() != "prior_chemotherapy_regimens"],
+    ]
+    step4 = [
+        _pending_null(SUBTYPE, "pending").alias("subtype"),
+        *[e for e in history_facts() if e.meta.output_name() == "prior_chemotherapy_regimens"],
+    ]
+    return [step1, step2, step3, step4]
+
+
+def provided() -> set[str]:
+    """Names of the facts the cohort table provides as columns."""
+    names: set[str] = set()
+    for step in steps():
+        for e in step:
+            names.add(e.meta.output_name())
+    return {n for n in names if n in FACTS}
+
+
+def with_facts(frame: pl.LazyFrame) -> pl.LazyFrame:
+    """The normalised table with every classification column and fact column added."""
+    for step in steps():
+        frame = frame.with_columns(step)
+    return frame

@@ -1,0 +1,83 @@
+"""What :func:`breastcds.assess` says for one cohort row, in the cohort engine's columns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from breastcds.cohort.engine import CODES, DECISION_POINTS, PREDICT_FIGURES, PREDICT_REASONS
+from breastcds.cohort.schema import row_to_case
+from breastcds.entrypoint import assess
+from breastcds.knowledge.schema_rt_omission import load_rt_omission
+from breastcds.prognosis.section import REPORT_YEARS
+
+
+def _reason_code(text: str) -> str:
+    for code, start in PREDICT_REASONS.items():
+        if text.startswith(start):
+            return code
+    raise AssertionError(f"PREDICT reason not covered by the cohort engine: {text!r}")
+
+
+def expected(row: dict[str, Any]) -> dict[str, Any]:
+    """The cohort output columns computed through ``assess`` on ``row_to_case(row)``."""
+    a = assess(row_to_case(row))
+    out: dict[str, Any] = {"row": row["row"], "case_id": row["case_id"]}
+    for code in CODES:
+        out[code] = a.codes[code]
+    opts = {d.decision_point: d for d in a.sections["options"].decision_points}
+    for dp in DECISION_POINTS:
+        d = opts.get(dp)
+        out[f"options.{dp}"] = None if d is None else [o.rule_id for o in d.options]
+        out[f"prompts.{dp}"] = None if d is None else [p.field for p in d.prompts]
+    rt = a.sections["radiotherapy"]
+    out["rt.applicable"] = rt.applicable
+    out["rt.not_applicable_reason"] = rt.not_applicable_reason
+    out["rt.summary"] = rt.summary.verdict
+    by_id = {s.id: s for s in rt.omission}
+    for s in load_rt_omission().sets:
+        r = by_id.get(s.id)
+        out[f"rt.{s.id}.verdict"] = None if r is None else r.verdict
+        out[f"rt.{s.id}.failed"] = None if r is None else [x.name for x in r.failed]
+        out[f"rt.{s.id}.missing"] = None if r is None else [x.name for x in r.unknown]
+    p = a.sections["prognosis"].predict_v32
+    out["predict.status"] = p.status
+    out["predict.not_applicable"] = (
+        [_reason_code(t) for t in p.reasons] if p.status == "not_applicable" else None
+    )
+    out["predict.missing"] = [m.field for m in p.missing] if p.status == "needs_data" else None
+    computed = p.status == "computed"
+    out["predict.regimen"] = p.outcomes[-1].regimen if computed else None
+    for y in REPORT_YEARS:
+        for fig in PREDICT_FIGURES:
+            out[f"predict.{fig}.{y}y"] = None
+        if computed:
+            first, last = p.outcomes[0], p.outcomes[-1]
+            assert last.breast_cancer_mortality_pct is not None
+            assert last.total_benefit_pp is not None
+            out[f"predict.os_surgery.{y}y"] = first.overall_survival_pct[y]
+            out[f"predict.os.{y}y"] = last.overall_survival_pct[y]
+            out[f"predict.bc_mortality.{y}y"] = last.breast_cancer_mortality_pct[y]
+            out[f"predict.benefit.{y}y"] = last.total_benefit_pp[y]
+    return out
+
+
+def mismatches(
+    results: list[dict[str, Any]], rows: list[dict[str, Any]], tolerance: float = 0.0
+) -> list[str]:
+    """Every (row, column) where the engine and ``assess`` disagree, described."""
+    found: list[str] = []
+    by_row = {r["row"]: r for r in results}
+    for row in rows:
+        want = expected(row)
+        got = by_row.get(row["row"])
+        if got is None:
+            found.append(f"row {row['row']}: missing from the results")
+            continue
+        for key, value in want.items():
+            actual = got[key]
+            if isinstance(value, float) and isinstance(actual, float):
+                if abs(value - actual) > tolerance:
+                    found.append(f"row {row['row']} {key}: engine {actual!r}, assess {value!r}")
+            elif actual != value:
+                found.append(f"row {row['row']} {key}: engine {actual!r}, assess {value!r}")
+    return found

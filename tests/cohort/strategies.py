@@ -1,0 +1,153 @@
+"""Hypothesis strategies for cohort rows, concentrated on the knowledge's thresholds.
+
+Values sit on and beside every cut-off the rules use (ER 1/10 %, ISH ratio 2.0 and 4/6 copies,
+Ki-67 5/20/30 %, sizes 5/10/20/50 mm, nodes 0/1-3/4-9/10+, ages 25/50/65/70/85 ...), and
+recorded T/N/M categories are drawn freely, so rows also contradict each other in every way the
+case model knows. Records the flat table cannot express on their own (neoadjuvant details,
+metastatic lines) are drawn whole, so every row is either valid for both the cohort engine and
+the case model or invalid for both.
+"""
+
+from __future__ import annotations
+
+import typing
+from typing import Any
+
+from hypothesis import strategies as st
+
+from breastcds.cohort.schema import COLUMNS, MAX_LINES
+from breastcds.model import case as case_model
+from breastcds.model import codes
+
+
+def _opt(values: list[Any], none_weight: int = 1) -> st.SearchStrategy[Any]:
+    """One of ``values`` or None (not recorded), None drawn ``none_weight`` times in
+    ``len(values) + none_weight``."""
+    return st.sampled_from([None] * none_weight + values)
+
+
+def _enum(e: Any) -> list[str]:
+    return [m.value for m in e]
+
+
+_T = list(typing.get_args(case_model.TCategory))
+_N = list(typing.get_args(case_model.NCategory))
+_M = list(typing.get_args(case_model.MCategory))
+_AGENTS = [
+    "paclitaxel;trastuzumab;pertuzumab", "epirubicin;cyclophosphamide", "docetaxel",
+    "Herceptin; 紫杉醇", "tamoxifen", "letrozole;palbociclib", "fulvestrant;abemaciclib",
+    "capecitabine", "trastuzumab deruxtecan", "Enhertu", "olaparib", "unknownium", "",
+]  # fmt: skip
+
+SIMPLE: dict[str, st.SearchStrategy[Any]] = {
+    "decision_point": _opt(_enum(codes.DecisionPoint), none_weight=30),
+    "age_years": _opt([24, 25, 35, 40, 49, 50, 64, 65, 69, 70, 85, 86, 120]),
+    "sex": _opt(["female"] * 8 + ["male"]),
+    "menopausal_status": _opt(_enum(codes.MenopausalStatus)),
+    "ecog": _opt([0, 1, 2, 3, 4]),
+    "laterality": _opt(["left", "right", "left", "right", "bilateral"]),
+    "histology": _opt(["ductal_nst", "lobular", "other"]),
+    "dcis_only": _opt([False] * 12 + [True]),
+    "size_mm": _opt([0.0, 0.5, 1.0, 1.5, 5.0, 5.1, 10.0, 20.0, 20.5, 30.0, 50.0, 51.0, 500.0,
+                     501.0]),
+    "clinical_size_mm": _opt([0.0, 5.0, 20.0, 21.0, 50.0, 60.0], none_weight=3),
+    "focality": _opt(_enum(codes.Focality)),
+    "grade": _opt([1, 2, 3]),
+    "lvi": _opt([False, True]),
+    "margin_mm": _opt([0.0, 0.5, 1.0, 2.0, 3.0, 10.0]),
+    "nodes_examined": _opt([0, 3, 10, 20, 40, 100], none_weight=6),
+    "nodes_positive": _opt([0, 1, 2, 3, 4, 9, 10, 30]),
+    "nodes_micrometastases_only": _opt([False, True], none_weight=2),
+    "clinical_t": _opt(_T, none_weight=40),
+    "clinical_n": _opt(_N, none_weight=20),
+    "clinical_m": _opt(["M0", "M0", "M0", "cM0(i+)", "M1"], none_weight=2),
+    "pathological_t": _opt(_T, none_weight=60),
+    "pathological_n": _opt(_N, none_weight=60),
+    "pathological_m": _opt(_M, none_weight=20),
+    "metastatic_sites": _opt(["none", "bone", "brain;liver", "leptomeninges", "lung;bone"],
+                             none_weight=10),
+    "visceral_crisis": _opt([False, True]),
+    "detection": _opt(_enum(codes.Detection)),
+    "er_percent": _opt([0.0, 0.5, 1.0, 5.0, 10.0, 10.5, 20.0, 50.0, 100.0]),
+    "pr_percent": _opt([0.0, 0.9, 1.0, 10.0, 19.9, 20.0, 60.0]),
+    "her2_ihc": _opt([0, 1, 2, 3]),
+    "her2_ihc0_staining": _opt(_enum(codes.IhcZeroStaining), none_weight=8),
+    "her2_single_probe_copies": _opt([3.9, 4.0, 5.99, 6.0], none_weight=4),
+    "ki67_percent": _opt([0.0, 5.0, 5.5, 10.0, 10.5, 19.9, 20.0, 29.9, 30.0, 80.0]),
+    "oncotype_rs": _opt([0, 10, 11, 15, 16, 25, 26, 31], none_weight=3),
+    "mammaprint": _opt(_enum(codes.MammaPrintResult), none_weight=4),
+    "prosigna_ror": _opt([0, 10, 40, 41, 60], none_weight=4),
+    "prosigna_risk": _opt(_enum(codes.RiskCategory), none_weight=4),
+    "germline_brca": _opt(_enum(codes.GermlineBrca), none_weight=2),
+    "pdl1_cps": _opt([0.0, 1.0, 9.9, 10.0, 50.0], none_weight=2),
+    "pik3ca": _opt(_enum(codes.MutationStatus)),
+    "esr1": _opt(_enum(codes.MutationStatus)),
+    "akt1": _opt(_enum(codes.MutationStatus), none_weight=3),
+    "pten": _opt(_enum(codes.MutationStatus), none_weight=3),
+    "surgery_type": _opt(["breast_conserving", "breast_conserving", "mastectomy", "none"]),
+    "axillary_surgery": _opt(_enum(codes.AxillarySurgery), none_weight=2),
+    "adjuvant_chemotherapy_done": _opt([False, True]),
+    "adjuvant_agents": _opt(["docetaxel;cyclophosphamide", "tamoxifen", "mysterydrug",
+                             "epirubicin; cyclophosphamide; paclitaxel"], none_weight=2),
+    "endocrine_therapy_planned": _opt([False, True]),
+    "months_since_trastuzumab": _opt([0.0, 5.9, 6.0, 12.0, 13.0], none_weight=3),
+    "mean_heart_dose_gy": _opt([0.0, 2.0, 49.9, 50.0, 55.0, 60.0], none_weight=2),
+    "prior_breast_radiotherapy": _opt([False, True], none_weight=3),
+    "cardiac_dysfunction": _opt([False, True]),
+    "interstitial_lung_disease": _opt([False, True]),
+    "connective_tissue_disease": _opt([False, True]),
+    "pregnancy": _opt([False, True], none_weight=2),
+    "current_smoker": _opt([False, True]),
+}  # fmt: skip
+
+
+@st.composite
+def _ish(draw: st.DrawFn) -> dict[str, Any]:
+    """First dual-probe count and, mostly with it, the second observer's recount."""
+    out: dict[str, Any] = {}
+    first = draw(st.sampled_from([False, True, True]))
+    recount = draw(st.sampled_from([False] * 3 + [True] if first else [False] * 30 + [True]))
+    for prefix, present in (("her2_ish", first), ("her2_ish_recount", recount)):
+        out[f"{prefix}_ratio"] = draw(st.sampled_from([1.5, 1.99, 2.0, 2.5])) if present else None
+        out[f"{prefix}_copies"] = (
+            draw(st.sampled_from([3.0, 3.99, 4.0, 5.99, 6.0, 8.0])) if present else None
+        )
+    return out
+
+
+@st.composite
+def _neoadjuvant(draw: st.DrawFn) -> dict[str, Any]:
+    if not draw(st.sampled_from([False] * 4 + [True])):
+        flag = draw(st.sampled_from([None, False]))
+        return {"neoadjuvant": flag, "neoadjuvant_agents": None, "neoadjuvant_response": None,
+                "ypt": None, "ypn": None}  # fmt: skip
+    return {
+        "neoadjuvant": True,
+        "neoadjuvant_agents": draw(_opt(_AGENTS)),
+        "neoadjuvant_response": draw(_opt(_enum(codes.NeoadjuvantResponse))),
+        "ypt": draw(_opt(_T, none_weight=2)),
+        "ypn": draw(_opt(_N, none_weight=2)),
+    }
+
+
+@st.composite
+def _lines(draw: st.DrawFn) -> dict[str, Any]:
+    n = draw(st.sampled_from([0, 0, 0, 1, 2, 3]))
+    out: dict[str, Any] = {}
+    for k in range(1, MAX_LINES + 1):
+        has = k <= n
+        out[f"metastatic_line{k}_agents"] = draw(st.sampled_from(_AGENTS)) if has else None
+        out[f"metastatic_line{k}_outcome"] = draw(_opt(_enum(codes.LineOutcome))) if has else None
+        out[f"metastatic_line{k}_months"] = draw(_opt([1.0, 6.0, 6.5, 12.0])) if has else None
+    return out
+
+
+@st.composite
+def rows(draw: st.DrawFn) -> dict[str, Any]:
+    """One cohort row (canonical Python values; list items as ';' text)."""
+    row: dict[str, Any] = {name: draw(s) for name, s in SIMPLE.items()}
+    row.update(draw(_ish()))
+    row.update(draw(_neoadjuvant()))
+    row.update(draw(_lines()))
+    assert set(row) | {"case_id"} == {c.name for c in COLUMNS}
+    return row
