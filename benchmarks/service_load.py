@@ -12,6 +12,7 @@ Usage: python benchmarks/service_load.py [--rate 100] [--duration 20] [--databas
 from __future__ import annotations
 
 import argparse
+import json
 import queue
 import statistics
 import subprocess
@@ -63,7 +64,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rate", type=float, default=100.0, help="requests per second (<= 500)")
     ap.add_argument("--duration", type=float, default=20.0, help="seconds (<= 60)")
-    ap.add_argument("--workers", type=int, default=16, help="client threads (<= 64)")
+    ap.add_argument("--workers", type=int, default=8, help="client threads (<= 64)")
     ap.add_argument("--database-url", default=None, help="default: SQLite in a temporary dir")
     args = ap.parse_args()
     rate = min(max(args.rate, 1.0), 500.0)
@@ -122,6 +123,13 @@ def main() -> None:
         finally:
             proc.terminate()
             proc.wait(timeout=30)
+        server_ms = sorted(
+            rec["duration_ms"]
+            for line in (Path(tmp) / "server.log").read_text().splitlines()
+            if line.startswith("{")
+            and (rec := json.loads(line)).get("msg") == "request"
+            and rec.get("path") == "/assess"
+        )[len(cases) :]  # without the warm-up requests
 
     def pct(xs: list[float], p: float) -> float:
         return 1e3 * xs[min(len(xs) - 1, int(p * len(xs)))]
@@ -147,6 +155,12 @@ def main() -> None:
             f"  service time (ms):          p50 {pct(service, 0.50):.1f}  "
             f"p90 {pct(service, 0.90):.1f}  p99 {pct(service, 0.99):.1f}  "
             f"mean {1e3 * statistics.fmean(service):.1f}"
+        )
+    if server_ms:
+        print(
+            f"  in-server time (ms, request log): p50 {server_ms[len(server_ms) // 2]:.1f}  "
+            f"p90 {server_ms[int(0.9 * len(server_ms))]:.1f}  "
+            f"p99 {server_ms[int(0.99 * len(server_ms))]:.1f}"
         )
     if errors:
         print(f"  error kinds: {sorted(set(errors))}")
