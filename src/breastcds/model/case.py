@@ -304,7 +304,7 @@ class Treatment(_Model):
         "PREDICT v3 input; filled from a DICOM DVH by `breastcds assess --rt-dose/--rt-struct`",
     )
     mean_heart_dose_source: str | None = Field(
-        None, description="where mean_heart_dose_gy comes from (e.g. 'DVH of ROI Heart, rtdose.dcm')"
+        None, description="where mean_heart_dose_gy comes from (e.g. 'DVH of ROI Heart')"
     )
     metastatic_lines: list[MetastaticLine] = Field(default_factory=list)
 
