@@ -189,58 +189,127 @@ def _ranked(kb: KnowledgeBase) -> list[Rule]:
     return sorted(kb.rules, key=lambda r: (r.grading.sort_key(), r.priority, r.id))
 
 
-def option_columns(kb: KnowledgeBase) -> list[pl.Expr]:
-    """``options.<dp>`` (offered option rule ids, ranked) and ``prompts.<dp>`` (case fields)."""
+Stages = list[list[pl.Expr]]
+_WORD_BITS = 62
+
+
+def _safe(name: str) -> str:
+    return name.replace(".", "_")
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """A list-of-labels output column computed as bit words (one bit per label) and decoded
+    once per distinct value after the batch is collected: building lists row by row in
+    polars costs far more than integer arithmetic."""
+
+    name: str
+    labels: tuple[str, ...]
+    sort_unique: bool = False
+
+    @property
+    def words(self) -> list[str]:
+        n = max(1, -(-len(self.labels) // _WORD_BITS))
+        return [f"__bits.{self.name}.{w}" for w in range(n)]
+
+    def exprs(self, flags: list[pl.Expr], null_when: pl.Expr | None = None) -> list[pl.Expr]:
+        """Word columns from one boolean expression per label (null counts as unset)."""
+        assert len(flags) == len(self.labels)
+        out = []
+        for w, word in enumerate(self.words):
+            chunk = flags[w * _WORD_BITS : (w + 1) * _WORD_BITS]
+            value = (
+                pl.sum_horizontal(
+                    [pl.when(f.fill_null(False)).then(lit(1 << j)).otherwise(lit(0))
+                     for j, f in enumerate(chunk)]
+                ).cast(pl.Int64)
+                if chunk
+                else lit(0, pl.Int64)
+            )  # fmt: skip
+            if null_when is not None:
+                value = pl.when(null_when).then(None).otherwise(value)
+            out.append(value.alias(word))
+        return out
+
+    def any_set(self) -> pl.Expr:
+        return pl.any_horizontal([c(w) > 0 for w in self.words])
+
+    def decode(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """Replace the words by the list column ``name`` (null words -> null)."""
+        keys = frame.select(self.words).unique().drop_nulls()
+        lists: list[list[str]] = []
+        for row in keys.iter_rows():
+            labels = [
+                self.labels[w * _WORD_BITS + j]
+                for w, word in enumerate(row)
+                for j in range(_WORD_BITS)
+                if (word >> j) & 1
+            ]
+            lists.append(sorted(set(labels)) if self.sort_unique else labels)
+        mapping = keys.with_columns(pl.Series(self.name, lists, dtype=_STR_LIST))
+        joined = frame.join(mapping, on=self.words, how="left", maintain_order="left")
+        return joined.drop(self.words)
+
+
+def option_columns(kb: KnowledgeBase) -> tuple[Stages, list[Encoded]]:
+    """``options.<dp>`` (offered option rule ids, ranked) and ``prompts.<dp>`` (case fields).
+
+    Stage 1 evaluates every rule once (``when``, exclusions, reported unknown fields); stage 2
+    assembles the decision points from those columns.
+    """
     pending = c(F.HER2_STATUS).eq("pending")
-    out: list[pl.Expr] = []
+    stage1: list[pl.Expr] = []
+    unknown_cols: dict[str, dict[str, str]] = {}
+    for rule in kb.rules:
+        rid = _safe(rule.id)
+        when = lit(True) if rule.when is None else to_polars(rule.when)
+        stage1.append(when.alias(f"__w.{rid}"))
+        excluded = (
+            pl.any_horizontal([to_polars(u).eq(True).fill_null(False) for u in rule.unless])
+            if rule.unless
+            else lit(False)
+        )
+        stage1.append(excluded.alias(f"__x.{rid}"))
+        if rule.recommendation == "option" and rule.when is not None:
+            cols: dict[str, str] = {}
+            for i, (field, e) in enumerate(sorted(unknown_fields(rule.when).items())):
+                name = f"__u.{rid}.{i}"
+                stage1.append(e.fill_null(False).alias(name))
+                cols[field] = name
+            unknown_cols[rule.id] = cols
+    stage2: list[pl.Expr] = []
+    encoded: list[Encoded] = []
+    her2_fields = ("biomarkers.her2_ihc", "biomarkers.her2_ish", "biomarkers.her2_ish_recount")
     for dp in DECISION_POINTS:
-        rules = [r for r in _ranked(kb) if dp in r.decision_points]
-        offered: list[pl.Expr] = []
+        offered: list[tuple[str, pl.Expr]] = []
         flags: dict[str, pl.Expr] = {}
-        for rule in rules:
-            when = lit(True) if rule.when is None else to_polars(rule.when)
-            excluded = (
-                pl.any_horizontal([to_polars(u).eq(True).fill_null(False) for u in rule.unless])
-                if rule.unless
-                else lit(False)
-            )
-            ok = when.eq(True).fill_null(False) & ~excluded & ~_blocked(rule, kb, dp)
+        for rule in _ranked(kb):
+            if dp not in rule.decision_points:
+                continue
+            rid = _safe(rule.id)
+            when = c(f"__w.{rid}")
+            ok = when.eq(True).fill_null(False) & ~c(f"__x.{rid}") & ~_blocked(rule, kb, dp)
             if rule.recommendation == "option":
-                offered.append(pl.when(ok).then(lit(rule.id)).otherwise(None))
-                if rule.when is not None:
-                    unknown = when.is_null()
-                    for field, e in unknown_fields(rule.when).items():
-                        _or(flags, field, unknown & e)
-        ids = pl.concat_list(offered).list.drop_nulls() if offered else lit([], _STR_LIST)
-        parts: list[pl.Expr] = []
+                offered.append((rule.id, ok))
+                for field, name in unknown_cols.get(rule.id, {}).items():
+                    _or(flags, field, when.is_null() & c(name))
+        prompt_flags: list[tuple[str, pl.Expr]] = []
         her2_flags = [e for f, e in flags.items() if f.startswith("biomarkers.her2")]
         for field, e in sorted(flags.items()):
             keep = e & ~pending if field.startswith("biomarkers.her2") else e
-            parts.append(pl.when(keep.fill_null(False)).then(lit(field)).otherwise(None))
-        if her2_flags:
-            parts.append(
-                pl.when(pending & pl.any_horizontal(her2_flags).fill_null(False))
-                .then(c(F.HER2_MISSING))
-                .otherwise(None)
-            )
-        prompts = (
-            pl.concat_list(parts).list.drop_nulls().list.unique().list.sort()
-            if parts
-            else lit([], _STR_LIST)
-        )
-        active, conflict = _active(dp), _conflict(dp)
-        empty = lit([], _STR_LIST)
-        for name, value in ((f"options.{dp}", ids), (f"prompts.{dp}", prompts)):
-            out.append(
-                pl.when(~active)
-                .then(None)
-                .when(conflict)
-                .then(empty)
-                .otherwise(value)
-                .cast(_STR_LIST)
-                .alias(name)
-            )
-    return out
+            prompt_flags.append((field, keep))
+        if her2_flags:  # a pending HER2 names the field its classification asks for
+            asked = pending & pl.any_horizontal(her2_flags)
+            for field in her2_fields:
+                prompt_flags.append((field, asked & c(F.HER2_MISSING).eq(field)))
+        inactive, conflict = ~_active(dp), _conflict(dp)
+        for name, items, sort in ((f"options.{dp}", offered, False),
+                                  (f"prompts.{dp}", prompt_flags, True)):  # fmt: skip
+            enc = Encoded(name, tuple(label for label, _ in items), sort_unique=sort)
+            flags_ = [e & ~conflict for _, e in items]
+            stage2 += enc.exprs(flags_, null_when=inactive)
+            encoded.append(enc)
+    return [stage1, stage2], encoded
 
 
 # --------------------------------------------------------------------------------------------
@@ -248,15 +317,20 @@ def option_columns(kb: KnowledgeBase) -> list[pl.Expr]:
 # --------------------------------------------------------------------------------------------
 
 
-def rt_columns() -> list[pl.Expr]:
-    """Applicability, summary and per-set verdict / failed / missing criteria."""
+def rt_columns() -> tuple[Stages, list[Encoded]]:
+    """Applicability, summary and per-set verdict / failed / missing criteria.
+
+    Stage 1 evaluates each criterion once; stage 2 builds the lists and the applicability;
+    stage 3 the verdicts and the summary.
+    """
     k = load_rt_omission()
-    reason: pl.Expr | None = None
+    stage1: list[pl.Expr] = []
     chain: Any = None
-    for crit in k.applicability:
+    for i, crit in enumerate(k.applicability):
         cond = crit.condition()
         assert cond is not None
-        v = to_polars(cond)
+        stage1.append(to_polars(cond).alias(f"__a.{i}"))
+        v = c(f"__a.{i}")
         steps = [(v.eq(False), f"not applicable: requires {crit.text}")]
         if not (crit.note and crit.note.startswith("assumed")):
             steps.append((v.is_null(), f"cannot tell whether {crit.text}: not recorded"))
@@ -264,41 +338,44 @@ def rt_columns() -> list[pl.Expr]:
             chain = (
                 pl.when(when).then(lit(text)) if chain is None else chain.when(when).then(lit(text))
             )
-    reason = chain.otherwise(None) if chain is not None else lit(None, pl.String)
-    applicable = reason.is_null()
-    out: list[pl.Expr] = [
-        applicable.alias("rt.applicable"),
-        reason.alias("rt.not_applicable_reason"),
-    ]
+    reason: pl.Expr = chain.otherwise(None) if chain is not None else lit(None, pl.String)
+    stage2: list[pl.Expr] = [reason.alias("rt.not_applicable_reason")]
+    applicable = c("rt.not_applicable_reason").is_null()
+    stage3: list[pl.Expr] = [applicable.alias("rt.applicable")]
+    encoded: list[Encoded] = []
     meets_support: list[pl.Expr] = []
     pending_support: list[pl.Expr] = []
     for s in k.sets:
-        failed: list[pl.Expr] = []
-        missing: list[pl.Expr] = []
-        for crit in s.criteria:
+        failed: list[tuple[str, pl.Expr]] = []
+        missing: list[tuple[str, pl.Expr]] = []
+        for j, crit in enumerate(s.criteria):
             cond = crit.condition()
             if cond is None:
                 continue
-            v = to_polars(cond)
-            failed.append(pl.when(v.eq(False)).then(lit(crit.name)).otherwise(None))
-            missing.append(pl.when(v.is_null()).then(lit(crit.name)).otherwise(None))
+            name = f"__rt.{s.id}.{j}"
+            stage1.append(to_polars(cond).alias(name))
+            failed.append((crit.name, c(name).eq(False)))
+            missing.append((crit.name, c(name).is_null()))
         # criteria the case model cannot hold are never judged (listed last, as the evaluator)
-        missing += [lit(crit.name) for crit in s.unrecordable()]
-        failed_list = pl.concat_list(failed).list.drop_nulls() if failed else lit([], _STR_LIST)
-        missing_list = pl.concat_list(missing).list.drop_nulls() if missing else lit([], _STR_LIST)
+        missing += [(crit.name, lit(True)) for crit in s.unrecordable()]
+        f_enc = Encoded(f"rt.{s.id}.failed", tuple(n for n, _ in failed))
+        m_enc = Encoded(f"rt.{s.id}.missing", tuple(n for n, _ in missing))
+        stage2 += f_enc.exprs([e for _, e in failed], null_when=reason.is_not_null())
+        stage2 += m_enc.exprs([e for _, e in missing], null_when=reason.is_not_null())
+        encoded += [f_enc, m_enc]
         verdict = (
-            pl.when(failed_list.list.len() > 0)
+            pl.when(~applicable)
+            .then(None)
+            .when(f_enc.any_set())
             .then(lit("fails"))
-            .when(missing_list.list.len() > 0)
+            .when(m_enc.any_set())
             .then(lit("insufficient_data"))
             .otherwise(lit("meets"))
         )
+        stage3.append(verdict.alias(f"rt.{s.id}.verdict"))
         if s.role == "supports_omission":
             meets_support.append(verdict.eq("meets"))
             pending_support.append(verdict.eq("insufficient_data"))
-        for name, value in (("verdict", verdict), ("failed", failed_list),
-                            ("missing", missing_list)):  # fmt: skip
-            out.append(pl.when(applicable).then(value).otherwise(None).alias(f"rt.{s.id}.{name}"))
     summary = (
         pl.when(~applicable)
         .then(lit("not_applicable"))
@@ -308,8 +385,8 @@ def rt_columns() -> list[pl.Expr]:
         .then(lit("insufficient_data"))
         .otherwise(lit("not_supported"))
     )
-    out.append(summary.alias("rt.summary"))
-    return out
+    stage3.append(summary.alias("rt.summary"))
+    return [stage1, stage2, stage3], encoded
 
 
 # --------------------------------------------------------------------------------------------
@@ -327,7 +404,7 @@ def _spec_invalid(name: str, x: pl.Expr) -> pl.Expr:
     return ~(low_ok & (x <= s.high))
 
 
-def predict_mapping_columns() -> list[pl.Expr]:
+def predict_mapping_columns() -> tuple[Stages, list[Encoded]]:
     """Status, reasons (codes), missing fields and model inputs of PREDICT v3.2 per row."""
     sites = c("metastatic_sites")
     dcis = c("dcis_only").eq(True).fill_null(False)
@@ -356,19 +433,8 @@ def predict_mapping_columns() -> list[pl.Expr]:
         "biomarkers.er_percent": c(F.ER_STATUS).eq("not_recorded"),
         "patient.comorbidities.current_smoker": c("current_smoker").is_null(),
     }
-    reason_list = pl.concat_list(
-        [pl.when(e.fill_null(False)).then(lit(code)).otherwise(None) for code, e in reasons.items()]
-    ).list.drop_nulls()
-    missing_list = pl.concat_list(
-        [pl.when(e.fill_null(False)).then(lit(f)).otherwise(None) for f, e in missing.items()]
-    ).list.drop_nulls()
-    status = (
-        pl.when(reason_list.list.len() > 0)
-        .then(lit("not_applicable"))
-        .when(missing_list.list.len() > 0)
-        .then(lit("needs_data"))
-        .otherwise(lit("computed"))
-    )
+    reasons_enc = Encoded("predict.not_applicable", tuple(reasons))
+    missing_enc = Encoded("predict.missing", tuple(missing))
     heart = c("mean_heart_dose_gy")
     heart_ok = heart.is_not_null() & ~_spec_invalid("heart_gy", heart)
     er = c(F.ER_STATUS)
@@ -384,14 +450,10 @@ def predict_mapping_columns() -> list[pl.Expr]:
             pl.when(c("menopausal_status").eq("post")).then(lit("b")).otherwise(lit("")),
         ]
     )
-    computed = status.eq("computed")
-    return [
-        status.alias("predict.status"),
-        pl.when(status.eq("not_applicable")).then(reason_list).otherwise(None)
-        .alias("predict.not_applicable"),
-        pl.when(status.eq("needs_data")).then(missing_list).otherwise(None)
-        .alias("predict.missing"),
-        pl.when(computed).then(regimen).otherwise(None).alias("predict.regimen"),
+    stage1 = [
+        *[e.alias(f"__p.r.{i}") for i, e in enumerate(reasons.values())],
+        *[e.alias(f"__p.m.{i}") for i, e in enumerate(missing.values())],
+        regimen.alias("__p.regimen"),
         c("age_years").cast(pl.Float64).alias("__p.age"),
         pl.when(c("detection").is_null()).then(2.0).when(c("detection").eq("screen")).then(1.0)
         .otherwise(0.0).alias("__p.screen"),
@@ -410,16 +472,43 @@ def predict_mapping_columns() -> list[pl.Expr]:
         pl.when(heart_ok).then(heart).otherwise(0.0).alias("__p.heart_gy"),
         pl.when(heart_ok).then(1.0).otherwise(0.0).alias("__p.radio"),
     ]  # fmt: skip
+    any_reason = pl.any_horizontal([c(f"__p.r.{i}").fill_null(False) for i in range(len(reasons))])
+    any_missing = pl.any_horizontal([c(f"__p.m.{i}").fill_null(False) for i in range(len(missing))])
+    status = (
+        pl.when(any_reason)
+        .then(lit("not_applicable"))
+        .when(any_missing)
+        .then(lit("needs_data"))
+        .otherwise(lit("computed"))
+    )
+    stage2 = [status.alias("predict.status")]
+    st = c("predict.status")
+    stage3 = [
+        *reasons_enc.exprs(
+            [c(f"__p.r.{i}") for i in range(len(reasons))], null_when=st.ne("not_applicable")
+        ),
+        *missing_enc.exprs(
+            [c(f"__p.m.{i}") for i in range(len(missing))], null_when=st.ne("needs_data")
+        ),
+        pl.when(st.eq("computed")).then(c("__p.regimen")).otherwise(None).alias("predict.regimen"),
+    ]
+    return [stage1, stage2, stage3], [reasons_enc, missing_enc]
 
 
 PREDICT_FIGURES = ("os_surgery", "os", "bc_mortality", "benefit")
+
+
+def _figure_columns() -> list[str]:
+    return [f"predict.{fig}.{y}y" for fig in PREDICT_FIGURES for y in REPORT_YEARS]
+
+
 #: Patients per PREDICT call (15 years x 47 regimens x chunk float64 buffers).
 PREDICT_CHUNK = 1000
 
 
 def predict_columns(frame: pl.DataFrame) -> pl.DataFrame:
     """PREDICT v3.2 figures (percent / percentage points) at 5, 10 and 15 years per row."""
-    names = [f"predict.{fig}.{y}y" for fig in PREDICT_FIGURES for y in REPORT_YEARS]
+    names = _figure_columns()
     n = frame.height
     values = {name: np.full(n, np.nan) for name in names}
     computed = np.flatnonzero(frame["predict.status"].eq("computed").fill_null(False).to_numpy())
@@ -466,10 +555,8 @@ def predict_columns(frame: pl.DataFrame) -> pl.DataFrame:
 
 @dataclass(frozen=True)
 class Compiled:
-    options: list[pl.Expr]
-    rt: list[pl.Expr]
-    predict: list[pl.Expr]
-    guard_key: pl.Expr
+    stages: Stages  # each a with_columns over the fact table, in order
+    encoded: list[Encoded]  # list columns to decode after collection
 
 
 def needed_facts(kb: KnowledgeBase) -> set[str]:
@@ -497,12 +584,12 @@ def compiled() -> Compiled:
             "the knowledge base reads facts the cohort table does not provide: "
             + ", ".join(missing)
         )
-    return Compiled(
-        options=option_columns(kb),
-        rt=rt_columns(),
-        predict=predict_mapping_columns(),
-        guard_key=_guard_key().alias("__guard_key"),
-    )
+    built = [option_columns(kb), rt_columns(), predict_mapping_columns()]
+    parts = [stages for stages, _ in built]
+    stages: Stages = [[_guard_key().alias("__guard_key")]]
+    for i in range(max(len(p) for p in parts)):
+        stages.append([e for p in parts if i < len(p) for e in p[i]])
+    return Compiled(stages=stages, encoded=[e for _, enc in built for e in enc])
 
 
 def output_columns() -> list[str]:
@@ -514,20 +601,22 @@ def output_columns() -> list[str]:
     for s in load_rt_omission().sets:
         cols += [f"rt.{s.id}.verdict", f"rt.{s.id}.failed", f"rt.{s.id}.missing"]
     cols += ["predict.status", "predict.not_applicable", "predict.missing", "predict.regimen"]
-    cols += [f"predict.{fig}.{y}y" for fig in PREDICT_FIGURES for y in REPORT_YEARS]
+    cols += _figure_columns()
     return cols
 
 
 def evaluate(valid: pl.LazyFrame) -> pl.LazyFrame:
     """Lazy plan from normalised valid rows to every expression column (PREDICT inputs too)."""
-    comp = compiled()
-    frame = F.with_facts(valid).with_columns(comp.guard_key)
-    frame = frame.with_columns(comp.predict)
+    frame = F.with_facts(valid)
+    for stage in compiled().stages:
+        frame = frame.with_columns(stage)
     keep: list[pl.Expr] = [c(ROW), c("case_id")]
     keep += [c(src).alias(code) for code, src in CODES.items()]
-    keep += comp.options + comp.rt + [c(f"__p.{k}") for k in _PREDICT_INPUTS]
-    keep += [c(name) for name in ("predict.status", "predict.not_applicable", "predict.missing",
-                                  "predict.regimen")]  # fmt: skip
+    comp = compiled()
+    skip = set(_figure_columns()) | {e.name for e in comp.encoded}
+    keep += [c(n) for n in output_columns()[2 + len(CODES) :] if n not in skip]
+    keep += [c(w) for e in comp.encoded for w in e.words]
+    keep += [c(f"__p.{k}") for k in _PREDICT_INPUTS]
     return frame.select(keep)
 
 
@@ -541,6 +630,8 @@ def run_batch(raw: pl.DataFrame, row_offset: int = 0) -> BatchResult:
     """Results and error rows of one raw batch (rows numbered from ``row_offset``)."""
     valid, errors = prepare(raw, row_offset)
     frame = evaluate(valid.lazy()).collect()
+    for enc in compiled().encoded:
+        frame = enc.decode(frame)
     frame = predict_columns(frame)
     return BatchResult(frame.select(output_columns()), errors)
 
@@ -579,7 +670,7 @@ def run_file(
     path: Path | str,
     out_path: Path | str,
     *,
-    batch_size: int = 200_000,
+    batch_size: int = 100_000,
     progress: Callable[[int], None] | None = None,
 ) -> RunSummary:
     """Stream ``path`` through :func:`run_batch`; write results and errors as Parquet."""

@@ -25,6 +25,7 @@ ISH count) to not recorded with that probability.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -146,10 +147,8 @@ def generate(
 
     sites_pool = ["bone", "liver", "lung", "brain", "pleura", "distant_lymph_nodes",
                   "skin_soft_tissue"]  # fmt: skip
-    k_sites = rng.integers(1, 4, n)
-    sites = np.asarray(
-        [";".join(rng.choice(sites_pool, size=k, replace=False)) for k in k_sites], dtype=object
-    )
+    combos = [";".join(x) for k in (1, 2, 3) for x in itertools.combinations(sites_pool, k)]
+    sites = np.asarray(combos, dtype=object)[rng.integers(0, len(combos), n)]
     col["metastatic_sites"] = _where(distant, sites, _where(u() < 0.3, "none", None))
     col["clinical_m"] = _where(distant, "M1", _where(u() < 0.7, "M0", None))
     col["pathological_m"] = none.copy()
@@ -229,7 +228,7 @@ def generate(
     neo = ~distant & ~dcis & ((her2_pos | tn) & (size > 20) | (u() < 0.05)) & (u() < 0.5)
     col["neoadjuvant"] = _where(neo, True, None)
     sub = np.where(her2_pos, "her2", np.where(tn, "tn", "lum"))
-    early_reg = np.asarray([rng.choice(_REGIMENS_EARLY[s]) for s in sub], dtype=object)
+    early_reg = _pick(rng, sub, _REGIMENS_EARLY)
     col["neoadjuvant_agents"] = _where(neo, early_reg, None)
     pcr = u() < np.where(her2_pos | tn, 0.45, 0.15)
     col["neoadjuvant_response"] = _where(neo, _where(pcr, "pcr", "residual_invasive"), None)
@@ -252,7 +251,7 @@ def generate(
     n_lines = _where(distant, rng.integers(0, MAX_LINES + 1, n), 0).astype(np.int64)
     for k in range(1, MAX_LINES + 1):
         has = n_lines >= k
-        agents = np.asarray([rng.choice(_REGIMENS_MET[s]) for s in sub], dtype=object)
+        agents = _pick(rng, sub, _REGIMENS_MET)
         col[f"metastatic_line{k}_agents"] = _where(has, agents, None)
         col[f"metastatic_line{k}_outcome"] = _where(has, _choice(
             rng, n, ["progression", "response", "stable", "toxicity", "ongoing"],
@@ -292,6 +291,15 @@ def _series(name: str, kind: str, values: Arr) -> pl.Series:
     data = [None if v is None else conv(v) for v in values.tolist()]
     dtype = canonical_dtype(BY_NAME[name]) if kind in _CONVERT else pl.String()
     return pl.Series(name, data, dtype=dtype)
+
+
+def _pick(rng: np.random.Generator, keys: Arr, table: dict[str, list[str]]) -> Arr:
+    """Per row, one entry of ``table[key]`` drawn uniformly."""
+    out = np.full(keys.shape[0], None, dtype=object)
+    for key, values in table.items():
+        rows = np.flatnonzero(keys == key)
+        out[rows] = np.asarray(values, dtype=object)[rng.integers(0, len(values), rows.size)]
+    return out
 
 
 def _null_missing(col: dict[str, Arr], rng: np.random.Generator, n: int, share: float) -> None:
