@@ -17,10 +17,14 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from breastcds.cohort import facts as F
 from breastcds.cohort.engine import run_batch
 from breastcds.cohort.schema import COLUMNS, row_to_case
 from breastcds.cohort.synthetic import generate
 from breastcds.cohort.validate import canonical_dtype, prepare
+from breastcds.entrypoint import classify
+from breastcds.knowledge.facts import FACTS
+from breastcds.knowledge.facts import extract as extract_facts
 from breastcds.model.errors import CaseValidationError
 from tests.cohort.expected import mismatches
 from tests.cohort.strategies import rows
@@ -78,4 +82,37 @@ def test_threshold_rows_agree_with_assess_and_validity_matches(
         )
     valid, _ = prepare(frame)
     found = mismatches(result.results.to_dicts(), valid.to_dicts())
+    assert not found, f"{len(found)} disagreements, first: " + "\n".join(found[:20])
+
+
+def _fact_mismatches(frame: pl.DataFrame) -> list[str]:
+    valid, _ = prepare(frame)
+    names = sorted(FACTS)
+    table = F.with_facts(valid.lazy()).select("row", *names).collect()
+    found = []
+    for row, got in zip(valid.to_dicts(), table.to_dicts(), strict=True):
+        case = row_to_case(row)
+        want = extract_facts(case, classify(case))
+        for name in names:
+            if got[name] != want[name]:
+                found.append(
+                    f"row {row['row']} fact {name}: table {got[name]!r}, case {want[name]!r}"
+                )
+    return found
+
+
+def test_every_registered_fact_is_a_column() -> None:
+    assert set(FACTS) <= F.provided()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(drawn=st.lists(rows(), min_size=1, max_size=40))
+def test_every_fact_equals_the_case_extractor(drawn: list[dict[str, Any]]) -> None:
+    """Facts no current rule reads are guarded too (a future rule may read them)."""
+    found = _fact_mismatches(_frame(drawn))
+    assert not found, f"{len(found)} disagreements, first: " + "\n".join(found[:20])
+
+
+def test_every_fact_equals_the_case_extractor_on_a_seeded_batch() -> None:
+    found = _fact_mismatches(generate(2_000, seed=99, missing=0.2))
     assert not found, f"{len(found)} disagreements, first: " + "\n".join(found[:20])

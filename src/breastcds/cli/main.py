@@ -41,3 +41,6 @@ kb_cmd.register(app)
 from breastcds.cli import report_cmd  # noqa: E402
 
 report_cmd.register(app)
+from breastcds.cli import cohort_cmd  # noqa: E402
+
+cohort_cmd.register(app)

@@ -363,6 +363,20 @@ def _flag_any(inns: pl.Expr, flag: str, value: object = True) -> pl.Expr:
     return inns.list.eval(pl.element().is_in(keys)).list.any()
 
 
+def _classes(inns: pl.Expr) -> pl.Expr:
+    """Sorted distinct drug classes of a list of INNs."""
+    _, _, flags = _drug_tables()
+    keys = list(flags)
+    values = [str(f["class"]) for f in flags.values()]
+    return (
+        inns.list.eval(
+            pl.element().replace_strict(keys, values, default=None, return_dtype=pl.String)
+        )
+        .list.unique()
+        .list.sort()
+    )
+
+
 def _unknown(inns: pl.Expr) -> pl.Expr:
     return inns.list.eval(pl.element().is_null()).list.any()
 
@@ -425,7 +439,7 @@ def history_facts() -> list[pl.Expr]:
         pl.when(unknown).then(None).when(hit).then(True).when(open_).then(None).otherwise(False)
     )
     # (neo)adjuvant chemotherapy
-    neo = c("neoadjuvant").eq(True)
+    neo = c("neoadjuvant").eq(True).fill_null(False)
     neo_inns, adj_inns = c("__neo_inns"), c("__adj_inns")
     adj_done = c("adjuvant_chemotherapy_done")
     early = (
@@ -465,6 +479,25 @@ def history_facts() -> list[pl.Expr]:
         any_("anti_her2").alias("prior_metastatic_anti_her2"),
         any_("", inn_prefix="trastuzumab").alias("prior_metastatic_trastuzumab"),
         any_("class", "taxane").alias("prior_metastatic_taxane"),
+        pl.when(unknown)
+        .then(None)
+        .otherwise(
+            pl.concat_list(
+                [
+                    pl.when(exists[k])
+                    .then(_classes(inns[k]))
+                    .otherwise(pl.lit([], pl.List(pl.String)))
+                    for k in lines
+                ]
+            )
+            .list.unique()
+            .list.sort()
+        )
+        .alias("metastatic_classes"),
+        pl.when(~neo | _unknown(neo_inns))
+        .then(None)
+        .otherwise(_classes(neo_inns))
+        .alias("neoadjuvant_classes"),
         pl.when(adj_inns.is_null() | _unknown(adj_inns))
         .then(None)
         .otherwise(adj_inns.list.unique().list.sort())
@@ -514,7 +547,7 @@ def _pending_null(col: str, pending: str) -> pl.Expr:
 
 def steps() -> list[list[pl.Expr]]:
     """Column steps (each a ``with_columns``) from the normalised table to every fact."""
-    neo = c("neoadjuvant").eq(True)
+    neo = c("neoadjuvant").eq(True).fill_null(False)
     sites = _sites()
     step1 = [
         ish_group(c("her2_ish_ratio"), c("her2_ish_copies")).alias("__ish_group"),
