@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Literal
 
 import polars as pl
@@ -70,6 +71,16 @@ class Condition(BaseModel):
             if part is not None and not part:
                 raise ValueError("all/any needs at least one condition")
         return self
+
+    @cached_property
+    def text(self) -> str:
+        """Human-readable text (see :func:`describe`)."""
+        return _describe(self)
+
+    @cached_property
+    def fields(self) -> tuple[str, ...]:
+        """Case-model fields of every fact this condition reads (sorted)."""
+        return tuple(sorted({FACTS[f].field for f in self.facts()}))
 
     def facts(self) -> set[str]:
         """Every fact this condition reads."""
@@ -135,14 +146,18 @@ class Outcome:
 
 
 def describe(c: Condition) -> str:
-    """Human-readable text of a condition."""
+    """Human-readable text of a condition (computed once per condition object)."""
+    return c.text
+
+
+def _describe(c: Condition) -> str:
     if c.fact is not None:
         assert c.op is not None
         return f"{c.fact} {_SYMBOL[c.op]} {_fmt(c.value)}"
     if c.not_ is not None:
-        return f"not ({describe(c.not_)})"
+        return f"not ({c.not_.text})"
     joiner = " and " if c.all_ is not None else " or "
-    return "(" + joiner.join(describe(x) for x in c.children()) + ")"
+    return "(" + joiner.join(x.text for x in c.children()) + ")"
 
 
 def _fmt(v: Any) -> str:
@@ -185,7 +200,7 @@ def _leaf(c: Condition, facts: Mapping[str, Any]) -> bool | None:
 
 
 def _fields(c: Condition) -> tuple[str, ...]:
-    return tuple(sorted({FACTS[f].field for f in c.facts()}))
+    return c.fields
 
 
 def evaluate(c: Condition, facts: Mapping[str, Any]) -> Outcome:

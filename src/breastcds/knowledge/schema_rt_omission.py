@@ -13,7 +13,7 @@ file and the field.
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, cached_property
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -77,6 +77,10 @@ class Criterion(_Strict):
 
     def condition(self) -> Condition | None:
         """The condition, named after the criterion (reported as one criterion)."""
+        return self._named_condition
+
+    @cached_property
+    def _named_condition(self) -> Condition | None:
         if self.when is None:
             return None
         return self.when.model_copy(update={"name": self.name})
@@ -116,6 +120,10 @@ class CriteriaSet(_Strict):
 
     def condition(self) -> Condition:
         """All judgeable criteria as one ``all`` condition (for evaluation or polars)."""
+        return self._all_condition
+
+    @cached_property
+    def _all_condition(self) -> Condition:
         parts = [c for c in (x.condition() for x in self.criteria) if c is not None]
         return Condition.model_validate({"all": parts})
 
