@@ -67,9 +67,6 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(api.build_router())
     app.state.cds_verifier = CdsJwtVerifier(settings)
     app.include_router(cdshooks.build_router())
-    from breastcds.web import build_router as build_web_router  # tumour-board page, /ui
-
-    app.include_router(build_web_router())
     web = _optional("breastcds.web")  # the tumour-board pages under /ui, when installed
     if web is not None:
         app.include_router(web.build_router())
