@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import socket
 import sys
 from pathlib import Path
@@ -98,6 +99,13 @@ def register(app: typer.Typer) -> None:
             out.write(f"first admin token (shown once, store it now): {first_token}\n")
         out.write(f"breastcds service listening on http://{host}:{bound_port}\n")
         out.flush()
+        # Warm up (knowledge files, rule compilation) and move the long-lived objects out of the
+        # cyclic garbage collector's view, so its full collections stay short under load.
+        from breastcds import assess, examples
+
+        assess(examples.load(examples.names()[0]))
+        gc.collect()
+        gc.freeze()
         config = uvicorn.Config(app_, log_config=None, access_log=False, server_header=False)
         uvicorn.Server(config).run(sockets=[sock])
 

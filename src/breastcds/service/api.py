@@ -10,12 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import json
-from dataclasses import asdict, is_dataclass
+from dataclasses import asdict, dataclass, is_dataclass
 from functools import cache
 from importlib import resources
 from types import ModuleType
 from typing import Annotated, Any, Literal
 
+import anyio
 import yaml
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -170,6 +171,20 @@ class TokenCreated(BaseModel):
 # --- shared helpers (also used by the CDS Hooks adapter) -----------------------------------
 
 
+# Assessments are CPU-bound Python (the GIL lets one run at a time): running them one after the
+# other, first come first served, keeps latency proportional to the queue instead of sharing
+# the interpreter between every request in flight (which delays all of them).
+_ASSESS_SLOTS: anyio.CapacityLimiter | None = None
+
+
+async def run_assessment(func: Any) -> Any:
+    """Run ``func`` (an assessment and its storage) in a worker thread, one at a time."""
+    global _ASSESS_SLOTS
+    if _ASSESS_SLOTS is None:
+        _ASSESS_SLOTS = anyio.CapacityLimiter(1)
+    return await anyio.to_thread.run_sync(func, limiter=_ASSESS_SLOTS)
+
+
 def store_of(request: Request) -> Store:
     store: Store = request.app.state.store
     return store
@@ -225,7 +240,18 @@ def jsonable(value: Any) -> Any:
     return str(value)
 
 
-def assess_and_store(
+@dataclass(frozen=True)
+class PreparedAssessment:
+    """An assessment made and serialised, with the rows that store it (not yet written)."""
+
+    id: str
+    text: str
+    result: Assessment
+    record: NewAssessment
+    audit: AuditEvent
+
+
+def prepare_assessment(
     store: Store,
     *,
     case: dict[str, Any],
@@ -235,8 +261,8 @@ def assess_and_store(
     request_id: str | None,
     network: str | None,
     extra: dict[str, Any] | None = None,
-) -> tuple[str, str, Assessment]:
-    """Assess, store input and exact response with an audit event; return (id, text, result).
+) -> PreparedAssessment:
+    """Assess and serialise the exact response (CPU-bound; nothing stored yet).
 
     Raises :class:`CaseValidationError` for a case the library does not accept (audited).
     """
@@ -271,33 +297,90 @@ def assess_and_store(
     if extra:
         envelope.update(extra)
     text = json.dumps(envelope, ensure_ascii=False, separators=(",", ":"))
-    store.add_assessment(
-        NewAssessment(
-            id=aid,
-            source=source,
-            requester=principal.who,
-            input_json=input_json,
-            case_json=json.dumps(case, ensure_ascii=False, sort_keys=True),
-            response_json=text,
-            created_at=created,
-            breastcds_version=result.provenance.breastcds_version,
-            knowledge_version=result.provenance.knowledge_version,
-            case_schema_version=result.provenance.case_schema_version,
-        ),
-        AuditEvent(
-            type_code="110110",
-            subtype=f"assess:{source}",
-            action="C",
-            outcome="0",
-            agent_who=principal.who,
-            agent_role=principal.role,
-            agent_network=network,
-            entity_what=f"Assessment/{aid}",
-            entity_type="Assessment",
-            request_id=request_id,
-        ),
+    record = NewAssessment(
+        id=aid,
+        source=source,
+        requester=principal.who,
+        input_json=input_json,
+        case_json=json.dumps(case, ensure_ascii=False, sort_keys=True),
+        response_json=text,
+        created_at=created,
+        breastcds_version=result.provenance.breastcds_version,
+        knowledge_version=result.provenance.knowledge_version,
+        case_schema_version=result.provenance.case_schema_version,
     )
-    return aid, text, result
+    audit = AuditEvent(
+        type_code="110110",
+        subtype=f"assess:{source}",
+        action="C",
+        outcome="0",
+        agent_who=principal.who,
+        agent_role=principal.role,
+        agent_network=network,
+        entity_what=f"Assessment/{aid}",
+        entity_type="Assessment",
+        request_id=request_id,
+    )
+    return PreparedAssessment(aid, text, result, record, audit)
+
+
+def assess_and_store(
+    store: Store,
+    *,
+    case: dict[str, Any],
+    input_json: str,
+    source: Source,
+    principal: Principal,
+    request_id: str | None,
+    network: str | None,
+    extra: dict[str, Any] | None = None,
+) -> tuple[str, str, Assessment]:
+    """Assess, store input and exact response with an audit event; return (id, text, result).
+
+    Raises :class:`CaseValidationError` for a case the library does not accept (audited).
+    """
+    p = prepare_assessment(
+        store,
+        case=case,
+        input_json=input_json,
+        source=source,
+        principal=principal,
+        request_id=request_id,
+        network=network,
+        extra=extra,
+    )
+    store.add_assessment(p.record, p.audit)
+    return p.id, p.text, p.result
+
+
+async def assess_and_store_async(
+    store: Store,
+    *,
+    case: dict[str, Any],
+    input_json: str,
+    source: Source,
+    principal: Principal,
+    request_id: str | None,
+    network: str | None,
+    extra: dict[str, Any] | None = None,
+) -> tuple[str, str, Assessment]:
+    """As :func:`assess_and_store`: the CPU-bound assessment runs first come first served in
+    one worker thread; the durable write (I/O) then runs in the thread pool, so one request's
+    commit does not hold up the next request's assessment. Acknowledged only after commit."""
+    p: PreparedAssessment = await run_assessment(
+        lambda: prepare_assessment(
+            store,
+            case=case,
+            input_json=input_json,
+            source=source,
+            principal=principal,
+            request_id=request_id,
+            network=network,
+            extra=extra,
+        )
+    )
+    await run_in_threadpool(store.add_assessment, p.record, p.audit)
+    return p.id, p.text, p.result
 
 
 def load_fhir() -> ModuleType | None:
@@ -482,16 +565,14 @@ def build_router() -> APIRouter:
                 "a case must be a JSON object",
                 [FieldError(field="body", message="expected a JSON object")],
             )
-        aid, body, _ = await run_in_threadpool(
-            lambda: assess_and_store(
-                store_of(request),
-                case=data,
-                input_json=text,
-                source="rest",
-                principal=principal,
-                request_id=request_id(request),
-                network=client_host(request),
-            )
+        aid, body, _ = await assess_and_store_async(
+            store_of(request),
+            case=data,
+            input_json=text,
+            source="rest",
+            principal=principal,
+            request_id=request_id(request),
+            network=client_host(request),
         )
         return Response(
             body,
@@ -512,17 +593,15 @@ def build_router() -> APIRouter:
         """Assess a FHIR R4 Bundle (mCODE profiles) through the breastcds.fhir mapper."""
         bundle, text = await json_body(request)
         case, report = map_bundle(bundle, utcnow().date())
-        aid, body, _ = await run_in_threadpool(
-            lambda: assess_and_store(
-                store_of(request),
-                case=case,
-                input_json=text,
-                source="fhir",
-                principal=principal,
-                request_id=request_id(request),
-                network=client_host(request),
-                extra=report,
-            )
+        aid, body, _ = await assess_and_store_async(
+            store_of(request),
+            case=case,
+            input_json=text,
+            source="fhir",
+            principal=principal,
+            request_id=request_id(request),
+            network=client_host(request),
+            extra=report,
         )
         return Response(
             body,
