@@ -1,6 +1,6 @@
 """Agreement by test: every output column of the cohort engine equals what ``assess`` returns.
 
-Three populations, 13 000+ rows in all:
+Three populations, more than 12 000 rows in all:
 * one seeded synthetic batch of 10 000 rows (registry-like proportions, 15 % missing items);
 * hypothesis over the generator's parameters (seed, share of missing items);
 * hypothesis rows built from the knowledge's thresholds and freely contradicting categories;

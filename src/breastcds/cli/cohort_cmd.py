@@ -166,7 +166,11 @@ def screen_command(
     except KeyError as exc:
         raise _fail(str(exc.args[0])) from None
     try:
-        s = summary.screen(input_path, set_id)
+        bar = _Bar(f"screen {set_id}", count_rows(input_path), enabled=True)
+        try:
+            s = summary.screen(input_path, set_id, progress=bar)
+        finally:
+            bar.close()
     except CohortInputError as exc:
         raise _fail(str(exc)) from None
     out_console.print(_table(f"{s.name} ({s.set_id}): verdicts", s.verdicts))

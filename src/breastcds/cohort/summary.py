@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,7 +91,12 @@ def resolve_trial(name: str) -> str:
     raise KeyError(f"unknown criteria set {name!r}; known: {', '.join(trial_ids())}")
 
 
-def screen(path: Path | str, set_id: str, batch_size: int = 100_000) -> Screening:
+def screen(
+    path: Path | str,
+    set_id: str,
+    batch_size: int = 100_000,
+    progress: Callable[[int], None] | None = None,
+) -> Screening:
     """Run the cohort at ``path`` and screen it against one criteria set."""
     s = next(x for x in load_rt_omission().sets if x.id == set_id)
     verdict, failed, missing = (f"rt.{set_id}.{p}" for p in ("verdict", "failed", "missing"))
@@ -100,6 +106,8 @@ def screen(path: Path | str, set_id: str, batch_size: int = 100_000) -> Screenin
         res = run_batch(raw, offset)
         invalid += raw.height - res.results.height
         kept.append(res.results.select("row", "case_id", verdict, failed, missing))
+        if progress is not None:
+            progress(raw.height)
     if not kept:
         kept.append(empty_results().select("row", "case_id", verdict, failed, missing))
     frame = pl.concat(kept)
