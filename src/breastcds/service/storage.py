@@ -185,6 +185,9 @@ def _sqlite_pragmas(dbapi_conn: DBAPIConnection, _: ConnectionPoolEntry) -> None
     cur.execute("PRAGMA synchronous=FULL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
+    # WAL checkpoints run in the Store's background thread, not inside a request's commit
+    # (a checkpoint copies megabytes back to the database file and stalls that request).
+    cur.execute("PRAGMA wal_autocheckpoint=0")
     cur.close()
 
 
@@ -209,6 +212,23 @@ class Store:
         # SQLite has one writer at a time; queueing writers on a lock here is fair and prompt,
         # where SQLite's own busy handler sleeps with back-off (up to 100 ms a try).
         self._write_lock = threading.Lock() if url.startswith("sqlite") else None
+        self._stop = threading.Event()
+        self._checkpointer: threading.Thread | None = None
+        if url.startswith("sqlite") and ":memory:" not in url:
+            self._checkpointer = threading.Thread(
+                target=self._checkpoint_loop, name="sqlite-wal-checkpoint", daemon=True
+            )
+            self._checkpointer.start()
+
+    def _checkpoint_loop(self, interval_s: float = 1.0) -> None:
+        """Fold the WAL back into the database every second (PASSIVE: never blocks writers;
+        durability does not depend on it — committed transactions are already in the WAL)."""
+        while not self._stop.wait(interval_s):
+            try:
+                with self.engine.connect() as conn:
+                    conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+            except Exception:  # retried next second; never fatal to the service
+                continue
 
     def migrate(self) -> None:
         """Apply every Alembic migration not yet applied (idempotent)."""
@@ -228,6 +248,9 @@ class Store:
             return MigrationContext.configure(conn).get_current_revision()
 
     def close(self) -> None:
+        self._stop.set()
+        if self._checkpointer is not None:
+            self._checkpointer.join(timeout=5)
         self.engine.dispose()
 
     @contextmanager
