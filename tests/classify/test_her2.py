@@ -169,3 +169,9 @@ def test_discordant_ihc3_ish_negative_is_commented() -> None:
     r = her2.classify(Biomarkers(her2_ihc=3, her2_ish=ish(*G[5])))
     assert r.status == "positive"
     assert any("discordant" in c for c in r.comments)
+
+
+def test_staining_prompt_only_when_it_decides() -> None:
+    # IHC 0 + ISH group 1 is positive: the IHC-0 staining detail no longer matters.
+    r = her2.classify(Biomarkers(her2_ihc=0, her2_ish=ish(*G[1])))
+    assert r.category == "HER2-positive" and r.missing == []

@@ -157,3 +157,30 @@ def test_cli_kb_rule_shows_source_and_grade() -> None:
     assert res.exit_code == 0 and "KATHERINE" in res.output and "not verified" in res.output
     res = CliRunner().invoke(app, ["kb", "rule", "no.such.rule"])
     assert res.exit_code == 2
+
+
+def test_ihc0_without_staining_detail_prompts_for_the_staining_detail() -> None:
+    """IHC 0 with the staining detail unrecorded: HER2-negative, category pending. The
+    ultralow option (DESTINY-Breast06) is not offered and the prompt names the exact field
+    that decides it, biomarkers.her2_ihc0_staining (not the IHC score, which is recorded)."""
+    from breastcds import assess
+
+    a = assess(
+        {
+            "decision_point": "metastatic_line_2",
+            "patient": {"age_years": 60, "sex": "female", "menopausal_status": "post"},
+            "tumour": {"clinical_m": "M1", "metastatic_sites": ["bone"]},
+            "biomarkers": {"er_percent": 90, "pr_percent": 30, "her2_ihc": 0},
+            "treatment": {
+                "metastatic_lines": [
+                    {"agents": ["letrozole", "palbociclib"], "outcome": "progression", "months": 5}
+                ]
+            },
+        }
+    )
+    section = a.sections["options"]
+    prompts = {p.field for d in section.decision_points for p in d.prompts}
+    agents = {x for d in section.decision_points for x in d.agents()}
+    assert "biomarkers.her2_ihc0_staining" in prompts
+    assert "biomarkers.her2_ihc" not in prompts
+    assert "trastuzumab deruxtecan" not in agents

@@ -139,14 +139,19 @@ def classify(b: Biomarkers) -> Her2Result:
             neg_category = "HER2-0"
         else:
             reasons.append("IHC 0; staining detail not recorded")
-            missing.append(
-                MissingInput(
-                    field="biomarkers.her2_ihc0_staining",
-                    reason="IHC 0: 'none' (HER2-0) or 'faint_le10' (HER2-ultralow) decides "
-                    "eligibility for HER2-ultralow therapy",
-                )
-            )
             neg_category = "pending"
+
+        def negative() -> Her2Result:
+            if neg_category == "pending":
+                missing.append(
+                    MissingInput(
+                        field="biomarkers.her2_ihc0_staining",
+                        reason="IHC 0: 'none' (HER2-0) or 'faint_le10' (HER2-ultralow) decides "
+                        "eligibility for HER2-ultralow therapy",
+                    )
+                )
+            return result("negative", neg_category)
+
         if group is not None and b.her2_ish is not None:
             reasons.append(f"dual-probe ISH group {group} ({_describe(b.her2_ish)})")
             if group == 1:
@@ -157,13 +162,13 @@ def classify(b: Biomarkers) -> Her2Result:
                     f"ISH group {group} with concurrent IHC {ihc}: HER2-negative "
                     "(ASCO/CAP comment required)"
                 )
-            return result("negative", neg_category)
+            return negative()
         if b.her2_single_probe_copies is not None:
             copies = b.her2_single_probe_copies
             reasons.append(f"single-probe ISH {copies:g} HER2 copies/cell")
             if copies >= k.single_probe_positive_copies:
                 return result("positive", "HER2-positive")
-        return result("negative", neg_category)
+        return negative()
 
     # No IHC recorded.
     if group is not None and b.her2_ish is not None:

@@ -257,7 +257,7 @@ def option_columns(kb: KnowledgeBase) -> tuple[Stages, list[Encoded]]:
     Stage 1 evaluates every rule once (``when``, exclusions, reported unknown fields); stage 2
     assembles the decision points from those columns.
     """
-    pending = c(F.HER2_STATUS).eq("pending")
+    pending = c(F.HER2_STATUS).eq("pending") | c(F.HER2_CATEGORY).eq("pending")
     stage1: list[pl.Expr] = []
     unknown_cols: dict[str, dict[str, str]] = {}
     for rule in kb.rules:
@@ -279,7 +279,12 @@ def option_columns(kb: KnowledgeBase) -> tuple[Stages, list[Encoded]]:
             unknown_cols[rule.id] = cols
     stage2: list[pl.Expr] = []
     encoded: list[Encoded] = []
-    her2_fields = ("biomarkers.her2_ihc", "biomarkers.her2_ish", "biomarkers.her2_ish_recount")
+    her2_fields = (
+        "biomarkers.her2_ihc",
+        "biomarkers.her2_ihc0_staining",
+        "biomarkers.her2_ish",
+        "biomarkers.her2_ish_recount",
+    )
     for dp in DECISION_POINTS:
         offered: list[tuple[str, pl.Expr]] = []
         flags: dict[str, pl.Expr] = {}

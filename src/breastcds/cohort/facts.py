@@ -139,9 +139,16 @@ def her2_columns() -> list[pl.Expr]:
     return [
         _chain([(w, lit(s)) for w, s, _, _ in table], lit("pending")).alias(HER2_STATUS),
         _chain([(w, category(cat)) for w, _, cat, _ in table], lit("pending")).alias(HER2_CATEGORY),
-        _chain([(w, lit(m, pl.String)) for w, _, _, m in table], lit("biomarkers.her2_ihc")).alias(
-            HER2_MISSING
-        ),
+        pl.when(
+            c("her2_ihc").eq(0)
+            & c("her2_ihc0_staining").is_null()
+            & _chain([(w, lit(s)) for w, s, _, _ in table], lit("pending")).eq("negative")
+        )
+        .then(lit("biomarkers.her2_ihc0_staining"))
+        .otherwise(
+            _chain([(w, lit(m, pl.String)) for w, _, _, m in table], lit("biomarkers.her2_ihc"))
+        )
+        .alias(HER2_MISSING),
         pl.when(c("her2_ihc").eq(3)).then(None).otherwise(c("__ish_group")).alias(HER2_ISH_GROUP),
     ]
 

@@ -133,10 +133,12 @@ def _her2_fields(c: Classification) -> tuple[str, ...]:
 
 
 def _refine(fields: tuple[str, ...], c: Classification) -> tuple[str, ...]:
-    """Name the exact field the classification asks for (HER2 pending -> its missing fields)."""
+    """Name the exact field the classification asks for (HER2 status or category pending ->
+    its missing fields, e.g. the IHC-0 staining detail that separates HER2-0 from ultralow)."""
     out: list[str] = []
     for f in fields:
-        if f.startswith("biomarkers.her2") and c.her2.status == "pending" and c.her2.missing:
+        undecided = c.her2.status == "pending" or c.her2.category == "pending"
+        if f.startswith("biomarkers.her2") and undecided and c.her2.missing:
             out.extend(_her2_fields(c))
         else:
             out.append(f)
@@ -157,9 +159,7 @@ def _guard(rule: Rule, kb: KnowledgeBase, facts: Mapping[str, Any], dp: str) -> 
         d = drugs[inn]
         if d.anti_her2 and her2_status != "positive":
             low_ok = (
-                d.her2_low_active
-                and category in ("HER2-low", "HER2-ultralow")
-                and dp in METASTATIC
+                d.her2_low_active and category in ("HER2-low", "HER2-ultralow") and dp in METASTATIC
             )
             if not low_ok:
                 return f"{inn} is HER2-directed and HER2 is {category or 'not known'}"
