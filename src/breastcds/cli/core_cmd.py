@@ -87,6 +87,30 @@ def read_reirradiation_dicom(data: dict[str, Any], base_dir: Path, origin: str) 
     data["reirradiation"] = reading.plan.model_dump(mode="json", exclude_none=True)
 
 
+def load_case_input(case_file: Path | None, example: str | None) -> tuple[dict[str, Any], str]:
+    """The case JSON object from a file or a bundled example, and where it came from.
+
+    A file's re-irradiation plan that names DICOM is read here (paths relative to the file).
+    """
+    if (case_file is None) == (example is None):
+        raise fail("give either a CASE.json file or --example NAME (see 'breastcds example')")
+    if example is not None:
+        try:
+            data: Any = examples.load(example)
+        except KeyError as exc:
+            raise fail(str(exc.args[0])) from None
+        origin = f"example {example}"
+    else:
+        assert case_file is not None
+        data = read_json(case_file)
+        origin = str(case_file)
+        if isinstance(data, dict):
+            read_reirradiation_dicom(data, case_file.parent, origin)
+    if not isinstance(data, dict):
+        raise fail(f"{origin}: a case must be a JSON object")
+    return data, origin
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def assess(
@@ -117,22 +141,7 @@ def register(app: typer.Typer) -> None:
             raise fail(f"--format must be 'table' or 'json', not {fmt!r}")
         if lang not in ("en", "zh"):
             raise fail(f"--lang must be 'en' or 'zh', not {lang!r}")
-        if (case_file is None) == (example is None):
-            raise fail("give either a CASE.json file or --example NAME (see 'breastcds example')")
-        if example is not None:
-            try:
-                data: Any = examples.load(example)
-            except KeyError as exc:
-                raise fail(str(exc.args[0])) from None
-            origin = f"example {example}"
-        else:
-            assert case_file is not None
-            data = read_json(case_file)
-            origin = str(case_file)
-            if isinstance(data, dict):
-                read_reirradiation_dicom(data, case_file.parent, origin)
-        if not isinstance(data, dict):
-            raise fail(f"{origin}: a case must be a JSON object")
+        data, origin = load_case_input(case_file, example)
         if (rt_dose is None) != (rt_struct is None):
             raise fail("--rt-dose and --rt-struct go together")
         if rt_dose is not None and rt_struct is not None:

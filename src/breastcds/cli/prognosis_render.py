@@ -9,8 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from breastcds import examples
-from breastcds.cli.core_cmd import fail, read_json, report_validation
+from breastcds.cli.core_cmd import fail, load_case_input, report_validation
 from breastcds.cli.render import SECTION_RENDERERS
 from breastcds.i18n import Lang
 from breastcds.model.errors import CaseValidationError
@@ -174,20 +173,7 @@ def register(app: typer.Typer) -> None:
 
         if out.suffix.lower() not in FORMATS:
             raise fail(f"--out must end in .png or .svg, not {out.name!r}")
-        if (case_file is None) == (example is None):
-            raise fail("give either a CASE.json file or --example NAME")
-        if example is not None:
-            try:
-                data: Any = examples.load(example)
-            except KeyError as exc:
-                raise fail(str(exc.args[0])) from None
-            origin = f"example {example}"
-        else:
-            assert case_file is not None
-            data = read_json(case_file)
-            origin = str(case_file)
-        if not isinstance(data, dict):
-            raise fail(f"{origin}: a case must be a JSON object")
+        data, origin = load_case_input(case_file, example)
         try:
             case = parse_case(data)
         except CaseValidationError as exc:

@@ -4,12 +4,11 @@ report of one case (an adapter over :func:`breastcds.assess` and :mod:`breastcds
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from breastcds import examples
-from breastcds.cli.core_cmd import fail, read_json, report_validation
+from breastcds.cli.core_cmd import fail, load_case_input, report_validation
 from breastcds.model.errors import CaseValidationError
 from breastcds.report.labels import Lang
 
@@ -44,20 +43,7 @@ def register(app: typer.Typer) -> None:
         suffix = out.suffix.lower()
         if suffix not in (".pdf", ".html", ".htm"):
             raise fail(f"--out must end in .pdf or .html, not {out.name!r}")
-        if (case_file is None) == (example is None):
-            raise fail("give either a CASE.json file or --example NAME (see 'breastcds example')")
-        if example is not None:
-            try:
-                data: Any = examples.load(example)
-            except KeyError as exc:
-                raise fail(str(exc.args[0])) from None
-            origin = f"example {example}"
-        else:
-            assert case_file is not None
-            data = read_json(case_file)
-            origin = str(case_file)
-        if not isinstance(data, dict):
-            raise fail(f"{origin}: a case must be a JSON object")
+        data, origin = load_case_input(case_file, example)
         try:
             case = parse_case(data)
             result = assess(case)

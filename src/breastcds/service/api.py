@@ -198,6 +198,36 @@ def client_host(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
+def audit_request(
+    request: Request,
+    principal: Principal,
+    *,
+    type_code: str,
+    subtype: str,
+    action: str,
+    entity_type: str,
+    entity_what: str | None = None,
+    outcome: str = "0",
+    outcome_desc: str | None = None,
+) -> None:
+    """Append an audit event for this request: who (token), from where, on what, outcome."""
+    store_of(request).audit(
+        AuditEvent(
+            type_code=type_code,
+            subtype=subtype,
+            action=action,
+            outcome=outcome,
+            outcome_desc=outcome_desc,
+            agent_who=principal.who,
+            agent_role=principal.role,
+            agent_network=client_host(request),
+            entity_what=entity_what,
+            entity_type=entity_type,
+            request_id=request_id(request),
+        )
+    )
+
+
 def links(aid: str) -> dict[str, str]:
     return {"self": f"/assessments/{aid}", "ui": f"/ui/assessments/{aid}"}
 
@@ -625,18 +655,14 @@ def build_router() -> APIRouter:
         """Stored assessments, newest first."""
         store = store_of(request)
         rows, total = store.list_assessments(limit, offset)
-        store.audit(
-            AuditEvent(
-                type_code="110112",
-                subtype="search:assessments",
-                action="E",
-                outcome="0",
-                agent_who=principal.who,
-                agent_role=principal.role,
-                agent_network=client_host(request),
-                entity_type="Assessment",
-                request_id=request_id(request),
-            )
+        audit_request(
+            request,
+            principal,
+            type_code="110112",
+            subtype="search:assessments",
+            action="E",
+            entity_type="Assessment",
+            outcome="0",
         )
         return AssessmentList(
             total=total, limit=limit, offset=offset, items=[_summary(x) for x in rows]
@@ -656,20 +682,16 @@ def build_router() -> APIRouter:
         """The stored assessment: byte for byte the response ``POST /assess`` gave."""
         store = store_of(request)
         row = store.get_assessment(assessment_id)
-        store.audit(
-            AuditEvent(
-                type_code="110110",
-                subtype="read",
-                action="R",
-                outcome="0" if row else "4",
-                outcome_desc=None if row else "not found",
-                agent_who=principal.who,
-                agent_role=principal.role,
-                agent_network=client_host(request),
-                entity_what=f"Assessment/{assessment_id}",
-                entity_type="Assessment",
-                request_id=request_id(request),
-            )
+        audit_request(
+            request,
+            principal,
+            type_code="110110",
+            subtype="read",
+            action="R",
+            entity_type="Assessment",
+            entity_what=f"Assessment/{assessment_id}",
+            outcome="0" if row else "4",
+            outcome_desc=None if row else "not found",
         )
         if row is None:
             raise HTTPException(404, f"no assessment with id {assessment_id!r}")
@@ -703,19 +725,15 @@ def build_router() -> APIRouter:
             current = {"error": [str(i) for i in exc.issues]}
         differences: list[str] = []
         _diff(stored, current, "", differences)
-        store.audit(
-            AuditEvent(
-                type_code="110110",
-                subtype="replay",
-                action="E",
-                outcome="0",
-                agent_who=principal.who,
-                agent_role=principal.role,
-                agent_network=client_host(request),
-                entity_what=f"Assessment/{assessment_id}",
-                entity_type="Assessment",
-                request_id=request_id(request),
-            )
+        audit_request(
+            request,
+            principal,
+            type_code="110110",
+            subtype="replay",
+            action="E",
+            entity_type="Assessment",
+            entity_what=f"Assessment/{assessment_id}",
+            outcome="0",
         )
         return Replay(
             id=row.id,
@@ -760,18 +778,14 @@ def build_router() -> APIRouter:
     ) -> AuditList:
         """The audit trail (FHIR AuditEvent-like records), newest first."""
         store = store_of(request)
-        store.audit(
-            AuditEvent(
-                type_code="110112",
-                subtype="search:audit",
-                action="E",
-                outcome="0",
-                agent_who=principal.who,
-                agent_role=principal.role,
-                agent_network=client_host(request),
-                entity_type="AuditEvent",
-                request_id=request_id(request),
-            )
+        audit_request(
+            request,
+            principal,
+            type_code="110112",
+            subtype="search:audit",
+            action="E",
+            entity_type="AuditEvent",
+            outcome="0",
         )
         rows, total = store.list_audit(limit, offset)
         return AuditList(
@@ -793,19 +807,15 @@ def build_router() -> APIRouter:
         """Create an API token; its text is in this response only."""
         store = store_of(request)
         info, token = store.create_token(body.role, body.label)
-        store.audit(
-            AuditEvent(
-                type_code="110137",
-                subtype="token-create",
-                action="C",
-                outcome="0",
-                agent_who=principal.who,
-                agent_role=principal.role,
-                agent_network=client_host(request),
-                entity_what=f"ApiToken/{info.id}",
-                entity_type="ApiToken",
-                request_id=request_id(request),
-            )
+        audit_request(
+            request,
+            principal,
+            type_code="110137",
+            subtype="token-create",
+            action="C",
+            entity_type="ApiToken",
+            entity_what=f"ApiToken/{info.id}",
+            outcome="0",
         )
         return TokenCreated(id=info.id, role=info.role, label=info.label, token=token)
 
@@ -823,19 +833,15 @@ def build_router() -> APIRouter:
         """Revoke an API token (it stops working at once)."""
         store = store_of(request)
         done = store.revoke_token(token_id)
-        store.audit(
-            AuditEvent(
-                type_code="110137",
-                subtype="token-revoke",
-                action="D",
-                outcome="0" if done else "4",
-                agent_who=principal.who,
-                agent_role=principal.role,
-                agent_network=client_host(request),
-                entity_what=f"ApiToken/{token_id}",
-                entity_type="ApiToken",
-                request_id=request_id(request),
-            )
+        audit_request(
+            request,
+            principal,
+            type_code="110137",
+            subtype="token-revoke",
+            action="D",
+            entity_type="ApiToken",
+            entity_what=f"ApiToken/{token_id}",
+            outcome="0" if done else "4",
         )
         if not done:
             raise HTTPException(404, f"no active token with id {token_id!r}")
