@@ -27,7 +27,9 @@ Sources (``SOURCES`` below gives the full reference of each key):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, get_args
+
+from breastcds.model.case import NCategory, TCategory
 
 # --- code systems --------------------------------------------------------------------------------
 LOINC: Final = "http://loinc.org"
@@ -326,41 +328,9 @@ TNM_STAGE_GROUP_CODES = frozenset(
 
 # AJCC values (system http://cancerstaging.org): the code is the prefixed category, as in the
 # mCODE STU1 examples (AJCC#cT3, AJCC#pN3, AJCC#cM0). The case model holds the bare category.
-T_CATEGORIES = (
-    "TX",
-    "Tis",
-    "T0",
-    "T1mi",
-    "T1a",
-    "T1b",
-    "T1c",
-    "T1",
-    "T2",
-    "T3",
-    "T4",
-    "T4a",
-    "T4b",
-    "T4c",
-    "T4d",
-)
-N_CATEGORIES = (
-    "NX",
-    "N0",
-    "N0(i+)",
-    "N0(mol+)",
-    "N1mi",
-    "N1",
-    "N1a",
-    "N1b",
-    "N1c",
-    "N2",
-    "N2a",
-    "N2b",
-    "N3",
-    "N3a",
-    "N3b",
-    "N3c",
-)
+# The case model's AJCC categories (one definition: breastcds.model.case).
+T_CATEGORIES: tuple[str, ...] = get_args(TCategory)
+N_CATEGORIES: tuple[str, ...] = get_args(NCategory)
 # M: the case model's "M0"/"M1"/"cM0(i+)" <-> AJCC codes. AJCC 8 has no pM0.
 M_AJCC_TO_CASE = {"cM0": "M0", "cM0(i+)": "cM0(i+)", "cM1": "M1", "pM1": "M1"}
 # SNOMED CT AJCC qualifier values, only those read verbatim in a source (code -> AJCC code).
