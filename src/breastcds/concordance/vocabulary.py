@@ -32,6 +32,23 @@ def tnm(value: Any) -> Any:
     return value
 
 
+def m_category(value: Any) -> Any:
+    """Vignette ``m_category`` -> case ``clinical_m`` (None = not recorded).
+
+    biomarkers.md (AJCC 8) lists M0 / cM0(i+) / M1: ``cM0(i+)`` (tumour cells in blood or
+    marrow, no clinical metastasis) keeps its own code, which stages as M0. ``MX`` (M cannot be
+    assessed; not an AJCC 8 category) is M not recorded, never M0.
+    """
+    if not isinstance(value, str):
+        return value
+    m = tnm(value.strip())
+    if m in ("M0(i+)", "cM0(i+)"):
+        return "cM0(i+)"
+    if m == "MX":
+        return None
+    return m
+
+
 _BIOMARKER_KEYS = {
     "her2_ihc": "her2_ihc",
     "her2_ihc0_staining": "her2_ihc0_staining",
@@ -86,8 +103,9 @@ def tumour(t: Mapping[str, Any] | None, size: str = "pathological") -> dict[str,
         out["nodes_micrometastases_only"] = micro
     if nodes is not None and not (micro and nodes == 0):
         out["nodes_positive"] = nodes
-    if t.get("m_category") is not None:
-        out["clinical_m"] = tnm(t["m_category"])
+    m = m_category(t.get("m_category"))
+    if m is not None:
+        out["clinical_m"] = m
     if t.get("brain_metastases"):
         sites = list(out.get("metastatic_sites") or [])
         if "brain" not in sites:
