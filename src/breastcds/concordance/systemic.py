@@ -25,6 +25,41 @@ __all__ = ["KIND", "actual_for", "compare", "evaluate", "matches", "to_case"]
 _CLINICAL_SIZE_POINTS = {"neoadjuvant", "post_neoadjuvant", "surgery", "axilla"}
 _AGENT_KEYS = ("include", "include_any", "exclude")
 _RESPONSE = {"pcr": "pcr", "residual_invasive": "residual_invasive"}
+# The vignette vocabulary leaves metastatic sites and line outcomes open; common spellings map
+# onto the case model's codes. A site outside the list is still a distant site ("other"); an
+# outcome outside the list is left to the case model, which rejects it (never guessed).
+_SITES = {
+    "bone": "bone", "bones": "bone", "skeletal": "bone",
+    "liver": "liver", "hepatic": "liver",
+    "lung": "lung", "lungs": "lung", "pulmonary": "lung",
+    "pleura": "pleura", "pleural": "pleura", "pleural_effusion": "pleura",
+    "brain": "brain", "cns": "brain", "central_nervous_system": "brain",
+    "leptomeninges": "leptomeninges", "leptomeningeal": "leptomeninges",
+    "distant_lymph_nodes": "distant_lymph_nodes", "distant_lymph_node": "distant_lymph_nodes",
+    "lymph_node": "distant_lymph_nodes", "lymph_nodes": "distant_lymph_nodes",
+    "nodes": "distant_lymph_nodes", "nodal": "distant_lymph_nodes",
+    "skin_soft_tissue": "skin_soft_tissue", "skin": "skin_soft_tissue",
+    "soft_tissue": "skin_soft_tissue", "chest_wall": "skin_soft_tissue",
+    "peritoneum": "peritoneum", "peritoneal": "peritoneum",
+}  # fmt: skip
+_OUTCOMES = {
+    "progression": "progression", "progressive_disease": "progression", "pd": "progression",
+    "progressed": "progression",
+    "response": "response", "partial_response": "response", "complete_response": "response",
+    "stable": "stable", "stable_disease": "stable",
+    "toxicity": "toxicity", "intolerance": "toxicity",
+    "ongoing": "ongoing",
+}  # fmt: skip
+
+
+def _site(value: Any) -> str:
+    key = str(value).strip().lower().replace(" ", "_").replace("-", "_")
+    return _SITES.get(key, "other")
+
+
+def _outcome(value: Any) -> Any:
+    key = str(value).strip().lower().replace(" ", "_").replace("-", "_")
+    return _OUTCOMES.get(key, value)
 
 
 def matches(v: Vignette) -> bool:
@@ -51,7 +86,7 @@ def _history(h: Mapping[str, Any] | None) -> dict[str, Any]:
         out["metastatic_lines"] = [
             {
                 "agents": [str(a).lower() for a in line.get("agents") or []],
-                **({"outcome": line["outcome"]} if line.get("outcome") is not None else {}),
+                **({"outcome": _outcome(line["outcome"])} if line.get("outcome") else {}),
                 **({"months": line["months"]} if line.get("months") is not None else {}),
             }
             for line in lines
@@ -69,10 +104,14 @@ def to_case(v: Mapping[str, Any]) -> dict[str, Any]:
     c = v["case"]
     dp = c.get("decision_point")
     size = "clinical" if dp in _CLINICAL_SIZE_POINTS else "pathological"
+    tumour = vocabulary.tumour(c.get("tumor"), size=size)
+    if tumour.get("metastatic_sites") is not None:
+        sites = tumour["metastatic_sites"]
+        tumour["metastatic_sites"] = list(dict.fromkeys(_site(x) for x in sites))
     case: dict[str, Any] = {
         "case_id": v.get("id"),
         "patient": vocabulary.patient(c),
-        "tumour": vocabulary.tumour(c.get("tumor"), size=size),
+        "tumour": tumour,
         "biomarkers": vocabulary.biomarkers(c.get("biomarkers")),
         "treatment": _history(c.get("history")),
     }
