@@ -190,3 +190,13 @@ def test_er_low_counts_as_er_positive_for_ajcc_and_missing_grade_is_named() -> N
     p = a.classification.stage_pathological.prognostic
     assert p is not None and p.status == "not_assignable"
     assert [m.field for m in p.missing] == ["tumour.grade"]
+
+
+def test_no_node_examined_is_nx_not_n0() -> None:
+    # AJCC 8: pN needs nodes removed and examined; none examined is pNX, never pN0.
+    assert stage.n_from_nodes(0, None, nodes_examined=0) is None
+    s = stage.pathological(case(size_mm=15, nodes_positive=0, nodes_examined=0, clinical_m="M0"))
+    assert s.n is None and s.anatomic is None
+    assert [m.field for m in s.missing] == ["tumour.pathological_n"]
+    s = stage.pathological(case(size_mm=15, pathological_n="N0", nodes_examined=0, clinical_m="M0"))
+    assert (s.n, s.anatomic) == ("N0", "IA")

@@ -87,6 +87,7 @@ def prognostic(
         source=r.source,
     )
 
+
 Origin = Literal["recorded", "derived", "missing"]
 
 
@@ -127,9 +128,16 @@ def n_from_nodes(
     nodes_positive: int | None,
     micrometastases_only: bool | None,
     kb: StagingKnowledge | None = None,
+    nodes_examined: int | None = None,
 ) -> str | None:
-    """pN category from axillary node findings; None when undecidable."""
+    """pN category from axillary node findings; None when undecidable.
+
+    No node examined (``nodes_examined == 0``) is pNX, not pN0: the pN category needs nodes
+    removed and examined (AJCC 8th ed., breast, regional lymph nodes).
+    """
     k = kb or biomarkers().staging
+    if nodes_examined == 0:
+        return None
     if micrometastases_only and nodes_positive != 0:
         return "N1mi"
     if nodes_positive is None:
@@ -199,7 +207,9 @@ def _derive_n(
     recorded: str | None, case: Case
 ) -> tuple[str | None, Origin, list[str], list[MissingInput]]:
     tu = case.tumour
-    derived = n_from_nodes(tu.nodes_positive, tu.nodes_micrometastases_only)
+    derived = n_from_nodes(
+        tu.nodes_positive, tu.nodes_micrometastases_only, nodes_examined=tu.nodes_examined
+    )
     if derived is not None:
         if tu.nodes_micrometastases_only:
             why = "micrometastases only (0.2-2 mm)"
@@ -227,6 +237,19 @@ def _derive_n(
         return recorded, "recorded", [f"{recorded} as recorded"], []
     if derived is not None:
         return derived, "derived", [reason], []
+    if tu.nodes_examined == 0:
+        return (
+            None,
+            "missing",
+            ["no axillary node examined: pNX (not pN0)"],
+            [
+                MissingInput(
+                    field="tumour.pathological_n",
+                    reason="no node examined: pN cannot be assessed; record the N category if "
+                    "staged otherwise",
+                )
+            ],
+        )
     return (
         None,
         "missing",

@@ -248,9 +248,10 @@ def t_from_size(size: pl.Expr) -> pl.Expr:
     return _chain(rows, None)
 
 
-def n_from_nodes(nodes: pl.Expr, micro_only: pl.Expr) -> pl.Expr:
+def n_from_nodes(nodes: pl.Expr, micro_only: pl.Expr, examined: pl.Expr) -> pl.Expr:
     k = biomarkers().staging
     rows: list[tuple[pl.Expr, pl.Expr | None]] = [
+        (examined.eq(0).fill_null(False), None),  # no node examined: pNX
         (micro_only.eq(True) & nodes.ne_missing(0), lit("N1mi")),
         (nodes.is_null(), None),
         (nodes.eq(0), lit("N0")),
@@ -280,7 +281,9 @@ def _derive_t(recorded: pl.Expr, size: pl.Expr, dcis_only: pl.Expr | None) -> pl
 
 
 def _derive_n(recorded: pl.Expr) -> pl.Expr:
-    derived = n_from_nodes(c("nodes_positive"), c("nodes_micrometastases_only"))
+    derived = n_from_nodes(
+        c("nodes_positive"), c("nodes_micrometastases_only"), c("nodes_examined")
+    )
     contradicts = (
         derived.is_not_null()
         & n_group(recorded).ne(n_group(derived))
