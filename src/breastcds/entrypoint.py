@@ -44,14 +44,10 @@ def _load_sections() -> None:
     global _loaded
     if _loaded:
         return
-    import importlib
+    from breastcds.plugins import import_optional
 
     for module in SECTION_MODULES:
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:  # capability not built yet
-            if exc.name is None or not (module == exc.name or module.startswith(exc.name + ".")):
-                raise
+        import_optional(module)  # registers its section when installed
     _loaded = True
 
 

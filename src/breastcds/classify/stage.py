@@ -109,6 +109,12 @@ def n_group(n: str) -> str:
     return n[:2] if n != "NX" else "NX"
 
 
+def t_main(t: str) -> str:
+    """Main T category as rules and the vignette contract read it: T1a-c -> T1, T4a-d -> T4,
+    while T1mi stays its own category."""
+    return "T1mi" if t == "T1mi" else t_group(t)
+
+
 def m_group(m: str) -> str:
     return "M1" if m == "M1" else "M0"
 

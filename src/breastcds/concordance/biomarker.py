@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from breastcds.classify.stage import n_group, t_group
+from breastcds.classify.stage import n_group, t_main
 from breastcds.concordance import vocabulary
 from breastcds.concordance.core import Kind, Vignette, default_equal, register_kind
 from breastcds.entrypoint import assess
@@ -43,18 +43,10 @@ def evaluate(v: Vignette) -> dict[str, Any]:
 def compare(field: str, expected: Any, actual: Any) -> bool:
     """Contract: t/n on the main category (T1c counts as T1; T1mi and N1mi are their own)."""
     if field == "t" and isinstance(expected, str) and isinstance(actual, str):
-        return _main_t(expected) == _main_t(actual)
+        return t_main(expected) == t_main(actual)
     if field == "n" and isinstance(expected, str) and isinstance(actual, str):
-        return _main_n(expected) == _main_n(actual)
+        return n_group(expected) == n_group(actual)
     return default_equal(field, expected, actual)
-
-
-def _main_t(t: str) -> str:
-    return "T1mi" if t == "T1mi" else t_group(t)
-
-
-def _main_n(n: str) -> str:
-    return n_group(n)
 
 
 KIND = Kind(name="biomarker", matches=matches, evaluate=evaluate, compare=compare)

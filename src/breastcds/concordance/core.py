@@ -46,14 +46,10 @@ def register_kind(kind: Kind) -> None:
 
 def _load_builtin_kinds() -> None:
     # Imported lazily so that each kind module may import the public API freely.
-    import importlib
+    from breastcds.plugins import import_optional
 
     for module in ("biomarker", "reirradiation", "rt_omission", "systemic"):
-        try:
-            importlib.import_module(f"breastcds.concordance.{module}")
-        except ModuleNotFoundError as exc:  # kind not built yet
-            if exc.name != f"breastcds.concordance.{module}":
-                raise
+        import_optional(f"breastcds.concordance.{module}")
 
 
 def kinds() -> list[Kind]:

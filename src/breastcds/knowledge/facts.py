@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from breastcds.classify.stage import n_group, t_group
+from breastcds.classify.stage import n_group, t_main
 from breastcds.model.assessment import Classification
 from breastcds.model.case import Case
 
@@ -53,9 +53,7 @@ def _f(name: str, type_: FactType, field: str, description: str, extract: Extrac
 
 
 def _t_main(t: str | None) -> str | None:
-    if t is None:
-        return None
-    return "T1mi" if t == "T1mi" else t_group(t)
+    return None if t is None else t_main(t)
 
 
 def _n_main(n: str | None) -> str | None:

@@ -11,11 +11,11 @@ raises :class:`RadiotherapyKnowledgeError` naming the file and the offending fie
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from breastcds.knowledge.loader import KnowledgeError, load_yaml
 
 __all__ = [
     "AlphaBetaEntry",
@@ -35,7 +35,7 @@ ORGAN_PATTERN = r"^[a-z][a-z0-9_]*$"
 METRIC_PATTERN = r"^(Dmax|Dmean|point|D\d+(\.\d+)?(cc|%))$"
 
 
-class RadiotherapyKnowledgeError(RuntimeError):
+class RadiotherapyKnowledgeError(KnowledgeError):
     """A radiotherapy knowledge file is missing, not YAML, or does not match its schema."""
 
 
@@ -139,19 +139,6 @@ class ConstraintTable(_Strict):
         return None
 
 
-def _read_yaml(name: str) -> object:
-    try:
-        text = resources.files("breastcds.knowledge").joinpath(name).read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise RadiotherapyKnowledgeError(f"knowledge file {name!r} not found") from exc
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise RadiotherapyKnowledgeError(
-            f"knowledge file {name!r} is not valid YAML: {exc}"
-        ) from exc
-
-
 def _format_errors(name: str, exc: ValidationError) -> str:
     parts = []
     for err in exc.errors():
@@ -181,10 +168,10 @@ def parse_constraint_table(
 @cache
 def load_alpha_beta_library() -> AlphaBetaLibrary:
     """The packaged α/β library (``knowledge/alpha_beta.yaml``), validated and cached."""
-    return parse_alpha_beta_library(_read_yaml("alpha_beta.yaml"))
+    return parse_alpha_beta_library(load_yaml("alpha_beta.yaml"))
 
 
 @cache
 def load_constraint_table() -> ConstraintTable:
     """The packaged constraint table (``knowledge/reirradiation_constraints.yaml``)."""
-    return parse_constraint_table(_read_yaml("reirradiation_constraints.yaml"))
+    return parse_constraint_table(load_yaml("reirradiation_constraints.yaml"))

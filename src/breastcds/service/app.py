@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from breastcds import __version__
 from breastcds.model.case import Case
 from breastcds.model.errors import CaseValidationError
+from breastcds.plugins import import_optional
 from breastcds.service import api, cdshooks
 from breastcds.service.auth import CdsJwtVerifier
 from breastcds.service.problems import (
@@ -67,24 +68,12 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(api.build_router())
     app.state.cds_verifier = CdsJwtVerifier(settings)
     app.include_router(cdshooks.build_router())
-    web = _optional("breastcds.web")  # the tumour-board pages under /ui, when installed
+    web = import_optional("breastcds.web")  # the tumour-board pages under /ui, when installed
     if web is not None:
         app.include_router(web.build_router())
     _install_error_handling(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
-
-
-def _optional(name: str) -> Any:
-    """The module ``name`` if this installation has it (a missing dependency still raises)."""
-    import importlib
-
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name == name:
-            return None
-        raise
 
 
 def _query_names(dependant: Dependant) -> set[str]:
