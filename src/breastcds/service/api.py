@@ -8,7 +8,6 @@ stores the exact response it gives and returns that same text on every later rea
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import json
 from dataclasses import asdict, dataclass, is_dataclass
 from functools import cache
@@ -27,6 +26,7 @@ from breastcds.knowledge import knowledge_version
 from breastcds.model.assessment import Assessment
 from breastcds.model.case import SCHEMA_VERSION
 from breastcds.model.errors import CaseValidationError
+from breastcds.plugins import import_optional
 from breastcds.service.auth import Admin, Assessor, Principal, Reader
 from breastcds.service.problems import FieldError, responses
 from breastcds.service.storage import (
@@ -354,7 +354,7 @@ def prepare_assessment(
     return PreparedAssessment(aid, text, result, record, audit)
 
 
-def assess_and_store(
+async def assess_and_store(
     store: Store,
     *,
     case: dict[str, Any],
@@ -367,36 +367,10 @@ def assess_and_store(
 ) -> tuple[str, str, Assessment]:
     """Assess, store input and exact response with an audit event; return (id, text, result).
 
-    Raises :class:`CaseValidationError` for a case the library does not accept (audited).
-    """
-    p = prepare_assessment(
-        store,
-        case=case,
-        input_json=input_json,
-        source=source,
-        principal=principal,
-        request_id=request_id,
-        network=network,
-        extra=extra,
-    )
-    store.add_assessment(p.record, p.audit)
-    return p.id, p.text, p.result
-
-
-async def assess_and_store_async(
-    store: Store,
-    *,
-    case: dict[str, Any],
-    input_json: str,
-    source: Source,
-    principal: Principal,
-    request_id: str | None,
-    network: str | None,
-    extra: dict[str, Any] | None = None,
-) -> tuple[str, str, Assessment]:
-    """As :func:`assess_and_store`: the CPU-bound assessment runs first come first served in
-    one worker thread; the durable write (I/O) then runs in the thread pool, so one request's
-    commit does not hold up the next request's assessment. Acknowledged only after commit."""
+    The CPU-bound assessment runs first come first served in one worker thread; the durable
+    write (I/O) then runs in the thread pool, so one request's commit does not hold up the next
+    request's assessment. The caller answers only after the commit. Raises
+    :class:`CaseValidationError` for a case the library does not accept (audited)."""
     p: PreparedAssessment = await run_assessment(
         lambda: prepare_assessment(
             store,
@@ -415,13 +389,8 @@ async def assess_and_store_async(
 
 def load_fhir() -> ModuleType | None:
     """The FHIR mapper ``breastcds.fhir`` when this installation has it."""
-    try:
-        module = importlib.import_module("breastcds.fhir")
-    except ModuleNotFoundError as exc:
-        if exc.name == "breastcds.fhir":
-            return None
-        raise
-    return module if hasattr(module, "bundle_to_case") else None
+    module = import_optional("breastcds.fhir")
+    return module if module is not None and hasattr(module, "bundle_to_case") else None
 
 
 def map_bundle(
@@ -595,7 +564,7 @@ def build_router() -> APIRouter:
                 "a case must be a JSON object",
                 [FieldError(field="body", message="expected a JSON object")],
             )
-        aid, body, _ = await assess_and_store_async(
+        aid, body, _ = await assess_and_store(
             store_of(request),
             case=data,
             input_json=text,
@@ -623,7 +592,7 @@ def build_router() -> APIRouter:
         """Assess a FHIR R4 Bundle (mCODE profiles) through the breastcds.fhir mapper."""
         bundle, text = await json_body(request)
         case, report = map_bundle(bundle, utcnow().date())
-        aid, body, _ = await assess_and_store_async(
+        aid, body, _ = await assess_and_store(
             store_of(request),
             case=case,
             input_json=text,

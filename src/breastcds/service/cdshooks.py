@@ -393,17 +393,15 @@ def build_router() -> APIRouter:
         input_json = json.dumps(stored_input, ensure_ascii=False, sort_keys=True)
         try:
             case, report = map_bundle(bundle, utcnow().date())
-            aid, _, result = await run_in_threadpool(
-                lambda: assess_and_store(
-                    store_of(request),
-                    case=case,
-                    input_json=input_json,
-                    source="cds-hooks",
-                    principal=principal,
-                    request_id=request_id(request),
-                    network=client_host(request),
-                    extra=report,
-                )
+            aid, _, result = await assess_and_store(
+                store_of(request),
+                case=case,
+                input_json=input_json,
+                source="cds-hooks",
+                principal=principal,
+                request_id=request_id(request),
+                network=client_host(request),
+                extra=report,
             )
         except CaseValidationError as exc:
             return CdsResponse(
