@@ -1,8 +1,23 @@
 #!/usr/bin/env bash
-# Set up (idempotent) and run the whole test suite: lint, types, tests.
-# Used as-is by .ci/run. Needs python3 (>= 3.11) and access to PyPI.
+# Set up (idempotent) and run the whole test suite: Debian packages, lint, types, tests.
+# The README's test command; .ci/run calls it as-is. Needs python3 (>= 3.11), PyPI and
+# Debian's package archive (apt-get: root, or sudo when the packages are not yet installed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# --- Debian packages the tests need; one `need` line per package group -------------------------
+need() {  # install Debian packages if any is missing
+    local missing=()
+    for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+    if [ "${#missing[@]}" -gt 0 ]; then
+        local sudo=()
+        [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+        "${sudo[@]}" apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}"
+    fi
+}
+need postgresql  # service storage tests start a throwaway PostgreSQL cluster
+need fonts-wqy-microhei poppler-utils chromium  # report (CJK PDF/plots, pdftoppm), browser tests
 
 PYTHON="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then

@@ -21,7 +21,7 @@ from tests.report.conftest import NOW
 POPPLER = ("pdftoppm", "pdftotext", "pdfimages", "pdfinfo")
 pytestmark = pytest.mark.skipif(
     any(shutil.which(t) is None for t in POPPLER),
-    reason="poppler-utils not installed (.ci/run installs it)",
+    reason="poppler-utils not installed (scripts/test.sh installs it)",
 )
 
 

@@ -127,7 +127,7 @@ def test_rt_omission_figure_per_trial_with_and_without_rt() -> None:
 
 # --------------------------------------------------------------------------------- Chinese
 def test_chinese_labels_use_an_installed_cjk_font() -> None:
-    assert plots.cjk_family() is not None, "install fonts-wqy-microhei (see .ci/run)"
+    assert plots.cjk_family() is not None, "install fonts-wqy-microhei (see scripts/test.sh)"
     fig = plots.eqd2_figure(REIRRADIATION, "zh")
     assert fig is not None
     assert fig.title == "各器官累积 EQD2"

@@ -181,7 +181,7 @@ def postgres() -> Iterator[Postgres]:
     if bindir is None:
         pytest.skip(
             "PostgreSQL server binaries (initdb, pg_ctl) are not installed; "
-            ".ci/run installs them with `need postgresql`"
+            "scripts/test.sh installs them with `need postgresql`"
         )
     run_as: dict[str, Any] = {}
     if os.geteuid() == 0:  # initdb refuses to run as root
