@@ -8,6 +8,15 @@ from typing import Any
 
 import yaml
 
+# libyaml's parser when PyYAML was built with it (the wheels are): the same safe schema as
+# yaml.safe_load, about ten times faster on the knowledge files, which assess reads at start-up.
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def parse_yaml(text: str) -> Any:
+    """``yaml.safe_load`` of ``text`` (raises ``yaml.YAMLError``), with libyaml when present."""
+    return yaml.load(text, Loader=_SafeLoader)
+
 
 class KnowledgeError(RuntimeError):
     """A knowledge file is missing or does not match its schema."""
@@ -26,7 +35,7 @@ def read_text(name: str) -> str:
 def load_yaml(name: str) -> Any:
     """Parsed YAML of a packaged knowledge file (cached; treat as read-only)."""
     try:
-        return yaml.safe_load(read_text(name))
+        return parse_yaml(read_text(name))
     except yaml.YAMLError as exc:
         raise KnowledgeError(f"knowledge file {name!r} is not valid YAML: {exc}") from exc
 

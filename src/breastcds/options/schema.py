@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 import breastcds.options.facts_systemic  # noqa: F401  (registers the history facts)
 from breastcds.knowledge.conditions import Condition
-from breastcds.knowledge.loader import KnowledgeError
+from breastcds.knowledge.loader import KnowledgeError, parse_yaml
 from breastcds.options.drugs import Catalogue, catalogue
 
 DecisionPoint = Literal[
@@ -191,7 +191,7 @@ class KnowledgeBase:
 def parse_pathway(text: str, origin: str) -> Pathway:
     """Validate one pathway file; errors name the file and the rule."""
     try:
-        data = yaml.safe_load(text)
+        data = parse_yaml(text)
     except yaml.YAMLError as exc:
         raise KnowledgeError(f"{origin}: not valid YAML: {exc}") from exc
     try:
