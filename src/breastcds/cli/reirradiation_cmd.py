@@ -41,7 +41,12 @@ def _gy(value: float | None) -> str:
 
 
 def _verdict(organ: OrganAssessment) -> str:
-    colour = {"within": "green", "exceeds": "bold red", "cannot_assess": "yellow"}[organ.verdict]
+    colour = {
+        "within": "green",
+        "exceeds": "bold red",
+        "cannot_assess": "yellow",
+        "limit_not_applicable": "bold yellow",
+    }[organ.verdict]
     return f"[{colour}]{organ.verdict}[/]"
 
 
