@@ -190,9 +190,3 @@ def test_the_scan_finds_what_it_should(tmp_path: Path) -> None:
     )
     assert exact_float_comparisons(tmp_path) == {("test_x.py", "test_a"): 3}
 
-
-def test_listed_exceptions_still_exist() -> None:
-    """An entry whose comparisons were removed or given a tolerance is dropped from EXACT."""
-    found = exact_float_comparisons()
-    stale = [key for key in EXACT if key not in found]
-    assert not stale, f"no longer needed in EXACT: {stale}"
