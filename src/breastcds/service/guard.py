@@ -183,13 +183,6 @@ class AdmissionGuard:
                     "rate-limit", headers={"Retry-After": str(max(1, math.ceil(wait)))},
                 )  # fmt: skip
                 return
-        length = _content_length(scope)
-        if length is not None and length > rule.max_body:
-            await self._answer(
-                request, send, 413, "Content Too Large",
-                f"the body is larger than {rule.max_body} bytes (this route's limit)",
-            )  # fmt: skip
-            return
         if rule.min_role is not None:
             if info is None:
                 why = (
@@ -211,6 +204,13 @@ class AdmissionGuard:
                 request, send, 401, "Unauthorized",
                 "a JWT from the CDS client is required (Authorization: Bearer ...)",
                 "cds-authentication",
+            )  # fmt: skip
+            return
+        length = _content_length(scope)
+        if length is not None and length > rule.max_body:
+            await self._answer(
+                request, send, 413, "Content Too Large",
+                f"the body is larger than {rule.max_body} bytes (this route's limit)",
             )  # fmt: skip
             return
         if method in ("POST", "PUT", "PATCH") and not _is_multipart(scope):
@@ -245,8 +245,7 @@ class AdmissionGuard:
         headers: dict[str, str] | None = None,
     ) -> None:
         response = problem(request, status, title, detail, errors, headers=headers)
-        if status == 413:
-            response.headers["Connection"] = "close"  # the rest of the body is not read
+        response.headers["Connection"] = "close"  # a body may be left unread
         await response(request.scope, request.receive, send)
 
     async def _refuse(
