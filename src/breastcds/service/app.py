@@ -177,6 +177,7 @@ class RequestContext:
 
 def _install_error_handling(app: FastAPI) -> None:
     app.add_middleware(RequestContext)
+    app.add_middleware(cdshooks.CdsCors)  # CDS Hooks CORS (outermost: preflight needs no auth)
 
     @app.exception_handler(CaseValidationError)
     async def case_invalid(request: Request, exc: CaseValidationError) -> Response:

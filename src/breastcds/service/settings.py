@@ -11,6 +11,14 @@
   (default ``{}``: every hook call is refused);
 - ``BREASTCDS_CDS_TEST_SECRET``: test mode only, an HS256 shared secret accepted from any issuer;
 - ``BREASTCDS_LOG_LEVEL``: ``DEBUG``, ``INFO``, ... (default ``INFO``).
+- ``BREASTCDS_FHIR_SERVERS``: FHIR servers the CDS Hooks service may read from when a prefetch
+  is missing, comma-separated ``scheme://host[:port]`` (default empty: no outbound fetch);
+- ``BREASTCDS_FHIR_FETCH_DEADLINE_S`` (default 10), ``BREASTCDS_FHIR_FETCH_MAX_BYTES`` (default
+  20 000 000), ``BREASTCDS_FHIR_FETCH_CONCURRENCY`` (default 8), ``BREASTCDS_FHIR_FETCH_MAX_PAGES``
+  (default 50): one deadline and one byte cap per hook call, concurrent fetches, pages per search;
+- ``BREASTCDS_LINK_SECRET``: key that signs the short-lived card links (default: a random key
+  per process, so links end with a restart);
+- ``BREASTCDS_LINK_TTL_S``: lifetime of a card link in seconds (default 900).
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 
 class SettingsError(ValueError):
@@ -47,6 +56,13 @@ class Settings:
     cds_clients: tuple[CdsClient, ...] = ()
     cds_test_secret: str | None = None
     log_level: str = "INFO"
+    fhir_servers: tuple[str, ...] = ()
+    fhir_fetch_deadline_s: float = 10.0
+    fhir_fetch_max_bytes: int = 20_000_000
+    fhir_fetch_concurrency: int = 8
+    fhir_fetch_max_pages: int = 50
+    link_secret: str | None = None
+    link_ttl_s: int = 900
 
     @property
     def resolved_database_url(self) -> str:
@@ -83,7 +99,46 @@ class Settings:
             cds_clients=parse_cds_clients(env.get("BREASTCDS_CDS_CLIENTS", "")),
             cds_test_secret=env.get("BREASTCDS_CDS_TEST_SECRET") or None,
             log_level=env.get("BREASTCDS_LOG_LEVEL", "INFO").upper(),
+            **_fetch_settings(env),
         )
+
+
+def _fetch_settings(env: dict[str, str]) -> dict[str, Any]:
+    """The outbound FHIR fetch and card-link settings (validated; see the module docstring)."""
+    from breastcds.service.fhirfetch import AllowedServer
+
+    servers = tuple(
+        s.strip() for s in env.get("BREASTCDS_FHIR_SERVERS", "").split(",") if s.strip()
+    )
+    for s in servers:
+        try:
+            AllowedServer.parse(s)
+        except ValueError as exc:
+            raise SettingsError(f"BREASTCDS_FHIR_SERVERS: {exc}") from None
+
+    def number(name: str, default: float, lo: float, hi: float) -> float:
+        text = env.get(name, "").strip()
+        if not text:
+            return default
+        try:
+            value = float(text)
+        except ValueError:
+            raise SettingsError(f"{name} must be a number ({lo:g}-{hi:g})") from None
+        if not lo <= value <= hi:
+            raise SettingsError(f"{name} must be within {lo:g}-{hi:g}, got {text}")
+        return value
+
+    return {
+        "fhir_servers": servers,
+        "fhir_fetch_deadline_s": number("BREASTCDS_FHIR_FETCH_DEADLINE_S", 10.0, 0.1, 120),
+        "fhir_fetch_max_bytes": int(
+            number("BREASTCDS_FHIR_FETCH_MAX_BYTES", 20_000_000, 1_000, 500_000_000)
+        ),
+        "fhir_fetch_concurrency": int(number("BREASTCDS_FHIR_FETCH_CONCURRENCY", 8, 1, 256)),
+        "fhir_fetch_max_pages": int(number("BREASTCDS_FHIR_FETCH_MAX_PAGES", 50, 1, 1000)),
+        "link_secret": env.get("BREASTCDS_LINK_SECRET") or None,
+        "link_ttl_s": int(number("BREASTCDS_LINK_TTL_S", 900, 10, 86_400)),
+    }
 
 
 _ALLOWED_JKU = ("https://", "http://127.0.0.1", "http://localhost")  # plain http: loopback only
