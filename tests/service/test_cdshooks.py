@@ -770,3 +770,11 @@ def test_third_party_mcode_patient_gets_stage_iv_and_a_set_aside_card(server: Se
     assert "axillary lymph nodes" in aside["detail"]
     page = httpx.get(cards[0]["links"][0]["url"])
     assert "TrialMatching" in page.text and "set-aside" in page.text
+
+
+def test_fhir_xml_to_the_api_is_415(admin: httpx.Client) -> None:
+    xml = '<Bundle xmlns="http://hl7.org/fhir"><type value="collection"/></Bundle>'
+    r = admin.post("/assess/fhir", content=xml, headers={"Content-Type": "application/fhir+xml"})
+    assert r.status_code == 415, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert "application/fhir+json" in r.json()["detail"]

@@ -187,7 +187,9 @@ def _install_error_handling(app: FastAPI) -> None:
 
     @app.exception_handler(api.InputError)
     async def input_invalid(request: Request, exc: api.InputError) -> Response:
-        title = "Content Too Large" if exc.status == 413 else "Unprocessable Content"
+        title = {413: "Content Too Large", 415: "Unsupported Media Type"}.get(
+            exc.status, "Unprocessable Content"
+        )
         return problem(request, exc.status, title, exc.detail, exc.errors)
 
     @app.exception_handler(api.NotAvailable)
