@@ -55,6 +55,10 @@ def heart_dose_from_dicom(dose_path: Path, struct_path: Path, roi: str) -> tuple
         names = ", ".join(sorted(s.name for s in structures.values()))
         raise fail(f"{struct_path}: no single ROI named {roi!r} (ROIs: {names}); use --heart-roi")
     try:
+        dicom.check_frame_of_reference(dose, matches)
+    except dicom.DicomRTError as exc:
+        raise fail(str(exc)) from None
+    try:
         result = dvh.compute(dose, matches[0])
     except (dvh.DVHError, ValueError) as exc:
         raise fail(f"{struct_path}: {exc}") from None
