@@ -778,3 +778,22 @@ def test_fhir_xml_to_the_api_is_415(admin: httpx.Client) -> None:
     assert r.status_code == 415, r.text
     assert r.headers["content-type"].startswith("application/problem+json")
     assert "application/fhir+json" in r.json()["detail"]
+
+
+def test_credentials_in_fhir_server_url_are_not_stored(server: Server) -> None:
+    body = hook_request(examples.load("er-low-early"))
+    body["fhirServer"] = "http://ehr-user:url-secret-42@127.0.0.1:9/fhir"  # prefetch complete
+    r = post_hook(server, body, token_for(server.base_url))
+    assert r.status_code == 200, r.text
+    link = r.json()["cards"][0]["links"][0]["url"]
+    aid = link.split("/assessments/", 1)[1].split("?", 1)[0]
+    from breastcds.service.storage import Store
+
+    store = Store(f"sqlite:///{server.data_dir / 'breastcds.sqlite3'}")
+    try:
+        row = store.get_assessment(aid)
+        assert row is not None and "url-secret-42" not in row.input_json
+        assert json.loads(row.input_json)["fhirServer"] == "http://127.0.0.1:9/fhir"
+    finally:
+        store.close()
+    assert "url-secret-42" not in server.log()

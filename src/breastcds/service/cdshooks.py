@@ -430,6 +430,14 @@ async def resources_from(
     return out, unread
 
 
+def _without_userinfo(url: str) -> str:
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError):
+        return "(not a URL)"
+    return str(parsed.copy_with(userinfo=b"")) if parsed.userinfo else url
+
+
 def patient_banner(patient: dict[str, Any]) -> dict[str, Any]:
     """Name, id, birth date and gender of the Patient, for the card's page (display only)."""
     names: list[Any] = patient["name"] if isinstance(patient.get("name"), list) else []
@@ -585,6 +593,8 @@ def build_router() -> APIRouter:
             "entry": [{"resource": r} for r in resources],
         }
         stored_input = body.model_dump(mode="json", exclude={"fhirAuthorization"})
+        if body.fhirServer:  # never store credentials a client put in the URL
+            stored_input["fhirServer"] = _without_userinfo(body.fhirServer)
         input_json = json.dumps(stored_input, ensure_ascii=False, sort_keys=True)
         try:
             case, report = map_bundle(bundle, utcnow().date())
