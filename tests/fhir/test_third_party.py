@@ -97,3 +97,38 @@ def test_ajcc_6th_edition_staging_is_listed_not_read() -> None:
     assert len(result.unmapped) == len(bundle["entry"])
     assert sum("6th edition" in u.reason for u in result.unmapped) == 3
     assert sum("recorded stage group 3C" in u.reason for u in result.unmapped) == 1
+
+
+def _stu1_bundle() -> dict[str, Any]:
+    files = sorted((HERE / "mcode-stu1-examples").glob("*.json"))
+    resources = [json.loads(f.read_text("utf-8")) for f in files]
+    return {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [{"resource": r} for r in resources],
+    }
+
+
+def test_mcode_stu1_examples_tnm_forms_and_conflicts() -> None:
+    """The HL7 mCODE STU1 (1.0.0) examples, a lung cancer patient: the STU1 TNM form (NCI
+    thesaurus method C146985, AJCC values) is read; the brain metastasis contradicts the
+    recorded cM0, so neither is used and both are listed; the patient is not a breast patient."""
+    from breastcds.fhir.mapper import has_breast_cancer
+
+    bundle = _stu1_bundle()
+    result = bundle_to_case(bundle, assessment_date=DAY)
+    assert result.case["tumour"] == {
+        "clinical_t": "T3",
+        "clinical_n": "N3",
+        "pathological_t": "T3",
+        "pathological_n": "N3",
+    }
+    reasons = {u.resource_id: u.reason for u in result.unmapped}
+    assert "not recorded as breast" in reasons["mCODEPrimaryCancerConditionExample01"]
+    assert (
+        "conflicting values for tumour.clinical_m"
+        in reasons["mCODETNMClinicalDistantMetastasesCategoryExample01"]
+    )
+    assert "recorded stage group 3C" in reasons["mCODETNMClinicalStageGroupExample01"]
+    assert not has_breast_cancer([e["resource"] for e in bundle["entry"]])
+    assess(result.case, today=DAY)

@@ -66,6 +66,7 @@ PROFILE_RT_VOLUME: Final = _MCODE_SD + "mcode-radiotherapy-volume"
 PROFILE_MED_REQUEST: Final = _MCODE_SD + "mcode-cancer-related-medication-request"
 EXT_HISTOLOGY: Final = _MCODE_SD + "mcode-histology-morphology-behavior"
 EXT_LATERALITY: Final = _MCODE_SD + "mcode-laterality-qualifier"
+EXT_LATERALITY_STU1: Final = _MCODE_SD + "mcode-laterality"  # mCODE STU1 examples (1.0.0)
 EXT_PROCEDURE_INTENT: Final = _MCODE_SD + "mcode-procedure-intent"
 EXT_RT_SESSIONS: Final = _MCODE_SD + "mcode-radiotherapy-sessions"
 EXT_RT_DOSE: Final = _MCODE_SD + "mcode-radiotherapy-dose-delivered-to-volume"

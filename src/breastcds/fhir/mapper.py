@@ -421,9 +421,6 @@ class _Mapper:
             site = str(sites.pop())
             self.sites.setdefault(site, []).append(res)
             self.put("tumour.clinical_m", "M1", res)
-            self.notes.append(
-                f"Condition/{res.get('id')}: {hits[0][0].display} -> metastatic site {site}"
-            )
 
     def _histology_from_code(self, res: JSON) -> None:
         for c in _codes_of(res.get("code"), C.SNOMED):
@@ -448,7 +445,7 @@ class _Mapper:
             if _has_code(site, C.SNOMED, C.LEFT_BREAST_STRUCTURE.code):
                 found.add("left")
             for ext in site.get("extension") or []:
-                if ext.get("url") != C.EXT_LATERALITY:
+                if ext.get("url") not in (C.EXT_LATERALITY, C.EXT_LATERALITY_STU1):
                     continue
                 codes = _codes_of(ext.get("valueCodeableConcept"), C.SNOMED)
                 known = [C.LATERALITY[c][1] for c in codes if c in C.LATERALITY]
@@ -1225,6 +1222,12 @@ class _Mapper:
                     )
             return
         resolved["tumour.metastatic_sites"] = sorted(self.sites)
+        for site, conditions in sorted(self.sites.items()):
+            for res in conditions:
+                self.notes.append(
+                    f"Condition/{res.get('id')}: {_describe(res.get('code'))} -> metastatic "
+                    f"site {site} and M1"
+                )
 
     def _nodes(self, resolved: dict[str, Any]) -> None:
         micro = resolved.get("_nodes_micro")
