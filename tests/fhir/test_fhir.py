@@ -315,11 +315,17 @@ def test_tnm_outside_ajcc8_or_unverified_snomed_value_is_reported() -> None:
     ajcc8 = {"coding": [{"system": SCT, "code": "897275008"}]}
     r = bundle_to_case(_bundle(_obs("t", SCT, t_code, method=ajcc8, valueCodeableConcept=value)))
     assert r.case == {"tumour": {"clinical_t": "T2"}}
-    unverified = {"coding": [{"system": SCT, "code": "1228929004"}]}  # not in the verified table
+    # cTis(LAMN), an appendix category: not in the verified breast table
+    unverified = {"coding": [{"system": SCT, "code": "1228887004"}]}
     r = bundle_to_case(
         _bundle(_obs("t", SCT, t_code, method=ajcc8, valueCodeableConcept=unverified))
     )
     assert r.case == {} and len(_reasons(r, "t")) == 1
+    # cT2 (CMS EOM IG breast column) and, with the NCI thesaurus method, the same result
+    ct2 = {"coding": [{"system": SCT, "code": "1228929004"}]}
+    ncit = {"coding": [{"system": "http://ncimeta.nci.nih.gov", "code": "C146985"}]}
+    r = bundle_to_case(_bundle(_obs("t", SCT, t_code, method=ncit, valueCodeableConcept=ct2)))
+    assert r.case == {"tumour": {"clinical_t": "T2"}}
     wrong_prefix = {"coding": [{"system": codes.AJCC, "code": "pT2"}]}
     r = bundle_to_case(
         _bundle(_obs("t", SCT, t_code, method=ajcc8, valueCodeableConcept=wrong_prefix))

@@ -334,7 +334,14 @@ T_CATEGORIES: tuple[str, ...] = get_args(TCategory)
 N_CATEGORIES: tuple[str, ...] = get_args(NCategory)
 # M: the case model's "M0"/"M1"/"cM0(i+)" <-> AJCC codes. AJCC 8 has no pM0.
 M_AJCC_TO_CASE = {"cM0": "M0", "cM0(i+)": "cM0(i+)", "cM1": "M1", "pM1": "M1"}
+_EOM = "CMS EOM FHIR IG TNM primary tumor category table (breast, ICD-10 C50)"
+_DCM = (
+    "DICOM PS3.16 CID {} (FSH transcription: github.com/bvdh/dicom-terminology-in-fhir @9f098270)"
+)
+_DCM6160, _DCM6161, _DCM6162 = (_DCM.format(n) for n in (6160, 6161, 6162))
 # SNOMED CT AJCC qualifier values, only those read verbatim in a source (code -> AJCC code).
+# The breast tables: DICOM CID 6160 (pT), 6161 (pN), 6162 (M) and the CMS EOM IG breast column
+# (cT, pT) agree on every code they share (pT3 1229859000, pN0 1229947003, cM0 1229901006, ...).
 TNM_SNOMED_VALUES: dict[str, tuple[str, str]] = {
     "1228938002": ("cT3", "mcode: EX_Basic.fsh / EX_ExtendedExample.fsh"),
     "1229859000": ("pT3", "mcode: EX_ExtendedExample.fsh"),
@@ -345,6 +352,115 @@ TNM_SNOMED_VALUES: dict[str, tuple[str, str]] = {
     "1228892002": ("cT1a", "eCQM CMS129FHIRProstCaBoneScanUse 1.0.000 code definitions"),
     "1228895000": ("cT1b", "eCQM CMS129FHIRProstCaBoneScanUse 1.0.000 code definitions"),
     "1228899006": ("cT1c", "eCQM CMS129FHIRProstCaBoneScanUse 1.0.000 code definitions"),
+    "1222604002": ("cTX", _EOM),
+    "1228882005": ("cT0", _EOM),
+    "1228889001": ("cT1", _EOM),
+    "1228891009": (
+        "cT1mi",
+        _EOM,
+    ),
+    "1228929004": ("cT2", _EOM),
+    "1228944003": ("cT4", _EOM),
+    "1228945002": ("cT4a", _EOM),
+    "1228946001": ("cT4b", _EOM),
+    "1228947005": ("cT4c", _EOM),
+    "1228948000": ("cT4d", _EOM),
+    "1228950008": (
+        "pTX",
+        _DCM6160 + "; " + _EOM,
+    ),
+    "1228951007": (
+        "pT0",
+        _DCM6160 + "; " + _EOM,
+    ),
+    "1228953005": (
+        "pTis",
+        _DCM6160 + "; " + _EOM,
+    ),
+    "1228957006": (
+        "pT1",
+        _DCM6160 + "; " + _EOM,
+    ),
+    "1228958001": (
+        "pT1mi",
+        _DCM6160 + "; " + _EOM,
+    ),
+    "1228959009": (
+        "pT1a",
+        _DCM6160 + "; " + _EOM,
+    ),
+    "1228962007": (
+        "pT1b",
+        _DCM6160 + "; " + _EOM,
+    ),
+    "1229846008": (
+        "pT1c",
+        _DCM6160 + "; " + _EOM,
+    ),
+    "1229852009": (
+        "pT2",
+        _DCM6160 + "; " + _EOM,
+    ),
+    "1229864001": (
+        "pT4",
+        _DCM6160 + "; " + _EOM,
+    ),
+    "1229865000": (
+        "pT4a",
+        _DCM6160 + "; " + _EOM,
+    ),
+    "1229866004": (
+        "pT4b",
+        _DCM6160 + "; " + _EOM,
+    ),
+    "1229867008": (
+        "pT4c",
+        _DCM6160 + "; " + _EOM,
+    ),
+    "1229868003": (
+        "pT4d",
+        _DCM6160 + "; " + _EOM,
+    ),
+    "1229945006": (
+        "pNX",
+        _DCM6161,
+    ),
+    "1229951001": (
+        "pN1",
+        _DCM6161,
+    ),
+    "1229957002": (
+        "pN2",
+        _DCM6161,
+    ),
+    "1229959004": (
+        "pN2a",
+        _DCM6161,
+    ),
+    "1229960009": (
+        "pN2b",
+        _DCM6161,
+    ),
+    "1229962001": (
+        "pN3",
+        _DCM6161,
+    ),
+    "1229963006": (
+        "pN3a",
+        _DCM6161,
+    ),
+    "1229964000": (
+        "pN3b",
+        _DCM6161,
+    ),
+    "1229965004": (
+        "pN3c",
+        _DCM6161,
+    ),
+    "1229916009": (
+        "pM1",
+        _DCM6162,
+    ),
 }
 
 # --- primary cancer condition --------------------------------------------------------------------
