@@ -132,3 +132,28 @@ def test_mcode_stu1_examples_tnm_forms_and_conflicts() -> None:
     assert "recorded stage group 3C" in reasons["mCODETNMClinicalStageGroupExample01"]
     assert not has_breast_cancer([e["resource"] for e in bundle["entry"]])
     assess(result.case, today=DAY)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ({"valueInteger": 2}, 2),
+        ({"valueString": "3+"}, 3),
+        ({"valueString": " 0 "}, 0),
+        ({"valueString": "strongly positive"}, None),
+        ({"valueInteger": 4}, None),
+    ],
+)
+def test_her2_ihc_score_as_a_plain_value(value: dict[str, Any], expected: int | None) -> None:
+    obs = {
+        "resourceType": "Observation",
+        "id": "ihc",
+        "status": "final",
+        "code": {"coding": [{"system": "http://loinc.org", "code": "85319-2"}]},
+        **value,
+    }
+    result = bundle_to_case({"resourceType": "Bundle", "entry": [{"resource": obs}]})
+    if expected is None:
+        assert result.case == {} and [u.resource_id for u in result.unmapped] == ["ihc"]
+    else:
+        assert result.case == {"biomarkers": {"her2_ihc": expected}}

@@ -134,6 +134,20 @@ def _unit(q: Mapping[str, Any]) -> str | None:
     return None
 
 
+_IHC_TEXT = {"0": 0, "1+": 1, "2+": 2, "3+": 3}
+
+
+def _plain_ihc_score(res: Mapping[str, Any]) -> int | None:
+    """A HER2 IHC score given as valueInteger 0-3 or as valueString exactly 0, 1+, 2+, 3+."""
+    v = res.get("valueInteger")
+    if isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 3:
+        return v
+    text = res.get("valueString")
+    if isinstance(text, str):
+        return _IHC_TEXT.get(text.strip())
+    return None
+
+
 def _texts(concept: Any) -> list[str]:
     return [str(concept["text"])] if isinstance(concept, Mapping) and concept.get("text") else []
 
@@ -678,6 +692,15 @@ class _Mapper:
 
     def _her2_ihc(self, res: JSON) -> None:
         concept = res.get("valueCodeableConcept")
+        plain = _plain_ihc_score(res)
+        if concept is None and plain is not None:
+            # valueInteger 0-3 or valueString "0" / "1+" / "2+" / "3+" (US Core allows any
+            # value type): the score itself, noted.
+            self.notes.append(
+                f"Observation/{res.get('id')}: HER2 IHC score {plain} read from a plain value"
+            )
+            self.put("biomarkers.her2_ihc", plain, res)
+            return
         if concept is None:
             self.skip(res, "missing value (HER2 IHC score answer expected)")
             return
