@@ -116,9 +116,9 @@ def case_from_fhir(resource: dict[str, Any], origin: str) -> dict[str, Any]:
         mapped = bundle_to_case(resource, assessment_date=dt.date.today())
     except InvalidBundle as exc:
         raise fail(f"{origin}: {exc}") from None
-    err.print(f"{origin}: FHIR Bundle mapped to a case", highlight=False)
+    stderr().print(f"{origin}: FHIR Bundle mapped to a case", highlight=False)
     for u in mapped.unmapped:
-        err.print(
+        stderr().print(
             f"  set aside: {u.resource_type}/{u.resource_id or '?'}: {u.reason}", highlight=False
         )
     return dict(mapped.case)
