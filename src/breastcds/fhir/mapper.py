@@ -271,10 +271,11 @@ class _Mapper:
                 continue
             try:
                 model = get_fhir_model_class(res["resourceType"])
-                model.model_validate(dict(res))
-            except KeyError:
+            except (KeyError, ValueError, AttributeError):
                 self.skip(res, f"unknown FHIR resource type {res['resourceType']!r}")
                 continue
+            try:
+                model.model_validate(dict(res))
             except ValidationError as exc:
                 first = exc.errors()[0]
                 where = ".".join(str(p) for p in first["loc"])
