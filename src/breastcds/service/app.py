@@ -227,6 +227,7 @@ class RequestContext:
 def _install_error_handling(app: FastAPI) -> None:
     app.add_middleware(AdmissionGuard)  # inside RequestContext: its refusals are logged too
     app.add_middleware(RequestContext)
+    app.add_middleware(cdshooks.CdsCors)  # CDS Hooks CORS (outermost: preflight needs no auth)
 
     @app.exception_handler(BodyTooLarge)
     async def too_large(request: Request, exc: BodyTooLarge) -> Response:
@@ -252,7 +253,9 @@ def _install_error_handling(app: FastAPI) -> None:
 
     @app.exception_handler(api.InputError)
     async def input_invalid(request: Request, exc: api.InputError) -> Response:
-        title = "Content Too Large" if exc.status == 413 else "Unprocessable Content"
+        title = {413: "Content Too Large", 415: "Unsupported Media Type"}.get(
+            exc.status, "Unprocessable Content"
+        )
         return problem(request, exc.status, title, exc.detail, exc.errors)
 
     @app.exception_handler(api.NotAvailable)
