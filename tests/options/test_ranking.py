@@ -141,9 +141,11 @@ def test_same_grade_and_endpoint_falls_back_to_priority_and_says_so(tmp_path: Pa
     )
 
 
-def test_packaged_tnbc_second_line_is_ordered_by_trial_result() -> None:
-    """gBRCA triple-negative second line: sacituzumab (ASCENT, OS) > PARP inhibitor (OlympiAD,
-    PFS) > carboplatin (TNT, response) > chemotherapy (ABC 5 consensus, no trial endpoint)."""
+def test_packaged_tnbc_second_line_grade_then_trial_result() -> None:
+    """gBRCA triple-negative second line. Olaparib carries a verified CSCO level (III, 2A: CSCO BC
+    2026 salvage chemotherapy table), so it ranks first; the others are "grade not verified" and
+    follow by trial result: sacituzumab (ASCENT, OS) > carboplatin (TNT, response) >
+    chemotherapy (ABC 5 consensus, no trial endpoint). The reason says so on each option."""
     biomarkers = {"er_percent": 0, "pr_percent": 0, "her2_ihc": 0,
                   "her2_ihc0_staining": "none", "germline_brca": "brca1"}  # fmt: skip
     line = {"agents": ["paclitaxel"], "outcome": "progression"}
@@ -154,9 +156,14 @@ def test_packaged_tnbc_second_line_is_ordered_by_trial_result() -> None:
     }
     point = _options(load_kb(), data)
     ids = [o.rule_id for o in point.options]
-    assert ids == ["tnbc.metastatic.sacituzumab", "tnbc.metastatic.parp_gbrca",
+    assert ids == ["tnbc.metastatic.parp_gbrca", "tnbc.metastatic.sacituzumab",
                    "tnbc.metastatic.platinum_gbrca", "tnbc.metastatic.chemotherapy"]  # fmt: skip
-    assert "overall survival benefit (ASCENT)" in point.options[0].rank_reason.en
+    parp, sg, platinum, _ = point.options
+    assert parp.rank_reason.en.startswith("CSCO level III (2A); progression-free survival")
+    assert "lower grade (grade not verified vs CSCO level III (2A))" in sg.rank_reason.en
+    assert "overall survival benefit (ASCENT)" in sg.rank_reason.en
+    assert "weaker trial result (response (pCR or objective response) benefit (TNT) vs " \
+        "overall survival benefit (ASCENT))" in platinum.rank_reason.en
 
 
 def test_packaged_her2_first_line_verified_level_i_then_evidence() -> None:
