@@ -7,13 +7,14 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from breastcds.radiotherapy import dicom, dvh
+if TYPE_CHECKING:  # imported when the command runs (start-up time)
+    from rich.console import Console
+
+    from breastcds.radiotherapy import dicom, dvh
 
 __all__ = ["build_report", "register", "select_structures", "write_csv", "write_plot"]
 
@@ -58,6 +59,8 @@ def build_report(
     extra: Sequence[str],
 ) -> dict[str, Any]:
     """JSON-ready report: every metric per ROI, by ROI number and name."""
+    from breastcds.radiotherapy import dvh
+
     items: list[dict[str, Any]] = []
     for number, res in results.items():
         s = structures[number]
@@ -88,6 +91,8 @@ def build_report(
 
 def write_csv(path: Path, results: dict[int, dvh.DVH | dvh.DVHError]) -> None:
     """Cumulative DVHs in long form: roi_number, roi_name, dose_gy, volume_cc, volume_pct."""
+    from breastcds.radiotherapy import dvh
+
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(
@@ -106,6 +111,8 @@ def write_csv(path: Path, results: dict[int, dvh.DVH | dvh.DVHError]) -> None:
 def write_plot(path: Path, results: dict[int, dvh.DVH | dvh.DVHError], title: str) -> None:
     """Cumulative DVH curves (% volume vs dose) as a PNG."""
     import matplotlib
+
+    from breastcds.radiotherapy import dvh
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -131,6 +138,8 @@ def write_plot(path: Path, results: dict[int, dvh.DVH | dvh.DVHError], title: st
 
 
 def _render(report: dict[str, Any], console: Console) -> None:
+    from rich.table import Table
+
     table = Table(title=f"DVH ({report['mode']} mode) — {report['dose']['file']}")
     cols = ["ROI", "name", "vol cc", "mean", "min", "max", "D98", "D95", "D50", "D2"]
     for c in cols:
@@ -207,6 +216,10 @@ def register(app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """Dose-volume histograms and metrics for every ROI of an RT structure set."""
+        from rich.console import Console
+
+        from breastcds.radiotherapy import dicom, dvh
+
         err = Console(stderr=True)
 
         def fail(message: str, code: int = 2) -> typer.Exit:

@@ -36,6 +36,7 @@ from breastcds.model.codes import (
     SurgeryType,
 )
 from breastcds.model.errors import Inconsistency
+from breastcds.model.strict import check_input
 from breastcds.radiotherapy.reirradiation import ReirradiationPlan
 
 SCHEMA_VERSION: Literal["1.0"] = "1.0"
@@ -80,7 +81,16 @@ MCategory = Literal["M0", "cM0(i+)", "M1"]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, use_enum_values=False, allow_inf_nan=False
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _strict_input(cls, data: Any) -> Any:
+        """Numbers are numbers, text is storable, lists are bounded (model/strict.py)."""
+        check_input(cls, data)
+        return data
 
 
 class Comorbidities(_Model):

@@ -26,7 +26,6 @@ from breastcds.knowledge import knowledge_version
 from breastcds.model.assessment import Assessment
 from breastcds.model.case import SCHEMA_VERSION
 from breastcds.model.errors import CaseValidationError
-from breastcds.plugins import import_optional
 from breastcds.service.auth import Admin, Assessor, Principal, Reader
 from breastcds.service.problems import FieldError, responses
 from breastcds.service.storage import (
@@ -388,9 +387,10 @@ async def assess_and_store(
 
 
 def load_fhir() -> ModuleType | None:
-    """The FHIR mapper ``breastcds.fhir`` when this installation has it."""
-    module = import_optional("breastcds.fhir")
-    return module if module is not None and hasattr(module, "bundle_to_case") else None
+    """The FHIR mapper ``breastcds.fhir`` (imported on first use)."""
+    from breastcds import fhir
+
+    return fhir
 
 
 def map_bundle(

@@ -19,7 +19,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from breastcds import __version__
 from breastcds.model.case import Case
 from breastcds.model.errors import CaseValidationError
-from breastcds.plugins import import_optional
 from breastcds.service import api, cdshooks
 from breastcds.service.auth import CdsJwtVerifier
 from breastcds.service.problems import (
@@ -68,9 +67,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(api.build_router())
     app.state.cds_verifier = CdsJwtVerifier(settings)
     app.include_router(cdshooks.build_router())
-    web = import_optional("breastcds.web")  # the tumour-board pages under /ui, when installed
-    if web is not None:
-        app.include_router(web.build_router())
+    from breastcds.web import build_router as build_web_router  # tumour-board pages, /ui
+
+    app.include_router(build_web_router())
     _install_error_handling(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
