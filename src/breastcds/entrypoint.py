@@ -86,7 +86,7 @@ def assess(
         result = section(valid, classification)
         if result is not None:  # a section that does not apply to this case is left out
             sections[name] = result
-    missing = _missing(classification)
+    missing = _with_reported(_missing(classification), valid)
     stamp = (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
     return Assessment(
         case_id=valid.case_id,
@@ -116,6 +116,31 @@ def _missing(c: Classification) -> list[MissingInput]:
             if m.field not in seen:
                 seen.add(m.field)
                 out.append(m)
+    return out
+
+
+_REPORTED = {
+    "biomarkers.er_percent": ("er_status_reported", "ER"),
+    "biomarkers.pr_percent": ("pr_status_reported", "PR"),
+    "biomarkers.her2_ihc": ("her2_status_reported", "HER2"),
+}
+
+
+def _with_reported(missing: list[MissingInput], case: Case) -> list[MissingInput]:
+    """Prompts that say what was received when only a qualitative result was reported."""
+    out = []
+    for m in missing:
+        reported = _REPORTED.get(m.field)
+        status = getattr(case.biomarkers, reported[0]) if reported else None
+        if reported and status is not None:
+            m = m.model_copy(
+                update={
+                    "reason": f"{m.reason}; {reported[1]} was received as '{status}' without "
+                    f"the {'score' if reported[1] == 'HER2' else '%'} "
+                    f"(biomarkers.{reported[0]})"
+                }
+            )
+        out.append(m)
     return out
 
 

@@ -62,6 +62,10 @@ def heart_dose_from_dicom(dose_path: Path, struct_path: Path, roi: str) -> tuple
         names = ", ".join(sorted(s.name for s in structures.values()))
         raise fail(f"{struct_path}: no single ROI named {roi!r} (ROIs: {names}); use --heart-roi")
     try:
+        dicom.check_frame_of_reference(dose, matches)
+    except dicom.DicomRTError as exc:
+        raise fail(str(exc)) from None
+    try:
         result = dvh.compute(dose, matches[0])
     except (dvh.DVHError, ValueError) as exc:
         raise fail(f"{struct_path}: {exc}") from None
@@ -94,6 +98,32 @@ def read_reirradiation_dicom(data: dict[str, Any], base_dir: Path, origin: str) 
     data["reirradiation"] = reading.plan.model_dump(mode="json", exclude_none=True)
 
 
+def case_from_fhir(resource: dict[str, Any], origin: str) -> dict[str, Any]:
+    """A FHIR R4 Bundle (detected by ``resourceType``) mapped to a case; what did not reach the
+    case is listed on standard error."""
+    import datetime as dt
+
+    if resource.get("resourceType") != "Bundle":
+        raise fail(
+            f"{origin}: a FHIR {resource.get('resourceType')!r} resource; give a FHIR Bundle "
+            "(or a case JSON object without resourceType)"
+        )
+    try:
+        from breastcds.fhir import InvalidBundle, bundle_to_case
+    except ImportError:  # pragma: no cover - optional FHIR adapter not installed
+        raise fail(f"{origin}: FHIR input needs the breastcds.fhir adapter") from None
+    try:
+        mapped = bundle_to_case(resource, assessment_date=dt.date.today())
+    except InvalidBundle as exc:
+        raise fail(f"{origin}: {exc}") from None
+    stderr().print(f"{origin}: FHIR Bundle mapped to a case", highlight=False)
+    for u in mapped.unmapped:
+        stderr().print(
+            f"  set aside: {u.resource_type}/{u.resource_id or '?'}: {u.reason}", highlight=False
+        )
+    return dict(mapped.case)
+
+
 def load_case_input(case_file: Path | None, example: str | None) -> tuple[dict[str, Any], str]:
     """The case JSON object from a file or a bundled example, and where it came from.
 
@@ -111,7 +141,9 @@ def load_case_input(case_file: Path | None, example: str | None) -> tuple[dict[s
         assert case_file is not None
         data = read_json(case_file)
         origin = str(case_file)
-        if isinstance(data, dict):
+        if isinstance(data, dict) and "resourceType" in data:
+            data = case_from_fhir(data, origin)
+        elif isinstance(data, dict):
             read_reirradiation_dicom(data, case_file.parent, origin)
     if not isinstance(data, dict):
         raise fail(f"{origin}: a case must be a JSON object")

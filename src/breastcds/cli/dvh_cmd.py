@@ -67,11 +67,12 @@ def build_report(
         entry: dict[str, Any] = {"roi_number": number, "roi_name": s.name}
         if isinstance(res, dvh.DVHError):
             entry["error"] = str(res)
+            entry["notes"] = list(s.notes)  # contours set aside while reading
         else:
             entry["dose_quantity"] = res.dose_quantity
             entry["metrics"] = res.summary(extra=extra)
             entry["volume_outside_dose_grid_cc"] = res.volume_outside_dose_grid_cc
-            entry["notes"] = list(res.notes)
+            entry["notes"] = list(s.notes) + list(res.notes)
         items.append(entry)
     return {
         "dose": {
@@ -230,6 +231,7 @@ def register(app: typer.Typer) -> None:
             dose = dicom.read_dose(dose_file)
             structures = dicom.read_structures(struct_file)
             chosen = select_structures(structures, roi or [])
+            dicom.check_frame_of_reference(dose, chosen)
             per_roi = _parse_ab(alpha_beta_roi or [])
         except (dicom.DicomRTError, ValueError) as exc:
             raise fail(str(exc)) from None
