@@ -14,7 +14,6 @@ from breastcds.cohort.synthetic import generate
 from tests.cohort.expected import ABS_TOL, REL_TOL
 
 
-@pytest.mark.slow
 def test_dask_localcluster_over_100000_partitioned_rows_equals_local_engine(
     tmp_path: Path,
 ) -> None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 from typing import Any
 
 import polars as pl
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -40,7 +39,6 @@ def _agree(frame: pl.DataFrame) -> None:
     assert not found, f"{len(found)} disagreements, first: " + "\n".join(found[:20])
 
 
-@pytest.mark.slow
 def test_seeded_batch_of_10000_rows_agrees_with_assess() -> None:
     frame = generate(10_000, seed=20261127, missing=0.15)
     result = run_batch(frame)
@@ -48,7 +46,6 @@ def test_seeded_batch_of_10000_rows_agrees_with_assess() -> None:
     _agree(frame)
 
 
-@pytest.mark.slow
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 2**32 - 1), missing=st.floats(0.0, 0.7))
 def test_generator_parameters_agree_with_assess(seed: int, missing: float) -> None:
@@ -62,7 +59,6 @@ def _frame(drawn: list[dict[str, Any]]) -> pl.DataFrame:
     return pl.DataFrame(data, schema=schema)
 
 
-@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(drawn=st.lists(rows(), min_size=1, max_size=40))
 def test_threshold_rows_agree_with_assess_and_validity_matches(
@@ -110,7 +106,6 @@ def test_every_registered_fact_is_a_column() -> None:
     assert set(FACTS) <= F.provided()
 
 
-@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 @given(drawn=st.lists(rows(), min_size=1, max_size=40))
 def test_every_fact_equals_the_case_extractor(drawn: list[dict[str, Any]]) -> None:

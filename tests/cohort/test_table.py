@@ -144,7 +144,6 @@ def test_parquet_csv_and_ndjson_inputs_give_the_same_results(tmp_path: Path) -> 
     assert_frame_equal(out["ndjson"], out["parquet"], rel_tol=REL_TOL, abs_tol=ABS_TOL)
 
 
-@pytest.mark.slow
 def test_batches_do_not_change_results(tmp_path: Path) -> None:
     cohort = generate(1_000, seed=12, invalid_share=0.05)
     path = tmp_path / "c.parquet"
