@@ -507,6 +507,16 @@ class Store:
             )
         return TokenInfo(tid, role, label, expires_at), f"{TOKEN_PREFIX}{tid}.{secret}"
 
+    def cached_token(self, token: str) -> tuple[bool, TokenInfo | None]:
+        """(True, info) when ``token`` was verified less than ``token_cache_s`` ago (no I/O)."""
+        if not self._token_cache or not token.isascii():
+            return False, None
+        cached = self._token_cache.get(hashlib.sha256(token.encode("ascii")).hexdigest())
+        if cached is None or cached[0] <= time.monotonic():
+            return False, None
+        info = cached[1]
+        return True, (info if info.expires_at is None or info.expires_at > utcnow() else None)
+
     def verify_token(self, token: str) -> TokenInfo | None:
         """The token's info when it is known, not revoked, not expired and its secret matches."""
         if not token.startswith(TOKEN_PREFIX) or "." not in token or len(token) > 200:
@@ -514,12 +524,11 @@ class Store:
         tid, _, secret = token[len(TOKEN_PREFIX) :].partition(".")
         if not tid or not secret or len(tid) > 32 or not token.isascii():
             return None
+        found, info = self.cached_token(token)
+        if found:
+            return info
         now = time.monotonic()
         key = hashlib.sha256(token.encode("ascii")).hexdigest()
-        cached = self._token_cache.get(key)
-        if cached is not None and cached[0] > now:
-            info = cached[1]
-            return info if info.expires_at is None or info.expires_at > utcnow() else None
         with self.engine.connect() as conn:
             row = conn.execute(
                 select(
