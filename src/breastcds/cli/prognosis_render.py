@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from breastcds.cli.core_cmd import fail, load_case_input, report_validation
-from breastcds.cli.render import SECTION_RENDERERS
-from breastcds.i18n import Lang
-from breastcds.model.errors import CaseValidationError
-from breastcds.prognosis.section import (
-    CTS5Section,
-    ModelResult,
-    NPISection,
-    Outcome,
-    PrognosisSection,
-)
+
+if TYPE_CHECKING:  # imported when used (the prognosis-plot command is registered at start-up)
+    from rich.console import Console
+
+    from breastcds.i18n import Lang
+    from breastcds.prognosis.section import CTS5Section, ModelResult, NPISection, Outcome
 
 _T: dict[str, tuple[str, str]] = {
     "title": ("Prognosis", "预后"),
@@ -72,6 +66,8 @@ def _model_table(m: ModelResult, console: Console, lang: Lang) -> None:
         for x in m.missing:
             console.print(f"  • {_t('needs_data', lang)} {x.field}: {x.reason}", highlight=False)
         return
+    from rich.table import Table
+
     table = Table(title=f"{m.model} ({_t('years', lang)})", show_lines=False)
     table.add_column(_t("regimen", lang))
     table.add_column(_t("os", lang), justify="right")
@@ -124,6 +120,8 @@ def _cts5_line(c: CTS5Section, lang: Lang) -> str:
 
 def render_prognosis(section: Any, console: Console, lang: Lang = "en") -> None:
     """Compact rendering: PREDICT tables (v3.2 primary, v2.2), notes, NPI, CTS5."""
+    from breastcds.prognosis.section import PrognosisSection
+
     s = PrognosisSection.model_validate(section)
     console.rule(_t("title", lang))
     for r in s.reasons:
@@ -139,11 +137,8 @@ def render_prognosis(section: Any, console: Console, lang: Lang = "en") -> None:
     console.print(_cts5_line(s.cts5, lang), highlight=False)
 
 
-SECTION_RENDERERS["prognosis"] = render_prognosis
-
-
 def register(app: typer.Typer) -> None:
-    """Register ``prognosis-plot`` (the section renderer registers on import)."""
+    """Register ``prognosis-plot`` (the section renderer is listed in :mod:`.render`)."""
 
     @app.command("prognosis-plot")
     def prognosis_plot(
@@ -167,6 +162,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Plot PREDICT overall-survival curves: surgery only and each cumulative treatment."""
         from breastcds.entrypoint import classify
+        from breastcds.model.errors import CaseValidationError
         from breastcds.model.parse import parse_case
         from breastcds.prognosis.plot import FORMATS, write_plot
         from breastcds.prognosis.section import prognosis

@@ -4,13 +4,14 @@ report of one case (an adapter over :func:`breastcds.assess` and :mod:`breastcds
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from breastcds.cli.core_cmd import fail, load_case_input, report_validation
-from breastcds.model.errors import CaseValidationError
-from breastcds.report.labels import Lang
+
+if TYPE_CHECKING:
+    from breastcds.report.labels import Lang
 
 __all__ = ["register"]
 
@@ -34,6 +35,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Write the tumour-board report (PDF or self-contained HTML) of one case."""
         from breastcds.entrypoint import assess
+        from breastcds.model.errors import CaseValidationError
         from breastcds.model.parse import parse_case
         from breastcds.report import render_html, render_pdf
         from breastcds.report.pdf import ReportError

@@ -78,6 +78,7 @@ NCategory = Literal[
     "N3c",
 ]
 MCategory = Literal["M0", "cM0(i+)", "M1"]
+ReportedStatus = Literal["positive", "negative"]
 
 
 class _Model(BaseModel):
@@ -244,6 +245,18 @@ class Biomarkers(_Model):
     esr1: MutationStatus | None = None
     akt1: MutationStatus | None = None
     pten: MutationStatus | None = None
+    # Qualitative results as a source system reported them (e.g. an EHR's "ER Positive"), kept
+    # when the % / score is not recorded. They do not stand in for er_percent, pr_percent or
+    # her2_ihc (ER-low and HER2-low need the number); the prompts name what was received.
+    er_status_reported: ReportedStatus | None = Field(
+        None, description="ER as reported qualitatively (positive/negative); % not recorded"
+    )
+    pr_status_reported: ReportedStatus | None = Field(
+        None, description="PR as reported qualitatively (positive/negative); % not recorded"
+    )
+    her2_status_reported: ReportedStatus | None = Field(
+        None, description="HER2 as reported qualitatively (positive/negative); score not recorded"
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Biomarkers:

@@ -272,6 +272,7 @@ _VALUES_ZH: dict[str, str] = {
     "within": "在限值内",
     "exceeds": "超过限值",
     "cannot_assess": "无法评估",
+    "limit_not_applicable": "限值不适用",
     "meets": "符合",
     "fails": "不符合",
     "insufficient_data": "数据不足",

@@ -29,7 +29,6 @@ from breastcds.model.assessment import Assessment
 from breastcds.model.case import SCHEMA_VERSION
 from breastcds.model.errors import CaseValidationError
 from breastcds.model.strict import text_problem
-from breastcds.plugins import import_optional
 from breastcds.service.auth import Admin, Assessor, Principal, Reader
 from breastcds.service.problems import FieldError, responses
 from breastcds.service.storage import (
@@ -466,9 +465,10 @@ async def assess_and_store(
 
 
 def load_fhir() -> ModuleType | None:
-    """The FHIR mapper ``breastcds.fhir`` when this installation has it."""
-    module = import_optional("breastcds.fhir")
-    return module if module is not None and hasattr(module, "bundle_to_case") else None
+    """The FHIR mapper ``breastcds.fhir`` (imported on first use)."""
+    from breastcds import fhir
+
+    return fhir
 
 
 def map_bundle(
@@ -665,10 +665,16 @@ def build_router() -> APIRouter:
         status_code=201,
         response_model=StoredAssessment,
         openapi_extra=BUNDLE_BODY,
-        responses=responses(401, 403, 413, 422, 500, 501),
+        responses=responses(401, 403, 413, 415, 422, 500, 501),
     )
     async def post_assess_fhir(request: Request, principal: Assessor) -> Response:
         """Assess a FHIR R4 Bundle (mCODE profiles) through the breastcds.fhir mapper."""
+        if "xml" in request.headers.get("content-type", "").lower():  # FHIR XML: 415
+            raise InputError(
+                "FHIR XML is not supported; send the Bundle as application/fhir+json",
+                [FieldError(field="content-type", message="must be application/fhir+json")],
+                status=415,
+            )
         bundle, text = await json_body(request)
         case, report = map_bundle(bundle, utcnow().date())
         aid, body, _ = await assess_and_store(

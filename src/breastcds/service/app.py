@@ -24,7 +24,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from breastcds import __version__
 from breastcds.model.case import Case
 from breastcds.model.errors import CaseValidationError
-from breastcds.plugins import import_optional
 from breastcds.service import api, cdshooks
 from breastcds.service.auth import CdsJwtVerifier
 from breastcds.service.guard import AdmissionGuard, BodyTooLarge, RateLimiter
@@ -83,9 +82,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     _install_docs(app)
     app.state.cds_verifier = CdsJwtVerifier(settings, store)
     app.include_router(cdshooks.build_router())
-    web = import_optional("breastcds.web")  # the tumour-board pages under /ui, when installed
-    if web is not None:
-        app.include_router(web.build_router())
+    from breastcds.web import build_router as build_web_router  # tumour-board pages, /ui
+
+    app.include_router(build_web_router())
     _install_error_handling(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
@@ -228,6 +227,7 @@ class RequestContext:
 def _install_error_handling(app: FastAPI) -> None:
     app.add_middleware(AdmissionGuard)  # inside RequestContext: its refusals are logged too
     app.add_middleware(RequestContext)
+    app.add_middleware(cdshooks.CdsCors)  # CDS Hooks CORS (outermost: preflight needs no auth)
 
     @app.exception_handler(BodyTooLarge)
     async def too_large(request: Request, exc: BodyTooLarge) -> Response:
@@ -253,7 +253,9 @@ def _install_error_handling(app: FastAPI) -> None:
 
     @app.exception_handler(api.InputError)
     async def input_invalid(request: Request, exc: api.InputError) -> Response:
-        title = "Content Too Large" if exc.status == 413 else "Unprocessable Content"
+        title = {413: "Content Too Large", 415: "Unsupported Media Type"}.get(
+            exc.status, "Unprocessable Content"
+        )
         return problem(request, exc.status, title, exc.detail, exc.errors)
 
     @app.exception_handler(api.NotAvailable)

@@ -90,6 +90,7 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         404: "Not found",
         412: "Data the service needs was not provided",
         413: "The request body is too large",
+        415: "Unsupported media type (FHIR XML: send application/fhir+json)",
         429: "Too many requests without valid credentials (see Retry-After)",
         422: "The input is not valid; `errors` names each field",
         500: "Unexpected error (the body names the request id; nothing internal)",

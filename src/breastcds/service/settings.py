@@ -20,7 +20,15 @@
 - ``BREASTCDS_REPORT_TIMEOUT_S`` / ``BREASTCDS_REPORT_MEMORY_MB``: budget of one report or DVH
   rendering in its worker process (default 60 s / 2048 MiB of address space);
 - ``BREASTCDS_WORKERS``: worker processes of ``breastcds serve`` (default 1; use several only on
-  PostgreSQL).
+  PostgreSQL);
+- ``BREASTCDS_FHIR_SERVERS``: FHIR servers the CDS Hooks service may read from when a prefetch
+  is missing, comma-separated ``scheme://host[:port]`` (default empty: no outbound fetch);
+- ``BREASTCDS_FHIR_FETCH_DEADLINE_S`` (default 10), ``BREASTCDS_FHIR_FETCH_MAX_BYTES`` (default
+  20 000 000), ``BREASTCDS_FHIR_FETCH_CONCURRENCY`` (default 8), ``BREASTCDS_FHIR_FETCH_MAX_PAGES``
+  (default 50): one deadline and one byte cap per hook call, concurrent fetches, pages per search;
+- ``BREASTCDS_LINK_SECRET``: key that signs the short-lived card links (default: a random key
+  per process, so links end with a restart);
+- ``BREASTCDS_LINK_TTL_S``: lifetime of a card link in seconds (default 900).
 """
 
 from __future__ import annotations
@@ -58,6 +66,13 @@ class Settings:
     cds_clients: tuple[CdsClient, ...] = ()
     cds_test_secret: str | None = None
     log_level: str = "INFO"
+    fhir_servers: tuple[str, ...] = ()
+    fhir_fetch_deadline_s: float = 10.0
+    fhir_fetch_max_bytes: int = 20_000_000
+    fhir_fetch_concurrency: int = 8
+    fhir_fetch_max_pages: int = 50
+    link_secret: str | None = None
+    link_ttl_s: int = 900
     assess_queue: int = 32
     anonymous_rate: float = 20.0
     token_cache_s: float = 1.0
@@ -113,6 +128,7 @@ class Settings:
             report_memory_mb=_number(env, "BREASTCDS_REPORT_MEMORY_MB", 2048, int, 256, 65536),
             workers=_number(env, "BREASTCDS_WORKERS", 1, int, 1, 64),
             listen_url=(env.get("BREASTCDS_LISTEN_URL") or "").rstrip("/") or None,
+            **_fetch_settings(env),
         )
 
 
@@ -129,6 +145,33 @@ def _number(
     if not low <= value <= high:
         raise SettingsError(f"{name} must be between {low:g} and {high:g}, not {text}")
     return value
+
+
+def _fetch_settings(env: dict[str, str]) -> dict[str, Any]:
+    """The outbound FHIR fetch and card-link settings (validated; see the module docstring)."""
+    from breastcds.service.fhirfetch import AllowedServer
+
+    servers = tuple(
+        s.strip() for s in env.get("BREASTCDS_FHIR_SERVERS", "").split(",") if s.strip()
+    )
+    for s in servers:
+        try:
+            AllowedServer.parse(s)
+        except ValueError as exc:
+            raise SettingsError(f"BREASTCDS_FHIR_SERVERS: {exc}") from None
+    return {
+        "fhir_servers": servers,
+        "fhir_fetch_deadline_s": _number(
+            env, "BREASTCDS_FHIR_FETCH_DEADLINE_S", 10.0, float, 0.1, 120
+        ),
+        "fhir_fetch_max_bytes": _number(
+            env, "BREASTCDS_FHIR_FETCH_MAX_BYTES", 20_000_000, int, 1_000, 500_000_000
+        ),
+        "fhir_fetch_concurrency": _number(env, "BREASTCDS_FHIR_FETCH_CONCURRENCY", 8, int, 1, 256),
+        "fhir_fetch_max_pages": _number(env, "BREASTCDS_FHIR_FETCH_MAX_PAGES", 50, int, 1, 1000),
+        "link_secret": env.get("BREASTCDS_LINK_SECRET") or None,
+        "link_ttl_s": _number(env, "BREASTCDS_LINK_TTL_S", 900, int, 10, 86_400),
+    }
 
 
 _ALLOWED_JKU = ("https://", "http://127.0.0.1", "http://localhost")  # plain http: loopback only
