@@ -298,11 +298,6 @@ class _ListFhir(http.server.BaseHTTPRequestHandler):
         pass
 
 
-@pytest.mark.xfail(
-    reason="the outbound FHIR fetch (service/cdshooks.py, issue 17 item 1) is being rewritten "
-    "by its owner; this pins the expected answer",
-    strict=False,
-)
 def test_a_fhir_server_answering_a_json_list_is_a_4xx(server: Server) -> None:
     fake = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _ListFhir)
     threading.Thread(target=fake.serve_forever, daemon=True).start()
