@@ -496,3 +496,54 @@ def test_tokens_can_expire(server: Server) -> None:
     remember_secret(expired)
     with server.client(expired) as c:
         assert c.get("/assessments").status_code == 401
+
+
+def test_a_database_error_never_carries_the_bound_values(database_url: str) -> None:
+    """A PostgreSQL error once logged a token's salt and hash: bound values are hidden from
+    every database error (here a duplicate id, on both backends)."""
+    import datetime as dt
+
+    from breastcds.service.storage import AuditEvent, NewAssessment
+
+    store = Store(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    store.migrate()
+    marker = "salt-and-hash-" + uuid.uuid4().hex
+    rec = NewAssessment(
+        id="dup", source="rest", requester="token:t", input_json=marker, case_json="{}",
+        response_json="{}", created_at=dt.datetime.now(dt.UTC), breastcds_version="x",
+        knowledge_version="x", case_schema_version="1.0",
+    )  # fmt: skip
+    audit = AuditEvent(type_code="110110", action="C", outcome="0", agent_who="token:t")
+    try:
+        store.add_assessment(rec, audit)
+        with pytest.raises(Exception) as info:
+            store.add_assessment(rec, audit)
+        assert "parameters hidden" in str(info.value)
+        assert marker not in str(info.value)
+    finally:
+        store.close()
+
+
+def test_a_password_in_the_fhir_server_url_is_never_logged(tmp_path: Path) -> None:
+    password = remember_secret("hunter2-" + uuid.uuid4().hex[:8])
+    fake = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _ListFhir)
+    threading.Thread(target=fake.serve_forever, daemon=True).start()
+    srv = Server(tmp_path / "data", env={"BREASTCDS_CDS_TEST_SECRET": SECRET}).start()
+    try:
+        body = {
+            "hook": "patient-view",
+            "hookInstance": str(uuid.uuid4()),
+            "fhirServer": f"http://admin:{password}@127.0.0.1:{fake.server_address[1]}/fhir",
+            "context": {"userId": "Practitioner/1", "patientId": "p1"},
+        }
+        r = httpx.post(
+            f"{srv.base_url}{SERVICE}",
+            json=body,
+            headers={"Authorization": f"Bearer {_jwt(srv.base_url)}"},
+            timeout=60,
+        )
+        assert 400 <= r.status_code < 500
+        assert password not in r.text
+    finally:
+        srv.stop()  # scans the log for the password
+        fake.shutdown()
