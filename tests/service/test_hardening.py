@@ -547,3 +547,26 @@ def test_a_password_in_the_fhir_server_url_is_never_logged(tmp_path: Path) -> No
     finally:
         srv.stop()  # scans the log for the password
         fake.shutdown()
+
+
+def test_several_workers_on_postgresql_share_tokens_and_jti(postgres: Any, tmp_path: Path) -> None:
+    """``serve --workers 2`` on PostgreSQL: every worker accepts the tokens, and a JWT used
+    on one worker is a replay on the other (the jti is in the database)."""
+    pytest.importorskip("breastcds.fhir")
+    url = postgres.create_database(f"breastcds_workers_{uuid.uuid4().hex[:8]}")
+    env = {"BREASTCDS_CDS_TEST_SECRET": SECRET, "BREASTCDS_WORKERS": "2"}
+    srv = Server(tmp_path / "data", database_url=url, env=env).start()
+    try:
+        assert srv.admin_token
+        with srv.client(srv.admin_token) as c:
+            for _ in range(6):  # new connections: spread over the workers by the kernel
+                with srv.client(srv.admin_token) as fresh:
+                    assert (
+                        fresh.post("/assess", json=examples.load("er-low-early")).status_code == 201
+                    )
+            assert c.get("/assessments").json()["total"] == 6
+        token = _jwt(srv.base_url)
+        answers = [_hook(srv, token).status_code for _ in range(4)]
+        assert answers.count(200) == 1 and answers.count(401) == 3
+    finally:
+        srv.stop()
