@@ -298,22 +298,27 @@ class _ListFhir(http.server.BaseHTTPRequestHandler):
         pass
 
 
+def _hook_without_prefetch(server: Server, fhir_server: str) -> httpx.Response:
+    """A patient-view call that makes the service read ``fhir_server`` itself."""
+    body = {
+        "hook": "patient-view",
+        "hookInstance": str(uuid.uuid4()),
+        "fhirServer": fhir_server,
+        "context": {"userId": "Practitioner/1", "patientId": "p1"},
+    }
+    return httpx.post(
+        f"{server.base_url}{SERVICE}",
+        json=body,
+        headers={"Authorization": f"Bearer {_jwt(server.base_url)}"},
+        timeout=60,
+    )
+
+
 def test_a_fhir_server_answering_a_json_list_is_a_4xx(server: Server) -> None:
     fake = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _ListFhir)
     threading.Thread(target=fake.serve_forever, daemon=True).start()
     try:
-        body = {
-            "hook": "patient-view",
-            "hookInstance": str(uuid.uuid4()),
-            "fhirServer": f"http://127.0.0.1:{fake.server_address[1]}",
-            "context": {"userId": "Practitioner/1", "patientId": "p1"},
-        }
-        r = httpx.post(
-            f"{server.base_url}{SERVICE}",
-            json=body,
-            headers={"Authorization": f"Bearer {_jwt(server.base_url)}"},
-            timeout=60,
-        )
+        r = _hook_without_prefetch(server, f"http://127.0.0.1:{fake.server_address[1]}")
         assert 400 <= r.status_code < 500, r.text
     finally:
         fake.shutdown()
@@ -530,18 +535,8 @@ def test_a_password_in_the_fhir_server_url_is_never_logged(tmp_path: Path) -> No
     threading.Thread(target=fake.serve_forever, daemon=True).start()
     srv = Server(tmp_path / "data", env={"BREASTCDS_CDS_TEST_SECRET": SECRET}).start()
     try:
-        body = {
-            "hook": "patient-view",
-            "hookInstance": str(uuid.uuid4()),
-            "fhirServer": f"http://admin:{password}@127.0.0.1:{fake.server_address[1]}/fhir",
-            "context": {"userId": "Practitioner/1", "patientId": "p1"},
-        }
-        r = httpx.post(
-            f"{srv.base_url}{SERVICE}",
-            json=body,
-            headers={"Authorization": f"Bearer {_jwt(srv.base_url)}"},
-            timeout=60,
-        )
+        port = fake.server_address[1]
+        r = _hook_without_prefetch(srv, f"http://admin:{password}@127.0.0.1:{port}/fhir")
         assert 400 <= r.status_code < 500
         assert password not in r.text
     finally:
