@@ -644,7 +644,7 @@ def build_router() -> APIRouter:
         status_code=201,
         response_model=StoredAssessment,
         openapi_extra=CASE_BODY,
-        responses=responses(401, 403, 413, 422, 500),
+        responses=responses(401, 403, 413, 422, 500, 503),
     )
     async def post_assess(request: Request, principal: Assessor) -> Response:
         """Assess a case (JSON, see the ``Case`` schema); the stored result and its id."""
@@ -677,7 +677,7 @@ def build_router() -> APIRouter:
         status_code=201,
         response_model=StoredAssessment,
         openapi_extra=BUNDLE_BODY,
-        responses=responses(401, 403, 413, 415, 422, 500, 501),
+        responses=responses(401, 403, 413, 415, 422, 500, 501, 503),
     )
     async def post_assess_fhir(request: Request, principal: Assessor) -> Response:
         """Assess a FHIR R4 Bundle (mCODE profiles) through the breastcds.fhir mapper."""
@@ -864,7 +864,7 @@ def build_router() -> APIRouter:
         tags=["admin"],
         status_code=201,
         response_model=TokenCreated,
-        responses=responses(401, 403, 422),
+        responses=responses(401, 403, 413, 422),
     )
     def create_token(
         request: Request,
