@@ -130,6 +130,7 @@ def register(app: typer.Typer) -> None:
                 log_config=None,
                 access_log=False,
                 server_header=False,
+                timeout_graceful_shutdown=10,
             )
             out.write(f"breastcds service listening on http://{shown_host}:{bound_port}\n")
             out.flush()
@@ -145,7 +146,14 @@ def register(app: typer.Typer) -> None:
         assess(examples.load(examples.names()[0]))
         gc.collect()
         gc.freeze()
-        config = uvicorn.Config(app_, log_config=None, access_log=False, server_header=False)
+        # SIGTERM: requests in flight get 10 s, then are cancelled (a report job is killed).
+        config = uvicorn.Config(
+            app_,
+            log_config=None,
+            access_log=False,
+            server_header=False,
+            timeout_graceful_shutdown=10,
+        )
         uvicorn.Server(config).run(sockets=[sock])
 
     @token_app.command("create")
