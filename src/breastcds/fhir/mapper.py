@@ -878,7 +878,13 @@ class _Mapper:
     def _tnm(self, res: JSON, key: tuple[str, str]) -> None:
         axis, setting, _ = C.TNM_CATEGORY_CODES[key]
         method = res.get("method")
-        if not _is_ajcc_8(method):
+        if method is None:
+            self.notes.append(
+                f"Observation/{res.get('id')}: no staging method given; the T/N/M category is "
+                "read as recorded (breast T, N and M categories are the same in AJCC 7 and 8 "
+                "and UICC 8)"
+            )
+        elif not _is_ajcc_8(method):
             earlier = [
                 C.AJCC_EARLIER[c].display
                 for c in _codes_of(method, C.SNOMED)
@@ -902,6 +908,17 @@ class _Mapper:
             for c in _codes_of(concept, C.SNOMED)
             if c in C.TNM_SNOMED_VALUES
         ]
+        generic = [
+            C.TNM_GENERIC_SNOMED[c][1]
+            for c in _codes_of(concept, C.SNOMED)
+            if c in C.TNM_GENERIC_SNOMED
+        ]
+        if generic and setting is None:
+            self.skip(
+                res, "a generic T/N/M category with an observation code that does not say c/p"
+            )
+            return
+        ajcc += [f"{setting}{g}" for g in generic]
         if len(set(ajcc)) != 1:
             self.skip(
                 res,
