@@ -81,6 +81,17 @@ def text_problem(value: str) -> str | None:
     return f"text must be valid Unicode without NUL: {what} at position {at}"
 
 
+def clean_text(value: Any) -> Any:
+    """``value`` (text, or lists/dicts of it) with NUL and unpaired surrogates replaced."""
+    if isinstance(value, str):
+        return _UNSAFE_TEXT.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [clean_text(v) for v in value]
+    if isinstance(value, dict):
+        return {clean_text(k): clean_text(v) for k, v in value.items()}
+    return value
+
+
 def printable(value: Any) -> Any:
     """``value`` with NUL and unpaired surrogates replaced (safe to echo back in an error)."""
     if isinstance(value, str):

@@ -492,7 +492,7 @@ def cds_client(
     request: Request,
     credentials: HTTPAuthorizationCredentials | None = Depends(cds_bearer),  # noqa: B008
 ) -> Principal:
-    base = request.app.state.settings.public_base_url or str(request.base_url).rstrip("/")
+    base = request.app.state.settings.audience_base_url  # configured, never the Host header
     audiences = [f"{base}/cds-services/{SERVICE_ID}", f"{base}/cds-services"]
     try:
         if credentials is None:
