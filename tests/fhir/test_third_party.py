@@ -185,3 +185,38 @@ def test_synthea_style_tnm_with_generic_snomed_categories() -> None:
     assert sum("no staging method given" in n for n in result.notes) == 3
     a = assess(result.case, today=DAY)
     assert a.codes["stage.clinical_anatomic"] == "IIB"  # AJCC 8 anatomic: T2 N1 M0 = IIB
+
+
+def test_unprofiled_duplicate_of_the_mcode_primary_is_listed_not_a_second_tumour() -> None:
+    """A problem-list Condition (ICD-10-CM C50.912) beside the mCODE PrimaryCancerCondition: the
+    profiled one is read (laterality, histology), the duplicate is listed."""
+    bundle = load("ctm-TrialMatching_Patient02.json")
+    duplicate = {
+        "resourceType": "Condition",
+        "id": "problem-list-c50",
+        "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "C50.912"}]},
+        "subject": {"reference": "Patient/x"},
+    }
+    bundle = {**bundle, "entry": [*bundle["entry"], {"resource": duplicate}]}
+    result = bundle_to_case(bundle, assessment_date=DAY)
+    assert result.case["tumour"]["histology"] == "ductal_nst"
+    reasons = {u.resource_id: u.reason for u in result.unmapped}
+    assert "the profiled condition is read" in reasons["problem-list-c50"]
+
+
+def test_a_lone_unprofiled_breast_condition_is_the_primary() -> None:
+    """Synthea-style: one Condition coded 254837009, no mCODE profile; laterality from an
+    ICD-10-CM code that states the side (C50.912: left female breast)."""
+    condition = {
+        "resourceType": "Condition",
+        "id": "c",
+        "code": {
+            "coding": [
+                {"system": "http://snomed.info/sct", "code": "254837009"},
+                {"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "C50.912"},
+            ]
+        },
+        "subject": {"reference": "Patient/x"},
+    }
+    result = bundle_to_case({"resourceType": "Bundle", "entry": [{"resource": condition}]})
+    assert result.case == {"tumour": {"laterality": "left"}}
