@@ -11,7 +11,7 @@ from rich.table import Table
 
 from breastcds.cli.core_cmd import fail, load_case_input, report_validation
 from breastcds.cli.render import SECTION_RENDERERS
-from breastcds.i18n import Lang
+from breastcds.i18n import Lang, field_label, label, text, value
 from breastcds.model.errors import CaseValidationError
 from breastcds.prognosis.section import (
     CTS5Section,
@@ -21,34 +21,21 @@ from breastcds.prognosis.section import (
     PrognosisSection,
 )
 
-_T: dict[str, tuple[str, str]] = {
-    "title": ("Prognosis", "预后"),
-    "regimen": ("Regimen", "方案"),
-    "os": ("OS %", "总生存率 %"),
-    "added": ("Added benefit, pp", "新增获益 (百分点)"),
-    "total": ("Total benefit, pp", "累计获益 (百分点)"),
-    "surgery": ("surgery only", "仅手术"),
-    "endocrine": ("+ endocrine (5 y)", "+ 内分泌治疗 (5年)"),
-    "chemotherapy": ("+ chemotherapy (3rd gen)", "+ 化疗 (第三代)"),
-    "trastuzumab": ("+ trastuzumab", "+ 曲妥珠单抗"),
-    "bisphosphonate": ("+ bisphosphonate", "+ 双膦酸盐"),
-    "radiotherapy": ("+ radiotherapy", "+ 放疗"),
-    "years": ("5 / 10 / 15 y", "5 / 10 / 15 年"),
-    "not_applicable": ("not applicable", "不适用"),
-    "needs_data": ("needs", "需补充"),
-    "computed": ("computed", "已计算"),
-    "not_shown": ("not shown", "未显示"),
-    "mapping": ("Mapping to model inputs", "输入映射说明"),
-    "bcm": ("breast-cancer mortality, surgery only", "乳腺癌死亡率 (仅手术)"),
-    "npi": ("NPI", "诺丁汉预后指数 (NPI)"),
-    "cts5": ("CTS5", "CTS5 (5年后远处复发)"),
-    "group": ("group", "分组"),
-}
+_KEYS = {
+    "title": "section_prognosis", "regimen": "regimen", "os": "os_pct", "added": "added_benefit",
+    "total": "total_benefit", "surgery": "surgery_only", "endocrine": "plus_endocrine",
+    "chemotherapy": "plus_chemotherapy", "trastuzumab": "plus_trastuzumab",
+    "bisphosphonate": "plus_bisphosphonate", "radiotherapy": "plus_radiotherapy",
+    "years": "years_5_10_15", "not_applicable": "not_applicable", "needs_data": "needs",
+    "computed": "computed", "not_shown": "not_shown", "mapping": "mapping", "bcm": "bcm",
+    "npi": "npi", "cts5": "cts5", "group": "group",
+}  # fmt: skip
 
 
 def _t(key: str, lang: Lang) -> str:
-    en, zh = _T[key]
-    return zh if lang == "zh" else en
+    if key in ("computed", "not_applicable") or key not in _KEYS:
+        return value(key, lang)
+    return label(_KEYS[key], lang)
 
 
 def _triple(values: dict[int, float] | None, signed: bool = False) -> str:
@@ -64,13 +51,14 @@ def _regimen_label(o: Outcome, lang: Lang) -> str:
 
 
 def _model_table(m: ModelResult, console: Console, lang: Lang) -> None:
-    status = _t(m.status, lang)
+    status = value(m.status, lang)
     if m.status != "computed":
         console.print(f"[bold]{m.model}[/]: [yellow]{status}[/]", highlight=False)
         for r in m.reasons:
-            console.print(f"  • {r}", highlight=False)
+            console.print(f"  • {text(r, lang)}", highlight=False)
         for x in m.missing:
-            console.print(f"  • {_t('needs_data', lang)} {x.field}: {x.reason}", highlight=False)
+            console.print(f"  • {label('needs', lang)} {field_label(x.field, lang)} "
+                          f"({x.field}): {text(x.reason, lang)}", highlight=False)  # fmt: skip
         return
     table = Table(title=f"{m.model} ({_t('years', lang)})", show_lines=False)
     table.add_column(_t("regimen", lang))
@@ -105,7 +93,7 @@ def _npi_line(n: NPISection, lang: Lang) -> str:
             f"{_t('npi', lang)}: {n.index:.2f} — {_t('group', lang)} {n.group} ({n.group_classic})"
         )
     detail = "; ".join(n.reasons + [f"{x.field}" for x in n.missing])
-    return f"{_t('npi', lang)}: {_t(n.status, lang)} ({detail})"
+    return f"{_t('npi', lang)}: {value(n.status, lang)} ({detail})"
 
 
 def _cts5_line(c: CTS5Section, lang: Lang) -> str:
@@ -119,7 +107,7 @@ def _cts5_line(c: CTS5Section, lang: Lang) -> str:
             "years 5-10 (after 5 years of endocrine therapy)"
         )
     detail = "; ".join(c.reasons + [f"{x.field}" for x in c.missing])
-    return f"{_t('cts5', lang)}: {_t(c.status, lang)} ({detail})"
+    return f"{_t('cts5', lang)}: {value(c.status, lang)} ({detail})"
 
 
 def render_prognosis(section: Any, console: Console, lang: Lang = "en") -> None:
