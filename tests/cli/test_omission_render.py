@@ -8,7 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from breastcds.cli.main import app
-from breastcds.cli.render import SECTION_RENDERERS
+from breastcds.cli.render import section_renderers
 
 CASE = {
     "patient": {"age_years": 72},
@@ -27,7 +27,7 @@ def _run(tmp_path: Path, *args: str) -> str:
 
 
 def test_renderer_is_registered() -> None:
-    assert "radiotherapy" in SECTION_RENDERERS
+    assert "radiotherapy" in section_renderers()
 
 
 def test_table_shows_verdicts_failures_and_expected_recurrence(tmp_path: Path) -> None:

@@ -3,39 +3,33 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from breastcds.cli.core_cmd import fail, load_case_input, report_validation
-from breastcds.cli.render import SECTION_RENDERERS
-from breastcds.i18n import Lang, field_label, label, text, value
-from breastcds.model.errors import CaseValidationError
-from breastcds.prognosis.section import (
-    CTS5Section,
-    ModelResult,
-    NPISection,
-    Outcome,
-    PrognosisSection,
-)
+
+if TYPE_CHECKING:  # imported when used (the prognosis-plot command is registered at start-up)
+    from rich.console import Console
+
+    from breastcds.i18n import Lang
+    from breastcds.prognosis.section import CTS5Section, ModelResult, NPISection, Outcome
 
 _KEYS = {
     "title": "section_prognosis", "regimen": "regimen", "os": "os_pct", "added": "added_benefit",
     "total": "total_benefit", "surgery": "surgery_only", "endocrine": "plus_endocrine",
     "chemotherapy": "plus_chemotherapy", "trastuzumab": "plus_trastuzumab",
     "bisphosphonate": "plus_bisphosphonate", "radiotherapy": "plus_radiotherapy",
-    "years": "years_5_10_15", "not_applicable": "not_applicable", "needs_data": "needs",
-    "computed": "computed", "not_shown": "not_shown", "mapping": "mapping", "bcm": "bcm",
+    "years": "years_5_10_15", "mapping": "mapping", "bcm": "bcm", "not_shown": "not_shown",
     "npi": "npi", "cts5": "cts5", "group": "group",
 }  # fmt: skip
 
 
 def _t(key: str, lang: Lang) -> str:
-    if key in ("computed", "not_applicable") or key not in _KEYS:
-        return value(key, lang)
-    return label(_KEYS[key], lang)
+    """A label of the one label table (statuses such as ``needs_data`` by their value)."""
+    from breastcds.i18n import label, value
+
+    return label(_KEYS[key], lang) if key in _KEYS else value(key, lang)
 
 
 def _triple(values: dict[int, float] | None, signed: bool = False) -> str:
@@ -51,15 +45,19 @@ def _regimen_label(o: Outcome, lang: Lang) -> str:
 
 
 def _model_table(m: ModelResult, console: Console, lang: Lang) -> None:
-    status = value(m.status, lang)
+    status = _t(m.status, lang)
     if m.status != "computed":
         console.print(f"[bold]{m.model}[/]: [yellow]{status}[/]", highlight=False)
+        from breastcds.i18n import field_label, label, text
+
         for r in m.reasons:
             console.print(f"  • {text(r, lang)}", highlight=False)
         for x in m.missing:
             console.print(f"  • {label('needs', lang)} {field_label(x.field, lang)} "
                           f"({x.field}): {text(x.reason, lang)}", highlight=False)  # fmt: skip
         return
+    from rich.table import Table
+
     table = Table(title=f"{m.model} ({_t('years', lang)})", show_lines=False)
     table.add_column(_t("regimen", lang))
     table.add_column(_t("os", lang), justify="right")
@@ -93,7 +91,7 @@ def _npi_line(n: NPISection, lang: Lang) -> str:
             f"{_t('npi', lang)}: {n.index:.2f} — {_t('group', lang)} {n.group} ({n.group_classic})"
         )
     detail = "; ".join(n.reasons + [f"{x.field}" for x in n.missing])
-    return f"{_t('npi', lang)}: {value(n.status, lang)} ({detail})"
+    return f"{_t('npi', lang)}: {_t(n.status, lang)} ({detail})"
 
 
 def _cts5_line(c: CTS5Section, lang: Lang) -> str:
@@ -107,11 +105,13 @@ def _cts5_line(c: CTS5Section, lang: Lang) -> str:
             "years 5-10 (after 5 years of endocrine therapy)"
         )
     detail = "; ".join(c.reasons + [f"{x.field}" for x in c.missing])
-    return f"{_t('cts5', lang)}: {value(c.status, lang)} ({detail})"
+    return f"{_t('cts5', lang)}: {_t(c.status, lang)} ({detail})"
 
 
 def render_prognosis(section: Any, console: Console, lang: Lang = "en") -> None:
     """Compact rendering: PREDICT tables (v3.2 primary, v2.2), notes, NPI, CTS5."""
+    from breastcds.prognosis.section import PrognosisSection
+
     s = PrognosisSection.model_validate(section)
     console.rule(_t("title", lang))
     for r in s.reasons:
@@ -127,11 +127,8 @@ def render_prognosis(section: Any, console: Console, lang: Lang = "en") -> None:
     console.print(_cts5_line(s.cts5, lang), highlight=False)
 
 
-SECTION_RENDERERS["prognosis"] = render_prognosis
-
-
 def register(app: typer.Typer) -> None:
-    """Register ``prognosis-plot`` (the section renderer registers on import)."""
+    """Register ``prognosis-plot`` (the section renderer is listed in :mod:`.render`)."""
 
     @app.command("prognosis-plot")
     def prognosis_plot(
@@ -155,6 +152,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Plot PREDICT overall-survival curves: surgery only and each cumulative treatment."""
         from breastcds.entrypoint import classify
+        from breastcds.model.errors import CaseValidationError
         from breastcds.model.parse import parse_case
         from breastcds.prognosis.plot import FORMATS, write_plot
         from breastcds.prognosis.section import prognosis

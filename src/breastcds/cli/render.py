@@ -3,22 +3,41 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
-from breastcds.cli import reirradiation_render
-from breastcds.concordance import Report
 from breastcds.i18n import Lang, field_label, key_label, label, text, value
-from breastcds.model.assessment import Assessment, StageResult
 
-# Capabilities register a renderer for their section: (section result, console, lang) -> None.
-SECTION_RENDERERS: dict[str, Callable[[Any, Console, Lang], None]] = {
-    "reirradiation": reirradiation_render.render,
-}
+if TYPE_CHECKING:
+    from breastcds.concordance import Report
+    from breastcds.model.assessment import Assessment, StageResult
+
+#: Renders one section: (section result, console, lang) -> None.
+SectionRenderer = Callable[[Any, Console, Lang], None]
+
+#: Renderers added beyond the built-in ones below (section name -> renderer).
+SECTION_RENDERERS: dict[str, SectionRenderer] = {}
+
+
+def section_renderers() -> dict[str, SectionRenderer]:
+    """The terminal renderer of each capability section (imported when first rendered); a
+    section without one is printed by :func:`render_generic`, never as raw JSON."""
+    from breastcds.cli.omission_render import render as render_radiotherapy
+    from breastcds.cli.options_render import render_options
+    from breastcds.cli.prognosis_render import render_prognosis
+    from breastcds.cli.reirradiation_render import render as render_reirradiation
+
+    builtin = {
+        "options": render_options,
+        "radiotherapy": render_radiotherapy,
+        "reirradiation": render_reirradiation,
+        "prognosis": render_prognosis,
+    }
+    return {**builtin, **SECTION_RENDERERS}
 
 
 def _stage_text(s: StageResult, lang: Lang) -> str:
@@ -54,8 +73,9 @@ def render_assessment(a: Assessment, console: Console, lang: Lang = "en") -> Non
     for key, s in (("stage_path", c.stage_pathological), ("stage_clin", c.stage_clinical)):
         table.add_row(label(key, lang), _stage_text(s, lang), reasons(s.reasons))
     console.print(table)
+    renderers = section_renderers()
     for name, section in a.sections.items():
-        renderer = SECTION_RENDERERS.get(name)
+        renderer = renderers.get(name)
         if renderer is not None:
             renderer(section, console, lang)
         else:

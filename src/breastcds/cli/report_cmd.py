@@ -4,14 +4,15 @@ report of one case (an adapter over :func:`breastcds.assess` and :mod:`breastcds
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from breastcds.cli.core_cmd import fail, load_case_input, report_validation
-from breastcds.i18n import Lang
-from breastcds.model.errors import CaseValidationError
-from breastcds.report.html import Detail
+
+if TYPE_CHECKING:
+    from breastcds.i18n import Lang
+    from breastcds.report.html import Detail
 
 __all__ = ["register"]
 
@@ -43,6 +44,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Write the tumour-board report (PDF or self-contained HTML) of one case."""
         from breastcds.entrypoint import assess
+        from breastcds.model.errors import CaseValidationError
         from breastcds.model.parse import parse_case
         from breastcds.report import render_html, render_pdf
         from breastcds.report.pdf import ReportError

@@ -45,11 +45,12 @@ def register_kind(kind: Kind) -> None:
 
 
 def _load_builtin_kinds() -> None:
-    # Imported lazily so that each kind module may import the public API freely.
-    from breastcds.plugins import import_optional
+    # Imported lazily so that each kind module may import the public API freely; each
+    # registers its KIND on import.
+    from breastcds.concordance import biomarker, reirradiation, rt_omission, systemic
 
-    for module in ("biomarker", "reirradiation", "rt_omission", "systemic"):
-        import_optional(f"breastcds.concordance.{module}")
+    for kind in (biomarker.KIND, reirradiation.KIND, rt_omission.KIND, systemic.KIND):
+        register_kind(kind)
 
 
 def kinds() -> list[Kind]:

@@ -21,6 +21,7 @@ VALUES: dict[str, tuple[str, str]] = {
     "within": ("within limit", "在限值内"),
     "exceeds": ("exceeds limit", "超过限值"),
     "cannot_assess": ("cannot assess", "无法评估"),
+    "limit_not_applicable": ("limit not applicable", "限值不适用"),
     "meets": ("meets", "符合"),
     "fails": ("fails", "不符合"),
     "insufficient_data": ("insufficient data", "资料不足"),
