@@ -170,7 +170,8 @@ def rt_summary(section: Mapping[str, Any], lang: Lang = "en") -> str:
         )
         marker = "; expected local recurrence — "
         if marker in text_en:  # the figures, as the sources report them
-            out += "；预期局部复发：" + text_en.split(marker, 1)[1]
+            figures = text_en.split(marker, 1)[1].split("; ")
+            out += "；预期局部复发：" + "；".join(text(f, "zh") for f in figures)
         return out
     if verdict == "insufficient_data":
         fields = sorted({str(m.get("field")) for m in section.get("missing") or []})

@@ -175,6 +175,15 @@ EXACT_ZH: dict[str, str] = {
     "literature-based, adjustable": "文献依据，可调整",
     "RT omission is a reasonable option to discuss": "可讨论豁免放疗",
     "surgery only": "仅手术",
+    "not inflammatory carcinoma (cT4d)": "非炎性乳癌（cT4d）",
+    "not multicentric disease": "非多中心病灶",
+    "not pregnancy (radiotherapy would fall in pregnancy)": "非妊娠期（否则放疗将在妊娠期进行）",
+    "not interstitial lung disease": "无间质性肺病",
+    "relative contraindication: prior breast/chest-wall radiotherapy (re-irradiation question)": "相对禁忌：既往乳腺/胸壁放疗（属再程放疗问题）",
+    "PREDICT needs the pathological invasive size in mm": "PREDICT需要病理浸润灶大小（mm）",
+    "PREDICT needs the age": "PREDICT需要年龄",
+    "PREDICT needs the number of positive nodes (no unknown code)": "PREDICT需要阳性淋巴结数（无“未知”选项）",
+    "no pathological invasive size (tumour.size_mm): PREDICT applies after surgery and needs the invasive size": "无病理浸润灶大小（浸润灶大小 (mm)）：PREDICT适用于术后，需要浸润灶大小",
     "not applicable: requires after breast-conserving surgery (post-mastectomy radiotherapy is a different decision)": "不适用：仅适用于保乳术后（乳房切除术后放疗属另一决策）",
     "recovery fraction of prior (not stated; 0 = no recovery assumed)": "既往剂量恢复比例（未注明；按0处理，即不假设恢复）",
     "surgery": "手术",
@@ -190,6 +199,14 @@ EXACT_ZH: dict[str, str] = {
 }
 
 
+_ENDPOINT: dict[str, str] = {
+    "local recurrence (ipsilateral breast)": "局部复发（同侧乳腺）",
+    "local or regional recurrence": "局部或区域复发",
+    "ipsilateral breast tumour recurrence": "同侧乳腺肿瘤复发",
+    "local breast cancer recurrence": "乳腺局部复发",
+    "local recurrence": "局部复发",
+    "overall survival": "总生存",
+}
 _FROM: dict[str, str] = {"size": "大小", "nodes": "淋巴结"}
 _WHY_RS: dict[str, str] = {
     "T is not T1 or T2": "T非T1或T2",
@@ -364,6 +381,35 @@ TEMPLATES_ZH: list[Template] = [
     ),
     _t(r"not recorded \(not read as 0\): (?P<x>.+)", lambda m: "未记录（不按0处理）：" + m["x"]),
     _t(r"expected local recurrence — (?P<x>.+)", lambda m: "预期局部复发：" + m["x"]),
+    _t(
+        r"PREDICT v(?P<v>[\d.]+) needs current smoking status \(never/ex = 0, current = 1\); the official code has no unknown code \((?P<src>.+)\)",
+        lambda m: (
+            f"PREDICT v{m['v']}需要目前吸烟状态（从不/既往吸烟 = 0，目前吸烟 = 1）；官方代码无“未知”选项（{m['src']}）"
+        ),
+    ),
+    _t(
+        r"metastatic disease \(M1 / distant sites recorded\): PREDICT is for early breast cancer without distant spread at diagnosis(?P<src>.*)",
+        lambda m: (
+            f"已有远处转移（M1 / 记录了远处转移部位）：PREDICT仅适用于诊断时无远处转移的早期乳腺癌{m['src']}"
+        ),
+    ),
+    _t(
+        r"cannot tell whether (?P<x>.+): not recorded",
+        lambda m: f"无法判断是否{_sentence_zh(m['x'])}：未记录",
+    ),
+    _t(r"needed to know whether (?P<x>.+)", lambda m: f"用于判断是否{_sentence_zh(m['x'])}"),
+    _t(
+        r"decides (?P<set>.+?): (?P<req>.+)",
+        lambda m: f"决定是否符合{m['set']}：{_sentence_zh(m['req'])}",
+    ),
+    _t(
+        r"after breast-conserving surgery \(post-mastectomy radiotherapy is a different decision\)",
+        lambda m: "为保乳术后（乳房切除术后放疗属另一决策）",
+    ),
+    _t(
+        rf"(?P<t>.+?): (?P<y>{_NUM})-yr (?P<e>.+?) (?P<a>{_NUM}) % without RT",
+        lambda m: f"{m['t']}：{m['y']}年{_ENDPOINT.get(m['e'], m['e'])}，未放疗 {m['a']}%",
+    ),
     _t(r"(?P<x>.+) — assumed when not recorded", lambda m: f"{m['x']}——未记录时按此假设"),
     _t(
         r"confirm before use: (?P<x>.+) \((?P<f>[a-z_]+(?:\.[a-z0-9_]+)+)\)",

@@ -248,6 +248,17 @@ def _grade_text(grade: Any, lang: Lang) -> str:
         return value(grade, lang)
     if grade.get("status") == "not verified":
         return label("grade_not_verified", lang)
+    if lang == "zh":
+        if grade.get("label_zh"):
+            return str(grade["label_zh"])
+        parts = []
+        if grade.get("csco_level"):
+            ev = grade.get("csco_evidence")
+            parts.append(f"CSCO {grade['csco_level']}级推荐(证据类别{ev or '未核实'})")
+        if grade.get("nccn"):
+            parts.append(f"NCCN {grade['nccn']}类")
+        if parts:
+            return "；".join(parts)
     return str(grade.get("label") or value(grade.get("status"), lang))
 
 
@@ -455,7 +466,8 @@ def _missing_row(row: MissingRow, lang: Lang) -> MissingRow:
         label("assessment", lang) if row.where == "assessment" else _section_title(row.where, lang)
     )
     reason = prompt_reason(row.reason, lang) if row.prompt else text(row.reason, lang)
-    return MissingRow(row.field, reason, where, field_label(row.field, lang), row.prompt)
+    name = text(row.field, lang) if " " in row.field else field_label(row.field, lang)
+    return MissingRow(row.field, reason, where, name, row.prompt)
 
 
 def _dedupe(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
