@@ -14,6 +14,8 @@ from typing import Any
 import pydantic
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from breastcds import examples, i18n
 from breastcds.i18n import labels, vocabulary
@@ -210,3 +212,28 @@ def test_page_folds_the_detail_and_report_omits_it() -> None:
     folded = _html("chest-wall-recurrence-reirradiation", "zh", "folded", False)
     assert '<details class="detail" id="detail">' in folded
     assert "详细信息" in folded
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.from_regex(r"[a-z][a-z0-9]{0,6}(_[a-z0-9]{1,6}){1,3}", fullmatch=True),
+            st.sampled_from(["requires", "case", "has", "=", "≥", "in", "[pre, peri]", "N0"]),
+            st.text(alphabet="abcdefghij 0123456789%()-", max_size=12),
+        ),
+        max_size=12,
+    ),
+    st.sampled_from(["en", "zh"]),
+)
+def test_no_identifier_survives_any_generated_sentence(words: list[str], lang: str) -> None:
+    """Whatever a capability writes, the rendering never shows a snake_case identifier."""
+    sentence = " ".join(words)
+    assert not SNAKE.search(i18n.text(sentence, lang))  # type: ignore[arg-type]
+    assert not SNAKE.search(i18n.prompt_reason(f"some regimen: {sentence}", lang))  # type: ignore[arg-type]
+
+
+@given(st.from_regex(r"[a-z][a-z0-9]{0,8}(_[a-z0-9]{1,8}){1,4}", fullmatch=True))
+def test_any_code_is_shown_by_name_or_words(code: str) -> None:
+    for lang in ("en", "zh"):
+        assert not SNAKE.search(i18n.value(code, lang))  # type: ignore[arg-type]
+        assert not SNAKE.search(i18n.field_label(f"tumour.{code}", lang))  # type: ignore[arg-type]
