@@ -4,6 +4,7 @@ every label, code, case field, fact, organ and criterion."""
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import html as html_lib
 import re
@@ -24,7 +25,7 @@ from breastcds.knowledge.facts import FACTS
 from breastcds.knowledge.loader import read_text
 from breastcds.model import codes
 from breastcds.model.case import Case
-from breastcds.report.html import render_html
+from breastcds.report.html import ReportContext, build_context, render_context, render_html
 from tests.report.conftest import NOW, assessed
 
 SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
@@ -45,9 +46,16 @@ def visible_text(doc: str) -> str:
 
 
 @cache
-def _html(name: str, lang: str, detail: str, for_print: bool = True) -> str:
+def _context(name: str, lang: str) -> ReportContext:
     case, a = assessed(name)
-    return render_html(a, lang=lang, case=case, now=NOW, detail=detail, for_print=for_print)  # type: ignore[arg-type]
+    return build_context(a, lang=lang, case=case, now=NOW, detail="full")  # type: ignore[arg-type]
+
+
+@cache
+def _html(name: str, lang: str, detail: str, for_print: bool = True) -> str:
+    """One context (figures drawn once) per example and language, rendered at each detail."""
+    ctx = dataclasses.replace(_context(name, lang), detail=detail)  # type: ignore[arg-type]
+    return render_context(ctx, for_print=for_print)
 
 
 def _pages(doc: str) -> list[Any]:
@@ -237,3 +245,48 @@ def test_any_code_is_shown_by_name_or_words(code: str) -> None:
     for lang in ("en", "zh"):
         assert not SNAKE.search(i18n.value(code, lang))  # type: ignore[arg-type]
         assert not SNAKE.search(i18n.field_label(f"tumour.{code}", lang))  # type: ignore[arg-type]
+
+
+def test_actions_cautions_and_the_decision_point_reason_are_shown_when_present() -> None:
+    """Fields the options engine may add (course work): a decision point's reason, its actions
+    (en/zh labels or codes) and cautions (en/zh text) appear in the summary, in the reader's
+    language."""
+    case, a = assessed("her2-low-metastatic")
+    data = a.model_dump(mode="json")
+    dp = data["sections"]["options"]["decision_points"][0]
+    dp["reason_en"] = "progression on the first metastatic line"
+    dp["reason_zh"] = "晚期一线治疗后进展"
+    dp["actions"] = [
+        {"code": "germline_testing", "class": "counselling",
+         "label_en": "germline testing", "label_zh": "胚系基因检测"},
+        "defer_until_after_delivery",
+    ]  # fmt: skip
+    dp["cautions"] = [
+        {
+            "factor": "interstitial_lung_disease",
+            "text_en": "ILD: monitor",
+            "text_zh": "间质性肺病：监测",
+        }
+    ]
+    dp["options"][0]["actions"] = ["whole_breast_rt"]
+    b = a.model_copy(update={"sections": {**a.sections, "options": data["sections"]["options"]}})
+    zh = visible_text(render_html(b, lang="zh", case=case, now=NOW))
+    for shown in (
+        "晚期一线治疗后进展",
+        "胚系基因检测",
+        "推迟至分娩后",
+        "间质性肺病：监测",
+        "全乳放疗",
+    ):
+        assert shown in zh, shown
+    assert SNAKE.findall(zh) == []
+    en = visible_text(render_html(b, lang="en", case=case, now=NOW))
+    expected = (
+        "progression on the first metastatic line",
+        "germline testing",
+        "defer until after delivery",
+        "ILD: monitor",
+        "whole-breast radiotherapy",
+    )
+    for shown in expected:
+        assert shown in en, shown
