@@ -57,9 +57,6 @@ EXACT: dict[tuple[str, str], tuple[int, str]] = {
         1, KNOWLEDGE),
     ("prognosis/test_section.py",
      "test_radiotherapy_step_when_the_case_records_a_mean_heart_dose"): (1, COPIED),
-    ("radiotherapy/test_dicom_edge_cases.py",
-     "test_files_without_preamble_read_like_the_originals"): (
-        1, "the same pixel data decoded by the same code path twice in one process"),
     ("radiotherapy/test_accumulate.py", "test_recovery_needs_rationale_and_is_recorded"): (
         1, COPIED),
     ("radiotherapy/test_dicom.py", "test_read_dose_geometry_and_scaling"): (1, COPIED),
