@@ -48,7 +48,8 @@ def _load_builtin_kinds() -> None:
     # Imported lazily so that each kind module may import the public API freely.
     from breastcds.plugins import import_optional
 
-    for module in ("biomarker", "reirradiation", "rt_omission", "systemic"):
+    # "course" before "systemic": both carry a case with a tumour; course has no decision point.
+    for module in ("biomarker", "reirradiation", "rt_omission", "course", "systemic"):
         import_optional(f"breastcds.concordance.{module}")
 
 
