@@ -53,8 +53,9 @@ def classify(**kw: object) -> str:
         ({"er_percent": 90, "pr_percent": 50, "her2_ihc": 1}, "pending"),  # Ki-67 decides
         ({"pr_percent": 0, "her2_ihc": 1}, "pending"),  # ER not recorded
         ({"er_percent": 0, "her2_ihc": 1}, "pending"),  # ER-: PR decides TN
-        # Not defined by the consensus
-        ({"er_percent": 0, "pr_percent": 30, "her2_ihc": 1}, "unclassified"),
+        # ER-/PR+: pending until ER is repeated (biomarkers.md §2, ASCO/CAP 2020)
+        ({"er_percent": 0, "pr_percent": 30, "her2_ihc": 1}, "pending"),
+        ({"er_percent": 0.9, "pr_percent": 1, "her2_ihc": 3}, "pending"),
     ],
 )  # fmt: skip
 def test_subtype(kw: dict[str, object], expected: str) -> None:
@@ -66,3 +67,15 @@ def test_high_features_decide_even_with_missing_inputs() -> None:
     assert classify(er_percent=90, her2_ihc=1, ki67_percent=25) == "luminal_b_her2_negative"
     # PR < 20 % makes Luminal B-like whatever the (missing) Ki-67.
     assert classify(er_percent=90, pr_percent=5, her2_ihc=1) == "luminal_b_her2_negative"
+
+
+def test_er_negative_pr_positive_prompts_for_repeated_er() -> None:
+    # biomarkers.md §2: ER < 1 % with PR >= 1 % gives no surrogate subtype (pending) and
+    # prompts for the repeated ER result (ASCO/CAP 2020).
+    b = Biomarkers.model_validate({"er_percent": 0, "pr_percent": 5, "her2_ihc": 1})
+    result = subtype.classify(
+        receptors.er(b.er_percent), receptors.pr(b.pr_percent), her2.classify(b), None
+    )
+    assert result.subtype == "pending"
+    assert [m.field for m in result.missing] == ["biomarkers.er_percent"]
+    assert "repeat" in result.missing[0].reason.lower()

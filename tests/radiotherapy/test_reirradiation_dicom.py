@@ -117,13 +117,17 @@ def organ(result: rr.ReirradiationResult, name: str, metric: str) -> rr.OrganAss
 
 
 def test_uniform_two_courses_voxel_sum_matches_hand_calculation(uniform_dir: Path) -> None:
-    plan = _plan([_course("prior", 10, "prior"), _course("planned", 5, "planned")])
+    # Nieder's limit holds only with an interval >= 6 months between courses: the dates
+    # (2025-01-10 -> 2025-09-01 = 234 days = 7.7 months) are recorded.
+    prior = {**_course("prior", 10, "prior"), "end_date": "2025-01-10"}
+    planned = {**_course("planned", 5, "planned"), "start_date": "2025-09-01"}
+    plan = _plan([prior, planned])
     result, reading = rd.assess(plan, uniform_dir)
 
     # spinal cord, α/β 2 Gy (constraint table), Dmax = D0.03cc; every voxel has the course dose:
     #   prior   30 Gy / 10 fx: 30·(3 + 2)/(2 + 2) = 37.5 Gy
     #   planned 20 Gy /  5 fx: 20·(4 + 2)/(2 + 2) = 30.0 Gy
-    #   cumulative 67.5 Gy <= 67.75 Gy (Nieder) -> within
+    #   cumulative 67.5 Gy <= 67.75 Gy (Nieder), interval 7.7 >= 6 months -> within
     cord = organ(result, "spinal_cord", "Dmax")
     assert cord.alpha_beta_gy == 2.0
     assert [c.eqd2_gy for c in cord.courses] == pytest.approx([37.5, 30.0], abs=1e-6)

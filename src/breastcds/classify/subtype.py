@@ -5,8 +5,10 @@ Source: St Gallen International Expert Consensus 2013 (Goldhirsch et al., Ann On
 available); Luminal B-like HER2- (ER+, HER2-, and Ki-67 >= 20 % or PR < 20 % or high multigene
 risk); Luminal B-like HER2+ (ER+, HER2+, any Ki-67/PR); HER2-positive non-luminal (HER2+,
 ER- and PR-); triple-negative (ER-, PR-, HER2-). ER low positive (1-10 %; ASCO/CAP 2020) is
-flagged for discussion rather than forced into a luminal subtype. ER-/PR+ is not defined by the
-consensus and is reported as ``unclassified`` (ASCO/CAP 2020 advises re-testing ER).
+flagged for discussion rather than forced into a luminal subtype. ER-/PR+ (ER < 1 %, PR >= 1 %)
+is not defined by the consensus and is often a false-negative ER: ASCO/CAP 2020 (Allison et al.,
+J Clin Oncol 2020;38:1346) asks for a repeated ER test before the result is used, so the subtype
+is ``pending`` with a prompt for that repeated ER result.
 """
 
 from __future__ import annotations
@@ -121,9 +123,17 @@ def classify(
         return out("pending")
     if pr.status == "positive":
         reasons.append(
-            "ER negative, PR positive: not defined by St Gallen 2013; re-test ER (ASCO/CAP 2020)"
+            "ER negative, PR positive: no surrogate subtype until ER is repeated "
+            "(ASCO/CAP 2020; not defined by St Gallen 2013)"
         )
-        return out("unclassified")
+        missing.append(
+            MissingInput(
+                field="biomarkers.er_percent",
+                reason="ER negative / PR positive: repeat ER testing (same or another block) "
+                "and record the repeated ER result (ASCO/CAP 2020)",
+            )
+        )
+        return out("pending")
     if her2.status == "positive":
         reasons.append("ER and PR negative, HER2 positive")
         return out("her2_enriched")

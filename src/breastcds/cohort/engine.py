@@ -186,8 +186,9 @@ def _conflict(dp: str) -> pl.Expr:
 
 
 def _ranked(kb: KnowledgeBase) -> list[Rule]:
-    """Rules in the engine's ranking order (grade, priority, id)."""
-    return sorted(kb.rules, key=lambda r: (r.grading.sort_key(), r.priority, r.id))
+    """Rules in the engine's ranking order (:meth:`Rule.rank_key`: grade, trial result,
+    priority, id)."""
+    return sorted(kb.rules, key=lambda r: r.rank_key())
 
 
 Stages = list[list[pl.Expr]]

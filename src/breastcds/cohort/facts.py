@@ -204,7 +204,7 @@ def subtype() -> pl.Expr:
             (er_pos & (ki67.is_null() | pr_pct.is_null()), lit("pending")),
             (er_pos, lit("luminal_a")),
             (pr.eq("not_recorded"), lit("pending")),
-            (pr.eq("positive"), lit("unclassified")),
+            (pr.eq("positive"), lit("pending")),  # ER-/PR+: repeated ER test (ASCO/CAP 2020)
             (her2.eq("positive"), lit("her2_enriched")),
         ],
         lit("triple_negative"),

@@ -9,15 +9,40 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from breastcds.knowledge.loader import KnowledgeError, read_text
+from breastcds.knowledge.loader import KnowledgeError, parse_yaml, read_text
 
 DrugClass = Literal[
     "taxane", "anthracycline", "alkylating_agent", "platinum", "antimetabolite",
     "microtubule_inhibitor", "anti_her2_antibody", "anti_her2_adc", "anti_her2_tki", "serm",
     "aromatase_inhibitor", "serd", "ovarian_function_suppression", "cdk46_inhibitor",
     "pi3k_inhibitor", "akt_inhibitor", "mtor_inhibitor", "parp_inhibitor", "checkpoint_inhibitor",
-    "trop2_adc", "bisphosphonate",
+    "trop2_adc", "bisphosphonate", "rankl_inhibitor",
 ]  # fmt: skip
+
+#: The classes of clinical_course.md §11 (``group`` of a drug), read by the guards.
+DrugGroup = Literal[
+    "anthracycline", "taxane", "platinum", "other_cytotoxic", "anti_her2_antibody", "her2_adc",
+    "her2_tki", "serm", "aromatase_inhibitor", "serd", "gnrh_agonist", "cdk46_inhibitor",
+    "pi3k_akt_mtor_inhibitor", "parp_inhibitor", "checkpoint_inhibitor", "trop2_adc",
+    "bone_modifying_agent",
+]  # fmt: skip
+
+#: Families of groups (clinical_course.md §11: "cytotoxic" = the first four rows, "endocrine" =
+#: SERM + AIs + SERDs + GnRH agonists, "HER2-directed" = antibodies + HER2 ADCs + HER2 TKIs).
+DrugFamily = Literal[
+    "cytotoxic", "her2_directed", "endocrine", "targeted", "immunotherapy", "supportive"
+]
+
+
+class Group(BaseModel):
+    """One class of clinical_course.md §11 with its family and bilingual label."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: DrugGroup
+    family: DrugFamily
+    en: str = Field(min_length=1)
+    zh: str = Field(min_length=1)
 
 
 class Drug(BaseModel):
@@ -27,6 +52,9 @@ class Drug(BaseModel):
 
     inn: str
     drug_class: DrugClass = Field(alias="class")
+    group: DrugGroup
+    ai_type: Literal["non_steroidal", "steroidal"] | None = None
+    deruxtecan: bool = False
     abbreviation: str
     brands: list[str] = Field(default_factory=list)
     zh: str = Field(min_length=1, description="Simplified Chinese generic name")
@@ -48,7 +76,14 @@ class Catalogue(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     version: int
+    groups: list[Group]
     drugs: list[Drug]
+
+    def group(self, group_id: str) -> Group:
+        return next(g for g in self.groups if g.id == group_id)
+
+    def family_of(self, drug: Drug) -> DrugFamily:
+        return self.group(drug.group).family
 
     def by_inn(self) -> dict[str, Drug]:
         return _index(self)[0]
@@ -77,10 +112,18 @@ def _index(cat: Catalogue) -> tuple[dict[str, Drug], dict[str, Drug]]:
 
 def parse_catalogue(text: str, origin: str) -> Catalogue:
     try:
-        data = yaml.safe_load(text)
+        data = parse_yaml(text)
         cat = Catalogue.model_validate(data)
     except (yaml.YAMLError, ValidationError) as exc:
         raise KnowledgeError(f"{origin}: {exc}") from exc
+    group_ids = [g.id for g in cat.groups]
+    if len(set(group_ids)) != len(group_ids):
+        raise KnowledgeError(f"{origin}: duplicate group id")
+    for d in cat.drugs:
+        if d.group not in group_ids:
+            raise KnowledgeError(f"{origin}: drug {d.inn!r}: group {d.group!r} is not listed")
+        if (d.ai_type is not None) != (d.group == "aromatase_inhibitor"):
+            raise KnowledgeError(f"{origin}: drug {d.inn!r}: ai_type is for aromatase inhibitors")
     seen: set[str] = set()
     for d in cat.drugs:
         if d.inn in seen:

@@ -32,7 +32,11 @@ Rules and their sources:
 * Limits — from ``knowledge/reirradiation_constraints.yaml`` (literature-based, adjustable) or
   as stated in the plan. ``within`` when cumulative EQD2 ≤ limit, else ``exceeds``;
   ``cannot_assess`` (with the reason) when a dose, a fraction count, an α/β or a limit is
-  missing.
+  missing. A table limit whose source supports it only under stated conditions (interval
+  between courses, dose of each single course) is judged only when every condition is met: a
+  condition not met gives ``limit_not_applicable`` (the limit does not apply, and why), one not
+  recorded gives ``cannot_assess``; both flag the organ for individual review
+  (``individual_review``) and never read ``within``.
 
 * DICOM RT input — a course may name its RTDOSE/RTSTRUCT (``Course.dicom``). This module never
   reads them: :mod:`breastcds.radiotherapy.reirradiation_dicom` (the adapter) computes the
@@ -49,7 +53,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -62,6 +66,7 @@ from breastcds.knowledge.schema_radiotherapy import (
     load_alpha_beta_library,
     load_constraint_table,
 )
+from breastcds.model.strict import check_input
 from breastcds.radiotherapy import lq
 
 __all__ = [
@@ -129,7 +134,7 @@ Category = Literal[
     "repeat_irradiation",
     "insufficient_data",
 ]
-Verdict = Literal["within", "exceeds", "cannot_assess"]
+Verdict = Literal["within", "exceeds", "cannot_assess", "limit_not_applicable"]
 
 EQD2_TOLERANCE_GY = 1e-9
 """Two α/β or recovery values closer than this are the same (floating point, no meaning)."""
@@ -145,7 +150,16 @@ DEFAULT_DICOM_METRICS: tuple[str, ...] = ("Dmax", "Dmean")
 
 
 class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=True, allow_inf_nan=False
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _strict_input(cls, data: Any) -> Any:
+        """Numbers are numbers, text is storable, lists are bounded (model/strict.py)."""
+        check_input(cls, data)
+        return data
 
 
 class OrganDose(_Input):
@@ -155,8 +169,11 @@ class OrganDose(_Input):
     metric: str = Field(
         pattern=METRIC_PATTERN, description="Dmax, Dmean, point, D0.03cc, D2cc, D50% ..."
     )
+    # le: no organ metric of one course approaches 500 Gy (physical or EQD2; an HDR point dose
+    # is the extreme); the bound keeps the LQ conversion's squares finite.
     dose_gy: float = Field(
         ge=0,
+        le=500,
         allow_inf_nan=False,
         description="dose of the whole course: physical (default) or EQD2 (quantity='eqd2')",
     )
@@ -174,6 +191,7 @@ class OrganDose(_Input):
     physical_dose_gy: float | None = Field(
         default=None,
         ge=0,
+        le=500,
         allow_inf_nan=False,
         description="the same metric in physical dose, for information (quantity 'eqd2')",
     )
@@ -254,8 +272,8 @@ class Course(_Input):
     region: str | None = Field(default=None, description="treated region / site")
     intent: Literal["curative", "palliative"] | None = None
     technique: str | None = None
-    prescription_dose_gy: float | None = Field(default=None, gt=0, allow_inf_nan=False)
-    fractions: int | None = Field(default=None, ge=1, description="number of fractions")
+    prescription_dose_gy: float | None = Field(default=None, gt=0, le=200, allow_inf_nan=False)
+    fractions: int | None = Field(default=None, ge=1, le=100, description="number of fractions")
     fractions_per_day: int | None = Field(default=None, ge=1, le=3)
     target_volumes: list[str] | None = None
     organ_doses: list[OrganDose] | None = Field(
@@ -460,6 +478,11 @@ class OrganAssessment(_Output):
     limit_source: str | None
     limit_label: str
     verdict: Verdict
+    individual_review: bool = Field(
+        default=False,
+        description="the organ needs individual review: a condition under which the limit's "
+        "source supports it is not met or not recorded (the verdict is then never 'within')",
+    )
     reasons: list[str]
     conditions: list[ConditionCheck]
     caveats: list[str]
@@ -940,26 +963,52 @@ def _assess_organ(
             "hottest 0.03 cc), not a single-voxel maximum"
         )
 
-    # --- verdict
-    verdict: Verdict
-    if cumulative is None or limit is None:
-        verdict = "cannot_assess"
-    elif cumulative <= limit + LIMIT_TOLERANCE_GY:
-        verdict = "within"
-        reasons.append(
-            f"cumulative EQD2 {_fmt(cumulative)} Gy <= limit {_fmt(limit)} Gy (α/β {alpha_beta} Gy)"
-        )
-    else:
-        verdict = "exceeds"
-        reasons.append(
-            f"cumulative EQD2 {_fmt(cumulative)} Gy > limit {_fmt(limit)} Gy (α/β {alpha_beta} Gy)"
-        )
-
-    # --- conditions attached to the constraint (only when the table limit is used)
+    # --- conditions attached to the constraint (only when the table limit is used): the
+    # source supports its limit only under these conditions, so the verdict depends on them.
     conditions: list[ConditionCheck] = []
     if constraint is not None and limit_basis != "stated":
         for cond in constraint.conditions:
             conditions.append(_check_condition(cond.kind, cond.value, months, rows))
+    not_met = [x for x in conditions if x.status == "not_met"]
+    not_recorded = [x for x in conditions if x.status == "not_recorded"]
+
+    # --- verdict
+    verdict: Verdict
+    comparison = (
+        None
+        if cumulative is None or limit is None
+        else f"cumulative EQD2 {_fmt(cumulative)} Gy "
+        + ("<=" if cumulative <= limit + LIMIT_TOLERANCE_GY else ">")
+        + f" limit {_fmt(limit)} Gy (α/β {alpha_beta} Gy)"
+    )
+    if cumulative is None or limit is None:
+        verdict = "cannot_assess"
+    elif not_met:
+        verdict = "limit_not_applicable"
+        reasons.append(
+            "the limit does not apply: its source supports it only when "
+            + "; ".join(f"{x.requirement} (here: {x.detail})" for x in not_met)
+            + f"; {comparison} is shown for information only"
+        )
+    elif not_recorded:
+        verdict = "cannot_assess"
+        reasons.append(
+            "the limit applies only when "
+            + "; ".join(f"{x.requirement} ({x.detail})" for x in not_recorded)
+            + f"; {comparison} cannot be judged against it"
+        )
+    elif cumulative <= limit + LIMIT_TOLERANCE_GY:
+        verdict = "within"
+        reasons.append(f"{comparison}")
+    else:
+        verdict = "exceeds"
+        reasons.append(f"{comparison}")
+    individual_review = bool(not_met or not_recorded)
+    if individual_review:
+        reasons.append(
+            f"{organ} {metric}: individual review needed (the literature limit's conditions "
+            "are not met or not recorded)"
+        )
 
     return OrganAssessment(
         organ=organ,
@@ -983,6 +1032,7 @@ def _assess_organ(
         limit_source=limit_source,
         limit_label="literature-based, adjustable",
         verdict=verdict,
+        individual_review=individual_review,
         reasons=reasons,
         conditions=conditions,
         caveats=list(dict.fromkeys(caveats)),
@@ -1075,8 +1125,14 @@ def _selection_report(
             return SelectionFactor(name=name, value="yes" if value else "no", recorded=True)
         return SelectionFactor(name=name, value=str(value), recorded=True)
 
-    if not organs or any(o.verdict == "cannot_assess" for o in organs):
-        fits = None if not organs else "cannot assess (see organ results)"
+    review = [f"{o.organ} {o.metric}" for o in organs if o.individual_review]
+    fits: str | None
+    if not organs:
+        fits = None
+    elif any(o.verdict in ("cannot_assess", "limit_not_applicable") for o in organs):
+        fits = "cannot assess (see organ results)" + (
+            "; individual review: " + ", ".join(review) if review else ""
+        )
     elif all(o.verdict == "within" for o in organs):
         fits = "yes: all assessed organs within their limits"
     else:
