@@ -36,7 +36,7 @@ from predict_cohort import synthetic_cohort  # noqa: E402
 
 R_PATIENTS_PER_S = 19.5
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-CLI = "from breastcds.cli.main import app; app(prog_name='breastcds')"
+CLI = "from breastcds.cli.main import run; run()"
 
 
 def cli() -> list[str]:
