@@ -11,7 +11,8 @@ import typer
 from breastcds.cli.core_cmd import fail, load_case_input, report_validation
 
 if TYPE_CHECKING:
-    from breastcds.report.labels import Lang
+    from breastcds.i18n import Lang
+    from breastcds.report.html import Detail
 
 __all__ = ["register"]
 
@@ -32,6 +33,14 @@ def register(app: typer.Typer) -> None:
         example: Annotated[
             str | None, typer.Option("--example", "-e", help="report on a bundled example")
         ] = None,
+        detail: Annotated[
+            str,
+            typer.Option(
+                "--detail",
+                help="summary (board summary, default) | full (adds the appendix: near misses, "
+                "every criterion, full sources)",
+            ),
+        ] = "summary",
     ) -> None:
         """Write the tumour-board report (PDF or self-contained HTML) of one case."""
         from breastcds.entrypoint import assess
@@ -42,6 +51,9 @@ def register(app: typer.Typer) -> None:
 
         if lang not in ("en", "zh"):
             raise fail(f"--lang must be 'en' or 'zh', not {lang!r}")
+        if detail not in ("summary", "full"):
+            raise fail(f"--detail must be 'summary' or 'full', not {detail!r}")
+        depth: Detail = "full" if detail == "full" else "summary"
         suffix = out.suffix.lower()
         if suffix not in (".pdf", ".html", ".htm"):
             raise fail(f"--out must end in .pdf or .html, not {out.name!r}")
@@ -54,10 +66,12 @@ def register(app: typer.Typer) -> None:
         lang_: Lang = "zh" if lang == "zh" else "en"
         try:
             if suffix == ".pdf":
-                out.write_bytes(render_pdf(result, lang=lang_, case=case, requester=requester))
+                out.write_bytes(
+                    render_pdf(result, lang=lang_, case=case, requester=requester, detail=depth)
+                )
             else:
                 out.write_text(
-                    render_html(result, lang=lang_, case=case, requester=requester),
+                    render_html(result, lang=lang_, case=case, requester=requester, detail=depth),
                     encoding="utf-8",
                 )
         except ReportError as exc:

@@ -120,6 +120,10 @@ def register(app: typer.Typer) -> None:
             )
             if settings.public_base_url:
                 os.environ["BREASTCDS_PUBLIC_BASE_URL"] = settings.public_base_url
+            if not settings.link_secret:  # one key for the CDS card links of every worker
+                import secrets
+
+                os.environ["BREASTCDS_LINK_SECRET"] = secrets.token_urlsafe(32)
             store.close()
             from uvicorn.supervisors import Multiprocess
 

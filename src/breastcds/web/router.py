@@ -31,6 +31,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from breastcds import __version__, examples
+from breastcds.i18n import Lang, label, value
 from breastcds.model import codes
 from breastcds.model.assessment import Assessment
 from breastcds.model.case import Case
@@ -38,7 +39,6 @@ from breastcds.model.errors import CaseValidationError
 from breastcds.model.parse import parse_case
 from breastcds.report import plots
 from breastcds.report.html import build_context, environment, render_assessment_fragment
-from breastcds.report.labels import Lang, label, value
 from breastcds.service.api import InputError, Overloaded, client_host, request_id, store_of
 from breastcds.service.auth import Assessor, Principal, Reader
 from breastcds.service.guard import MAX_UPLOAD_BYTES
@@ -209,7 +209,9 @@ def build_router() -> APIRouter:
     ) -> HTMLResponse:
         """The stored assessment laid out for the tumour board (HTML fragment)."""
         envelope, assessment, case = _load(request, principal, assessment_id, "read:ui")
-        ctx = build_context(assessment, lang=lang, case=case, requester=principal.who)
+        ctx = build_context(
+            assessment, lang=lang, case=case, requester=principal.who, detail="folded"
+        )
         html = (
             _page_env()
             .get_template("view.html.j2")
