@@ -25,7 +25,6 @@ import anyio
 MAX_JOBS = 2
 MAX_WAITING = 4
 _slots: anyio.CapacityLimiter | None = None
-_waiting = 0
 _context: Any = None
 
 
@@ -90,21 +89,13 @@ async def run_job(
     is_disconnected: Callable[[], Awaitable[bool]] | None = None,
 ) -> Any:
     """The task's result; :class:`JobFailed` / :class:`JobInputError` otherwise."""
-    global _slots, _waiting
+    global _slots
     if _slots is None:
         _slots = anyio.CapacityLimiter(MAX_JOBS)
-    if _waiting >= MAX_WAITING:
+    if _slots.statistics().tasks_waiting >= MAX_WAITING:
         raise JobFailed(503, "too many reports are being rendered; try again shortly", 5)
-    _waiting += 1
-    try:
-        async with _slots:
-            _waiting -= 1
-            try:
-                return await _run(task, args, budget, is_disconnected)
-            finally:
-                _waiting += 1
-    finally:
-        _waiting -= 1
+    async with _slots:
+        return await _run(task, args, budget, is_disconnected)
 
 
 async def _run(
