@@ -22,6 +22,8 @@ from typing import Any, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from breastcds.course import cautions as course_cautions
+from breastcds.course import prompts as prompt_relevance
 from breastcds.course.inference import decision_point as infer_decision_point
 from breastcds.knowledge import facts as fact_registry
 from breastcds.knowledge.conditions import Condition, Outcome, describe, evaluate
@@ -299,6 +301,7 @@ def _at(dp: DecisionPoint, inferred: bool, case: Case, c: Classification,
         prompts=[
             Prompt(field=f, reason="; ".join(dict.fromkeys(reasons)), rule_ids=ids)
             for f, (reasons, ids) in sorted(prompts.items())
+            if not prompt_relevance.irrelevant(f, facts)
         ],
     )
 
@@ -327,8 +330,20 @@ def evaluate_options(
         if why.decision_point == dp:
             result = result.model_copy(update={"reason_en": why.reason_en,
                                                "reason_zh": why.reason_zh})  # fmt: skip
+        result = _course_cautions(result, case, facts)
         out.append(after_rules(result, case, classification, facts, kb))
     return OptionsResult(knowledge_version=knowledge_version(), decision_points=out)
+
+
+def _course_cautions(result: DecisionPointOptions, case: Case,
+                     facts: Mapping[str, Any]) -> DecisionPointOptions:  # fmt: skip
+    """Add the cautions of the course itself (knowledge/course_cautions.yaml)."""
+    found = course_cautions.applicable(result.decision_point, case, facts)
+    if not found:
+        return result
+    extra = [Caution(factor=c.factor, text_en=en, text_zh=zh, source=c.source)
+             for c, en, zh in found]  # fmt: skip
+    return result.model_copy(update={"cautions": [*result.cautions, *extra]})
 
 
 def after_rules(result: DecisionPointOptions, case: Case, classification: Classification,

@@ -262,6 +262,9 @@ class Pathway(_Strict):
     anchors: dict[str, object] = Field(
         default_factory=dict, alias="x-conditions", description="YAML anchors reused by rules"
     )
+    source_anchors: dict[str, object] = Field(
+        default_factory=dict, alias="x-sources", description="YAML anchors of shared sources"
+    )
     rules: list[Rule] = Field(min_length=1)
 
 
