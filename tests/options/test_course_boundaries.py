@@ -157,3 +157,15 @@ def test_man_is_offered_tamoxifen_and_never_asked_for_menopausal_status() -> Non
     assert "tamoxifen" in agents
     assert "patient.menopausal_status" not in prompts and "patient.pregnant" not in prompts
     assert not {"zoledronic acid", "clodronic acid"} & agents
+
+
+def test_unknown_endocrine_timing_prompts_and_withholds_the_agents_it_decides() -> None:
+    # §13: an ER+ relapse after adjuvant endocrine therapy with the timing not recorded asks for
+    # treatment.endocrine.months_since_end; the prompt replaces the options it decides.
+    case = metastatic_after_letrozole(5)
+    case["history"]["endocrine"]["months_since_end"] = None
+    dp, agents, prompts, _ = run(case)
+    assert dp == "metastatic_line_1"
+    assert "treatment.endocrine.months_since_end" in prompts
+    assert not {"letrozole", "anastrozole"} & agents
+    assert "fulvestrant" in agents

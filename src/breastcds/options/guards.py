@@ -55,6 +55,9 @@ class Selector(_Strict):
     ai_types: list[Literal["non_steroidal", "steroidal"]] = Field(default_factory=list)
     deruxtecan: bool = False
     agents_from_fact: str | None = Field(None, description="a list fact of INNs")
+    from_fact_families: list[DrugFamily] = Field(
+        default_factory=list, description="only the agents of the fact in these families"
+    )
     action_classes: list[ActionClass] = Field(default_factory=list)
     actions: list[str] = Field(default_factory=list)
 
@@ -293,6 +296,8 @@ def removed_agent(g: Guard, agent: str, o: OptionShape, alg: Algebra[B]) -> B:
     if d is not None and sel.static_agent(d, cat):
         return alg.const(True)
     if sel.agents_from_fact is not None:
+        if sel.from_fact_families and (d is None or cat.family_of(d) not in sel.from_fact_families):
+            return alg.const(False)
         return alg.contains(sel.agents_from_fact, agent)
     return alg.const(False)
 
