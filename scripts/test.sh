@@ -31,8 +31,12 @@ echo "== ruff"
 echo "== mypy"
 .venv/bin/mypy
 echo "== pytest"
+# In parallel (pytest-xdist): one worker per core unless BREASTCDS_TEST_WORKERS says otherwise
+# (a number, or 0 for no workers). Tests of one file stay on one worker, in order (module-scoped
+# servers, the browser session). Slow tests (-m slow) are included.
+workers="${BREASTCDS_TEST_WORKERS:-auto}"
 set +e
-.venv/bin/python -m pytest "$@"
+.venv/bin/python -m pytest -n "$workers" --dist loadfile "$@"
 rc=$?
 set -e
 if [ "$rc" -eq 5 ]; then

@@ -8,10 +8,11 @@ prompts and provenance. Adapters (CLI, service, reports, concordance) all call t
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from breastcds import __version__
+from breastcds.capabilities import sections as capability_sections
 from breastcds.classify import her2, ki67, receptors, stage, subtype
 from breastcds.knowledge import knowledge_version
 from breastcds.model.assessment import (
@@ -24,31 +25,6 @@ from breastcds.model.assessment import (
 from breastcds.model.case import SCHEMA_VERSION, Case
 from breastcds.model.parse import parse_case
 from breastcds.model.plausibility import check as plausibility_check
-
-# A section takes the validated case and its classification and returns a JSON-able result
-# (a pydantic model or dict). Capabilities register themselves in ``SECTIONS``.
-Section = Callable[[Case, Classification], Any]
-SECTIONS: dict[str, Section] = {}
-
-# Modules that register a section in SECTIONS when imported (one per capability).
-SECTION_MODULES = (
-    "breastcds.options.section",
-    "breastcds.radiotherapy.omission_section",
-    "breastcds.radiotherapy.reirradiation_section",
-    "breastcds.prognosis.section",
-)
-_loaded = False
-
-
-def _load_sections() -> None:
-    global _loaded
-    if _loaded:
-        return
-    from breastcds.plugins import import_optional
-
-    for module in SECTION_MODULES:
-        import_optional(module)  # registers its section when installed
-    _loaded = True
 
 
 def classify(case: Case) -> Classification:
@@ -105,13 +81,12 @@ def assess(
     """
     valid = parse_case(case, today=today)
     classification = classify(valid)
-    _load_sections()
     sections = {}
-    for name, section in SECTIONS.items():
+    for name, section in capability_sections().items():
         result = section(valid, classification)
         if result is not None:  # a section that does not apply to this case is left out
             sections[name] = result
-    missing = _missing(classification)
+    missing = _with_reported(_missing(classification), valid)
     stamp = (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
     return Assessment(
         case_id=valid.case_id,
@@ -141,6 +116,31 @@ def _missing(c: Classification) -> list[MissingInput]:
             if m.field not in seen:
                 seen.add(m.field)
                 out.append(m)
+    return out
+
+
+_REPORTED = {
+    "biomarkers.er_percent": ("er_status_reported", "ER"),
+    "biomarkers.pr_percent": ("pr_status_reported", "PR"),
+    "biomarkers.her2_ihc": ("her2_status_reported", "HER2"),
+}
+
+
+def _with_reported(missing: list[MissingInput], case: Case) -> list[MissingInput]:
+    """Prompts that say what was received when only a qualitative result was reported."""
+    out = []
+    for m in missing:
+        reported = _REPORTED.get(m.field)
+        status = getattr(case.biomarkers, reported[0]) if reported else None
+        if reported and status is not None:
+            m = m.model_copy(
+                update={
+                    "reason": f"{m.reason}; {reported[1]} was received as '{status}' without "
+                    f"the {'score' if reported[1] == 'HER2' else '%'} "
+                    f"(biomarkers.{reported[0]})"
+                }
+            )
+        out.append(m)
     return out
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from breastcds.cli.main import app
-from breastcds.cli.render import SECTION_RENDERERS
+from breastcds.cli.render import section_renderers
 
 CASE = {
     "patient": {"age_years": 72},
@@ -27,7 +27,7 @@ def _run(tmp_path: Path, *args: str) -> str:
 
 
 def test_renderer_is_registered() -> None:
-    assert "radiotherapy" in SECTION_RENDERERS
+    assert "radiotherapy" in section_renderers()
 
 
 def test_table_shows_verdicts_failures_and_expected_recurrence(tmp_path: Path) -> None:
@@ -35,7 +35,7 @@ def test_table_shows_verdicts_failures_and_expected_recurrence(tmp_path: Path) -
     assert "Radiotherapy after breast-conserving surgery" in out
     # 25 mm: PRIME II (≤ 30 mm) meets; CALGB 9343 (T1 ≤ 20 mm) fails on size
     assert "meets: PRIME II" in out
-    assert "size_mm = 25" in out
+    assert "invasive size (mm) = 25" in out  # the fact by name, not its identifier
     # PRIME II 10-year local recurrence 9.5 % vs 0.9 % (Kunkler, NEJM 2023)
     assert "9.5 % without vs 0.9 % with RT" in out
 
@@ -43,5 +43,5 @@ def test_table_shows_verdicts_failures_and_expected_recurrence(tmp_path: Path) -
 def test_chinese_text(tmp_path: Path) -> None:
     out = _run(tmp_path, "--lang", "zh")
     assert "保乳术后放疗" in out
-    assert "可讨论免除放疗" in out
+    assert "可讨论豁免放疗" in out
     assert "不符合" in out

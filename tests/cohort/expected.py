@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from breastcds.cohort.engine import CODES, DECISION_POINTS, PREDICT_FIGURES, PREDICT_REASONS
@@ -9,6 +10,13 @@ from breastcds.cohort.schema import row_to_case
 from breastcds.entrypoint import assess
 from breastcds.knowledge.schema_rt_omission import load_rt_omission
 from breastcds.prognosis.section import REPORT_YEARS
+
+#: Float columns (PREDICT percentages and percentage points) agree to 1e-12 relative, or 1e-12
+#: absolute for figures near 0 (a difference of two percentages carries their last-bit error):
+#: the engine computes a batch of rows in one array, ``assess`` one row, and numpy may round the
+#: last bit differently for arrays of different lengths on different CPUs.
+REL_TOL = 1e-12
+ABS_TOL = 1e-12
 
 
 def _reason_code(text: str) -> str:
@@ -61,9 +69,7 @@ def expected(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def mismatches(
-    results: list[dict[str, Any]], rows: list[dict[str, Any]], tolerance: float = 0.0
-) -> list[str]:
+def mismatches(results: list[dict[str, Any]], rows: list[dict[str, Any]]) -> list[str]:
     """Every (row, column) where the engine and ``assess`` disagree, described."""
     found: list[str] = []
     by_row = {r["row"]: r for r in results}
@@ -76,7 +82,7 @@ def mismatches(
         for key, value in want.items():
             actual = got[key]
             if isinstance(value, float) and isinstance(actual, float):
-                if abs(value - actual) > tolerance:
+                if not math.isclose(value, actual, rel_tol=REL_TOL, abs_tol=ABS_TOL):
                     found.append(f"row {row['row']} {key}: engine {actual!r}, assess {value!r}")
             elif actual != value:
                 found.append(f"row {row['row']} {key}: engine {actual!r}, assess {value!r}")

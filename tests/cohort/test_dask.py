@@ -11,6 +11,7 @@ from polars.testing import assert_frame_equal
 from breastcds.cohort import dask_engine, engine
 from breastcds.cohort.io import CohortInputError
 from breastcds.cohort.synthetic import generate
+from tests.cohort.expected import ABS_TOL, REL_TOL
 
 
 def test_dask_localcluster_over_100000_partitioned_rows_equals_local_engine(
@@ -33,8 +34,16 @@ def test_dask_localcluster_over_100000_partitioned_rows_equals_local_engine(
     assert sorted(seen) == sorted(sizes)
     assert (dask.rows, dask.computed, dask.errors) == (local.rows, local.computed, local.errors)
     assert local.invalid_rows > 0  # the error table is exercised as well
-    assert_frame_equal(pl.read_parquet(dask.out_path), pl.read_parquet(local.out_path))
-    assert_frame_equal(pl.read_parquet(dask.errors_path), pl.read_parquet(local.errors_path))
+    assert_frame_equal(
+        pl.read_parquet(dask.out_path), pl.read_parquet(local.out_path),
+        rel_tol=REL_TOL,
+        abs_tol=ABS_TOL,
+    )
+    assert_frame_equal(
+        pl.read_parquet(dask.errors_path), pl.read_parquet(local.errors_path),
+        rel_tol=REL_TOL,
+        abs_tol=ABS_TOL,
+    )
     assert not list(tmp_path.glob("dask.parts-*")), "temporary parts are removed"
 
 

@@ -6,7 +6,8 @@ Three populations, more than 12 000 rows in all:
 * hypothesis rows built from the knowledge's thresholds and freely contradicting categories;
   here validity is compared too: the engine rejects a row exactly when the case model does.
 
-Comparisons are exact, PREDICT figures included (same core, same inputs).
+Comparisons are exact except float columns (PREDICT figures: same core, same inputs), which
+agree to 1e-12 relative (``tests.cohort.expected.REL_TOL``).
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ from breastcds.cohort.schema import (
 )
 from breastcds.cohort.synthetic import generate
 from breastcds.cohort.validate import prepare
+from tests.cohort.expected import ABS_TOL, REL_TOL
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -139,8 +140,8 @@ def test_parquet_csv_and_ndjson_inputs_give_the_same_results(tmp_path: Path) -> 
         summary = engine.run_file(path, tmp_path / f"r-{fmt}.parquet", batch_size=150)
         assert summary.rows == 400 and summary.errors == 0
         out[fmt] = pl.read_parquet(summary.out_path)
-    assert_frame_equal(out["csv"], out["parquet"])
-    assert_frame_equal(out["ndjson"], out["parquet"])
+    assert_frame_equal(out["csv"], out["parquet"], rel_tol=REL_TOL, abs_tol=ABS_TOL)
+    assert_frame_equal(out["ndjson"], out["parquet"], rel_tol=REL_TOL, abs_tol=ABS_TOL)
 
 
 def test_batches_do_not_change_results(tmp_path: Path) -> None:
@@ -149,8 +150,12 @@ def test_batches_do_not_change_results(tmp_path: Path) -> None:
     cohort.write_parquet(path)
     one = engine.run_batch(cohort)
     streamed = engine.run_file(path, tmp_path / "r.parquet", batch_size=77)
-    assert_frame_equal(pl.read_parquet(streamed.out_path), one.results)
-    assert_frame_equal(pl.read_parquet(streamed.errors_path), one.errors)
+    assert_frame_equal(
+        pl.read_parquet(streamed.out_path), one.results, rel_tol=REL_TOL, abs_tol=ABS_TOL
+    )
+    assert_frame_equal(
+        pl.read_parquet(streamed.errors_path), one.errors, rel_tol=REL_TOL, abs_tol=ABS_TOL
+    )
     valid, errors = prepare(cohort)
     assert valid.height + errors["row"].n_unique() == cohort.height
 

@@ -45,6 +45,19 @@ NOT_CARRIED_PREFIXES = (
     "treatment.endocrine_therapy_planned",
     "treatment.surgery.axillary",  # sentinel node biopsy only; no verified dissection code
     "reirradiation",
+    # the course of care (issue 15) has no FHIR mapping yet (docs/fhir.md, "Not mapped")
+    "patient.pregnant",
+    "patient.gestation_weeks",
+    "patient.geriatric_assessment",
+    "patient.declines",
+    "tumour.axillary_ultrasound",
+    "tumour.brain_metastases",
+    "tumour.dcis_",
+    "treatment.surgery.sentinel_nodes",
+    "treatment.adjuvant_agents",
+    "treatment.radiotherapy_given",
+    "treatment.endocrine",
+    "treatment.recurrence",
 )
 
 
@@ -168,7 +181,14 @@ def test_mcode_extended_example_maps_what_it_can_and_reports_the_rest() -> None:
         "pathological_t": "T3",
         "pathological_n": "N0",
     }
-    assert case["biomarkers"] == {"genomics": {"oncotype_rs": 47}}
+    # Qualitative ER/PR/HER2 (EX_ExtendedExample.fsh: ER Positive, PR Negative, HER2 Negative)
+    # set the reported status; the %/score stays not recorded.
+    assert case["biomarkers"] == {
+        "genomics": {"oncotype_rs": 47},
+        "er_status_reported": "positive",
+        "pr_status_reported": "negative",
+        "her2_status_reported": "negative",
+    }
     assert case["treatment"]["surgery"] == {"type": "breast_conserving", "date": "2018-04-01"}
     assert [
         (c["total_dose_gy"], c["fractions"]) for c in case["treatment"]["radiotherapy_courses"]
@@ -178,9 +198,6 @@ def test_mcode_extended_example_maps_what_it_can_and_reports_the_rest() -> None:
     ]
     unmapped = {u.resource_id for u in result.unmapped}
     assert {
-        "tumor-marker-test-er-jenny-m",  # qualitative: no % positive nuclei
-        "tumor-marker-test-pr-jenny-m",
-        "tumor-marker-test-her2-jenny-m",  # overall interpretation, not an IHC score
         "us-core-observation-lab-sentinel-nodes-jenny-m",
         "tnm-pathologic-distant-metastases-category-jenny-m",  # data-absent-reason
         "genomic-variant-jenny-m",  # no clinical significance
@@ -277,8 +294,9 @@ def test_her2_ihc_indeterminate_and_unknown_answer_are_reported() -> None:
 
     r = bundle_to_case(_bundle(ihc("a", "LA11884-6")))
     assert _reasons(r, "a") == ["HER2 IHC indeterminate: no score to record"]
-    r = bundle_to_case(_bundle(ihc("b", "LA6576-8")))  # "Positive": not a score
-    assert r.case == {} and len(_reasons(r, "b")) == 1
+    r = bundle_to_case(_bundle(ihc("b", "LA6576-8")))  # "Positive": a status, not a score
+    assert r.case == {"biomarkers": {"her2_status_reported": "positive"}}
+    assert any("biomarkers.her2_ihc not recorded" in n for n in r.notes)
     r = bundle_to_case(_bundle(ihc("c", "LA11842-4")))
     assert r.case == {"biomarkers": {"her2_ihc": 2}}
 
@@ -305,16 +323,27 @@ def test_two_unmarked_ish_counts_are_not_ordered_by_guess() -> None:
 def test_tnm_outside_ajcc8_or_unverified_snomed_value_is_reported() -> None:
     value = {"coding": [{"system": codes.AJCC, "code": "cT2"}]}
     t_code = "399504009"
+    ajcc7 = {"coding": [{"system": SCT, "code": "443830009"}]}
+    r = bundle_to_case(_bundle(_obs("t", SCT, t_code, method=ajcc7, valueCodeableConcept=value)))
+    assert "7th edition" in _reasons(r, "t")[0] and "not AJCC 8th edition" in _reasons(r, "t")[0]
+    # no method at all: read as recorded, and noted (breast T/N/M equal in AJCC 7 and 8)
     r = bundle_to_case(_bundle(_obs("t", SCT, t_code, valueCodeableConcept=value)))
-    assert "not AJCC 8th edition" in _reasons(r, "t")[0]
+    assert r.case == {"tumour": {"clinical_t": "T2"}}
+    assert any("no staging method given" in n for n in r.notes)
     ajcc8 = {"coding": [{"system": SCT, "code": "897275008"}]}
     r = bundle_to_case(_bundle(_obs("t", SCT, t_code, method=ajcc8, valueCodeableConcept=value)))
     assert r.case == {"tumour": {"clinical_t": "T2"}}
-    unverified = {"coding": [{"system": SCT, "code": "1228929004"}]}  # not in the verified table
+    # cTis(LAMN), an appendix category: not in the verified breast table
+    unverified = {"coding": [{"system": SCT, "code": "1228887004"}]}
     r = bundle_to_case(
         _bundle(_obs("t", SCT, t_code, method=ajcc8, valueCodeableConcept=unverified))
     )
     assert r.case == {} and len(_reasons(r, "t")) == 1
+    # cT2 (CMS EOM IG breast column) and, with the NCI thesaurus method, the same result
+    ct2 = {"coding": [{"system": SCT, "code": "1228929004"}]}
+    ncit = {"coding": [{"system": "http://ncimeta.nci.nih.gov", "code": "C146985"}]}
+    r = bundle_to_case(_bundle(_obs("t", SCT, t_code, method=ncit, valueCodeableConcept=ct2)))
+    assert r.case == {"tumour": {"clinical_t": "T2"}}
     wrong_prefix = {"coding": [{"system": codes.AJCC, "code": "pT2"}]}
     r = bundle_to_case(
         _bundle(_obs("t", SCT, t_code, method=ajcc8, valueCodeableConcept=wrong_prefix))

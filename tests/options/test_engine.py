@@ -154,7 +154,11 @@ def test_cli_assess_renders_options_in_chinese() -> None:
 
 def test_cli_kb_rule_shows_source_and_grade() -> None:
     res = CliRunner().invoke(app, ["kb", "rule", "her2pos.post_neoadjuvant.tdm1"])
-    assert res.exit_code == 0 and "KATHERINE" in res.output and "not verified" in res.output
+    out = " ".join(res.output.split())  # the console wraps long lines
+    assert res.exit_code == 0 and "KATHERINE" in out
+    assert "CSCO level I (2A)" in out and "verified in: CSCO BC 2026" in out
+    res = CliRunner().invoke(app, ["kb", "rule", "her2pos.metastatic.tucatinib_brain"])
+    assert res.exit_code == 0 and "grade not verified" in res.output
     res = CliRunner().invoke(app, ["kb", "rule", "no.such.rule"])
     assert res.exit_code == 2
 

@@ -23,6 +23,7 @@ GOOD_RULE = """
            {fact: her2.status, op: eq, value: negative}]}
     option: {regimen: capecitabine, agents: [capecitabine]}
     grading: {status: not verified}
+    evidence: {endpoint: none}
     source: [{guideline: "ABC 5", year: 2020}]
     text: {en: capecitabine, zh: 卡培他滨}
     since: "2026.11.1"
@@ -33,7 +34,7 @@ def _kb(tmp_path: Path, rules: str) -> Path:
     folder = tmp_path / "kb"
     folder.mkdir(parents=True)
     (folder / "test.yaml").write_text(
-        "pathway: test\ntitle: {en: t, zh: t}\nreviewed: '2026-11-25'\nrules:\n" + rules,
+        "pathway: test\ntitle: {en: test, zh: 测试}\nreviewed: '2026-11-25'\nrules:\n" + rules,
         encoding="utf-8",
     )
     return folder
@@ -167,3 +168,89 @@ def test_witness_finds_overlap_only_when_it_exists() -> None:
     assert witness(a, b) is not None
     c = kb.rule("her2pos.metastatic.thp").when
     assert witness(a, c) is None
+
+
+# ------------------------------------------------------ grading, text, evidence (issue 16)
+TRIAL_RULE = GOOD_RULE.replace(
+    '    source: [{guideline: "ABC 5", year: 2020}]',
+    "    source: [{trial: ASCENT, journal: N Engl J Med, year: 2021, "
+    'key_result: "OS 12.1 vs 6.7 months"}]',
+)
+
+
+def test_every_packaged_rule_has_evidence_and_bilingual_text() -> None:
+    kb = load_kb()
+    assert all(r.evidence is not None for r in kb.rules)
+    report = lint()
+    assert report.errors == []
+    assert any("option rules carry a verified CSCO level" in n for n in report.notes)
+
+
+def test_rule_without_evidence_fails(tmp_path: Path) -> None:
+    report = lint(kb_dir=_kb(tmp_path, GOOD_RULE.replace("    evidence: {endpoint: none}\n", "")))
+    assert report.errors == [
+        "rule 'test.metastatic.capecitabine': no evidence endpoint (evidence: {endpoint: "
+        "os|bcss|dfs|pfs|response|none, trial: <a source trial>})"
+    ]
+
+
+def test_evidence_trial_must_be_a_source_trial(tmp_path: Path) -> None:
+    ok = TRIAL_RULE.replace("{endpoint: none}", "{endpoint: os, trial: ASCENT}")
+    assert lint(kb_dir=_kb(tmp_path / "ok", ok)).errors == []
+    bad = TRIAL_RULE.replace("{endpoint: none}", "{endpoint: os, trial: TROPiCS-02}")
+    report = lint(kb_dir=_kb(tmp_path / "bad", bad))
+    assert report.errors == [
+        "rule 'test.metastatic.capecitabine': evidence trial 'TROPiCS-02' is not one of its "
+        "sources ['ASCENT']"
+    ]
+
+
+@pytest.mark.parametrize(
+    "evidence",
+    ["{endpoint: os}", "{endpoint: none, trial: ASCENT}", "{endpoint: survival, trial: ASCENT}",
+     "{endpoint: os, trial: ASCENT, result: better}"],
+)  # fmt: skip
+def test_malformed_evidence_is_rejected_at_load(tmp_path: Path, evidence: str) -> None:
+    rules = TRIAL_RULE.replace("{endpoint: none}", evidence)
+    report = lint(kb_dir=_kb(tmp_path, rules))
+    assert not report.ok and "test.metastatic.capecitabine" in report.errors[0]
+    assert "evidence" in report.errors[0]
+
+
+@pytest.mark.parametrize(
+    ("verified_in", "ok"),
+    [("CSCO BC 2024, HER2-positive metastatic first line, Level I", True),
+     ("the guideline abstract", False),          # no guideline name, no version
+     ("CSCO BC guidelines, first line", False),  # no version year
+     ("NCCN 2025, BINV-Q", False)],              # another body than the grade given
+)  # fmt: skip
+def test_verified_grade_names_guideline_and_version(
+    tmp_path: Path, verified_in: str, ok: bool
+) -> None:
+    rules = GOOD_RULE.replace(
+        "grading: {status: not verified}",
+        f"grading: {{status: verified, csco: {{level: 'I'}}, verified_in: '{verified_in}'}}",
+    )
+    errors = lint(kb_dir=_kb(tmp_path, rules)).errors
+    assert (errors == []) is ok, errors
+    if not ok:
+        assert "verified CSCO grade but verified_in does not name" in errors[0]
+
+
+def test_not_verified_grade_cannot_carry_a_level(tmp_path: Path) -> None:
+    rules = GOOD_RULE.replace(
+        "grading: {status: not verified}", "grading: {status: not verified, csco: {level: 'II'}}"
+    )
+    report = lint(kb_dir=_kb(tmp_path, rules))
+    assert not report.ok and "must not carry a CSCO/NCCN grade" in report.errors[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("{en: capecitabine, zh: capecitabine}", "zh has no Chinese characters"),
+     ("{en: 卡培他滨, zh: 卡培他滨}", "en has no English text")],
+)  # fmt: skip
+def test_text_must_be_bilingual(tmp_path: Path, text: str, message: str) -> None:
+    rules = GOOD_RULE.replace("{en: capecitabine, zh: 卡培他滨}", text)
+    errors = lint(kb_dir=_kb(tmp_path, rules)).errors
+    assert len(errors) == 1 and message in errors[0] and "test.metastatic.capecitabine" in errors[0]

@@ -147,8 +147,16 @@ def test_missing_file_is_named(tmp_path: Path) -> None:
 def test_read_structures_example(example_structures: dict[int, dicom.Structure]) -> None:
     names = {n: s.name for n, s in example_structures.items()}
     assert names == {
-        1: "BODY", 2: "Areola", 3: "Borders", 4: "Breast", 5: "Heart", 6: "Lt Lung",
-        7: "Nodes", 8: "Scar", 9: "Tumor Bed", 10: "Tumor Bed Block",
+        1: "BODY",
+        2: "Areola",
+        3: "Borders",
+        4: "Breast",
+        5: "Heart",
+        6: "Lt Lung",
+        7: "Nodes",
+        8: "Scar",
+        9: "Tumor Bed",
+        10: "Tumor Bed Block",
     }
     body = example_structures[1]
     assert len(body.planes) == 98
@@ -168,15 +176,18 @@ def _first_contour(ds: Dataset, roi_number: int) -> Dataset:
     raise AssertionError(roi_number)
 
 
-def test_empty_contour_is_refused(tmp_path: Path, rtss_ds: Dataset) -> None:
+def test_empty_contour_is_noted_on_its_roi(tmp_path: Path, rtss_ds: Dataset) -> None:
+    """Empty ContourData no longer aborts the file: it is noted on that ROI (issue 18)."""
     ds = copy.deepcopy(rtss_ds)
     c = _first_contour(ds, 5)
     c.ContourData = []
     c.NumberOfContourPoints = 0
     path = _save(ds, tmp_path / "empty.dcm")
-    with pytest.raises(dicom.DicomRTError) as info:
-        dicom.read_structures(path)
-    assert str(info.value) == f"{path}: ROI 5 'Heart' contour 0: empty ContourData (3006,0050)"
+    heart = dicom.read_structures(path)[5]
+    assert heart.notes == (
+        "contour 0 (CLOSED_PLANAR) has empty ContourData (3006,0050): set aside; it holds no "
+        "points, so the ROI volume changes by 0 cm³",
+    )
 
 
 def test_contour_point_count_mismatch(tmp_path: Path, rtss_ds: Dataset) -> None:

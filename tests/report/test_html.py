@@ -8,13 +8,13 @@ import re
 
 import pytest
 
-from breastcds import __version__, examples
+from breastcds import __version__, examples, i18n
+from breastcds.i18n import all_keys, label
 from breastcds.knowledge import knowledge_version
 from breastcds.model.assessment import Assessment
 from breastcds.model.case import Case
 from breastcds.report import build_context, render_html
 from breastcds.report.html import KNOWN_SECTIONS
-from breastcds.report.labels import all_keys, label
 from tests.report.conftest import NOW, assessed
 
 
@@ -29,14 +29,14 @@ def _text(doc: str) -> str:
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_every_example_renders_every_part(name: str, lang: str) -> None:
     case, a = assessed(name)
-    doc = render_html(a, lang=lang, case=case, requester="Dr Zhang", now=NOW)  # type: ignore[arg-type]
+    doc = render_html(a, lang=lang, case=case, requester="Dr Zhang", now=NOW, detail="full")  # type: ignore[arg-type]
     text = _text(doc)
     assert doc.startswith("<!DOCTYPE html>")
     assert f'lang="{"zh-CN" if lang == "zh" else "en"}"' in doc
     # identifiers, calls with reasons, every section, missing data, provenance
     assert a.case_id is not None and a.case_id in text
     for reason in a.classification.her2.reasons + a.classification.subtype.reasons:
-        assert reason in text
+        assert i18n.text(reason, lang) in text  # type: ignore[arg-type]
     for section in a.sections:
         assert f'id="section-{section}"' in doc
     assert 'id="missing"' in doc and 'id="provenance"' in doc
@@ -80,7 +80,7 @@ def test_unknown_section_is_laid_out_generically(
         ("en", "English text", "中文文本"),
         ("zh", "中文文本", "English text"),
     ):
-        doc = render_html(b, lang=lang, now=NOW)  # type: ignore[arg-type]
+        doc = render_html(b, lang=lang, now=NOW, detail="full")  # type: ignore[arg-type]
         text = _text(doc)
         assert 'id="section-fertility"' in doc
         assert "refer to a fertility specialist before chemotherapy" in text
@@ -89,7 +89,7 @@ def test_unknown_section_is_laid_out_generically(
         # its missing field and its source join the report-wide blocks
         missing = doc[doc.index('id="missing"') :]
         assert "patient.fertility_wish" in missing
-        assert "Oktay K et al., J Clin Oncol 2018" in doc[doc.index('id="provenance"') :]
+        assert "Oktay K et al., J Clin Oncol 2018" in doc[doc.index('id="rules"') :]
 
 
 def test_known_section_with_a_changed_shape_falls_back_to_generic(
@@ -99,8 +99,8 @@ def test_known_section_with_a_changed_shape_falls_back_to_generic(
     changed = {"classification": "not an object any more", "organs": [{"organ": "lung"}]}
     b = a.model_copy(update={"sections": {"reirradiation": changed}})
     ctx = build_context(b, now=NOW)
-    (view,) = ctx.sections
-    assert view.generic
+    (view,) = ctx.summaries
+    assert view.generic and not ctx.sections
     assert "not an object any more" in view.html
 
 
@@ -109,10 +109,11 @@ def test_known_sections_use_their_own_layout(
 ) -> None:
     case, a = reirradiation_case
     ctx = build_context(a, case=case, now=NOW)
-    for view in ctx.sections:
+    for view in [*ctx.summaries, *ctx.sections]:
         if view.name in KNOWN_SECTIONS:
             assert not view.generic, view.name
-    reirr = next(v for v in ctx.sections if v.name == "reirradiation")
+    # the board summary: cumulative EQD2 per organ and the EQD2 figure
+    reirr = next(v for v in ctx.summaries if v.name == "reirradiation")
     organs = a.model_dump(mode="json")["sections"]["reirradiation"]["organs"]
     for o in organs:
         assert o["organ"] in reirr.html

@@ -83,8 +83,8 @@ REIRRADIATION = {
 def test_eqd2_figure_marks_limit_and_stacks_courses() -> None:
     fig = plots.eqd2_figure(REIRRADIATION, "en")
     assert fig is not None and fig.section == "reirradiation"
-    assert "brachial_plexus Dmax: 72.5 Gy / limit 95 Gy (within)" in fig.caption
-    assert "heart Dmean: — (cannot_assess)" in fig.caption
+    assert "brachial plexus Dmax: 72.5 Gy / limit 95 Gy (within limit)" in fig.caption
+    assert "heart Dmean: not recorded (cannot assess)" in fig.caption
     for colour in (plots.COLOURS["prior"], plots.COLOURS["primary"], plots.COLOURS["limit"]):
         assert _has_colour(fig.png, colour), colour
     assert plots.eqd2_figure({"organs": []}, "en") is None

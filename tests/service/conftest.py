@@ -29,6 +29,44 @@ import pytest
 START_TIMEOUT_S = 90.0
 LAUNCH = "from breastcds.cli.main import app; app()"
 
+SECRETS: set[str] = set()
+"""Every credential a test handled (API tokens, passwords, shared secrets): no server log of
+the session may contain any of them (checked when each server stops)."""
+
+
+def remember_secret(value: str) -> str:
+    SECRETS.add(value)
+    return value
+
+
+def _stored_token_secrets(url: str) -> set[str]:
+    """Salts and secret hashes of the API tokens in a server's database."""
+    rows: list[tuple[str, str]] = []
+    if url.startswith("sqlite:///"):
+        import sqlite3
+
+        path = url.removeprefix("sqlite:///")
+        if not Path(path).exists():
+            return set()
+        with sqlite3.connect(path) as conn:
+            rows = conn.execute("SELECT salt, secret_hash FROM api_tokens").fetchall()
+    elif url.startswith("postgresql://"):
+        import psycopg
+
+        with psycopg.connect(url) as conn:
+            rows = conn.execute("SELECT salt, secret_hash FROM api_tokens").fetchall()
+    return {v for row in rows for v in row}
+
+
+def assert_log_has_no_secrets(log: str, url: str) -> None:
+    """No credential, salt or hash in a server log (nor any unredacted API token)."""
+    import re
+
+    leaked = sorted(s for s in SECRETS | _stored_token_secrets(url) if s and s in log)
+    assert not leaked, f"credentials in the server log: {[x[:12] + '...' for x in leaked]}"
+    unredacted = re.findall(r"bcds_[0-9a-f]{8,}\.[A-Za-z0-9_\-]{8,}", log)
+    assert not unredacted, "an API token in the server log"
+
 
 @dataclass
 class Server:
@@ -74,7 +112,7 @@ class Server:
                 raise RuntimeError(f"server exited before listening; log:\n{self.log()}")
             self.stdout_lines.append(line)
             if line.startswith("first admin token"):
-                self.admin_token = line.split(":", 1)[1].strip()
+                self.admin_token = remember_secret(line.split(":", 1)[1].strip())
             if "listening on " in line:
                 self.base_url = line.rsplit(" ", 1)[1].strip()
                 break
@@ -98,6 +136,10 @@ class Server:
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(timeout=30)
 
+    @property
+    def url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'breastcds.sqlite3'}"
+
     def stop(self) -> None:
         if self.proc is None or self.proc.poll() is not None:
             return
@@ -107,6 +149,7 @@ class Server:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait(timeout=30)
+        assert_log_has_no_secrets(self.log(), self.url)
 
     def client(self, token: str | None = None) -> httpx.Client:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -136,7 +179,7 @@ def make_token(admin: httpx.Client, role: str) -> str:
     r = admin.post("/tokens", json={"role": role, "label": f"test {role}"})
     assert r.status_code == 201, r.text
     token: str = r.json()["token"]
-    return token
+    return remember_secret(token)
 
 
 # --- PostgreSQL ---------------------------------------------------------------------------
@@ -210,24 +253,31 @@ def postgres() -> Iterator[Postgres]:
         )
 
     pg(str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8")
-    options = f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c fsync=on"
-    try:
-        pg(
-            str(bindir / "pg_ctl"),
-            "-D",
-            str(data),
-            "-l",
-            str(root / "server.log"),
-            "-o",
-            options,
-            "-w",
-            "-t",
-            "60",
-            "start",
-        )
-    except subprocess.CalledProcessError as exc:
-        log = (root / "server.log").read_text() if (root / "server.log").exists() else ""
-        pytest.fail(f"PostgreSQL did not start: {exc.stderr}\n{log}")
+    # One cluster per test process (pytest-xdist workers each start their own): a free port is
+    # picked, and picked again if another process took it before the server bound it.
+    for attempt in range(3):
+        options = f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c fsync=on"
+        try:
+            pg(
+                str(bindir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-l",
+                str(root / "server.log"),
+                "-o",
+                options,
+                "-w",
+                "-t",
+                "60",
+                "start",
+            )
+            break
+        except subprocess.CalledProcessError as exc:
+            log = (root / "server.log").read_text() if (root / "server.log").exists() else ""
+            if attempt < 2 and "could not bind" in log:
+                port = _free_port()
+                continue
+            pytest.fail(f"PostgreSQL did not start: {exc.stderr}\n{log}")
     try:
         yield Postgres("127.0.0.1", port, "postgres")
     finally:

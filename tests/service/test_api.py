@@ -28,7 +28,7 @@ def test_health_docs_and_openapi_need_no_token(server: Server) -> None:
         health = c.get("/health")
         assert health.status_code == 200
         assert health.json()["database"] == "ok"
-        assert health.json()["schema_revision"] == "0001"
+        assert health.json()["schema_revision"] == "0002"
         spec = c.get("/openapi.json").json()
         assert {
             "/assess",

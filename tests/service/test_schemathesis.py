@@ -22,14 +22,19 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.service.conftest import Server
 
-MAX_EXAMPLES = 25
+MAX_EXAMPLES = 60  # with tests/model/test_strict_input.py: over 10 000 fuzzed cases
 
 
 @pytest.fixture(scope="module")
 def fuzz_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     srv = Server(
         tmp_path_factory.mktemp("svc-fuzz") / "data",
-        env={"BREASTCDS_CDS_TEST_SECRET": "fuzz-secret-0123456789-0123456789"},
+        env={
+            "BREASTCDS_CDS_TEST_SECRET": "fuzz-secret-0123456789-0123456789",
+            # schemathesis sends its invalid-credential probes as fast as it can; the rate
+            # limit of anonymous requests has its own test (test_hardening.py)
+            "BREASTCDS_ANONYMOUS_RATE": "100000",
+        },
     )
     srv.start()
     yield srv

@@ -44,9 +44,9 @@ def _record(store: Store) -> str:
 
 
 def test_migrations_apply_once_and_are_idempotent(store: Store) -> None:
-    assert store.schema_revision() == "0001"
+    assert store.schema_revision() == "0002"
     store.migrate()
-    assert store.schema_revision() == "0001"
+    assert store.schema_revision() == "0002"
 
 
 def test_assessment_round_trip(store: Store) -> None:

@@ -6,6 +6,7 @@ Screenshots are saved under test-artifacts/web/."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -134,9 +135,19 @@ def test_switch_to_chinese_keeps_the_open_assessment(page: Any, artifacts: Path)
     page.wait_for_url(f"**/ui/assessments/{aid}?lang=zh")
     page.wait_for_selector("#call-her2")
     assert page.get_attribute("html", "lang") == "zh-CN"
-    assert "HER2 低表达" in page.locator("#call-her2 td.call").inner_text()
+    assert "HER2低表达" in page.locator("#call-her2 td.call").inner_text()
     assert "来源与版本" in page.locator("#h-provenance").inner_text()
+    assert "晚期二线" in page.locator("#section-options").inner_text()
     assert _current_id(page) == aid
+    # every word a reader sees is Chinese or a name: no code identifier outside the rule ids,
+    # case-field paths and citations (the detail included, read while folded)
+    shown = page.evaluate(
+        """() => { const body = document.querySelector('#result-body').cloneNode(true);
+        body.querySelectorAll('.rule-id, .field-path, .src').forEach(e => e.remove());
+        return body.textContent; }"""
+    )
+    assert re.findall(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b", shown) == []
+    assert "详细信息" in page.locator("#detail > summary").inner_text()
     page.screenshot(path=str(artifacts / "tumour-board-zh.png"), full_page=False)
     page.click("#lang-switch")  # and back
     page.wait_for_url(f"**/ui/assessments/{aid}?lang=en")
@@ -155,7 +166,27 @@ def test_upload_a_bundled_example(page: Any) -> None:
     )
     case_id = examples.load(name)["case_id"]
     assert case_id in page.locator("#identifiers").inner_text()
-    assert "triple_negative" in page.locator("#call-subtype").inner_text()
+    assert "triple-negative" in page.locator("#call-subtype").inner_text()
+
+
+def test_detail_is_folded_under_the_board_summary(page: Any, artifacts: Path) -> None:
+    """The page shows the board summary; near misses, every criterion and the full sources sit
+    in one folded <details> that opens on request (keyboard: Enter on its summary)."""
+    page.wait_for_selector("#section-options")
+    detail = page.locator("#detail")
+    assert detail.get_attribute("open") is None
+    assert not page.locator("#rules").is_visible()
+    assert not page.locator("#detail-options").is_visible()
+    assert page.locator("#section-options .summary-options").is_visible()
+    page.focus("#detail > summary")
+    page.keyboard.press("Enter")
+    assert detail.get_attribute("open") is not None
+    page.wait_for_selector("#rules", state="visible")
+    assert page.locator("#detail-options").is_visible()
+    assert page.locator("#rules tbody tr").count() > 0
+    page.locator("#detail").screenshot(path=str(artifacts / "detail-open.png"))
+    page.click("#detail > summary")  # fold it again
+    assert detail.get_attribute("open") is None
 
 
 def test_download_the_pdf(page: Any, artifacts: Path) -> None:

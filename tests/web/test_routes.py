@@ -54,7 +54,7 @@ def test_view_and_reports_need_a_token_and_are_audited(
     with server.client(tokens["read"]) as c:
         view = c.get(f"/ui/api/assessments/{aid}/view", params={"lang": "zh"})
         assert view.status_code == 200
-        assert aid in view.text and "HER2 低表达" in view.text
+        assert aid in view.text and "HER2低表达" in view.text
         assert 'id="provenance"' in view.text and 'id="missing"' in view.text
         pdf = c.get(f"/ui/api/assessments/{aid}/report.pdf")
         assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")

@@ -10,28 +10,27 @@
 from __future__ import annotations
 
 import json
+from functools import cache
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
-import polars as pl
 import typer
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-from rich.table import Table
 
-from breastcds.cohort import engine, summary
-from breastcds.cohort.io import CohortInputError, count_rows
-from breastcds.cohort.schema import column_reference, json_schema
+from breastcds.cli.core_cmd import stderr
 
-out_console = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+if TYPE_CHECKING:  # imported when a command runs (start-up time)
+    import polars as pl
+    from rich.console import Console
+    from rich.table import Table
+
+    from breastcds.cohort import engine
+
+
+@cache
+def _out() -> Console:
+    from rich.console import Console
+
+    return Console(soft_wrap=True)
 
 #: inputs with at least this many rows get a progress bar (on stderr)
 PROGRESS_MIN_ROWS = 50_000
@@ -44,7 +43,7 @@ cohort_app = typer.Typer(
 
 
 def _fail(message: str) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    stderr().print(f"[bold red]error:[/] {message}", highlight=False)
     return typer.Exit(2)
 
 
@@ -52,15 +51,24 @@ class _Bar:
     """Rows-done callback drawing a rich progress bar for large inputs."""
 
     def __init__(self, label: str, total: int, enabled: bool) -> None:
-        self._progress: Progress | None = None
+        self._progress: Any = None  # a rich Progress when shown
         if enabled and total >= PROGRESS_MIN_ROWS:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
+
             self._progress = Progress(
                 TextColumn(label),
                 BarColumn(),
                 MofNCompleteColumn(),
                 TimeElapsedColumn(),
                 TimeRemainingColumn(),
-                console=err,
+                console=stderr(),
                 transient=True,
             )
             self._task = self._progress.add_task("rows", total=total)
@@ -76,6 +84,8 @@ class _Bar:
 
 
 def _table(title: str, frame: pl.DataFrame) -> Table:
+    from rich.table import Table
+
     t = Table(title=title, title_justify="left")
     for col in frame.columns:
         t.add_column(col, justify="right" if frame[col].dtype.is_numeric() else "left")
@@ -85,15 +95,17 @@ def _table(title: str, frame: pl.DataFrame) -> Table:
 
 
 def _report(s: engine.RunSummary, errors_shown: int = 5) -> None:
-    err.print(
+    stderr().print(
         f"{s.computed} of {s.rows} rows computed -> {s.out_path}; "
         f"{s.invalid_rows} invalid row(s), {s.errors} problem(s) -> {s.errors_path}",
         highlight=False,
     )
     if s.errors:
+        import polars as pl
+
         first = pl.read_parquet(s.errors_path).head(errors_shown)
         for r in first.iter_rows(named=True):
-            err.print(
+            stderr().print(
                 f"  row {r['row']} ({r['case_id'] or '-'}): {r['column']} = {r['value']!r}: "
                 f"{r['problem']}",
                 highlight=False,
@@ -124,6 +136,9 @@ def run_command(
     """Classification, options per decision point, RT-omission criteria and PREDICT v3.2 for
     every row. Invalid rows go to OUT's .errors.parquet (row, column, value, problem); valid
     rows are still computed."""
+    from breastcds.cohort import engine
+    from breastcds.cohort.io import CohortInputError, count_rows
+
     if engine_name not in ("local", "dask"):
         raise _fail(f"--engine must be 'local' or 'dask', not {engine_name!r}")
     if scheduler and engine_name != "dask":
@@ -161,6 +176,9 @@ def screen_command(
     ] = None,
 ) -> None:
     """How many patients meet one trial's or guideline's entry criteria, and why not."""
+    from breastcds.cohort import summary
+    from breastcds.cohort.io import CohortInputError, count_rows
+
     try:
         set_id = summary.resolve_trial(trial)
     except KeyError as exc:
@@ -173,19 +191,21 @@ def screen_command(
             bar.close()
     except CohortInputError as exc:
         raise _fail(str(exc)) from None
-    out_console.print(_table(f"{s.name} ({s.set_id}): verdicts", s.verdicts))
+    _out().print(_table(f"{s.name} ({s.set_id}): verdicts", s.verdicts))
     if s.failed.height:
-        out_console.print(_table("failed criteria (patients)", s.failed))
+        _out().print(_table("failed criteria (patients)", s.failed))
     if s.missing.height:
-        out_console.print(_table("criteria not judged for missing data (patients)", s.missing))
+        _out().print(_table("criteria not judged for missing data (patients)", s.missing))
     if s.invalid_rows:
-        err.print(f"{s.invalid_rows} invalid row(s) not screened (see `cohort run`)")
+        stderr().print(f"{s.invalid_rows} invalid row(s) not screened (see `cohort run`)")
     if out is not None:
         if out.suffix.lower() == ".parquet":
             s.meeting.write_parquet(out)
         else:
             s.meeting.write_csv(out)
-        err.print(f"{s.meeting.height} patient(s) meeting {s.set_id} -> {out}", highlight=False)
+        stderr().print(
+            f"{s.meeting.height} patient(s) meeting {s.set_id} -> {out}", highlight=False
+        )
 
 
 @cohort_app.command("summary")
@@ -196,22 +216,26 @@ def summary_command(
     ] = None,
 ) -> None:
     """Distributions of the classifications, RT-omission verdicts, PREDICT and top options."""
+    import polars as pl
+
+    from breastcds.cohort import summary
+
     if not results.exists():
         raise _fail(f"{results}: file not found")
     lf = pl.scan_parquet(results)
     dist = summary.distributions(lf)
     for title, frame in dist.items():
-        out_console.print(_table(title, frame))
-    out_console.print(_table("most offered options per decision point", summary.top_options(lf)))
+        _out().print(_table(title, frame))
+    _out().print(_table("most offered options per decision point", summary.top_options(lf)))
     overview = summary.predict_overview(lf)
     if overview.height:
-        out_console.print(
+        _out().print(
             _table("PREDICT v3.2 medians of computed patients (%)", overview.transpose(
                 include_header=True, header_name="figure", column_names=["median"]))
         )  # fmt: skip
     if plot is not None:
         _plot(dist, plot)
-        err.print(f"plot -> {plot}", highlight=False)
+        stderr().print(f"plot -> {plot}", highlight=False)
 
 
 def _plot(dist: dict[str, pl.DataFrame], path: Path) -> None:
@@ -257,7 +281,7 @@ def synth_command(
         frame.write_parquet(out)
     else:
         raise _fail(f"{out}: use .parquet, .csv or .ndjson")
-    err.print(f"{n} synthetic patients (seed {seed}) -> {out}", highlight=False)
+    stderr().print(f"{n} synthetic patients (seed {seed}) -> {out}", highlight=False)
 
 
 @cohort_app.command("schema")
@@ -265,10 +289,12 @@ def schema_command(
     as_json: Annotated[bool, typer.Option("--json", help="JSON Schema of one row")] = False,
 ) -> None:
     """The cohort table's columns (type, unit, allowed values, case-model field)."""
+    from breastcds.cohort.schema import column_reference, json_schema
+
     if as_json:
-        out_console.print_json(json.dumps(json_schema()))
+        _out().print_json(json.dumps(json_schema()))
     else:
-        out_console.print(column_reference(), markup=False, highlight=False)
+        _out().print(column_reference(), markup=False, highlight=False)
 
 
 def register(app: typer.Typer) -> None:

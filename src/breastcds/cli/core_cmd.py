@@ -4,24 +4,31 @@ from __future__ import annotations
 
 import json
 import sys
+from functools import cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 
 from breastcds import examples
-from breastcds.cli.render import render_assessment
-from breastcds.i18n import Lang
-from breastcds.model.case import Case
-from breastcds.model.errors import CaseValidationError
 
-err = Console(stderr=True, soft_wrap=True)
+if TYPE_CHECKING:  # imported when a command runs (start-up time)
+    from rich.console import Console
+
+    from breastcds.model.errors import CaseValidationError
+
+
+@cache
+def stderr() -> Console:
+    """The console for messages on stderr (rich is imported on first use)."""
+    from rich.console import Console
+
+    return Console(stderr=True, soft_wrap=True)
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
     """Print a one-line error (no traceback) and return the Exit to raise."""
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    stderr().print(f"[bold red]error:[/] {message}", highlight=False)
     return typer.Exit(code)
 
 
@@ -35,9 +42,9 @@ def read_json(path: Path) -> Any:
 
 
 def report_validation(exc: CaseValidationError, origin: str) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {origin}: the case is not valid", highlight=False)
+    stderr().print(f"[bold red]error:[/] {origin}: the case is not valid", highlight=False)
     for issue in exc.issues:
-        err.print(f"  [bold]{issue.field}[/]: {issue.message} (value: {issue.value!r})")
+        stderr().print(f"  [bold]{issue.field}[/]: {issue.message} (value: {issue.value!r})")
     return typer.Exit(2)
 
 
@@ -54,6 +61,10 @@ def heart_dose_from_dicom(dose_path: Path, struct_path: Path, roi: str) -> tuple
     if len(matches) != 1:
         names = ", ".join(sorted(s.name for s in structures.values()))
         raise fail(f"{struct_path}: no single ROI named {roi!r} (ROIs: {names}); use --heart-roi")
+    try:
+        dicom.check_frame_of_reference(dose, matches)
+    except dicom.DicomRTError as exc:
+        raise fail(str(exc)) from None
     try:
         result = dvh.compute(dose, matches[0])
     except (dvh.DVHError, ValueError) as exc:
@@ -87,6 +98,32 @@ def read_reirradiation_dicom(data: dict[str, Any], base_dir: Path, origin: str) 
     data["reirradiation"] = reading.plan.model_dump(mode="json", exclude_none=True)
 
 
+def case_from_fhir(resource: dict[str, Any], origin: str) -> dict[str, Any]:
+    """A FHIR R4 Bundle (detected by ``resourceType``) mapped to a case; what did not reach the
+    case is listed on standard error."""
+    import datetime as dt
+
+    if resource.get("resourceType") != "Bundle":
+        raise fail(
+            f"{origin}: a FHIR {resource.get('resourceType')!r} resource; give a FHIR Bundle "
+            "(or a case JSON object without resourceType)"
+        )
+    try:
+        from breastcds.fhir import InvalidBundle, bundle_to_case
+    except ImportError:  # pragma: no cover - optional FHIR adapter not installed
+        raise fail(f"{origin}: FHIR input needs the breastcds.fhir adapter") from None
+    try:
+        mapped = bundle_to_case(resource, assessment_date=dt.date.today())
+    except InvalidBundle as exc:
+        raise fail(f"{origin}: {exc}") from None
+    stderr().print(f"{origin}: FHIR Bundle mapped to a case", highlight=False)
+    for u in mapped.unmapped:
+        stderr().print(
+            f"  set aside: {u.resource_type}/{u.resource_id or '?'}: {u.reason}", highlight=False
+        )
+    return dict(mapped.case)
+
+
 def load_case_input(case_file: Path | None, example: str | None) -> tuple[dict[str, Any], str]:
     """The case JSON object from a file or a bundled example, and where it came from.
 
@@ -104,7 +141,9 @@ def load_case_input(case_file: Path | None, example: str | None) -> tuple[dict[s
         assert case_file is not None
         data = read_json(case_file)
         origin = str(case_file)
-        if isinstance(data, dict):
+        if isinstance(data, dict) and "resourceType" in data:
+            data = case_from_fhir(data, origin)
+        elif isinstance(data, dict):
             read_reirradiation_dicom(data, case_file.parent, origin)
     if not isinstance(data, dict):
         raise fail(f"{origin}: a case must be a JSON object")
@@ -136,6 +175,7 @@ def register(app: typer.Typer) -> None:
         treatment.mean_heart_dose_gy (a PREDICT v3 input) unless the case already records it.
         """
         from breastcds.entrypoint import assess as run_assess
+        from breastcds.model.errors import CaseValidationError
 
         if fmt not in ("table", "json"):
             raise fail(f"--format must be 'table' or 'json', not {fmt!r}")
@@ -149,7 +189,7 @@ def register(app: typer.Typer) -> None:
             if not isinstance(treatment, dict):
                 raise fail(f"{origin}: treatment must be an object")
             if treatment.get("mean_heart_dose_gy") is not None:
-                err.print("note: the case already records mean_heart_dose_gy; DICOM not used")
+                stderr().print("note: the case already records mean_heart_dose_gy; DICOM not used")
             else:
                 gy, source = heart_dose_from_dicom(rt_dose, rt_struct, heart_roi)
                 treatment["mean_heart_dose_gy"] = round(gy, 4)
@@ -161,14 +201,19 @@ def register(app: typer.Typer) -> None:
         if fmt == "json":
             sys.stdout.write(result.model_dump_json(indent=2) + "\n")
         else:
-            lang_: Lang = "zh" if lang == "zh" else "en"
-            render_assessment(result, Console(), lang_)
+            from rich.console import Console
+
+            from breastcds.cli.render import render_assessment
+
+            render_assessment(result, Console(), "zh" if lang == "zh" else "en")
 
     @app.command()
     def schema(
         out: Annotated[Path | None, typer.Option("--out", "-o", help="write to a file")] = None,
     ) -> None:
         """Print the JSON Schema of the case model."""
+        from breastcds.model.case import Case
+
         text = json.dumps(Case.model_json_schema(), indent=2)
         if out:
             out.write_text(text + "\n", encoding="utf-8")
@@ -199,6 +244,8 @@ def register(app: typer.Typer) -> None:
 
         Exits 0 whatever the agreement: it is a measurement.
         """
+        from rich.console import Console
+
         from breastcds.cli.render import render_concordance
         from breastcds.concordance import run
 

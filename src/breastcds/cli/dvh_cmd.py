@@ -7,13 +7,14 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from breastcds.radiotherapy import dicom, dvh
+if TYPE_CHECKING:  # imported when the command runs (start-up time)
+    from rich.console import Console
+
+    from breastcds.radiotherapy import dicom, dvh
 
 __all__ = ["build_report", "register", "select_structures", "write_csv", "write_plot"]
 
@@ -58,17 +59,20 @@ def build_report(
     extra: Sequence[str],
 ) -> dict[str, Any]:
     """JSON-ready report: every metric per ROI, by ROI number and name."""
+    from breastcds.radiotherapy import dvh
+
     items: list[dict[str, Any]] = []
     for number, res in results.items():
         s = structures[number]
         entry: dict[str, Any] = {"roi_number": number, "roi_name": s.name}
         if isinstance(res, dvh.DVHError):
             entry["error"] = str(res)
+            entry["notes"] = list(s.notes)  # contours set aside while reading
         else:
             entry["dose_quantity"] = res.dose_quantity
             entry["metrics"] = res.summary(extra=extra)
             entry["volume_outside_dose_grid_cc"] = res.volume_outside_dose_grid_cc
-            entry["notes"] = list(res.notes)
+            entry["notes"] = list(s.notes) + list(res.notes)
         items.append(entry)
     return {
         "dose": {
@@ -88,6 +92,8 @@ def build_report(
 
 def write_csv(path: Path, results: dict[int, dvh.DVH | dvh.DVHError]) -> None:
     """Cumulative DVHs in long form: roi_number, roi_name, dose_gy, volume_cc, volume_pct."""
+    from breastcds.radiotherapy import dvh
+
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(
@@ -106,6 +112,8 @@ def write_csv(path: Path, results: dict[int, dvh.DVH | dvh.DVHError]) -> None:
 def write_plot(path: Path, results: dict[int, dvh.DVH | dvh.DVHError], title: str) -> None:
     """Cumulative DVH curves (% volume vs dose) as a PNG."""
     import matplotlib
+
+    from breastcds.radiotherapy import dvh
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -131,6 +139,8 @@ def write_plot(path: Path, results: dict[int, dvh.DVH | dvh.DVHError], title: st
 
 
 def _render(report: dict[str, Any], console: Console) -> None:
+    from rich.table import Table
+
     table = Table(title=f"DVH ({report['mode']} mode) — {report['dose']['file']}")
     cols = ["ROI", "name", "vol cc", "mean", "min", "max", "D98", "D95", "D50", "D2"]
     for c in cols:
@@ -207,6 +217,10 @@ def register(app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """Dose-volume histograms and metrics for every ROI of an RT structure set."""
+        from rich.console import Console
+
+        from breastcds.radiotherapy import dicom, dvh
+
         err = Console(stderr=True)
 
         def fail(message: str, code: int = 2) -> typer.Exit:
@@ -217,6 +231,7 @@ def register(app: typer.Typer) -> None:
             dose = dicom.read_dose(dose_file)
             structures = dicom.read_structures(struct_file)
             chosen = select_structures(structures, roi or [])
+            dicom.check_frame_of_reference(dose, chosen)
             per_roi = _parse_ab(alpha_beta_roi or [])
         except (dicom.DicomRTError, ValueError) as exc:
             raise fail(str(exc)) from None

@@ -8,17 +8,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
-from breastcds.cli import options_render
-
-err = Console(stderr=True, soft_wrap=True)
+from breastcds.cli.core_cmd import stderr
 
 
 def register(app: typer.Typer) -> None:
-    """Add the ``kb`` command group and the options-section renderer."""
-    options_render.register()
+    """Add the ``kb`` command group."""
     kb = typer.Typer(help="Treatment-option knowledge base: lint and inspect rules.",
                      no_args_is_help=True)  # fmt: skip
     app.add_typer(kb, name="kb")
@@ -34,7 +29,12 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Check sources, grades, facts, safety, contradictions and (with -c) test coverage."""
+        from rich.console import Console
+        from rich.markup import escape
+
         from breastcds.options.lint import lint
+
+        err = stderr()
 
         report = lint(kb_dir=kb_dir, coverage=coverage)
         for note in report.notes:
@@ -53,8 +53,13 @@ def register(app: typer.Typer) -> None:
         lang: Annotated[str, typer.Option("--lang", help="en | zh")] = "en",
     ) -> None:
         """Show one rule: conditions, option, grade, sources and text."""
+        from rich.console import Console
+        from rich.markup import escape
+
         from breastcds.options.engine import condition_text
         from breastcds.options.schema import load_kb
+
+        err = stderr()
 
         kbase = load_kb()
         try:

@@ -1,8 +1,29 @@
-"""Command-line interface (typer + rich): a thin adapter over the library."""
+"""Command-line interface (typer + rich): a thin adapter over the library.
+
+Start-up: importing this module imports typer, the standard library and the command modules,
+which define their commands' signatures only; each command imports what it needs (rich, the
+case model, numpy, polars, pydicom, the service ...) when it runs.
+``tests/cli/test_startup.py`` lists what ``breastcds --version`` and a one-case ``assess``
+import; ``benchmarks/startup.py`` times them.
+"""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
+
+from breastcds.cli import (
+    cohort_cmd,
+    core_cmd,
+    dvh_cmd,
+    kb_cmd,
+    predict_cmd,
+    prognosis_render,
+    reirradiation_cmd,
+    report_cmd,
+    serve_cmd,
+)
 
 app = typer.Typer(
     name="breastcds",
@@ -12,35 +33,37 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-# --- command registration: each capability registers its commands here, one line each ---
-# (keep this block one import + one call per capability)
-from breastcds.cli import core_cmd  # noqa: E402
 
+def _print_version(value: bool) -> None:
+    if value:
+        from breastcds import __version__
+
+        typer.echo(f"breastcds {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print the breastcds version and exit.",
+            is_eager=True,
+            callback=_print_version,
+        ),
+    ] = False,
+) -> None:
+    """Breast cancer clinical decision support: traceable to rules, sources and versions."""
+
+
+# --- command registration: one call per capability's commands ---
 core_cmd.register(app)
-from breastcds.cli import reirradiation_cmd  # noqa: E402
-
 reirradiation_cmd.register(app)
-from breastcds.cli import predict_cmd  # noqa: E402
-
 predict_cmd.register(app)
-from breastcds.cli import dvh_cmd  # noqa: E402
-
 dvh_cmd.register(app)
-from breastcds.cli import serve_cmd  # noqa: E402
-
 serve_cmd.register(app)
-from breastcds.cli import prognosis_render  # noqa: E402
-
 prognosis_render.register(app)
-from breastcds.cli import omission_render  # noqa: E402
-
-omission_render.register(app)
-from breastcds.cli import kb_cmd  # noqa: E402
-
 kb_cmd.register(app)
-from breastcds.cli import report_cmd  # noqa: E402
-
 report_cmd.register(app)
-from breastcds.cli import cohort_cmd  # noqa: E402
-
 cohort_cmd.register(app)

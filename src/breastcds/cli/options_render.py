@@ -7,43 +7,50 @@ missing-data prompts naming the case field. ``--lang zh`` shows the Chinese text
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from breastcds.i18n import Lang
+from breastcds.i18n import Lang, field_label, label, prompt_reason, text, value
 from breastcds.options.engine import DecisionPointOptions, OfferedOption, OptionsResult
 
-_L: dict[str, tuple[str, str]] = {
-    "title": ("Treatment options", "治疗选择"),
-    "rank": ("#", "序号"),
-    "option": ("Option", "方案"),
-    "grade": ("Grade", "推荐级别"),
-    "source": ("Evidence / source", "证据/来源"),
-    "why": ("Why (criteria met)", "依据(满足条件)"),
-    "discuss": ("For discussion", "需讨论"),
-    "avoid": ("Not recommended", "不推荐"),
-    "near": ("Not offered (just missed)", "未推荐(差一项条件)"),
-    "prompts": ("Needs (missing data)", "需补充资料"),
-    "conflict": ("Conflict", "冲突"),
-    "cautions": ("Cautions", "注意"),
-    "not_verified": ("grade not verified", "推荐级别未核实"),
-    "blocked": ("Blocked by safety guard", "安全拦截"),
-    "decision": ("Decision point", "决策节点"),
-}
-_DP_ZH = {
-    "surgery": "手术", "axilla": "腋窝处理", "neoadjuvant": "新辅助治疗", "adjuvant": "辅助治疗",
-    "post_neoadjuvant": "新辅助治疗后", "extended_adjuvant": "延长辅助治疗",
-    "metastatic_line_1": "晚期一线", "metastatic_line_2": "晚期二线",
-    "metastatic_line_3plus": "晚期三线及以后", "follow_up": "随访",
+_KEYS = {
+    "title": "section_options", "rank": "rank", "option": "option", "grade": "grade_evidence",
+    "source": "evidence_source", "why": "why_matched", "discuss": "options_discuss",
+    "avoid": "options_not_recommended", "near": "near_misses", "prompts": "options_prompts",
+    "conflict": "conflict", "cautions": "cautions", "not_verified": "grade_not_verified",
+    "blocked": "options_blocked", "decision": "decision_point", "actions": "actions",
 }  # fmt: skip
 
 
 def _t(key: str, lang: Lang) -> str:
-    en, zh = _L[key]
-    return zh if lang == "zh" else en
+    return "#" if key == "rank" else label(_KEYS[key], lang)
+
+
+def _pick(obj: Any, key: str, lang: Lang) -> str | None:
+    """``obj.key_zh`` / ``obj.key_en`` / ``obj.key`` (attribute or mapping) in ``lang``."""
+    for k in (f"{key}_{lang}", key, f"{key}_en"):
+        v = obj.get(k) if isinstance(obj, Mapping) else getattr(obj, k, None)
+        if isinstance(v, Mapping):
+            v = v.get(lang) or v.get("en")
+        if v:
+            return str(v)
+    return None
+
+
+def _action(a: Any, lang: Lang) -> str:
+    if isinstance(a, str):
+        return value(a, lang)
+    return _pick(a, "label", lang) or value(_pick(a, "code", lang), lang)
+
+
+def _caution(c: Any, lang: Lang) -> str:
+    if isinstance(c, str):
+        return text(c, lang)
+    return _pick(c, "text", lang) or value(_pick(c, "factor", lang), lang)
 
 
 def _grade(o: OfferedOption, lang: Lang) -> str:
@@ -53,28 +60,38 @@ def _grade(o: OfferedOption, lang: Lang) -> str:
 
 
 def _option_text(o: OfferedOption, lang: Lang) -> str:
+    extra = ""
+    actions = getattr(o, "actions", None) or []
+    if actions:
+        extra = f"\n{_t('actions', lang)}: " + escape("; ".join(_action(a, lang) for a in actions))
     if lang == "zh":
         names = escape("、".join(o.agents_zh))
-        return escape(o.text_zh) + (f"\n[dim]{names}[/]" if names else "")
+        return escape(o.text_zh) + (f"\n[dim]{names}[/]" if names else "") + extra
     names = escape(", ".join(o.agents))
-    text = f"[bold]{escape(o.regimen)}[/]\n{escape(o.text_en)}"
-    return text + (f"\n[dim]{names}[/]" if names else "")
+    body = f"[bold]{escape(o.regimen)}[/]\n{escape(o.text_en)}"
+    return body + (f"\n[dim]{names}[/]" if names else "") + extra
 
 
 def _point(p: DecisionPointOptions, console: Console, lang: Lang) -> None:
-    dp = _DP_ZH.get(p.decision_point, p.decision_point) if lang == "zh" else p.decision_point
-    suffix = " (inferred)" if p.inferred and lang == "en" else (" (推断)" if p.inferred else "")
+    dp = value(p.decision_point, lang)
+    suffix = f" ({label('inferred', lang)})" if p.inferred else ""
     console.rule(f"{_t('title', lang)} — {_t('decision', lang)}: {dp}{suffix}")
+    why = _pick(p, "reason", lang)
+    if why:
+        console.print(f"[dim]{label('decision_point_reason', lang)}: {escape(text(why, lang))}[/]",
+                      highlight=False)  # fmt: skip
     for c in p.conflicts:
-        console.print(f"[bold red]{_t('conflict', lang)}:[/] {escape(c)}", highlight=False)
+        console.print(f"[bold red]{_t('conflict', lang)}:[/] {escape(text(str(c), lang))}",
+                      highlight=False)  # fmt: skip
     if p.options:
         table = Table(show_lines=True, expand=False)
         for col in ("rank", "option", "grade", "source", "why"):
             table.add_column(_t(col, lang), overflow="fold")
         for o in p.options:
-            why = escape("; ".join(o.matched))
+            why = escape("; ".join(text(m, lang) for m in o.matched))
             if o.cautions:
-                why += f"\n[yellow]{_t('cautions', lang)}: " + escape("; ".join(o.cautions)) + "[/]"
+                cautions = "; ".join(_caution(c, lang) for c in o.cautions)
+                why += f"\n[yellow]{_t('cautions', lang)}: " + escape(cautions) + "[/]"
             table.add_row(str(o.rank), _option_text(o, lang), escape(_grade(o, lang)),
                           escape("\n".join(o.sources)), why)  # fmt: skip
         console.print(table)
@@ -82,24 +99,33 @@ def _point(p: DecisionPointOptions, console: Console, lang: Lang) -> None:
         if items:
             console.print(f"[bold cyan]{_t(key, lang)}:[/]")
             for o in items:
-                text = o.text_zh if lang == "zh" else o.text_en
+                body = o.text_zh if lang == "zh" else o.text_en
                 src = escape("; ".join(o.sources))
-                console.print(f"  • {escape(text)} [dim]({src})[/]", highlight=False)
+                console.print(f"  • {escape(body)} [dim]({src})[/]", highlight=False)
+    for key in ("actions", "cautions"):
+        found = getattr(p, key, None)
+        extra: list[Any] = list((found() if callable(found) else found) or [])
+        if extra:
+            console.print(f"[bold cyan]{_t(key, lang)}:[/]")
+            show = _action if key == "actions" else _caution
+            for x in extra:
+                console.print(f"  • {escape(show(x, lang))}", highlight=False)
     near = [n for n in p.not_offered if n.near_miss]
     if near:
         console.print(f"[bold]{_t('near', lang)}:[/]")
         for n in near:
-            console.print(f"  • {escape(n.regimen)}: {escape('; '.join(n.because))}",
-                          highlight=False)  # fmt: skip
+            because = "; ".join(text(b, lang) for b in n.because)
+            console.print(f"  • {escape(n.regimen)}: {escape(because)}", highlight=False)
     if p.blocked:
         console.print(f"[bold red]{_t('blocked', lang)}:[/]")
         for n in p.blocked:
-            console.print(f"  • {escape(n.regimen)}: {escape('; '.join(n.because))}",
-                          highlight=False)  # fmt: skip
+            because = "; ".join(text(b, lang) for b in n.because)
+            console.print(f"  • {escape(n.regimen)}: {escape(because)}", highlight=False)
     if p.prompts:
         console.print(f"[bold magenta]{_t('prompts', lang)}:[/]")
         for pr in p.prompts:
-            console.print(f"  • {escape(pr.field)}: {escape(pr.reason)}", highlight=False)
+            console.print(f"  • {escape(field_label(pr.field, lang))} ({pr.field}): "
+                          f"{escape(prompt_reason(pr.reason, lang))}", highlight=False)  # fmt: skip
 
 
 def render_options(section: Any, console: Console, lang: Lang = "en") -> None:

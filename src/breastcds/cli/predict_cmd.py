@@ -2,31 +2,32 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeRemainingColumn,
-)
 
-from breastcds.prognosis import predict as P
-from breastcds.prognosis.batch import BatchSummary, parse_years, run_batch
+if TYPE_CHECKING:  # imported when the command runs (start-up time)
+    from rich.console import Console
 
-err = Console(stderr=True, soft_wrap=True)
+    from breastcds.prognosis import predict as P
+    from breastcds.prognosis.batch import BatchSummary
+
+
+@cache
+def _err() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True, soft_wrap=True)
+
 
 #: inputs with at least this many patients get a progress bar (on stderr)
 PROGRESS_MIN_PATIENTS = 5000
 
 
 def _fail(message: str) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    _err().print(f"[bold red]error:[/] {message}", highlight=False)
     return typer.Exit(2)
 
 
@@ -35,20 +36,28 @@ class _Bar:
 
     def __init__(self, model: str, enabled: bool) -> None:
         self._enabled = enabled
-        self._progress: Progress | None = None
-        self._task = TaskID(0)
+        self._progress: Any = None  # a rich Progress once shown
+        self._task: Any = None
         self._model = model
 
     def __call__(self, done: int, total: int) -> None:
         if not self._enabled or total < PROGRESS_MIN_PATIENTS:
             return
         if self._progress is None:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+            )
+
             self._progress = Progress(
                 TextColumn(f"PREDICT {self._model}"),
                 BarColumn(),
                 MofNCompleteColumn(),
                 TimeRemainingColumn(),
-                console=err,
+                console=_err(),
                 transient=True,
             )
             self._task = self._progress.add_task("patients", total=total)
@@ -61,19 +70,19 @@ class _Bar:
 
 
 def _report(summary: BatchSummary) -> None:
-    err.print(
+    _err().print(
         f"PREDICT {summary.model}: {summary.n_computed} of {summary.n_patients} patients "
         f"computed; {summary.n_result_rows} rows written to {summary.out_path}",
         highlight=False,
     )
     if summary.n_not_applicable:
-        err.print(
+        _err().print(
             f"[yellow]{summary.n_not_applicable} patient(s) not applicable[/] "
             f"(invalid or not recorded inputs); details in {summary.errors_path}",
             highlight=False,
         )
         for line in summary.first_errors:
-            err.print(f"  {line}", highlight=False)
+            _err().print(f"  {line}", highlight=False)
 
 
 def register(app: typer.Typer) -> None:
@@ -97,8 +106,11 @@ def register(app: typer.Typer) -> None:
             "1,5,10,15"
         ),
         chunk_size: Annotated[
-            int, typer.Option("--chunk-size", help="patients computed per chunk", min=1)
-        ] = P.DEFAULT_CHUNK,
+            int | None,
+            typer.Option(
+                "--chunk-size", help="patients computed per chunk (default: PREDICT's)", min=1
+            ),
+        ] = None,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
     ) -> None:
         """PREDICT Breast v3.2 or v2.2 for every patient: mortality by year and regimen.
@@ -106,6 +118,9 @@ def register(app: typer.Typer) -> None:
         Rows with invalid inputs are skipped and listed in OUT's .errors.csv; valid rows are
         still computed.
         """
+        from breastcds.prognosis import predict as P
+        from breastcds.prognosis.batch import parse_years, run_batch
+
         if model not in ("v3.2", "v2.2"):
             raise _fail(f"--model must be 'v3.2' or 'v2.2', not {model!r}")
         chosen: P.Model = "v3.2" if model == "v3.2" else "v2.2"
@@ -117,7 +132,8 @@ def register(app: typer.Typer) -> None:
             raise _fail(f"{patients}: file not found")
         bar = _Bar(chosen, enabled=not quiet)
         try:
-            summary = run_batch(chosen, patients, out, wanted_years, chunk_size, progress=bar)
+            summary = run_batch(chosen, patients, out, wanted_years,
+                                chunk_size or P.DEFAULT_CHUNK, progress=bar)
         except ValueError as exc:
             raise _fail(str(exc)) from None
         finally:

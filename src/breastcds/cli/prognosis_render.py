@@ -3,52 +3,33 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from breastcds.cli.core_cmd import fail, load_case_input, report_validation
-from breastcds.cli.render import SECTION_RENDERERS
-from breastcds.i18n import Lang
-from breastcds.model.errors import CaseValidationError
-from breastcds.prognosis.section import (
-    CTS5Section,
-    ModelResult,
-    NPISection,
-    Outcome,
-    PrognosisSection,
-)
 
-_T: dict[str, tuple[str, str]] = {
-    "title": ("Prognosis", "预后"),
-    "regimen": ("Regimen", "方案"),
-    "os": ("OS %", "总生存率 %"),
-    "added": ("Added benefit, pp", "新增获益 (百分点)"),
-    "total": ("Total benefit, pp", "累计获益 (百分点)"),
-    "surgery": ("surgery only", "仅手术"),
-    "endocrine": ("+ endocrine (5 y)", "+ 内分泌治疗 (5年)"),
-    "chemotherapy": ("+ chemotherapy (3rd gen)", "+ 化疗 (第三代)"),
-    "trastuzumab": ("+ trastuzumab", "+ 曲妥珠单抗"),
-    "bisphosphonate": ("+ bisphosphonate", "+ 双膦酸盐"),
-    "radiotherapy": ("+ radiotherapy", "+ 放疗"),
-    "years": ("5 / 10 / 15 y", "5 / 10 / 15 年"),
-    "not_applicable": ("not applicable", "不适用"),
-    "needs_data": ("needs", "需补充"),
-    "computed": ("computed", "已计算"),
-    "not_shown": ("not shown", "未显示"),
-    "mapping": ("Mapping to model inputs", "输入映射说明"),
-    "bcm": ("breast-cancer mortality, surgery only", "乳腺癌死亡率 (仅手术)"),
-    "npi": ("NPI", "诺丁汉预后指数 (NPI)"),
-    "cts5": ("CTS5", "CTS5 (5年后远处复发)"),
-    "group": ("group", "分组"),
-}
+if TYPE_CHECKING:  # imported when used (the prognosis-plot command is registered at start-up)
+    from rich.console import Console
+
+    from breastcds.i18n import Lang
+    from breastcds.prognosis.section import CTS5Section, ModelResult, NPISection, Outcome
+
+_KEYS = {
+    "title": "section_prognosis", "regimen": "regimen", "os": "os_pct", "added": "added_benefit",
+    "total": "total_benefit", "surgery": "surgery_only", "endocrine": "plus_endocrine",
+    "chemotherapy": "plus_chemotherapy", "trastuzumab": "plus_trastuzumab",
+    "bisphosphonate": "plus_bisphosphonate", "radiotherapy": "plus_radiotherapy",
+    "years": "years_5_10_15", "mapping": "mapping", "bcm": "bcm", "not_shown": "not_shown",
+    "npi": "npi", "cts5": "cts5", "group": "group",
+}  # fmt: skip
 
 
 def _t(key: str, lang: Lang) -> str:
-    en, zh = _T[key]
-    return zh if lang == "zh" else en
+    """A label of the one label table (statuses such as ``needs_data`` by their value)."""
+    from breastcds.i18n import label, value
+
+    return label(_KEYS[key], lang) if key in _KEYS else value(key, lang)
 
 
 def _triple(values: dict[int, float] | None, signed: bool = False) -> str:
@@ -67,11 +48,16 @@ def _model_table(m: ModelResult, console: Console, lang: Lang) -> None:
     status = _t(m.status, lang)
     if m.status != "computed":
         console.print(f"[bold]{m.model}[/]: [yellow]{status}[/]", highlight=False)
+        from breastcds.i18n import field_label, label, text
+
         for r in m.reasons:
-            console.print(f"  • {r}", highlight=False)
+            console.print(f"  • {text(r, lang)}", highlight=False)
         for x in m.missing:
-            console.print(f"  • {_t('needs_data', lang)} {x.field}: {x.reason}", highlight=False)
+            console.print(f"  • {label('needs', lang)} {field_label(x.field, lang)} "
+                          f"({x.field}): {text(x.reason, lang)}", highlight=False)  # fmt: skip
         return
+    from rich.table import Table
+
     table = Table(title=f"{m.model} ({_t('years', lang)})", show_lines=False)
     table.add_column(_t("regimen", lang))
     table.add_column(_t("os", lang), justify="right")
@@ -124,6 +110,8 @@ def _cts5_line(c: CTS5Section, lang: Lang) -> str:
 
 def render_prognosis(section: Any, console: Console, lang: Lang = "en") -> None:
     """Compact rendering: PREDICT tables (v3.2 primary, v2.2), notes, NPI, CTS5."""
+    from breastcds.prognosis.section import PrognosisSection
+
     s = PrognosisSection.model_validate(section)
     console.rule(_t("title", lang))
     for r in s.reasons:
@@ -139,11 +127,8 @@ def render_prognosis(section: Any, console: Console, lang: Lang = "en") -> None:
     console.print(_cts5_line(s.cts5, lang), highlight=False)
 
 
-SECTION_RENDERERS["prognosis"] = render_prognosis
-
-
 def register(app: typer.Typer) -> None:
-    """Register ``prognosis-plot`` (the section renderer registers on import)."""
+    """Register ``prognosis-plot`` (the section renderer is listed in :mod:`.render`)."""
 
     @app.command("prognosis-plot")
     def prognosis_plot(
@@ -167,6 +152,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Plot PREDICT overall-survival curves: surgery only and each cumulative treatment."""
         from breastcds.entrypoint import classify
+        from breastcds.model.errors import CaseValidationError
         from breastcds.model.parse import parse_case
         from breastcds.prognosis.plot import FORMATS, write_plot
         from breastcds.prognosis.section import prognosis

@@ -11,20 +11,16 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
-from pydantic import ValidationError
-from rich.console import Console
-from rich.table import Table
 
-from breastcds.radiotherapy import reirradiation_dicom as rd
-from breastcds.radiotherapy.reirradiation import (
-    OrganAssessment,
-    ReirradiationPlan,
-    ReirradiationResult,
-    evaluate,
-)
+if TYPE_CHECKING:  # imported when the command runs (start-up time)
+    from pydantic import ValidationError
+    from rich.console import Console
+
+    from breastcds.radiotherapy import reirradiation_dicom as rd
+    from breastcds.radiotherapy.reirradiation import OrganAssessment, ReirradiationResult
 
 __all__ = ["format_validation_error", "register", "render_dicom", "render_table"]
 
@@ -56,6 +52,8 @@ def _verdict(organ: OrganAssessment) -> str:
 
 def render_table(result: ReirradiationResult, console: Console) -> None:
     """Human-readable rendering: classification, cumulative EQD2 table, verdicts, prompts."""
+    from rich.table import Table
+
     c = result.classification
     console.print(f"[bold]ESTRO-EORTC classification:[/] {c.category}")
     for reason in c.reasons:
@@ -180,6 +178,12 @@ def register(app: typer.Typer) -> None:
         doses then come from their EQD2 DVHs and, for two or more courses, from the
         voxel-wise EQD2 sum.
         """
+        from pydantic import ValidationError
+        from rich.console import Console
+
+        from breastcds.radiotherapy import reirradiation_dicom as rd
+        from breastcds.radiotherapy.reirradiation import ReirradiationPlan, evaluate
+
         err = Console(stderr=True)
         try:
             text = plan_file.read_text(encoding="utf-8")

@@ -4,13 +4,15 @@ report of one case (an adapter over :func:`breastcds.assess` and :mod:`breastcds
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from breastcds.cli.core_cmd import fail, load_case_input, report_validation
-from breastcds.model.errors import CaseValidationError
-from breastcds.report.labels import Lang
+
+if TYPE_CHECKING:
+    from breastcds.i18n import Lang
+    from breastcds.report.html import Detail
 
 __all__ = ["register"]
 
@@ -31,15 +33,27 @@ def register(app: typer.Typer) -> None:
         example: Annotated[
             str | None, typer.Option("--example", "-e", help="report on a bundled example")
         ] = None,
+        detail: Annotated[
+            str,
+            typer.Option(
+                "--detail",
+                help="summary (board summary, default) | full (adds the appendix: near misses, "
+                "every criterion, full sources)",
+            ),
+        ] = "summary",
     ) -> None:
         """Write the tumour-board report (PDF or self-contained HTML) of one case."""
         from breastcds.entrypoint import assess
+        from breastcds.model.errors import CaseValidationError
         from breastcds.model.parse import parse_case
         from breastcds.report import render_html, render_pdf
         from breastcds.report.pdf import ReportError
 
         if lang not in ("en", "zh"):
             raise fail(f"--lang must be 'en' or 'zh', not {lang!r}")
+        if detail not in ("summary", "full"):
+            raise fail(f"--detail must be 'summary' or 'full', not {detail!r}")
+        depth: Detail = "full" if detail == "full" else "summary"
         suffix = out.suffix.lower()
         if suffix not in (".pdf", ".html", ".htm"):
             raise fail(f"--out must end in .pdf or .html, not {out.name!r}")
@@ -52,10 +66,12 @@ def register(app: typer.Typer) -> None:
         lang_: Lang = "zh" if lang == "zh" else "en"
         try:
             if suffix == ".pdf":
-                out.write_bytes(render_pdf(result, lang=lang_, case=case, requester=requester))
+                out.write_bytes(
+                    render_pdf(result, lang=lang_, case=case, requester=requester, detail=depth)
+                )
             else:
                 out.write_text(
-                    render_html(result, lang=lang_, case=case, requester=requester),
+                    render_html(result, lang=lang_, case=case, requester=requester, detail=depth),
                     encoding="utf-8",
                 )
         except ReportError as exc:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import gc
+import os
 import socket
 import sys
 from pathlib import Path
@@ -49,6 +52,10 @@ def register(app: typer.Typer) -> None:
         port: Annotated[int, typer.Option(help="TCP port (0: any free port)", min=0)] = 8000,
         data_dir: Annotated[Path | None, DATA_DIR_OPT] = None,
         database_url: Annotated[str | None, DB_OPT] = None,
+        workers: Annotated[
+            int | None,
+            typer.Option(help="worker processes (default 1, or BREASTCDS_WORKERS); >1: PostgreSQL"),
+        ] = None,
     ) -> None:
         """Run the HTTP service (REST, CDS Hooks); prints a first admin token on a new database."""
         import uvicorn
@@ -61,7 +68,7 @@ def register(app: typer.Typer) -> None:
         setup_logging(settings.log_level)
         url = settings.resolved_database_url
         try:
-            store = Store(url)
+            store = Store(url, token_cache_s=settings.token_cache_s)
             store.migrate()
         except Exception as exc:
             raise fail(f"database {_shown(url)}: {type(exc).__name__}: {exc}") from None
@@ -81,7 +88,12 @@ def register(app: typer.Typer) -> None:
         sock.listen(2048)
         sock.set_inheritable(True)
         bound_port = sock.getsockname()[1]
-        app_ = create_app(settings, store)
+        shown_host = f"[{host}]" if ":" in host else host
+        settings = dataclasses.replace(
+            settings,
+            listen_url=f"http://{shown_host}:{bound_port}",
+            workers=workers or settings.workers,
+        )
         store.audit(
             AuditEvent(
                 type_code="110100",
@@ -97,7 +109,39 @@ def register(app: typer.Typer) -> None:
         out.write(f"database: {_shown(url)}\n")
         if first_token is not None:
             out.write(f"first admin token (shown once, store it now): {first_token}\n")
-        out.write(f"breastcds service listening on http://{host}:{bound_port}\n")
+        if settings.workers > 1:
+            # Several processes share the listening socket; each builds its app from these
+            # variables (breastcds.service.app.app_from_env). SQLite allows it but serialises
+            # every write across processes: use PostgreSQL.
+            os.environ.update(
+                BREASTCDS_DATABASE_URL=url,
+                BREASTCDS_LISTEN_URL=settings.listen_url or "",
+                BREASTCDS_WORKERS=str(settings.workers),
+            )
+            if settings.public_base_url:
+                os.environ["BREASTCDS_PUBLIC_BASE_URL"] = settings.public_base_url
+            if not settings.link_secret:  # one key for the CDS card links of every worker
+                import secrets
+
+                os.environ["BREASTCDS_LINK_SECRET"] = secrets.token_urlsafe(32)
+            store.close()
+            from uvicorn.supervisors import Multiprocess
+
+            config = uvicorn.Config(
+                "breastcds.service.app:app_from_env",
+                factory=True,
+                workers=settings.workers,
+                log_config=None,
+                access_log=False,
+                server_header=False,
+                timeout_graceful_shutdown=10,
+            )
+            out.write(f"breastcds service listening on http://{shown_host}:{bound_port}\n")
+            out.flush()
+            Multiprocess(config, sockets=[sock]).run()
+            return
+        app_ = create_app(settings, store)
+        out.write(f"breastcds service listening on http://{shown_host}:{bound_port}\n")
         out.flush()
         # Warm up (knowledge files, rule compilation) and move the long-lived objects out of the
         # cyclic garbage collector's view, so its full collections stay short under load.
@@ -106,7 +150,14 @@ def register(app: typer.Typer) -> None:
         assess(examples.load(examples.names()[0]))
         gc.collect()
         gc.freeze()
-        config = uvicorn.Config(app_, log_config=None, access_log=False, server_header=False)
+        # SIGTERM: requests in flight get 10 s, then are cancelled (a report job is killed).
+        config = uvicorn.Config(
+            app_,
+            log_config=None,
+            access_log=False,
+            server_header=False,
+            timeout_graceful_shutdown=10,
+        )
         uvicorn.Server(config).run(sockets=[sock])
 
     @token_app.command("create")
@@ -115,6 +166,10 @@ def register(app: typer.Typer) -> None:
         label: Annotated[str, typer.Option("--label", help="who or what uses it")] = "",
         data_dir: Annotated[Path | None, DATA_DIR_OPT] = None,
         database_url: Annotated[str | None, DB_OPT] = None,
+        expires_in_days: Annotated[
+            int | None,
+            typer.Option("--expires-in-days", min=1, max=3650, help="the token stops working then"),
+        ] = None,
     ) -> None:
         """Create an API token and print it once (only a salted hash is stored)."""
         from breastcds.service.storage import ROLES, AuditEvent, Store
@@ -124,7 +179,12 @@ def register(app: typer.Typer) -> None:
         settings = _settings(data_dir, database_url)
         store = Store(settings.resolved_database_url)
         store.migrate()
-        info, token = store.create_token(next(r for r in ROLES if r == role), label)
+        expires = (
+            dt.datetime.now(dt.UTC) + dt.timedelta(days=expires_in_days)
+            if expires_in_days
+            else None
+        )
+        info, token = store.create_token(next(r for r in ROLES if r == role), label, expires)
         store.audit(
             AuditEvent(
                 type_code="110137",

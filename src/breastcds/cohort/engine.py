@@ -32,6 +32,7 @@ import pyarrow.parquet as pq  # type: ignore[import-untyped]
 from breastcds.cohort import facts as F
 from breastcds.cohort.io import scan
 from breastcds.cohort.validate import ERROR_SCHEMA, ROW, prepare
+from breastcds.course import prompts as prompt_relevance
 from breastcds.knowledge.conditions import Condition, to_polars
 from breastcds.knowledge.facts import FACTS
 from breastcds.knowledge.schema_rt_omission import load_rt_omission
@@ -195,8 +196,9 @@ def _conflict(dp: str) -> pl.Expr:
 
 
 def _ranked(kb: KnowledgeBase) -> list[Rule]:
-    """Rules in the engine's ranking order (grade, priority, id)."""
-    return sorted(kb.rules, key=lambda r: (r.grading.sort_key(), r.priority, r.id))
+    """Rules in the engine's ranking order (:meth:`Rule.rank_key`: grade, trial result,
+    priority, id)."""
+    return sorted(kb.rules, key=lambda r: r.rank_key())
 
 
 Stages = list[list[pl.Expr]]
@@ -332,7 +334,7 @@ def option_columns(kb: KnowledgeBase) -> tuple[Stages, list[Encoded]]:
         her2_flags = [e for f, e in flags.items() if f.startswith("biomarkers.her2")]
         for field, e in sorted(flags.items()):
             keep = e & ~pending if field.startswith("biomarkers.her2") else e
-            prompt_flags.append((field, keep))
+            prompt_flags.append((field, keep & ~prompt_relevance.dropped_when(field)))
         if her2_flags:  # a pending HER2 names the field its classification asks for
             asked = pending & pl.any_horizontal(her2_flags)
             for field in her2_fields:
@@ -647,8 +649,11 @@ def compiled() -> Compiled:
         raise UnsupportedKnowledge(
             "the knowledge base reads facts nobody registers: " + ", ".join(unregistered)
         )
-    built = [option_columns(kb), rt_columns(), predict_mapping_columns()]
+    # The RT-omission columns are computed with the facts (an option rule reads their summary:
+    # cohort/facts.py steps); only their encoded list columns are decoded here.
+    built = [option_columns(kb), predict_mapping_columns()]
     parts = [stages for stages, _ in built]
+    built.append(([], rt_columns()[1]))
     stages: Stages = [
         [_guard_key().alias("__guard_key"), *unprovided_fact_columns(needed - F.provided())]
     ]

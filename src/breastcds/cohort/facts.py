@@ -600,6 +600,10 @@ def course_facts() -> list[pl.Expr]:
         .otherwise(pl.lit(None, dtype=pl.Int64))
         .alias("sentinel_nodes_positive"),
         c("germline_brca").is_not_null().alias("germline_result_recorded"),
+        pl.any_horizontal(
+            [c(n).is_not_null() for n in ("oncotype_rs", "mammaprint", "prosigna_ror",
+                                          "prosigna_risk")]
+        ).alias("genomic_assay_recorded"),
         c("surgery_type").is_in(["breast_conserving", "mastectomy"]).fill_null(False).alias(
             "surgery_done"
         ),
@@ -747,7 +751,11 @@ def steps() -> list[list[pl.Expr]]:
         *[e for e in history_facts() if e.meta.output_name() == "prior_chemotherapy_regimens"],
         *course_facts(),
     ]
-    return [step1, step2, step3, step4, [inferred_decision_point()]]
+    from breastcds.cohort.engine import rt_columns
+
+    rt_stages, _ = rt_columns()
+    supported = c("rt.summary").eq("discuss").alias("rt_omission_supported")
+    return [step1, step2, step3, step4, [inferred_decision_point()], *rt_stages, [supported]]
 
 
 def provided() -> set[str]:

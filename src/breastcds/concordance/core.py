@@ -45,12 +45,13 @@ def register_kind(kind: Kind) -> None:
 
 
 def _load_builtin_kinds() -> None:
-    # Imported lazily so that each kind module may import the public API freely.
-    from breastcds.plugins import import_optional
+    # Imported lazily so that each kind module may import the public API freely; each
+    # registers its KIND on import.
+    from breastcds.concordance import biomarker, course, reirradiation, rt_omission, systemic
 
     # "course" before "systemic": both carry a case with a tumour; course has no decision point.
-    for module in ("biomarker", "reirradiation", "rt_omission", "course", "systemic"):
-        import_optional(f"breastcds.concordance.{module}")
+    for kind in (biomarker.KIND, reirradiation.KIND, rt_omission.KIND, course.KIND, systemic.KIND):
+        register_kind(kind)
 
 
 def kinds() -> list[Kind]:

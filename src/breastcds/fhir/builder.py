@@ -4,12 +4,17 @@ The bundle carries every case field that :func:`breastcds.fhir.bundle_to_case` r
 ``breastcds.fhir.codes``, so that case -> bundle -> case keeps those facts. Fields the mapper does
 not read (see docs/fhir.md) are not written; :func:`not_carried` lists them for a given case.
 Nothing is invented: no dates, no birthDate (age at diagnosis goes to Condition.onsetAge), no
-effective times.
+effective times, no names, no prescriber. Where mCODE STU4 or its US Core parents require an
+element the case does not hold (Patient.name, Observation.effective[x], Procedure.performed[x],
+MedicationRequest.requester), it is written with the data-absent-reason extension ``unknown``, as
+US Core allows; ``breastcds.fhir.conformance`` checks the cardinalities.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -58,6 +63,16 @@ def _cc(*codes: C.Code, text: str | None = None) -> JSON:
     return out
 
 
+DATA_ABSENT_EXT = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
+UNKNOWN: JSON = {"extension": [{"url": DATA_ABSENT_EXT, "valueCode": "unknown"}]}
+CASE_DIGEST_ID = "urn:breastcds:identifier:case-digest"
+INN_SYSTEM = "urn:breastcds:codesystem:inn"  # no verified RxNorm table in this project yet
+
+
+def _category(code: str, display: str) -> list[JSON]:
+    return [_cc(C.Code(C.OBS_CATEGORY, code, display, "FHIR observation-category"))]
+
+
 def _qty(value: float | int, code: str, unit: str | None = None) -> JSON:
     return {"value": value, "unit": unit or code, "system": C.UCUM, "code": code}
 
@@ -78,7 +93,9 @@ class _Builder:
         if profile:
             res["meta"] = {"profile": [profile]}
         res.update({"status": "final", "code": code, "subject": {"reference": "Patient/patient"}})
+        fields.setdefault("category", _category("laboratory", "Laboratory"))
         res.update(fields)
+        res["_effectiveDateTime"] = UNKNOWN  # US Core: effective[x]; the case has no date
         return res
 
     def bundle(self) -> JSON:
@@ -105,8 +122,19 @@ class _Builder:
             "id": "patient",
             "meta": {"profile": [C.PROFILE_PATIENT]},
         }
-        if self.case.patient.sex is not None:
-            res["gender"] = self.case.patient.sex.value
+        # US Core Patient: identifier 1..* (system, value), name 1..*, gender 1..1.
+        if self.case.case_id:
+            res["identifier"] = [{"system": LOCAL_CASE_ID, "value": self.case.case_id}]
+        else:  # the exported case itself: a digest of its content identifies it
+            digest = hashlib.sha256(
+                json.dumps(
+                    self.case.model_dump(mode="json", exclude_defaults=True), sort_keys=True
+                ).encode()
+            ).hexdigest()[:32]
+            res["identifier"] = [{"system": CASE_DIGEST_ID, "value": digest}]
+        res["name"] = [UNKNOWN]  # breastcds holds no names
+        sex = self.case.patient.sex
+        res["gender"] = sex.value if sex is not None else "unknown"
         self.add(res)
 
     def condition(self) -> None:
@@ -194,6 +222,9 @@ class _Builder:
                 _cc(C.TNM_CODE_FOR[(axis, setting)]),
                 profile,
                 method=_cc(C.AJCC_8),
+                category=_category("exam", "Exam")
+                if setting == "c"
+                else _category("laboratory", "Laboratory"),
                 focus=[{"reference": "Condition/primary-cancer"}],
                 valueCodeableConcept=_cc(value),
             )
@@ -235,6 +266,7 @@ class _Builder:
                 t.clinical_size_mm,
                 imaging,
                 focus=[{"reference": "BodyStructure/tumour"}],
+                category=_category("imaging", "Imaging"),
             )
         if t.grade is not None:
             self.add(
@@ -404,6 +436,8 @@ class _Builder:
             }
             if s.date is not None:
                 res["performedDateTime"] = s.date.isoformat()
+            else:
+                res["_performedDateTime"] = UNKNOWN  # US Core: performed[x] when completed
             self.add(res)
         if s.axillary is not None and s.axillary.value == "sentinel_node_biopsy":
             self.add(
@@ -414,6 +448,7 @@ class _Builder:
                     "status": "completed",
                     "code": _cc(C.SENTINEL_NODE_BIOPSY),
                     "subject": {"reference": "Patient/patient"},
+                    "_performedDateTime": UNKNOWN,
                     "reasonReference": [{"reference": "Condition/primary-cancer"}],
                 }
             )
@@ -470,6 +505,8 @@ class _Builder:
             }
             if period:
                 res["performedPeriod"] = period
+            else:
+                res["_performedDateTime"] = UNKNOWN
             self.add(res)
 
     def medications(self) -> None:
@@ -485,8 +522,12 @@ class _Builder:
                         "status": "completed",
                         "intent": "order",
                         "groupIdentifier": {"system": C.LOCAL_LINE_ID, "value": str(n)},
-                        "medicationCodeableConcept": {"text": agent},
+                        "medicationCodeableConcept": {
+                            "coding": [{"system": INN_SYSTEM, "code": agent, "display": agent}],
+                            "text": agent,
+                        },
                         "subject": {"reference": "Patient/patient"},
+                        "requester": UNKNOWN,  # US Core requester 1..1; no prescriber recorded
                         "reasonReference": [{"reference": "Condition/primary-cancer"}],
                     }
                 )

@@ -66,6 +66,7 @@ PROFILE_RT_VOLUME: Final = _MCODE_SD + "mcode-radiotherapy-volume"
 PROFILE_MED_REQUEST: Final = _MCODE_SD + "mcode-cancer-related-medication-request"
 EXT_HISTOLOGY: Final = _MCODE_SD + "mcode-histology-morphology-behavior"
 EXT_LATERALITY: Final = _MCODE_SD + "mcode-laterality-qualifier"
+EXT_LATERALITY_STU1: Final = _MCODE_SD + "mcode-laterality"  # mCODE STU1 examples (1.0.0)
 EXT_PROCEDURE_INTENT: Final = _MCODE_SD + "mcode-procedure-intent"
 EXT_RT_SESSIONS: Final = _MCODE_SD + "mcode-radiotherapy-sessions"
 EXT_RT_DOSE: Final = _MCODE_SD + "mcode-radiotherapy-dose-delivered-to-volume"
@@ -333,7 +334,14 @@ T_CATEGORIES: tuple[str, ...] = get_args(TCategory)
 N_CATEGORIES: tuple[str, ...] = get_args(NCategory)
 # M: the case model's "M0"/"M1"/"cM0(i+)" <-> AJCC codes. AJCC 8 has no pM0.
 M_AJCC_TO_CASE = {"cM0": "M0", "cM0(i+)": "cM0(i+)", "cM1": "M1", "pM1": "M1"}
+_EOM = "CMS EOM FHIR IG TNM primary tumor category table (breast, ICD-10 C50)"
+_DCM = (
+    "DICOM PS3.16 CID {} (FSH transcription: github.com/bvdh/dicom-terminology-in-fhir @9f098270)"
+)
+_DCM6160, _DCM6161, _DCM6162 = (_DCM.format(n) for n in (6160, 6161, 6162))
 # SNOMED CT AJCC qualifier values, only those read verbatim in a source (code -> AJCC code).
+# The breast tables: DICOM CID 6160 (pT), 6161 (pN), 6162 (M) and the CMS EOM IG breast column
+# (cT, pT) agree on every code they share (pT3 1229859000, pN0 1229947003, cM0 1229901006, ...).
 TNM_SNOMED_VALUES: dict[str, tuple[str, str]] = {
     "1228938002": ("cT3", "mcode: EX_Basic.fsh / EX_ExtendedExample.fsh"),
     "1229859000": ("pT3", "mcode: EX_ExtendedExample.fsh"),
@@ -344,6 +352,136 @@ TNM_SNOMED_VALUES: dict[str, tuple[str, str]] = {
     "1228892002": ("cT1a", "eCQM CMS129FHIRProstCaBoneScanUse 1.0.000 code definitions"),
     "1228895000": ("cT1b", "eCQM CMS129FHIRProstCaBoneScanUse 1.0.000 code definitions"),
     "1228899006": ("cT1c", "eCQM CMS129FHIRProstCaBoneScanUse 1.0.000 code definitions"),
+    "1222604002": ("cTX", _EOM),
+    "1228882005": ("cT0", _EOM),
+    "1228889001": ("cT1", _EOM),
+    "1228891009": (
+        "cT1mi",
+        _EOM,
+    ),
+    "1228929004": ("cT2", _EOM),
+    "1228944003": ("cT4", _EOM),
+    "1228945002": ("cT4a", _EOM),
+    "1228946001": ("cT4b", _EOM),
+    "1228947005": ("cT4c", _EOM),
+    "1228948000": ("cT4d", _EOM),
+    "1228950008": (
+        "pTX",
+        _DCM6160 + "; " + _EOM,
+    ),
+    "1228951007": (
+        "pT0",
+        _DCM6160 + "; " + _EOM,
+    ),
+    "1228953005": (
+        "pTis",
+        _DCM6160 + "; " + _EOM,
+    ),
+    "1228957006": (
+        "pT1",
+        _DCM6160 + "; " + _EOM,
+    ),
+    "1228958001": (
+        "pT1mi",
+        _DCM6160 + "; " + _EOM,
+    ),
+    "1228959009": (
+        "pT1a",
+        _DCM6160 + "; " + _EOM,
+    ),
+    "1228962007": (
+        "pT1b",
+        _DCM6160 + "; " + _EOM,
+    ),
+    "1229846008": (
+        "pT1c",
+        _DCM6160 + "; " + _EOM,
+    ),
+    "1229852009": (
+        "pT2",
+        _DCM6160 + "; " + _EOM,
+    ),
+    "1229864001": (
+        "pT4",
+        _DCM6160 + "; " + _EOM,
+    ),
+    "1229865000": (
+        "pT4a",
+        _DCM6160 + "; " + _EOM,
+    ),
+    "1229866004": (
+        "pT4b",
+        _DCM6160 + "; " + _EOM,
+    ),
+    "1229867008": (
+        "pT4c",
+        _DCM6160 + "; " + _EOM,
+    ),
+    "1229868003": (
+        "pT4d",
+        _DCM6160 + "; " + _EOM,
+    ),
+    "1229945006": (
+        "pNX",
+        _DCM6161,
+    ),
+    "1229951001": (
+        "pN1",
+        _DCM6161,
+    ),
+    "1229957002": (
+        "pN2",
+        _DCM6161,
+    ),
+    "1229959004": (
+        "pN2a",
+        _DCM6161,
+    ),
+    "1229960009": (
+        "pN2b",
+        _DCM6161,
+    ),
+    "1229962001": (
+        "pN3",
+        _DCM6161,
+    ),
+    "1229963006": (
+        "pN3a",
+        _DCM6161,
+    ),
+    "1229964000": (
+        "pN3b",
+        _DCM6161,
+    ),
+    "1229965004": (
+        "pN3c",
+        _DCM6161,
+    ),
+    "1229916009": (
+        "pM1",
+        _DCM6162,
+    ),
+}
+
+# Generic SNOMED CT TNM "category (finding)" values (no c/p, no edition), as Synthea's breast
+# cancer module writes them (synthetichealth/synthea src/main/resources/modules/breast_cancer/
+# tnm_diagnosis.json): the setting comes from the observation code (21905-5 clinical, ...).
+_SYN = "synthea: modules/breast_cancer/tnm_diagnosis.json"
+TNM_GENERIC_SNOMED: dict[str, tuple[Code, str]] = {
+    code: (_s(code, f"{value} category (finding)", _SYN), value)
+    for code, value in [
+        ("58790005", "T0"),
+        ("23351008", "T1"),
+        ("67673008", "T2"),
+        ("14410001", "T3"),
+        ("65565005", "T4"),
+        ("62455006", "N0"),
+        ("53623008", "N1"),
+        ("46059003", "N2"),
+        ("5856006", "N3"),
+        ("30893008", "M0"),
+        ("55440008", "M1"),
+    ]
 }
 
 # --- primary cancer condition --------------------------------------------------------------------
@@ -611,6 +749,283 @@ INN_AGENTS = frozenset(
     }
 )
 
+# --- real-world coding (issue 18): qualitative results, secondary cancers, stage groups ---------
+# Sources: "mcode-vs-1.18": the expanded mCODE value sets shipped by
+# mcode/mcode-extraction-framework (src/helpers/valueSets, commit 593210d8) -- TumorMarkerTestVS,
+# SecondaryCancerDisorderVS, PrimaryOrUncertainBehaviorCancerDisorderVS, CancerStagingSystemVS;
+# "ctm-app": the mCODE trial-matching test patients (mcode/clinical-trial-matching-app,
+# src/utils/r4_test_patients, commit 4891254e), which code ER/PR/HER2 with SNOMED
+# Positive/Negative answers.
+V3_INTERPRETATION: Final = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
+ICD10CM: Final = "http://hl7.org/fhir/sid/icd-10-cm"
+CONDITION_VER_STATUS: Final = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
+# NCI thesaurus: the URIs seen in mCODE data for the same code system.
+NCIT_SYSTEMS: Final = frozenset(
+    {
+        "http://ncimeta.nci.nih.gov",
+        "http://ncit.nci.nih.gov",
+        "http://ncithesaurus.nci.nih.gov",
+        "http://ncicb.nci.nih.gov/xml/owl/EVS/Thesaurus.owl",
+    }
+)
+_VS118 = "mcode-vs-1.18"
+HER2_QUANTITATIVE = _l("72382-5", "HER2 [Units/volume] in Tissue by Immunoassay", _VS118)
+# Qualitative answers (valueCodeableConcept) -> reported status; None = indeterminate/equivocal.
+QUALITATIVE_ANSWERS: dict[tuple[str, str], tuple[Code, str | None]] = {
+    (SNOMED, "10828004"): (_s("10828004", "Positive (qualifier value)", "ctm-app"), "positive"),
+    (SNOMED, "260385009"): (_s("260385009", "Negative (qualifier value)", "ctm-app"), "negative"),
+    (SNOMED, "42425007"): (_s("42425007", "Equivocal (qualifier value)", "SNOMED CT"), None),
+    (SNOMED, "82334004"): (_s("82334004", "Indeterminate (qualifier value)", "SNOMED CT"), None),
+    (LOINC, "LA6576-8"): (
+        _l("LA6576-8", "Positive", "LOINC answers (public FHIR examples, e.g. PRStatus FSH)"),
+        "positive",
+    ),
+    (LOINC, "LA6577-6"): (
+        _l("LA6577-6", "Negative", "LOINC answers (public FHIR examples, e.g. PRStatus FSH)"),
+        "negative",
+    ),
+    (V3_INTERPRETATION, "POS"): (
+        Code(V3_INTERPRETATION, "POS", "Positive", "HL7 v3 ObservationInterpretation"),
+        "positive",
+    ),
+    (V3_INTERPRETATION, "NEG"): (
+        Code(V3_INTERPRETATION, "NEG", "Negative", "HL7 v3 ObservationInterpretation"),
+        "negative",
+    ),
+    (V3_INTERPRETATION, "IND"): (
+        Code(V3_INTERPRETATION, "IND", "Indeterminate", "HL7 v3 ObservationInterpretation"),
+        None,
+    ),
+}
+# Staging systems (Observation.method).
+AJCC_8_NCIT = "C146985"  # "AJCC Cancer Staging Manual 8th Edition" (ctm-app stage groups)
+AJCC_EARLIER = {
+    "443830009": _s(
+        "443830009",
+        "American Joint Commission on Cancer, Cancer Staging Manual, 7th edition neoplasm staging "
+        "system (tumor staging)",
+        _VS118 + " CancerStagingSystemVS",
+    ),
+    "444256004": _s(
+        "444256004",
+        "American Joint Commission on Cancer, Cancer Staging Manual, 6th edition neoplasm staging "
+        "system (tumor staging)",
+        _VS118 + " CancerStagingSystemVS",
+    ),
+}
+# Stage-group observation code -> setting (c/p); AJCC stage IV is M1 in AJCC 6, 7 and 8.
+STAGE_GROUP_SETTING: dict[tuple[str, str], str | None] = {
+    (LOINC, "21908-9"): "c",
+    (LOINC, "21902-2"): "p",
+    (SNOMED, "399537006"): "c",
+    (SNOMED, "399588009"): "p",
+    (SNOMED, "399390009"): None,
+    (LOINC, "21914-7"): None,
+}
+STAGE_IV_VALUES = frozenset({"4", "IV", "STAGE IV"})  # AJCC system codes (ctm-app: AJCC#4 "IV")
+
+
+def _site(
+    code: str, display: str, site: str | None, system: str = SNOMED
+) -> tuple[Code, str | None]:
+    return (Code(system, code, display, _VS118 + " SecondaryCancerDisorderVS"), site)
+
+
+# Secondary cancer condition code -> case metastatic site; None = regional nodes (N, not M).
+# Only codes whose meaning is one site; anything else is set aside, never guessed.
+SECONDARY_SITES: dict[tuple[str, str], tuple[Code, str | None]] = {
+    (s.system, s.code): (s, site)
+    for s, site in [
+        _site("94222008", "Secondary malignant neoplasm of bone", "bone"),
+        _site("94218003", "Secondary malignant neoplasm of bone of face", "bone"),
+        _site("94219006", "Secondary malignant neoplasm of bone of lower limb", "bone"),
+        _site("94220000", "Secondary malignant neoplasm of bone of skull", "bone"),
+        _site("94221001", "Secondary malignant neoplasm of bone of upper limb", "bone"),
+        _site("94250008", "Secondary malignant neoplasm of cervical vertebral column", "bone"),
+        _site("94274006", "Secondary malignant neoplasm of thoracic vertebral column", "bone"),
+        _site("94389000", "Secondary malignant neoplasm of lumbar vertebral column", "bone"),
+        _site("94602001", "Secondary malignant neoplasm of vertebral column", "bone"),
+        _site("94521000", "Secondary malignant neoplasm of rib", "bone"),
+        _site("94478006", "Secondary malignant neoplasm of pelvic bone", "bone"),
+        _site("94382009", "Secondary malignant neoplasm of long bone of lower limb", "bone"),
+        _site("94383004", "Secondary malignant neoplasm of long bone of upper limb", "bone"),
+        _site("C79.51", "Secondary malignant neoplasm of bone", "bone", ICD10CM),
+        _site("94381002", "Secondary malignant neoplasm of liver", "liver"),
+        _site(
+            "C78.7",
+            "Secondary malignant neoplasm of liver and intrahepatic bile duct",
+            "liver",
+            ICD10CM,
+        ),
+        _site("94391008", "Secondary malignant neoplasm of lung", "lung"),
+        _site("94375005", "Secondary malignant neoplasm of left lower lobe of lung", "lung"),
+        _site("94376006", "Secondary malignant neoplasm of left upper lobe of lung", "lung"),
+        _site("94522007", "Secondary malignant neoplasm of right lower lobe of lung", "lung"),
+        _site("94523002", "Secondary malignant neoplasm of right middle lobe of lung", "lung"),
+        _site("94524008", "Secondary malignant neoplasm of right upper lobe of lung", "lung"),
+        _site("353561000119103", "Cancer metastatic to right lung", "lung"),
+        _site("353741000119106", "Cancer metastatic to left lung", "lung"),
+        _site("C78.00", "Secondary malignant neoplasm of unspecified lung", "lung", ICD10CM),
+        _site("C78.01", "Secondary malignant neoplasm of right lung", "lung", ICD10CM),
+        _site("C78.02", "Secondary malignant neoplasm of left lung", "lung", ICD10CM),
+        _site("94493005", "Secondary malignant neoplasm of pleura", "pleura"),
+        _site("94473002", "Secondary malignant neoplasm of parietal pleura", "pleura"),
+        _site("94678001", "Secondary malignant neoplasm of visceral pleura", "pleura"),
+        _site("C78.2", "Secondary malignant neoplasm of pleura", "pleura", ICD10CM),
+        _site("94225005", "Secondary malignant neoplasm of brain", "brain"),
+        _site("94224009", "Secondary malignant neoplasm of brain stem", "brain"),
+        _site("94245002", "Secondary malignant neoplasm of cerebellum", "brain"),
+        _site("94248000", "Secondary malignant neoplasm of cerebrum", "brain"),
+        _site("C79.31", "Secondary malignant neoplasm of brain", "brain", ICD10CM),
+        _site("1155991005", "Secondary malignant neoplasm of leptomeninges", "leptomeninges"),
+        _site("94627008", "Metastasis to peritoneum", "peritoneum"),
+        _site("94472007", "Secondary malignant neoplasm of parietal peritoneum", "peritoneum"),
+        _site("255121007", "Carcinomatosis of peritoneal cavity", "peritoneum"),
+        _site("836274002", "Carcinomatosis of peritoneum (disorder)", "peritoneum"),
+        _site(
+            "94408005",
+            "Secondary malignant neoplasm of mediastinal lymph nodes",
+            "distant_lymph_nodes",
+        ),
+        _site(
+            "94339008",
+            "Secondary malignant neoplasm of inguinal lymph nodes",
+            "distant_lymph_nodes",
+        ),
+        _site(
+            "94347008",
+            "Secondary malignant neoplasm of intra-abdominal lymph nodes",
+            "distant_lymph_nodes",
+        ),
+        _site(
+            "94350006",
+            "Secondary malignant neoplasm of intrapelvic lymph nodes",
+            "distant_lymph_nodes",
+        ),
+        _site(
+            "94519005",
+            "Secondary malignant neoplasm of retroperitoneal lymph nodes",
+            "distant_lymph_nodes",
+        ),
+        _site(
+            "C77.2",
+            "Secondary and unspecified malignant neoplasm of intra-abdominal lymph nodes",
+            "distant_lymph_nodes",
+            ICD10CM,
+        ),
+        _site(
+            "C77.5",
+            "Secondary and unspecified malignant neoplasm of intrapelvic lymph nodes",
+            "distant_lymph_nodes",
+            ICD10CM,
+        ),
+        # Regional nodes of the breast (AJCC 8: ipsilateral axillary, infraclavicular,
+        # internal mammary, supraclavicular): the N category, not a distant site.
+        _site("94181007", "Secondary malignant neoplasm of axillary lymph nodes", None),
+        _site("94477001", "Secondary malignant neoplasm of pectoral axillary lymph nodes", None),
+        _site("359780007", "Metastatic malignant neoplasm to lateral axillary lymph nodes", None),
+        _site("94338000", "Secondary malignant neoplasm of infraclavicular lymph nodes", None),
+        _site("94614009", "Secondary malignant neoplasm of supraclavicular lymph nodes", None),
+    ]
+}
+_PRIM = _VS118 + " PrimaryOrUncertainBehaviorCancerDisorderVS"
+
+
+def _bc(
+    code: str, display: str, side: str | None = None, histology: str | None = None
+) -> tuple[Code, str | None, str | None]:
+    return (_s(code, display, _PRIM), side, histology)
+
+
+# Breast cancer conditions by SNOMED CT code -> (laterality, histology) they state.
+# Skin, sarcoma, lymphoma, phyllodes and syndrome codes are not breast carcinoma: not listed.
+BREAST_CANCER_SNOMED: dict[str, tuple[Code, str | None, str | None]] = {
+    c.code: (c, side, hist)
+    for c, side, hist in [
+        _bc("254837009", "Malignant tumor of breast"),
+        _bc("254838004", "Carcinoma of breast"),
+        _bc("372064008", "Malignant neoplasm of female breast (disorder)"),
+        _bc("372095001", "Malignant neoplasm of male breast (disorder)"),
+        _bc("372096000", "Carcinoma of male breast (disorder)"),
+        _bc("372137005", "Primary malignant neoplasm of breast (disorder)"),
+        _bc("93796005", "Primary malignant neoplasm of female breast"),
+        _bc("93884005", "Primary malignant neoplasm of male breast"),
+        _bc("713609000", "Invasive carcinoma of breast"),
+        _bc("865954003", "Adenocarcinoma of breast (disorder)"),
+        _bc("447782002", "Malignant epithelial neoplasm of female breast (disorder)"),
+        _bc("45221000119105", "Primary invasive malignant neoplasm of female breast"),
+        _bc("254840009", "Inflammatory carcinoma of breast"),
+        _bc(
+            "96291000119105", "Primary malignant inflammatory neoplasm of female breast (disorder)"
+        ),
+        _bc("417181009", "Hormone receptor positive malignant neoplasm of breast (disorder)"),
+        _bc("427685000", "HER2-positive carcinoma of breast"),
+        _bc("431396003", "Human epidermal growth factor 2 negative carcinoma of breast (disorder)"),
+        _bc("706970001", "Triple negative malignant neoplasm of breast"),
+        _bc("1082701000112100", "LABC - locally advanced breast cancer"),
+        _bc("314955001", "Local recurrence of malignant tumor of breast"),
+        _bc(
+            "353431000119107", "Primary malignant neoplasm of female left breast (disorder)", "left"
+        ),
+        _bc("353511000119101", "Primary malignant neoplasm of female right breast", "right"),
+        _bc("354491000119109", "Primary malignant neoplasm of left male breast", "left"),
+        _bc(
+            "354591000119108", "Primary malignant neoplasm of right male breast (disorder)", "right"
+        ),
+        _bc(
+            "15635801000119106",
+            "Primary malignant neoplasm of bilateral female breasts (disorder)",
+            "bilateral",
+        ),
+        _bc(
+            "1081551000119106",
+            "Recurrent primary malignant neoplasm of left female breast (disorder)",
+            "left",
+        ),
+        _bc(
+            "1081561000119108",
+            "Recurrent primary malignant neoplasm of right female breast (disorder)",
+            "right",
+        ),
+        _bc("408643008", "Infiltrating duct carcinoma of breast (disorder)", None, "ductal_nst"),
+        _bc(
+            "448952004",
+            "Infiltrating duct carcinoma of female breast (disorder)",
+            None,
+            "ductal_nst",
+        ),
+        _bc(
+            "1080261000119100",
+            "Infiltrating lobular carcinoma of left female breast (disorder)",
+            "left",
+            "lobular",
+        ),
+        _bc(
+            "1080341000119105",
+            "Infiltrating lobular carcinoma of right female breast (disorder)",
+            "right",
+            "lobular",
+        ),
+        _bc(
+            "722524005",
+            "Primary invasive pleomorphic lobular carcinoma of breast (disorder)",
+            None,
+            "lobular",
+        ),
+        _bc(
+            "444604002",
+            "Carcinoma of breast with ductal and lobular features (disorder)",
+            None,
+            "mixed_ductal_lobular",
+        ),
+        _bc("444712000", "Mucinous carcinoma of breast (disorder)", None, "mucinous"),
+        _bc("763479005", "Metaplastic carcinoma of breast (disorder)", None, "metaplastic"),
+    ]
+}
+# ICD-10-CM: C50 (malignant neoplasm of breast; 6th character 1 = right, 2 = left) and D05
+# (carcinoma in situ of breast) name a breast cancer; C50.x1x female / C50.x2x male.
+ICD10_BREAST_PREFIXES = ("C50", "D05")
+
 SOURCES: dict[str, str] = {
     "mcode": "HL7 mCODE STU4 4.0.0, github.com/HL7/fhir-mCODE-ig @543477b5 input/fsh/",
     "mcode-stu1": "HL7 mCODE STU1 examples, github.com/HL7/fhir-mCODE-ig @21dd8368 (AJCC#cT3 …)",
@@ -620,6 +1035,10 @@ SOURCES: dict[str, str] = {
     "uicc-tnm-ig": "vision-zero-oncology UICC TNM FHIR profile (numberOfNodesExamined/Affected)",
     "ch-crl-ig": "Swiss cancer registry FHIR IG (Number of Involved Regional Lymph Nodes)",
     "seer-icdo3": "SEER ICD-O-3 site/type table 2022-04-29",
+    "mcode-vs-1.18": "mCODE value set expansions 1.18.1 in github.com/mcode/"
+    "mcode-extraction-framework @593210d8 src/helpers/valueSets/",
+    "ctm-app": "mCODE trial-matching test patients, github.com/mcode/clinical-trial-matching-app "
+    "@4891254e src/utils/r4_test_patients/ (Apache-2.0)",
     "local": "project-local code (urn:breastcds:…), used where no standard code was found",
 }
 

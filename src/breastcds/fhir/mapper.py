@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -134,6 +134,86 @@ def _unit(q: Mapping[str, Any]) -> str | None:
     return None
 
 
+_IHC_TEXT = {"0": 0, "1+": 1, "2+": 2, "3+": 3}
+
+
+def _plain_ihc_score(res: Mapping[str, Any]) -> int | None:
+    """A HER2 IHC score given as valueInteger 0-3 or as valueString exactly 0, 1+, 2+, 3+."""
+    v = res.get("valueInteger")
+    if isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 3:
+        return v
+    text = res.get("valueString")
+    if isinstance(text, str):
+        return _IHC_TEXT.get(text.strip())
+    return None
+
+
+def _texts(concept: Any) -> list[str]:
+    return [str(concept["text"])] if isinstance(concept, Mapping) and concept.get("text") else []
+
+
+def _is_ajcc_8(method: Any) -> bool:
+    return _has_code(method, C.SNOMED, C.AJCC_8.code) or any(
+        s in C.NCIT_SYSTEMS and c == C.AJCC_8_NCIT for s, c in _codings(method)
+    )
+
+
+def _is_ajcc(method: Any) -> bool:
+    return _is_ajcc_8(method) or any(c in C.AJCC_EARLIER for c in _codes_of(method, C.SNOMED))
+
+
+def _qualitative_answer(res: Mapping[str, Any]) -> tuple[Any, str | None] | None:
+    """(the coded answer, positive/negative/None=indeterminate) from the value, else from the
+    interpretation; None when neither holds a mapped qualitative answer."""
+    concepts = [res.get("valueCodeableConcept"), *(res.get("interpretation") or [])]
+    for concept in concepts:
+        hits = {
+            C.QUALITATIVE_ANSWERS[k][1] for k in _codings(concept) if k in C.QUALITATIVE_ANSWERS
+        }
+        if len(hits) == 1:
+            return concept, hits.pop()
+        if concept is res.get("valueCodeableConcept") and concept is not None:
+            return None  # a value that is not a qualitative answer: the interpretation cannot
+    return None
+
+
+def _is_secondary(res: Mapping[str, Any]) -> bool:
+    return C.PROFILE_SECONDARY_CANCER in _profiles(res) or any(
+        k in C.SECONDARY_SITES for k in _codings(res.get("code"))
+    )
+
+
+def _not_a_fact(res: Mapping[str, Any]) -> bool:
+    return bool(
+        {"refuted", "entered-in-error"}
+        & set(_codes_of(res.get("verificationStatus"), C.CONDITION_VER_STATUS))
+    )
+
+
+def breast_cancer_code(concept: Any) -> bool:
+    """Whether a Condition.code names a breast cancer (SNOMED CT table or ICD-10-CM C50/D05)."""
+    return any(c in C.BREAST_CANCER_SNOMED for c in _codes_of(concept, C.SNOMED)) or any(
+        c.startswith(C.ICD10_BREAST_PREFIXES) for c in _codes_of(concept, C.ICD10CM)
+    )
+
+
+def has_breast_cancer(resources: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether any Condition among ``resources`` records a breast cancer (primary, by code or by
+    mCODE profile with a breast body site), not refuted or entered in error."""
+    for r in resources:
+        if not isinstance(r, Mapping) or r.get("resourceType") != "Condition" or _not_a_fact(r):
+            continue
+        if breast_cancer_code(r.get("code")):
+            return True
+        if C.PROFILE_PRIMARY_CANCER in _profiles(r) and any(
+            _has_code(site, C.SNOMED, c.code)
+            for site in r.get("bodySite") or []
+            for c in (C.BREAST_STRUCTURE, C.LEFT_BREAST_STRUCTURE)
+        ):
+            return True
+    return False
+
+
 def _as_int(x: float) -> int | None:
     return int(x) if math.isfinite(x) and float(x).is_integer() else None
 
@@ -153,6 +233,8 @@ class _Mapper:
         self.ish: list[tuple[bool, JSON, str | None]] = []  # (is recount, value, obs id)
         self.birth: tuple[str, JSON] | None = None
         self.case_id: str | None = None
+        self.sites: dict[str, list[JSON]] = {}  # metastatic site -> secondary cancer conditions
+        self.duplicates: list[JSON] = []  # unprofiled breast cancer conditions besides mCODE's
 
     # --- bookkeeping -----------------------------------------------------------------------------
     def skip(self, res: Mapping[str, Any], reason: str) -> None:
@@ -190,10 +272,11 @@ class _Mapper:
                 continue
             try:
                 model = get_fhir_model_class(res["resourceType"])
-                model.model_validate(dict(res))
-            except KeyError:
+            except (KeyError, ValueError, AttributeError):
                 self.skip(res, f"unknown FHIR resource type {res['resourceType']!r}")
                 continue
+            try:
+                model.model_validate(dict(res))
             except ValidationError as exc:
                 first = exc.errors()[0]
                 where = ".".join(str(p) for p in first["loc"])
@@ -218,14 +301,29 @@ class _Mapper:
             for p in patients:
                 self.skip(p, "more than one Patient in the bundle; a case is one patient")
         primaries = [r for r in self.resources if self._is_primary(r)]
+        profiled = [r for r in primaries if self._is_profiled_primary(r)]
+        if profiled and len(profiled) < len(primaries):
+            # An mCODE PrimaryCancerCondition is the primary tumour; other conditions that
+            # merely carry a breast cancer code (problem-list duplicates) are listed.
+            for p in primaries:
+                if p not in profiled:
+                    self.skip(
+                        p,
+                        "a breast cancer condition without the mCODE PrimaryCancerCondition "
+                        "profile, besides one with it: the profiled condition is read",
+                    )
+            self.duplicates = [p for p in primaries if p not in profiled]
+            primaries = profiled
         if len(primaries) > 1:
             for p in primaries:
                 self.skip(p, "more than one primary cancer condition; a case is one primary tumour")
         referenced_volumes = self._rt_volume_ids()
         for res in sorted(self.resources, key=lambda r: r["resourceType"] != "Condition"):
             rtype = res["resourceType"]
-            if (rtype == "Patient" and len(patients) > 1) or (
-                res in primaries and len(primaries) > 1
+            if (
+                (rtype == "Patient" and len(patients) > 1)
+                or (res in primaries and len(primaries) > 1)
+                or any(res is d for d in self.duplicates)
             ):
                 continue
             if rtype in handlers:
@@ -275,20 +373,26 @@ class _Mapper:
         self.notes.append(f"age {age} from birthDate {text} and {what} {ref.isoformat()}")
 
     # --- Conditions ------------------------------------------------------------------------------
+    def _is_profiled_primary(self, res: Mapping[str, Any]) -> bool:
+        return C.PROFILE_PRIMARY_CANCER in _profiles(res) or any(
+            e.get("url") == C.EXT_HISTOLOGY for e in res.get("extension") or []
+        )
+
     def _is_primary(self, res: Mapping[str, Any]) -> bool:
-        if res.get("resourceType") != "Condition":
+        if res.get("resourceType") != "Condition" or _is_secondary(res) or _not_a_fact(res):
             return False
         if C.PROFILE_PRIMARY_CANCER in _profiles(res):
+            return True
+        if breast_cancer_code(res.get("code")):
             return True
         return any(e.get("url") == C.EXT_HISTOLOGY for e in res.get("extension") or [])
 
     def condition(self, res: JSON) -> None:
-        if C.PROFILE_SECONDARY_CANCER in _profiles(res):
-            self.skip(
-                res,
-                "secondary cancer condition: metastatic sites are not mapped in "
-                "this version (record tumour.metastatic_sites directly)",
-            )
+        if _not_a_fact(res):
+            self.skip(res, "verificationStatus says the condition is refuted or entered in error")
+            return
+        if _is_secondary(res):
+            self._secondary(res)
             return
         if not self._is_primary(res):
             self.skip(
@@ -301,7 +405,7 @@ class _Mapper:
             _has_code(site, C.SNOMED, c.code)
             for site in res.get("bodySite") or []
             for c in (C.BREAST_STRUCTURE, C.LEFT_BREAST_STRUCTURE)
-        ) or any(_has_code(res.get("code"), C.SNOMED, c.code) for c in C.BREAST_CANCER_CODES)
+        ) or breast_cancer_code(res.get("code"))
         if not breast:
             self.skip(
                 res,
@@ -312,6 +416,7 @@ class _Mapper:
             return
         self._laterality(res)
         self._histology(res)
+        self._histology_from_code(res)
         onset = res.get("onsetDateTime")
         if isinstance(onset, str) and re.match(r"\d{4}-\d{2}-\d{2}", onset):
             self.onset_date = dt.date.fromisoformat(onset[:10])
@@ -328,17 +433,55 @@ class _Mapper:
                     self.notes.append(f"onsetAge {value} a -> {years} completed years")
                 self.put("patient.age_years", years, res)
 
+    def _secondary(self, res: JSON) -> None:
+        """A secondary cancer condition: a distant site (-> metastatic_sites and M1) or not."""
+        hits = [C.SECONDARY_SITES[k] for k in _codings(res.get("code")) if k in C.SECONDARY_SITES]
+        sites = {site for _, site in hits}
+        if not hits:
+            self.skip(
+                res,
+                f"secondary cancer site {_describe(res.get('code'))} is not in the mapped site "
+                "table; tumour.metastatic_sites not recorded from it",
+            )
+        elif len(sites) > 1:
+            self.skip(
+                res, f"secondary cancer codings disagree on the site: {sorted(map(str, sites))}"
+            )
+        elif None in sites:
+            self.skip(
+                res,
+                f"{hits[0][0].display}: regional lymph nodes of the breast are the N category, "
+                "not a distant site (record tumour.clinical_n / pathological_n)",
+            )
+        else:
+            site = str(sites.pop())
+            self.sites.setdefault(site, []).append(res)
+            self.put("tumour.clinical_m", "M1", res)
+
+    def _histology_from_code(self, res: JSON) -> None:
+        for c in _codes_of(res.get("code"), C.SNOMED):
+            hit = C.BREAST_CANCER_SNOMED.get(c)
+            if hit is not None and hit[2] is not None:
+                self.put("tumour.histology", hit[2], res)
+                self.notes.append(
+                    f"Condition/{res.get('id')}: histology {hit[2]} from the condition code {c}"
+                )
+
     def _laterality(self, res: JSON) -> None:
         found: set[str] = {
-            C.LATERALITY_FROM_CONDITION_CODE[c]
+            side
             for c in _codes_of(res.get("code"), C.SNOMED)
-            if c in C.LATERALITY_FROM_CONDITION_CODE
+            if (side := (C.BREAST_CANCER_SNOMED.get(c) or (None, None, None))[1]) is not None
         }
+        for c in _codes_of(res.get("code"), C.ICD10CM):
+            side = {"1": "right", "2": "left"}.get(c[6:7]) if c.startswith("C50.") else None
+            if side is not None:
+                found.add(side)
         for site in res.get("bodySite") or []:
             if _has_code(site, C.SNOMED, C.LEFT_BREAST_STRUCTURE.code):
                 found.add("left")
             for ext in site.get("extension") or []:
-                if ext.get("url") != C.EXT_LATERALITY:
+                if ext.get("url") not in (C.EXT_LATERALITY, C.EXT_LATERALITY_STU1):
                     continue
                 codes = _codes_of(ext.get("valueCodeableConcept"), C.SNOMED)
                 known = [C.LATERALITY[c][1] for c in codes if c in C.LATERALITY]
@@ -395,14 +538,15 @@ class _Mapper:
             self._percent(res, "biomarkers.pr_percent")
         elif any_of(C.KI67_PERCENT):
             self._percent(res, "biomarkers.ki67_percent")
-        elif any_of(C.ER_QUALITATIVE) or any_of(C.PR_QUALITATIVE):
-            self.skip(
-                res,
-                "qualitative receptor result: the case model needs the % of "
-                "positive nuclei (send 85329-1 / 85325-9 with a % value)",
-            )
+        elif any_of(C.ER_QUALITATIVE):
+            self._qualitative(res, "er", "ER", "biomarkers.er_percent")
+        elif any_of(C.PR_QUALITATIVE):
+            self._qualitative(res, "pr", "PR", "biomarkers.pr_percent")
         elif any_of(C.HER2_IHC):
-            self._her2_ihc(res)
+            if _qualitative_answer(res) is not None:
+                self._qualitative(res, "her2", "HER2 IHC", "biomarkers.her2_ihc")
+            else:
+                self._her2_ihc(res)
         elif (C.HER2_ISH_RATIO.system, C.HER2_ISH_RATIO.code) in cs:
             self._her2_ish(res)
         elif (C.HER2_ISH_COPIES.system, C.HER2_ISH_COPIES.code) in cs:
@@ -412,10 +556,11 @@ class _Mapper:
                 "paired safely; send it as a component of the 49683-6 observation",
             )
         elif any_of(C.HER2_NOT_SCORE):
+            self._qualitative(res, "her2", "HER2", "biomarkers.her2_ihc")
+        elif (C.HER2_QUANTITATIVE.system, C.HER2_QUANTITATIVE.code) in cs:
             self.skip(
                 res,
-                "HER2 interpretation / qualitative ISH / immunoassay result: the "
-                "case model needs the IHC score and ISH counts",
+                "HER2 units/volume by immunoassay is not an IHC score or ISH result; not read",
             )
         elif (C.ONCOTYPE_DX.system, C.ONCOTYPE_DX.code) in cs:
             self._oncotype(res)
@@ -443,14 +588,67 @@ class _Mapper:
             self._variant(res)
         elif any(k in C.TNM_CATEGORY_CODES for k in cs):
             self._tnm(res, next(k for k in cs if k in C.TNM_CATEGORY_CODES))
-        elif any(k in C.TNM_STAGE_GROUP_CODES for k in cs):
-            self.skip(
-                res,
-                "TNM stage group: breastcds derives the stage group from T, N and "
-                "M; the recorded group is not read",
-            )
+        elif any(k in C.STAGE_GROUP_SETTING for k in cs):
+            self._stage_group(res, next(k for k in cs if k in C.STAGE_GROUP_SETTING))
         else:
             self.skip(res, f"observation code {_describe(code)} is not mapped")
+
+    def _qualitative(self, res: JSON, marker: str, label: str, needed: str) -> None:
+        """A positive/negative result: sets ``<marker>_status_reported``; the %/score stays
+        not recorded (the case field that is needed is named in the note)."""
+        answer = _qualitative_answer(res)
+        if answer is None:
+            if "valueQuantity" in res:
+                self.skip(res, f"{label}: a quantity given for a presence/interpretation code")
+            else:
+                value = res.get("valueCodeableConcept") or res.get("interpretation")
+                self.skip(res, f"{label}: answer {_describe(value)} is not a mapped result")
+            return
+        concept, status = answer
+        if status is None:
+            self.skip(res, f"{label} {_describe(concept)}: indeterminate/equivocal, not read")
+            return
+        self.put(f"biomarkers.{marker}_status_reported", status, res)
+        self.notes.append(
+            f"{res['resourceType']}/{res.get('id')}: {label} reported {status} "
+            f"({_describe(res.get('code'))}) without a % or score: "
+            f"biomarkers.{marker}_status_reported = {status}; {needed} not recorded"
+        )
+
+    def _stage_group(self, res: JSON, key: tuple[str, str]) -> None:
+        """A recorded stage group. breastcds derives the group from T, N and M; only stage IV
+        (M1 in AJCC 6, 7 and 8 alike) is read, as M1 of the group's setting."""
+        concept = res.get("valueCodeableConcept")
+        method = res.get("method")
+        value = " ".join(
+            str(c).upper() for c in _codes_of(concept, C.AJCC) + _texts(concept)
+        ).strip()
+        if not _is_ajcc(method):
+            self.skip(res, f"stage group with staging system {_describe(method)} is not AJCC")
+            return
+        groups = {
+            v.upper()
+            for v in _codes_of(concept, C.AJCC)
+            + [
+                str(c.get("display") or "")
+                for c in (concept or {}).get("coding") or []
+                if c.get("system") == C.AJCC
+            ]
+        } - {""}
+        if groups and groups <= C.STAGE_IV_VALUES:
+            setting = C.STAGE_GROUP_SETTING[key]
+            path = "tumour.pathological_m" if setting == "p" else "tumour.clinical_m"
+            self.put(path, "M1", res)
+            self.notes.append(
+                f"Observation/{res.get('id')}: recorded stage group IV -> {path} M1 "
+                "(stage IV is M1 in AJCC)"
+            )
+            return
+        self.skip(
+            res,
+            f"recorded stage group {value or _describe(concept)}: breastcds derives the group "
+            "from T, N and M (only stage IV, i.e. M1, is read from a recorded group)",
+        )
 
     def _value_quantity(self, res: JSON) -> tuple[float, str | None] | None:
         q = res.get("valueQuantity")
@@ -516,6 +714,15 @@ class _Mapper:
 
     def _her2_ihc(self, res: JSON) -> None:
         concept = res.get("valueCodeableConcept")
+        plain = _plain_ihc_score(res)
+        if concept is None and plain is not None:
+            # valueInteger 0-3 or valueString "0" / "1+" / "2+" / "3+" (US Core allows any
+            # value type): the score itself, noted.
+            self.notes.append(
+                f"Observation/{res.get('id')}: HER2 IHC score {plain} read from a plain value"
+            )
+            self.put("biomarkers.her2_ihc", plain, res)
+            return
         if concept is None:
             self.skip(res, "missing value (HER2 IHC score answer expected)")
             return
@@ -692,9 +899,22 @@ class _Mapper:
     def _tnm(self, res: JSON, key: tuple[str, str]) -> None:
         axis, setting, _ = C.TNM_CATEGORY_CODES[key]
         method = res.get("method")
-        if method is None or not _has_code(method, C.SNOMED, C.AJCC_8.code):
+        if method is None:
+            self.notes.append(
+                f"Observation/{res.get('id')}: no staging method given; the T/N/M category is "
+                "read as recorded (breast T, N and M categories are the same in AJCC 7 and 8 "
+                "and UICC 8)"
+            )
+        elif not _is_ajcc_8(method):
+            earlier = [
+                C.AJCC_EARLIER[c].display
+                for c in _codes_of(method, C.SNOMED)
+                if c in C.AJCC_EARLIER
+            ]
             self.skip(
-                res, f"staging system {_describe(method)} is not AJCC 8th edition (897275008)"
+                res,
+                f"staging system {earlier[0] if earlier else _describe(method)} is not AJCC "
+                "8th edition (SNOMED 897275008 or NCI thesaurus C146985)",
             )
             return
         concept = res.get("valueCodeableConcept")
@@ -709,6 +929,17 @@ class _Mapper:
             for c in _codes_of(concept, C.SNOMED)
             if c in C.TNM_SNOMED_VALUES
         ]
+        generic = [
+            C.TNM_GENERIC_SNOMED[c][1]
+            for c in _codes_of(concept, C.SNOMED)
+            if c in C.TNM_GENERIC_SNOMED
+        ]
+        if generic and setting is None:
+            self.skip(
+                res, "a generic T/N/M category with an observation code that does not say c/p"
+            )
+            return
+        ajcc += [f"{setting}{g}" for g in generic]
         if len(set(ajcc)) != 1:
             self.skip(
                 res,
@@ -717,6 +948,12 @@ class _Mapper:
             )
             return
         code = ajcc[0]
+        if re.fullmatch(r"[TNM].*", code) and setting is not None:
+            self.notes.append(
+                f"Observation/{res.get('id')}: AJCC value {code} read as {setting}{code} "
+                "(the observation code gives the setting)"
+            )
+            code = setting + code
         match = re.fullmatch(r"(yp|c|p)([TNM].*)", code)
         if not match:
             self.skip(res, f"AJCC value {code!r} has no c/p/yp prefix")
@@ -1007,6 +1244,7 @@ class _Mapper:
                             f"(this one says {v!r})",
                         )
                     )
+        self._metastatic_sites(resolved)
         self._nodes(resolved)
         self._germline(resolved)
         for path, value in resolved.items():
@@ -1026,6 +1264,32 @@ class _Mapper:
                     {"agents": self.lines[i]} for i in expected
                 ]
         return case
+
+    def _metastatic_sites(self, resolved: dict[str, Any]) -> None:
+        if not self.sites:
+            return
+        m0 = [
+            (path, v)
+            for path in ("tumour.clinical_m", "tumour.pathological_m")
+            for v, _, _ in self.values.get(path, [])
+            if v in ("M0", "cM0(i+)")
+        ]
+        if m0:
+            for site, conditions in self.sites.items():
+                for res in conditions:
+                    self.skip(
+                        res,
+                        f"metastatic site {site} while {m0[0][0]} is recorded as {m0[0][1]} "
+                        "(staging at diagnosis?): metastatic sites not recorded; review the record",
+                    )
+            return
+        resolved["tumour.metastatic_sites"] = sorted(self.sites)
+        for site, conditions in sorted(self.sites.items()):
+            for res in conditions:
+                self.notes.append(
+                    f"Condition/{res.get('id')}: {_describe(res.get('code'))} -> metastatic "
+                    f"site {site} and M1"
+                )
 
     def _nodes(self, resolved: dict[str, Any]) -> None:
         micro = resolved.get("_nodes_micro")

@@ -15,12 +15,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import polars as pl
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from breastcds.knowledge.facts import FACTS
+
+if TYPE_CHECKING:  # the cohort engine's dependency; one-patient assessment does not load it
+    import polars as pl
 
 Op = Literal[
     "eq", "ne", "in", "not_in", "gt", "gte", "lt", "lte", "contains", "contains_any",
@@ -263,6 +265,8 @@ def _evaluate(c: Condition, facts: Mapping[str, Any]) -> Outcome:
 
 def to_polars(c: Condition) -> pl.Expr:
     """Compile to a polars boolean expression over columns named by fact (null = unknown)."""
+    import polars as pl
+
     if c.fact is not None:
         col = pl.col(c.fact)
         v = c.value

@@ -40,6 +40,7 @@ from breastcds.model.codes import (
     SurgeryType,
 )
 from breastcds.model.errors import Inconsistency
+from breastcds.model.strict import check_input
 from breastcds.radiotherapy.reirradiation import ReirradiationPlan
 
 SCHEMA_VERSION: Literal["1.0"] = "1.0"
@@ -81,10 +82,20 @@ NCategory = Literal[
     "N3c",
 ]
 MCategory = Literal["M0", "cM0(i+)", "M1"]
+ReportedStatus = Literal["positive", "negative"]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, use_enum_values=False, allow_inf_nan=False
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _strict_input(cls, data: Any) -> Any:
+        """Numbers are numbers, text is storable, lists are bounded (model/strict.py)."""
+        check_input(cls, data)
+        return data
 
 
 class Comorbidities(_Model):
@@ -340,6 +351,18 @@ class Biomarkers(_Model):
     esr1: MutationStatus | None = None
     akt1: MutationStatus | None = None
     pten: MutationStatus | None = None
+    # Qualitative results as a source system reported them (e.g. an EHR's "ER Positive"), kept
+    # when the % / score is not recorded. They do not stand in for er_percent, pr_percent or
+    # her2_ihc (ER-low and HER2-low need the number); the prompts name what was received.
+    er_status_reported: ReportedStatus | None = Field(
+        None, description="ER as reported qualitatively (positive/negative); % not recorded"
+    )
+    pr_status_reported: ReportedStatus | None = Field(
+        None, description="PR as reported qualitatively (positive/negative); % not recorded"
+    )
+    her2_status_reported: ReportedStatus | None = Field(
+        None, description="HER2 as reported qualitatively (positive/negative); score not recorded"
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Biomarkers:

@@ -3,7 +3,7 @@
 Knowledge lives in ``knowledge/systemic/*.yaml`` (one file per pathway) and
 ``knowledge/drugs.yaml``; :mod:`breastcds.options.schema` validates it at load time,
 :mod:`breastcds.options.engine` is the pure engine and :mod:`breastcds.options.section`
-registers ``SECTIONS["options"]``.
+is the section :mod:`breastcds.capabilities` lists.
 """
 
 from breastcds.options.engine import evaluate_options

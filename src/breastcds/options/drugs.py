@@ -9,7 +9,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from breastcds.knowledge.loader import KnowledgeError, read_text
+from breastcds.knowledge.loader import KnowledgeError, parse_yaml, read_text
 
 DrugClass = Literal[
     "taxane", "anthracycline", "alkylating_agent", "platinum", "antimetabolite",
@@ -112,7 +112,7 @@ def _index(cat: Catalogue) -> tuple[dict[str, Drug], dict[str, Drug]]:
 
 def parse_catalogue(text: str, origin: str) -> Catalogue:
     try:
-        data = yaml.safe_load(text)
+        data = parse_yaml(text)
         cat = Catalogue.model_validate(data)
     except (yaml.YAMLError, ValidationError) as exc:
         raise KnowledgeError(f"{origin}: {exc}") from exc

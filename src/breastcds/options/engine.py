@@ -3,7 +3,9 @@
 For each decision point (the case's, or every applicable one when it is not given):
 - an ``option`` rule whose ``when`` is true and no ``unless`` exclusion is true is offered, with
   the criteria it matched, cautions for exclusions that cannot be judged, its grade and sources;
-  options are ranked by grade (CSCO level, then NCCN category, then the rule's priority);
+  options are ranked by grade (CSCO level, then NCCN category), then by the strength of the
+  trial result (overall survival > breast cancer mortality > PFS/DFS > response), then the
+  rule's priority (:meth:`Rule.rank_key`); each option carries the reason for its place;
 - a rule whose ``when`` is false is "not offered" with the failed criteria (near-misses);
 - a rule whose ``when`` is unknown is never offered: it becomes a missing-data prompt naming the
   exact case field (HER2 prompts name the field the HER2 classification asks for, e.g.
@@ -20,12 +22,15 @@ from typing import Any, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from breastcds.course import cautions as course_cautions
+from breastcds.course import prompts as prompt_relevance
 from breastcds.course.inference import decision_point as infer_decision_point
 from breastcds.knowledge import facts as fact_registry
 from breastcds.knowledge.conditions import Condition, Outcome, describe, evaluate
 from breastcds.knowledge.loader import knowledge_version
 from breastcds.model.assessment import Classification
 from breastcds.model.case import Case
+from breastcds.options.ranking import rank_reason
 from breastcds.options.schema import (
     EARLY,
     METASTATIC,
@@ -49,6 +54,14 @@ class Grade(_Out):
     label: str
 
 
+class RankReason(_Out):
+    """Why the option sits at its rank: its grade, its trial result, and the key that placed it
+    below the option above it (same list)."""
+
+    en: str
+    zh: str
+
+
 class OfferedOption(_Out):
     rule_id: str
     pathway: str
@@ -62,6 +75,7 @@ class OfferedOption(_Out):
     text_zh: str
     grade: Grade
     rank: int
+    rank_reason: RankReason
     matched: list[str] = Field(default_factory=list)
     cautions: list[str] = Field(default_factory=list)
     sources: list[str]
@@ -191,7 +205,7 @@ def _guard(rule: Rule, kb: KnowledgeBase, facts: Mapping[str, Any], dp: str) -> 
 
 
 def _offered(rule: Rule, kb: KnowledgeBase, outcome: Outcome, cautions: list[str],
-             rank: int) -> OfferedOption:  # fmt: skip
+             rank: int, reason: RankReason) -> OfferedOption:  # fmt: skip
     drugs = kb.drugs.by_inn()
     return OfferedOption(
         rule_id=rule.id,
@@ -206,6 +220,7 @@ def _offered(rule: Rule, kb: KnowledgeBase, outcome: Outcome, cautions: list[str
         text_zh=rule.text.zh,
         grade=_grade(rule),
         rank=rank,
+        rank_reason=reason,
         matched=list(outcome.passed),
         cautions=cautions,
         sources=[s.cite() for s in rule.source],
@@ -268,8 +283,13 @@ def _at(dp: DecisionPoint, inferred: bool, case: Case, c: Classification,
             blocked.append(_missed(rule, [f"safety guard: {reason}"]))
             continue
         offered.append((rule, outcome, cautions))
-    offered.sort(key=lambda t: (t[0].grading.sort_key(), t[0].priority, t[0].id))
-    ranked = [_offered(r, kb, o, cau, i + 1) for i, (r, o, cau) in enumerate(offered)]
+    offered.sort(key=lambda t: t[0].rank_key())
+    above: dict[str, Rule] = {}  # the option ranked just above, per list (option/discuss/avoid)
+    ranked = []
+    for i, (r, o, cau) in enumerate(offered):
+        en, zh = rank_reason(r, above.get(r.recommendation))
+        above[r.recommendation] = r
+        ranked.append(_offered(r, kb, o, cau, i + 1, RankReason(en=en, zh=zh)))
     return DecisionPointOptions(
         decision_point=dp,
         inferred=inferred,
@@ -281,6 +301,7 @@ def _at(dp: DecisionPoint, inferred: bool, case: Case, c: Classification,
         prompts=[
             Prompt(field=f, reason="; ".join(dict.fromkeys(reasons)), rule_ids=ids)
             for f, (reasons, ids) in sorted(prompts.items())
+            if not prompt_relevance.irrelevant(f, facts)
         ],
     )
 
@@ -309,8 +330,20 @@ def evaluate_options(
         if why.decision_point == dp:
             result = result.model_copy(update={"reason_en": why.reason_en,
                                                "reason_zh": why.reason_zh})  # fmt: skip
+        result = _course_cautions(result, case, facts)
         out.append(after_rules(result, case, classification, facts, kb))
     return OptionsResult(knowledge_version=knowledge_version(), decision_points=out)
+
+
+def _course_cautions(result: DecisionPointOptions, case: Case,
+                     facts: Mapping[str, Any]) -> DecisionPointOptions:  # fmt: skip
+    """Add the cautions of the course itself (knowledge/course_cautions.yaml)."""
+    found = course_cautions.applicable(result.decision_point, case, facts)
+    if not found:
+        return result
+    extra = [Caution(factor=c.factor, text_en=en, text_zh=zh, source=c.source)
+             for c, en, zh in found]  # fmt: skip
+    return result.model_copy(update={"cautions": [*result.cautions, *extra]})
 
 
 def after_rules(result: DecisionPointOptions, case: Case, classification: Classification,

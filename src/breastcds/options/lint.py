@@ -2,9 +2,12 @@
 
 Fails on: a pathway file that does not validate (a rule without source or grading, an unknown
 fact, a bad operator or value — the schema rejects them), an agent missing from the drug
-catalogue, a safety contradiction (a HER2-directed agent whose rule does not require HER2-positive
-disease — HER2-low ADCs: HER2-low/ultralow metastatic only; an endocrine agent whose rule does not
-require ER-positive disease; a HER2-low ADC at an early decision point), contradictory rules (an
+catalogue, a verified grade whose ``verified_in`` does not name the guideline and its version
+(year), text that is not bilingual (English with Latin letters, Chinese with CJK characters), a
+rule without an evidence endpoint or whose evidence names a trial absent from its sources, a
+safety contradiction (a HER2-directed agent whose rule does not require HER2-positive disease —
+HER2-low ADCs: HER2-low/ultralow metastatic only; an endocrine agent whose rule does not require
+ER-positive disease; a HER2-low ADC at an early decision point), contradictory rules (an
 option and an "avoid" rule for the same agent and decision point that can apply to the same case),
 and, when coverage fixtures are given, a rule without a fixture that fires it and one that just
 misses it (exactly one failed criterion), or a fixture whose stated expectation does not hold.
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import random
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,6 +96,70 @@ def safety_errors(kb: KnowledgeBase) -> list[str]:
                     "ER-positive disease"
                 )
     return errors
+
+
+_YEAR = re.compile(r"\b(19|20)\d{2}\b")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def grading_errors(kb: KnowledgeBase) -> list[str]:
+    """A verified grade must say in which guideline (name and version year) it was read."""
+    errors: list[str] = []
+    for r in kb.rules:
+        g = r.grading
+        if g.status != "verified":
+            continue
+        where = g.verified_in or ""
+        for body, present in (("CSCO", g.csco is not None), ("NCCN", g.nccn is not None)):
+            if present and not (body in where and _YEAR.search(where)):
+                errors.append(
+                    f"rule {r.id!r}: verified {body} grade but verified_in does not name the "
+                    f"{body} guideline with its year and section: {where!r}"
+                )
+    return errors
+
+
+def text_errors(kb: KnowledgeBase) -> list[str]:
+    """Every rule and pathway title in English (Latin letters) and Chinese (CJK characters)."""
+    errors: list[str] = []
+    items = [(f"pathway {p.pathway!r} title", p.title) for p in kb.pathways]
+    items += [(f"rule {r.id!r} text", r.text) for r in kb.rules]
+    for what, t in items:
+        if not _CJK.search(t.zh):
+            errors.append(f"{what}: zh has no Chinese characters: {t.zh!r}")
+        if not _LATIN.search(t.en):
+            errors.append(f"{what}: en has no English text: {t.en!r}")
+    return errors
+
+
+def evidence_errors(kb: KnowledgeBase) -> list[str]:
+    """Every rule records the trial endpoint it rests on (or ``none``), naming a source trial."""
+    errors: list[str] = []
+    for r in kb.rules:
+        ev = r.evidence
+        if ev is None:
+            errors.append(
+                f"rule {r.id!r}: no evidence endpoint (evidence: {{endpoint: "
+                "os|bcss|dfs|pfs|response|none, trial: <a source trial>})"
+            )
+            continue
+        trials = [s.trial for s in r.source if s.trial]
+        if ev.trial is not None and ev.trial not in trials:
+            errors.append(
+                f"rule {r.id!r}: evidence trial {ev.trial!r} is not one of its sources {trials}"
+            )
+    return errors
+
+
+def grading_notes(kb: KnowledgeBase) -> list[str]:
+    """How many option rules carry a verified CSCO level (information, not an error)."""
+    options = [r for r in kb.rules if r.recommendation == "option"]
+    csco = [r for r in options if r.grading.csco is not None]
+    share = 100.0 * len(csco) / len(options) if options else 0.0
+    return [
+        f"{len(csco)} of {len(options)} option rules carry a verified CSCO level ({share:.0f} %)"
+    ]
 
 
 def _constants(cond: Condition | None) -> dict[str, list[Any]]:
@@ -252,6 +320,10 @@ def lint(
         report.errors.append(str(exc))
         return report
     report.rules = len(kb.rules)
+    report.errors += grading_errors(kb)
+    report.errors += text_errors(kb)
+    report.errors += evidence_errors(kb)
+    report.notes += grading_notes(kb)
     report.errors += safety_errors(kb)
     report.errors += contradiction_errors(kb)
     if coverage is not None:

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 import breastcds.options.facts_course  # (registers the course-rule facts)
 import breastcds.options.facts_systemic  # noqa: F401  (registers the history facts)
 from breastcds.knowledge.conditions import Condition
-from breastcds.knowledge.loader import KnowledgeError
+from breastcds.knowledge.loader import KnowledgeError, parse_yaml
 from breastcds.options.drugs import Catalogue, catalogue
 
 DecisionPoint = Literal[
@@ -48,6 +48,8 @@ CscoLevel = Literal["I", "II", "III"]
 CscoEvidence = Literal["1A", "1B", "2A", "2B", "3"]
 NccnCategory = Literal["1", "2A", "2B", "3"]
 Recommendation = Literal["option", "discuss", "avoid"]
+Endpoint = Literal["os", "bcss", "dfs", "pfs", "response", "none"]
+TrialResult = Literal["benefit", "non_inferior", "single_arm"]
 OptionKind = Literal[
     "systemic", "surgery", "axilla", "radiotherapy", "reirradiation", "brain", "recurrence_workup",
     "counselling", "follow_up", "lifestyle",
@@ -55,6 +57,23 @@ OptionKind = Literal[
 
 _CSCO_ORDER = {"I": 0, "II": 1, "III": 2}
 _NCCN_ORDER = {"1": 0, "2A": 1, "2B": 2, "3": 3}
+# Strength of the trial result an option rests on (lower = stronger): overall survival, then
+# breast-cancer-specific survival/mortality, then progression-free or (invasive) disease-free /
+# event-free survival, then response (pCR, objective response); "none" = no trial endpoint
+# (guideline or consensus only); a rule without an evidence block ranks after all of these.
+_ENDPOINT_STRENGTH: dict[str, int] = {
+    "os": 0, "bcss": 1, "dfs": 2, "pfs": 2, "response": 3, "none": 4,
+}  # fmt: skip
+_NO_EVIDENCE_STRENGTH = 5
+_RESULT_ORDER = {"benefit": 0, "non_inferior": 1, "single_arm": 2}
+ENDPOINT_TEXT: dict[str, tuple[str, str]] = {
+    "os": ("overall survival", "总生存"),
+    "bcss": ("breast cancer mortality", "乳腺癌特异性死亡"),
+    "dfs": ("disease-free survival", "无病生存"),
+    "pfs": ("progression-free survival", "无进展生存"),
+    "response": ("response (pCR or objective response)", "疗效(pCR或客观缓解)"),
+    "none": ("no trial endpoint (guideline or consensus)", "无试验终点(指南或共识)"),
+}
 
 
 class _Strict(BaseModel):
@@ -97,6 +116,18 @@ class Grading(_Strict):
         nccn = _NCCN_ORDER[self.nccn] if self.nccn else 4
         return (csco, nccn)
 
+    def label_zh(self) -> str:
+        """The grade in Chinese, e.g. 'CSCO I级推荐(证据类别1A)'."""
+        if self.status == "not verified":
+            return "推荐级别未核实"
+        parts = []
+        if self.csco is not None:
+            ev = f"证据类别{self.csco.evidence}" if self.csco.evidence else "证据类别未核实"
+            parts.append(f"CSCO {self.csco.level}级推荐({ev})")
+        if self.nccn is not None:
+            parts.append(f"NCCN {self.nccn}类")
+        return ";".join(parts)
+
     def label(self) -> str:
         if self.status == "not verified":
             return "grade not verified"
@@ -107,6 +138,52 @@ class Grading(_Strict):
         if self.nccn is not None:
             parts.append(f"NCCN category {self.nccn}")
         return "; ".join(parts)
+
+
+class Evidence(_Strict):
+    """The trial result an option rests on, read from its source's ``key_result``.
+
+    ``endpoint``: the strongest endpoint the named trial showed for this option (``os`` overall
+    survival; ``bcss`` breast cancer mortality; ``dfs`` invasive/distant disease-free or
+    event-free survival, recurrence; ``pfs``; ``response`` pCR or objective response; ``none``
+    when the option rests on a guideline or consensus without a trial endpoint).
+    ``result``: ``benefit`` (superiority), ``non_inferior`` (de-escalation shown non-inferior or
+    equivalent) or ``single_arm`` (an outcome without a randomised comparator).
+    """
+
+    endpoint: Endpoint
+    trial: str | None = Field(None, description="the source trial that showed it")
+    result: TrialResult = "benefit"
+
+    @model_validator(mode="after")
+    def _complete(self) -> Evidence:
+        if self.endpoint == "none":
+            if self.trial is not None or self.result != "benefit":
+                raise ValueError("evidence 'none' names no trial and no trial result")
+        elif not self.trial:
+            raise ValueError(f"evidence endpoint {self.endpoint!r} needs the trial that showed it")
+        return self
+
+    def sort_key(self) -> tuple[int, int]:
+        return (_ENDPOINT_STRENGTH[self.endpoint], _RESULT_ORDER[self.result])
+
+    def describe(self, lang: Literal["en", "zh"] = "en") -> str:
+        """E.g. 'overall survival benefit (CLEOPATRA)' / '总生存获益(CLEOPATRA)'."""
+        en, zh = ENDPOINT_TEXT[self.endpoint]
+        if self.endpoint == "none":
+            return en if lang == "en" else zh
+        if lang == "en":
+            how = {"benefit": "benefit", "non_inferior": "non-inferior",
+                   "single_arm": "(single-arm)"}[self.result]  # fmt: skip
+            return f"{en} {how} ({self.trial})"
+        how_zh = {"benefit": "获益", "non_inferior": "非劣效",
+                  "single_arm": "(单臂研究)"}[self.result]  # fmt: skip
+        return f"{zh}{how_zh}({self.trial})"
+
+
+def evidence_sort_key(evidence: Evidence | None) -> tuple[int, int]:
+    """Sort key of a rule's evidence; a rule without one ranks after every recorded endpoint."""
+    return (_NO_EVIDENCE_STRENGTH, 0) if evidence is None else evidence.sort_key()
 
 
 class Source(_Strict):
@@ -157,10 +234,20 @@ class Rule(_Strict):
     )
     option: Option
     grading: Grading
+    evidence: Evidence | None = Field(
+        None, description="trial endpoint behind the option (kb lint requires it)"
+    )
     source: list[Source] = Field(min_length=1)
     text: Text
     priority: int = Field(50, ge=0, le=1000, description="order within the same grade")
     since: str = Field(pattern=r"^\d{4}\.\d+\.\d+$", description="knowledge version added")
+
+    def rank_key(self) -> tuple[tuple[int, int], tuple[int, int], int, str]:
+        """Order of options at a decision point: grade (CSCO level, then NCCN category;
+        verified before not verified), then the strength of the trial result (overall survival
+        over breast cancer mortality over PFS/DFS over response), then ``priority``, then id.
+        The one ranking used by every engine (single case and cohort)."""
+        return (self.grading.sort_key(), evidence_sort_key(self.evidence), self.priority, self.id)
 
     def facts(self) -> set[str]:
         out = set() if self.when is None else self.when.facts()
@@ -175,6 +262,9 @@ class Pathway(_Strict):
     reviewed: str
     anchors: dict[str, object] = Field(
         default_factory=dict, alias="x-conditions", description="YAML anchors reused by rules"
+    )
+    source_anchors: dict[str, object] = Field(
+        default_factory=dict, alias="x-sources", description="YAML anchors of shared sources"
     )
     rules: list[Rule] = Field(min_length=1)
 
@@ -204,7 +294,7 @@ class KnowledgeBase:
 def parse_pathway(text: str, origin: str) -> Pathway:
     """Validate one pathway file; errors name the file and the rule."""
     try:
-        data = yaml.safe_load(text)
+        data = parse_yaml(text)
     except yaml.YAMLError as exc:
         raise KnowledgeError(f"{origin}: not valid YAML: {exc}") from exc
     try:

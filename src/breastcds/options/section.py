@@ -1,8 +1,7 @@
-"""Registers the ``options`` section of :func:`breastcds.assess`."""
+"""The ``options`` section of :func:`breastcds.assess` (listed in :mod:`breastcds.capabilities`)."""
 
 from __future__ import annotations
 
-from breastcds.entrypoint import SECTIONS
 from breastcds.model.assessment import Classification
 from breastcds.model.case import Case
 from breastcds.options.engine import OptionsResult, evaluate_options
@@ -11,6 +10,3 @@ from breastcds.options.engine import OptionsResult, evaluate_options
 def options_section(case: Case, classification: Classification) -> OptionsResult:
     """Guideline options per decision point (see :mod:`breastcds.options.engine`)."""
     return evaluate_options(case, classification)
-
-
-SECTIONS["options"] = options_section

@@ -13,7 +13,6 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from breastcds.entrypoint import SECTIONS
 from breastcds.model.assessment import Classification, MissingInput
 from breastcds.model.case import Case
 from breastcds.model.codes import MenopausalStatus, Sex, SurgeryType
@@ -441,6 +440,3 @@ def prognosis(
 def section(case: Case, classification: Classification) -> PrognosisSection:
     """The ``prognosis`` section (always present; not-applicable states carry their reasons)."""
     return prognosis(case, classification)
-
-
-SECTIONS["prognosis"] = section

@@ -47,6 +47,7 @@ __all__ = [
     "DoseGrid",
     "Plane",
     "Structure",
+    "check_frame_of_reference",
     "read_dose",
     "read_structures",
     "write_dose",
@@ -187,6 +188,7 @@ class Structure:
     interpreted_type: str = ""
     source: str = "<memory>"
     ignored_contours: int = 0
+    notes: tuple[str, ...] = ()  # contours set aside while reading, with the volume change
 
     @property
     def has_contours(self) -> bool:
@@ -201,14 +203,41 @@ class Structure:
 # --------------------------------------------------------------------------- reading helpers
 
 
-def _read(path: str | Path) -> Dataset:
+def _read(path: str | Path, modality: str | None = None) -> Dataset:
+    """The dataset of a DICOM file; a file without the 128-byte preamble and ``DICM`` prefix
+    (and possibly without file meta) is read as ``pydicom.dcmread(force=True)`` does, and
+    accepted only when its Modality (0008,0060) is the expected one."""
     p = Path(path)
     if not p.is_file():
         raise DicomRTError(p, "file not found")
     try:
         return pydicom.dcmread(p)
+    except pydicom.errors.InvalidDicomError:
+        pass  # no preamble / DICM prefix: try the dataset itself below
     except Exception as exc:  # pydicom raises several unrelated types for bad files
         raise DicomRTError(p, f"not a readable DICOM file ({exc})") from exc
+    try:
+        ds = pydicom.dcmread(p, force=True)
+        found = ds.get("Modality", None)
+    except Exception as exc:
+        raise DicomRTError(p, f"not a readable DICOM file ({exc})") from exc
+    if modality is None or found != modality:
+        raise DicomRTError(
+            p,
+            "not a DICOM file with a preamble, and read without one it has Modality "
+            f"{found!r}, not {modality!r}",
+        )
+    meta = getattr(ds, "file_meta", None)
+    if meta is None or "TransferSyntaxUID" not in meta:
+        # No file meta: the transfer syntax pydicom detected while reading the dataset.
+        ds.file_meta = meta if meta is not None else FileMetaDataset()
+        implicit, little = ds.original_encoding
+        ds.file_meta.TransferSyntaxUID = (
+            pydicom.uid.ImplicitVRLittleEndian
+            if implicit
+            else (ExplicitVRLittleEndian if little else pydicom.uid.ExplicitVRBigEndian)
+        )
+    return ds
 
 
 def _require(ds: Dataset, keyword: str, path: str | Path) -> Any:
@@ -239,9 +268,7 @@ def _check_modality(ds: Dataset, expected: str, path: str | Path) -> None:
 
 
 def _orientation(ds: Dataset, path: str | Path) -> tuple[Vec3, Vec3]:
-    iop = _floats(
-        _require(ds, "ImageOrientationPatient", path), "ImageOrientationPatient", 6, path
-    )
+    iop = _floats(_require(ds, "ImageOrientationPatient", path), "ImageOrientationPatient", 6, path)
     row = np.asarray(iop[:3])
     col = np.asarray(iop[3:])
     if (
@@ -274,7 +301,7 @@ def read_dose(path: str | Path) -> DoseGrid:
     relative (first 0) or absolute (first = IPP z, IOP ``1\\0\\0\\0\\1\\0``); axial planes.
     """
     p = Path(path)
-    ds = _read(p)
+    ds = _read(p, "RTDOSE")
     _check_modality(ds, "RTDOSE", p)
     units = str(_require(ds, "DoseUnits", p)).upper()
     if units != "GY":
@@ -393,7 +420,7 @@ def _contour_values(item: Dataset, where: str, path: Path) -> FloatArray:
     if isinstance(value, bytes | bytearray):
         value = bytes(value).decode("ascii", errors="replace").strip(" \x00")
     if value is None or len(value) == 0:
-        raise DicomRTError(path, f"{where}: empty ContourData (3006,0050)")
+        return np.zeros(0, dtype=np.float64)  # the caller notes it on the ROI
     try:
         items = value.split("\\") if isinstance(value, str) else list(value)
         out = np.array(items, dtype=np.float64)
@@ -404,18 +431,58 @@ def _contour_values(item: Dataset, where: str, path: Path) -> FloatArray:
     return out
 
 
+def check_frame_of_reference(dose: DoseGrid, structures: Sequence[Structure]) -> None:
+    """:class:`DicomRTError` when a structure is in another frame of reference than the dose
+    (no registration is applied to structures, so no DVH of them would mean anything)."""
+    other = [s for s in structures if s.frame_of_reference_uid != dose.frame_of_reference_uid]
+    if other:
+        uids = sorted({s.frame_of_reference_uid for s in other})
+        names = ", ".join(f"{s.number} {s.name!r}" for s in other)
+        raise DicomRTError(
+            other[0].source,
+            f"the structure set is in frame of reference {', '.join(uids)} but the dose "
+            f"{dose.source} is in {dose.frame_of_reference_uid} (ROIs {names}); register "
+            "them first: no DVH is computed across frames of reference",
+        )
+
+
+def _polygon_area_mm2(pts: FloatArray) -> float:
+    """Area (mm²) of the polygon through the points' x, y (shoelace formula)."""
+    x, y = pts[:, 0], pts[:, 1]
+    return float(abs(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))) / 2.0)
+
+
+def _open_contour_note(what: str, pts: FloatArray, planes: Mapping[float, Any]) -> str:
+    """Note for an OPEN_PLANAR contour in a ROI of closed contours: left out of the volume,
+    with the volume it would enclose if closed (area x the ROI's median plane spacing)."""
+    area = _polygon_area_mm2(pts)
+    z = sorted(planes)
+    spacing = float(np.median(np.diff(z))) if len(z) > 1 else None
+    change = (
+        f"≈ {area * spacing / 1000.0:.3f} cm³ with the ROI's {spacing:g} mm plane spacing"
+        if spacing
+        else "volume change unknown (one plane only)"
+    )
+    return (
+        f"{what} is OPEN_PLANAR ({len(pts)} points at z {float(pts[0, 2]):g} mm) inside a ROI "
+        f"of closed contours: left out of the volume; closed, it would enclose "
+        f"{area:.1f} mm² ({change})"
+    )
+
 
 def read_structures(path: str | Path) -> dict[int, Structure]:
     """Read every ROI of a DICOM RTSTRUCT, keyed by ROI number.
 
     ROIs without contour data are returned with no planes (``has_contours`` False); the DVH
     refuses them with a message naming the ROI. Non-``CLOSED_PLANAR`` contours (points, open
-    polylines) do not enclose volume and are counted in ``ignored_contours``. Contours with no
-    points, a point count that disagrees with NumberOfContourPoints, fewer than 3 points, or
-    points not on one axial plane raise :class:`DicomRTError`.
+    polylines) do not enclose volume and are counted in ``ignored_contours``; a contour with
+    empty ContourData, and an ``OPEN_PLANAR`` contour in a ROI of closed contours, are noted on
+    that ROI (``Structure.notes``, with the volume change) without aborting the others. A point
+    count that disagrees with NumberOfContourPoints, a closed contour of fewer than 3 points,
+    or points not on one axial plane raise :class:`DicomRTError`.
     """
     p = Path(path)
-    ds = _read(p)
+    ds = _read(p, "RTSTRUCT")
     _check_modality(ds, "RTSTRUCT", p)
     roi_seq = _require(ds, "StructureSetROISequence", p)
     default_uid = ""
@@ -442,6 +509,8 @@ def read_structures(path: str | Path) -> dict[int, Structure]:
     }
     contours: dict[int, dict[float, list[FloatArray]]] = {n: {} for n in info}
     ignored: dict[int, int] = dict.fromkeys(info, 0)
+    open_contours: dict[int, list[tuple[str, FloatArray]]] = {n: [] for n in info}
+    notes: dict[int, list[str]] = {n: [] for n in info}
     for roi in ds.get("ROIContourSequence", []) or []:
         number = int(roi.ReferencedROINumber)
         if number not in info:
@@ -455,6 +524,13 @@ def read_structures(path: str | Path) -> dict[int, Structure]:
             where = f"ROI {number} '{name}' contour {k}"
             gtype = str(c.get("ContourGeometricType", "") or "")
             values = _contour_values(c, where, p)
+            if values.size == 0:
+                ignored[number] += 1
+                notes[number].append(
+                    f"contour {k} ({gtype or 'no type'}) has empty ContourData (3006,0050): "
+                    "set aside; it holds no points, so the ROI volume changes by 0 cm³"
+                )
+                continue
             if values.size % 3:
                 raise DicomRTError(
                     p, f"{where}: ContourData has {values.size} values, not x\\y\\z triplets"
@@ -469,6 +545,8 @@ def read_structures(path: str | Path) -> dict[int, Structure]:
                 )
             if gtype != "CLOSED_PLANAR":
                 ignored[number] += 1
+                if gtype == "OPEN_PLANAR" and len(pts) >= 3:
+                    open_contours[number].append((f"contour {k}", pts))
                 continue
             if len(pts) < 3:
                 raise DicomRTError(
@@ -483,6 +561,11 @@ def read_structures(path: str | Path) -> dict[int, Structure]:
                 )
             z_key = round(float(pts[0, 2]), 2)
             contours[number].setdefault(z_key, []).append(pts)
+    for number, items in open_contours.items():
+        if contours[number]:  # an open contour among the closed ones of this ROI
+            notes[number].extend(
+                _open_contour_note(what, pts, contours[number]) for what, pts in items
+            )
     out: dict[int, Structure] = {}
     for number, (name, uid) in info.items():
         planes = tuple(
@@ -496,6 +579,7 @@ def read_structures(path: str | Path) -> dict[int, Structure]:
             interpreted_type=types.get(number, ""),
             source=str(p),
             ignored_contours=ignored[number],
+            notes=tuple(notes[number]),
         )
     return out
 

@@ -6,7 +6,6 @@ metastatic disease) the result says so with the reason (see :mod:`.omission`).
 
 from __future__ import annotations
 
-from breastcds.entrypoint import SECTIONS
 from breastcds.model.assessment import Classification
 from breastcds.model.case import Case
 from breastcds.radiotherapy import omission
@@ -15,6 +14,3 @@ from breastcds.radiotherapy import omission
 def section(case: Case, classification: Classification) -> omission.RadiotherapyResult:
     """Radiotherapy after breast-conserving surgery (:func:`omission.evaluate`)."""
     return omission.evaluate(case, classification)
-
-
-SECTIONS["radiotherapy"] = section

@@ -53,7 +53,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -66,6 +66,7 @@ from breastcds.knowledge.schema_radiotherapy import (
     load_alpha_beta_library,
     load_constraint_table,
 )
+from breastcds.model.strict import check_input
 from breastcds.radiotherapy import lq
 
 __all__ = [
@@ -149,7 +150,16 @@ DEFAULT_DICOM_METRICS: tuple[str, ...] = ("Dmax", "Dmean")
 
 
 class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=True, allow_inf_nan=False
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _strict_input(cls, data: Any) -> Any:
+        """Numbers are numbers, text is storable, lists are bounded (model/strict.py)."""
+        check_input(cls, data)
+        return data
 
 
 class OrganDose(_Input):
@@ -159,8 +169,11 @@ class OrganDose(_Input):
     metric: str = Field(
         pattern=METRIC_PATTERN, description="Dmax, Dmean, point, D0.03cc, D2cc, D50% ..."
     )
+    # le: no organ metric of one course approaches 500 Gy (physical or EQD2; an HDR point dose
+    # is the extreme); the bound keeps the LQ conversion's squares finite.
     dose_gy: float = Field(
         ge=0,
+        le=500,
         allow_inf_nan=False,
         description="dose of the whole course: physical (default) or EQD2 (quantity='eqd2')",
     )
@@ -178,6 +191,7 @@ class OrganDose(_Input):
     physical_dose_gy: float | None = Field(
         default=None,
         ge=0,
+        le=500,
         allow_inf_nan=False,
         description="the same metric in physical dose, for information (quantity 'eqd2')",
     )
@@ -258,8 +272,8 @@ class Course(_Input):
     region: str | None = Field(default=None, description="treated region / site")
     intent: Literal["curative", "palliative"] | None = None
     technique: str | None = None
-    prescription_dose_gy: float | None = Field(default=None, gt=0, allow_inf_nan=False)
-    fractions: int | None = Field(default=None, ge=1, description="number of fractions")
+    prescription_dose_gy: float | None = Field(default=None, gt=0, le=200, allow_inf_nan=False)
+    fractions: int | None = Field(default=None, ge=1, le=100, description="number of fractions")
     fractions_per_day: int | None = Field(default=None, ge=1, le=3)
     target_volumes: list[str] | None = None
     organ_doses: list[OrganDose] | None = Field(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from breastcds.entrypoint import SECTIONS
 from breastcds.model.assessment import Classification
 from breastcds.model.case import Case
 from breastcds.radiotherapy import reirradiation
@@ -13,6 +12,3 @@ def section(case: Case, _: Classification) -> reirradiation.ReirradiationResult 
     if case.reirradiation is None:
         return None
     return reirradiation.evaluate(case.reirradiation)
-
-
-SECTIONS["reirradiation"] = section

@@ -12,8 +12,8 @@ the provenance block) and decides nothing itself.
 
 from __future__ import annotations
 
+from breastcds.i18n import LANGS, Lang
 from breastcds.report.html import build_context, render_assessment_fragment, render_html
-from breastcds.report.labels import LANGS, Lang
 from breastcds.report.pdf import render_pdf
 from breastcds.report.plots import DvhCurve, Figure
 

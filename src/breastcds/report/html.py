@@ -1,28 +1,47 @@
 """The tumour-board report as HTML (jinja2): one self-contained document, English or Chinese.
 
 Adapter only: everything shown comes from the :class:`~breastcds.model.assessment.Assessment`
-that :func:`breastcds.assess` returned (and, when given, the case's own recorded facts). Known
-sections (``options``, ``radiotherapy``, ``reirradiation``) have their own layout; any other
-section, or a known one whose shape has changed, is laid out generically from its fields, so a
-new capability appears in the report without a change here.
+that :func:`breastcds.assess` returned (and, when given, the case's own recorded facts).
+
+The document is a board summary (the decision in front: calls, recommended options with grade
+and trial, RT verdict, re-irradiation verdicts, prognosis figure, what is missing) and, with
+``detail="full"``, an appendix with the detail (near misses, every criterion, full sources);
+the web page folds that appendix (``detail="folded"``). Known sections (``options``,
+``radiotherapy``, ``reirradiation``, ``prognosis``) have a summary and a detail layout; any
+other section, or a known one whose shape has changed, is laid out generically from its fields,
+so a new capability appears without a change here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import Any, Literal
 
 import jinja2
 from markupsafe import Markup
 
+from breastcds.i18n import (
+    Lang,
+    criterion_label,
+    field_label,
+    has_label,
+    key_label,
+    label,
+    metric_label,
+    organ_label,
+    prompt_reason,
+    rt_summary,
+    text,
+    value,
+)
 from breastcds.model.assessment import Assessment, StageResult
 from breastcds.model.case import Case
 from breastcds.report import plots
-from breastcds.report.labels import Lang, key_label, label, value
 
 __all__ = [
     "KNOWN_SECTIONS",
@@ -49,6 +68,9 @@ SECTION_ORDER = ("options", "radiotherapy", "reirradiation", "prognosis")
 _SOURCE_KEYS = ("source", "sources", "limit_source", "alpha_beta_source")
 _RULE_KEYS = ("rule_id", "id", "row_id")
 _MISSING_KEYS = ("missing", "missing_reporting_items", "prompts")
+#: Figures shown in the board summary (the rest go to the appendix).
+_SUMMARY_FIGURES = ("reirradiation.eqd2",)
+Detail = Literal["summary", "full", "folded"]
 
 
 @dataclass(frozen=True)
@@ -65,6 +87,8 @@ class MissingRow:
     field: str
     reason: str
     where: str
+    label: str = ""
+    prompt: bool = False  # an options prompt: "regimen: condition; ..."
 
 
 @dataclass(frozen=True)
@@ -94,9 +118,15 @@ class ReportContext:
     generated_at: str
     requester: str | None
     figure_notes: list[str] = field(default_factory=list)
+    summaries: list[SectionView] = field(default_factory=list)
+    detail: Detail = "summary"
 
     def figures(self) -> list[plots.Figure]:
-        return [f for s in self.sections for f in s.figures]
+        return [f for s in [*self.summaries, *self.sections] for f in s.figures]
+
+    @property
+    def show_appendix(self) -> bool:
+        return self.detail != "summary"
 
 
 # --------------------------------------------------------------------------------- jinja env
@@ -116,7 +146,14 @@ def environment(extra_loader: jinja2.BaseLoader | None = None) -> jinja2.Environ
     env.globals.update(
         label=label, value=value, key_label=key_label, is_mapping=_is_mapping,
         is_list=_is_list, is_scalar=_is_scalar, table_columns=_table_columns,
-        localised_items=_localised_items, fmt=_fmt,
+        localised_items=_localised_items, fmt=_fmt, text=text, field_label=field_label,
+        organ_label=organ_label, criterion_label=criterion_label, prompt_reason=prompt_reason,
+        metric_label=metric_label, trial_of=_trial_of, rule_text=_rule_text, pick=_pick,
+        grade_text=_grade_text, rt_summary=rt_summary, regimen_label=_regimen_label, show=_show,
+    )  # fmt: skip
+    env.filters.update(
+        text_filter=text, field_label_filter=field_label, show_filter=_show,
+        criterion_filter=criterion_label,
     )  # fmt: skip
     return env
 
@@ -133,13 +170,96 @@ def _is_scalar(v: Any) -> bool:
     return v is None or isinstance(v, str | int | float | bool)
 
 
-def _fmt(v: Any, digits: int = 1) -> str:
-    """A number for a table cell (``—`` when not recorded)."""
+def _fmt(v: Any, digits: int = 1, lang: Lang = "en") -> str:
+    """A number for a table cell ("not recorded" when absent: one rendering everywhere)."""
     if v is None:
-        return "—"
+        return value(None, lang)
     if isinstance(v, float):
         return f"{v:.{digits}f}"
     return str(v)
+
+
+def _trial_of(source: str) -> str:
+    """The trial or guideline of an option source (``"HERA (N Engl J Med, 2005): ..."`` ->
+    ``"HERA (N Engl J Med, 2005)"``)."""
+    head, sep, _ = source.partition(": ")
+    return head if sep else source
+
+
+@cache
+def _rule_texts() -> dict[str, tuple[str, str]]:
+    """Rule id -> (English, Chinese) option text from the options knowledge."""
+    from breastcds.options.schema import load_kb
+
+    try:
+        kb = load_kb()
+    except Exception:  # the report still renders without the knowledge texts
+        log.warning("options knowledge not loadable; regimen names shown as recorded")
+        return {}
+    out: dict[str, tuple[str, str]] = {}
+    for pathway in kb.pathways:
+        for rule in pathway.rules:
+            out[rule.id] = (rule.text.en, rule.text.zh)
+    return out
+
+
+def _rule_text(rule_id: str, regimen: str, lang: Lang) -> str:
+    """An option's name for a reader: the regimen in English, the rule's own text in Chinese."""
+    if lang != "zh":
+        return regimen
+    pair = _rule_texts().get(rule_id)
+    return pair[1] if pair else text(regimen, lang)
+
+
+def _pick(obj: Any, key: str, lang: Lang) -> Any:
+    """``obj[key_zh]`` / ``obj[key_en]`` (or ``obj[key]``) in the reader's language."""
+    if not isinstance(obj, Mapping):
+        return obj
+    for k in (f"{key}_{lang}", key, f"{key}_en"):
+        v = obj.get(k)
+        if v:
+            if isinstance(v, Mapping):
+                return v.get(lang) or v.get("en")
+            return v
+    return None
+
+
+_CODE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")
+
+
+def _show(v: Any, lang: Lang) -> str:
+    """A scalar of a generic section: codes by name, sentences translated, the rest as is."""
+    if isinstance(v, str) and not _CODE.match(v) and " " in v:
+        return text(v, lang)
+    return value(v, lang)
+
+
+def _regimen_label(outcome: Mapping[str, Any], lang: Lang) -> str:
+    """A PREDICT regimen row: surgery only, or "+ treatment" added to the row before."""
+    added = outcome.get("added")
+    key = "surgery_only" if added is None else f"plus_{added}"
+    if has_label(key):
+        return label(key, lang)
+    return text(str(outcome.get("label") or added), lang)
+
+
+def _grade_text(grade: Any, lang: Lang) -> str:
+    if not isinstance(grade, Mapping):
+        return value(grade, lang)
+    if grade.get("status") == "not verified":
+        return label("grade_not_verified", lang)
+    if lang == "zh":
+        if grade.get("label_zh"):
+            return str(grade["label_zh"])
+        parts = []
+        if grade.get("csco_level"):
+            ev = grade.get("csco_evidence")
+            parts.append(f"CSCO {grade['csco_level']}级推荐(证据类别{ev or '未核实'})")
+        if grade.get("nccn"):
+            parts.append(f"NCCN {grade['nccn']}类")
+        if parts:
+            return "；".join(parts)
+    return str(grade.get("label") or value(grade.get("status"), lang))
 
 
 def _table_columns(items: Sequence[Any]) -> list[str] | None:
@@ -188,7 +308,7 @@ def _calls(a: Assessment, lang: Lang) -> list[CallRow]:
     her2 = value(c.her2.category, lang)
     if c.her2.ish_group is not None:
         her2 += f" ({label('ish_group', lang)} {c.her2.ish_group})"
-    if c.her2.status == "negative":  # HER2-0/-ultralow/-low are all HER2-negative
+    if c.her2.status == "negative" and lang == "en":  # HER2-0/-ultralow/-low are all HER2-negative
         her2 += f" · {value(c.her2.status, lang)}"
     rows = [
         CallRow("her2", label("her2", lang), her2, (*c.her2.reasons, *c.her2.comments),
@@ -209,7 +329,10 @@ def _calls(a: Assessment, lang: Lang) -> list[CallRow]:
             reasons += s.prognostic.reasons
             source += "; " + s.prognostic.source
         rows.append(CallRow(key, label(key, lang), _stage_call(s, lang), tuple(reasons), source))
-    return rows
+    return [
+        CallRow(r.key, r.item, r.call, tuple(text(x, lang) for x in r.reasons), r.source, r.badge)
+        for r in rows
+    ]
 
 
 def _pct(text: str, percent: float | None) -> str:
@@ -217,9 +340,9 @@ def _pct(text: str, percent: float | None) -> str:
 
 
 def _identifiers(a: Assessment, case: Case | None, lang: Lang) -> list[tuple[str, str]]:
-    rows = [(label("case_id", lang), a.case_id or "—")]
+    rows = [(label("case_id", lang), a.case_id or value(None, lang))]
     if case is not None:
-        rows.append((label("patient_id", lang), case.patient.id or "—"))
+        rows.append((label("patient_id", lang), case.patient.id or value(None, lang)))
         if case.assessment_date is not None:
             rows.append((label("assessment_date", lang), case.assessment_date.isoformat()))
         if case.decision_point is not None:
@@ -260,7 +383,8 @@ def _facts(case: Case, lang: Lang) -> list[tuple[str, str]]:
          if t.metastatic_sites else None, False),
         ("er_percent", unit(b.er_percent, "%") if b.er_percent is not None else None, True),
         ("pr_percent", unit(b.pr_percent, "%") if b.pr_percent is not None else None, True),
-        ("her2_ihc", f"{b.her2_ihc}+" if b.her2_ihc is not None else None, True),
+        ("her2_ihc", (f"{b.her2_ihc}+" if b.her2_ihc else "0") if b.her2_ihc is not None else None,
+         True),
         ("her2_ish", f"{b.her2_ish.ratio:g} / {b.her2_ish.her2_copies:g}"
          if b.her2_ish is not None else None, False),
         ("ki67_percent", unit(b.ki67_percent, "%") if b.ki67_percent is not None else None,
@@ -319,7 +443,7 @@ def _section_sources(name: str, data: Any) -> list[tuple[str, str]]:
 
 def _section_missing(name: str, data: Any) -> list[MissingRow]:
     out: list[MissingRow] = []
-    for path, node in _walk(data, name):
+    for _path, node in _walk(data, name):
         if not isinstance(node, Mapping):
             continue
         for key in _MISSING_KEYS:
@@ -328,10 +452,22 @@ def _section_missing(name: str, data: Any) -> list[MissingRow]:
                 continue
             for it in items:
                 if isinstance(it, Mapping) and isinstance(it.get("field"), str):
-                    out.append(MissingRow(str(it["field"]), str(it.get("reason", "")), path))
+                    reason = str(it.get("reason", ""))
+                    out.append(MissingRow(str(it["field"]), reason, name, "", key == "prompts"))
                 elif isinstance(it, str):
-                    out.append(MissingRow(it, "", f"{path}.{key}"))
+                    out.append(MissingRow(it, "", name))
     return out
+
+
+def _missing_row(row: MissingRow, lang: Lang) -> MissingRow:
+    """A missing-data row for a reader: the field by name, the reason translated, the section
+    by its title (the exact field path stays beside the name, for data entry)."""
+    where = (
+        label("assessment", lang) if row.where == "assessment" else _section_title(row.where, lang)
+    )
+    reason = prompt_reason(row.reason, lang) if row.prompt else text(row.reason, lang)
+    name = text(row.field, lang) if " " in row.field else field_label(row.field, lang)
+    return MissingRow(row.field, reason, where, name, row.prompt)
 
 
 def _dedupe(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -353,13 +489,15 @@ def _section_title(name: str, lang: Lang) -> str:
 
 
 def _render_section(
-    name: str, data: Any, lang: Lang, figures: Sequence[plots.Figure]
+    name: str, data: Any, lang: Lang, figures: Sequence[plots.Figure], folder: str = "sections"
 ) -> tuple[Markup, bool]:
+    """One section in its own layout (``folder``: ``summary`` or ``sections`` = detail), or
+    generically when it has none or its shape changed."""
     env = environment()
     needs = KNOWN_SECTIONS.get(name)
     if needs is not None and isinstance(data, Mapping) and all(k in data for k in needs):
         try:
-            html = env.get_template(f"sections/{name}.html.j2").render(
+            html = env.get_template(f"{folder}/{name}.html.j2").render(
                 data=data, lang=lang, figures=figures
             )
             return Markup(html), False
@@ -371,6 +509,14 @@ def _render_section(
     return Markup(html), True
 
 
+def _summary_figures(name: str, figs: Sequence[plots.Figure]) -> tuple[plots.Figure, ...]:
+    """The figures of a section the board summary shows: the re-irradiation EQD2 bars and the
+    survival figure of the primary prognostic model (the first one drawn)."""
+    if name == "prognosis":
+        return tuple(figs[:1])
+    return tuple(f for f in figs if f.key in _SUMMARY_FIGURES)
+
+
 def build_context(
     assessment: Assessment,
     *,
@@ -380,23 +526,35 @@ def build_context(
     now: dt.datetime | None = None,
     dvh_curves: Sequence[plots.DvhCurve] = (),
     with_figures: bool = True,
+    detail: Detail = "summary",
 ) -> ReportContext:
-    """Everything a report or the page shows for one assessment."""
+    """Everything a report or the page shows for one assessment.
+
+    ``detail``: ``summary`` (the board summary only), ``full`` (plus the appendix) or
+    ``folded`` (plus the appendix inside a ``<details>`` element, for the page).
+    """
     a = assessment
     order = {name: i for i, name in enumerate(SECTION_ORDER)}
     names = sorted(a.sections, key=lambda n: order.get(n, len(order)))  # stable for the rest
     plain_sections = {n: _plain(a.sections[n]) for n in names}
     figs = plots.figures_for(plain_sections, lang, dvh_curves) if with_figures else {}
     sections: list[SectionView] = []
+    summaries: list[SectionView] = []
     for name, data in plain_sections.items():
         f = tuple(figs.pop(name, []))
-        html, generic = _render_section(name, data, lang, f)
-        sections.append(SectionView(name, _section_title(name, lang), html, generic, f))
+        top = _summary_figures(name, f)
+        html, generic = _render_section(name, data, lang, top, "summary")
+        title = _section_title(name, lang)
+        summaries.append(SectionView(name, title, html, generic, top))
+        if not generic:  # a generic section is shown whole in the summary
+            rest = tuple(x for x in f if x not in top)
+            html, generic = _render_section(name, data, lang, rest, "sections")
+            sections.append(SectionView(name, title, html, generic, rest))
     for name, extra in figs.items():  # figures of data outside any section (uploaded DVH)
         extra_html = (
             environment().get_template("sections/figures.html.j2").render(figures=extra, lang=lang)
         )
-        sections.append(
+        summaries.append(
             SectionView(name, label("plot_dvh_title", lang), Markup(extra_html), False,
                         tuple(extra))
         )  # fmt: skip
@@ -421,7 +579,7 @@ def build_context(
         [(c.rule, c.source) for c in p.sources]
         + [pair for n, d in plain_sections.items() for pair in _section_sources(n, d)]
     )
-    notes = sorted({n for s in sections for f in s.figures for n in f.notes})
+    notes = sorted({n for s in [*summaries, *sections] for f in s.figures for n in f.notes})
     return ReportContext(
         lang=lang,
         assessment=a,
@@ -429,13 +587,15 @@ def build_context(
         facts=_facts(case, lang) if case is not None else None,
         calls=_calls(a, lang),
         sections=sections,
-        warnings=[(w.field, w.message) for w in a.warnings],
-        missing=missing,
+        warnings=[(field_label(w.field, lang), text(w.message, lang)) for w in a.warnings],
+        missing=[_missing_row(m, lang) for m in missing],
         provenance=provenance,
         rules=rules,
         generated_at=generated,
         requester=requester,
         figure_notes=notes,
+        summaries=summaries,
+        detail=detail,
     )
 
 
@@ -454,13 +614,21 @@ def render_html(
     now: dt.datetime | None = None,
     dvh_curves: Sequence[plots.DvhCurve] = (),
     for_print: bool = False,
+    detail: Detail = "summary",
 ) -> str:
     """The whole report as one self-contained HTML document (CSS inline, figures as data URIs).
 
-    ``for_print`` adds the paged-media rules (page size, running footer) used for the PDF.
+    ``for_print`` adds the paged-media rules (page size, running footer) used for the PDF;
+    ``detail="full"`` adds the appendix (near misses, every criterion, full sources).
     """
     ctx = build_context(
-        assessment, lang=lang, case=case, requester=requester, now=now, dvh_curves=dvh_curves
+        assessment,
+        lang=lang,
+        case=case,
+        requester=requester,
+        now=now,
+        dvh_curves=dvh_curves,
+        detail=detail,
     )
     return render_context(ctx, for_print=for_print)
 

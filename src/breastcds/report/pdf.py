@@ -13,10 +13,10 @@ import subprocess
 from collections.abc import Sequence
 from functools import cache
 
+from breastcds.i18n import Lang
 from breastcds.model.assessment import Assessment
 from breastcds.model.case import Case
-from breastcds.report.html import render_html
-from breastcds.report.labels import Lang
+from breastcds.report.html import Detail, render_html
 from breastcds.report.plots import DvhCurve
 
 __all__ = ["ReportError", "cjk_font_available", "html_to_pdf", "render_pdf"]
@@ -59,14 +59,16 @@ def render_pdf(
     requester: str | None = None,
     now: dt.datetime | None = None,
     dvh_curves: Sequence[DvhCurve] = (),
+    detail: Detail = "summary",
 ) -> bytes:
-    """The report of one assessment as PDF bytes (A4)."""
+    """The report of one assessment as PDF bytes (A4): the board summary, plus the appendix
+    when ``detail="full"``."""
     if lang == "zh" and not cjk_font_available():
         raise ReportError(
             "a Chinese report needs a CJK font: install fonts-wqy-microhei or fonts-noto-cjk"
         )
     html = render_html(
         assessment, lang=lang, case=case, requester=requester, now=now, dvh_curves=dvh_curves,
-        for_print=True,
+        for_print=True, detail=detail,
     )  # fmt: skip
     return html_to_pdf(html)

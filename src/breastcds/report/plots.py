@@ -34,7 +34,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from breastcds.report.labels import Lang, label, value
+from breastcds.i18n import Lang, label, organ_label, text, value
 
 __all__ = [
     "COLOURS",
@@ -357,7 +357,7 @@ def survival_figure(
         for i, c in enumerate(shown):
             xs = [0.0, *c.years] if c.years[0] > 0 else list(c.years)
             ys = [100.0, *c.percent] if c.years[0] > 0 else list(c.percent)
-            ax.plot(xs, ys, color=SERIES[i % len(SERIES)], lw=2.2, label=c.label,
+            ax.plot(xs, ys, color=SERIES[i % len(SERIES)], lw=2.2, label=text(c.label, plang),
                     marker="o", markersize=3)  # fmt: skip
             ax.annotate(f"{c.percent[-1]:.1f} %", (c.years[-1], c.percent[-1]),
                         xytext=(4, 0), textcoords="offset points", va="center", fontsize=8,
@@ -371,7 +371,8 @@ def survival_figure(
         ax.legend(loc="lower left", fontsize=8, frameon=False)
 
     png = _render(draw, plang, (7.0, 4.2))
-    parts = [f"{c.label}: {c.percent[-1]:.1f} % at {c.years[-1]:g} y" for c in shown]
+    at = "，{y:g}年时 {p:.1f} %" if lang == "zh" else ": {p:.1f} % at {y:g} y"
+    parts = [text(c.label, lang) + at.format(p=c.percent[-1], y=c.years[-1]) for c in shown]
     if extra:
         parts.append(f"{extra} {label('more_not_shown', lang)}")
     slug = "".join(ch if ch.isalnum() else "-" for ch in model.lower()) if model else ""
@@ -396,7 +397,9 @@ def eqd2_figure(section: Any, lang: Lang) -> Figure | None:
 
     def draw(fig: Any) -> None:
         ax = fig.add_subplot()
-        names = [f"{o.get('organ', '?')} ({o.get('metric', '')})" for o in rows]
+        names = [
+            f"{organ_label(str(o.get('organ', '?')), plang)} ({o.get('metric', '')})" for o in rows
+        ]
         ys = list(range(len(rows)))[::-1]
         xmax = 1.0
         for y, o in zip(ys, rows, strict=True):
@@ -439,12 +442,14 @@ def eqd2_figure(section: Any, lang: Lang) -> Figure | None:
 
     png = _render(draw, plang, (7.0, 1.6 + 0.55 * len(rows)))
     caption = "; ".join(
-        f"{o.get('organ')} {o.get('metric')}: "
-        + (f"{o['cumulative_eqd2_gy']:.1f} Gy" if num(o, "cumulative_eqd2_gy") is not None else "—")
-        + (f" / limit {o['limit_eqd2_gy']:g} Gy" if num(o, "limit_eqd2_gy") is not None else "")
-        + f" ({o.get('verdict')})"
+        f"{organ_label(str(o.get('organ')), lang)} {o.get('metric')}: "
+        + (f"{o['cumulative_eqd2_gy']:.1f} Gy" if num(o, "cumulative_eqd2_gy") is not None
+           else value(None, lang))
+        + (f" / {label('plot_limit', lang)} {o['limit_eqd2_gy']:g} Gy"
+           if num(o, "limit_eqd2_gy") is not None else "")
+        + f" ({value(o.get('verdict'), lang)})"
         for o in rows
-    )
+    )  # fmt: skip
     return Figure("reirradiation.eqd2", "reirradiation", title, caption, png, notes)
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, is_dataclass
 from functools import cache
 from importlib import resources
@@ -16,17 +18,18 @@ from types import ModuleType
 from typing import Annotated, Any, Literal
 
 import anyio
+import pydantic_core
 import yaml
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from breastcds import __version__, assess
 from breastcds.knowledge import knowledge_version
 from breastcds.model.assessment import Assessment
 from breastcds.model.case import SCHEMA_VERSION
 from breastcds.model.errors import CaseValidationError
-from breastcds.plugins import import_optional
+from breastcds.model.strict import text_problem
 from breastcds.service.auth import Admin, Assessor, Principal, Reader
 from breastcds.service.problems import FieldError, responses
 from breastcds.service.storage import (
@@ -56,6 +59,19 @@ class InputError(Exception):
 
 class NotAvailable(Exception):
     """A capability this installation does not have yet (501)."""
+
+
+class Overloaded(Exception):
+    """Too much work queued already: 503 with ``Retry-After`` (seconds)."""
+
+    def __init__(self, detail: str, retry_after_s: int) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.retry_after_s = retry_after_s
+
+
+class ClientGone(Exception):
+    """The client disconnected before its work started: nothing is done or recorded."""
 
 
 # --- response models (documentation of what the routes return) -----------------------------
@@ -159,12 +175,24 @@ class AuditList(BaseModel):
 class TokenRequest(BaseModel):
     role: Role
     label: str = Field("", max_length=200)
+    expires_in_days: int | None = Field(
+        None, ge=1, le=3650, description="the token stops working after this many days"
+    )
+
+    @field_validator("label")
+    @classmethod
+    def _storable(cls, value: str) -> str:
+        problem = text_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
 
 class TokenCreated(BaseModel):
     id: str
     role: Role
     label: str
+    expires_at: str | None = Field(None, description="UTC time the token stops working")
     token: str = Field(description="shown once; only a salted hash is stored")
 
 
@@ -173,16 +201,39 @@ class TokenCreated(BaseModel):
 
 # Assessments are CPU-bound Python (the GIL lets one run at a time): running them one after the
 # other, first come first served, keeps latency proportional to the queue instead of sharing
-# the interpreter between every request in flight (which delays all of them).
+# the interpreter between every request in flight (which delays all of them). The queue is
+# bounded (admission control): past ``ASSESS_QUEUE`` waiting or running, a request is answered
+# 503 with Retry-After at once instead of waiting until its client has given up.
 _ASSESS_SLOTS: anyio.CapacityLimiter | None = None
+ASSESS_QUEUE = 32
+_pending = 0
+_mean_s = 0.005  # running mean of one assessment's time (for Retry-After)
 
 
-async def run_assessment(func: Any) -> Any:
-    """Run ``func`` (an assessment and its storage) in a worker thread, one at a time."""
-    global _ASSESS_SLOTS
+async def run_assessment(
+    func: Any, is_disconnected: Callable[[], Awaitable[bool]] | None = None
+) -> Any:
+    """Run ``func`` (an assessment) in a worker thread, one at a time, first come first served.
+
+    Raises :class:`Overloaded` when the queue is full and :class:`ClientGone` when the client
+    disconnected while its request waited."""
+    global _ASSESS_SLOTS, _pending, _mean_s
     if _ASSESS_SLOTS is None:
         _ASSESS_SLOTS = anyio.CapacityLimiter(1)
-    return await anyio.to_thread.run_sync(func, limiter=_ASSESS_SLOTS)
+    if _pending >= ASSESS_QUEUE:
+        wait = max(1, math.ceil(_pending * _mean_s))
+        raise Overloaded(f"the service is busy ({_pending} assessments queued)", wait)
+    _pending += 1
+    try:
+        async with _ASSESS_SLOTS:
+            if is_disconnected is not None and await is_disconnected():
+                raise ClientGone
+            start = anyio.current_time()
+            result = await anyio.to_thread.run_sync(func)
+            _mean_s = 0.9 * _mean_s + 0.1 * (anyio.current_time() - start)
+            return result
+    finally:
+        _pending -= 1
 
 
 def store_of(request: Request) -> Store:
@@ -238,7 +289,7 @@ def _reject_constant(name: str) -> Any:
 
 async def json_body(request: Request) -> tuple[Any, str]:
     """The parsed body and its exact text; :class:`InputError` when it is not JSON."""
-    raw = await request.body()
+    raw = await request.body()  # bounded by the admission guard (per route)
     if len(raw) > MAX_BODY_BYTES:
         raise InputError(f"the body is larger than {MAX_BODY_BYTES} bytes", [], status=413)
     try:
@@ -268,6 +319,42 @@ def jsonable(value: Any) -> Any:
     if value is None or isinstance(value, str | int | float | bool):
         return value
     return str(value)
+
+
+def non_finite_path(value: Any, path: str = "") -> str | None:
+    """The JSON path of the first NaN or infinity in ``value`` (None when all are finite)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return path or "$"
+    if isinstance(value, dict):
+        for k, v in value.items():
+            found = non_finite_path(v, f"{path}.{k}" if path else str(k))
+            if found:
+                return found
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            found = non_finite_path(v, f"{path}.{i}" if path else str(i))
+            if found:
+                return found
+    return None
+
+
+def strict_json_text(envelope: dict[str, Any]) -> str:
+    """Compact JSON text of a response (pydantic-core's encoder: the same bytes as
+    ``json.dumps(..., ensure_ascii=False, separators=(",", ":"))``, several times faster).
+
+    Strict JSON: a stored answer must always read back, so a NaN or infinity anywhere is an
+    :class:`InputError` naming its path (the encoder writes them as constants; only then is the
+    text parsed again to tell a constant from the same word inside a string)."""
+    raw = pydantic_core.to_json(envelope, inf_nan_mode="constants")
+    if b"Infinity" in raw or b"NaN" in raw:
+        where = non_finite_path(json.loads(raw))
+        if where is not None:
+            raise InputError(
+                "the assessment of this case has a value that is not a finite number; "
+                "check the magnitudes of the inputs",
+                [FieldError(field=where, message="not a finite number (computed from the case)")],
+            )
+    return raw.decode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -322,11 +409,11 @@ def prepare_assessment(
         "source": source,
         "requester": principal.who,
         "links": links(aid),
-        "assessment": result.model_dump(mode="json"),
+        "assessment": result.model_dump(),
     }
     if extra:
         envelope.update(extra)
-    text = json.dumps(envelope, ensure_ascii=False, separators=(",", ":"))
+    text = strict_json_text(envelope)
     record = NewAssessment(
         id=aid,
         source=source,
@@ -364,6 +451,7 @@ async def assess_and_store(
     request_id: str | None,
     network: str | None,
     extra: dict[str, Any] | None = None,
+    is_disconnected: Callable[[], Awaitable[bool]] | None = None,
 ) -> tuple[str, str, Assessment]:
     """Assess, store input and exact response with an audit event; return (id, text, result).
 
@@ -381,16 +469,18 @@ async def assess_and_store(
             request_id=request_id,
             network=network,
             extra=extra,
-        )
+        ),
+        is_disconnected,
     )
     await run_in_threadpool(store.add_assessment, p.record, p.audit)
     return p.id, p.text, p.result
 
 
 def load_fhir() -> ModuleType | None:
-    """The FHIR mapper ``breastcds.fhir`` when this installation has it."""
-    module = import_optional("breastcds.fhir")
-    return module if module is not None and hasattr(module, "bundle_to_case") else None
+    """The FHIR mapper ``breastcds.fhir`` (imported on first use)."""
+    from breastcds import fhir
+
+    return fhir
 
 
 def map_bundle(
@@ -554,7 +644,7 @@ def build_router() -> APIRouter:
         status_code=201,
         response_model=StoredAssessment,
         openapi_extra=CASE_BODY,
-        responses=responses(401, 403, 413, 422, 500),
+        responses=responses(401, 403, 413, 422, 500, 503),
     )
     async def post_assess(request: Request, principal: Assessor) -> Response:
         """Assess a case (JSON, see the ``Case`` schema); the stored result and its id."""
@@ -572,6 +662,7 @@ def build_router() -> APIRouter:
             principal=principal,
             request_id=request_id(request),
             network=client_host(request),
+            is_disconnected=request.is_disconnected,
         )
         return Response(
             body,
@@ -586,10 +677,16 @@ def build_router() -> APIRouter:
         status_code=201,
         response_model=StoredAssessment,
         openapi_extra=BUNDLE_BODY,
-        responses=responses(401, 403, 413, 422, 500, 501),
+        responses=responses(401, 403, 413, 415, 422, 500, 501, 503),
     )
     async def post_assess_fhir(request: Request, principal: Assessor) -> Response:
         """Assess a FHIR R4 Bundle (mCODE profiles) through the breastcds.fhir mapper."""
+        if "xml" in request.headers.get("content-type", "").lower():  # FHIR XML: 415
+            raise InputError(
+                "FHIR XML is not supported; send the Bundle as application/fhir+json",
+                [FieldError(field="content-type", message="must be application/fhir+json")],
+                status=415,
+            )
         bundle, text = await json_body(request)
         case, report = map_bundle(bundle, utcnow().date())
         aid, body, _ = await assess_and_store(
@@ -601,6 +698,7 @@ def build_router() -> APIRouter:
             request_id=request_id(request),
             network=client_host(request),
             extra=report,
+            is_disconnected=request.is_disconnected,
         )
         return Response(
             body,
@@ -766,7 +864,7 @@ def build_router() -> APIRouter:
         tags=["admin"],
         status_code=201,
         response_model=TokenCreated,
-        responses=responses(401, 403, 422),
+        responses=responses(401, 403, 413, 422),
     )
     def create_token(
         request: Request,
@@ -775,7 +873,10 @@ def build_router() -> APIRouter:
     ) -> TokenCreated:
         """Create an API token; its text is in this response only."""
         store = store_of(request)
-        info, token = store.create_token(body.role, body.label)
+        expires = (
+            utcnow() + dt.timedelta(days=body.expires_in_days) if body.expires_in_days else None
+        )
+        info, token = store.create_token(body.role, body.label, expires)
         audit_request(
             request,
             principal,
@@ -786,7 +887,13 @@ def build_router() -> APIRouter:
             entity_what=f"ApiToken/{info.id}",
             outcome="0",
         )
-        return TokenCreated(id=info.id, role=info.role, label=info.label, token=token)
+        return TokenCreated(
+            id=info.id,
+            role=info.role,
+            label=info.label,
+            expires_at=expires.isoformat() if expires else None,
+            token=token,
+        )
 
     @r.delete(
         "/tokens/{token_id}",
@@ -819,4 +926,13 @@ def build_router() -> APIRouter:
     return r
 
 
-__all__ = ["ROLES", "InputError", "NotAvailable", "assess_and_store", "build_router", "map_bundle"]
+__all__ = [
+    "ROLES",
+    "ClientGone",
+    "InputError",
+    "NotAvailable",
+    "Overloaded",
+    "assess_and_store",
+    "build_router",
+    "map_bundle",
+]

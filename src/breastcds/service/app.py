@@ -5,6 +5,9 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import resources
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request, Response
@@ -14,14 +17,16 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
+from starlette.responses import HTMLResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from breastcds import __version__
 from breastcds.model.case import Case
 from breastcds.model.errors import CaseValidationError
-from breastcds.plugins import import_optional
 from breastcds.service import api, cdshooks
 from breastcds.service.auth import CdsJwtVerifier
+from breastcds.service.guard import AdmissionGuard, BodyTooLarge, RateLimiter
 from breastcds.service.problems import (
     FieldError,
     Problem,
@@ -51,8 +56,14 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     """Build the app; migrations are applied to the store before it serves anything."""
     settings = settings or Settings.from_env()
     if store is None:
-        store = Store(settings.resolved_database_url)
+        store = Store(settings.resolved_database_url, token_cache_s=settings.token_cache_s)
     store.migrate()
+    api.ASSESS_QUEUE = settings.assess_queue
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        store.flush_audit()  # aggregated security alerts still counting
 
     app = FastAPI(
         dependencies=[Depends(reject_unknown_query)],
@@ -60,17 +71,20 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         version=__version__,
         description=DESCRIPTION,
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # served below from local files: /docs works offline
         redoc_url=None,
+        lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.store = store
+    app.state.rate_limiter = RateLimiter(settings.anonymous_rate)
     app.include_router(api.build_router())
-    app.state.cds_verifier = CdsJwtVerifier(settings)
+    _install_docs(app)
+    app.state.cds_verifier = CdsJwtVerifier(settings, store)
     app.include_router(cdshooks.build_router())
-    web = import_optional("breastcds.web")  # the tumour-board pages under /ui, when installed
-    if web is not None:
-        app.include_router(web.build_router())
+    from breastcds.web import build_router as build_web_router  # tumour-board pages, /ui
+
+    app.include_router(build_web_router())
     _install_error_handling(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
@@ -104,9 +118,38 @@ async def reject_unknown_query(request: Request) -> None:
         )
 
 
+# Security headers on every response. The API answers JSON only: nothing may load, frame or
+# run. The pages (/ui, /docs) load their own scripts and styles from this service only; inline
+# style attributes are allowed (the report's figures and Swagger UI set them), inline scripts
+# are not.
+API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+PAGE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"cross-origin-resource-policy", b"same-origin"),
+)
+
+
+def _security_headers(path: str, headers: MutableHeaders) -> None:
+    for name, value in SECURITY_HEADERS:
+        headers.raw.append((name, value))
+    page = path == "/docs" or path.startswith(("/docs/", "/ui"))
+    headers["Content-Security-Policy"] = PAGE_CSP if page else API_CSP
+    if "cache-control" not in headers:
+        # Assessments, audit and tokens are patient or security data: never kept in a cache.
+        headers["Cache-Control"] = "no-store"
+
+
 class RequestContext:
-    """Pure ASGI middleware: request id, one structured log line per request, and a problem
-    body (never a traceback) for any exception nothing else handled."""
+    """Pure ASGI middleware: request id, security headers, one structured log line per request,
+    and a problem body (never a traceback) for any exception nothing else handled."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -127,11 +170,17 @@ class RequestContext:
             if message["type"] == "http.response.start":
                 started = True
                 status = message["status"]
-                MutableHeaders(scope=message).append("X-Request-ID", rid)
+                headers = MutableHeaders(scope=message)
+                headers.append("X-Request-ID", rid)
+                _security_headers(scope["path"], headers)
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+        except (ClientDisconnect, api.ClientGone):
+            # The client went away: not a failure of the service, and nothing to audit.
+            status = 499
+            log.info("client disconnected", extra={"fields": {"request_id": rid}})
         except Exception:
             request = Request(scope)
             log.exception("unhandled error", extra={"fields": {"request_id": rid}})
@@ -176,7 +225,25 @@ class RequestContext:
 
 
 def _install_error_handling(app: FastAPI) -> None:
+    app.add_middleware(AdmissionGuard)  # inside RequestContext: its refusals are logged too
     app.add_middleware(RequestContext)
+    app.add_middleware(cdshooks.CdsCors)  # CDS Hooks CORS (outermost: preflight needs no auth)
+
+    @app.exception_handler(BodyTooLarge)
+    async def too_large(request: Request, exc: BodyTooLarge) -> Response:
+        response = problem(request, 413, "Content Too Large", str(exc))
+        response.headers["Connection"] = "close"
+        return response
+
+    @app.exception_handler(api.Overloaded)
+    async def overloaded(request: Request, exc: api.Overloaded) -> Response:
+        return problem(
+            request,
+            503,
+            "Service Unavailable",
+            exc.detail,
+            headers={"Retry-After": str(exc.retry_after_s)},
+        )
 
     @app.exception_handler(CaseValidationError)
     async def case_invalid(request: Request, exc: CaseValidationError) -> Response:
@@ -186,7 +253,9 @@ def _install_error_handling(app: FastAPI) -> None:
 
     @app.exception_handler(api.InputError)
     async def input_invalid(request: Request, exc: api.InputError) -> Response:
-        title = "Content Too Large" if exc.status == 413 else "Unprocessable Content"
+        title = {413: "Content Too Large", 415: "Unsupported Media Type"}.get(
+            exc.status, "Unprocessable Content"
+        )
         return problem(request, exc.status, title, exc.detail, exc.errors)
 
     @app.exception_handler(api.NotAvailable)
@@ -225,6 +294,44 @@ def _install_error_handling(app: FastAPI) -> None:
         return problem(request, exc.status_code, title, str(exc.detail), headers=headers)
 
 
+DOCS_HTML = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>breastcds API</title>
+<link rel="stylesheet" href="/docs/assets/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="/docs/assets/swagger-ui-bundle.js"></script>
+<script src="/docs/assets/init.js"></script></body></html>
+"""
+DOCS_INIT_JS = """window.ui = SwaggerUIBundle({
+  url: "/openapi.json", dom_id: "#swagger-ui", deepLinking: true,
+  presets: [SwaggerUIBundle.presets.apis, SwaggerUIBundle.SwaggerUIStandalonePreset],
+  layout: "BaseLayout"
+});
+"""
+DOCS_ASSETS = {
+    "swagger-ui-bundle.js": "text/javascript; charset=utf-8",
+    "swagger-ui.css": "text/css; charset=utf-8",
+}
+
+
+def _install_docs(app: FastAPI) -> None:
+    """Swagger UI from the files of the ``fastapi-offline`` package (Swagger UI 5, Apache-2.0;
+    no CDN); the initialiser is a file too, so the page's CSP allows no inline script."""
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return HTMLResponse(DOCS_HTML)
+
+    @app.get("/docs/assets/{name}", include_in_schema=False)
+    def docs_asset(name: str) -> Response:
+        cache = {"Cache-Control": "public, max-age=86400"}
+        if name == "init.js":
+            return Response(DOCS_INIT_JS, media_type="text/javascript", headers=cache)
+        if name not in DOCS_ASSETS:
+            raise StarletteHTTPException(404, f"no documentation asset {name!r}")
+        data = resources.files("fastapi_offline").joinpath(f"static/{name}").read_bytes()
+        return Response(data, media_type=DOCS_ASSETS[name], headers=cache)
+
+
 def _who(state: dict[str, Any]) -> str:
     principal = state.get("principal")
     return str(principal.who) if principal is not None else "anonymous"
@@ -255,3 +362,20 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     }
     app.openapi_schema = schema
     return schema
+
+
+def app_from_env() -> FastAPI:
+    """App factory of one worker process of ``breastcds serve --workers N`` (settings from the
+    ``BREASTCDS_*`` variables the parent set; migrations already applied by the parent)."""
+    import gc
+
+    from breastcds import assess, examples
+    from breastcds.service.logging import setup_logging
+
+    settings = Settings.from_env()
+    setup_logging(settings.log_level)
+    app = create_app(settings)
+    assess(examples.load(examples.names()[0]))  # warm up, then keep long-lived objects out
+    gc.collect()  # of the cyclic collector's view (short full collections under load)
+    gc.freeze()
+    return app

@@ -20,15 +20,18 @@ Set URL (a ``jku`` header must equal it) or file, an audience equal to the servi
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 import jwt
 from fastapi import Depends, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from breastcds.service.settings import CdsClient, Settings
@@ -78,15 +81,19 @@ def _deny(request: Request, status: int, message: str, who: str, role: str | Non
     return HTTPException(status_code=status, detail=message, headers=headers)
 
 
-def require(min_role: Role) -> Callable[..., Principal]:
-    """A FastAPI dependency: the caller's principal, or 401/403."""
+def require(min_role: Role) -> Callable[..., Awaitable[Principal]]:
+    """A FastAPI dependency: the caller's principal, or 401/403.
 
-    def dependency(
+    Async: a token the admission guard verified (or the store remembers) costs no thread hop;
+    only a lookup or an audit write runs in the thread pool."""
+
+    async def dependency(
         request: Request,
         credentials: HTTPAuthorizationCredentials | None = Depends(bearer),  # noqa: B008
     ) -> Principal:
         if credentials is None or credentials.scheme.lower() != "bearer":
-            raise _deny(
+            raise await run_in_threadpool(
+                _deny,
                 request,
                 401,
                 "an API token is required (Authorization: Bearer ...)",
@@ -94,13 +101,21 @@ def require(min_role: Role) -> Callable[..., Principal]:
                 None,
             )
         store: Store = request.app.state.store
-        info = store.verify_token(credentials.credentials)
+        # The admission guard may have verified it already (before the body was read).
+        verified = request.scope.get("state", {}).get("api_token", False)
+        if verified is not False:
+            info = verified
+        else:
+            found, info = store.cached_token(credentials.credentials)
+            if not found:
+                info = await run_in_threadpool(store.verify_token, credentials.credentials)
         if info is None:
-            raise _deny(
-                request, 401, "the API token is not valid or was revoked", "anonymous", None
+            raise await run_in_threadpool(
+                _deny, request, 401, "the API token is not valid or was revoked", "anonymous", None
             )
         if _RANK[info.role] < _RANK[min_role]:
-            raise _deny(
+            raise await run_in_threadpool(
+                _deny,
                 request,
                 403,
                 f"this needs the {min_role!r} role; the token has {info.role!r}",
@@ -135,8 +150,9 @@ class CdsAuthError(Exception):
 class CdsJwtVerifier:
     """Verifies CDS client JWTs against the allow-list; remembers ``jti`` values to stop replay."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, store: Store | None = None) -> None:
         self.settings = settings
+        self.store = store
         self._clients = {c.issuer: c for c in settings.cds_clients}
         self._jwk_clients: dict[str, jwt.PyJWKClient] = {}
         self._seen: dict[str, float] = {}
@@ -171,7 +187,17 @@ class CdsJwtVerifier:
             raise CdsAuthError(f"the issuer's signing key could not be obtained: {exc}") from None
 
     def verify(self, token: str, audiences: list[str]) -> dict[str, Any]:
-        """The verified claims, or :class:`CdsAuthError`."""
+        """The verified claims, or :class:`CdsAuthError`.
+
+        ``audiences`` must be built from the configured base URL (``public_base_url``, else the
+        address the service listens on), never from the request's Host header."""
+        if not self.settings.audience_base_url:
+            raise CdsAuthError(
+                "the service's public URL is not configured (BREASTCDS_PUBLIC_BASE_URL)"
+            )
+        base = self.settings.audience_base_url
+        if any(not a.startswith(base + "/") for a in audiences):
+            raise CdsAuthError("the expected audience is not the configured service URL")
         try:
             header = jwt.get_unverified_header(token)
             unverified = jwt.decode(token, options={"verify_signature": False})
@@ -208,6 +234,12 @@ class CdsJwtVerifier:
         if float(claims["exp"]) > now + MAX_LIFETIME_S + LEEWAY_S:
             raise CdsAuthError("the JWT expires more than five minutes ahead")
         jti = f"{iss}|{claims['jti']}"
+        if self.store is not None:  # stored until the JWT expires: survives restarts
+            key = hashlib.sha256(jti.encode("utf-8", "surrogatepass")).hexdigest()
+            until = dt.datetime.fromtimestamp(float(claims["exp"]) + LEEWAY_S, dt.UTC)
+            if not self.store.remember_jti(key, until):
+                raise CdsAuthError("the JWT's jti was already used (replay)")
+            return claims
         with self._lock:
             for k in [k for k, exp in self._seen.items() if exp < now - LEEWAY_S]:
                 del self._seen[k]

@@ -11,16 +11,23 @@ never raises an indicator to ``critical``; it has no clinical logic to decide th
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import html
 import json
 import re
+import secrets
+import time
 import uuid
 from typing import Annotated, Any, Literal
 
 import httpx
-from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.concurrency import run_in_threadpool
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi.responses import HTMLResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from breastcds import __version__
 from breastcds.knowledge import knowledge_version
@@ -35,14 +42,47 @@ from breastcds.service.api import (
     store_of,
 )
 from breastcds.service.auth import CdsAuthError, CdsJwtVerifier, Principal
+from breastcds.service.fhirfetch import AllowedServer, FetchError, FetchPool, FhirReader, Limits
 from breastcds.service.problems import FieldError, from_issues, responses
 from breastcds.service.storage import AuditEvent, utcnow
 
 SERVICE_ID = "breastcds-patient-view"
+
+
+def _observation_codes() -> tuple[str, str]:
+    """``system|code`` search tokens of every Observation code the FHIR mapper reads: results
+    (laboratory, survey, exam, imaging) and staging (TNM categories, stage groups)."""
+    from breastcds.fhir import codes as C
+
+    results = [
+        *C.ER_PERCENT, *C.PR_PERCENT, *C.KI67_PERCENT, *C.ER_QUALITATIVE, *C.PR_QUALITATIVE,
+        *C.HER2_IHC, *C.HER2_NOT_SCORE, C.HER2_ISH_RATIO, C.ONCOTYPE_DX, C.TUMOR_SIZE, C.GRADE,
+        C.NODES_EXAMINED, C.NODES_POSITIVE, C.NODES_MICROMETASTASES, C.NODES_MACROMETASTASES,
+        C.ECOG, C.GENETIC_VARIANT_ASSESSMENT,
+    ]  # fmt: skip
+    staging = [*C.TNM_CATEGORY_CODES, *C.STAGE_GROUP_SETTING]
+    return (
+        ",".join(f"{c.system}|{c.code}" for c in results),
+        ",".join(f"{system}|{code}" for system, code in staging),
+    )
+
+
+OBSERVATION_CATEGORIES = "laboratory,survey,exam,imaging"
+_RESULT_CODES, _STAGING_CODES = _observation_codes()
 PREFETCH = {
     "patient": "Patient/{{context.patientId}}",
     "conditions": "Condition?patient={{context.patientId}}",
-    "observations": "Observation?patient={{context.patientId}}",
+    "observations": "Observation?patient={{context.patientId}}"
+    f"&category={OBSERVATION_CATEGORIES}&code={_RESULT_CODES}",
+    "staging": f"Observation?patient={{{{context.patientId}}}}&code={_STAGING_CODES}",
+}
+# CDS Hooks 2.0: the reasons a clinician may give for overriding a card (sent back as feedback).
+OVERRIDE_SYSTEM = "urn:breastcds:codesystem:cds-override-reason"
+OVERRIDE_REASONS = {
+    "record-incomplete": "The record in the EHR is incomplete or out of date",
+    "not-applicable": "Not applicable to this patient",
+    "clinical-judgement": "Overridden by clinical judgement (tumour board)",
+    "patient-declined": "Patient declined",
 }
 SUMMARY_MAX = 140
 FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
@@ -98,6 +138,12 @@ class CdsSuggestion(BaseModel):
     actions: list[CdsAction] | None = None
 
 
+class CdsCoding(BaseModel):
+    system: str | None = None
+    code: str = Field(min_length=1, max_length=200)
+    display: str | None = Field(None, max_length=500)
+
+
 class CdsCard(BaseModel):
     uuid: str
     summary: str = Field(max_length=SUMMARY_MAX)
@@ -107,6 +153,7 @@ class CdsCard(BaseModel):
     suggestions: list[CdsSuggestion] | None = None
     selectionBehavior: Literal["at-most-one", "any"] | None = None
     links: list[CdsLink] | None = None
+    overrideReasons: list[CdsCoding] | None = None
 
 
 class CdsResponse(BaseModel):
@@ -124,6 +171,26 @@ class CdsServiceDescription(BaseModel):
 
 class CdsDiscovery(BaseModel):
     services: list[CdsServiceDescription]
+
+
+class CdsOverrideReason(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: CdsCoding | None = None
+    userComment: str | None = Field(None, max_length=2000)
+
+
+class CdsFeedbackItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    card: str = Field(min_length=1, max_length=200)
+    outcome: Literal["accepted", "overridden"]
+    acceptedSuggestions: list[dict[str, str]] | None = Field(None, max_length=50)
+    overrideReason: CdsOverrideReason | None = None
+    outcomeTimestamp: str = Field(min_length=1, max_length=64)
+
+
+class CdsFeedback(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    feedback: list[CdsFeedbackItem] = Field(min_length=1, max_length=100)
 
 
 # --- cards ----------------------------------------------------------------------------------
@@ -163,10 +230,23 @@ def summary_text(a: Assessment) -> str:
     return _short("Breast cancer: " + ", ".join(parts))
 
 
-def cards_for(a: Assessment, aid: str, base_url: str) -> list[CdsCard]:
-    page = CdsLink(
-        label="Open the full assessment", url=f"{base_url}/ui/assessments/{aid}", type="absolute"
-    )
+def _override_reasons() -> list[CdsCoding]:
+    return [
+        CdsCoding(system=OVERRIDE_SYSTEM, code=k, display=v) for k, v in OVERRIDE_REASONS.items()
+    ]
+
+
+def cards_for(
+    a: Assessment,
+    aid: str,
+    link_url: str,
+    *,
+    set_aside: list[dict[str, Any]] | None = None,
+    unread: list[str] | None = None,
+) -> list[CdsCard]:
+    """The assessment card, a missing-input card and a card listing what the record held that
+    did not reach the assessment (set aside by the FHIR mapper, or not read)."""
+    page = CdsLink(label="Open the full assessment for this patient", url=link_url, type="absolute")
     codes = "\n".join(f"- `{k}`: {v}" for k, v in a.codes.items() if v is not None)
     detail = [codes]
     if a.warnings:
@@ -182,6 +262,7 @@ def cards_for(a: Assessment, aid: str, base_url: str) -> list[CdsCard]:
             indicator="warning" if a.warnings else "info",
             source=_source(),
             links=[page],
+            overrideReasons=_override_reasons(),
         )
     ]
     if a.missing:
@@ -201,6 +282,28 @@ def cards_for(a: Assessment, aid: str, base_url: str) -> list[CdsCard]:
                     for m in a.missing
                 ],
                 selectionBehavior="any",
+                links=[page],
+                overrideReasons=_override_reasons(),
+            )
+        )
+    aside = set_aside or []
+    if aside or unread:
+        lines = [f"- NOT READ: {u}" for u in unread or []]
+        lines += [
+            f"- {u.get('resource_type')}/{u.get('resource_id') or '?'}: {u.get('reason')}"
+            for u in aside
+        ]
+        cards.append(
+            CdsCard(
+                uuid=str(uuid.uuid4()),
+                summary=_short(
+                    f"{len(aside)} item(s) of the record were set aside"
+                    + (" and part of the record was not read" if unread else "")
+                ),
+                detail="These parts of the EHR record did not reach the assessment:\n"
+                + "\n".join(lines),
+                indicator="warning" if unread else "info",
+                source=_source(),
                 links=[page],
             )
         )
@@ -222,90 +325,174 @@ def not_assessed_card(reason: str, fields: list[FieldError]) -> CdsCard:
 
 
 class PrefetchError(Exception):
-    pass
+    """The patient's record could not be obtained (412; the text is safe to show)."""
 
 
 def _resources(value: Any) -> list[dict[str, Any]]:
     if not isinstance(value, dict):
         return []
     if value.get("resourceType") == "Bundle":
+        entries = value.get("entry")
         return [
             e["resource"]
-            for e in value.get("entry") or []
-            if isinstance(e, dict) and isinstance(e.get("resource"), dict)
+            for e in (entries if isinstance(entries, list) else [])
+            if isinstance(e, dict)
+            and isinstance(e.get("resource"), dict)
+            and (e.get("search") or {}).get("mode") != "outcome"
         ]
     return [value]
 
 
-def _fetch(req: CdsRequest) -> dict[str, Any]:
-    """Fetch what the client did not prefetch from its FHIR server (bounded: 10 pages each)."""
+def _usable(key: str, value: Any) -> bool:
+    """A prefetch value the service can use: a Patient, or a Bundle (searches); an absent value
+    or an OperationOutcome (the client could not prefetch it) means: fetch it."""
+    if not isinstance(value, dict):
+        return False
+    if key == "patient":
+        return value.get("resourceType") == "Patient"
+    return value.get("resourceType") == "Bundle"
+
+
+async def _fetch(
+    req: CdsRequest, keys: list[str], settings: Any, pool: FetchPool
+) -> tuple[dict[str, Any], list[str]]:
+    """Read what the client did not prefetch from its FHIR server (allow-listed, one deadline,
+    one size cap); returns the values and what was left unread."""
     if not req.fhirServer:
         raise PrefetchError("prefetch is incomplete and no fhirServer was given")
-    if not req.fhirServer.startswith(("https://", "http://127.0.0.1", "http://localhost")):
-        raise PrefetchError("fhirServer must be an https URL")
-    headers = {"Accept": "application/fhir+json"}
+    allowed = tuple(AllowedServer.parse(s) for s in settings.fhir_servers)
+    if not allowed:
+        raise PrefetchError(
+            "prefetch is incomplete and this service is not configured to read FHIR servers"
+        )
+    limits = Limits(
+        deadline_s=settings.fhir_fetch_deadline_s,
+        max_bytes=settings.fhir_fetch_max_bytes,
+        max_pages=settings.fhir_fetch_max_pages,
+    )
     token = (req.fhirAuthorization or {}).get("access_token")
-    if isinstance(token, str):
-        headers["Authorization"] = f"Bearer {token}"
     pid = req.context.patientId
-    out: dict[str, Any] = {}
-    base = req.fhirServer.rstrip("/")
-    with httpx.Client(timeout=10.0, headers=headers) as client:
-        for key, template in PREFETCH.items():
-            if (req.prefetch or {}).get(key) is not None:
+    unread: list[str] = []
+
+    async def work(client: httpx.AsyncClient) -> dict[str, Any]:
+        reader = FhirReader(
+            req.fhirServer or "",
+            allowed=allowed,
+            token=token if isinstance(token, str) else None,
+            limits=limits,
+            client=client,
+        )
+        out: dict[str, Any] = {}
+        for key in keys:
+            query = PREFETCH[key].replace("{{context.patientId}}", pid)
+            if key == "patient":
+                out[key] = await reader.read(query, "Patient")
                 continue
-            url: str | None = f"{base}/{template.replace('{{context.patientId}}', pid)}"
-            pages: list[dict[str, Any]] = []
-            for _ in range(10):
-                if url is None:
-                    break
-                resp = client.get(url)
-                if resp.status_code != 200:
-                    raise PrefetchError(f"the FHIR server answered {resp.status_code} for {key}")
-                page = resp.json()
-                pages.append(page)
-                url = next(
-                    (
-                        ln.get("url")
-                        for ln in page.get("link") or []
-                        if ln.get("relation") == "next"
-                    ),
-                    None,
+            found = await reader.search(query)
+            out[key] = {
+                "resourceType": "Bundle",
+                "type": "searchset",
+                "entry": [{"resource": r} for r in found.resources],
+            }
+            if found.unread:
+                unread.append(
+                    f"{key}: only the first {found.pages_read} pages were read "
+                    f"(limit {limits.max_pages}); the rest of the search was not read"
                 )
-            out[key] = (
-                pages[0]
-                if key == "patient"
-                else {
-                    "resourceType": "Bundle",
-                    "type": "searchset",
-                    "entry": [{"resource": r} for p in pages for r in _resources(p)],
-                }
-            )
-    return out
+        return out
+
+    try:
+        values: dict[str, Any] = await pool.run(limits, work)
+    except FetchError as exc:
+        raise PrefetchError(str(exc)) from None
+    return values, unread
 
 
-def bundle_from(req: CdsRequest) -> dict[str, Any]:
+async def resources_from(
+    req: CdsRequest, settings: Any, pool: FetchPool
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The patient's resources (Patient first) from prefetch, fetching what is missing."""
     prefetch = dict(req.prefetch or {})
-    if any(prefetch.get(k) is None for k in PREFETCH):
-        prefetch.update(_fetch(req))
+    missing = [k for k in PREFETCH if not _usable(k, prefetch.get(k))]
+    unread: list[str] = []
+    if missing:
+        fetched, unread = await _fetch(req, missing, settings, pool)
+        prefetch.update(fetched)
     patient = prefetch.get("patient")
     if not isinstance(patient, dict) or patient.get("resourceType") != "Patient":
         raise PrefetchError("prefetch 'patient' is not a Patient resource")
-    entries = [patient]
-    for key in ("conditions", "observations"):
-        entries.extend(_resources(prefetch.get(key)))
+    if patient.get("id") not in (None, req.context.patientId):
+        raise PrefetchError("prefetch 'patient' is not the patient in context")
+    out = [patient]
+    for key in PREFETCH:
+        if key != "patient":
+            out.extend(_resources(prefetch.get(key)))
+    return out, unread
+
+
+def _without_userinfo(url: str) -> str:
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError):
+        return "(not a URL)"
+    return str(parsed.copy_with(userinfo=b"")) if parsed.userinfo else url
+
+
+def patient_banner(patient: dict[str, Any]) -> dict[str, Any]:
+    """Name, id, birth date and gender of the Patient, for the card's page (display only)."""
+    names: list[Any] = patient["name"] if isinstance(patient.get("name"), list) else []
+    text = ""
+    for n in names:
+        if isinstance(n, dict):
+            given: list[Any] = n["given"] if isinstance(n.get("given"), list) else []
+            text = str(n.get("text") or " ".join([*map(str, given), str(n.get("family") or "")]))
+            text = text.strip()
+            if text:
+                break
     return {
-        "resourceType": "Bundle",
-        "type": "collection",
-        "entry": [{"resource": r} for r in entries],
+        "id": str(patient.get("id") or ""),
+        "name": text or None,
+        "birthDate": patient.get("birthDate")
+        if isinstance(patient.get("birthDate"), str)
+        else None,
+        "gender": patient.get("gender") if isinstance(patient.get("gender"), str) else None,
     }
+
+
+# --- short-lived signed links to the assessment page ----------------------------------------
+
+
+def _link_key(request: Request) -> bytes:
+    state = request.app.state
+    key = getattr(state, "cds_link_key", None)
+    if key is None:
+        secret = request.app.state.settings.link_secret
+        key = secret.encode() if secret else secrets.token_bytes(32)
+        state.cds_link_key = key
+    return bytes(key)
+
+
+def _signature(key: bytes, aid: str, exp: int) -> str:
+    return hmac.new(key, f"{aid}.{exp}".encode(), hashlib.sha256).hexdigest()
+
+
+def signed_link(request: Request, base: str, aid: str) -> str:
+    exp = int(time.time()) + int(request.app.state.settings.link_ttl_s)
+    sig = _signature(_link_key(request), aid, exp)
+    return f"{base}/cds-services/{SERVICE_ID}/assessments/{aid}?exp={exp}&sig={sig}"
+
+
+def _link_valid(request: Request, aid: str, exp: int, sig: str) -> bool:
+    if exp < time.time():
+        return False
+    return hmac.compare_digest(_signature(_link_key(request), aid, exp), sig)
 
 
 def cds_client(
     request: Request,
     credentials: HTTPAuthorizationCredentials | None = Depends(cds_bearer),  # noqa: B008
 ) -> Principal:
-    base = request.app.state.settings.public_base_url or str(request.base_url).rstrip("/")
+    base = request.app.state.settings.audience_base_url  # configured, never the Host header
     audiences = [f"{base}/cds-services/{SERVICE_ID}", f"{base}/cds-services"]
     try:
         if credentials is None:
@@ -360,6 +547,13 @@ def build_router() -> APIRouter:
             ]
         )
 
+    pool_holder: dict[str, FetchPool] = {}
+
+    def pool_of(request: Request) -> FetchPool:
+        if "pool" not in pool_holder:
+            pool_holder["pool"] = FetchPool(request.app.state.settings.fhir_fetch_concurrency)
+        return pool_holder["pool"]
+
     @r.post(
         f"/cds-services/{SERVICE_ID}",
         response_model=CdsResponse,
@@ -371,7 +565,8 @@ def build_router() -> APIRouter:
         principal: CdsClientPrincipal,
         body: CdsRequest,
     ) -> CdsResponse:
-        """The patient-view hook: cards from the stored assessment of the patient in view."""
+        """The patient-view hook: cards for a patient with a breast cancer condition; an empty
+        card list (and nothing stored) for any other patient."""
         if body.hook != "patient-view":
             raise InputError(
                 "this service answers the patient-view hook",
@@ -382,17 +577,29 @@ def build_router() -> APIRouter:
                 "context.patientId is not a FHIR id",
                 [FieldError(field="context.patientId", message="not a FHIR id")],
             )
-        base = request.app.state.settings.public_base_url or str(request.base_url).rstrip("/")
+        settings = request.app.state.settings
+        base = settings.public_base_url or str(request.base_url).rstrip("/")
         try:
-            bundle = await run_in_threadpool(bundle_from, body)
+            resources, unread = await resources_from(body, settings, pool_of(request))
         except PrefetchError as exc:
             raise HTTPException(412, str(exc)) from None
-        except (httpx.HTTPError, ValueError):
-            raise HTTPException(412, "the FHIR server could not be read") from None
+        from breastcds.fhir.mapper import has_breast_cancer
+
+        if not has_breast_cancer(resources):
+            return CdsResponse(cards=[])
+        bundle = {
+            "resourceType": "Bundle",
+            "type": "collection",
+            "entry": [{"resource": r} for r in resources],
+        }
         stored_input = body.model_dump(mode="json", exclude={"fhirAuthorization"})
+        if body.fhirServer:  # never store credentials a client put in the URL
+            stored_input["fhirServer"] = _without_userinfo(body.fhirServer)
         input_json = json.dumps(stored_input, ensure_ascii=False, sort_keys=True)
         try:
             case, report = map_bundle(bundle, utcnow().date())
+            report["patient"] = patient_banner(resources[0])
+            report["fhir_not_read"] = unread
             aid, _, result = await assess_and_store(
                 store_of(request),
                 case=case,
@@ -409,6 +616,198 @@ def build_router() -> APIRouter:
             )
         except InputError as exc:
             return CdsResponse(cards=[not_assessed_card(exc.detail, exc.errors)])
-        return CdsResponse(cards=cards_for(result, aid, base))
+        return CdsResponse(
+            cards=cards_for(
+                result,
+                aid,
+                signed_link(request, base, aid),
+                set_aside=report["fhir_unmapped"],
+                unread=unread,
+            )
+        )
+
+    @r.post(f"/cds-services/{SERVICE_ID}/feedback", responses=responses(401, 422))
+    def feedback(
+        request: Request, principal: CdsClientPrincipal, body: CdsFeedback
+    ) -> dict[str, Any]:
+        """CDS Hooks 2.0 feedback: what the clinician did with each card (audited)."""
+        for item in body.feedback:
+            reason = item.overrideReason.reason if item.overrideReason else None
+            if reason is not None and (
+                reason.system != OVERRIDE_SYSTEM or reason.code not in OVERRIDE_REASONS
+            ):
+                raise InputError(
+                    "overrideReason is not one of the reasons the card offered",
+                    [
+                        FieldError(
+                            field="feedback.overrideReason.reason",
+                            message=f"must be a code of {OVERRIDE_SYSTEM}: "
+                            + ", ".join(OVERRIDE_REASONS),
+                        )
+                    ],
+                )
+        for item in body.feedback:
+            reason = item.overrideReason.reason if item.overrideReason else None
+            store_of(request).audit(
+                AuditEvent(
+                    type_code="110112",
+                    subtype="cds-feedback",
+                    action="E",
+                    outcome="0",
+                    outcome_desc=f"{item.outcome}"
+                    + (f" ({reason.code})" if reason is not None else ""),
+                    agent_who=principal.who,
+                    agent_role=principal.role,
+                    agent_network=client_host(request),
+                    entity_what=f"card {item.card}"[:200],
+                    entity_type="CdsCard",
+                    request_id=request_id(request),
+                )
+            )
+        return {}
+
+    @r.get(
+        f"/cds-services/{SERVICE_ID}/assessments/{{assessment_id}}",
+        response_class=HTMLResponse,
+        include_in_schema=False,
+    )
+    def linked_page(
+        request: Request,
+        assessment_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,64}$")],
+        exp: Annotated[int, Query(ge=0)],
+        sig: Annotated[str, Query(pattern=r"^[0-9a-f]{64}$")],
+    ) -> HTMLResponse:
+        """The assessment a card links to, with the patient; opened by the short-lived signed
+        link of the card (no API token needed)."""
+        if not _link_valid(request, assessment_id, exp, sig):
+            raise HTTPException(403, "this link is not valid or has expired; reopen the chart")
+        row = store_of(request).get_assessment(assessment_id)
+        if row is None:
+            raise HTTPException(404, "no such assessment")
+        store_of(request).audit(
+            AuditEvent(
+                type_code="110110",
+                subtype="read:cds-link",
+                action="R",
+                outcome="0",
+                agent_who="cds-link",
+                agent_network=client_host(request),
+                entity_what=f"Assessment/{assessment_id}",
+                entity_type="Assessment",
+                request_id=request_id(request),
+            )
+        )
+        return HTMLResponse(
+            linked_page_html(json.loads(row.response_json), assessment_id),
+            headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+        )
 
     return r
+
+
+def linked_page_html(envelope: dict[str, Any], aid: str) -> str:
+    """A self-contained page: patient banner, the assessment, and what was set aside."""
+    e = html.escape
+    p = envelope.get("patient") or {}
+    who = " · ".join(
+        x
+        for x in (
+            e(str(p.get("name") or "name not given")),
+            f"id {e(str(p.get('id') or '?'))}",
+            f"born {e(str(p['birthDate']))}" if p.get("birthDate") else "",
+            e(str(p.get("gender") or "")),
+        )
+        if x
+    )
+    try:
+        from breastcds.report.html import build_context, render_assessment_fragment
+
+        body = str(
+            render_assessment_fragment(
+                build_context(Assessment.model_validate(envelope["assessment"]), lang="en")
+            )
+        )
+    except Exception:  # the report renderer is optional; fall back to the machine codes
+        codes = (envelope.get("assessment") or {}).get("codes") or {}
+        body = (
+            "<table>"
+            + "".join(
+                f"<tr><th>{e(str(k))}</th><td>{e(str(v))}</td></tr>" for k, v in codes.items()
+            )
+            + "</table>"
+        )
+    aside = envelope.get("fhir_unmapped") or []
+    not_read = envelope.get("fhir_not_read") or []
+    items = [f"<li><b>not read</b>: {e(str(u))}</li>" for u in not_read] + [
+        f"<li>{e(str(u.get('resource_type')))}/{e(str(u.get('resource_id') or '?'))}: "
+        f"{e(str(u.get('reason')))}</li>"
+        for u in aside
+        if isinstance(u, dict)
+    ]
+    aside_html = (
+        f"<section id='set-aside'><h2>Set aside from the EHR record ({len(items)})</h2>"
+        f"<ul>{''.join(items)}</ul></section>"
+        if items
+        else "<section id='set-aside'><h2>Set aside from the EHR record</h2>"
+        "<p>nothing</p></section>"
+    )
+    return (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>breastcds assessment {e(aid)}</title></head><body>"
+        f"<header id='patient'><h1>Patient: {who}</h1>"
+        f"<p>Assessment {e(aid)} · decision support only</p></header>"
+        f"<main>{body}{aside_html}</main></body></html>"
+    )
+
+
+# --- CORS (CDS Hooks 2.0: browser-based CDS clients) -------------------------------------------
+
+CORS_HEADERS = {
+    "access-control-allow-methods": "GET, POST, OPTIONS",
+    "access-control-allow-headers": "Authorization, Content-Type",
+    "access-control-expose-headers": "Origin, Accept, Content-Location, Location, X-Requested-With",
+    "access-control-max-age": "600",
+}
+
+
+class CdsCors:
+    """CORS for ``/cds-services`` only, as the CDS Hooks specification asks: preflight answered
+    with the allowed methods and headers, and every answer (errors too) carries
+    ``Access-Control-Allow-Origin`` for the calling origin. The client authenticates with a
+    JWT in the Authorization header, never with cookies, so echoing the origin grants nothing
+    a token does not."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not str(scope.get("path", "")).startswith("/cds-services"):
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        origin = headers.get("origin")
+        if origin is None:
+            await self.app(scope, receive, send)
+            return
+        if scope["method"] == "OPTIONS" and "access-control-request-method" in headers:
+            out = [(k.encode(), v.encode()) for k, v in CORS_HEADERS.items()]
+            out += [
+                (b"access-control-allow-origin", origin.encode("latin-1")),
+                (b"access-control-allow-credentials", b"true"),
+                (b"vary", b"Origin"),
+                (b"content-length", b"0"),
+            ]
+            await send({"type": "http.response.start", "status": 204, "headers": out})
+            await send({"type": "http.response.body", "body": b""})
+            return
+
+        async def send_with_cors(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                h = MutableHeaders(scope=message)
+                h["access-control-allow-origin"] = origin
+                h["access-control-allow-credentials"] = "true"
+                h["access-control-expose-headers"] = CORS_HEADERS["access-control-expose-headers"]
+                h.append("vary", "Origin")
+            await send(message)
+
+        await self.app(scope, receive, send_with_cors)

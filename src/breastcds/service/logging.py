@@ -37,6 +37,8 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"eyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*"), "jwt:" + REDACTED),
     (re.compile(r"(?i)\b(bearer|basic)\s+[^\s\"',;]+"), r"\1 " + REDACTED),
     (re.compile(r"\b(Patient)/[A-Za-z0-9\-.]+"), r"\1/" + REDACTED),
+    # user-info in a URL (http://user:password@host): the password never reaches a log
+    (re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)[^/\s@\"']+@"), r"\1" + REDACTED + "@"),
     (
         re.compile(r"(?i)\b(patient(?:_?id)?|subject|identifier|case_id)=[^\s\"',;&]+"),
         r"\1=" + REDACTED,

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from breastcds.model.errors import FieldIssue
+from breastcds.model.strict import clean_text
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
@@ -44,7 +45,7 @@ def problem(
         errors=errors or [],
     )
     return JSONResponse(
-        body.model_dump(mode="json"),
+        clean_text(body.model_dump(mode="json")),  # echoed input may hold unstorable text
         status_code=status,
         media_type=PROBLEM_MEDIA_TYPE,
         headers=headers,
@@ -89,10 +90,12 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         404: "Not found",
         412: "Data the service needs was not provided",
         413: "The request body is too large",
+        415: "Unsupported media type (FHIR XML: send application/fhir+json)",
+        429: "Too many requests without valid credentials (see Retry-After)",
         422: "The input is not valid; `errors` names each field",
         500: "Unexpected error (the body names the request id; nothing internal)",
         501: "Not available in this installation",
-        503: "Unavailable",
+        503: "Busy or unavailable (see Retry-After when busy)",
     }
     return {
         s: {

@@ -13,11 +13,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import queue
 import secrets
 import threading
+import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from concurrent.futures import Future
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -30,15 +33,20 @@ from sqlalchemy import (
     String,
     Text,
     create_engine,
+    delete,
     event,
     func,
+    insert,
     select,
     update,
 )
 from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
+
+from breastcds.model.strict import clean_text
 
 Role = Literal["read", "assess", "admin"]
 ROLES: tuple[Role, ...] = ("read", "assess", "admin")
@@ -124,6 +132,16 @@ class ApiTokenRow(Base):
     secret_hash: Mapped[str] = mapped_column(String(128), nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class CdsJtiRow(Base):
+    """A CDS client JWT id already used, kept until the JWT expires (replay protection)."""
+
+    __tablename__ = "cds_jti"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
 
 
 # --- records passed in and out -------------------------------------------------------------
@@ -167,6 +185,149 @@ class TokenInfo:
     id: str
     role: Role
     label: str
+    expires_at: dt.datetime | None = None
+
+
+def printable_text(value: str) -> str:
+    """``value`` with NUL and unpaired UTF-16 surrogates replaced by U+FFFD (storable)."""
+    text: str = clean_text(value)
+    return text
+
+
+class GroupCommitter:
+    """One writer thread for SQLite appends: it takes every append waiting (up to 64) and
+    commits them in one transaction. A failing batch is retried one append at a time, so one
+    bad append fails alone."""
+
+    MAX_BATCH = 64
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._queue: queue.SimpleQueue[tuple[list[tuple[Any, Any]], Future[None]]] = (
+            queue.SimpleQueue()
+        )
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def submit(self, statements: list[tuple[Any, Any]]) -> None:
+        if self._thread is None:
+            with self._lock:
+                if self._thread is None:
+                    self._thread = threading.Thread(
+                        target=self._loop, name="sqlite-group-commit", daemon=True
+                    )
+                    self._thread.start()
+        done: Future[None] = Future()
+        self._queue.put((statements, done))
+        done.result()
+
+    def _loop(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            while len(batch) < self.MAX_BATCH:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                self._commit([s for statements, _ in batch for s in statements])
+            except Exception:
+                for statements, done in batch:  # isolate the failing append
+                    try:
+                        self._commit(statements)
+                    except Exception as exc:
+                        done.set_exception(exc)
+                    else:
+                        done.set_result(None)
+                continue
+            for _, done in batch:
+                done.set_result(None)
+
+    def _commit(self, statements: list[tuple[Any, Any]]) -> None:
+        with self.store._write_conn() as conn:
+            for stmt, params in statements:
+                conn.execute(stmt, params)
+
+
+ALERT_TYPE = "110113"  # DCM Security Alert
+ALERT_WINDOW_S = 60.0
+ALERT_INDIVIDUAL = 20
+
+
+@dataclass
+class _Window:
+    start: float
+    first: AuditEvent
+    written: int = 1
+    count: int = 0
+    last: dt.datetime | None = None
+
+
+class AlertAggregator:
+    """Counts repeated security alerts per (subtype, address) in windows of a minute."""
+
+    def __init__(self, window_s: float = ALERT_WINDOW_S) -> None:
+        self.window_s = window_s
+        self.lock = threading.Lock()
+        self._windows: dict[tuple[str | None, str | None], _Window] = {}
+
+    def admit(self, event_: AuditEvent) -> list[AuditEvent]:
+        """The events to write now: this one when it opens a window, else none (counted)."""
+        key = (event_.subtype, event_.agent_network)
+        now = time.monotonic()
+        out: list[AuditEvent] = []
+        with self.lock:
+            window = self._windows.get(key)
+            if window is not None and now - window.start >= self.window_s:
+                out.extend(_summary(window))
+                window = None
+            if window is None:
+                if len(self._windows) >= 10_000:  # many addresses: summarise and start afresh
+                    for w in self._windows.values():
+                        out.extend(_summary(w))
+                    self._windows.clear()
+                self._windows[key] = _Window(now, event_)
+                out.append(event_)
+            elif window.written < ALERT_INDIVIDUAL:
+                window.written += 1
+                out.append(event_)
+            else:
+                window.count += 1
+                window.last = utcnow()
+        return out
+
+    def due(self, force: bool = False) -> list[AuditEvent]:
+        """Summaries of the windows that are over (all of them with ``force``)."""
+        now = time.monotonic()
+        out: list[AuditEvent] = []
+        with self.lock:
+            for key, window in list(self._windows.items()):
+                if force or now - window.start >= self.window_s:
+                    out.extend(_summary(window))
+                    del self._windows[key]
+        return out
+
+
+def _summary(window: _Window) -> list[AuditEvent]:
+    if window.count == 0:
+        return []
+    e = window.first
+    return [
+        AuditEvent(
+            type_code=e.type_code,
+            subtype=e.subtype,
+            action=e.action,
+            outcome=e.outcome,
+            outcome_desc=f"{window.count} more like this from the same address within "
+            f"{ALERT_WINDOW_S:g} s (aggregated); first: {e.outcome_desc or ''}",
+            agent_who=e.agent_who,
+            agent_role=e.agent_role,
+            agent_network=e.agent_network,
+            entity_what="aggregated",
+            entity_type=e.entity_type,
+            recorded=window.last,
+        )
+    ]
 
 
 def new_assessment_id() -> str:
@@ -196,23 +357,37 @@ def make_engine(url: str) -> Engine:
         path = url.split("///", 1)[1] if "///" in url else ""
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            hide_parameters=True,  # bound values (salts, hashes, inputs) never reach a log
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True
+    )
 
 
 class Store:
     """The repository: everything the service reads from or writes to its database."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, token_cache_s: float = 1.0) -> None:
         self.url = url
+        # Verified API tokens are remembered for a second (keyed by a hash of the token):
+        # a request then costs no token lookup; a revocation reaches other workers within it.
+        self.token_cache_s = token_cache_s
+        self._token_cache: dict[str, tuple[float, TokenInfo]] = {}
+        self._jti_inserts = 0
+        self._alerts = AlertAggregator()
+        self._alert_flusher: threading.Thread | None = None
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         # SQLite has one writer at a time; queueing writers on a lock here is fair and prompt,
         # where SQLite's own busy handler sleeps with back-off (up to 100 ms a try).
         self._write_lock = threading.Lock() if url.startswith("sqlite") else None
         self._stop = threading.Event()
+        self._committer = GroupCommitter(self) if url.startswith("sqlite") else None
         self._checkpointer: threading.Thread | None = None
         if url.startswith("sqlite") and ":memory:" not in url:
             self._checkpointer = threading.Thread(
@@ -248,6 +423,8 @@ class Store:
             return MigrationContext.configure(conn).get_current_revision()
 
     def close(self) -> None:
+        with suppress(Exception):  # the database may be gone already at shutdown
+            self.flush_audit()
         self._stop.set()
         if self._checkpointer is not None:
             self._checkpointer.join(timeout=5)
@@ -257,6 +434,15 @@ class Store:
     def _tx(self) -> Iterator[Session]:
         with self._sessions.begin() as session:
             yield session
+
+    @contextmanager
+    def _write_conn(self) -> Iterator[Any]:
+        if self._write_lock is None:
+            with self.engine.begin() as conn:
+                yield conn
+            return
+        with self._write_lock, self.engine.begin() as conn:
+            yield conn
 
     @contextmanager
     def _write(self) -> Iterator[Session]:
@@ -272,23 +458,21 @@ class Store:
     def add_assessment(self, rec: NewAssessment, audit: AuditEvent) -> str:
         """Store an assessment and its audit event in one transaction; return its id."""
         aid = rec.id or new_assessment_id()
-        with self._write() as s:
-            s.add(
-                AssessmentRow(
-                    id=aid,
-                    created_at=rec.created_at,
-                    source=rec.source,
-                    requester=rec.requester,
-                    input_json=rec.input_json,
-                    case_json=rec.case_json,
-                    input_sha256=hashlib.sha256(rec.input_json.encode("utf-8")).hexdigest(),
-                    response_json=rec.response_json,
-                    breastcds_version=rec.breastcds_version,
-                    knowledge_version=rec.knowledge_version,
-                    case_schema_version=rec.case_schema_version,
-                )
-            )
-            s.add(_audit_row(audit))
+        row = {
+            "id": aid,
+            "created_at": rec.created_at,
+            "source": rec.source,
+            "requester": rec.requester,
+            "input_json": rec.input_json,
+            "case_json": rec.case_json,
+            "input_sha256": hashlib.sha256(rec.input_json.encode("utf-8")).hexdigest(),
+            "response_json": rec.response_json,
+            "breastcds_version": rec.breastcds_version,
+            "knowledge_version": rec.knowledge_version,
+            "case_schema_version": rec.case_schema_version,
+        }
+        # Core inserts (no ORM unit of work): the two rows in one transaction.
+        self._append([(_INSERT_ASSESSMENT, row), (_INSERT_AUDIT, _audit_values(audit))])
         return aid
 
     def get_assessment(self, aid: str) -> AssessmentRow | None:
@@ -307,8 +491,53 @@ class Store:
     # --- audit --------------------------------------------------------------------------
 
     def audit(self, event_: AuditEvent) -> None:
-        with self._write() as s:
-            s.add(_audit_row(event_))
+        """Append an audit event. Security alerts (refused credentials, rate limits) are
+        aggregated: the first ``ALERT_INDIVIDUAL`` of a kind from one address in a minute are
+        written at once, the others counted and written as one summary event when the minute
+        is over (a flood of 674 anonymous requests is 21 rows, not 674)."""
+        events = [event_]
+        if event_.type_code == ALERT_TYPE:
+            events = self._alerts.admit(event_)
+            if self._alert_flusher is None:
+                self._start_alert_flusher()
+        self.audit_many(events)
+
+    def _start_alert_flusher(self) -> None:
+        with self._alerts.lock:
+            if self._alert_flusher is not None:
+                return
+            self._alert_flusher = threading.Thread(
+                target=self._alert_loop, name="audit-aggregate", daemon=True
+            )
+            self._alert_flusher.start()
+
+    def _alert_loop(self, interval_s: float = 5.0) -> None:
+        while not self._stop.wait(interval_s):
+            try:
+                self.audit_many(self._alerts.due())
+            except Exception:  # retried at the next interval; never fatal to the service
+                continue
+
+    def flush_audit(self) -> None:
+        """Write the summaries of every aggregation window now (at shutdown)."""
+        self.audit_many(self._alerts.due(force=True))
+
+    def audit_many(self, events: list[AuditEvent]) -> None:
+        if events:
+            self._append([(_INSERT_AUDIT, [_audit_values(e) for e in events])])
+
+    def _append(self, statements: list[tuple[Any, Any]]) -> None:
+        """Run inserts in one transaction; return once committed (durable).
+
+        SQLite: through the group committer, which commits the appends waiting at that moment
+        in one transaction (one fsync for several requests under load; each caller still
+        returns only after the commit that holds its rows)."""
+        if self._committer is None:
+            with self._write_conn() as conn:
+                for stmt, params in statements:
+                    conn.execute(stmt, params)
+            return
+        self._committer.submit(statements)
 
     def list_audit(self, limit: int, offset: int) -> tuple[list[AuditEventRow], int]:
         """Newest first."""
@@ -321,8 +550,12 @@ class Store:
 
     # --- tokens -------------------------------------------------------------------------
 
-    def create_token(self, role: Role, label: str = "") -> tuple[TokenInfo, str]:
-        """Create an API token; return its info and the token text (shown once, never stored)."""
+    def create_token(
+        self, role: Role, label: str = "", expires_at: dt.datetime | None = None
+    ) -> tuple[TokenInfo, str]:
+        """Create an API token; return its info and the token text (shown once, never stored).
+
+        ``expires_at`` (optional): the token stops working at that UTC time."""
         if role not in ROLES:
             raise ValueError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
         tid = secrets.token_hex(8)
@@ -337,29 +570,63 @@ class Store:
                     salt=salt,
                     secret_hash=_hash_secret(salt, secret),
                     created_at=utcnow(),
+                    expires_at=expires_at,
                 )
             )
-        return TokenInfo(tid, role, label), f"{TOKEN_PREFIX}{tid}.{secret}"
+        return TokenInfo(tid, role, label, expires_at), f"{TOKEN_PREFIX}{tid}.{secret}"
+
+    def cached_token(self, token: str) -> tuple[bool, TokenInfo | None]:
+        """(True, info) when ``token`` was verified less than ``token_cache_s`` ago (no I/O)."""
+        if not self._token_cache or not token.isascii():
+            return False, None
+        cached = self._token_cache.get(hashlib.sha256(token.encode("ascii")).hexdigest())
+        if cached is None or cached[0] <= time.monotonic():
+            return False, None
+        info = cached[1]
+        return True, (info if info.expires_at is None or info.expires_at > utcnow() else None)
 
     def verify_token(self, token: str) -> TokenInfo | None:
-        """The token's info when it is known, not revoked and its secret matches."""
-        if not token.startswith(TOKEN_PREFIX) or "." not in token:
+        """The token's info when it is known, not revoked, not expired and its secret matches."""
+        if not token.startswith(TOKEN_PREFIX) or "." not in token or len(token) > 200:
             return None
         tid, _, secret = token[len(TOKEN_PREFIX) :].partition(".")
-        if not tid or not secret or len(tid) > 32:
+        if not tid or not secret or len(tid) > 32 or not token.isascii():
             return None
-        with self._tx() as s:
-            row = s.get(ApiTokenRow, tid)
-            if row is None or row.revoked_at is not None:
-                return None
-            if not hmac.compare_digest(row.secret_hash, _hash_secret(row.salt, secret)):
-                return None
-            for role in ROLES:
-                if role == row.role:
-                    return TokenInfo(row.id, role, row.label)
-            return None  # a role this version does not know grants nothing
+        found, info = self.cached_token(token)
+        if found:
+            return info
+        now = time.monotonic()
+        key = hashlib.sha256(token.encode("ascii")).hexdigest()
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(
+                    ApiTokenRow.id,
+                    ApiTokenRow.role,
+                    ApiTokenRow.label,
+                    ApiTokenRow.salt,
+                    ApiTokenRow.secret_hash,
+                    ApiTokenRow.revoked_at,
+                    ApiTokenRow.expires_at,
+                ).where(ApiTokenRow.id == tid)
+            ).first()
+        if row is None or row.revoked_at is not None:
+            return None
+        if not hmac.compare_digest(row.secret_hash, _hash_secret(row.salt, secret)):
+            return None
+        if row.expires_at is not None and row.expires_at <= utcnow():
+            return None
+        for role in ROLES:
+            if role == row.role:
+                info = TokenInfo(row.id, role, row.label, row.expires_at)
+                if self.token_cache_s > 0:
+                    if len(self._token_cache) > 10_000:
+                        self._token_cache.clear()
+                    self._token_cache[key] = (now + self.token_cache_s, info)
+                return info
+        return None  # a role this version does not know grants nothing
 
     def revoke_token(self, tid: str) -> bool:
+        self._token_cache.clear()  # this worker at once; others within token_cache_s
         with self._write() as s:
             result = s.execute(
                 update(ApiTokenRow)
@@ -368,24 +635,49 @@ class Store:
             )
             return bool(getattr(result, "rowcount", 0))
 
+    # --- CDS Hooks JWT ids --------------------------------------------------------------
+
+    def remember_jti(self, key: str, expires_at: dt.datetime) -> bool:
+        """Record a JWT id until it expires; False when it was already recorded (a replay)."""
+        self._jti_inserts += 1
+        try:
+            with self._write_conn() as conn:
+                if self._jti_inserts % 100 == 1:  # forget ids whose JWT has expired
+                    conn.execute(delete(CdsJtiRow).where(CdsJtiRow.expires_at < utcnow()))
+                conn.execute(insert(CdsJtiRow), {"key": key, "expires_at": expires_at})
+        except IntegrityError:
+            return False
+        return True
+
     def count_tokens(self) -> int:
         with self._tx() as s:
             return s.scalar(select(func.count()).select_from(ApiTokenRow)) or 0
 
 
-def _audit_row(e: AuditEvent) -> AuditEventRow:
-    return AuditEventRow(
-        recorded=e.recorded or utcnow(),
-        type_system=e.type_system,
-        type_code=e.type_code,
-        subtype=e.subtype,
-        action=e.action,
-        outcome=e.outcome,
-        outcome_desc=(e.outcome_desc or "")[:300] or None,
-        agent_who=e.agent_who[:200],
-        agent_role=e.agent_role,
-        agent_network=e.agent_network,
-        entity_what=e.entity_what,
-        entity_type=e.entity_type,
-        request_id=e.request_id,
-    )
+_INSERT_ASSESSMENT = insert(AssessmentRow)
+_INSERT_AUDIT = insert(AuditEventRow)
+
+
+def _text(value: str | None, limit: int) -> str | None:
+    """Storable text: cut to the column's length, NUL and unpaired surrogates replaced."""
+    if value is None:
+        return None
+    return printable_text(value)[:limit]
+
+
+def _audit_values(e: AuditEvent) -> dict[str, Any]:
+    return {
+        "recorded": e.recorded or utcnow(),
+        "type_system": e.type_system,
+        "type_code": e.type_code,
+        "subtype": _text(e.subtype, 64),
+        "action": e.action,
+        "outcome": e.outcome,
+        "outcome_desc": _text(e.outcome_desc, 300) or None,
+        "agent_who": _text(e.agent_who, 200) or "",
+        "agent_role": _text(e.agent_role, 32),
+        "agent_network": _text(e.agent_network, 64),
+        "entity_what": _text(e.entity_what, 200),
+        "entity_type": _text(e.entity_type, 64),
+        "request_id": _text(e.request_id, 64),
+    }

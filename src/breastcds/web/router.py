@@ -18,6 +18,7 @@ This module lays out what was stored and decides nothing clinical.
 from __future__ import annotations
 
 import json
+import shutil
 import tempfile
 from functools import cache
 from importlib import resources
@@ -30,6 +31,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from breastcds import __version__, examples
+from breastcds.i18n import Lang, label, value
 from breastcds.model import codes
 from breastcds.model.assessment import Assessment
 from breastcds.model.case import Case
@@ -37,18 +39,40 @@ from breastcds.model.errors import CaseValidationError
 from breastcds.model.parse import parse_case
 from breastcds.report import plots
 from breastcds.report.html import build_context, environment, render_assessment_fragment
-from breastcds.report.labels import Lang, label, value
-from breastcds.service.api import InputError, client_host, request_id, store_of
+from breastcds.service.api import InputError, Overloaded, client_host, request_id, store_of
 from breastcds.service.auth import Assessor, Principal, Reader
+from breastcds.service.guard import MAX_UPLOAD_BYTES
 from breastcds.service.problems import FieldError, responses
 from breastcds.service.storage import AuditEvent
+from breastcds.service.worker import Budget, JobFailed, JobInputError, run_job
 
 __all__ = ["build_router"]
 
 AssessmentId = Annotated[str, PathParam(min_length=1, max_length=64, pattern=r"^[0-9a-f]+$")]
 LangQuery = Annotated[Literal["en", "zh"], Query(description="en | zh (Simplified Chinese)")]
 STATIC_FILES = {"app.js": "text/javascript", "page.css": "text/css", "report.css": "text/css"}
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+
+
+def _budget(request: Request) -> Budget:
+    settings = request.app.state.settings
+    return Budget(settings.report_timeout_s, settings.report_memory_mb)
+
+
+async def _job(request: Request, task: str, args: tuple[Any, ...]) -> Any:
+    """Run a rendering job in its limited worker process (see breastcds.service.worker)."""
+    try:
+        return await run_job(task, args, _budget(request), request.is_disconnected)
+    except JobInputError as exc:
+        errors = [FieldError(**e) for e in exc.errors]
+        raise InputError(exc.detail, errors, status=exc.status) from None
+    except JobFailed as exc:
+        if exc.retry_after_s is not None:
+            raise Overloaded(exc.detail, exc.retry_after_s) from None
+        if exc.status == 422:
+            raise InputError(
+                exc.detail, [FieldError(field="assessment", message=exc.detail)]
+            ) from None
+        raise HTTPException(exc.status, exc.detail) from None
 
 
 @cache
@@ -185,7 +209,9 @@ def build_router() -> APIRouter:
     ) -> HTMLResponse:
         """The stored assessment laid out for the tumour board (HTML fragment)."""
         envelope, assessment, case = _load(request, principal, assessment_id, "read:ui")
-        ctx = build_context(assessment, lang=lang, case=case, requester=principal.who)
+        ctx = build_context(
+            assessment, lang=lang, case=case, requester=principal.who, detail="folded"
+        )
         html = (
             _page_env()
             .get_template("view.html.j2")
@@ -200,31 +226,41 @@ def build_router() -> APIRouter:
             **responses(401, 403, 404, 422, 503),
         },
     )
-    def report(
+    async def report(
         request: Request,
         principal: Reader,
         assessment_id: AssessmentId,
         fmt: Annotated[Literal["pdf", "html"], PathParam()],
         lang: LangQuery = "en",
     ) -> Response:
-        """The report of a stored assessment (PDF or self-contained HTML) as a download."""
-        from breastcds.report import render_html, render_pdf
-        from breastcds.report.pdf import ReportError
+        """The report of a stored assessment (PDF or self-contained HTML) as a download.
 
-        _, assessment, case = _load(request, principal, assessment_id, f"export:{fmt}")
+        Rendered in a worker process with a time and memory budget (cancelled when the client
+        disconnects)."""
+        row = await run_in_threadpool(store_of(request).get_assessment, assessment_id)
+        await run_in_threadpool(
+            _audit, request, principal, f"export:{fmt}", assessment_id, row is not None
+        )
+        if row is None:
+            raise HTTPException(404, f"no assessment with id {assessment_id!r}")
+        assessment_json = json.dumps(json.loads(row.response_json)["assessment"])
+        args = (
+            assessment_json,
+            row.case_json,
+            row.created_at.date().isoformat(),
+            fmt,
+            lang,
+            principal.who,
+        )
+        data: bytes = await _job(request, "report", args)
         name = f"breastcds-{assessment_id}-{lang}.{fmt}"
         headers = {"Content-Disposition": f'attachment; filename="{name}"'}
-        if fmt == "html":
-            html = render_html(assessment, lang=lang, case=case, requester=principal.who)
-            return Response(html, media_type="text/html; charset=utf-8", headers=headers)
-        try:
-            pdf = render_pdf(assessment, lang=lang, case=case, requester=principal.who)
-        except ReportError as exc:
-            raise HTTPException(503, str(exc)) from None
-        return Response(pdf, media_type="application/pdf", headers=headers)
+        media = "text/html; charset=utf-8" if fmt == "html" else "application/pdf"
+        return Response(data, media_type=media, headers=headers)
 
-    @r.post("/api/dvh", response_class=HTMLResponse, responses=responses(401, 403, 413, 422))
+    @r.post("/api/dvh", response_class=HTMLResponse, responses=responses(401, 403, 413, 422, 503))
     async def dvh(
+        request: Request,
         principal: Assessor,
         rtdose: Annotated[UploadFile, File(description="RT Dose (DICOM)")],
         rtstruct: Annotated[UploadFile, File(description="RT Structure Set (DICOM)")],
@@ -242,14 +278,21 @@ def build_router() -> APIRouter:
                 [FieldError(field="fractions" if fractions is None else "alpha_beta_gy",
                             message="give both fractions and alpha_beta_gy, or neither")],
             )  # fmt: skip
-        dose_bytes = await rtdose.read(MAX_UPLOAD_BYTES + 1)
-        struct_bytes = await rtstruct.read(MAX_UPLOAD_BYTES + 1)
-        if max(len(dose_bytes), len(struct_bytes)) > MAX_UPLOAD_BYTES:
-            raise InputError(f"an upload is larger than {MAX_UPLOAD_BYTES} bytes", [], status=413)
-        html = await run_in_threadpool(
-            _dvh_fragment, dose_bytes, struct_bytes, fractions, alpha_beta_gy, parsed_limits,
-            lang,
-        )  # fmt: skip
+        tmp = tempfile.mkdtemp(prefix="breastcds-ui-")
+        try:
+            paths = (str(Path(tmp, "rtdose.dcm")), str(Path(tmp, "rtstruct.dcm")))
+            for upload, path in zip((rtdose, rtstruct), paths, strict=True):
+                size = await run_in_threadpool(_save, upload, path)
+                if size > MAX_UPLOAD_BYTES:
+                    raise InputError(
+                        f"an upload is larger than {MAX_UPLOAD_BYTES} bytes", [], status=413
+                    )
+            # Read and computed in a worker process with a time and memory budget.
+            html = await _job(
+                request, "dvh", (*paths, fractions, alpha_beta_gy, parsed_limits, lang)
+            )
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
         return HTMLResponse(html)
 
     return r
@@ -274,28 +317,45 @@ def _parse_limits(text: str) -> dict[str, float]:
     return out
 
 
-def _dvh_fragment(
-    dose_bytes: bytes,
-    struct_bytes: bytes,
+def _save(upload: UploadFile, path: str) -> int:
+    """Copy an upload to ``path`` in chunks; its size (stops past the limit)."""
+    size = 0
+    with open(path, "wb") as out:
+        while chunk := upload.file.read(1024 * 1024):
+            size += len(chunk)
+            if size > MAX_UPLOAD_BYTES:
+                break
+            out.write(chunk)
+    return size
+
+
+def dvh_fragment(
+    dose_path: str,
+    struct_path: str,
     fractions: int | None,
     alpha_beta_gy: float | None,
     limits: dict[str, float],
     lang: Lang,
 ) -> str:
+    """The DVH table and figure of an RTDOSE + RTSTRUCT pair (run in a limited worker)."""
     from breastcds.radiotherapy import dicom, dvh
 
-    with tempfile.TemporaryDirectory(prefix="breastcds-ui-") as tmp:
-        dose_path, struct_path = Path(tmp, "rtdose.dcm"), Path(tmp, "rtstruct.dcm")
-        dose_path.write_bytes(dose_bytes)
-        struct_path.write_bytes(struct_bytes)
-        try:
-            dose = dicom.read_dose(dose_path)
-            structures = dicom.read_structures(struct_path)
-        except (ValueError, OSError) as exc:
-            raise InputError(
-                "the DICOM RT pair could not be read",
-                [FieldError(field="rtdose/rtstruct", message=str(exc).replace(tmp + "/", ""))],
-            ) from None
+    tmp = str(Path(dose_path).parent)
+    try:
+        dose = dicom.read_dose(Path(dose_path))
+        structures = dicom.read_structures(Path(struct_path))
+    except MemoryError:
+        raise
+    except Exception as exc:  # a truncated or malformed file: any reader error is bad input
+        raise InputError(
+            "the DICOM RT pair could not be read",
+            [
+                FieldError(
+                    field="rtdose/rtstruct",
+                    message=f"{type(exc).__name__}: {exc}".replace(tmp + "/", "")[:500],
+                )
+            ],
+        ) from None
     eqd2 = (
         dvh.Eqd2(fractions, alpha_beta_gy)
         if fractions is not None and alpha_beta_gy is not None

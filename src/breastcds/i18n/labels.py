@@ -1,20 +1,14 @@
-"""Labels of the report and the tumour-board page in English and Simplified Chinese.
+"""Interface labels in English and Simplified Chinese: one table for the CLI, the web page and
+the report (section titles, column heads, form fields, figure axes).
 
-Interface words only: clinical text (reasons, rule wording, sources) comes from the assessment
-as the capability wrote it. Values (codes such as ``HER2-low`` or ``within``) are translated when
-a translation is known and shown as the code otherwise, so a new code never breaks a page.
+Clinical wording (reasons, rule text, sources) comes from the assessment; codes and case-field
+names are rendered by :mod:`breastcds.i18n.vocabulary`, generated sentences by
+:mod:`breastcds.i18n.phrases`.
 """
 
 from __future__ import annotations
 
-from typing import Literal
-
-from breastcds import i18n
-
-Lang = Literal["en", "zh"]
-LANGS: tuple[Lang, ...] = ("en", "zh")
-
-_LABELS: dict[str, tuple[str, str]] = {
+LABELS: dict[str, tuple[str, str]] = {
     # report frame
     "report_title": ("Tumour-board report", "肿瘤多学科会诊 (MDT) 报告"),
     "page_title": ("Tumour board", "肿瘤多学科会诊"),
@@ -131,7 +125,7 @@ _LABELS: dict[str, tuple[str, str]] = {
         "Printed: near misses only (exactly one criterion failed); the page lists all.",
         "打印版仅列出仅差一项条件者；网页列出全部。",
     ),
-    "inferred": ("inferred (the case did not name it)", "推断（病例未注明）"),
+    "inferred": ("inferred: the case did not name it", "推断：病例未注明"),
     "regimen": ("Regimen", "方案"),
     "agents": ("Agents", "药物"),
     "grade_evidence": ("Grade", "推荐等级"),
@@ -267,109 +261,104 @@ _LABELS: dict[str, tuple[str, str]] = {
     ),
 }
 
-_VALUES_ZH: dict[str, str] = {
-    # verdicts and statuses
-    "within": "在限值内",
-    "exceeds": "超过限值",
-    "cannot_assess": "无法评估",
-    "limit_not_applicable": "限值不适用",
-    "meets": "符合",
-    "fails": "不符合",
-    "insufficient_data": "数据不足",
-    "discuss": "可讨论",
-    "not_supported": "不支持",
-    "not_applicable": "不适用",
-    "assigned": "已确定",
-    "not_assignable": "无法确定",
-    "met": "符合",
-    "not_met": "不符合",
-    "reirradiation_type_1": "再程放疗 1 型",
-    "reirradiation_type_2": "再程放疗 2 型",
-    "repeat_organ_irradiation": "同一器官重复照射",
-    "repeat_irradiation": "重复照射",
-    "prior": "既往",
-    "planned": "计划",
-    # case vocabulary
-    "female": "女",
-    "male": "男",
-    "pre": "绝经前",
-    "peri": "围绝经期",
-    "post": "绝经后",
-    "left": "左",
-    "right": "右",
-    "bilateral": "双侧",
-    "ductal_nst": "浸润性导管癌 (NST)",
-    "lobular": "浸润性小叶癌",
-    "mixed_ductal_lobular": "导管小叶混合癌",
-    "mucinous": "黏液癌",
-    "tubular": "小管癌",
-    "metaplastic": "化生性癌",
-    "micropapillary": "微乳头状癌",
-    "other": "其他",
-    "bone": "骨",
-    "liver": "肝",
-    "lung": "肺",
-    "pleura": "胸膜",
-    "brain": "脑",
-    "leptomeninges": "软脑膜",
-    "distant_lymph_nodes": "远处淋巴结",
-    "skin_soft_tissue": "皮肤软组织",
-    "peritoneum": "腹膜",
-    "brca1": "BRCA1 突变",
-    "brca2": "BRCA2 突变",
-    "breast_conserving": "保乳手术",
-    "mastectomy": "乳房切除术",
-    "neoadjuvant": "新辅助",
-    "adjuvant": "辅助",
-    "post_neoadjuvant": "新辅助后",
-    "extended_adjuvant": "延长辅助",
-    "metastatic_line_1": "晚期一线",
-    "metastatic_line_2": "晚期二线",
-    "metastatic_line_3plus": "晚期三线及以后",
-    "surgery": "手术",
-    "axilla": "腋窝处理",
-    "follow_up": "随访",
-    "progression": "进展",
-    "response": "缓解",
-    "stable": "稳定",
-    "toxicity": "毒性",
-    "ongoing": "进行中",
-    "pathological": "病理",
-    "clinical": "临床",
-}
 
-
-def label(key: str, lang: Lang = "en") -> str:
-    """The interface label ``key`` in ``lang`` (KeyError for an unknown key: a typo is a bug)."""
-    en, zh = _LABELS[key]
-    return zh if lang == "zh" else en
-
-
-def value(v: object, lang: Lang = "en") -> str:
-    """A value for display: codes translated when known, ``None`` as "not recorded"."""
-    if v is None:
-        return label("not_recorded", lang)
-    if isinstance(v, bool):
-        return label("yes" if v else "no", lang)
-    if isinstance(v, float):
-        return f"{v:g}"
-    text = str(v)
-    if lang != "zh":
-        return text
-    return _VALUES_ZH.get(text) or i18n.value(text, "zh")
-
-
-def key_label(key: str, lang: Lang = "en") -> str:
-    """A field name for display: a known label, else the name with spaces ("limit_source" ->
-    "limit source")."""
-    if key in _LABELS:
-        return label(key, lang)
-    return key.replace("_", " ")
-
-
-def has_label(key: str) -> bool:
-    return key in _LABELS
-
-
-def all_keys() -> list[str]:
-    return list(_LABELS)
+LABELS.update(
+    {
+        # summary and appendix
+        "assessment": ("Assessment", "评估"),
+        "result": ("Result", "结果"),
+        "board_summary": ("Board summary", "会诊摘要"),
+        "decision": ("Decision", "决策"),
+        "appendix": ("Appendix: detail", "附录：详细信息"),
+        "appendix_note": (
+            "Near misses, every criterion and the full sources behind the summary.",
+            "摘要背后的差一项条件方案、全部判定条件与完整参考来源。",
+        ),
+        "detail_folded": (
+            "Detail (near misses, every criterion, full sources)",
+            "详细信息（差一项条件方案、全部判定条件、完整来源）",
+        ),
+        "detail_hint": (
+            "The full report (breastcds report --detail full) adds near misses, every criterion "
+            "and the full sources as an appendix.",
+            "完整报告（breastcds report --detail full）在附录中列出差一项条件方案、"
+            "全部判定条件与完整来源。",
+        ),
+        "recommended": ("Recommended", "推荐"),
+        "actions": ("Actions", "处理措施"),
+        "action": ("Action", "措施"),
+        "caution_factor": ("Factor", "因素"),
+        "decision_point_reason": ("Why this decision point", "决策节点依据"),
+        "rt_verdict": ("Radiotherapy omission", "放疗豁免"),
+        "reirradiation_verdicts": (
+            "Re-irradiation: cumulative dose per organ",
+            "再程放疗：各器官累积剂量",
+        ),
+        "prognosis_figure": ("Prognosis", "预后"),
+        "missing_short": ("Missing data", "缺失数据"),
+        "n_not_offered": ("not offered", "项未提供"),
+        "n_near_miss": ("near misses", "项差一项条件"),
+        "see_appendix": ("see the appendix", "见附录"),
+        "more_in_detail": ("more in the detail", "更多内容见详细信息"),
+        "criteria": ("Criteria", "判定条件"),
+        "every_criterion": ("Every criterion", "全部判定条件"),
+        "near_misses": (
+            "Near misses (exactly one criterion failed)",
+            "差一项条件的方案（仅一项条件不符）",
+        ),
+        "all_not_offered": ("Not offered (criteria not met)", "未提供的方案（条件不符）"),
+        "field_path": ("case field", "病例字段"),
+        "requires": ("requires", "要求"),
+        "case_has": ("case has", "本例"),
+        "status": ("Status", "状态"),
+        "knowledge": ("knowledge", "知识库"),
+        "case_schema": ("case schema", "病例模型"),
+        "record": ("record", "需记录"),
+        "needs": ("Needs", "需补充"),
+        "interval_months": ("Interval (months)", "间隔（月）"),
+        "model": ("Model", "模型"),
+        "os_years": ("OS {y} y (%)", "{y}年总生存率 (%)"),
+        "added_pp": ("+ pp", "增加 (百分点)"),
+        "total_pp": ("Σ pp", "累计 (百分点)"),
+        "input": ("Input", "输入"),
+        "value": ("Value", "取值"),
+        "role": ("Role", "作用"),
+        "meaning": ("Meaning when met", "符合时的含义"),
+        "regimens": ("Regimens", "方案"),
+        "expected_lr": ("expected local recurrence", "预期局部复发"),
+        "role_supports_omission": ("supports omission", "支持豁免放疗"),
+        "role_ongoing_trial": ("ongoing trial", "进行中的研究"),
+        "role_rt_benefit_evidence": ("RT benefit evidence", "放疗获益证据"),
+        "grade_not_verified": ("grade not verified", "推荐级别未核实"),
+        "not_shown": ("not shown", "未显示"),
+        "bcm": ("breast-cancer mortality, surgery only", "乳腺癌死亡率（仅手术）"),
+        "npi": ("NPI", "诺丁汉预后指数 (NPI)"),
+        "cts5": ("CTS5", "CTS5（5年后远处复发）"),
+        "group": ("group", "分组"),
+        "surgery_only": ("surgery only", "仅手术"),
+        "plus_endocrine": ("+ endocrine (5 y)", "+ 内分泌治疗（5年）"),
+        "plus_chemotherapy": ("+ chemotherapy (3rd gen)", "+ 化疗（第三代）"),
+        "plus_trastuzumab": ("+ trastuzumab", "+ 曲妥珠单抗"),
+        "plus_bisphosphonate": ("+ bisphosphonate", "+ 双膦酸盐"),
+        "plus_radiotherapy": ("+ radiotherapy", "+ 放疗"),
+        "years_5_10_15": ("5 / 10 / 15 y", "5 / 10 / 15 年"),
+        "os_pct": ("OS %", "总生存率 %"),
+        "added_benefit": ("Added benefit, pp", "新增获益（百分点）"),
+        "total_benefit": ("Total benefit, pp", "累计获益（百分点）"),
+        "mapping": ("Mapping to model inputs", "模型输入映射"),
+        "concerns": ("Conditions", "附加条件"),
+        "course": ("Course", "疗程"),
+        "conflict": ("Conflict", "冲突"),
+        "option": ("Option", "方案"),
+        "evidence_source": ("Evidence / source", "证据 / 来源"),
+        "why_matched": ("Why (criteria met)", "依据（满足的条件）"),
+        "rt_omission_sets": ("RT omission: criteria sets", "放疗豁免：各研究 / 指南入组标准"),
+        "fails_because": ("Fails because / missing", "不符合原因 / 缺失资料"),
+        "fractionation_sets": (
+            "Fractionation, partial breast, boost",
+            "分割方案、部分乳腺照射、瘤床加量",
+        ),
+        "assumed": ("Assumed", "假设"),
+        "esto_classification": ("ESTRO-EORTC classification", "ESTRO-EORTC 再程放疗分类"),
+    }
+)

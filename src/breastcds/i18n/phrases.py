@@ -1,0 +1,514 @@
+# ruff: noqa: E501 (translation tables: one English sentence and its Chinese per line)
+"""Sentences the capabilities generate (reasons, criteria, prompts), rendered for a reader.
+
+The capabilities write their reasons in English from a small set of templates (``"invasive size
+14 mm: T1c"``, ``"requires age ≥ 70; case has age = 64"``). This module knows those templates:
+
+* :func:`condition` renders a knowledge condition (``nodes_positive ≥ 1 and her2.status =
+  positive``) with the facts and values named as a clinician names them, in either language;
+* :func:`sentence` renders one generated sentence: an exact phrase, a template, or clause by
+  clause; what it does not know stays as written, with any code identifier in it replaced by
+  its label (a sentence is never dropped and an identifier never shown).
+
+The Chinese wording follows the CSCO Breast Cancer guidelines (2020-2024).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import cache
+from typing import Literal
+
+Lang = Literal["en", "zh"]
+
+_SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+
+# ------------------------------------------------------------------------------ identifiers
+Lookup = Callable[[str, Lang], "str | None"]
+_identifier_lookups: list[Lookup] = []
+
+
+def register_identifier_lookup(fn: Lookup) -> None:
+    """Add a lookup ``(identifier, lang) -> label | None`` used for identifiers in text."""
+    _identifier_lookups.append(fn)
+
+
+def identifier(token: str, lang: Lang) -> str | None:
+    for fn in _identifier_lookups:
+        hit = fn(token, lang)
+        if hit is not None:
+            return hit
+    return None
+
+
+def deidentify(text: str, lang: Lang) -> str:
+    """``text`` with every snake_case identifier replaced by its label (or its words)."""
+
+    def sub(m: re.Match[str]) -> str:
+        return identifier(m.group(0), lang) or m.group(0).replace("_", " ")
+
+    return _SNAKE.sub(sub, text)
+
+
+# ------------------------------------------------------------------------------- conditions
+_OPS_ZH = [
+    (" includes none of ", " 不含以下任何 "),
+    (" includes any of ", " 包含以下任一 "),
+    (" includes ", " 包含 "),
+    (" not in ", " 不属于 "),
+    (" in ", " 属于 "),
+    (" and ", " 且 "),
+    (" or ", " 或 "),
+]
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9_.+\-]*[A-Za-z0-9+]|[A-Za-z]")
+_KEEP = {"and", "or", "not", "in", "includes", "any", "of", "none"}
+
+
+def condition(text: str, lang: Lang) -> str:
+    """A condition expression (``fact op value``, ``and``/``or``/``not``) for a reader."""
+
+    def sub(m: re.Match[str]) -> str:
+        tok = m.group(0)
+        if tok in _KEEP:
+            return tok
+        hit = identifier(tok, lang)
+        return hit if hit is not None else tok
+
+    out = _TOKEN.sub(sub, text)
+    if lang == "zh":
+        for en, zh in _OPS_ZH:
+            out = out.replace(en, zh)
+        out = re.sub(r"\bnot \(", "非(", out)
+        out = out.replace("true", "是").replace("false", "否")
+    return deidentify(out, lang)
+
+
+_REQUIRES = re.compile(r"^requires (?P<expr>.+); case has (?P<values>.+)$")
+
+
+def _requires(m: re.Match[str], lang: Lang) -> str:
+    expr = condition(m["expr"], lang)
+    parts = []
+    for pair in m["values"].split(", "):
+        name, _, val = pair.partition(" = ")
+        parts.append(f"{condition(name, lang)} = {_value(val, lang)}")
+    if lang == "zh":
+        return f"要求 {expr}；本例 " + "，".join(parts)
+    return f"requires {expr}; case has " + ", ".join(parts)
+
+
+def _value(v: str, lang: Lang) -> str:
+    if v == "None":
+        return "未记录" if lang == "zh" else "not recorded"
+    return condition(v, lang)
+
+
+# -------------------------------------------------------------------------------- sentences
+def _g(m: re.Match[str], name: str) -> str:
+    return m.group(name)
+
+
+Template = tuple[re.Pattern[str], Callable[[re.Match[str]], str]]
+
+
+def _t(pattern: str, fn: Callable[[re.Match[str]], str]) -> Template:
+    return re.compile("^" + pattern + "$"), fn
+
+
+def _v(code: str) -> str:
+    return identifier(code, "zh") or code
+
+
+_NUM = r"[-+]?\d+(?:\.\d+)?"
+
+#: Exact English -> Chinese (generated sentences and criteria that take no values).
+EXACT_ZH: dict[str, str] = {
+    "IHC 0 with no membrane staining (null)": "IHC 0，无膜染色（null）",
+    "IHC 0 with faint, incomplete membrane staining in <=10 % of cells": "IHC 0，≤10%的肿瘤细胞呈微弱、不完整的膜染色",
+    "IHC 1+ (faint, incomplete membrane staining in >10 % of cells)": "IHC 1+（>10%的肿瘤细胞呈微弱、不完整的膜染色）",
+    "IHC 3+ (complete, intense circumferential membrane staining in >10 % of cells)": "IHC 3+（>10%的肿瘤细胞呈完整、强的环周膜染色）",
+    "IHC 3+ with ISH not amplified: discordant; review both tests": "IHC 3+ 而ISH无扩增：结果不一致，请复核两项检测",
+    "IHC 2+ (equivocal): ISH decides": "IHC 2+（不确定）：由ISH判定",
+    "IHC 0": "IHC 0",
+    "staining detail not recorded": "染色细节未记录",
+    "no IHC recorded": "未记录免疫组化结果",
+    "no HER2 IHC or ISH result recorded": "未记录HER2免疫组化或ISH结果",
+    "no HER2 test recorded": "未记录HER2检测",
+    "IHC 2+ needs reflex ISH": "IHC 2+ 需行ISH检测",
+    "ISH negative: IHC 0/1+/2+ separates HER2-0, ultralow and low": "ISH阴性：由IHC 0/1+/2+区分HER2-0、超低表达与低表达",
+    "ISH negative: IHC separates HER2-0, ultralow and low": "ISH阴性：由IHC区分HER2-0、超低表达与低表达",
+    "single-probe ISH equivocal (4-<6 copies): dual-probe ISH required": "单探针ISH结果不确定（4~<6拷贝）：需行双探针ISH",
+    "ER low positive (1-10 %): flagged for discussion, not forced into a subtype": "ER低表达（1%~10%）：提交讨论，不强行归入某一分型",
+    "HER2 status pending": "HER2状态待定",
+    "ER positive, HER2 positive (any Ki-67, any PR)": "ER阳性，HER2阳性（Ki-67和PR不限）",
+    "ER negative, PR positive: not defined by St Gallen 2013; re-test ER (ASCO/CAP 2020)": "ER阴性、PR阳性：St Gallen 2013未定义此型；建议复检ER（ASCO/CAP 2020）",
+    "ER and PR negative, HER2 positive": "ER和PR阴性，HER2阳性",
+    "ER, PR and HER2 negative": "ER、PR和HER2均阴性",
+    "ER positive": "ER阳性",
+    "ER negative": "ER阴性",
+    "HER2 negative": "HER2阴性",
+    "HER2 positive": "HER2阳性",
+    "Luminal A-like vs B-like undecided": "Luminal A型与Luminal B型尚无法区分",
+    "Ki-67 separates Luminal A-like from B-like": "Ki-67用于区分Luminal A型与Luminal B型",
+    "PR >= 20 % is required for Luminal A-like": "Luminal A型要求PR ≥ 20%",
+    "ER decides the subtype": "ER决定分子分型",
+    "ER negative: PR decides between the non-luminal subtypes": "ER阴性：由PR区分非Luminal分型",
+    "T not recorded and no size": "T分期未记录，且无肿瘤大小",
+    "cN not recorded": "cN未记录",
+    "N not recorded and no node count": "N分期未记录，且无淋巴结计数",
+    "no axillary node examined: pNX (not pN0)": "未检出腋窝淋巴结：pNX（而非pN0）",
+    "valid only if surgery was the first treatment (no neoadjuvant therapy); the treatment sequence was not stated": "仅当首选治疗为手术（未行新辅助治疗）时成立；治疗顺序未注明",
+    "y-prefixed (post-therapy) T/N: the clinical prognostic stage is assigned from findings before any treatment; AJCC 8th ed. defines no post-therapy prognostic groups": "带y前缀（治疗后）的T/N：临床预后分期依据治疗前所见确定；AJCC第8版未定义治疗后预后分期组",
+    "M not recorded": "M分期未记录",
+    "pN not recorded": "pN未记录",
+    "pure DCIS: Tis": "单纯导管原位癌：Tis",
+    "anatomic stage not assignable from the recorded T, N, M": "根据已记录的T、N、M无法确定解剖分期",
+    "invasive size decides T": "浸润灶大小决定T分期",
+    "clinical N decides the stage": "临床N分期决定分期",
+    "positive node count decides N": "阳性淋巴结数决定N分期",
+    "M0/M1 decides the stage group": "M0/M1决定分期组",
+    "surgery was the first treatment (no neoadjuvant therapy), as stated": "首选治疗为手术（未行新辅助治疗），按记录",
+    "T0 N0 M0 is not a stageable combination (no evidence of cancer)": "T0 N0 M0不构成可分期组合（无肿瘤证据）",
+    "new irradiated volume overlaps geometrically with a previously irradiated volume "
+    "(reirradiation type 1)": "新照射体积与既往照射体积存在几何重叠（1型再程放疗）",
+    "literature-based, adjustable": "文献依据，可调整",
+    "RT omission is a reasonable option to discuss": "可讨论豁免放疗",
+    "surgery only": "仅手术",
+    "not inflammatory carcinoma (cT4d)": "非炎性乳癌（cT4d）",
+    "not multicentric disease": "非多中心病灶",
+    "not pregnancy (radiotherapy would fall in pregnancy)": "非妊娠期（否则放疗将在妊娠期进行）",
+    "not interstitial lung disease": "无间质性肺病",
+    "relative contraindication: prior breast/chest-wall radiotherapy (re-irradiation question)": "相对禁忌：既往乳腺/胸壁放疗（属再程放疗问题）",
+    "PREDICT needs the pathological invasive size in mm": "PREDICT需要病理浸润灶大小（mm）",
+    "PREDICT needs the age": "PREDICT需要年龄",
+    "PREDICT needs the number of positive nodes (no unknown code)": "PREDICT需要阳性淋巴结数（无“未知”选项）",
+    "no pathological invasive size (tumour.size_mm): PREDICT applies after surgery and needs the invasive size": "无病理浸润灶大小（浸润灶大小 (mm)）：PREDICT适用于术后，需要浸润灶大小",
+    "not applicable: requires after breast-conserving surgery (post-mastectomy radiotherapy is a different decision)": "不适用：仅适用于保乳术后（乳房切除术后放疗属另一决策）",
+    "recovery fraction of prior (not stated; 0 = no recovery assumed)": "既往剂量恢复比例（未注明；按0处理，即不假设恢复）",
+    "surgery": "手术",
+    "endocrine therapy (5 years)": "内分泌治疗（5年）",
+    "chemotherapy (3rd generation)": "化疗（第三代）",
+    "chemotherapy (2nd generation)": "化疗（第二代）",
+    "trastuzumab": "曲妥珠单抗",
+    "bisphosphonate": "双膦酸盐",
+    "bisphosphonates": "双膦酸盐",
+    "radiotherapy": "放疗",
+    "invasive carcinoma (pure DCIS has its own evidence, not encoded here) — assumed when not "
+    "recorded": "浸润性癌（单纯导管原位癌另有证据，此处未纳入）——未记录时按此假设",
+}
+
+
+_ENDPOINT: dict[str, str] = {
+    "local recurrence (ipsilateral breast)": "局部复发（同侧乳腺）",
+    "local or regional recurrence": "局部或区域复发",
+    "ipsilateral breast tumour recurrence": "同侧乳腺肿瘤复发",
+    "local breast cancer recurrence": "乳腺局部复发",
+    "local recurrence": "局部复发",
+    "overall survival": "总生存",
+}
+_FROM: dict[str, str] = {"size": "大小", "nodes": "淋巴结"}
+_WHY_RS: dict[str, str] = {
+    "T is not T1 or T2": "T非T1或T2",
+    "N is not N0": "N非N0",
+    "ER is not positive": "ER非阳性",
+    "HER2 is not negative": "HER2非阴性",
+    "score is not below 11": "评分不低于11",
+}
+_OP: dict[str, str] = {"<": "<", ">": ">", "<=": "≤", ">=": "≥"}
+
+
+def _stage_row(m: re.Match[str]) -> str:
+    table = {
+        "Pathological Prognostic Stage Groups": "病理预后分期组",
+        "Clinical Prognostic Stage Groups": "临床预后分期组",
+    }.get(m["table"], m["table"])
+    return f"{m['cells']}：{table} {m['row']} 行，得出 {m['stage']} 期"
+
+
+TEMPLATES_ZH: list[Template] = [
+    _t(
+        rf"dual-probe ISH group (?P<g>\d) \(ratio (?P<r>{_NUM}), (?P<c>{_NUM}) HER2 copies/cell\)",
+        lambda m: f"双探针ISH第{m['g']}组（比值 {m['r']}，每细胞HER2拷贝数 {m['c']}）",
+    ),
+    _t(
+        rf"recount by a second observer: group (?P<g>\d) \(ratio (?P<r>{_NUM}), (?P<c>{_NUM}) "
+        r"HER2 copies/cell\)",
+        lambda m: f"第二位观察者复核计数：第{m['g']}组（比值 {m['r']}，每细胞HER2拷贝数 {m['c']}）",
+    ),
+    _t(
+        r"recount changed the group from (?P<a>\d) to (?P<b>\d)",
+        lambda m: f"复核计数将分组由第{m['a']}组改为第{m['b']}组",
+    ),
+    _t(
+        rf"single-probe ISH (?P<c>{_NUM}) HER2 copies/cell",
+        lambda m: f"单探针ISH每细胞HER2拷贝数 {m['c']}",
+    ),
+    _t(
+        r"ISH group (?P<g>\d) with IHC 2\+: ASCO/CAP 2018 requires an additional count of >= 20 "
+        r"cells by a second observer",
+        lambda m: f"ISH第{m['g']}组且IHC 2+：ASCO/CAP 2018要求由第二位观察者再计数≥20个细胞",
+    ),
+    _t(
+        r"group (?P<g>\d) with IHC 2\+ after recount: HER2-negative \(ASCO/CAP comment required\)",
+        lambda m: f"复核后第{m['g']}组且IHC 2+：HER2阴性（需按ASCO/CAP附注说明）",
+    ),
+    _t(
+        r"ISH group (?P<g>\d) with concurrent IHC (?P<i>\S+): HER2-negative(?P<rest>.*)",
+        lambda m: f"ISH第{m['g']}组且同期IHC {m['i']}：HER2阴性{m['rest']}",
+    ),
+    _t(
+        r"ISH group (?P<g>\d) needs concurrent IHC review \(ASCO/CAP 2018\)",
+        lambda m: f"ISH第{m['g']}组需同期复核IHC（ASCO/CAP 2018）",
+    ),
+    _t(r"(?P<r>ER|PR) % not recorded", lambda m: f"{m['r']}百分比未记录"),
+    _t(
+        rf"(?P<r>ER|PR|Ki-67) (?P<p>{_NUM}) % (?P<op><|>=|<=|>) (?P<t>{_NUM}) %",
+        lambda m: f"{m['r']} {m['p']}% {_OP[m['op']]} {m['t']}%",
+    ),
+    _t(
+        rf"ER (?P<p>{_NUM}) % is within (?P<a>{_NUM})-(?P<b>{_NUM}) %: ER low positive \(limited "
+        r"data on endocrine benefit; biology often resembles ER-negative disease\)",
+        lambda m: (
+            f"ER {m['p']}% 介于 {m['a']}%~{m['b']}%：ER低表达（内分泌治疗获益的数据有限，"
+            "生物学行为常类似ER阴性）"
+        ),
+    ),
+    _t(
+        rf"Ki-67 (?P<p>{_NUM}) % lies between (?P<a>{_NUM}) % and (?P<b>{_NUM}) %: not reliable "
+        r"alone for chemotherapy decisions",
+        lambda m: f"Ki-67 {m['p']}% 介于 {m['a']}%~{m['b']}%：不宜单独据此决定是否化疗",
+    ),
+    _t(
+        rf"Oncotype DX RS (?P<x>{_NUM}) >= (?P<y>{_NUM})",
+        lambda m: f"Oncotype DX复发评分 {m['x']} ≥ {m['y']}",
+    ),
+    _t(
+        rf"invasive size (?P<s>{_NUM}) mm: (?P<t>\S+)",
+        lambda m: f"浸润灶大小 {m['s']} mm：{m['t']}",
+    ),
+    _t(
+        r"(?P<n>\d+) positive axillary node\(s\): (?P<c>\S+)",
+        lambda m: f"腋窝阳性淋巴结 {m['n']} 枚：{m['c']}",
+    ),
+    _t(r"no node examined: (?P<rest>.+)", lambda m: "未检出淋巴结：" + m["rest"]),
+    _t(
+        r"micrometastases only \(0\.2-2 mm\): (?P<c>\S+)",
+        lambda m: f"仅微转移（0.2~2 mm）：{m['c']}",
+    ),
+    _t(
+        r"(?P<why>y-prefixed \(post-therapy\) T/N|neoadjuvant therapy given): the pathological prognostic stage table applies only when surgery was the first treatment; the clinical prognostic stage assigned before treatment stands",
+        lambda m: (
+            ("带y前缀（治疗后）的T/N" if m["why"].startswith("y") else "已行新辅助治疗")
+            + "：病理预后分期表仅适用于首选治疗为手术者；沿用治疗前确定的临床预后分期"
+        ),
+    ),
+    _t(
+        r"the (?P<t>clinical|pathological) prognostic stage table needs grade, HER2, ER and PR; missing: (?P<x>.+?)\. Not assigned .*",
+        lambda m: (
+            f"{'临床' if m['t'] == 'clinical' else '病理'}预后分期表需要分级、HER2、ER和PR；缺失：{m['x']}。不作推测、不予分期：请补充，无法获得时按AJCC采用解剖分期"
+        ),
+    ),
+    _t(
+        rf"Oncotype DX recurrence score (?P<x>{_NUM}) does not modify the stage \((?P<why>.+)\)",
+        lambda m: (
+            f"Oncotype DX复发评分 {m['x']} 不改变分期（"
+            + "；".join(_WHY_RS.get(w, w) for w in m["why"].split("; "))
+            + "）"
+        ),
+    ),
+    _t(
+        rf"Oncotype DX recurrence score (?P<x>{_NUM}) < (?P<c>{_NUM}) with (?P<t>\S+) N0 M0, ER-positive, HER2-negative: pathological prognostic stage IA \(genomic-profile note\)",
+        lambda m: (
+            f"Oncotype DX复发评分 {m['x']} < {m['c']}，{m['t']} N0 M0、ER阳性、HER2阴性：病理预后分期IA期（多基因检测注释）"
+        ),
+    ),
+    _t(r"(?P<x>\S+) as recorded", lambda m: f"{m['x']}（按记录）"),
+    _t(
+        r"recorded (?P<a>\S+) contradicts (?P<b>\S+) from (?P<w>size|nodes)",
+        lambda m: f"记录的{m['a']}与根据{_FROM[m['w']]}得出的{m['b']}矛盾",
+    ),
+    _t(
+        r"distant metastases: (?P<s>.+)",
+        lambda m: "远处转移：" + "、".join(_v(x) for x in m["s"].split(", ")),
+    ),
+    _t(
+        r"(?P<t>\S+) (?P<n>\S+) (?P<mm>M\S*): anatomic stage (?P<s>\S+) \((?P<row>[^)]+)\)",
+        lambda m: f"{m['t']} {m['n']} {m['mm']}：解剖分期 {m['s']} 期（{m['row']}）",
+    ),
+    _t(r"(?P<a>\S+) is staged as (?P<b>\S+)", lambda m: f"{m['a']} 按 {m['b']} 分期"),
+    _t(
+        r"(?P<cells>.+ M0, G\d, HER2[+-], ER[+-], PR[+-]): (?P<table>.+?) row (?P<row>\S+) gives "
+        r"(?P<stage>\S+)",
+        _stage_row,
+    ),
+    _t(
+        r"M1: stage (?P<s>\S+) whatever T, N, grade and biomarkers",
+        lambda m: f"M1：无论T、N、分级及生物标志物，均为 {m['s']} 期",
+    ),
+    _t(
+        r"Tis N0 M0: stage (?P<s>\S+) whatever grade and biomarkers",
+        lambda m: f"Tis N0 M0：无论分级及生物标志物，均为 {m['s']} 期",
+    ),
+    _t(r"not assessed: (?P<x>.+)", lambda m: f"未评估：{m['x']}"),
+    _t(r"no (?P<t>\S+) table row for (?P<x>.+)", lambda m: f"{m['x']} 在预后分期表中无对应行"),
+    _t(
+        r"(?P<k>\w+) is needed for the (?P<t>clinical|pathological) table",
+        lambda m: f"{'临床' if m['t'] == 'clinical' else '病理'}预后分期表需要{m['k'].upper()}分期",
+    ),
+    _t(
+        rf"cumulative EQD2 (?P<x>{_NUM}) Gy (?P<op><=|>) limit (?P<y>{_NUM}) Gy \(α/β "
+        rf"(?P<ab>{_NUM}) Gy\)",
+        lambda m: f"累积EQD2 {m['x']} Gy {_OP[m['op']]} 限值 {m['y']} Gy（α/β {m['ab']} Gy）",
+    ),
+    _t(
+        r"no sourced numeric cumulative limit for (?P<o>\S+) (?P<me>\S+) \((?P<id>[^)]+)\): "
+        r"(?P<rest>.+)",
+        lambda m: (
+            f"{_v(m['o'])} {m['me']} 无文献支持的累积剂量数值限值（见规则与来源）：{m['rest']}"
+        ),
+    ),
+    _t(rf"interval between courses >= (?P<x>{_NUM}) months", lambda m: f"疗程间隔 ≥ {m['x']} 个月"),
+    _t(
+        rf"EQD2 of every single course <= (?P<x>{_NUM}) Gy",
+        lambda m: f"每个单疗程EQD2 ≤ {m['x']} Gy",
+    ),
+    _t(rf"interval (?P<x>{_NUM}) months", lambda m: f"间隔 {m['x']} 个月"),
+    _t(rf"highest single-course EQD2 (?P<x>{_NUM}) Gy", lambda m: f"单疗程最高EQD2 {m['x']} Gy"),
+    _t(
+        r"(?P<d>\d+) days from (?P<a>\S+) to (?P<b>\S+) \(days / 30\.4375\)",
+        lambda m: f"{_course(m['a'])} 至 {_course(m['b'])} 共 {m['d']} 天（天数 / 30.4375）",
+    ),
+    _t(r"not recorded \(not read as 0\): (?P<x>.+)", lambda m: "未记录（不按0处理）：" + m["x"]),
+    _t(r"expected local recurrence — (?P<x>.+)", lambda m: "预期局部复发：" + m["x"]),
+    _t(
+        r"PREDICT v(?P<v>[\d.]+) needs current smoking status \(never/ex = 0, current = 1\); the official code has no unknown code \((?P<src>.+)\)",
+        lambda m: (
+            f"PREDICT v{m['v']}需要目前吸烟状态（从不/既往吸烟 = 0，目前吸烟 = 1）；官方代码无“未知”选项（{m['src']}）"
+        ),
+    ),
+    _t(
+        r"metastatic disease \(M1 / distant sites recorded\): PREDICT is for early breast cancer without distant spread at diagnosis(?P<src>.*)",
+        lambda m: (
+            f"已有远处转移（M1 / 记录了远处转移部位）：PREDICT仅适用于诊断时无远处转移的早期乳腺癌{m['src']}"
+        ),
+    ),
+    _t(
+        r"cannot tell whether (?P<x>.+): not recorded",
+        lambda m: f"无法判断是否{_sentence_zh(m['x'])}：未记录",
+    ),
+    _t(r"needed to know whether (?P<x>.+)", lambda m: f"用于判断是否{_sentence_zh(m['x'])}"),
+    _t(
+        r"decides (?P<set>.+?): (?P<req>.+)",
+        lambda m: f"决定是否符合{m['set']}：{_sentence_zh(m['req'])}",
+    ),
+    _t(
+        r"after breast-conserving surgery \(post-mastectomy radiotherapy is a different decision\)",
+        lambda m: "为保乳术后（乳房切除术后放疗属另一决策）",
+    ),
+    _t(
+        rf"(?P<t>.+?): (?P<y>{_NUM})-yr (?P<e>.+?) (?P<a>{_NUM}) % without RT",
+        lambda m: f"{m['t']}：{m['y']}年{_ENDPOINT.get(m['e'], m['e'])}，未放疗 {m['a']}%",
+    ),
+    _t(r"(?P<x>.+) — assumed when not recorded", lambda m: f"{m['x']}——未记录时按此假设"),
+    _t(
+        r"confirm before use: (?P<x>.+) \((?P<f>[a-z_]+(?:\.[a-z0-9_]+)+)\)",
+        lambda m: f"使用前请确认：{_sentence_zh(m['x'])}（{_field(m['f'])}）",
+    ),
+    _t(
+        r"(?P<a>[^+]+?)(?P<rest>(?: \+ [^+]+)+)",
+        lambda m: " + ".join(_known(x) for x in [m["a"], *m["rest"].split(" + ")[1:]]),
+    ),
+]
+
+
+def _sentence_zh(text: str) -> str:
+    return sentence(text, "zh")
+
+
+def _field(path: str) -> str:
+    from breastcds.i18n import field_label
+
+    return field_label(path, "zh")
+
+
+def _course(path: str) -> str:
+    """``courses[0].end_date`` -> "疗程1 结束日期"."""
+    m = re.match(r"courses\[(\d+)\]\.(\w+)", path)
+    if not m:
+        return _field(path)
+    return f"疗程{int(m[1]) + 1} {_field(m[2])}"
+
+
+class _Unknown(Exception):
+    pass
+
+
+def _known(part: str) -> str:
+    done = EXACT_ZH.get(part.strip())
+    if done is None:
+        raise _Unknown(part)
+    return done
+
+
+def _one_zh(text: str) -> str | None:
+    s = text.strip()
+    if s in EXACT_ZH:
+        return EXACT_ZH[s]
+    m = _REQUIRES.match(s)
+    if m:
+        return _requires(m, "zh")
+    for pattern, fn in TEMPLATES_ZH:
+        m = pattern.match(s)
+        if m:
+            try:
+                return fn(m)
+            except _Unknown:
+                continue
+    return None
+
+
+def _clauses_zh(text: str) -> str | None:
+    """Clause by clause ("; " then ", "), only when every clause is known."""
+    for sep, join in (("; ", "；"), (", ", "，")):
+        if sep not in text:
+            continue
+        parts = text.split(sep)
+        done = [_one_zh(p) or _clauses_zh(p) for p in parts]
+        if all(d is not None for d in done):
+            return join.join(d for d in done if d is not None)
+    return None
+
+
+@cache
+def sentence(text: str, lang: Lang) -> str:
+    """One generated sentence for a reader (see the module docstring)."""
+    if lang == "en":
+        m = _REQUIRES.match(text)
+        return _requires(m, "en") if m else deidentify(text, "en")
+    done = _one_zh(text) or _clauses_zh(text)
+    return done if done is not None else deidentify(text, "zh")
+
+
+def known_zh(text: str) -> bool:
+    """Whether ``text`` has a Chinese rendering (not only identifiers replaced)."""
+    return (_one_zh(text) or _clauses_zh(text)) is not None
+
+
+def prompt_reason(text: str, lang: Lang) -> str:
+    """A missing-data prompt reason (``"regimen: condition; regimen: condition"``).
+
+    In Chinese the regimen names (English in the knowledge) give way to the conditions that
+    need the field; the rule ids beside the prompt name the rules.
+    """
+    if lang == "en":
+        return deidentify(text, "en")
+    conds: list[str] = []
+    for seg in text.split("; "):
+        _, sep, cond = seg.rpartition(": ")
+        if not sep:  # a piece of a regimen name that itself contains "; "
+            continue
+        c = condition(cond, "zh")
+        if c not in conds:
+            conds.append(c)
+    return "相关条件：" + "；".join(conds)
