@@ -592,7 +592,7 @@ def _named(g: Guard, o: OfferedOption, shape: OptionShape, alg: Algebra[bool]) -
 def _action_option(g: Guard, code: str, rank: int) -> OfferedOption:
     """An action a guard adds, as an offered option (rule id ``guard.<id>.<action>``)."""
     from breastcds.options.actions import load_actions
-    from breastcds.options.engine import Grade, OfferedOption
+    from breastcds.options.engine import Grade, OfferedOption, RankReason
 
     a = load_actions().by_code()[code]  # guard actions are checked against the vocabulary
     label_en, label_zh, kind = a.en, a.zh, str(a.action_class)
@@ -609,6 +609,10 @@ def _action_option(g: Guard, code: str, rank: int) -> OfferedOption:
         text_zh=label_zh,
         grade=Grade(status="not verified", label="grade not verified"),
         rank=rank,
+        rank_reason=RankReason(
+            en="an action the patient's situation calls for (patient guard), after the options",
+            zh="患者情况所需的处理（患者保护规则），列于治疗方案之后",
+        ),
         sources=[s.cite() for s in g.source],
     )
 
