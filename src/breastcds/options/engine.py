@@ -348,10 +348,12 @@ def _course_cautions(result: DecisionPointOptions, case: Case,
 
 def after_rules(result: DecisionPointOptions, case: Case, classification: Classification,
                 facts: Mapping[str, Any], kb: KnowledgeBase) -> DecisionPointOptions:  # fmt: skip
-    """The one step applied per decision point after the rules (patient guards slot in here:
-    they may block options, add cautions, actions and prompts). Identity until then."""
-    del case, classification, facts, kb
-    return result
+    """The one step applied per decision point after the rules: the patient and course guards
+    (knowledge/guards.yaml) block options, add cautions, actions and prompts."""
+    from breastcds.options.guards import apply_guards
+
+    del case, classification, kb
+    return apply_guards(result, facts)
 
 
 def condition_text(cond: Condition | None) -> str:
