@@ -310,8 +310,13 @@ def test_two_unmarked_ish_counts_are_not_ordered_by_guess() -> None:
 def test_tnm_outside_ajcc8_or_unverified_snomed_value_is_reported() -> None:
     value = {"coding": [{"system": codes.AJCC, "code": "cT2"}]}
     t_code = "399504009"
+    ajcc7 = {"coding": [{"system": SCT, "code": "443830009"}]}
+    r = bundle_to_case(_bundle(_obs("t", SCT, t_code, method=ajcc7, valueCodeableConcept=value)))
+    assert "7th edition" in _reasons(r, "t")[0] and "not AJCC 8th edition" in _reasons(r, "t")[0]
+    # no method at all: read as recorded, and noted (breast T/N/M equal in AJCC 7 and 8)
     r = bundle_to_case(_bundle(_obs("t", SCT, t_code, valueCodeableConcept=value)))
-    assert "not AJCC 8th edition" in _reasons(r, "t")[0]
+    assert r.case == {"tumour": {"clinical_t": "T2"}}
+    assert any("no staging method given" in n for n in r.notes)
     ajcc8 = {"coding": [{"system": SCT, "code": "897275008"}]}
     r = bundle_to_case(_bundle(_obs("t", SCT, t_code, method=ajcc8, valueCodeableConcept=value)))
     assert r.case == {"tumour": {"clinical_t": "T2"}}

@@ -157,3 +157,66 @@ def test_her2_ihc_score_as_a_plain_value(value: dict[str, Any], expected: int | 
         assert result.case == {} and [u.resource_id for u in result.unmapped] == ["ihc"]
     else:
         assert result.case == {"biomarkers": {"her2_ihc": expected}}
+
+
+def test_synthea_style_tnm_with_generic_snomed_categories() -> None:
+    """Synthea's breast module writes 21905-5/21906-3/21907-1 with generic SNOMED CT
+    "T2 category (finding)" values and no method: read with the setting of the code."""
+
+    def obs(rid: str, loinc: str, sct: str) -> dict[str, Any]:
+        return {
+            "resourceType": "Observation",
+            "id": rid,
+            "status": "final",
+            "code": {"coding": [{"system": "http://loinc.org", "code": loinc}]},
+            "valueCodeableConcept": {"coding": [{"system": "http://snomed.info/sct", "code": sct}]},
+        }
+
+    bundle = {
+        "resourceType": "Bundle",
+        "entry": [
+            {"resource": obs("t", "21905-5", "67673008")},  # T2 category (finding)
+            {"resource": obs("n", "21906-3", "53623008")},  # N1 category (finding)
+            {"resource": obs("m", "21907-1", "30893008")},  # M0 category (finding)
+        ],
+    }
+    result = bundle_to_case(bundle)
+    assert result.case == {"tumour": {"clinical_t": "T2", "clinical_n": "N1", "clinical_m": "M0"}}
+    assert sum("no staging method given" in n for n in result.notes) == 3
+    a = assess(result.case, today=DAY)
+    assert a.codes["stage.clinical_anatomic"] == "IIB"  # AJCC 8 anatomic: T2 N1 M0 = IIB
+
+
+def test_unprofiled_duplicate_of_the_mcode_primary_is_listed_not_a_second_tumour() -> None:
+    """A problem-list Condition (ICD-10-CM C50.912) beside the mCODE PrimaryCancerCondition: the
+    profiled one is read (laterality, histology), the duplicate is listed."""
+    bundle = load("ctm-TrialMatching_Patient02.json")
+    duplicate = {
+        "resourceType": "Condition",
+        "id": "problem-list-c50",
+        "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "C50.912"}]},
+        "subject": {"reference": "Patient/x"},
+    }
+    bundle = {**bundle, "entry": [*bundle["entry"], {"resource": duplicate}]}
+    result = bundle_to_case(bundle, assessment_date=DAY)
+    assert result.case["tumour"]["histology"] == "ductal_nst"
+    reasons = {u.resource_id: u.reason for u in result.unmapped}
+    assert "the profiled condition is read" in reasons["problem-list-c50"]
+
+
+def test_a_lone_unprofiled_breast_condition_is_the_primary() -> None:
+    """Synthea-style: one Condition coded 254837009, no mCODE profile; laterality from an
+    ICD-10-CM code that states the side (C50.912: left female breast)."""
+    condition = {
+        "resourceType": "Condition",
+        "id": "c",
+        "code": {
+            "coding": [
+                {"system": "http://snomed.info/sct", "code": "254837009"},
+                {"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "C50.912"},
+            ]
+        },
+        "subject": {"reference": "Patient/x"},
+    }
+    result = bundle_to_case({"resourceType": "Bundle", "entry": [{"resource": condition}]})
+    assert result.case == {"tumour": {"laterality": "left"}}

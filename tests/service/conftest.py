@@ -253,24 +253,31 @@ def postgres() -> Iterator[Postgres]:
         )
 
     pg(str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8")
-    options = f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c fsync=on"
-    try:
-        pg(
-            str(bindir / "pg_ctl"),
-            "-D",
-            str(data),
-            "-l",
-            str(root / "server.log"),
-            "-o",
-            options,
-            "-w",
-            "-t",
-            "60",
-            "start",
-        )
-    except subprocess.CalledProcessError as exc:
-        log = (root / "server.log").read_text() if (root / "server.log").exists() else ""
-        pytest.fail(f"PostgreSQL did not start: {exc.stderr}\n{log}")
+    # One cluster per test process (pytest-xdist workers each start their own): a free port is
+    # picked, and picked again if another process took it before the server bound it.
+    for attempt in range(3):
+        options = f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c fsync=on"
+        try:
+            pg(
+                str(bindir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-l",
+                str(root / "server.log"),
+                "-o",
+                options,
+                "-w",
+                "-t",
+                "60",
+                "start",
+            )
+            break
+        except subprocess.CalledProcessError as exc:
+            log = (root / "server.log").read_text() if (root / "server.log").exists() else ""
+            if attempt < 2 and "could not bind" in log:
+                port = _free_port()
+                continue
+            pytest.fail(f"PostgreSQL did not start: {exc.stderr}\n{log}")
     try:
         yield Postgres("127.0.0.1", port, "postgres")
     finally:

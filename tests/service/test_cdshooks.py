@@ -797,3 +797,22 @@ def test_credentials_in_fhir_server_url_are_not_stored(server: Server) -> None:
     finally:
         store.close()
     assert "url-secret-42" not in server.log()
+
+
+def test_card_links_open_on_every_worker(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """With several worker processes the card link is signed with one key: it opens whichever
+    worker answers (each request is a new connection, so the kernel spreads them)."""
+    srv = Server(
+        tmp_path_factory.mktemp("svc-workers") / "data",
+        env={"BREASTCDS_CDS_TEST_SECRET": SECRET, "BREASTCDS_WORKERS": "2"},
+    )
+    srv.start()
+    try:
+        body = hook_request(examples.load("er-low-early"))
+        r = post_hook(srv, body, token_for(srv.base_url))
+        assert r.status_code == 200, r.text
+        link = r.json()["cards"][0]["links"][0]["url"]
+        statuses = [httpx.get(link, timeout=30).status_code for _ in range(8)]
+        assert statuses == [200] * 8
+    finally:
+        srv.stop()

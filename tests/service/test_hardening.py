@@ -298,27 +298,27 @@ class _ListFhir(http.server.BaseHTTPRequestHandler):
         pass
 
 
-@pytest.mark.xfail(
-    reason="the outbound FHIR fetch (service/cdshooks.py, issue 17 item 1) is being rewritten "
-    "by its owner; this pins the expected answer",
-    strict=False,
-)
+def _hook_without_prefetch(server: Server, fhir_server: str) -> httpx.Response:
+    """A patient-view call that makes the service read ``fhir_server`` itself."""
+    body = {
+        "hook": "patient-view",
+        "hookInstance": str(uuid.uuid4()),
+        "fhirServer": fhir_server,
+        "context": {"userId": "Practitioner/1", "patientId": "p1"},
+    }
+    return httpx.post(
+        f"{server.base_url}{SERVICE}",
+        json=body,
+        headers={"Authorization": f"Bearer {_jwt(server.base_url)}"},
+        timeout=60,
+    )
+
+
 def test_a_fhir_server_answering_a_json_list_is_a_4xx(server: Server) -> None:
     fake = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _ListFhir)
     threading.Thread(target=fake.serve_forever, daemon=True).start()
     try:
-        body = {
-            "hook": "patient-view",
-            "hookInstance": str(uuid.uuid4()),
-            "fhirServer": f"http://127.0.0.1:{fake.server_address[1]}",
-            "context": {"userId": "Practitioner/1", "patientId": "p1"},
-        }
-        r = httpx.post(
-            f"{server.base_url}{SERVICE}",
-            json=body,
-            headers={"Authorization": f"Bearer {_jwt(server.base_url)}"},
-            timeout=60,
-        )
+        r = _hook_without_prefetch(server, f"http://127.0.0.1:{fake.server_address[1]}")
         assert 400 <= r.status_code < 500, r.text
     finally:
         fake.shutdown()
@@ -501,3 +501,67 @@ def test_tokens_can_expire(server: Server) -> None:
     remember_secret(expired)
     with server.client(expired) as c:
         assert c.get("/assessments").status_code == 401
+
+
+def test_a_database_error_never_carries_the_bound_values(database_url: str) -> None:
+    """A PostgreSQL error once logged a token's salt and hash: bound values are hidden from
+    every database error (here a duplicate id, on both backends)."""
+    import datetime as dt
+
+    from breastcds.service.storage import AuditEvent, NewAssessment
+
+    store = Store(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    store.migrate()
+    marker = "salt-and-hash-" + uuid.uuid4().hex
+    rec = NewAssessment(
+        id="dup", source="rest", requester="token:t", input_json=marker, case_json="{}",
+        response_json="{}", created_at=dt.datetime.now(dt.UTC), breastcds_version="x",
+        knowledge_version="x", case_schema_version="1.0",
+    )  # fmt: skip
+    audit = AuditEvent(type_code="110110", action="C", outcome="0", agent_who="token:t")
+    try:
+        store.add_assessment(rec, audit)
+        with pytest.raises(Exception) as info:
+            store.add_assessment(rec, audit)
+        assert "parameters hidden" in str(info.value)
+        assert marker not in str(info.value)
+    finally:
+        store.close()
+
+
+def test_a_password_in_the_fhir_server_url_is_never_logged(tmp_path: Path) -> None:
+    password = remember_secret("hunter2-" + uuid.uuid4().hex[:8])
+    fake = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _ListFhir)
+    threading.Thread(target=fake.serve_forever, daemon=True).start()
+    srv = Server(tmp_path / "data", env={"BREASTCDS_CDS_TEST_SECRET": SECRET}).start()
+    try:
+        port = fake.server_address[1]
+        r = _hook_without_prefetch(srv, f"http://admin:{password}@127.0.0.1:{port}/fhir")
+        assert 400 <= r.status_code < 500
+        assert password not in r.text
+    finally:
+        srv.stop()  # scans the log for the password
+        fake.shutdown()
+
+
+def test_several_workers_on_postgresql_share_tokens_and_jti(postgres: Any, tmp_path: Path) -> None:
+    """``serve --workers 2`` on PostgreSQL: every worker accepts the tokens, and a JWT used
+    on one worker is a replay on the other (the jti is in the database)."""
+    pytest.importorskip("breastcds.fhir")
+    url = postgres.create_database(f"breastcds_workers_{uuid.uuid4().hex[:8]}")
+    env = {"BREASTCDS_CDS_TEST_SECRET": SECRET, "BREASTCDS_WORKERS": "2"}
+    srv = Server(tmp_path / "data", database_url=url, env=env).start()
+    try:
+        assert srv.admin_token
+        with srv.client(srv.admin_token) as c:
+            for _ in range(6):  # new connections: spread over the workers by the kernel
+                with srv.client(srv.admin_token) as fresh:
+                    assert (
+                        fresh.post("/assess", json=examples.load("er-low-early")).status_code == 201
+                    )
+            assert c.get("/assessments").json()["total"] == 6
+        token = _jwt(srv.base_url)
+        answers = [_hook(srv, token).status_code for _ in range(4)]
+        assert answers.count(200) == 1 and answers.count(401) == 3
+    finally:
+        srv.stop()

@@ -120,6 +120,10 @@ def register(app: typer.Typer) -> None:
             )
             if settings.public_base_url:
                 os.environ["BREASTCDS_PUBLIC_BASE_URL"] = settings.public_base_url
+            if not settings.link_secret:  # one key for the CDS card links of every worker
+                import secrets
+
+                os.environ["BREASTCDS_LINK_SECRET"] = secrets.token_urlsafe(32)
             store.close()
             from uvicorn.supervisors import Multiprocess
 
@@ -130,6 +134,7 @@ def register(app: typer.Typer) -> None:
                 log_config=None,
                 access_log=False,
                 server_header=False,
+                timeout_graceful_shutdown=10,
             )
             out.write(f"breastcds service listening on http://{shown_host}:{bound_port}\n")
             out.flush()
@@ -145,7 +150,14 @@ def register(app: typer.Typer) -> None:
         assess(examples.load(examples.names()[0]))
         gc.collect()
         gc.freeze()
-        config = uvicorn.Config(app_, log_config=None, access_log=False, server_header=False)
+        # SIGTERM: requests in flight get 10 s, then are cancelled (a report job is killed).
+        config = uvicorn.Config(
+            app_,
+            log_config=None,
+            access_log=False,
+            server_header=False,
+            timeout_graceful_shutdown=10,
+        )
         uvicorn.Server(config).run(sockets=[sock])
 
     @token_app.command("create")

@@ -28,6 +28,7 @@ import breastcds.options.facts_systemic  # noqa: F401  (registers the history fa
 from breastcds.cohort.schema import MAX_LINES, NO_SITES
 from breastcds.knowledge.facts import FACTS
 from breastcds.knowledge.schema import anatomic_stage_table, biomarkers
+from breastcds.model.case import Comorbidities
 from breastcds.options.drugs import catalogue
 
 c = pl.col
@@ -398,6 +399,7 @@ def history_columns() -> list[pl.Expr]:
             "__neo_inns"
         ),
         resolve(c("adjuvant_agents")).alias("__adj_inns"),
+        c("adjuvant_agents").alias("__adj_raw"),  # the adjuvant_agents fact replaces the column
     ]
     for k in range(1, MAX_LINES + 1):
         out.append(resolve(c(f"metastatic_line{k}_agents")).alias(f"__l{k}_inns"))
@@ -521,6 +523,109 @@ def history_facts() -> list[pl.Expr]:
     ]
 
 
+def _inns_or_names(agents: pl.Expr) -> pl.Expr:
+    """Agent names -> catalogue INN, else the name in lower case (course/history.py ``_inn``)."""
+    lower, zh, _ = _drug_tables()
+    e = pl.element().str.strip_chars()
+    by_lower = e.str.to_lowercase().replace_strict(
+        list(lower), list(lower.values()), default=None, return_dtype=pl.String
+    )
+    by_zh = e.replace_strict(list(zh), list(zh.values()), default=None, return_dtype=pl.String)
+    return agents.list.eval(pl.coalesce(by_lower, by_zh, e.str.to_lowercase()))
+
+
+_NO_LIST = pl.lit([], pl.List(pl.String))
+
+#: Course facts with no cohort column: null in the table, as the case extractor gives for a
+#: row's case (the flat schema records no recurrence, endocrine course, pregnancy details...).
+NO_COLUMN: dict[str, pl.DataType] = {
+    "gestation_weeks": pl.Float64(), "geriatric_assessment": pl.String(),
+    "declines": pl.List(pl.String()), "recurrence_site": pl.String(),
+    "recurrence_biopsied": pl.Boolean(), "recurrence_restaged": pl.Boolean(),
+    "recurrence_resected": pl.Boolean(), "months_since_last_radiotherapy": pl.Float64(),
+    "endocrine_years_completed": pl.Float64(), "endocrine_ongoing": pl.Boolean(),
+    "axillary_ultrasound": pl.String(),
+    "brain_metastases_count": pl.Int64(), "brain_metastases_symptomatic": pl.Boolean(),
+    "dcis_extent_mm": pl.Float64(), "dcis_nuclear_grade": pl.Int64(),
+}  # fmt: skip
+#: Comorbidity flags that are cohort columns (the others are null: no column).
+COMORBIDITY_COLUMNS = ("cardiac_dysfunction", "interstitial_lung_disease",
+                       "connective_tissue_disease", "pregnancy", "current_smoker")  # fmt: skip
+
+
+def course_facts() -> list[pl.Expr]:
+    """Course facts (options/facts_systemic.py, course/history.py) from the flat columns.
+
+    The flat schema has no recurrence record, so the relapse windows never apply here: the
+    disease progressed on the agents of metastatic lines with outcome progression, and de novo
+    metastatic disease is endocrine-sensitive (course/history.py).
+    """
+    lines = range(1, MAX_LINES + 1)
+    exists = {k: c(f"metastatic_line{k}_agents").is_not_null() for k in lines}
+    outcome = {k: c(f"metastatic_line{k}_outcome") for k in lines}
+    done = []
+    for k in lines:
+        later = exists[k + 1] if k + 1 in exists else lit(False)
+        over = later | outcome[k].is_in(["progression", "toxicity"]).fill_null(False)
+        done.append((exists[k] & over).cast(pl.Int64))
+    neo = c("neoadjuvant").eq(True).fill_null(False)
+    given = [
+        pl.when(neo).then(c("neoadjuvant_agents").fill_null(_NO_LIST)).otherwise(_NO_LIST),
+        c("__adj_raw").fill_null(_NO_LIST),
+        *[pl.when(exists[k]).then(c(f"metastatic_line{k}_agents")).otherwise(_NO_LIST)
+          for k in lines],
+    ]  # fmt: skip
+    progressed = [
+        pl.when(exists[k] & outcome[k].eq("progression").fill_null(False))
+        .then(c(f"metastatic_line{k}_agents"))
+        .otherwise(_NO_LIST)
+        for k in lines
+    ]
+    m = pl.coalesce(c("clinical_m"), c("pathological_m"))
+    comorbidity = {
+        f"comorbidity.{name}": (
+            c(name) if name in COMORBIDITY_COLUMNS else pl.lit(None, dtype=pl.Boolean)
+        )
+        for name in Comorbidities.model_fields
+    }
+    return [
+        *[pl.lit(None, dtype=dtype).alias(name) for name, dtype in NO_COLUMN.items()],
+        *[e.alias(name) for name, e in comorbidity.items()],
+        c("pregnancy").alias("pregnant"),
+        c("axillary_surgery").alias("axillary_surgery"),
+        c("detection").alias("detection"),
+        pl.when(c("axillary_surgery").eq("sentinel_node_biopsy"))
+        .then(c("nodes_positive"))
+        .otherwise(pl.lit(None, dtype=pl.Int64))
+        .alias("sentinel_nodes_positive"),
+        c("germline_brca").is_not_null().alias("germline_result_recorded"),
+        c("surgery_type").is_in(["breast_conserving", "mastectomy"]).fill_null(False).alias(
+            "surgery_done"
+        ),
+        neo.alias("neoadjuvant_given"),
+        pl.sum_horizontal(done).alias("completed_metastatic_lines"),
+        _inns_or_names(pl.concat_list(given)).list.unique().list.sort().alias("prior_agents"),
+        _inns_or_names(pl.concat_list(progressed)).list.unique().list.sort().alias(
+            "progressed_on"
+        ),
+        pl.when(m.eq("M1").fill_null(False))
+        .then(lit("sensitive"))
+        .otherwise(pl.lit(None, dtype=pl.String))
+        .alias("endocrine_resistance"),
+        pl.when(c("prior_breast_radiotherapy").eq(True))
+        .then(pl.lit(["whole_breast"], pl.List(pl.String)))
+        .otherwise(pl.lit(None, pl.List(pl.String)))
+        .alias("prior_rt_regions"),
+    ]
+
+
+def inferred_decision_point() -> pl.Expr:
+    """The decision point: the row's, else the precedence table (course/inference.py)."""
+    from breastcds.course.inference import to_polars as precedence
+
+    return pl.coalesce(c("__recorded_decision_point"), precedence()).alias("decision_point")
+
+
 # --------------------------------------------------------------------------------------------
 # All facts
 # --------------------------------------------------------------------------------------------
@@ -535,7 +640,8 @@ PASSTHROUGH: dict[str, str] = {
     "er_percent": "er_percent", "pr_percent": "pr_percent", "ki67_percent": "ki67_percent",
     "oncotype_rs": "oncotype_rs", "mammaprint": "mammaprint", "prosigna_ror": "prosigna_ror",
     "germline_brca": "germline_brca", "pdl1_cps": "pdl1_cps", "pik3ca": "pik3ca",
-    "esr1": "esr1", "akt1": "akt1", "pten": "pten", "decision_point": "decision_point",
+    "esr1": "esr1", "akt1": "akt1", "pten": "pten",
+    "__recorded_decision_point": "decision_point",
     "surgery_type": "surgery_type", "neoadjuvant_response": "neoadjuvant_response",
     "adjuvant_chemotherapy_done": "adjuvant_chemotherapy_done",
     "endocrine_therapy_planned": "endocrine_therapy_planned",
@@ -618,8 +724,9 @@ def steps() -> list[list[pl.Expr]]:
     step4 = [
         _pending_null(SUBTYPE, "pending").alias("subtype"),
         *[e for e in history_facts() if e.meta.output_name() == "prior_chemotherapy_regimens"],
+        *course_facts(),
     ]
-    return [step1, step2, step3, step4]
+    return [step1, step2, step3, step4, [inferred_decision_point()]]
 
 
 def provided() -> set[str]:

@@ -190,6 +190,11 @@ def _consistency() -> list[Check]:
             lit("an invasive size is recorded but dcis_only is true"),
         ),
         _check(
+            "pregnancy",
+            c("pregnancy").eq(True) & c("sex").eq("male"),
+            lit("pregnant is true but sex is male"),
+        ),
+        _check(
             "her2_ihc0_staining",
             c("her2_ihc0_staining").is_not_null() & c("her2_ihc").ne(0),
             pl.format("IHC 0 staining detail is recorded but her2_ihc is {}", c("her2_ihc")),

@@ -47,9 +47,10 @@ def register_kind(kind: Kind) -> None:
 def _load_builtin_kinds() -> None:
     # Imported lazily so that each kind module may import the public API freely; each
     # registers its KIND on import.
-    from breastcds.concordance import biomarker, reirradiation, rt_omission, systemic
+    from breastcds.concordance import biomarker, course, reirradiation, rt_omission, systemic
 
-    for kind in (biomarker.KIND, reirradiation.KIND, rt_omission.KIND, systemic.KIND):
+    # "course" before "systemic": both carry a case with a tumour; course has no decision point.
+    for kind in (biomarker.KIND, reirradiation.KIND, rt_omission.KIND, course.KIND, systemic.KIND):
         register_kind(kind)
 
 

@@ -63,9 +63,10 @@ def _outcome(value: Any) -> Any:
 
 
 def matches(v: Vignette) -> bool:
-    """A systemic vignette has a ``case`` object with a decision point or a ``tumor`` object."""
+    """A systemic vignette has a ``case`` object with a decision point (a case without one is
+    a ``course`` vignette: the decision point is inferred)."""
     case = v.get("case")
-    return isinstance(case, Mapping) and ("decision_point" in case or "tumor" in case)
+    return isinstance(case, Mapping) and "decision_point" in case
 
 
 def _history(h: Mapping[str, Any] | None) -> dict[str, Any]:

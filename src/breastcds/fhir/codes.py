@@ -463,6 +463,27 @@ TNM_SNOMED_VALUES: dict[str, tuple[str, str]] = {
     ),
 }
 
+# Generic SNOMED CT TNM "category (finding)" values (no c/p, no edition), as Synthea's breast
+# cancer module writes them (synthetichealth/synthea src/main/resources/modules/breast_cancer/
+# tnm_diagnosis.json): the setting comes from the observation code (21905-5 clinical, ...).
+_SYN = "synthea: modules/breast_cancer/tnm_diagnosis.json"
+TNM_GENERIC_SNOMED: dict[str, tuple[Code, str]] = {
+    code: (_s(code, f"{value} category (finding)", _SYN), value)
+    for code, value in [
+        ("58790005", "T0"),
+        ("23351008", "T1"),
+        ("67673008", "T2"),
+        ("14410001", "T3"),
+        ("65565005", "T4"),
+        ("62455006", "N0"),
+        ("53623008", "N1"),
+        ("46059003", "N2"),
+        ("5856006", "N3"),
+        ("30893008", "M0"),
+        ("55440008", "M1"),
+    ]
+}
+
 # --- primary cancer condition --------------------------------------------------------------------
 BREAST_STRUCTURE = _s(
     "76752008", "Breast structure (body structure)", "mcode: CM_TG263.fsh Breast_L/Breast_R/Breasts"

@@ -234,6 +234,7 @@ class _Mapper:
         self.birth: tuple[str, JSON] | None = None
         self.case_id: str | None = None
         self.sites: dict[str, list[JSON]] = {}  # metastatic site -> secondary cancer conditions
+        self.duplicates: list[JSON] = []  # unprofiled breast cancer conditions besides mCODE's
 
     # --- bookkeeping -----------------------------------------------------------------------------
     def skip(self, res: Mapping[str, Any], reason: str) -> None:
@@ -300,14 +301,29 @@ class _Mapper:
             for p in patients:
                 self.skip(p, "more than one Patient in the bundle; a case is one patient")
         primaries = [r for r in self.resources if self._is_primary(r)]
+        profiled = [r for r in primaries if self._is_profiled_primary(r)]
+        if profiled and len(profiled) < len(primaries):
+            # An mCODE PrimaryCancerCondition is the primary tumour; other conditions that
+            # merely carry a breast cancer code (problem-list duplicates) are listed.
+            for p in primaries:
+                if p not in profiled:
+                    self.skip(
+                        p,
+                        "a breast cancer condition without the mCODE PrimaryCancerCondition "
+                        "profile, besides one with it: the profiled condition is read",
+                    )
+            self.duplicates = [p for p in primaries if p not in profiled]
+            primaries = profiled
         if len(primaries) > 1:
             for p in primaries:
                 self.skip(p, "more than one primary cancer condition; a case is one primary tumour")
         referenced_volumes = self._rt_volume_ids()
         for res in sorted(self.resources, key=lambda r: r["resourceType"] != "Condition"):
             rtype = res["resourceType"]
-            if (rtype == "Patient" and len(patients) > 1) or (
-                res in primaries and len(primaries) > 1
+            if (
+                (rtype == "Patient" and len(patients) > 1)
+                or (res in primaries and len(primaries) > 1)
+                or any(res is d for d in self.duplicates)
             ):
                 continue
             if rtype in handlers:
@@ -357,6 +373,11 @@ class _Mapper:
         self.notes.append(f"age {age} from birthDate {text} and {what} {ref.isoformat()}")
 
     # --- Conditions ------------------------------------------------------------------------------
+    def _is_profiled_primary(self, res: Mapping[str, Any]) -> bool:
+        return C.PROFILE_PRIMARY_CANCER in _profiles(res) or any(
+            e.get("url") == C.EXT_HISTOLOGY for e in res.get("extension") or []
+        )
+
     def _is_primary(self, res: Mapping[str, Any]) -> bool:
         if res.get("resourceType") != "Condition" or _is_secondary(res) or _not_a_fact(res):
             return False
@@ -878,7 +899,13 @@ class _Mapper:
     def _tnm(self, res: JSON, key: tuple[str, str]) -> None:
         axis, setting, _ = C.TNM_CATEGORY_CODES[key]
         method = res.get("method")
-        if not _is_ajcc_8(method):
+        if method is None:
+            self.notes.append(
+                f"Observation/{res.get('id')}: no staging method given; the T/N/M category is "
+                "read as recorded (breast T, N and M categories are the same in AJCC 7 and 8 "
+                "and UICC 8)"
+            )
+        elif not _is_ajcc_8(method):
             earlier = [
                 C.AJCC_EARLIER[c].display
                 for c in _codes_of(method, C.SNOMED)
@@ -902,6 +929,17 @@ class _Mapper:
             for c in _codes_of(concept, C.SNOMED)
             if c in C.TNM_SNOMED_VALUES
         ]
+        generic = [
+            C.TNM_GENERIC_SNOMED[c][1]
+            for c in _codes_of(concept, C.SNOMED)
+            if c in C.TNM_GENERIC_SNOMED
+        ]
+        if generic and setting is None:
+            self.skip(
+                res, "a generic T/N/M category with an observation code that does not say c/p"
+            )
+            return
+        ajcc += [f"{setting}{g}" for g in generic]
         if len(set(ajcc)) != 1:
             self.skip(
                 res,

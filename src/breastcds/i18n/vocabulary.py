@@ -11,7 +11,8 @@ Checked with the guideline text (search, pages corpus, 2026-12-04): CSCO BC cons
 HER2-targeted therapy (2025) defines HER2低表达 (IHC 1+ or IHC 2+ with ISH not amplified) and
 HER2超低表达 (IHC 0 with faint, incomplete membrane staining in ≤ 10 % of invasive cells); the
 CSCO Breast Cancer guidelines (2020) and the Chinese advanced breast cancer guideline (2020,
-2024) name lines of treatment for metastatic disease 一线/二线解救治疗 (here 晚期一线/二线/三线及以上);
+2024) name lines of treatment for metastatic disease 一线/二线解救治疗
+(here 晚期一线/二线/三线及以上);
 surrogate subtypes follow the St Gallen names in Chinese use (Luminal A型, Luminal B型, HER2阳性
 （非Luminal型）, 三阴性). Omission of radiotherapy is 豁免放疗.
 """

@@ -336,13 +336,6 @@ for _gene in ("pik3ca", "esr1", "akt1", "pten"):
 
 # --- treatment -------------------------------------------------------------------------------
 _f(
-    "decision_point",
-    "enum",
-    "decision_point",
-    "decision the board is taking",
-    lambda k, c: _enum(k.decision_point),
-)
-_f(
     "surgery_type",
     "enum",
     "treatment.surgery.type",

@@ -259,6 +259,8 @@ def parse_rt_fractionation(
 @cache
 def load_rt_omission() -> RtOmissionKnowledge:
     """The packaged omission knowledge, validated (cached)."""
+    import breastcds.options.facts_systemic  # noqa: F401  (registers the course facts it reads)
+
     return parse_rt_omission(load_yaml(OMISSION_FILE))
 
 

@@ -17,9 +17,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from breastcds.model.codes import (
     AxillarySurgery,
+    AxillaryUltrasound,
     DecisionPoint,
+    DeclinedClass,
     Detection,
     Focality,
+    GeriatricAssessment,
     GermlineBrca,
     Histology,
     IhcZeroStaining,
@@ -31,6 +34,7 @@ from breastcds.model.codes import (
     MutationStatus,
     NeoadjuvantResponse,
     RadiotherapyRegion,
+    RecurrenceSite,
     RiskCategory,
     Sex,
     SurgeryType,
@@ -111,8 +115,29 @@ class Comorbidities(_Model):
     )
     peripheral_neuropathy: bool | None = None
     osteoporosis: bool | None = None
-    pregnancy: bool | None = None
+    pregnancy: bool | None = Field(
+        None, description="kept readable for stored cases; new cases use patient.pregnant"
+    )
     current_smoker: bool | None = Field(None, description="current smoker (PREDICT v3 input)")
+    venous_thromboembolism: bool | None = Field(
+        None, description="prior venous thromboembolism (tamoxifen caution)"
+    )
+    diabetes_uncontrolled: bool | None = Field(
+        None, description="uncontrolled diabetes (PI3K/AKT/mTOR inhibitor caution)"
+    )
+    active_autoimmune_disease: bool | None = Field(
+        None, description="active autoimmune disease (checkpoint-inhibitor caution)"
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Comorbidities:
+        if self.diabetes_uncontrolled and self.diabetes is False:
+            raise Inconsistency(
+                "diabetes_uncontrolled",
+                True,
+                "diabetes_uncontrolled is true but diabetes is false",
+            )
+        return self
 
 
 class Patient(_Model):
@@ -122,6 +147,41 @@ class Patient(_Model):
     menopausal_status: MenopausalStatus | None = None
     ecog: int | None = Field(None, ge=0, le=4, description="ECOG performance status 0-4")
     comorbidities: Comorbidities = Field(default_factory=Comorbidities)
+    pregnant: bool | None = Field(None, description="pregnant now (None = not recorded)")
+    gestation_weeks: float | None = Field(
+        None, ge=0, le=45, description="gestational age, completed weeks (only when pregnant)"
+    )
+    geriatric_assessment: GeriatricAssessment | None = Field(
+        None, description="result of a geriatric assessment (G8 + full assessment)"
+    )
+    declines: list[DeclinedClass] | None = Field(
+        None, description="treatment classes the patient declines; [] = none declined"
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Patient:
+        old = self.comorbidities.pregnancy
+        if self.pregnant is not None and old is not None and old != self.pregnant:
+            raise Inconsistency(
+                "pregnant",
+                self.pregnant,
+                f"pregnant is {str(self.pregnant).lower()} but comorbidities.pregnancy is "
+                f"{str(old).lower()}",
+            )
+        pregnant = self.pregnant if self.pregnant is not None else old
+        if pregnant and self.sex == Sex.male:
+            raise Inconsistency("pregnant", True, "pregnant is true but sex is male")
+        if self.gestation_weeks is not None and pregnant is not True:
+            raise Inconsistency(
+                "gestation_weeks",
+                self.gestation_weeks,
+                "gestation_weeks is recorded but pregnant is not true",
+            )
+        if self.declines is not None and len(set(self.declines)) != len(self.declines):
+            raise Inconsistency(
+                "declines", [d.value for d in self.declines], "a declined class is listed twice"
+            )
+        return self
 
 
 class IshResult(_Model):
@@ -168,6 +228,52 @@ class Tumour(_Model):
     )
     visceral_crisis: bool | None = None
     detection: Detection | None = None
+    axillary_ultrasound: AxillaryUltrasound | None = Field(
+        None, description="axillary ultrasound before surgery (normal | suspicious)"
+    )
+    brain_metastases_count: int | None = Field(
+        None, ge=0, le=1000, description="number of brain metastases"
+    )
+    brain_metastases_symptomatic: bool | None = Field(
+        None, description="brain metastases cause symptoms"
+    )
+    dcis_extent_mm: float | None = Field(
+        None, ge=0, le=1000, description="extent of pure DCIS, mm (with dcis_only)"
+    )
+    dcis_nuclear_grade: int | None = Field(
+        None, ge=1, le=3, description="DCIS nuclear grade 1-3 (with dcis_only)"
+    )
+
+    @model_validator(mode="after")
+    def _course(self) -> Tumour:
+        if self.dcis_only is not True:
+            for name in ("dcis_extent_mm", "dcis_nuclear_grade"):
+                if getattr(self, name) is not None:
+                    raise Inconsistency(
+                        name, getattr(self, name), f"{name} is recorded but dcis_only is not true"
+                    )
+        count = self.brain_metastases_count
+        sites = self.metastatic_sites
+        brain = None if sites is None else any(s.value in ("brain", "leptomeninges") for s in sites)
+        if count is not None and count > 0 and brain is False:
+            raise Inconsistency(
+                "brain_metastases_count",
+                count,
+                f"brain_metastases_count is {count} but metastatic_sites has no brain site",
+            )
+        if count == 0 and brain is True:
+            raise Inconsistency(
+                "brain_metastases_count",
+                0,
+                "brain_metastases_count is 0 but a brain site is listed",
+            )
+        if self.brain_metastases_symptomatic and (count == 0 or brain is False):
+            raise Inconsistency(
+                "brain_metastases_symptomatic",
+                True,
+                "symptomatic brain metastases are recorded but no brain metastasis is",
+            )
+        return self
 
     @model_validator(mode="after")
     def _consistent(self) -> Tumour:
@@ -277,6 +383,27 @@ class SurgeryRecord(_Model):
     type: SurgeryType | None = None
     date: dt.date | None = None
     axillary: AxillarySurgery | None = None
+    sentinel_nodes_positive: int | None = Field(
+        None, ge=0, le=20, description="sentinel nodes with metastasis (macro or micro)"
+    )
+    sentinel_nodes_examined: int | None = Field(None, ge=0, le=20)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SurgeryRecord:
+        pos, exam = self.sentinel_nodes_positive, self.sentinel_nodes_examined
+        if pos is not None and exam is not None and pos > exam:
+            raise Inconsistency(
+                "sentinel_nodes_positive",
+                pos,
+                f"sentinel_nodes_positive ({pos}) exceeds sentinel_nodes_examined ({exam})",
+            )
+        if pos is not None and self.axillary == AxillarySurgery.none:
+            raise Inconsistency(
+                "sentinel_nodes_positive",
+                pos,
+                "sentinel node results are recorded but the axillary procedure is none",
+            )
+        return self
 
 
 class NeoadjuvantRecord(_Model):
@@ -295,6 +422,9 @@ class RadiotherapyCourse(_Model):
     fractions: int | None = Field(None, ge=1, le=100)
     intent: Literal["curative", "palliative"] | None = None
     technique: str | None = None
+    months_ago: float | None = Field(
+        None, ge=0, le=1200, description="months since the end of this course"
+    )
 
     @model_validator(mode="after")
     def _dates(self) -> RadiotherapyCourse:
@@ -303,6 +433,50 @@ class RadiotherapyCourse(_Model):
                 "end_date", self.end_date.isoformat(), "end_date is before start_date"
             )
         return self
+
+
+class EndocrineRecord(_Model):
+    """Adjuvant endocrine therapy so far (clinical_course.md 1.3)."""
+
+    agents: list[str] = Field(default_factory=list, description="INN names, lower case")
+    years_completed: float | None = Field(
+        None, ge=0, le=15, description="years of endocrine therapy taken"
+    )
+    ongoing: bool | None = Field(None, description="still taking it (at the relapse, if any)")
+    months_since_end: float | None = Field(
+        None,
+        ge=0,
+        le=600,
+        description="months from the end of endocrine therapy to the relapse (to now without one)",
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> EndocrineRecord:
+        if self.ongoing and self.months_since_end is not None:
+            raise Inconsistency(
+                "months_since_end",
+                self.months_since_end,
+                "months_since_end is recorded but endocrine therapy is ongoing",
+            )
+        if not self.agents and (self.ongoing or self.years_completed):
+            raise Inconsistency(
+                "agents", [], "endocrine therapy is recorded as taken but no agent is named"
+            )
+        return self
+
+
+class RecurrenceRecord(_Model):
+    """A recurrence after treatment of the primary (clinical_course.md section 2)."""
+
+    site: RecurrenceSite | None = None
+    months_since_diagnosis: float | None = Field(None, ge=0, le=600)
+    months_since_last_radiotherapy: float | None = Field(None, ge=0, le=600)
+    on_therapy: list[str] | None = Field(
+        None, description="agents taken when it was found (INN); [] = none"
+    )
+    biopsied: bool | None = None
+    restaged: bool | None = None
+    resected: bool | None = None
 
 
 class MetastaticLine(_Model):
@@ -330,6 +504,36 @@ class Treatment(_Model):
         None, description="where mean_heart_dose_gy comes from (e.g. 'DVH of ROI Heart')"
     )
     metastatic_lines: list[MetastaticLine] = Field(default_factory=list)
+    radiotherapy_given: bool | None = Field(
+        None,
+        description="any radiotherapy before (None = not recorded; false = none, so an empty "
+        "radiotherapy_courses list is read as none)",
+    )
+    endocrine: EndocrineRecord | None = Field(None, description="adjuvant endocrine therapy")
+    recurrence: RecurrenceRecord | None = Field(
+        None, description="a recurrence (None = none recorded)"
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Treatment:
+        if self.radiotherapy_given is False and self.radiotherapy_courses:
+            raise Inconsistency(
+                "radiotherapy_given",
+                False,
+                "radiotherapy_given is false but radiotherapy courses are recorded",
+            )
+        rec = self.recurrence
+        if (
+            rec is not None
+            and rec.months_since_last_radiotherapy is not None
+            and self.radiotherapy_given is False
+        ):
+            raise Inconsistency(
+                "recurrence.months_since_last_radiotherapy",
+                rec.months_since_last_radiotherapy,
+                "months_since_last_radiotherapy is recorded but radiotherapy_given is false",
+            )
+        return self
 
 
 class Case(_Model):

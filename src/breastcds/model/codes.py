@@ -86,7 +86,41 @@ class SurgeryType(StrEnum):
 class AxillarySurgery(StrEnum):
     sentinel_node_biopsy = "sentinel_node_biopsy"
     axillary_dissection = "axillary_dissection"
+    targeted_axillary_dissection = "targeted_axillary_dissection"  # clipped node + SLNB
     none = "none"
+
+
+class AxillaryUltrasound(StrEnum):
+    normal = "normal"
+    suspicious = "suspicious"
+
+
+class GeriatricAssessment(StrEnum):
+    """Result of a geriatric assessment (G8 screen + full assessment; SIOG 2021)."""
+
+    fit = "fit"
+    vulnerable = "vulnerable"
+    frail = "frail"
+
+
+class DeclinedClass(StrEnum):
+    """Treatment classes a patient has declined (documented refusal)."""
+
+    chemotherapy = "chemotherapy"
+    endocrine_therapy = "endocrine_therapy"
+    radiotherapy = "radiotherapy"
+    anti_her2_therapy = "anti_her2_therapy"
+    mastectomy = "mastectomy"
+    surgery = "surgery"
+
+
+class RecurrenceSite(StrEnum):
+    """Site of a recurrence (clinical_course.md section 2)."""
+
+    ipsilateral_breast = "ipsilateral_breast"
+    chest_wall = "chest_wall"
+    regional_nodes = "regional_nodes"
+    distant = "distant"
 
 
 class NeoadjuvantResponse(StrEnum):
@@ -139,4 +173,6 @@ class DecisionPoint(StrEnum):
     metastatic_line_1 = "metastatic_line_1"
     metastatic_line_2 = "metastatic_line_2"
     metastatic_line_3plus = "metastatic_line_3plus"
+    locoregional_recurrence = "locoregional_recurrence"
+    dcis = "dcis"
     follow_up = "follow_up"

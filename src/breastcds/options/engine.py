@@ -18,10 +18,11 @@ For each decision point (the case's, or every applicable one when it is not give
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from breastcds.course.inference import decision_point as infer_decision_point
 from breastcds.knowledge import facts as fact_registry
 from breastcds.knowledge.conditions import Condition, Outcome, describe, evaluate
 from breastcds.knowledge.loader import knowledge_version
@@ -67,6 +68,7 @@ class OfferedOption(_Out):
     regimen: str
     agents: list[str]
     agents_zh: list[str]
+    actions: list[str] = Field(default_factory=list, description="action codes")
     text_en: str
     text_zh: str
     grade: Grade
@@ -85,6 +87,15 @@ class NotOffered(_Out):
     near_miss: bool = Field(description="exactly one criterion failed")
 
 
+class Caution(_Out):
+    """A patient factor that changed or qualified the options (clinical_course.md 14)."""
+
+    factor: str = Field(description="the patient factor, e.g. 'pregnancy', 'lvef'")
+    text_en: str
+    text_zh: str
+    source: str
+
+
 class Prompt(_Out):
     field: str
     reason: str
@@ -101,10 +112,17 @@ class DecisionPointOptions(_Out):
     blocked: list[NotOffered] = Field(default_factory=list)
     prompts: list[Prompt] = Field(default_factory=list)
     conflicts: list[str] = Field(default_factory=list)
+    cautions: list[Caution] = Field(default_factory=list)
+    reason_en: str | None = Field(None, description="why this decision point (inferred)")
+    reason_zh: str | None = None
 
     def agents(self) -> list[str]:
         """Every agent of every option offered here (INN, sorted)."""
         return sorted({a for o in self.options for a in o.agents})
+
+    def actions(self) -> list[str]:
+        """Every action of every option offered here (codes, sorted)."""
+        return sorted({a for o in self.options for a in o.actions})
 
 
 class OptionsResult(_Out):
@@ -113,9 +131,13 @@ class OptionsResult(_Out):
 
 
 def decision_points(case: Case, facts: Mapping[str, Any]) -> tuple[list[DecisionPoint], bool]:
-    """The case's decision point, or the applicable ones (inferred) when it names none."""
+    """The case's decision point, else the one inferred from the course (``decision_point``
+    fact, clinical_course.md 1.1), else (not inferable) the applicable ones."""
     if case.decision_point is not None:
         return [case.decision_point.value], False
+    inferred = facts.get("decision_point")
+    if isinstance(inferred, str):
+        return [cast(DecisionPoint, inferred)], True
     if facts.get("metastatic") is True:
         n = len(case.treatment.metastatic_lines)
         line: DecisionPoint = (
@@ -191,6 +213,7 @@ def _offered(rule: Rule, kb: KnowledgeBase, outcome: Outcome, cautions: list[str
         regimen=rule.option.regimen,
         agents=list(rule.option.agents),
         agents_zh=[drugs[a].zh for a in rule.option.agents],
+        actions=list(rule.option.actions),
         text_en=rule.text.en,
         text_zh=rule.text.zh,
         grade=_grade(rule),
@@ -297,10 +320,23 @@ def evaluate_options(
     kb = kb or load_kb()
     facts = fact_registry.extract(case, classification)
     points, inferred = decision_points(case, facts)
-    return OptionsResult(
-        knowledge_version=knowledge_version(),
-        decision_points=[_at(dp, inferred, case, classification, facts, kb) for dp in points],
-    )
+    why = infer_decision_point(case, classification)
+    out: list[DecisionPointOptions] = []
+    for dp in points:
+        result = _at(dp, inferred, case, classification, facts, kb)
+        if why.decision_point == dp:
+            result = result.model_copy(update={"reason_en": why.reason_en,
+                                               "reason_zh": why.reason_zh})  # fmt: skip
+        out.append(after_rules(result, case, classification, facts, kb))
+    return OptionsResult(knowledge_version=knowledge_version(), decision_points=out)
+
+
+def after_rules(result: DecisionPointOptions, case: Case, classification: Classification,
+                facts: Mapping[str, Any], kb: KnowledgeBase) -> DecisionPointOptions:  # fmt: skip
+    """The one step applied per decision point after the rules (patient guards slot in here:
+    they may block options, add cautions, actions and prompts). Identity until then."""
+    del case, classification, facts, kb
+    return result
 
 
 def condition_text(cond: Condition | None) -> str:

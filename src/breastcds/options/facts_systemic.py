@@ -11,12 +11,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from breastcds.course import history
 from breastcds.knowledge.facts import Fact, FactType, register
 from breastcds.model.assessment import Classification
-from breastcds.model.case import Case, MetastaticLine
+from breastcds.model.case import Case, Comorbidities, MetastaticLine
 from breastcds.options.drugs import Drug, catalogue
 
 _LINES = "treatment.metastatic_lines"
+
+
+def _enum_value(v: Any) -> str | None:
+    return None if v is None else str(getattr(v, "value", v))
 
 
 def _drugs(agents: Iterable[str]) -> list[Drug] | None:
@@ -189,7 +194,6 @@ _f("clinical_t_category", "enum", "tumour.clinical_t",
     "T4c", "T4d"))  # fmt: skip
 _f("clinical_size_mm", "number", "tumour.clinical_size_mm", "clinical (imaging) size, mm",
    lambda k, c: k.tumour.clinical_size_mm)
-_f("pregnancy", "bool", "patient.comorbidities.pregnancy", "pregnant", _comorbidity("pregnancy"))
 _f("interstitial_lung_disease", "bool", "patient.comorbidities.interstitial_lung_disease",
    "history of interstitial lung disease / pneumonitis",
    _comorbidity("interstitial_lung_disease"))
@@ -199,3 +203,135 @@ _f("connective_tissue_disease", "bool", "patient.comorbidities.connective_tissue
    "active scleroderma / SLE", _comorbidity("connective_tissue_disease"))
 _f("prior_breast_radiotherapy", "bool", "treatment.radiotherapy_courses",
    "prior breast or chest-wall radiotherapy", _prior_breast_rt)
+
+
+# --- the course of care (clinical_course.md sections 1-4; TEAM.md contract 2) -----------------
+def _decision_point(case: Case, c: Classification) -> str | None:
+    from breastcds.course.inference import decision_point
+
+    return decision_point(case, c).decision_point
+
+
+def _er_positive(c: Classification) -> bool | None:
+    status = c.er.status
+    return None if status == "not_recorded" else status in ("positive", "low_positive")
+
+
+def _declines(case: Case, _: Classification) -> list[str] | None:
+    d = case.patient.declines
+    return None if d is None else [x.value for x in d]
+
+
+def _recurrence(attr: str) -> Callable[[Case, Classification], Any]:
+    def extract(case: Case, _: Classification) -> Any:
+        rec = case.treatment.recurrence
+        value = None if rec is None else getattr(rec, attr)
+        return getattr(value, "value", value)
+
+    return extract
+
+
+def _endocrine_attr(attr: str) -> Callable[[Case, Classification], Any]:
+    def extract(case: Case, _: Classification) -> Any:
+        e = case.treatment.endocrine
+        return None if e is None else getattr(e, attr)
+
+    return extract
+
+
+def _surgery_attr(attr: str) -> Callable[[Case, Classification], Any]:
+    def extract(case: Case, _: Classification) -> Any:
+        s = case.treatment.surgery
+        value = None if s is None else getattr(s, attr)
+        return getattr(value, "value", value)
+
+    return extract
+
+
+def _tumour_attr(attr: str) -> Callable[[Case, Classification], Any]:
+    def extract(case: Case, _: Classification) -> Any:
+        value = getattr(case.tumour, attr)
+        return getattr(value, "value", value)
+
+    return extract
+
+
+_COURSE_POINTS = (
+    "neoadjuvant", "adjuvant", "post_neoadjuvant", "extended_adjuvant", "metastatic_line_1",
+    "metastatic_line_2", "metastatic_line_3plus", "locoregional_recurrence", "dcis", "surgery",
+    "axilla", "follow_up",
+)  # fmt: skip
+_f("decision_point", "enum", "decision_point",
+   "the decision point: the case's, else inferred from the course (clinical_course.md 1.1)",
+   _decision_point, _COURSE_POINTS)
+_f("pregnant", "bool", "patient.pregnant", "pregnant now", lambda k, c: history.pregnant(k))
+_f("pregnancy", "bool", "patient.pregnant", "pregnant now (older name of 'pregnant')",
+   lambda k, c: history.pregnant(k))
+_f("gestation_weeks", "number", "patient.gestation_weeks", "gestational age, weeks",
+   lambda k, c: k.patient.gestation_weeks)
+_f("geriatric_assessment", "enum", "patient.geriatric_assessment",
+   "geriatric assessment result", lambda k, c: _enum_value(k.patient.geriatric_assessment),
+   ("fit", "vulnerable", "frail"))
+_f("declines", "list", "patient.declines", "treatment classes the patient declines", _declines)
+for _flag in Comorbidities.model_fields:
+    _f(f"comorbidity.{_flag}", "bool", f"patient.comorbidities.{_flag}",
+       f"comorbidity: {_flag.replace('_', ' ')}",
+       (lambda name: lambda k, c: (
+           history.pregnant(k) if name == "pregnancy" else getattr(k.patient.comorbidities, name)
+       ))(_flag))
+_f("recurrence_site", "enum", "treatment.recurrence.site", "site of the recurrence",
+   _recurrence("site"), ("ipsilateral_breast", "chest_wall", "regional_nodes", "distant"))
+_f("recurrence_biopsied", "bool", "treatment.recurrence.biopsied", "recurrence biopsied",
+   _recurrence("biopsied"))
+_f("recurrence_restaged", "bool", "treatment.recurrence.restaged",
+   "restaged for distant disease after the recurrence", _recurrence("restaged"))
+_f("recurrence_resected", "bool", "treatment.recurrence.resected", "recurrence resected",
+   _recurrence("resected"))
+_f("months_since_last_radiotherapy", "number",
+   "treatment.recurrence.months_since_last_radiotherapy",
+   "months from the last radiotherapy to the recurrence",
+   _recurrence("months_since_last_radiotherapy"))
+_f("prior_agents", "list", "treatment", "every agent given before, any setting (INN)",
+   lambda k, c: history.prior_agents(k))
+_f("progressed_on", "list", "treatment.endocrine.months_since_end",
+   "agents the disease progressed on (metastatic line, or relapse during / soon after)",
+   lambda k, c: history.progressed_on(k, _er_positive(c)))
+_f("endocrine_resistance", "enum", "treatment.endocrine.months_since_end",
+   "endocrine resistance of the relapse (ESO-ESMO ABC 5)",
+   lambda k, c: history.endocrine_resistance(k), ("primary", "secondary", "sensitive"))
+_f("endocrine_years_completed", "number", "treatment.endocrine.years_completed",
+   "years of adjuvant endocrine therapy taken", _endocrine_attr("years_completed"))
+_f("endocrine_ongoing", "bool", "treatment.endocrine.ongoing",
+   "adjuvant endocrine therapy ongoing", _endocrine_attr("ongoing"))
+_f("prior_rt_regions", "list", "treatment.radiotherapy_courses",
+   "regions irradiated before ([] = radiotherapy recorded as not given)",
+   lambda k, c: history.prior_rt_regions(k))
+_f("surgery_done", "bool", "treatment.surgery.type",
+   "breast surgery done (breast-conserving or mastectomy); absent = not yet",
+   lambda k, c: history.surgery_done(k))
+_f("neoadjuvant_given", "bool", "treatment.neoadjuvant",
+   "neoadjuvant systemic therapy recorded", lambda k, c: history.neoadjuvant_given(k))
+_f("completed_metastatic_lines", "number", "treatment.metastatic_lines",
+   "completed lines for advanced disease (clinical_course.md 1.2)",
+   lambda k, c: history.completed_metastatic_lines(k))
+_f("axillary_surgery", "enum", "treatment.surgery.axillary", "axillary procedure done",
+   _surgery_attr("axillary"),
+   ("sentinel_node_biopsy", "axillary_dissection", "targeted_axillary_dissection", "none"))
+_f("sentinel_nodes_positive", "number", "treatment.surgery.sentinel_nodes_positive",
+   "positive sentinel nodes (after sentinel-node biopsy only, the positive axillary nodes)",
+   lambda k, c: history.sentinel_nodes_positive(k))
+_f("germline_result_recorded", "bool", "biomarkers.germline_brca",
+   "a germline BRCA1/2 result is recorded (false = not recorded)",
+   lambda k, c: k.biomarkers.germline_brca is not None)
+_f("axillary_ultrasound", "enum", "tumour.axillary_ultrasound", "axillary ultrasound",
+   _tumour_attr("axillary_ultrasound"), ("normal", "suspicious"))
+_f("brain_metastases_count", "number", "tumour.brain_metastases_count",
+   "number of brain metastases", _tumour_attr("brain_metastases_count"))
+_f("brain_metastases_symptomatic", "bool", "tumour.brain_metastases_symptomatic",
+   "symptomatic brain metastases", _tumour_attr("brain_metastases_symptomatic"))
+_f("dcis_extent_mm", "number", "tumour.dcis_extent_mm", "extent of pure DCIS, mm",
+   _tumour_attr("dcis_extent_mm"))
+_f("dcis_nuclear_grade", "number", "tumour.dcis_nuclear_grade", "DCIS nuclear grade 1-3",
+   _tumour_attr("dcis_nuclear_grade"))
+_f("detection", "enum", "tumour.detection", "screen-detected or symptomatic",
+   _tumour_attr("detection"), ("screen", "symptomatic"))

@@ -26,7 +26,8 @@ from breastcds.options.drugs import Catalogue, catalogue
 
 DecisionPoint = Literal[
     "surgery", "axilla", "neoadjuvant", "adjuvant", "post_neoadjuvant", "extended_adjuvant",
-    "metastatic_line_1", "metastatic_line_2", "metastatic_line_3plus", "follow_up",
+    "metastatic_line_1", "metastatic_line_2", "metastatic_line_3plus", "locoregional_recurrence",
+    "dcis", "follow_up",
 ]  # fmt: skip
 EARLY: tuple[DecisionPoint, ...] = (
     "surgery", "axilla", "neoadjuvant", "adjuvant", "post_neoadjuvant", "extended_adjuvant",
@@ -35,7 +36,12 @@ EARLY: tuple[DecisionPoint, ...] = (
 METASTATIC: tuple[DecisionPoint, ...] = (
     "metastatic_line_1", "metastatic_line_2", "metastatic_line_3plus",
 )  # fmt: skip
-ALL_DECISION_POINTS: tuple[DecisionPoint, ...] = EARLY[:6] + METASTATIC + ("follow_up",)
+COURSE: tuple[DecisionPoint, ...] = ("locoregional_recurrence", "dcis")
+"""Decision points of the course that are neither early primary nor metastatic lines."""
+ALL_DECISION_POINTS: tuple[DecisionPoint, ...] = (
+    EARLY[:6] + METASTATIC + COURSE + ("follow_up",)
+)
+ALL_POINTS: frozenset[str] = frozenset(ALL_DECISION_POINTS)
 
 CscoLevel = Literal["I", "II", "III"]
 CscoEvidence = Literal["1A", "1B", "2A", "2B", "3"]
@@ -43,7 +49,10 @@ NccnCategory = Literal["1", "2A", "2B", "3"]
 Recommendation = Literal["option", "discuss", "avoid"]
 Endpoint = Literal["os", "bcss", "dfs", "pfs", "response", "none"]
 TrialResult = Literal["benefit", "non_inferior", "single_arm"]
-OptionKind = Literal["systemic", "surgery", "axilla", "follow_up", "lifestyle"]
+OptionKind = Literal[
+    "systemic", "surgery", "axilla", "radiotherapy", "reirradiation", "brain", "recurrence_workup",
+    "counselling", "follow_up", "lifestyle",
+]  # fmt: skip
 
 _CSCO_ORDER = {"I": 0, "II": 1, "III": 2}
 _NCCN_ORDER = {"1": 0, "2A": 1, "2B": 2, "3": 3}
@@ -205,6 +214,9 @@ class Source(_Strict):
 class Option(_Strict):
     regimen: str = Field(min_length=1)
     agents: list[str] = Field(default_factory=list, description="every agent, INN lower case")
+    actions: list[str] = Field(
+        default_factory=list, description="action codes (knowledge/actions.yaml)"
+    )
     kind: OptionKind = "systemic"
 
 
@@ -304,13 +316,21 @@ def _describe(exc: ValidationError, data: object) -> str:
 
 
 def check_agents(kb: KnowledgeBase) -> list[str]:
-    """Agents that are not INNs of the catalogue, as messages."""
+    """Agents that are not INNs of the catalogue, and unknown action codes, as messages."""
+    from breastcds.options.actions import load_actions
+
     known = kb.drugs.by_inn()
+    actions = load_actions().by_code()
     return [
         f"rule {r.id!r}: agent {a!r} is not an INN in drugs.yaml"
         for r in kb.rules
         for a in r.option.agents
         if a not in known
+    ] + [
+        f"rule {r.id!r}: action {a!r} is not defined in actions.yaml"
+        for r in kb.rules
+        for a in r.option.actions
+        if a not in actions
     ]
 
 

@@ -25,12 +25,13 @@ import hashlib
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 import jwt
 from fastapi import Depends, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from breastcds.service.settings import CdsClient, Settings
@@ -80,15 +81,19 @@ def _deny(request: Request, status: int, message: str, who: str, role: str | Non
     return HTTPException(status_code=status, detail=message, headers=headers)
 
 
-def require(min_role: Role) -> Callable[..., Principal]:
-    """A FastAPI dependency: the caller's principal, or 401/403."""
+def require(min_role: Role) -> Callable[..., Awaitable[Principal]]:
+    """A FastAPI dependency: the caller's principal, or 401/403.
 
-    def dependency(
+    Async: a token the admission guard verified (or the store remembers) costs no thread hop;
+    only a lookup or an audit write runs in the thread pool."""
+
+    async def dependency(
         request: Request,
         credentials: HTTPAuthorizationCredentials | None = Depends(bearer),  # noqa: B008
     ) -> Principal:
         if credentials is None or credentials.scheme.lower() != "bearer":
-            raise _deny(
+            raise await run_in_threadpool(
+                _deny,
                 request,
                 401,
                 "an API token is required (Authorization: Bearer ...)",
@@ -98,13 +103,19 @@ def require(min_role: Role) -> Callable[..., Principal]:
         store: Store = request.app.state.store
         # The admission guard may have verified it already (before the body was read).
         verified = request.scope.get("state", {}).get("api_token", False)
-        info = verified if verified is not False else store.verify_token(credentials.credentials)
+        if verified is not False:
+            info = verified
+        else:
+            found, info = store.cached_token(credentials.credentials)
+            if not found:
+                info = await run_in_threadpool(store.verify_token, credentials.credentials)
         if info is None:
-            raise _deny(
-                request, 401, "the API token is not valid or was revoked", "anonymous", None
+            raise await run_in_threadpool(
+                _deny, request, 401, "the API token is not valid or was revoked", "anonymous", None
             )
         if _RANK[info.role] < _RANK[min_role]:
-            raise _deny(
+            raise await run_in_threadpool(
+                _deny,
                 request,
                 403,
                 f"this needs the {min_role!r} role; the token has {info.role!r}",

@@ -170,7 +170,9 @@ class AdmissionGuard:
         credential = _bearer(scope)
         info = None
         if credential is not None and credential.startswith("bcds_"):
-            info = await anyio.to_thread.run_sync(store.verify_token, credential)
+            found, info = store.cached_token(credential)
+            if not found:
+                info = await anyio.to_thread.run_sync(store.verify_token, credential)
             state["api_token"] = info
         anonymous = info is None and not (rule.bearer and credential is not None)
         client = request.client.host if request.client else "unknown"
@@ -221,9 +223,9 @@ class AdmissionGuard:
                 await self._answer(request, send, 413, "Content Too Large", str(exc))
                 return
             if _BAD_ESCAPE.search(body):
-                found = _unstorable(body)
-                if found is not None:
-                    field, message, value = found
+                bad = _unstorable(body)
+                if bad is not None:
+                    field, message, value = bad
                     await self._answer(
                         request, send, 422, "Unprocessable Content",
                         "the body has text that cannot be stored",

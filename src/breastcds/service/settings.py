@@ -27,7 +27,7 @@
   20 000 000), ``BREASTCDS_FHIR_FETCH_CONCURRENCY`` (default 8), ``BREASTCDS_FHIR_FETCH_MAX_PAGES``
   (default 50): one deadline and one byte cap per hook call, concurrent fetches, pages per search;
 - ``BREASTCDS_LINK_SECRET``: key that signs the short-lived card links (default: a random key
-  per process, so links end with a restart);
+  per start of ``breastcds serve``, shared by its workers; links end with a restart);
 - ``BREASTCDS_LINK_TTL_S``: lifetime of a card link in seconds (default 900).
 """
 

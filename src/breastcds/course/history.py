@@ -1,0 +1,197 @@
+"""Pure reading of the treatment history (clinical_course.md 1.2, 1.3, 3).
+
+``None`` = cannot be read from what is recorded (never "none"): an agent unknown to the drug
+catalogue, or a relapse whose timing against endocrine therapy is not recorded.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from breastcds.model.case import Case
+from breastcds.options.drugs import catalogue
+
+EndocrineResistance = Literal["primary", "secondary", "sensitive"]
+
+# Relapse windows (clinical_course.md table 1.3).
+PRIMARY_RESISTANCE_YEARS = 2.0
+"""Relapse during the first 2 years of adjuvant ET = primary resistance (ESO-ESMO ABC 5)."""
+ENDOCRINE_WINDOW_MONTHS = 12.0
+"""Relapse <= 12 months after completing adjuvant ET = secondary resistance (ABC 5)."""
+ANTI_HER2_WINDOW_MONTHS = 6.0
+"""Relapse <= 6 months after (neo)adjuvant trastuzumab: refractory (DESTINY-Breast03)."""
+
+
+def _endocrine(inn: str) -> bool | None:
+    d = catalogue().resolve(inn)
+    return None if d is None else d.endocrine
+
+
+def _anti_her2(inn: str) -> bool | None:
+    d = catalogue().resolve(inn)
+    return None if d is None else d.anti_her2
+
+
+def _inn(name: str) -> str:
+    d = catalogue().resolve(name)
+    return name.strip().lower() if d is None else d.inn
+
+
+def completed_metastatic_lines(case: Case) -> int:
+    """Lines for advanced disease that are over (1.2): outcome progression or toxicity
+    (intolerance), or any line followed by a later one; the last line ongoing is current."""
+    lines = case.treatment.metastatic_lines
+    done = 0
+    for i, line in enumerate(lines):
+        last = i == len(lines) - 1
+        outcome = None if line.outcome is None else line.outcome.value
+        if not last or outcome in ("progression", "toxicity"):
+            done += 1
+    return done
+
+
+def relapsed(case: Case) -> bool:
+    """A recurrence (any site) is recorded."""
+    return case.treatment.recurrence is not None and case.treatment.recurrence.site is not None
+
+
+def _on_endocrine_at_relapse(case: Case) -> bool | None:
+    rec = case.treatment.recurrence
+    e = case.treatment.endocrine
+    if rec is not None and rec.on_therapy:
+        flags = [_endocrine(a) for a in rec.on_therapy]
+        if any(f is True for f in flags):
+            return True
+    if e is None:
+        return None
+    if e.ongoing is not None:
+        return e.ongoing
+    if e.months_since_end is not None:
+        return False
+    return None
+
+
+def endocrine_resistance(case: Case) -> EndocrineResistance | None:
+    """Endocrine resistance of a relapse (ESO-ESMO ABC 5; clinical_course.md 1.3).
+
+    primary: relapse during the first 2 years of adjuvant ET; secondary: later during ET or
+    <= 12 months after completing it; sensitive: > 12 months after, or no prior ET (also de
+    novo metastatic disease with no ET recorded). None: no relapse and not metastatic, or the
+    timing is not recorded.
+    """
+    e = case.treatment.endocrine
+    if not relapsed(case):
+        m = case.tumour.clinical_m or case.tumour.pathological_m
+        if m == "M1" and (e is None or not e.agents):
+            return "sensitive"  # de novo metastatic, endocrine-naive
+        return None
+    if e is not None and not e.agents:
+        return "sensitive"
+    during = _on_endocrine_at_relapse(case)
+    if during is True:
+        years = None if e is None else e.years_completed
+        if years is None:
+            return None
+        return "primary" if years < PRIMARY_RESISTANCE_YEARS else "secondary"
+    if during is False:
+        assert e is not None
+        if e.months_since_end is None:
+            return None
+        return "secondary" if e.months_since_end <= ENDOCRINE_WINDOW_MONTHS else "sensitive"
+    return None
+
+
+def prior_agents(case: Case) -> list[str]:
+    """Every agent given before, in any setting (INN, sorted)."""
+    t = case.treatment
+    agents: set[str] = set()
+    if t.neoadjuvant is not None:
+        agents.update(t.neoadjuvant.agents)
+    agents.update(t.adjuvant_agents or [])
+    if t.endocrine is not None:
+        agents.update(t.endocrine.agents)
+    for line in t.metastatic_lines:
+        agents.update(line.agents)
+    if t.recurrence is not None:
+        agents.update(t.recurrence.on_therapy or [])
+    return sorted({_inn(a) for a in agents})
+
+
+def progressed_on(case: Case, er_positive: bool | None) -> list[str] | None:
+    """Agents the disease progressed on (clinical_course.md 1.2, 1.3, 3).
+
+    A metastatic line with outcome progression; agents taken when a recurrence was found; the
+    adjuvant endocrine agents after a relapse during or <= 12 months after them; (neo)adjuvant
+    HER2-directed antibodies after a relapse <= 6 months after trastuzumab. None when the
+    endocrine timing of an ER-positive relapse is not recorded.
+    """
+    t = case.treatment
+    out: set[str] = set()
+    for line in t.metastatic_lines:
+        if line.outcome is not None and line.outcome.value == "progression":
+            out.update(line.agents)
+    if relapsed(case):
+        rec = t.recurrence
+        assert rec is not None
+        out.update(rec.on_therapy or [])
+        resistance = endocrine_resistance(case)
+        e = t.endocrine
+        if resistance in ("primary", "secondary") and e is not None:
+            out.update(a for a in e.agents if _endocrine(a) is not False)
+        elif resistance is None and er_positive is not False and (e is None or e.agents):
+            return None
+        months = t.months_since_trastuzumab
+        if months is not None and months <= ANTI_HER2_WINDOW_MONTHS:
+            early = [*(t.adjuvant_agents or [])]
+            if t.neoadjuvant is not None:
+                early += t.neoadjuvant.agents
+            out.update(a for a in early if _anti_her2(a) and not _is_adc(a))
+    return sorted({_inn(a) for a in out})
+
+
+def _is_adc(inn: str) -> bool:
+    d = catalogue().resolve(inn)
+    return bool(d is not None and d.adc)
+
+
+def prior_rt_regions(case: Case) -> list[str] | None:
+    """Regions irradiated before; [] only when no radiotherapy is recorded as given."""
+    t = case.treatment
+    regions = sorted({c.region.value for c in t.radiotherapy_courses if c.region is not None})
+    if regions:
+        return regions
+    if t.radiotherapy_courses:
+        return None  # a course without its region
+    if t.radiotherapy_given is False:
+        return []
+    return None
+
+
+def surgery_done(case: Case) -> bool:
+    """Breast surgery done (breast-conserving or mastectomy); absent or 'none' = not yet."""
+    s = case.treatment.surgery
+    return s is not None and s.type is not None and s.type.value != "none"
+
+
+def neoadjuvant_given(case: Case) -> bool:
+    """A neoadjuvant record is present (absent = no neoadjuvant therapy recorded)."""
+    return case.treatment.neoadjuvant is not None
+
+
+def pregnant(case: Case) -> bool | None:
+    """patient.pregnant, else the older comorbidities.pregnancy flag."""
+    p = case.patient
+    return p.pregnant if p.pregnant is not None else p.comorbidities.pregnancy
+
+
+def sentinel_nodes_positive(case: Case) -> int | None:
+    """Positive sentinel nodes: as recorded, else the positive axillary nodes when the axillary
+    procedure was a sentinel-node biopsy only (then every examined node is a sentinel node)."""
+    s = case.treatment.surgery
+    if s is None:
+        return None
+    if s.sentinel_nodes_positive is not None:
+        return s.sentinel_nodes_positive
+    if s.axillary is not None and s.axillary.value == "sentinel_node_biopsy":
+        return case.tumour.nodes_positive
+    return None

@@ -1,0 +1,138 @@
+"""Decision point inferred from the course of care (clinical_course.md 1.1-1.2).
+
+The precedence is data (``knowledge/decision_points.yaml``): an ordered table of conditions in
+the condition language. :func:`decision_point` evaluates it for one case (first row that is
+true; a row that cannot be judged is skipped and reported); :func:`to_polars` compiles the same
+table into one polars expression for the cohort engine. A decision point named by the case
+overrides the inference.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import polars as pl
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from breastcds.knowledge.conditions import Condition, evaluate
+from breastcds.knowledge.loader import KnowledgeError, load_yaml
+from breastcds.model.assessment import Classification
+from breastcds.model.case import Case
+
+CoursePoint = str
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Reason(_Strict):
+    en: str = Field(min_length=1)
+    zh: str = Field(min_length=1)
+
+
+class Row(_Strict):
+    decision_point: str = Field(pattern=r"^[a-z0-9_]+$")
+    when: Condition
+    reason: Reason
+
+
+class Precedence(_Strict):
+    version: int
+    reviewed: str
+    source: list[dict[str, Any]] = Field(min_length=1)
+    anchors: dict[str, object] = Field(default_factory=dict, alias="x-conditions")
+    precedence: list[Row] = Field(min_length=1)
+
+
+class InferredDecisionPoint(_Strict):
+    """The decision point of one case and why."""
+
+    decision_point: str | None
+    inferred: bool = Field(description="False when the case named its decision point")
+    reason_en: str
+    reason_zh: str
+    criteria: list[str] = Field(default_factory=list, description="criteria that decided it")
+    skipped: list[str] = Field(
+        default_factory=list, description="rows that could not be judged (fields to record)"
+    )
+
+
+@cache
+def precedence() -> Precedence:
+    """The packaged precedence table, validated."""
+    import breastcds.options.facts_systemic  # noqa: F401  (registers the course facts)
+
+    try:
+        table = Precedence.model_validate(load_yaml("decision_points.yaml"))
+    except ValidationError as exc:
+        raise KnowledgeError(f"knowledge/decision_points.yaml: {exc}") from exc
+    from breastcds.options.schema import ALL_POINTS
+
+    for row in table.precedence:
+        if row.decision_point not in ALL_POINTS:
+            raise KnowledgeError(
+                f"knowledge/decision_points.yaml: unknown decision point {row.decision_point!r}"
+            )
+    return table
+
+
+def table_facts() -> set[str]:
+    """Every fact the precedence table reads."""
+    out: set[str] = set()
+    for row in precedence().precedence:
+        out |= row.when.facts()
+    return out
+
+
+def decision_point(case: Case, c: Classification) -> InferredDecisionPoint:
+    """The case's decision point, else the first precedence row that holds (pure)."""
+    if case.decision_point is not None:
+        dp = case.decision_point.value
+        return InferredDecisionPoint(
+            decision_point=dp,
+            inferred=False,
+            reason_en=f"{dp}: named by the case",
+            reason_zh=f"{dp}:病例指定",
+        )
+    from breastcds.knowledge.facts import FACTS
+
+    facts = {name: FACTS[name].extract(case, c) for name in table_facts()}
+    skipped: list[str] = []
+    for row in precedence().precedence:
+        out = evaluate(row.when, facts)
+        if out.value is True:
+            return InferredDecisionPoint(
+                decision_point=row.decision_point,
+                inferred=True,
+                reason_en=f"{row.decision_point}: {row.reason.en}",
+                reason_zh=f"{row.decision_point}:{row.reason.zh}",
+                criteria=list(out.passed),
+                skipped=skipped,
+            )
+        if out.value is None:
+            fields = sorted({f for u in out.unknown for f in u.fields})
+            skipped.append(f"{row.decision_point} not judged ({', '.join(fields)})")
+    return InferredDecisionPoint(
+        decision_point=None,
+        inferred=True,
+        reason_en="the decision point cannot be inferred from what is recorded",
+        reason_zh="根据现有记录无法推断决策节点",
+        skipped=skipped,
+    )
+
+
+def to_polars() -> pl.Expr:
+    """The precedence table as one polars expression (null = cannot be inferred).
+
+    ``when`` treats a null condition as not holding, as :func:`decision_point` skips a row
+    that cannot be judged.
+    """
+    from breastcds.knowledge.conditions import to_polars as compile_condition
+
+    rows = precedence().precedence
+    expr: Any = pl.when(compile_condition(rows[0].when)).then(pl.lit(rows[0].decision_point))
+    for row in rows[1:]:
+        expr = expr.when(compile_condition(row.when)).then(pl.lit(row.decision_point))
+    return expr.otherwise(pl.lit(None, dtype=pl.String))  # type: ignore[no-any-return]
