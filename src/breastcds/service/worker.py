@@ -62,7 +62,12 @@ def _ctx() -> Any:
     return _context
 
 
-def _child(conn: Connection, task: str, args: tuple[Any, ...], budget: Budget) -> None:
+#: A job: a module-level function (sent to the job process by reference), e.g.
+#: ``worker_tasks.report``; it raises ``worker_tasks.TaskInputError`` for unusable input.
+Task = Callable[..., Any]
+
+
+def _child(conn: Connection, task: Task, args: tuple[Any, ...], budget: Budget) -> None:
     """Runs in the job process: apply the limits, run the task, send back its outcome."""
     limit = budget.memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
@@ -71,7 +76,7 @@ def _child(conn: Connection, task: str, args: tuple[Any, ...], budget: Budget) -
     from breastcds.service import worker_tasks
 
     try:
-        outcome: tuple[Any, ...] = ("ok", getattr(worker_tasks, task)(*args))
+        outcome: tuple[Any, ...] = ("ok", task(*args))
     except worker_tasks.TaskInputError as exc:
         outcome = ("input", exc.detail, exc.errors, exc.status)
     except MemoryError:
@@ -83,7 +88,7 @@ def _child(conn: Connection, task: str, args: tuple[Any, ...], budget: Budget) -
 
 
 async def run_job(
-    task: str,
+    task: Task,
     args: tuple[Any, ...],
     budget: Budget,
     is_disconnected: Callable[[], Awaitable[bool]] | None = None,
@@ -99,7 +104,7 @@ async def run_job(
 
 
 async def _run(
-    task: str,
+    task: Task,
     args: tuple[Any, ...],
     budget: Budget,
     is_disconnected: Callable[[], Awaitable[bool]] | None,
