@@ -45,6 +45,19 @@ NOT_CARRIED_PREFIXES = (
     "treatment.endocrine_therapy_planned",
     "treatment.surgery.axillary",  # sentinel node biopsy only; no verified dissection code
     "reirradiation",
+    # the course of care (issue 15) has no FHIR mapping yet (docs/fhir.md, "Not mapped")
+    "patient.pregnant",
+    "patient.gestation_weeks",
+    "patient.geriatric_assessment",
+    "patient.declines",
+    "tumour.axillary_ultrasound",
+    "tumour.brain_metastases",
+    "tumour.dcis_",
+    "treatment.surgery.sentinel_nodes",
+    "treatment.adjuvant_agents",
+    "treatment.radiotherapy_given",
+    "treatment.endocrine",
+    "treatment.recurrence",
 )
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from breastcds.concordance import vocabulary
 from breastcds.concordance.core import Kind, Vignette, register_kind
-from breastcds.concordance.systemic import _history, _names, _site
+from breastcds.concordance.systemic import _history, _site
 from breastcds.entrypoint import assess
 
 __all__ = ["KIND", "actual_for", "compare", "evaluate", "matches", "to_case"]
@@ -209,8 +209,17 @@ def compare(field: str, expected: Any, actual: Any) -> bool:
         return all(any(stem.lower() in t for t in texts) for stem in expected or [])
     if key == "missing":
         words = [expected] if isinstance(expected, str) else list(expected or [])
-        return all(any(_names(w, f) for f in values) for w in words)
+        return all(any(names(w, f) for f in values) for w in words)
     return bool(expected == actual)
+
+
+def names(word: str, field: str) -> bool:
+    """A prompted field names ``word`` when the word is one of the ``_``-separated parts of the
+    field's last component ("brca" names biomarkers.germline_brca, "margin" names
+    tumour.margin_mm; "er" names biomarkers.er_percent but not biomarkers.her2_ish)."""
+    w = word.lower().strip()
+    last = field.lower().rsplit(".", 1)[-1]
+    return w in last.split("_") or w == last or w == field.lower()
 
 
 KIND = Kind(name="course", matches=matches, evaluate=evaluate, compare=compare,

@@ -10,15 +10,17 @@ overrides the inference.
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import polars as pl
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from breastcds.knowledge.conditions import Condition, evaluate
 from breastcds.knowledge.loader import KnowledgeError, load_yaml
 from breastcds.model.assessment import Classification
 from breastcds.model.case import Case
+
+if TYPE_CHECKING:  # the cohort engine's dependency; one-patient assessment does not load it
+    import polars as pl
 
 CoursePoint = str
 
@@ -103,11 +105,13 @@ def decision_point(case: Case, c: Classification) -> InferredDecisionPoint:
     for row in precedence().precedence:
         out = evaluate(row.when, facts)
         if out.value is True:
+            summary = course_summary(case)
+            tail = f" ({summary})" if summary else ""
             return InferredDecisionPoint(
                 decision_point=row.decision_point,
                 inferred=True,
-                reason_en=f"{row.decision_point}: {row.reason.en}",
-                reason_zh=f"{row.decision_point}:{row.reason.zh}",
+                reason_en=f"{row.decision_point}: {row.reason.en}{tail}",
+                reason_zh=f"{row.decision_point}:{row.reason.zh}{tail}",
                 criteria=list(out.passed),
                 skipped=skipped,
             )
@@ -123,12 +127,42 @@ def decision_point(case: Case, c: Classification) -> InferredDecisionPoint:
     )
 
 
+def course_summary(case: Case) -> str:
+    """The history facts a board reads first, as recorded (machine codes, units in the text)."""
+    t = case.treatment
+    parts: list[str] = []
+    if t.recurrence is not None and t.recurrence.site is not None:
+        when = t.recurrence.months_since_diagnosis
+        parts.append(
+            f"recurrence: {t.recurrence.site.value}"
+            + (f", {when:g} months after diagnosis" if when is not None else "")
+        )
+    if t.surgery is not None and t.surgery.type is not None:
+        parts.append(f"surgery: {t.surgery.type.value}")
+    if t.neoadjuvant is not None:
+        parts.append("neoadjuvant: " + (", ".join(t.neoadjuvant.agents) or "agents not recorded"))
+    regions = [c.region.value for c in t.radiotherapy_courses if c.region is not None]
+    if regions:
+        parts.append("radiotherapy: " + ", ".join(regions))
+    if t.endocrine is not None and t.endocrine.agents:
+        years = t.endocrine.years_completed
+        parts.append(
+            "endocrine: " + ", ".join(t.endocrine.agents)
+            + (f" {years:g} years" if years is not None else "")
+        )
+    if t.metastatic_lines:
+        parts.append(f"metastatic lines recorded: {len(t.metastatic_lines)}")
+    return "; ".join(parts)
+
+
 def to_polars() -> pl.Expr:
     """The precedence table as one polars expression (null = cannot be inferred).
 
     ``when`` treats a null condition as not holding, as :func:`decision_point` skips a row
     that cannot be judged.
     """
+    import polars as pl
+
     from breastcds.knowledge.conditions import to_polars as compile_condition
 
     rows = precedence().precedence

@@ -22,6 +22,8 @@ from typing import Any, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from breastcds.course import cautions as course_cautions
+from breastcds.course import prompts as prompt_relevance
 from breastcds.course.inference import decision_point as infer_decision_point
 from breastcds.knowledge import facts as fact_registry
 from breastcds.knowledge.conditions import Condition, Outcome, describe, evaluate
@@ -50,6 +52,7 @@ class Grade(_Out):
     nccn: str | None = None
     verified_in: str | None = None
     label: str
+    label_zh: str | None = Field(None, description="None only in results stored before it existed")
 
 
 class RankReason(_Out):
@@ -73,7 +76,9 @@ class OfferedOption(_Out):
     text_zh: str
     grade: Grade
     rank: int
-    rank_reason: RankReason
+    rank_reason: RankReason | None = Field(
+        None, description="always set by the engine; None only in results stored before it existed"
+    )
     matched: list[str] = Field(default_factory=list)
     cautions: list[str] = Field(default_factory=list)
     sources: list[str]
@@ -159,6 +164,7 @@ def _grade(rule: Rule) -> Grade:
         nccn=g.nccn,
         verified_in=g.verified_in,
         label=g.label(),
+        label_zh=g.label_zh(),
     )
 
 
@@ -299,6 +305,7 @@ def _at(dp: DecisionPoint, inferred: bool, case: Case, c: Classification,
         prompts=[
             Prompt(field=f, reason="; ".join(dict.fromkeys(reasons)), rule_ids=ids)
             for f, (reasons, ids) in sorted(prompts.items())
+            if not prompt_relevance.irrelevant(f, facts)
         ],
     )
 
@@ -327,16 +334,30 @@ def evaluate_options(
         if why.decision_point == dp:
             result = result.model_copy(update={"reason_en": why.reason_en,
                                                "reason_zh": why.reason_zh})  # fmt: skip
+        result = _course_cautions(result, case, facts)
         out.append(after_rules(result, case, classification, facts, kb))
     return OptionsResult(knowledge_version=knowledge_version(), decision_points=out)
 
 
+def _course_cautions(result: DecisionPointOptions, case: Case,
+                     facts: Mapping[str, Any]) -> DecisionPointOptions:  # fmt: skip
+    """Add the cautions of the course itself (knowledge/course_cautions.yaml)."""
+    found = course_cautions.applicable(result.decision_point, case, facts)
+    if not found:
+        return result
+    extra = [Caution(factor=c.factor, text_en=en, text_zh=zh, source=c.source)
+             for c, en, zh in found]  # fmt: skip
+    return result.model_copy(update={"cautions": [*result.cautions, *extra]})
+
+
 def after_rules(result: DecisionPointOptions, case: Case, classification: Classification,
                 facts: Mapping[str, Any], kb: KnowledgeBase) -> DecisionPointOptions:  # fmt: skip
-    """The one step applied per decision point after the rules (patient guards slot in here:
-    they may block options, add cautions, actions and prompts). Identity until then."""
-    del case, classification, facts, kb
-    return result
+    """The one step applied per decision point after the rules: the patient and course guards
+    (knowledge/guards.yaml) block options, add cautions, actions and prompts."""
+    from breastcds.options.guards import apply_guards
+
+    del case, classification, kb
+    return apply_guards(result, facts)
 
 
 def condition_text(cond: Condition | None) -> str:

@@ -8,11 +8,11 @@ no prior line recorded makes the metastatic-history facts unknown.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from breastcds.course import history
-from breastcds.knowledge.facts import Fact, FactType, register
+from breastcds.knowledge.facts import FACTS, Fact, FactType, register
 from breastcds.model.assessment import Classification
 from breastcds.model.case import Case, Comorbidities, MetastaticLine
 from breastcds.options.drugs import Drug, catalogue
@@ -206,6 +206,37 @@ _f("prior_breast_radiotherapy", "bool", "treatment.radiotherapy_courses",
 
 
 # --- the course of care (clinical_course.md sections 1-4; TEAM.md contract 2) -----------------
+class LazyFacts(Mapping[str, Any]):
+    """The facts of one case, each extracted when first read (for facts computed from other
+    facts: the decision point, the RT-omission summary)."""
+
+    def __init__(self, case: Case, classification: Classification) -> None:
+        self._case, self._c = case, classification
+        self._cache: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._cache:
+            self._cache[name] = FACTS[name].extract(self._case, self._c)
+        return self._cache[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(FACTS)
+
+    def __len__(self) -> int:
+        return len(FACTS)
+
+
+def _rt_omission_supported(case: Case, c: Classification) -> bool:
+    """The radiotherapy section's omission summary is 'discuss' (a supporting set is met).
+
+    Not applicable, not supported or not yet judgeable -> False: the action is not offered; the
+    radiotherapy section names what is missing.
+    """
+    from breastcds.radiotherapy.omission import evaluate_facts
+
+    return evaluate_facts(LazyFacts(case, c)).summary.verdict == "discuss"
+
+
 def _decision_point(case: Case, c: Classification) -> str | None:
     from breastcds.course.inference import decision_point
 
@@ -335,3 +366,9 @@ _f("dcis_nuclear_grade", "number", "tumour.dcis_nuclear_grade", "DCIS nuclear gr
    _tumour_attr("dcis_nuclear_grade"))
 _f("detection", "enum", "tumour.detection", "screen-detected or symptomatic",
    _tumour_attr("detection"), ("screen", "symptomatic"))
+_f("rt_omission_supported", "bool", "tumour.margin_mm",
+   "the radiotherapy section finds RT omission reasonable to discuss (a supporting set is met)",
+   _rt_omission_supported)
+_f("genomic_assay_recorded", "bool", "biomarkers.genomics",
+   "a multigene assay result is recorded (Oncotype DX, MammaPrint, Prosigna, EndoPredict)",
+   lambda k, c: any(v is not None for v in k.biomarkers.genomics.model_dump().values()))

@@ -19,6 +19,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+import breastcds.options.facts_course  # (registers the course-rule facts)
 import breastcds.options.facts_systemic  # noqa: F401  (registers the history facts)
 from breastcds.knowledge.conditions import Condition
 from breastcds.knowledge.loader import KnowledgeError, parse_yaml
@@ -261,6 +262,9 @@ class Pathway(_Strict):
     reviewed: str
     anchors: dict[str, object] = Field(
         default_factory=dict, alias="x-conditions", description="YAML anchors reused by rules"
+    )
+    source_anchors: dict[str, object] = Field(
+        default_factory=dict, alias="x-sources", description="YAML anchors of shared sources"
     )
     rules: list[Rule] = Field(min_length=1)
 
