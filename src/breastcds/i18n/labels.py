@@ -45,7 +45,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "not_assignable": ("not assignable", "无法确定"),
     "ish_group": ("ISH group", "ISH 分组"),
     "sections": ("Assessment sections", "评估各部分"),
-    "section_options": ("Treatment options", "治疗选择"),
+    "section_options": ("Treatment options", "治疗方案"),
     "section_radiotherapy": ("Radiotherapy after breast-conserving surgery", "保乳术后放疗"),
     "section_reirradiation": ("Re-irradiation", "再程放疗"),
     "section_prognosis": ("Prognosis", "预后"),
