@@ -481,9 +481,6 @@ FACTS: dict[str, tuple[str, str]] = {
     "recurrence_resected": ("recurrence resected", "复发灶已切除"),
     "recurrence_restaged": ("restaged after the recurrence", "复发后已重新分期"),
     "surgery_done": ("breast surgery done", "已行乳腺手术"),
-    "cps_eg_score": ("CPS+EG score after neoadjuvant therapy", "新辅助治疗后CPS+EG评分"),
-    "genomic_assay_recorded": ("multigene assay result recorded", "已记录多基因检测结果"),
-    "rt_omission_supported": ("RT omission reasonable to discuss", "可讨论豁免放疗"),
 }
 
 #: Organs at risk of the re-irradiation and α/β knowledge -> (English, Chinese).
