@@ -209,7 +209,7 @@ def _guard(rule: Rule, kb: KnowledgeBase, facts: Mapping[str, Any], dp: str) -> 
 
 
 def _offered(rule: Rule, kb: KnowledgeBase, outcome: Outcome, cautions: list[str],
-             rank: int, reason: RankReason) -> OfferedOption:  # fmt: skip
+             rank: int, reason: RankReason | None = None) -> OfferedOption:  # fmt: skip
     drugs = kb.drugs.by_inn()
     return OfferedOption(
         rule_id=rule.id,
