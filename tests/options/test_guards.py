@@ -40,11 +40,13 @@ def group(inn: str) -> str:
     return DRUGS[inn].group
 
 
-def all_offered(dp: str) -> engine.DecisionPointOptions:
+def all_offered(dp: str, systemic_only: bool = False) -> engine.DecisionPointOptions:
     """Every option rule of the decision point, as if each had matched."""
     kb = load_kb()
-    rules = [r for r in kb.rules if dp in r.decision_points and r.recommendation != "avoid"]
-    opts = [engine._offered(r, kb, Outcome(True), [], i + 1) for i, r in enumerate(rules)]
+    rules = [r for r in kb.rules if dp in r.decision_points and r.recommendation != "avoid"
+             and (r.option.kind == "systemic" or not systemic_only)]  # fmt: skip
+    why = engine.RankReason(en="test", zh="测试")
+    opts = [engine._offered(r, kb, Outcome(True), [], i + 1, why) for i, r in enumerate(rules)]
     return engine.DecisionPointOptions(
         decision_point=dp,
         inferred=True,
@@ -161,8 +163,12 @@ def test_ecog_prompt_at_75_when_chemotherapy_is_considered() -> None:
 
 
 def test_geriatric_assessment_from_65_when_chemotherapy_is_considered() -> None:
-    assert "geriatric_assessment" in actions(guarded("adjuvant", age=65, ecog=0))
-    assert "geriatric_assessment" not in actions(guarded("adjuvant", age=64, ecog=0))
+    def added(age: int) -> set[str]:  # actions the guards add to the systemic options
+        r = apply_guards(all_offered("adjuvant", systemic_only=True), {"age": age, "ecog": 0})
+        return {a for o in r.options if o.pathway == "guards" for a in o.actions}
+
+    assert "geriatric_assessment" in added(65)
+    assert "geriatric_assessment" not in added(64)
 
 
 # ----------------------------------------------------------------------------- §4.4, §4.5

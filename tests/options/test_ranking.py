@@ -197,6 +197,7 @@ def test_every_list_is_sorted_by_the_rank_key_and_explained(data: dict[str, Any]
             assert keys == sorted(keys)
             assert [o.rank for o in items] == sorted(o.rank for o in items)
             for i, o in enumerate(items):
+                assert o.rank_reason is not None  # always set by the engine
                 assert o.rank_reason.en and o.rank_reason.zh
                 assert o.rank_reason.en.endswith("Ranked first.") is (i == 0)
                 assert o.rank_reason.zh.endswith("排名第一。") is (i == 0)

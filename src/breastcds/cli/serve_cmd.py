@@ -60,7 +60,7 @@ def register(app: typer.Typer) -> None:
         """Run the HTTP service (REST, CDS Hooks); prints a first admin token on a new database."""
         import uvicorn
 
-        from breastcds.service.app import create_app
+        from breastcds.server import create_app
         from breastcds.service.logging import setup_logging
         from breastcds.service.storage import AuditEvent, Store
 
@@ -111,7 +111,7 @@ def register(app: typer.Typer) -> None:
             out.write(f"first admin token (shown once, store it now): {first_token}\n")
         if settings.workers > 1:
             # Several processes share the listening socket; each builds its app from these
-            # variables (breastcds.service.app.app_from_env). SQLite allows it but serialises
+            # variables (breastcds.server.app_from_env). SQLite allows it but serialises
             # every write across processes: use PostgreSQL.
             os.environ.update(
                 BREASTCDS_DATABASE_URL=url,
@@ -128,7 +128,7 @@ def register(app: typer.Typer) -> None:
             from uvicorn.supervisors import Multiprocess
 
             config = uvicorn.Config(
-                "breastcds.service.app:app_from_env",
+                "breastcds.server:app_from_env",
                 factory=True,
                 workers=settings.workers,
                 log_config=None,

@@ -10,15 +10,17 @@ overrides the inference.
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import polars as pl
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from breastcds.knowledge.conditions import Condition, evaluate
 from breastcds.knowledge.loader import KnowledgeError, load_yaml
 from breastcds.model.assessment import Classification
 from breastcds.model.case import Case
+
+if TYPE_CHECKING:  # the cohort engine's dependency; one-patient assessment does not load it
+    import polars as pl
 
 CoursePoint = str
 
@@ -159,6 +161,8 @@ def to_polars() -> pl.Expr:
     ``when`` treats a null condition as not holding, as :func:`decision_point` skips a row
     that cannot be judged.
     """
+    import polars as pl
+
     from breastcds.knowledge.conditions import to_polars as compile_condition
 
     rows = precedence().precedence

@@ -276,6 +276,11 @@ FIELDS: dict[str, tuple[str, str]] = {
     "her2_single_probe_copies": ("HER2 copies (single probe)", "单探针HER2拷贝数"),
     "ki67_percent": ("Ki-67 (%)", "Ki-67 (%)"),
     "er_status_reported": ("ER status as reported", "报告的ER状态"),
+    "dcis_extent_mm": ("DCIS extent (mm)", "导管原位癌范围 (mm)"),
+    "dcis_nuclear_grade": ("DCIS nuclear grade", "导管原位癌核级"),
+    "months_ago": ("months ago", "距今月数"),
+    "radiotherapy_given": ("radiotherapy given", "已行放疗"),
+    "sentinel_nodes_examined": ("sentinel nodes examined", "检出前哨淋巴结数"),
     "pr_status_reported": ("PR status as reported", "报告的PR状态"),
     "her2_status_reported": ("HER2 status as reported", "报告的HER2状态"),
     "genomics": ("genomic tests", "多基因检测"),
@@ -460,6 +465,19 @@ FACTS: dict[str, tuple[str, str]] = {
     "prior_rt_regions": ("regions irradiated before", "既往放疗区域"),
     "recurrence_site": ("recurrence site", "复发部位"),
     "comorbidity": ("comorbidity", "合并症"),
+    "axillary_surgery": ("axillary procedure done", "已行腋窝手术方式"),
+    "completed_metastatic_lines": ("completed lines for advanced disease", "晚期已完成治疗线数"),
+    "endocrine_ongoing": ("adjuvant endocrine therapy ongoing", "辅助内分泌治疗进行中"),
+    "endocrine_years_completed": (
+        "years of adjuvant endocrine therapy taken",
+        "辅助内分泌治疗已完成年数",
+    ),
+    "germline_result_recorded": ("germline BRCA1/2 result recorded", "已记录胚系BRCA1/2结果"),
+    "neoadjuvant_given": ("neoadjuvant systemic therapy given", "已行新辅助全身治疗"),
+    "recurrence_biopsied": ("recurrence biopsied", "复发灶已活检"),
+    "recurrence_resected": ("recurrence resected", "复发灶已切除"),
+    "recurrence_restaged": ("restaged after the recurrence", "复发后已重新分期"),
+    "surgery_done": ("breast surgery done", "已行乳腺手术"),
 }
 
 #: Organs at risk of the re-irradiation and α/β knowledge -> (English, Chinese).
@@ -525,4 +543,6 @@ CRITERIA: dict[str, tuple[str, str]] = {
     "prosigna_ror": ("Prosigna ROR", "Prosigna ROR评分"),
     "size_mm": ("tumour size", "肿瘤大小"),
     "t_category": ("T category", "T分期"),
+    "breast_not_irradiated": ("breast not irradiated before", "乳腺既往未接受放疗"),
+    "primary_tumour": ("primary tumour (not a recurrence)", "原发肿瘤（非复发）"),
 }

@@ -40,8 +40,8 @@ from breastcds.model.codes import (
     SurgeryType,
 )
 from breastcds.model.errors import Inconsistency
+from breastcds.model.reirradiation import ReirradiationPlan
 from breastcds.model.strict import check_input
-from breastcds.radiotherapy.reirradiation import ReirradiationPlan
 
 SCHEMA_VERSION: Literal["1.0"] = "1.0"
 

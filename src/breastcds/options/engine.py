@@ -52,6 +52,7 @@ class Grade(_Out):
     nccn: str | None = None
     verified_in: str | None = None
     label: str
+    label_zh: str | None = Field(None, description="None only in results stored before it existed")
 
 
 class RankReason(_Out):
@@ -75,7 +76,9 @@ class OfferedOption(_Out):
     text_zh: str
     grade: Grade
     rank: int
-    rank_reason: RankReason
+    rank_reason: RankReason | None = Field(
+        None, description="always set by the engine; None only in results stored before it existed"
+    )
     matched: list[str] = Field(default_factory=list)
     cautions: list[str] = Field(default_factory=list)
     sources: list[str]
@@ -161,6 +164,7 @@ def _grade(rule: Rule) -> Grade:
         nccn=g.nccn,
         verified_in=g.verified_in,
         label=g.label(),
+        label_zh=g.label_zh(),
     )
 
 
