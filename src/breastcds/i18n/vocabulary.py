@@ -410,6 +410,9 @@ GENERIC_SEGMENTS = frozenset(
 #: like a case field (``size_mm``) fall back to :data:`FIELDS`.
 FACTS: dict[str, tuple[str, str]] = {
     "age": ("age", "年龄"),
+    "cps_eg_score": ("CPS+EG score after neoadjuvant therapy", "新辅助治疗后CPS+EG评分"),
+    "genomic_assay_recorded": ("multigene assay result recorded", "已有多基因检测结果"),
+    "rt_omission_supported": ("omission of radiotherapy can be discussed", "可讨论豁免放疗"),
     "t": ("pathological T", "病理T分期"),
     "n": ("pathological N", "病理N分期"),
     "any_t": ("T (pathological, else clinical)", "T分期（病理优先，其次临床）"),
