@@ -278,3 +278,16 @@ def test_guard_invariants(dp: str, facts: dict[str, Any]) -> None:
     }
     assert gone <= {b.rule_id for b in after.blocked}
     assert all(b.because for b in after.blocked)
+
+
+def test_trastuzumab_is_not_spared_when_its_named_partner_is_removed_too() -> None:
+    """clinical_course.md §3: trastuzumab may continue beyond progression *with a new partner*
+    (HER2CLIMB: tucatinib + trastuzumab + capecitabine). After progression on tucatinib as well,
+    what is left of that regimen (trastuzumab + capecitabine) is not the named re-challenge.
+    (Found by test_guard_invariants.)"""
+    after = guarded("metastatic_line_3plus", progressed_on=["trastuzumab", "tucatinib"])
+    for o in after.options + after.discuss:
+        assert "tucatinib" not in o.agents
+        assert "trastuzumab" not in o.agents, o.rule_id
+    spared = guarded("metastatic_line_3plus", progressed_on=["trastuzumab"])
+    assert any({"trastuzumab", "tucatinib"} <= set(o.agents) for o in spared.options)

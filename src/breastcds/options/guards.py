@@ -284,13 +284,29 @@ def _touches(sel: Selector, o: OptionShape) -> bool:
 
 
 def removed_agent(g: Guard, agent: str, o: OptionShape, alg: Algebra[B]) -> B:
-    """This guard (if active) removes ``agent`` from option ``o``."""
+    """This guard (if active) removes ``agent`` from option ``o``.
+
+    A named exception spares ``agent`` only while one of its partners stays in the option: the
+    partner must be present and not itself removed by this guard (HER2CLIMB spares trastuzumab
+    beyond progression *with tucatinib*; after progression on tucatinib too, trastuzumab +
+    capecitabine is not that re-challenge).
+    """
+    if g.remove is None:
+        return alg.const(False)
+    spared: list[B] = []
+    for e in g.exceptions:
+        if agent in e.spare:
+            spared += [alg.not_(_removed_by_selection(g, p, alg)) for p in e.with_any
+                       if p in o.agents]  # fmt: skip
+    raw = _removed_by_selection(g, agent, alg)
+    return alg.and_([raw, alg.not_(alg.or_(spared))]) if spared else raw
+
+
+def _removed_by_selection(g: Guard, agent: str, alg: Algebra[B]) -> B:
+    """The guard's selection (classes, agents, agents named by a fact) covers ``agent``."""
     sel = g.remove
     if sel is None:
         return alg.const(False)
-    for e in g.exceptions:
-        if agent in e.spare and any(a in o.agents for a in e.with_any):
-            return alg.const(False)
     cat = catalogue()
     d = cat.by_inn().get(agent)
     if d is not None and sel.static_agent(d, cat):
