@@ -11,11 +11,11 @@ from __future__ import annotations
 import math
 import re
 from datetime import date
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
-from breastcds.model.strict import check_input
+from breastcds.model.strict import StrictInput
 
 __all__ = [
     "METRIC_PATTERN",
@@ -38,17 +38,10 @@ METRIC_PATTERN = r"^(Dmax|Dmean|point|D\d+(\.\d+)?(cc|%))$"
 """A dose metric: Dmax, Dmean, point, or a DVH metric D<volume>cc / D<volume>%."""
 
 
-class _Input(BaseModel):
+class _Input(StrictInput):
     model_config = ConfigDict(
         extra="forbid", frozen=True, str_strip_whitespace=True, allow_inf_nan=False
     )
-
-    @model_validator(mode="before")
-    @classmethod
-    def _strict_input(cls, data: Any) -> Any:
-        """Numbers are numbers, text is storable, lists are bounded (model/strict.py)."""
-        check_input(cls, data)
-        return data
 
 
 class OrganDose(_Input):
