@@ -24,15 +24,23 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
 def app_from_env() -> FastAPI:
     """App factory of one worker process of ``breastcds serve --workers N`` (settings from the
     ``BREASTCDS_*`` variables the parent set; migrations already applied by the parent)."""
-    import gc
-
-    from breastcds import assess, examples
     from breastcds.service.logging import setup_logging
 
     settings = Settings.from_env()
     setup_logging(settings.log_level)
     app = create_app(settings)
-    assess(examples.load(examples.names()[0]))  # warm up, then keep long-lived objects out
-    gc.collect()  # of the cyclic collector's view (short full collections under load)
-    gc.freeze()
+    warm_up()
     return app
+
+
+def warm_up() -> None:
+    """Load the knowledge files and compile the rules with one assessment, then move the
+    long-lived objects out of the cyclic garbage collector's view, so that its full collections
+    stay short under load."""
+    import gc
+
+    from breastcds import assess, examples
+
+    assess(examples.load(examples.names()[0]))
+    gc.collect()
+    gc.freeze()
