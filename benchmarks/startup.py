@@ -26,7 +26,7 @@ import sys
 import time
 from pathlib import Path
 
-CLI = "from breastcds.cli.main import app; app(prog_name='breastcds')"
+CLI = "from breastcds.cli.main import run; run()"
 
 
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from breastcds import __version__
+from breastcds._version import __version__
 from breastcds.capabilities import sections as capability_sections
 from breastcds.classify import her2, ki67, receptors, stage, subtype
 from breastcds.knowledge import knowledge_version

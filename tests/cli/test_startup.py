@@ -16,14 +16,15 @@ import pytest
 
 from breastcds import __version__
 
-# Runs the CLI as the console script does and writes the imported module names to argv[1].
+# Runs the CLI as the console script does (breastcds.cli.main:run) and writes the imported
+# module names to argv[1].
 _RUN = """
 import atexit, json, sys
 out = sys.argv[1]
 sys.argv = ["breastcds", *sys.argv[2:]]
 atexit.register(lambda: open(out, "w").write(json.dumps(sorted(sys.modules))))
-from breastcds.cli.main import app
-app(prog_name="breastcds")
+from breastcds.cli.main import run
+run()
 """
 
 #: Stacks no start-up path loads unless the command uses them (top-level package names).
@@ -119,3 +120,24 @@ def test_one_case_assess_imports_no_heavy_stack(tmp_path: Path, fmt: str) -> Non
     } <= modules
     # ... and none of the stacks it does not use
     assert _heavy(modules) == []
+
+
+def test_each_command_is_registered_by_the_module_listed_for_it() -> None:
+    """The console script registers only the invoked command's module (REGISTRARS): the list
+    names exactly the commands that module adds, and together every command of the app."""
+    import typer
+    from typer.main import get_command
+
+    from breastcds.cli.main import REGISTRARS, app
+
+    def names(cli: typer.Typer) -> set[str]:
+        return set(get_command(cli).commands)  # type: ignore[attr-defined]
+
+    listed: set[str] = set()
+    for register, commands in REGISTRARS:
+        one = typer.Typer()
+        one.callback()(lambda: None)
+        register(one)
+        assert names(one) == set(commands), register.__module__
+        listed |= set(commands)
+    assert listed == names(app)

@@ -106,3 +106,20 @@ def test_comorbidity_and_declines_facts() -> None:
     assert facts["comorbidity.osteoporosis"] is True
     assert facts["comorbidity.venous_thromboembolism"] is None
     assert _facts({})["declines"] is None
+
+
+@pytest.mark.parametrize(("months", "expected"), [
+    (12, ["cyclophosphamide", "doxorubicin", "paclitaxel"]),  # <= 12 after diagnosis, so after them
+    (13, []),  # cannot be shown to be <= 12 months after the chemotherapy ended
+])  # fmt: skip
+def test_relapse_within_12_months_of_diagnosis_counts_as_progression_on_chemotherapy(
+    months: int, expected: list[str]
+) -> None:
+    """clinical_course.md 1.2 / 3: relapse during or <= 12 months after a (neo)adjuvant agent is
+    progression on it (taxane re-challenge only > 12 months after). The diagnosis bounds the end
+    of (neo)adjuvant therapy; trastuzumab keeps its own window (months_since_trastuzumab)."""
+    recurrence = {"site": "distant", "months_since_diagnosis": months}
+    data = {"biomarkers": {"er_percent": 0, "pr_percent": 0, "her2_ihc": 0},
+            "treatment": {"adjuvant_agents": ["doxorubicin", "cyclophosphamide", "paclitaxel"],
+                          "recurrence": recurrence}}  # fmt: skip
+    assert _facts(data)["progressed_on"] == expected

@@ -146,10 +146,11 @@ def test_assess_carries_the_options_section_as_json() -> None:
 
 
 def test_cli_assess_renders_options_in_chinese() -> None:
-    res = CliRunner().invoke(app, ["assess", "--example", "her2-positive-neoadjuvant",
-                                   "--lang", "zh"])  # fmt: skip
+    res = CliRunner(env={"COLUMNS": "240"}).invoke(
+        app, ["assess", "--example", "her2-positive-neoadjuvant", "--lang", "zh"]
+    )
     assert res.exit_code == 0, res.output
-    assert "治疗选择" in res.output and "帕妥珠单抗" in res.output
+    assert "治疗方案" in res.output and "帕妥珠单抗" in res.output
 
 
 def test_cli_kb_rule_shows_source_and_grade() -> None:

@@ -155,11 +155,12 @@ def test_packaged_tnbc_second_line_grade_then_trial_result() -> None:
         "treatment": {"adjuvant_chemotherapy_done": True, "metastatic_lines": [line]},
     }
     point = _options(load_kb(), data)
-    systemic = [o for o in point.options if o.kind == "systemic"]  # counselling actions aside
-    ids = [o.rule_id for o in systemic]
-    assert ids == ["tnbc.metastatic.parp_gbrca", "tnbc.metastatic.sacituzumab",
-                   "tnbc.metastatic.platinum_gbrca", "tnbc.metastatic.chemotherapy"]  # fmt: skip
-    parp, sg, platinum, _ = systemic
+    tnbc = [o for o in point.options if o.rule_id.startswith("tnbc.")]  # other pathways too
+    assert [o.rule_id for o in tnbc] == [
+        "tnbc.metastatic.parp_gbrca", "tnbc.metastatic.sacituzumab",
+        "tnbc.metastatic.platinum_gbrca", "tnbc.metastatic.chemotherapy",
+    ]  # fmt: skip
+    parp, sg, platinum, _ = tnbc
     assert parp.rank_reason.en.startswith("CSCO level III (2A); progression-free survival")
     assert "lower grade (grade not verified vs CSCO level III (2A))" in sg.rank_reason.en
     assert "overall survival benefit (ASCENT)" in sg.rank_reason.en
@@ -198,6 +199,7 @@ def test_every_list_is_sorted_by_the_rank_key_and_explained(data: dict[str, Any]
             assert keys == sorted(keys)
             assert [o.rank for o in items] == sorted(o.rank for o in items)
             for i, o in enumerate(items):
+                assert o.rank_reason is not None  # always set by the engine
                 assert o.rank_reason.en and o.rank_reason.zh
                 assert o.rank_reason.en.endswith("Ranked first.") is (i == 0)
                 assert o.rank_reason.zh.endswith("排名第一。") is (i == 0)

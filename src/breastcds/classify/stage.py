@@ -16,6 +16,7 @@ from typing import Literal
 
 from breastcds.classify import prognostic_stage
 from breastcds.knowledge.schema import StagingKnowledge, anatomic_stage_table, biomarkers
+from breastcds.model.ajcc import m_group, n_group, t_group
 from breastcds.model.assessment import (
     Her2Result,
     MissingInput,
@@ -89,34 +90,6 @@ def prognostic(
 
 
 Origin = Literal["recorded", "derived", "missing"]
-
-
-def t_group(t: str) -> str:
-    """Main T group of an AJCC T category (T1mi/T1a-c -> T1, T4a-d -> T4)."""
-    if t.startswith("T1"):
-        return "T1"
-    if t.startswith("T4"):
-        return "T4"
-    return t
-
-
-def n_group(n: str) -> str:
-    """Main N group (N0(i+)/N0(mol+) -> N0; N1a-c -> N1; N1mi stays N1mi; N2a-b -> N2 ...)."""
-    if n.startswith("N0"):
-        return "N0"
-    if n == "N1mi":
-        return "N1mi"
-    return n[:2] if n != "NX" else "NX"
-
-
-def t_main(t: str) -> str:
-    """Main T category as rules and the vignette contract read it: T1a-c -> T1, T4a-d -> T4,
-    while T1mi stays its own category."""
-    return "T1mi" if t == "T1mi" else t_group(t)
-
-
-def m_group(m: str) -> str:
-    return "M1" if m == "M1" else "M0"
 
 
 def t_from_size(size_mm: float, kb: StagingKnowledge | None = None) -> str:

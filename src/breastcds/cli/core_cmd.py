@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+import gc
 import json
 import sys
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
 
 import typer
 
@@ -16,6 +19,30 @@ if TYPE_CHECKING:  # imported when a command runs (start-up time)
     from rich.console import Console
 
     from breastcds.model.errors import CaseValidationError
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def fewer_gc_passes(command: F) -> F:
+    """Run ``command`` with the cyclic garbage collector's first generation collected 30x less
+    often, then restore the thresholds.
+
+    A one-case command spends most of its time importing and building long-lived objects (the
+    case and knowledge models); collection passes over them free nothing. One-case ``assess``:
+    about 12 % less CPU (benchmarks/startup.py).
+    """
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        thresholds = gc.get_threshold()
+        gc.set_threshold(thresholds[0] * 30, *thresholds[1:])
+        try:
+            return command(*args, **kwargs)
+        finally:
+            gc.set_threshold(*thresholds)
+
+    return cast(F, run)
 
 
 @cache
@@ -152,6 +179,7 @@ def load_case_input(case_file: Path | None, example: str | None) -> tuple[dict[s
 
 def register(app: typer.Typer) -> None:
     @app.command()
+    @fewer_gc_passes
     def assess(
         case_file: Annotated[
             Path | None, typer.Argument(help="case JSON file", show_default=False)

@@ -9,6 +9,8 @@ import; ``benchmarks/startup.py`` times them.
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
@@ -25,12 +27,19 @@ from breastcds.cli import (
     serve_cmd,
 )
 
-app = typer.Typer(
-    name="breastcds",
-    help="Breast cancer clinical decision support: traceable to rules, sources and versions.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
+Registrar = Callable[[typer.Typer], None]
+
+#: Each module's registration adds these top-level commands (and groups), in help order.
+REGISTRARS: tuple[tuple[Registrar, tuple[str, ...]], ...] = (
+    (core_cmd.register, ("assess", "schema", "example", "concordance")),
+    (reirradiation_cmd.register, ("reirradiation",)),
+    (predict_cmd.register, ("predict",)),
+    (dvh_cmd.register, ("dvh",)),
+    (serve_cmd.register, ("serve", "token")),
+    (prognosis_render.register, ("prognosis-plot",)),
+    (kb_cmd.register, ("kb",)),
+    (report_cmd.register, ("report",)),
+    (cohort_cmd.register, ("cohort",)),
 )
 
 
@@ -42,28 +51,49 @@ def _print_version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
-def main(
-    version: Annotated[
-        bool,
-        typer.Option(
-            "--version",
-            help="Print the breastcds version and exit.",
-            is_eager=True,
-            callback=_print_version,
-        ),
-    ] = False,
-) -> None:
-    """Breast cancer clinical decision support: traceable to rules, sources and versions."""
+def build(registrars: tuple[Registrar, ...] | None = None) -> typer.Typer:
+    """The application with the commands of ``registrars`` (default: every command)."""
+    cli = typer.Typer(
+        name="breastcds",
+        help="Breast cancer clinical decision support: traceable to rules, sources and versions.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+    )
+
+    @cli.callback()
+    def main(
+        version: Annotated[
+            bool,
+            typer.Option(
+                "--version",
+                help="Print the breastcds version and exit.",
+                is_eager=True,
+                callback=_print_version,
+            ),
+        ] = False,
+    ) -> None:
+        """Breast cancer clinical decision support: traceable to rules, sources and versions."""
+
+    for register in registrars if registrars is not None else (r for r, _ in REGISTRARS):
+        register(cli)
+    return cli
 
 
-# --- command registration: one call per capability's commands ---
-core_cmd.register(app)
-reirradiation_cmd.register(app)
-predict_cmd.register(app)
-dvh_cmd.register(app)
-serve_cmd.register(app)
-prognosis_render.register(app)
-kb_cmd.register(app)
-report_cmd.register(app)
-cohort_cmd.register(app)
+#: Every command (help, tests, ``python -m``-style use).
+app = build()
+
+
+def run() -> None:
+    """Console entry point: typer inspects the parameters of the commands it is given when it
+    starts, so the invoked command's module alone is registered (``--version`` needs none);
+    help, no arguments or an unknown command get the whole application."""
+    args = sys.argv[1:]
+    first = next((a for a in args if not a.startswith("-")), None)
+    wanted: tuple[Registrar, ...] | None = None
+    if "--help" not in args and "-h" not in args:
+        if first is None and "--version" in args:
+            wanted = ()
+        elif first is not None:
+            wanted = tuple(r for r, names in REGISTRARS if first in names) or None
+    (app if wanted is None else build(wanted))(prog_name="breastcds")

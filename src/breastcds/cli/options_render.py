@@ -77,6 +77,8 @@ def _point(p: DecisionPointOptions, console: Console, lang: Lang) -> None:
     suffix = f" ({label('inferred', lang)})" if p.inferred else ""
     console.rule(f"{_t('title', lang)} — {_t('decision', lang)}: {dp}{suffix}")
     why = _pick(p, "reason", lang)
+    if why and why.startswith(f"{p.decision_point}:"):  # the heading names the point already
+        why = why[len(p.decision_point) + 1 :].strip()
     if why:
         console.print(f"[dim]{label('decision_point_reason', lang)}: {escape(text(why, lang))}[/]",
                       highlight=False)  # fmt: skip

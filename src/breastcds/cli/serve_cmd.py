@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import gc
 import os
 import socket
 import sys
@@ -60,7 +59,7 @@ def register(app: typer.Typer) -> None:
         """Run the HTTP service (REST, CDS Hooks); prints a first admin token on a new database."""
         import uvicorn
 
-        from breastcds.service.app import create_app
+        from breastcds.server import create_app, warm_up
         from breastcds.service.logging import setup_logging
         from breastcds.service.storage import AuditEvent, Store
 
@@ -111,7 +110,7 @@ def register(app: typer.Typer) -> None:
             out.write(f"first admin token (shown once, store it now): {first_token}\n")
         if settings.workers > 1:
             # Several processes share the listening socket; each builds its app from these
-            # variables (breastcds.service.app.app_from_env). SQLite allows it but serialises
+            # variables (breastcds.server.app_from_env). SQLite allows it but serialises
             # every write across processes: use PostgreSQL.
             os.environ.update(
                 BREASTCDS_DATABASE_URL=url,
@@ -128,7 +127,7 @@ def register(app: typer.Typer) -> None:
             from uvicorn.supervisors import Multiprocess
 
             config = uvicorn.Config(
-                "breastcds.service.app:app_from_env",
+                "breastcds.server:app_from_env",
                 factory=True,
                 workers=settings.workers,
                 log_config=None,
@@ -143,13 +142,7 @@ def register(app: typer.Typer) -> None:
         app_ = create_app(settings, store)
         out.write(f"breastcds service listening on http://{shown_host}:{bound_port}\n")
         out.flush()
-        # Warm up (knowledge files, rule compilation) and move the long-lived objects out of the
-        # cyclic garbage collector's view, so its full collections stay short under load.
-        from breastcds import assess, examples
-
-        assess(examples.load(examples.names()[0]))
-        gc.collect()
-        gc.freeze()
+        warm_up()
         # SIGTERM: requests in flight get 10 s, then are cancelled (a report job is killed).
         config = uvicorn.Config(
             app_,

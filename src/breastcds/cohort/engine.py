@@ -17,6 +17,7 @@ through it and writes Parquet; the Dask engine maps :func:`run_batch` over parti
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -36,6 +37,15 @@ from breastcds.knowledge.conditions import Condition, to_polars
 from breastcds.knowledge.facts import FACTS
 from breastcds.knowledge.schema_rt_omission import load_rt_omission
 from breastcds.options import engine as options_engine
+from breastcds.options.guards import (
+    OptionShape,
+    action_rule_id,
+    as_expr,
+    decide,
+    load_guards,
+    polars_algebra,
+)
+from breastcds.options.guards import active as guard_active
 from breastcds.options.schema import EARLY, METASTATIC, KnowledgeBase, Rule, load_kb
 from breastcds.prognosis import predict
 from breastcds.prognosis.mapping import HALF_NODE, KI67_POSITIVE_ABOVE_PERCENT
@@ -280,6 +290,8 @@ def option_columns(kb: KnowledgeBase) -> tuple[Stages, list[Encoded]]:
                 cols[field] = name
             unknown_cols[rule.id] = cols
     stage2: list[pl.Expr] = []
+    stage3: list[pl.Expr] = []
+    stage4: list[pl.Expr] = []
     encoded: list[Encoded] = []
     her2_fields = (
         "biomarkers.her2_ihc",
@@ -287,8 +299,9 @@ def option_columns(kb: KnowledgeBase) -> tuple[Stages, list[Encoded]]:
         "biomarkers.her2_ish",
         "biomarkers.her2_ish_recount",
     )
+    guard_set = load_guards()
     for dp in DECISION_POINTS:
-        offered: list[tuple[str, pl.Expr]] = []
+        pre: list[tuple[Rule, str]] = []  # option rules and their pre-guard "offered" column
         flags: dict[str, pl.Expr] = {}
         for rule in _ranked(kb):
             if dp not in rule.decision_points:
@@ -297,9 +310,26 @@ def option_columns(kb: KnowledgeBase) -> tuple[Stages, list[Encoded]]:
             when = c(f"__w.{rid}")
             ok = when.eq(True).fill_null(False) & ~c(f"__x.{rid}") & ~_blocked(rule, kb, dp)
             if rule.recommendation == "option":
-                offered.append((rule.id, ok))
-                for field, name in unknown_cols.get(rule.id, {}).items():
-                    _or(flags, field, when.is_null() & c(name))
+                name = f"__ok.{dp}.{rid}"
+                stage2.append(ok.alias(name))
+                pre.append((rule, name))
+                for field, uname in unknown_cols.get(rule.id, {}).items():
+                    _or(flags, field, when.is_null() & c(uname))
+        # Patient and course guards (breastcds.options.guards): the same decision function as
+        # the one-patient engine, over polars expressions.
+        shapes = [OptionShape(r.id, r.option.agents, r.option.actions) for r, _ in pre]
+        ok_col = {r.id: name for r, name in pre}
+        offered_col = functools.partial(_column_of, ok_col)
+        plain = polars_algebra(offered_col)
+        for g in guard_set.guards:
+            if g.at(dp):
+                stage3.append(
+                    as_expr(guard_active(g, dp, plain, shapes)).alias(_active_col(dp, g.id))
+                )
+        alg = polars_algebra(offered_col, functools.partial(_guard_col, dp))
+        decision = decide(guard_set, dp, shapes, alg)
+        offered = [(r.id, c(name) & ~as_expr(decision.blocked[r.id])) for r, name in pre]
+        offered += [(action_rule_id(g, code), as_expr(flag)) for g, code, flag in decision.added]
         prompt_flags: list[tuple[str, pl.Expr]] = []
         her2_flags = [e for f, e in flags.items() if f.startswith("biomarkers.her2")]
         for field, e in sorted(flags.items()):
@@ -309,14 +339,42 @@ def option_columns(kb: KnowledgeBase) -> tuple[Stages, list[Encoded]]:
             asked = pending & pl.any_horizontal(her2_flags)
             for field in her2_fields:
                 prompt_flags.append((field, asked & c(F.HER2_MISSING).eq(field)))
+        prompt_flags = [
+            (f, e & ~as_expr(decision.suppressed[f]) if f in decision.suppressed else e)
+            for f, e in prompt_flags
+        ]
+        prompt_flags += [(f, as_expr(e)) for f, e in decision.prompts.items()]
         inactive, conflict = ~_active(dp), _conflict(dp)
         for name, items, sort in ((f"options.{dp}", offered, False),
                                   (f"prompts.{dp}", prompt_flags, True)):  # fmt: skip
             enc = Encoded(name, tuple(label for label, _ in items), sort_unique=sort)
             flags_ = [e & ~conflict for _, e in items]
-            stage2 += enc.exprs(flags_, null_when=inactive)
+            stage4 += enc.exprs(flags_, null_when=inactive)
             encoded.append(enc)
-    return [stage1, stage2], encoded
+    return [stage1, stage2, stage3, stage4], encoded
+
+
+def _column_of(names: dict[str, str], key: str) -> pl.Expr:
+    return c(names[key])
+
+
+def _active_col(dp: str, guard_id: str) -> str:
+    return f"__ga.{dp}.{_safe(guard_id)}"
+
+
+def _guard_col(dp: str, g: Any) -> pl.Expr:
+    return c(_active_col(dp, g.id))
+
+
+def unprovided_fact_columns(names: set[str]) -> list[pl.Expr]:
+    """Facts the rules or guards read that the cohort table has no column for: null (not
+    recorded) in every row, exactly as the case model leaves them for such a row, so both
+    engines judge them alike (a condition on them is unknown, never false)."""
+    dtypes: dict[str, pl.DataType] = {
+        "number": pl.Float64(), "bool": pl.Boolean(), "enum": pl.String(),
+        "list": pl.List(pl.String()),
+    }  # fmt: skip
+    return [lit(None, dtype=dtypes[FACTS[f].type]).alias(f) for f in sorted(names)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -585,18 +643,20 @@ def needed_facts(kb: KnowledgeBase) -> set[str]:
 def compiled() -> Compiled:
     """Compile the packaged knowledge once per process (refuses unknown facts)."""
     kb = load_kb()
-    missing = sorted(needed_facts(kb) - F.provided())
-    if missing:
+    needed = needed_facts(kb) | load_guards().facts()
+    unregistered = sorted(n for n in needed if n not in FACTS)
+    if unregistered:
         raise UnsupportedKnowledge(
-            "the knowledge base reads facts the cohort table does not provide: "
-            + ", ".join(missing)
+            "the knowledge base reads facts nobody registers: " + ", ".join(unregistered)
         )
     # The RT-omission columns are computed with the facts (an option rule reads their summary:
     # cohort/facts.py steps); only their encoded list columns are decoded here.
     built = [option_columns(kb), predict_mapping_columns()]
     parts = [stages for stages, _ in built]
     built.append(([], rt_columns()[1]))
-    stages: Stages = [[_guard_key().alias("__guard_key")]]
+    stages: Stages = [
+        [_guard_key().alias("__guard_key"), *unprovided_fact_columns(needed - F.provided())]
+    ]
     for i in range(max(len(p) for p in parts)):
         stages.append([e for p in parts if i < len(p) for e in p[i]])
     return Compiled(stages=stages, encoded=[e for _, enc in built for e in enc])

@@ -30,6 +30,7 @@ from breastcds.knowledge.facts import FACTS
 from breastcds.knowledge.schema import anatomic_stage_table, biomarkers
 from breastcds.model.case import Comorbidities
 from breastcds.options.drugs import catalogue
+from breastcds.options.facts_course import CLINICAL_STAGE_POINTS, PATHOLOGICAL_STAGE_POINTS
 
 c = pl.col
 lit = pl.lit
@@ -665,6 +666,25 @@ def _pending_null(col: str, pending: str) -> pl.Expr:
     return pl.when(c(col).eq(pending)).then(None).otherwise(c(col))
 
 
+def cps_eg_score() -> pl.Expr:
+    """CPS+EG score after neoadjuvant therapy (:func:`options.facts_course.cps_eg_score`)."""
+
+    def points(col: str, table: dict[str, int]) -> pl.Expr:
+        return c(col).replace_strict(
+            list(table), list(table.values()), default=None, return_dtype=pl.Int64
+        )
+
+    er = c(ER_STATUS).replace_strict(
+        ["negative", "low_positive", "positive"], [1, 0, 0], default=None, return_dtype=pl.Int64
+    )
+    grade = pl.when(c("grade").is_null()).then(None).otherwise(c("grade").eq(3).cast(pl.Int64))
+    total = (
+        points(SC_STAGE, CLINICAL_STAGE_POINTS) + points(SP_STAGE, PATHOLOGICAL_STAGE_POINTS)
+        + er + grade
+    )  # fmt: skip
+    return pl.when(c("neoadjuvant").eq(True)).then(total.cast(pl.Float64)).otherwise(None)
+
+
 def steps() -> list[list[pl.Expr]]:
     """Column steps (each a ``with_columns``) from the normalised table to every fact."""
     neo = c("neoadjuvant").eq(True).fill_null(False)
@@ -709,6 +729,7 @@ def steps() -> list[list[pl.Expr]]:
         m.eq("M1").alias("metastatic"),
         c(SP_STAGE).alias("stage_anatomic"),
         c(SC_STAGE).alias("clinical_stage_anatomic"),
+        cps_eg_score().alias("cps_eg_score"),
         sites.alias("metastatic_sites"),
         pl.when(sites.is_null())
         .then(None)

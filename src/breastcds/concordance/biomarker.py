@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from breastcds.classify.stage import n_group, t_main
 from breastcds.concordance import vocabulary
 from breastcds.concordance.core import Kind, Vignette, default_equal, register_kind
 from breastcds.entrypoint import assess
+from breastcds.model.ajcc import n_group, t_main
 
 
 def matches(v: Vignette) -> bool:

@@ -214,12 +214,15 @@ def compare(field: str, expected: Any, actual: Any) -> bool:
 
 
 def names(word: str, field: str) -> bool:
-    """A prompted field names ``word`` when the word is one of the ``_``-separated parts of the
-    field's last component ("brca" names biomarkers.germline_brca, "margin" names
-    tumour.margin_mm; "er" names biomarkers.er_percent but not biomarkers.her2_ish)."""
+    """A prompted field names ``word`` when the word begins one of the field's ``.``- or
+    ``_``-separated parts, or is the whole field (clinical_course.md §13 gives the words:
+    "brca" names biomarkers.germline_brca, "pregnan" names patient.pregnant, "endocrine" names
+    treatment.endocrine.months_since_end; "er" names biomarkers.er_percent but not
+    biomarkers.her2_ish)."""
     w = word.lower().strip()
-    last = field.lower().rsplit(".", 1)[-1]
-    return w in last.split("_") or w == last or w == field.lower()
+    f = field.lower()
+    parts = f.replace(".", "_").split("_")
+    return any(part.startswith(w) for part in parts if part) or w == f
 
 
 KIND = Kind(name="course", matches=matches, evaluate=evaluate, compare=compare,

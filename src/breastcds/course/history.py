@@ -20,11 +20,21 @@ ENDOCRINE_WINDOW_MONTHS = 12.0
 """Relapse <= 12 months after completing adjuvant ET = secondary resistance (ABC 5)."""
 ANTI_HER2_WINDOW_MONTHS = 6.0
 """Relapse <= 6 months after (neo)adjuvant trastuzumab: refractory (DESTINY-Breast03)."""
+CHEMOTHERAPY_WINDOW_MONTHS = 12.0
+"""Relapse during or <= 12 months after a (neo)adjuvant cytotoxic agent counts as progression on
+it (clinical_course.md 1.2 and 3: taxane re-challenge only > 12 months after; anthracycline
+relapse <= 12 months = resistant). The diagnosis bounds the end of (neo)adjuvant therapy, so a
+relapse <= 12 months after diagnosis is <= 12 months after every agent given since."""
 
 
 def _endocrine(inn: str) -> bool | None:
     d = catalogue().resolve(inn)
     return None if d is None else d.endocrine
+
+
+def _chemotherapy(inn: str) -> bool:
+    d = catalogue().resolve(inn)
+    return bool(d is not None and d.chemotherapy)
 
 
 def _anti_her2(inn: str) -> bool | None:
@@ -122,6 +132,7 @@ def progressed_on(case: Case, er_positive: bool | None) -> list[str] | None:
 
     A metastatic line with outcome progression; agents taken when a recurrence was found; the
     adjuvant endocrine agents after a relapse during or <= 12 months after them; (neo)adjuvant
+    cytotoxic agents after a relapse <= 12 months after diagnosis; (neo)adjuvant
     HER2-directed antibodies after a relapse <= 6 months after trastuzumab. None when the
     endocrine timing of an ER-positive relapse is not recorded.
     """
@@ -134,6 +145,12 @@ def progressed_on(case: Case, er_positive: bool | None) -> list[str] | None:
         rec = t.recurrence
         assert rec is not None
         out.update(rec.on_therapy or [])
+        since_diagnosis = rec.months_since_diagnosis
+        if since_diagnosis is not None and since_diagnosis <= CHEMOTHERAPY_WINDOW_MONTHS:
+            given = [*(t.adjuvant_agents or [])]
+            if t.neoadjuvant is not None:
+                given += t.neoadjuvant.agents
+            out.update(a for a in given if _chemotherapy(a))
         resistance = endocrine_resistance(case)
         e = t.endocrine
         if resistance in ("primary", "secondary") and e is not None:

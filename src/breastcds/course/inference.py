@@ -19,10 +19,10 @@ from breastcds.knowledge.loader import KnowledgeError, load_yaml
 from breastcds.model.assessment import Classification
 from breastcds.model.case import Case
 
-CoursePoint = str
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the cohort engine's dependency; one-patient assessment does not load it
     import polars as pl
+
+CoursePoint = str
 
 
 class _Strict(BaseModel):

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from breastcds.knowledge.conditions import Condition, evaluate
+from breastcds.knowledge.conditions import Condition, evaluate, to_polars
 from breastcds.knowledge.loader import KnowledgeError, load_yaml
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # polars only for the cohort engine's compiler (one-case start-up)
     import polars as pl
 
 
@@ -58,8 +58,6 @@ def irrelevant(field: str, facts: Mapping[str, Any]) -> bool:
 def dropped_when(field: str) -> pl.Expr:
     """Polars: the prompt for ``field`` is dropped (false where no rule lists the field)."""
     import polars as pl
-
-    from breastcds.knowledge.conditions import to_polars
 
     exprs = [to_polars(r.when).fill_null(False) for r in relevance().rules if field in r.fields]
     return pl.any_horizontal(exprs) if exprs else pl.lit(False)

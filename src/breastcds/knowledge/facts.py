@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from breastcds.classify.stage import n_group, t_main
+from breastcds.model.ajcc import n_group, t_main
 from breastcds.model.assessment import Classification
 from breastcds.model.case import Case
 

@@ -16,6 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from breastcds.knowledge.loader import KnowledgeError, load_yaml
+from breastcds.model.reirradiation import METRIC_PATTERN, ORGAN_PATTERN
 
 __all__ = [
     "AlphaBetaEntry",
@@ -30,9 +31,6 @@ __all__ = [
     "parse_alpha_beta_library",
     "parse_constraint_table",
 ]
-
-ORGAN_PATTERN = r"^[a-z][a-z0-9_]*$"
-METRIC_PATTERN = r"^(Dmax|Dmean|point|D\d+(\.\d+)?(cc|%))$"
 
 
 class RadiotherapyKnowledgeError(KnowledgeError):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from breastcds.model.codes import (
     AxillarySurgery,
@@ -40,8 +40,8 @@ from breastcds.model.codes import (
     SurgeryType,
 )
 from breastcds.model.errors import Inconsistency
-from breastcds.model.strict import check_input
-from breastcds.radiotherapy.reirradiation import ReirradiationPlan
+from breastcds.model.reirradiation import ReirradiationPlan
+from breastcds.model.strict import StrictInput
 
 SCHEMA_VERSION: Literal["1.0"] = "1.0"
 
@@ -85,17 +85,10 @@ MCategory = Literal["M0", "cM0(i+)", "M1"]
 ReportedStatus = Literal["positive", "negative"]
 
 
-class _Model(BaseModel):
+class _Model(StrictInput):
     model_config = ConfigDict(
         extra="forbid", frozen=True, use_enum_values=False, allow_inf_nan=False
     )
-
-    @model_validator(mode="before")
-    @classmethod
-    def _strict_input(cls, data: Any) -> Any:
-        """Numbers are numbers, text is storable, lists are bounded (model/strict.py)."""
-        check_input(cls, data)
-        return data
 
 
 class Comorbidities(_Model):

@@ -29,7 +29,7 @@ import typing
 from functools import cache
 from typing import Any, get_args, get_origin
 
-from pydantic import BaseModel
+from pydantic import BaseModel, model_validator
 
 from breastcds.model.errors import Inconsistency
 
@@ -206,3 +206,14 @@ def _check_container(path: str, value: Any, limit: int, leaf: str) -> None:
             _check_text(where, v)
         elif isinstance(v, list):
             _check_container(where, v, limit, leaf)
+
+
+class StrictInput(BaseModel):
+    """Base of the input models: :func:`check_input` runs before the model's own validation."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _strict_input(cls, data: Any) -> Any:
+        """Numbers are numbers, text is storable, lists are bounded (this module)."""
+        check_input(cls, data)
+        return data

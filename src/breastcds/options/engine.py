@@ -52,6 +52,7 @@ class Grade(_Out):
     nccn: str | None = None
     verified_in: str | None = None
     label: str
+    label_zh: str | None = Field(None, description="None only in results stored before it existed")
 
 
 class RankReason(_Out):
@@ -75,7 +76,9 @@ class OfferedOption(_Out):
     text_zh: str
     grade: Grade
     rank: int
-    rank_reason: RankReason
+    rank_reason: RankReason | None = Field(
+        None, description="always set by the engine; None only in results stored before it existed"
+    )
     matched: list[str] = Field(default_factory=list)
     cautions: list[str] = Field(default_factory=list)
     sources: list[str]
@@ -161,6 +164,7 @@ def _grade(rule: Rule) -> Grade:
         nccn=g.nccn,
         verified_in=g.verified_in,
         label=g.label(),
+        label_zh=g.label_zh(),
     )
 
 
@@ -205,7 +209,7 @@ def _guard(rule: Rule, kb: KnowledgeBase, facts: Mapping[str, Any], dp: str) -> 
 
 
 def _offered(rule: Rule, kb: KnowledgeBase, outcome: Outcome, cautions: list[str],
-             rank: int, reason: RankReason) -> OfferedOption:  # fmt: skip
+             rank: int, reason: RankReason | None = None) -> OfferedOption:  # fmt: skip
     drugs = kb.drugs.by_inn()
     return OfferedOption(
         rule_id=rule.id,
@@ -348,10 +352,12 @@ def _course_cautions(result: DecisionPointOptions, case: Case,
 
 def after_rules(result: DecisionPointOptions, case: Case, classification: Classification,
                 facts: Mapping[str, Any], kb: KnowledgeBase) -> DecisionPointOptions:  # fmt: skip
-    """The one step applied per decision point after the rules (patient guards slot in here:
-    they may block options, add cautions, actions and prompts). Identity until then."""
-    del case, classification, facts, kb
-    return result
+    """The one step applied per decision point after the rules: the patient and course guards
+    (knowledge/guards.yaml) block options, add cautions, actions and prompts."""
+    from breastcds.options.guards import apply_guards
+
+    del case, classification, kb
+    return apply_guards(result, facts)
 
 
 def condition_text(cond: Condition | None) -> str:

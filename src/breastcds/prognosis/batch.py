@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -106,6 +107,20 @@ def read_patients(path: Path, model: P.Model) -> PatientTable:
     return PatientTable(pids=pids, inputs=P.PredictInputs.from_columns(columns), raw=raw)
 
 
+@lru_cache(maxsize=8)
+def _year_regimen_columns(
+    years: tuple[int, ...], names: tuple[str, ...], n_patients: int
+) -> tuple[pl.Series, pl.Series]:
+    """The year and regimen columns of ``n_patients`` patients (the same for every full chunk,
+    so built once): pid, year, regimen order."""
+    n_reg = len(names)
+    year = np.tile(np.repeat(np.asarray(years, dtype=np.int64), n_reg), n_patients)
+    regimen = pl.Series("regimen", names, dtype=pl.String).gather(
+        np.tile(np.arange(n_reg), len(years) * n_patients)
+    )
+    return pl.Series("year", year), regimen
+
+
 def result_frame(
     result: P.PredictResult, pids: Sequence[str], years: Sequence[int]
 ) -> pl.DataFrame:
@@ -126,13 +141,8 @@ def result_frame(
         return np.ascontiguousarray(picked.transpose(0, 2, 1)).reshape(-1)
 
     # string columns by gathering from the short lists of names (no per-row Python strings)
-    base = {
-        "pid": pid_series.gather(repeat_idx),
-        "year": np.tile(np.repeat(np.asarray(years, dtype=np.int64), n_reg), rows.size),
-        "regimen": pl.Series("regimen", names, dtype=pl.String).gather(
-            np.tile(np.arange(n_reg), n_year * rows.size)
-        ),
-    }
+    year, regimen = _year_regimen_columns(tuple(years), tuple(names), int(rows.size))
+    base = {"pid": pid_series.gather(repeat_idx), "year": year, "regimen": regimen}
     if result.model == "v3.2":
         return pl.DataFrame(
             {

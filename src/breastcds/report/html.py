@@ -149,7 +149,8 @@ def environment(extra_loader: jinja2.BaseLoader | None = None) -> jinja2.Environ
         localised_items=_localised_items, fmt=_fmt, text=text, field_label=field_label,
         organ_label=organ_label, criterion_label=criterion_label, prompt_reason=prompt_reason,
         metric_label=metric_label, trial_of=_trial_of, rule_text=_rule_text, pick=_pick,
-        grade_text=_grade_text, rt_summary=rt_summary, regimen_label=_regimen_label, show=_show,
+        grade_text=_grade_text, dp_reason=_dp_reason, rt_summary=rt_summary,
+        regimen_label=_regimen_label, show=_show,
     )  # fmt: skip
     env.filters.update(
         text_filter=text, field_label_filter=field_label, show_filter=_show,
@@ -241,6 +242,23 @@ def _regimen_label(outcome: Mapping[str, Any], lang: Lang) -> str:
     if has_label(key):
         return label(key, lang)
     return text(str(outcome.get("label") or added), lang)
+
+
+def _dp_reason(dp: Mapping[str, Any], lang: Lang) -> str:
+    """Why this decision point, in the reader's language, without the decision point's own code
+    in front (``"adjuvant: surgery done, ..."``: the heading names it already)."""
+    why = _pick(dp, "reason", lang)
+    if isinstance(why, list):
+        why = "; ".join(str(x) for x in why)
+    if not why:
+        return ""
+    why = str(why)
+    code = str(dp.get("decision_point") or "")
+    for sep in (":", "：", " - ", " — "):
+        if code and why.startswith(code + sep):
+            why = why[len(code) + len(sep) :].strip()
+            break
+    return text(why, lang)
 
 
 def _grade_text(grade: Any, lang: Lang) -> str:

@@ -13,13 +13,11 @@ import math
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, is_dataclass
 from functools import cache
-from importlib import resources
 from types import ModuleType
 from typing import Annotated, Any, Literal
 
 import anyio
 import pydantic_core
-import yaml
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field, field_validator
@@ -126,6 +124,7 @@ class Versions(BaseModel):
 
 class RuleMatch(BaseModel):
     file: str = Field(description="knowledge file the rule is defined in")
+    kind: str = Field(description="what the entry is (the collection holding it, e.g. rules)")
     path: str = Field(description="where in the file")
     entry: Any
 
@@ -542,28 +541,9 @@ def _diff(a: Any, b: Any, path: str, out: list[str]) -> None:
         out.append(path or "$")
 
 
-@cache
-def _rule_index() -> dict[str, list[RuleMatch]]:
-    """Every knowledge entry that has an ``id``, by id (a rule is any such entry)."""
-    index: dict[str, list[RuleMatch]] = {}
-
-    def walk(node: Any, file: str, path: str) -> None:
-        if isinstance(node, dict):
-            rid = node.get("id")
-            if isinstance(rid, str | int) and not isinstance(rid, bool):
-                entry = json.loads(json.dumps(node, default=str))
-                index.setdefault(str(rid), []).append(RuleMatch(file=file, path=path, entry=entry))
-            for k, v in node.items():
-                walk(v, file, f"{path}.{k}" if path else str(k))
-        elif isinstance(node, list):
-            for i, v in enumerate(node):
-                walk(v, file, f"{path}[{i}]")
-
-    root = resources.files("breastcds.knowledge")
-    for item in sorted(root.iterdir(), key=lambda r: r.name):
-        if item.name.endswith((".yaml", ".yml")):
-            walk(yaml.safe_load(item.read_text(encoding="utf-8")), item.name, "")
-    return index
+def _jsonable(entry: Any) -> Any:
+    """A knowledge entry as JSON values (YAML dates as ISO text)."""
+    return json.loads(json.dumps(entry, default=str))
 
 
 def _versions(breastcds_v: str, knowledge_v: str, schema_v: str) -> Versions:
@@ -831,9 +811,15 @@ def build_router() -> APIRouter:
         rule_id: Annotated[str, Path(min_length=1, max_length=200)],
     ) -> RuleLookup:
         """A knowledge entry by its ``id`` (any reviewed knowledge file), with its file."""
-        matches = _rule_index().get(rule_id)
-        if not matches:
+        from breastcds.knowledge.index import lookup
+
+        found = lookup(rule_id)
+        if not found:
             raise HTTPException(404, f"no knowledge entry with id {rule_id!r}")
+        matches = [
+            RuleMatch(file=e.file, kind=e.kind, path=e.path, entry=_jsonable(e.entry))
+            for e in found
+        ]
         return RuleLookup(id=rule_id, knowledge_version=knowledge_version(), matches=matches)
 
     @r.get("/audit", tags=["admin"], response_model=AuditList, responses=responses(401, 403, 422))

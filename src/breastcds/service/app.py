@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
 from typing import Any
 
-from fastapi import Depends, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
@@ -52,8 +52,17 @@ Decision support only: the assessment informs, and does not replace, the clinici
 """
 
 
-def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
-    """Build the app; migrations are applied to the store before it serves anything."""
+def create_app(
+    settings: Settings | None = None,
+    store: Store | None = None,
+    routers: Sequence[APIRouter] = (),
+) -> FastAPI:
+    """Build the app; migrations are applied to the store before it serves anything.
+
+    ``routers``: further routes mounted behind the same authentication and error handling (the
+    tumour-board web page; composed in :mod:`breastcds.server`, since the service does not
+    import the web page).
+    """
     settings = settings or Settings.from_env()
     if store is None:
         store = Store(settings.resolved_database_url, token_cache_s=settings.token_cache_s)
@@ -82,9 +91,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     _install_docs(app)
     app.state.cds_verifier = CdsJwtVerifier(settings, store)
     app.include_router(cdshooks.build_router())
-    from breastcds.web import build_router as build_web_router  # tumour-board pages, /ui
-
-    app.include_router(build_web_router())
+    for router in routers:
+        app.include_router(router)
     _install_error_handling(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
@@ -362,20 +370,3 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     }
     app.openapi_schema = schema
     return schema
-
-
-def app_from_env() -> FastAPI:
-    """App factory of one worker process of ``breastcds serve --workers N`` (settings from the
-    ``BREASTCDS_*`` variables the parent set; migrations already applied by the parent)."""
-    import gc
-
-    from breastcds import assess, examples
-    from breastcds.service.logging import setup_logging
-
-    settings = Settings.from_env()
-    setup_logging(settings.log_level)
-    app = create_app(settings)
-    assess(examples.load(examples.names()[0]))  # warm up, then keep long-lived objects out
-    gc.collect()  # of the cyclic collector's view (short full collections under load)
-    gc.freeze()
-    return app

@@ -36,6 +36,7 @@ from breastcds.model.errors import CaseValidationError
 from breastcds.service.api import (
     InputError,
     assess_and_store,
+    audit_request,
     client_host,
     map_bundle,
     request_id,
@@ -648,21 +649,16 @@ def build_router() -> APIRouter:
                 )
         for item in body.feedback:
             reason = item.overrideReason.reason if item.overrideReason else None
-            store_of(request).audit(
-                AuditEvent(
-                    type_code="110112",
-                    subtype="cds-feedback",
-                    action="E",
-                    outcome="0",
-                    outcome_desc=f"{item.outcome}"
-                    + (f" ({reason.code})" if reason is not None else ""),
-                    agent_who=principal.who,
-                    agent_role=principal.role,
-                    agent_network=client_host(request),
-                    entity_what=f"card {item.card}"[:200],
-                    entity_type="CdsCard",
-                    request_id=request_id(request),
-                )
+            audit_request(
+                request,
+                principal,
+                type_code="110112",
+                subtype="cds-feedback",
+                action="E",
+                outcome_desc=f"{item.outcome}"
+                + (f" ({reason.code})" if reason is not None else ""),
+                entity_what=f"card {item.card}"[:200],
+                entity_type="CdsCard",
             )
         return {}
 

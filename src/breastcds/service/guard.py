@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import anyio
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from breastcds.model.strict import printable, text_problem
@@ -298,7 +298,7 @@ async def _read_body(receive: Receive, limit: int) -> bytes:
     while True:
         message = await receive()
         if message["type"] != "http.request":
-            break  # a disconnect: the route sees an empty body, the client is gone anyway
+            raise ClientDisconnect  # nothing to answer; not a failure (RequestContext)
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:

@@ -25,7 +25,6 @@ import anyio
 MAX_JOBS = 2
 MAX_WAITING = 4
 _slots: anyio.CapacityLimiter | None = None
-_waiting = 0
 _context: Any = None
 
 
@@ -63,7 +62,12 @@ def _ctx() -> Any:
     return _context
 
 
-def _child(conn: Connection, task: str, args: tuple[Any, ...], budget: Budget) -> None:
+#: A job: a module-level function (sent to the job process by reference), e.g.
+#: ``worker_tasks.report``; it raises ``worker_tasks.TaskInputError`` for unusable input.
+Task = Callable[..., Any]
+
+
+def _child(conn: Connection, task: Task, args: tuple[Any, ...], budget: Budget) -> None:
     """Runs in the job process: apply the limits, run the task, send back its outcome."""
     limit = budget.memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
@@ -72,7 +76,7 @@ def _child(conn: Connection, task: str, args: tuple[Any, ...], budget: Budget) -
     from breastcds.service import worker_tasks
 
     try:
-        outcome: tuple[Any, ...] = ("ok", getattr(worker_tasks, task)(*args))
+        outcome: tuple[Any, ...] = ("ok", task(*args))
     except worker_tasks.TaskInputError as exc:
         outcome = ("input", exc.detail, exc.errors, exc.status)
     except MemoryError:
@@ -84,31 +88,23 @@ def _child(conn: Connection, task: str, args: tuple[Any, ...], budget: Budget) -
 
 
 async def run_job(
-    task: str,
+    task: Task,
     args: tuple[Any, ...],
     budget: Budget,
     is_disconnected: Callable[[], Awaitable[bool]] | None = None,
 ) -> Any:
     """The task's result; :class:`JobFailed` / :class:`JobInputError` otherwise."""
-    global _slots, _waiting
+    global _slots
     if _slots is None:
         _slots = anyio.CapacityLimiter(MAX_JOBS)
-    if _waiting >= MAX_WAITING:
+    if _slots.statistics().tasks_waiting >= MAX_WAITING:
         raise JobFailed(503, "too many reports are being rendered; try again shortly", 5)
-    _waiting += 1
-    try:
-        async with _slots:
-            _waiting -= 1
-            try:
-                return await _run(task, args, budget, is_disconnected)
-            finally:
-                _waiting += 1
-    finally:
-        _waiting -= 1
+    async with _slots:
+        return await _run(task, args, budget, is_disconnected)
 
 
 async def _run(
-    task: str,
+    task: Task,
     args: tuple[Any, ...],
     budget: Budget,
     is_disconnected: Callable[[], Awaitable[bool]] | None,

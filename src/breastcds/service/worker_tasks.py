@@ -1,5 +1,6 @@
-"""The jobs run by :mod:`breastcds.service.worker` in a limited process: report rendering and
-the DVH of an uploaded DICOM RT pair. Imported (pre-loaded) by the worker's fork server."""
+"""The jobs run by :mod:`breastcds.service.worker` in a limited process: report rendering (the
+DVH of an uploaded DICOM RT pair is the web page's job, ``breastcds.web.router.dvh_job``).
+Imported (pre-loaded) by the worker's fork server."""
 
 from __future__ import annotations
 
@@ -45,23 +46,3 @@ def report(
         return render_pdf(assessment, lang=lang, case=case, requester=requester)
     except ReportError as exc:
         raise TaskInputError(str(exc), [], status=503) from None
-
-
-def dvh(
-    dose_path: str,
-    struct_path: str,
-    fractions: int | None,
-    alpha_beta_gy: float | None,
-    limits: dict[str, float],
-    lang: Any,
-) -> str:
-    """The DVH fragment of an uploaded pair (see :func:`breastcds.web.router.dvh_fragment`)."""
-    from breastcds.service.api import InputError
-    from breastcds.web.router import dvh_fragment
-
-    try:
-        return dvh_fragment(dose_path, struct_path, fractions, alpha_beta_gy, limits, lang)
-    except InputError as exc:
-        raise TaskInputError(
-            exc.detail, [e.model_dump(mode="json") for e in exc.errors], exc.status
-        ) from None

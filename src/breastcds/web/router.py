@@ -44,7 +44,9 @@ from breastcds.service.auth import Assessor, Principal, Reader
 from breastcds.service.guard import MAX_UPLOAD_BYTES
 from breastcds.service.problems import FieldError, responses
 from breastcds.service.storage import AuditEvent
-from breastcds.service.worker import Budget, JobFailed, JobInputError, run_job
+from breastcds.service.worker import Budget, JobFailed, JobInputError, Task, run_job
+from breastcds.service.worker_tasks import TaskInputError
+from breastcds.service.worker_tasks import report as report_job
 
 __all__ = ["build_router"]
 
@@ -58,7 +60,7 @@ def _budget(request: Request) -> Budget:
     return Budget(settings.report_timeout_s, settings.report_memory_mb)
 
 
-async def _job(request: Request, task: str, args: tuple[Any, ...]) -> Any:
+async def _job(request: Request, task: Task, args: tuple[Any, ...]) -> Any:
     """Run a rendering job in its limited worker process (see breastcds.service.worker)."""
     try:
         return await run_job(task, args, _budget(request), request.is_disconnected)
@@ -252,7 +254,7 @@ def build_router() -> APIRouter:
             lang,
             principal.who,
         )
-        data: bytes = await _job(request, "report", args)
+        data: bytes = await _job(request, report_job, args)
         name = f"breastcds-{assessment_id}-{lang}.{fmt}"
         headers = {"Content-Disposition": f'attachment; filename="{name}"'}
         media = "text/html; charset=utf-8" if fmt == "html" else "application/pdf"
@@ -289,7 +291,7 @@ def build_router() -> APIRouter:
                     )
             # Read and computed in a worker process with a time and memory budget.
             html = await _job(
-                request, "dvh", (*paths, fractions, alpha_beta_gy, parsed_limits, lang)
+                request, dvh_job, (*paths, fractions, alpha_beta_gy, parsed_limits, lang)
             )
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -327,6 +329,24 @@ def _save(upload: UploadFile, path: str) -> int:
                 break
             out.write(chunk)
     return size
+
+
+def dvh_job(
+    dose_path: str,
+    struct_path: str,
+    fractions: int | None,
+    alpha_beta_gy: float | None,
+    limits: dict[str, float],
+    lang: Lang,
+) -> str:
+    """The worker job of an uploaded pair: :func:`dvh_fragment`, its input errors as the
+    worker's :class:`TaskInputError`."""
+    try:
+        return dvh_fragment(dose_path, struct_path, fractions, alpha_beta_gy, limits, lang)
+    except InputError as exc:
+        raise TaskInputError(
+            exc.detail, [e.model_dump(mode="json") for e in exc.errors], exc.status
+        ) from None
 
 
 def dvh_fragment(
