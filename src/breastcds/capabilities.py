@@ -20,12 +20,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model_serializer
 
+from breastcds.dose.reirradiation import ReirradiationResult
 from breastcds.model.assessment import AssessmentOf, Classification
 from breastcds.model.case import Case
 from breastcds.options.engine import OptionsResult
 from breastcds.prognosis.section import PrognosisSection
 from breastcds.radiotherapy.omission import RadiotherapyResult
-from breastcds.radiotherapy.reirradiation import ReirradiationResult
 
 #: A section takes the validated case and its classification and returns its result model,
 #: or ``None`` when it does not apply to the case.
@@ -69,10 +69,10 @@ class Assessment(AssessmentOf[Sections]):
 @cache
 def sections() -> dict[str, Section]:
     """The section functions by name, in the order of :class:`Sections`."""
+    from breastcds.dose.reirradiation_section import section as reirradiation_section
     from breastcds.options.section import options_section
     from breastcds.prognosis.section import section as prognosis_section
     from breastcds.radiotherapy.omission_section import section as radiotherapy_section
-    from breastcds.radiotherapy.reirradiation_section import section as reirradiation_section
 
     return {
         "options": options_section,

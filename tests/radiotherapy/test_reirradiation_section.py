@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from breastcds import assess, examples
-from breastcds.radiotherapy import reirradiation
+from breastcds.dose import reirradiation
 
 
 def test_section_present_only_with_a_plan() -> None:

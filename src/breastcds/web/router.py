@@ -358,7 +358,7 @@ def dvh_fragment(
     lang: Lang,
 ) -> str:
     """The DVH table and figure of an RTDOSE + RTSTRUCT pair (run in a limited worker)."""
-    from breastcds.radiotherapy import dicom, dvh
+    from breastcds.dose import dicom, dvh
 
     tmp = str(Path(dose_path).parent)
     try:
