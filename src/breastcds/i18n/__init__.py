@@ -20,7 +20,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from breastcds.i18n import phrases
+from breastcds.i18n import knowledge_text, phrases
 from breastcds.i18n.labels import LABELS
 from breastcds.i18n.vocabulary import (
     CRITERIA,
@@ -97,6 +97,8 @@ _INDEX = re.compile(r"\[[^\]]*\]")
 
 def field_label(path: str, lang: Lang = "en") -> str:
     """A case-field path (``tumour.clinical_n``, ``courses[0].fractions``) by name."""
+    if " " in path:  # a sentence in place of a path ("(not in the case model) ...")
+        return phrases.sentence(path, lang)
     segs = [s for s in _INDEX.sub("", path).split(".") if s]
     if not segs:
         return path
@@ -218,3 +220,4 @@ def _identifier(token: str, lang: Lang) -> str | None:
 
 
 phrases.register_identifier_lookup(_identifier)
+phrases.register_exact_lookup(knowledge_text.lookup)

@@ -34,6 +34,23 @@ def register_identifier_lookup(fn: Lookup) -> None:
     _identifier_lookups.append(fn)
 
 
+Exact = Callable[[str], "str | None"]
+_exact_lookups: list[Exact] = []
+
+
+def register_exact_lookup(fn: Exact) -> None:
+    """Add a lookup ``English -> Chinese | None`` of whole texts (the knowledge's own zh)."""
+    _exact_lookups.append(fn)
+
+
+def _exact(text: str) -> str | None:
+    for fn in _exact_lookups:
+        hit = fn(text)
+        if hit is not None:
+            return hit
+    return None
+
+
 def identifier(token: str, lang: Lang) -> str | None:
     for fn in _identifier_lookups:
         hit = fn(token, lang)
@@ -410,7 +427,15 @@ TEMPLATES_ZH: list[Template] = [
         rf"(?P<t>.+?): (?P<y>{_NUM})-yr (?P<e>.+?) (?P<a>{_NUM}) % without RT",
         lambda m: f"{m['t']}：{m['y']}年{_ENDPOINT.get(m['e'], m['e'])}，未放疗 {m['a']}%",
     ),
-    _t(r"(?P<x>.+) — assumed when not recorded", lambda m: f"{m['x']}——未记录时按此假设"),
+    _t(
+        r"(?P<x>.+?) — (?P<n>.+)",
+        lambda m: f"{_known_sentence(m['x'])}——{_known_sentence(m['n'])}",
+    ),
+    _t(r"not (?P<x>.+)", lambda m: "排除" + _known_sentence(m["x"])),
+    _t(
+        r"\(not in the case model\) (?P<x>.+)",
+        lambda m: "（病例模型无此字段）" + _known_sentence(m["x"]),
+    ),
     _t(
         r"confirm before use: (?P<x>.+) \((?P<f>[a-z_]+(?:\.[a-z0-9_]+)+)\)",
         lambda m: f"使用前请确认：{_sentence_zh(m['x'])}（{_field(m['f'])}）",
@@ -424,6 +449,14 @@ TEMPLATES_ZH: list[Template] = [
 
 def _sentence_zh(text: str) -> str:
     return sentence(text, "zh")
+
+
+def _known_sentence(text: str) -> str:
+    """``text`` in Chinese when it has a rendering, else :class:`_Unknown` (template skipped)."""
+    done = _one_zh(text) or _clauses_zh(text)
+    if done is None:
+        raise _Unknown(text)
+    return done
 
 
 def _field(path: str) -> str:
@@ -445,7 +478,7 @@ class _Unknown(Exception):
 
 
 def _known(part: str) -> str:
-    done = EXACT_ZH.get(part.strip())
+    done = EXACT_ZH.get(part.strip()) or _exact(part.strip())
     if done is None:
         raise _Unknown(part)
     return done
@@ -455,6 +488,9 @@ def _one_zh(text: str) -> str | None:
     s = text.strip()
     if s in EXACT_ZH:
         return EXACT_ZH[s]
+    known = _exact(s)
+    if known is not None:
+        return known
     m = _REQUIRES.match(s)
     if m:
         return _requires(m, "zh")

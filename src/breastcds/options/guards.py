@@ -93,6 +93,7 @@ class GuardException(_Strict):
     """A re-challenge the guideline names; ``spare`` is executable (see the YAML header)."""
 
     name: str = Field(min_length=3)
+    name_zh: str | None = Field(None, description="the name in Simplified Chinese")
     spare: list[str] = Field(default_factory=list)
     with_any: list[str] = Field(default_factory=list)
     text: Text
