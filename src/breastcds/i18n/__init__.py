@@ -35,6 +35,7 @@ from breastcds.i18n.vocabulary import (
 __all__ = [
     "LANGS",
     "Lang",
+    "agent_label",
     "all_keys",
     "criterion_label",
     "fact_label",
@@ -97,6 +98,8 @@ _INDEX = re.compile(r"\[[^\]]*\]")
 
 def field_label(path: str, lang: Lang = "en") -> str:
     """A case-field path (``tumour.clinical_n``, ``courses[0].fractions``) by name."""
+    if ", " in path and " " not in path.replace(", ", ""):  # several paths
+        return ", ".join(field_label(p, lang) for p in path.split(", "))
     if " " in path:  # a sentence in place of a path ("(not in the case model) ...")
         return phrases.sentence(path, lang)
     segs = [s for s in _INDEX.sub("", path).split(".") if s]
@@ -110,6 +113,14 @@ def field_label(path: str, lang: Lang = "en") -> str:
         if parent is not None:
             text = f"{_pick(parent, lang)} · {text}"
     return text
+
+
+def agent_label(agent: str, lang: Lang = "en") -> str:
+    """An agent as recorded in the case (INN or a name the drug catalogue resolves): its
+    Chinese generic name for a Chinese reader, else as recorded."""
+    if lang != "zh":
+        return agent
+    return _drug(agent, lang) or agent
 
 
 def fact_label(name: str, lang: Lang = "en") -> str:

@@ -27,6 +27,7 @@ from markupsafe import Markup
 
 from breastcds.i18n import (
     Lang,
+    agent_label,
     criterion_label,
     field_label,
     has_label,
@@ -414,7 +415,7 @@ def _facts(case: Case, lang: Lang) -> list[tuple[str, str]]:
         ("surgery", value(str(case.treatment.surgery.type), lang)
          if case.treatment.surgery and case.treatment.surgery.type else None, False),
         ("metastatic_lines", "; ".join(
-            f"{i + 1}: {', '.join(line.agents) or '—'}"
+            f"{i + 1}: {', '.join(agent_label(x, lang) for x in line.agents) or '—'}"
             + (f" ({value(str(line.outcome), lang)})" if line.outcome else "")
             for i, line in enumerate(case.treatment.metastatic_lines))
          if case.treatment.metastatic_lines else None, False),
