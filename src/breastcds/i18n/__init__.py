@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import cache
 from typing import Any, Literal
 
 from breastcds.i18n import knowledge_text, phrases
@@ -44,6 +45,7 @@ __all__ = [
     "key_label",
     "label",
     "metric_label",
+    "option_name",
     "organ_label",
     "prompt_reason",
     "rt_summary",
@@ -113,6 +115,27 @@ def field_label(path: str, lang: Lang = "en") -> str:
         if parent is not None:
             text = f"{_pick(parent, lang)} · {text}"
     return text
+
+
+@cache
+def _option_texts() -> dict[str, tuple[str, str]]:
+    """Rule id -> (English, Chinese) option text from the options knowledge."""
+    from breastcds.options.schema import load_kb
+
+    try:
+        kb = load_kb()
+    except Exception:  # a reader still gets the regimen as recorded without the knowledge
+        return {}
+    return {r.id: (r.text.en, r.text.zh) for r in kb.rules}
+
+
+def option_name(rule_id: str, regimen: str, lang: Lang = "en") -> str:
+    """An option for a reader: the regimen as the rule names it in English, the rule's own
+    ``text.zh`` in Chinese (the regimen names of the knowledge are English)."""
+    if lang != "zh":
+        return regimen
+    pair = _option_texts().get(rule_id)
+    return pair[1] if pair else text(regimen, lang)
 
 
 def agent_label(agent: str, lang: Lang = "en") -> str:

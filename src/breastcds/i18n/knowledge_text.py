@@ -29,9 +29,8 @@ def knowledge_files() -> list[str]:
     """Every knowledge YAML file, relative to the knowledge package (``systemic/x.yaml``)."""
     root = resources.files("breastcds.knowledge")
     names = [f.name for f in root.iterdir() if f.name.endswith(".yaml")]
-    names += [
-        f"systemic/{f.name}" for f in root.joinpath("systemic").iterdir() if f.name.endswith(".yaml")
-    ]
+    systemic = root.joinpath("systemic")
+    names += [f"systemic/{f.name}" for f in systemic.iterdir() if f.name.endswith(".yaml")]
     return sorted(names)
 
 

@@ -29,8 +29,10 @@ def missing_zh(model: BaseModel) -> list[str]:
         if isinstance(en, str) and en.strip() and not (isinstance(zh, str) and zh.strip()):
             out.append(f"{name!r} needs {zname!r} (Simplified Chinese)")
         elif isinstance(en, list) and en:
-            ok = isinstance(zh, list) and len(zh) == len(en) and all(
-                isinstance(z, str) and z.strip() for z in zh
+            ok = (
+                isinstance(zh, list)
+                and len(zh) == len(en)
+                and all(isinstance(z, str) and z.strip() for z in zh)
             )
             if not ok:
                 out.append(f"{name!r} needs {zname!r}: one Chinese text per item ({len(en)})")

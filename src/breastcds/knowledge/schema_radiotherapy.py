@@ -13,7 +13,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import ConfigDict, Field, ValidationError, model_validator
 
 from breastcds.knowledge.bilingual import Bilingual
 from breastcds.knowledge.loader import KnowledgeError, load_yaml

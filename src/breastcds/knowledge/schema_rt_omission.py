@@ -16,7 +16,7 @@ from __future__ import annotations
 from functools import cache, cached_property
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import ConfigDict, Field, ValidationError, model_validator
 
 from breastcds.knowledge.bilingual import Bilingual
 from breastcds.knowledge.conditions import Condition
@@ -113,7 +113,9 @@ class CriteriaSet(_Strict):
 
     id: str = Field(pattern=r"^[A-Z][A-Z0-9_]*$")
     name: str = Field(min_length=2)
-    name_zh: str | None = Field(None, description="the name for a Chinese reader (trial names as written)")
+    name_zh: str | None = Field(
+        None, description="the name for a Chinese reader (trial names as written)"
+    )
     criteria: list[Criterion] = Field(min_length=1)
     source: str = Field(min_length=10)
     verification: Verification
