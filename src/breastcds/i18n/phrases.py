@@ -479,7 +479,13 @@ TEMPLATES_ZH: list[Template] = [
     ),
     _t(
         rf"(?P<t>.+?): (?P<y>{_NUM})-yr (?P<e>.+?) (?P<a>{_NUM}) % without RT",
-        lambda m: f"{m['t']}：{m['y']}年{_ENDPOINT.get(m['e'], m['e'])}，未放疗 {m['a']}%",
+        lambda m: f"{_trial(m['t'])}：{m['y']}年{_endpoint(m['e'])}，未放疗 {m['a']}%",
+    ),
+    _t(
+        rf"(?P<t>.+?): (?P<y>{_NUM})-yr (?P<e>.+?) (?P<a>{_NUM}) % without vs (?P<b>{_NUM}) % with RT",
+        lambda m: (
+            f"{_trial(m['t'])}：{m['y']}年{_endpoint(m['e'])}，未放疗 {m['a']}%，放疗 {m['b']}%"
+        ),
     ),
     _t(
         r"(?P<x>.+?) — (?P<n>.+)",
@@ -714,6 +720,15 @@ def _course_summary(summary: str) -> str:
     return "；".join(out)
 
 
+def _endpoint(en: str) -> str:
+    """An outcome's endpoint: the knowledge's own Chinese (rt_omission.yaml endpoint_zh)."""
+    return _ENDPOINT.get(en) or _exact(en) or en
+
+
+def _trial(name: str) -> str:
+    return _exact(name) or name
+
+
 def _sentence_zh(text: str) -> str:
     return sentence(text, "zh")
 
@@ -806,6 +821,9 @@ def prompt_reason(text: str, lang: Lang) -> str:
     """
     if lang == "en":
         return deidentify(text, "en")
+    known = _exact(text)
+    if known is not None:  # a prompt written in the knowledge with its own Chinese
+        return known
     conds: list[str] = []
     for seg in text.split("; "):
         _, sep, cond = seg.rpartition(": ")

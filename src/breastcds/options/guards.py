@@ -109,6 +109,7 @@ class GuardException(_Strict):
 class PromptSpec(_Strict):
     field: str = Field(min_length=3)
     reason: str = Field(min_length=3)
+    reason_zh: str | None = Field(None, description="the reason in Simplified Chinese")
 
 
 class Verification(_Strict):
