@@ -57,10 +57,13 @@ def test_chinese_uses_the_knowledge_own_chinese(tmp_path: Path) -> None:
     # PRIME II, Kunkler NEJM 2023: 10-year local recurrence 9.5 % without vs 0.9 % with RT
     assert "乳腺局部复发（10年）：未放疗 9.5%，放疗 0.9%" in flat
     assert "多伦多-不列颠哥伦比亚试验（Fyles）" in flat
-    assert glossary()[
-        "Without radiotherapy local recurrence is higher in every trial; no trial showed a "
-        "difference in overall survival."
-    ] in flat
+    assert (
+        glossary()[
+            "Without radiotherapy local recurrence is higher in every trial; no trial showed a "
+            "difference in overall survival."
+        ]
+        in flat
+    )
     english = [
         "Without radiotherapy local recurrence is higher in every trial",
         "Consider omitting radiotherapy after BCS",
