@@ -47,8 +47,9 @@ class Condition(BaseModel):
 
     name: str | None = Field(None, description="criterion name reported for this node")
     name_zh: str | None = Field(
-        None, description="the name in Simplified Chinese, for a Chinese reader (the knowledge "
-        "tests require it wherever a name is given)"
+        None,
+        description="the name in Simplified Chinese, for a Chinese reader (the knowledge "
+        "tests require it wherever a name is given)",
     )
     fact: str | None = None
     op: Op | None = None
