@@ -13,6 +13,7 @@ file, the rule and the field.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from functools import cache
 from importlib import resources
@@ -93,6 +94,39 @@ def glossary() -> dict[str, str]:
     return out
 
 
+_SLOT = re.compile(r"\\\{(\w+)\\\}")
+
+
+@cache
+def _templates() -> list[tuple[re.Pattern[str], str]]:
+    """Knowledge texts with slots the capability fills (``pregnancy{gestation}``, ``ECOG
+    {ecog}``, knowledge/guards.yaml) as patterns, with their Chinese."""
+    out = []
+    for en, zh in glossary().items():
+        if "{" in en:
+            pattern = _SLOT.sub(lambda m: f"(?P<{m.group(1)}>.*?)", re.escape(en))
+            out.append((re.compile(f"^{pattern}$"), zh))
+    return out
+
+
+def _slot_zh(v: str) -> str:
+    weeks = re.fullmatch(r", (\d+(?:\.\d+)?) weeks", v)
+    if weeks:
+        return f"（孕{weeks.group(1)}周）"
+    return "未记录" if v == "not recorded" else v
+
+
 def lookup(text: str) -> str | None:
     """The knowledge's own Chinese for ``text``, or None when it is not a knowledge text."""
-    return glossary().get(_normal(text))
+    s = _normal(text)
+    hit = glossary().get(s)
+    if hit is not None or "{" in s:
+        return hit
+    for pattern, zh in _templates():
+        m = pattern.match(s)
+        if m:
+            out = zh
+            for slot, v in m.groupdict().items():
+                out = out.replace("{" + slot + "}", _slot_zh(v))
+            return out
+    return None

@@ -505,6 +505,11 @@ TEMPLATES_ZH: list[Template] = [
         r"without (?P<a>[a-z0-9_, -]+): (?P<r>.+)",
         lambda m: "去除" + "、".join(_v(x) for x in m["a"].split(", ")) + "：" + _known_run(m["r"]),
     ),
+    # ---- an option taken away by a guard (options/guards.py): "agents: reason"
+    _t(
+        r"(?P<a>[a-z][a-z0-9_-]*(?:, [a-z][a-z0-9_-]*)*): (?P<r>.+)",
+        lambda m: "、".join(_named(x) for x in m["a"].split(", ")) + "：" + _known_run(m["r"]),
+    ),
     # ---- course history after the decision point's reason (course/inference.py)
     _t(
         r"(?P<head>.+?) \((?P<sum>(?:recurrence|surgery|neoadjuvant|radiotherapy|endocrine|metastatic lines recorded): [^()]*)\)",
@@ -688,6 +693,14 @@ def _known_run(text: str) -> str:
         else:
             raise _Unknown(parts[i])
     return "；".join(out)
+
+
+def _named(code: str) -> str:
+    """An agent or action code by its Chinese name, else :class:`_Unknown`."""
+    hit = identifier(code, "zh")
+    if hit is None:
+        raise _Unknown(code)
+    return hit
 
 
 def _head_zh(head: str) -> str:

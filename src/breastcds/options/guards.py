@@ -488,11 +488,16 @@ class PyAlgebra(Algebra[bool]):
         return rule_id in self.offered_ids
 
 
-def _fill(text: str, facts: Mapping[str, Any]) -> str:
+def _fill(text: str, facts: Mapping[str, Any], zh: bool = False) -> str:
+    """A guard text with the gestational age and ECOG filled in (in Chinese for ``zh``)."""
     weeks = facts.get("gestation_weeks")
     ecog = facts.get("ecog")
-    return text.replace("{gestation}", f", {weeks:g} weeks" if weeks is not None else "").replace(
-        "{ecog}", "not recorded" if ecog is None else f"{ecog:g}"
+    gestation = ""
+    if weeks is not None:
+        gestation = f"（孕{weeks:g}周）" if zh else f", {weeks:g} weeks"
+    unknown = "未记录" if zh else "not recorded"
+    return text.replace("{gestation}", gestation).replace(
+        "{ecog}", unknown if ecog is None else f"{ecog:g}"
     )
 
 
@@ -571,7 +576,7 @@ def apply_guards(result: DecisionPointOptions, facts: Mapping[str, Any],
                 Caution(
                     factor=g.factor,
                     text_en=_fill(g.caution.en, facts),
-                    text_zh=_fill(g.caution.zh, facts),
+                    text_zh=_fill(g.caution.zh, facts, zh=True),
                     source="; ".join(s.cite() for s in g.source),
                 )
             )
