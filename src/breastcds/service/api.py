@@ -19,7 +19,6 @@ from typing import Annotated, Any, Literal
 import anyio
 import pydantic_core
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
-from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field, field_validator
 
 from breastcds import __version__, assess
@@ -340,6 +339,7 @@ def non_finite_path(value: Any, path: str = "") -> str | None:
 def strict_json_text(envelope: dict[str, Any]) -> str:
     """Compact JSON text of a response (pydantic-core's encoder: the same bytes as
     ``json.dumps(..., ensure_ascii=False, separators=(",", ":"))``, several times faster).
+    Values may be pydantic models: they are encoded as their ``model_dump()`` would be.
 
     Strict JSON: a stored answer must always read back, so a NaN or infinity anywhere is an
     :class:`InputError` naming its path (the encoder writes them as constants; only then is the
@@ -408,7 +408,7 @@ def prepare_assessment(
         "source": source,
         "requester": principal.who,
         "links": links(aid),
-        "assessment": result.model_dump(),
+        "assessment": result,  # encoded from the model: the text of its dump, without the dump
     }
     if extra:
         envelope.update(extra)
@@ -471,7 +471,7 @@ async def assess_and_store(
         ),
         is_disconnected,
     )
-    await run_in_threadpool(store.add_assessment, p.record, p.audit)
+    await store.add_assessment_async(p.record, p.audit)
     return p.id, p.text, p.result
 
 
