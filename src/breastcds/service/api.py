@@ -546,6 +546,27 @@ def _jsonable(entry: Any) -> Any:
     return json.loads(json.dumps(entry, default=str))
 
 
+def replay_stored(row: AssessmentRow) -> Replay:
+    """Re-run a stored case at its stored time with today's code and knowledge, and compare
+    the assessment with the stored one (nothing is stored)."""
+    stored = json.loads(row.response_json)["assessment"]
+    created = row.created_at
+    try:
+        again = assess(json.loads(row.case_json), now=created, today=created.date())
+        current: Any = again.model_dump(mode="json")
+    except CaseValidationError as exc:
+        current = {"error": [str(i) for i in exc.issues]}
+    differences: list[str] = []
+    _diff(stored, current, "", differences)
+    return Replay(
+        id=row.id,
+        identical=not differences,
+        stored=_versions(row.breastcds_version, row.knowledge_version, row.case_schema_version),
+        current=_versions(__version__, knowledge_version(), SCHEMA_VERSION),
+        differences=differences,
+    )
+
+
 def _versions(breastcds_v: str, knowledge_v: str, schema_v: str) -> Versions:
     return Versions(
         breastcds_version=breastcds_v, knowledge_version=knowledge_v, case_schema_version=schema_v
@@ -600,7 +621,32 @@ AssessmentId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9a
 
 
 def build_router() -> APIRouter:
+    """Every REST route, added by concern (in this order: the order of the OpenAPI paths)."""
     r = APIRouter()
+    for add_routes in (
+        _service_routes,
+        _submission_routes,
+        _stored_assessment_routes,
+        _knowledge_routes,
+        _audit_routes,
+        _token_routes,
+    ):
+        add_routes(r)
+    return r
+
+
+def _created(aid: str, body: str) -> Response:
+    """201 with the stored text of a new assessment and its location."""
+    return Response(
+        body,
+        status_code=201,
+        media_type="application/json",
+        headers={"Location": links(aid)["self"]},
+    )
+
+
+def _service_routes(r: APIRouter) -> None:
+    """Liveness and the database check (no token)."""
 
     @r.get("/health", response_model=Health, tags=["service"], responses=responses(503))
     def health(request: Request) -> Health:
@@ -617,6 +663,10 @@ def build_router() -> APIRouter:
             breastcds_version=__version__,
             knowledge_version=knowledge_version(),
         )
+
+
+def _submission_routes(r: APIRouter) -> None:
+    """Assessing a case or a FHIR Bundle: assessed, stored and audited."""
 
     @r.post(
         "/assess",
@@ -644,12 +694,7 @@ def build_router() -> APIRouter:
             network=client_host(request),
             is_disconnected=request.is_disconnected,
         )
-        return Response(
-            body,
-            status_code=201,
-            media_type="application/json",
-            headers={"Location": f"/assessments/{aid}"},
-        )
+        return _created(aid, body)
 
     @r.post(
         "/assess/fhir",
@@ -680,12 +725,11 @@ def build_router() -> APIRouter:
             extra=report,
             is_disconnected=request.is_disconnected,
         )
-        return Response(
-            body,
-            status_code=201,
-            media_type="application/json",
-            headers={"Location": f"/assessments/{aid}"},
-        )
+        return _created(aid, body)
+
+
+def _stored_assessment_routes(r: APIRouter) -> None:
+    """Reading stored assessments back, and replaying them."""
 
     @r.get(
         "/assessments",
@@ -759,19 +803,10 @@ def build_router() -> APIRouter:
 
         Nothing is stored; the replay is audited.
         """
-        store = store_of(request)
-        row = store.get_assessment(assessment_id)
+        row = store_of(request).get_assessment(assessment_id)
         if row is None:
             raise HTTPException(404, f"no assessment with id {assessment_id!r}")
-        stored = json.loads(row.response_json)["assessment"]
-        created = row.created_at
-        try:
-            again = assess(json.loads(row.case_json), now=created, today=created.date())
-            current: Any = again.model_dump(mode="json")
-        except CaseValidationError as exc:
-            current = {"error": [str(i) for i in exc.issues]}
-        differences: list[str] = []
-        _diff(stored, current, "", differences)
+        result = replay_stored(row)
         audit_request(
             request,
             principal,
@@ -782,13 +817,11 @@ def build_router() -> APIRouter:
             entity_what=f"Assessment/{assessment_id}",
             outcome="0",
         )
-        return Replay(
-            id=row.id,
-            identical=not differences,
-            stored=_versions(row.breastcds_version, row.knowledge_version, row.case_schema_version),
-            current=_versions(__version__, knowledge_version(), SCHEMA_VERSION),
-            differences=differences,
-        )
+        return result
+
+
+def _knowledge_routes(r: APIRouter) -> None:
+    """Versions and knowledge entries."""
 
     @r.get(
         "/knowledge/version",
@@ -822,6 +855,10 @@ def build_router() -> APIRouter:
         ]
         return RuleLookup(id=rule_id, knowledge_version=knowledge_version(), matches=matches)
 
+
+def _audit_routes(r: APIRouter) -> None:
+    """The audit trail (admin)."""
+
     @r.get("/audit", tags=["admin"], response_model=AuditList, responses=responses(401, 403, 422))
     def get_audit(
         request: Request,
@@ -844,6 +881,10 @@ def build_router() -> APIRouter:
         return AuditList(
             total=total, limit=limit, offset=offset, items=[_audit_out(x) for x in rows]
         )
+
+
+def _token_routes(r: APIRouter) -> None:
+    """Creating and revoking API tokens (admin)."""
 
     @r.post(
         "/tokens",
@@ -908,8 +949,6 @@ def build_router() -> APIRouter:
         if not done:
             raise HTTPException(404, f"no active token with id {token_id!r}")
         return Response(status_code=204)
-
-    return r
 
 
 __all__ = [
