@@ -20,10 +20,12 @@ from hypothesis import strategies as st
 
 from breastcds import examples, i18n
 from breastcds.i18n import labels, vocabulary
+from breastcds.i18n.knowledge_text import glossary
 from breastcds.i18n.phrases import known_zh
 from breastcds.knowledge.facts import FACTS
 from breastcds.knowledge.loader import read_text
 from breastcds.model import codes
+from breastcds.model.assessment import AssessmentRecord
 from breastcds.model.case import Case
 from breastcds.report.html import ReportContext, build_context, render_context, render_html
 from tests.report.conftest import NOW, assessed
@@ -179,6 +181,26 @@ def test_chinese_text_has_no_code_identifier(name: str, detail: str) -> None:
     assert SNAKE.findall(text) == []
 
 
+def _knowledge_sentences() -> list[str]:
+    """English texts of the knowledge files that have their own, different, Chinese and read
+    as words (at least two words of three letters or more): none may reach a Chinese reader."""
+    out = []
+    for en, zh in glossary().items():
+        if en != zh and len(re.findall(r"[A-Za-z]{3,}", en)) >= 2:
+            out.append(en)
+    return sorted(out, key=len, reverse=True)
+
+
+@pytest.mark.parametrize("name", examples.names())
+def test_chinese_full_report_shows_no_english_knowledge_text(name: str) -> None:
+    """Every bundled example, appendix included: no knowledge text in its English wording (the
+    knowledge carries the Chinese of each) and no code identifier."""
+    shown = visible_text(_html(name, "zh", "full"))
+    leaked = [en for en in _knowledge_sentences() if en in shown]
+    assert leaked == [], f"{name}: English knowledge text in the Chinese report: {leaked[:10]}"
+    assert SNAKE.findall(shown) == []
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
 @pytest.mark.parametrize("name", examples.names())
 def test_default_report_is_a_board_summary_of_at_most_six_pages(name: str, lang: str) -> None:
@@ -269,7 +291,7 @@ def test_actions_cautions_and_the_decision_point_reason_are_shown_when_present()
         }
     ]
     dp["options"][0]["actions"] = ["whole_breast_rt"]
-    b = a.model_copy(update={"sections": {**a.sections, "options": data["sections"]["options"]}})
+    b = AssessmentRecord.model_validate(data)  # as read back from storage
     zh = visible_text(render_html(b, lang="zh", case=case, now=NOW))
     for shown in (
         "晚期一线治疗后进展",

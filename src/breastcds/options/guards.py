@@ -93,6 +93,7 @@ class GuardException(_Strict):
     """A re-challenge the guideline names; ``spare`` is executable (see the YAML header)."""
 
     name: str = Field(min_length=3)
+    name_zh: str | None = Field(None, description="the name in Simplified Chinese")
     spare: list[str] = Field(default_factory=list)
     with_any: list[str] = Field(default_factory=list)
     text: Text
@@ -108,6 +109,7 @@ class GuardException(_Strict):
 class PromptSpec(_Strict):
     field: str = Field(min_length=3)
     reason: str = Field(min_length=3)
+    reason_zh: str | None = Field(None, description="the reason in Simplified Chinese")
 
 
 class Verification(_Strict):
@@ -509,11 +511,16 @@ class PyAlgebra(Algebra[bool]):
         return not x
 
 
-def _fill(text: str, facts: Mapping[str, Any]) -> str:
+def _fill(text: str, facts: Mapping[str, Any], zh: bool = False) -> str:
+    """A guard text with the gestational age and ECOG filled in (in Chinese for ``zh``)."""
     weeks = facts.get("gestation_weeks")
     ecog = facts.get("ecog")
-    return text.replace("{gestation}", f", {weeks:g} weeks" if weeks is not None else "").replace(
-        "{ecog}", "not recorded" if ecog is None else f"{ecog:g}"
+    gestation = ""
+    if weeks is not None:
+        gestation = f"（孕{weeks:g}周）" if zh else f", {weeks:g} weeks"
+    unknown = "未记录" if zh else "not recorded"
+    return text.replace("{gestation}", gestation).replace(
+        "{ecog}", unknown if ecog is None else f"{ecog:g}"
     )
 
 
@@ -592,7 +599,7 @@ def apply_guards(result: DecisionPointOptions, facts: Mapping[str, Any],
                 Caution(
                     factor=g.factor,
                     text_en=_fill(g.caution.en, facts),
-                    text_zh=_fill(g.caution.zh, facts),
+                    text_zh=_fill(g.caution.zh, facts, zh=True),
                     source="; ".join(s.cite() for s in g.source),
                 )
             )

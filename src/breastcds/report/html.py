@@ -1,6 +1,6 @@
 """The tumour-board report as HTML (jinja2): one self-contained document, English or Chinese.
 
-Adapter only: everything shown comes from the :class:`~breastcds.model.assessment.Assessment`
+Adapter only: everything shown comes from the :class:`~breastcds.model.assessment.AssessmentOf`
 that :func:`breastcds.assess` returned (and, when given, the case's own recorded facts).
 
 The document is a board summary (the decision in front: calls, recommended options with grade
@@ -27,19 +27,21 @@ from markupsafe import Markup
 
 from breastcds.i18n import (
     Lang,
+    agent_label,
     criterion_label,
     field_label,
     has_label,
     key_label,
     label,
     metric_label,
+    option_name,
     organ_label,
     prompt_reason,
     rt_summary,
     text,
     value,
 )
-from breastcds.model.assessment import Assessment, StageResult
+from breastcds.model.assessment import AssessmentOf, StageResult
 from breastcds.model.case import Case
 from breastcds.report import plots
 
@@ -106,7 +108,7 @@ class ReportContext:
     """Everything the templates read (plain data, no clinical logic)."""
 
     lang: Lang
-    assessment: Assessment
+    assessment: AssessmentOf[Any]
     identifiers: list[tuple[str, str]]
     facts: list[tuple[str, str]] | None
     calls: list[CallRow]
@@ -187,29 +189,9 @@ def _trial_of(source: str) -> str:
     return head if sep else source
 
 
-@cache
-def _rule_texts() -> dict[str, tuple[str, str]]:
-    """Rule id -> (English, Chinese) option text from the options knowledge."""
-    from breastcds.options.schema import load_kb
-
-    try:
-        kb = load_kb()
-    except Exception:  # the report still renders without the knowledge texts
-        log.warning("options knowledge not loadable; regimen names shown as recorded")
-        return {}
-    out: dict[str, tuple[str, str]] = {}
-    for pathway in kb.pathways:
-        for rule in pathway.rules:
-            out[rule.id] = (rule.text.en, rule.text.zh)
-    return out
-
-
 def _rule_text(rule_id: str, regimen: str, lang: Lang) -> str:
     """An option's name for a reader: the regimen in English, the rule's own text in Chinese."""
-    if lang != "zh":
-        return regimen
-    pair = _rule_texts().get(rule_id)
-    return pair[1] if pair else text(regimen, lang)
+    return option_name(rule_id, regimen, lang)
 
 
 def _pick(obj: Any, key: str, lang: Lang) -> Any:
@@ -308,10 +290,6 @@ def _localised_items(d: Mapping[str, Any], lang: Lang) -> list[tuple[str, Any]]:
 
 
 # ----------------------------------------------------------------------------- the context
-def _plain(obj: Any) -> Any:
-    return obj.model_dump(mode="json") if hasattr(obj, "model_dump") else obj
-
-
 def _stage_call(s: StageResult, lang: Lang) -> str:
     tnm = " ".join(x or "?" for x in (s.t, s.n, s.m))
     text = f"{tnm} → {label('anatomic', lang)} {s.anatomic or label('not_assignable', lang)}"
@@ -321,7 +299,7 @@ def _stage_call(s: StageResult, lang: Lang) -> str:
     return text
 
 
-def _calls(a: Assessment, lang: Lang) -> list[CallRow]:
+def _calls(a: AssessmentOf[Any], lang: Lang) -> list[CallRow]:
     c = a.classification
     her2 = value(c.her2.category, lang)
     if c.her2.ish_group is not None:
@@ -357,7 +335,9 @@ def _pct(text: str, percent: float | None) -> str:
     return f"{text} ({percent:g} %)" if percent is not None else text
 
 
-def _identifiers(a: Assessment, case: Case | None, lang: Lang) -> list[tuple[str, str]]:
+def _identifiers(
+    a: AssessmentOf[Any], case: Case | None, lang: Lang
+) -> list[tuple[str, str]]:
     rows = [(label("case_id", lang), a.case_id or value(None, lang))]
     if case is not None:
         rows.append((label("patient_id", lang), case.patient.id or value(None, lang)))
@@ -414,7 +394,7 @@ def _facts(case: Case, lang: Lang) -> list[tuple[str, str]]:
         ("surgery", value(str(case.treatment.surgery.type), lang)
          if case.treatment.surgery and case.treatment.surgery.type else None, False),
         ("metastatic_lines", "; ".join(
-            f"{i + 1}: {', '.join(line.agents) or '—'}"
+            f"{i + 1}: {', '.join(agent_label(x, lang) for x in line.agents) or '—'}"
             + (f" ({value(str(line.outcome), lang)})" if line.outcome else "")
             for i, line in enumerate(case.treatment.metastatic_lines))
          if case.treatment.metastatic_lines else None, False),
@@ -536,7 +516,7 @@ def _summary_figures(name: str, figs: Sequence[plots.Figure]) -> tuple[plots.Fig
 
 
 def build_context(
-    assessment: Assessment,
+    assessment: AssessmentOf[Any],
     *,
     lang: Lang = "en",
     case: Case | None = None,
@@ -553,8 +533,9 @@ def build_context(
     """
     a = assessment
     order = {name: i for i, name in enumerate(SECTION_ORDER)}
-    names = sorted(a.sections, key=lambda n: order.get(n, len(order)))  # stable for the rest
-    plain_sections = {n: _plain(a.sections[n]) for n in names}
+    data = a.sections_json()
+    names = sorted(data, key=lambda n: order.get(n, len(order)))  # stable for the rest
+    plain_sections = {n: data[n] for n in names}
     figs = plots.figures_for(plain_sections, lang, dvh_curves) if with_figures else {}
     sections: list[SectionView] = []
     summaries: list[SectionView] = []
@@ -624,7 +605,7 @@ def render_assessment_fragment(ctx: ReportContext) -> Markup:
 
 
 def render_html(
-    assessment: Assessment,
+    assessment: AssessmentOf[Any],
     *,
     lang: Lang = "en",
     case: Case | None = None,
