@@ -192,28 +192,25 @@ def _not_applicable(case: Case) -> tuple[list[str], list[MissingInput]]:
     return reasons, missing
 
 
-def map_case(
-    case: Case, c: Classification, *, heart_dose_gy: float | None = None
-) -> PredictMapping:
-    """PREDICT inputs for ``case`` with a statement per mapping (pure).
+@dataclass
+class _Draft:
+    """The mapping as it is built: values, statements, and why it cannot run."""
 
-    ``heart_dose_gy``: mean heart dose of the planned radiotherapy in Gy; when None, the
-    case's ``treatment.mean_heart_dose_gy`` is used. Without either, the v3.2 radiotherapy
-    benefit is not shown (the official code has no unknown code or patient default for it).
-    """
-    heart_field = "(given by the caller)"
-    if heart_dose_gy is None and case.treatment.mean_heart_dose_gy is not None:
-        heart_dose_gy = case.treatment.mean_heart_dose_gy
-        heart_field = "treatment.mean_heart_dose_gy"
-        if case.treatment.mean_heart_dose_source:
-            heart_field += f" (source: {case.treatment.mean_heart_dose_source})"
-    reasons, missing = _not_applicable(case)
-    p, t, b = case.patient, case.tumour, case.biomarkers
+    values: dict[str, float] = field(default_factory=dict)
+    statements: list[Statement] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    missing: list[MissingInput] = field(default_factory=list)
+    missing_v32: list[MissingInput] = field(default_factory=list)
+
+
+def _map_age(case: Case, d: _Draft) -> None:
+    """Age at diagnosis (years); PREDICT has no unknown code for it."""
+    p = case.patient
     spec = _limits()
-    st: list[Statement] = []
-    v: dict[str, float] = {}
-
-    # age
+    v = d.values
+    st = d.statements
+    reasons = d.reasons
+    missing = d.missing
     if p.age_years is None:
         missing.append(MissingInput(field="patient.age_years", reason="PREDICT needs the age"))
     else:
@@ -233,7 +230,14 @@ def map_case(
             )
         )
 
-    # size
+
+def _map_size(case: Case, d: _Draft) -> None:
+    """Pathological invasive size (mm), within the accepted range."""
+    t = case.tumour
+    spec = _limits()
+    v = d.values
+    st = d.statements
+    reasons = d.reasons
     if t.size_mm is not None and not t.dcis_only:
         v["size"] = float(t.size_mm)
         if spec["size"].invalid(_arr(v["size"])).any():
@@ -251,7 +255,12 @@ def map_case(
             )
         )
 
-    # screen
+
+def _map_screen(case: Case, d: _Draft) -> None:
+    """Screen-detected (1), symptomatic (0) or unknown (2)."""
+    t = case.tumour
+    v = d.values
+    st = d.statements
     if t.detection is None:
         v["screen"] = 2.0
         st.append(
@@ -275,7 +284,12 @@ def map_case(
             )
         )
 
-    # grade
+
+def _map_grade(case: Case, d: _Draft) -> None:
+    """Histological grade 1-3, or 9 (unknown)."""
+    t = case.tumour
+    v = d.values
+    st = d.statements
     if t.grade is None:
         v["grade"] = 9.0
         st.append(
@@ -290,7 +304,14 @@ def map_case(
         v["grade"] = float(t.grade)
         st.append(Statement("grade", v["grade"], "tumour.grade", f"grade = {t.grade}"))
 
-    # nodes
+
+def _map_nodes(case: Case, d: _Draft) -> None:
+    """Positive nodes; one node with micrometastases only is the official half node."""
+    t = case.tumour
+    v = d.values
+    st = d.statements
+    reasons = d.reasons
+    missing = d.missing
     if t.nodes_positive is None:
         missing.append(
             MissingInput(
@@ -332,7 +353,12 @@ def map_case(
             )
         )
 
-    # ER
+
+def _map_er(case: Case, c: Classification, d: _Draft) -> None:
+    """ER status (positive >= 1 %); PREDICT has no unknown code for it."""
+    v = d.values
+    st = d.statements
+    missing = d.missing
     er = c.er
     if er.status == "not_recorded":
         missing.append(
@@ -366,7 +392,11 @@ def map_case(
                 )
             )
 
-    # PR (v3.2 only)
+
+def _map_pr(case: Case, c: Classification, d: _Draft) -> None:
+    """PR status (v3.2 only), or 9 (unknown)."""
+    v = d.values
+    st = d.statements
     pr = c.pr
     if pr.status == "not_recorded":
         v["pr"] = 9.0
@@ -391,7 +421,11 @@ def map_case(
             )
         )
 
-    # HER2
+
+def _map_her2(case: Case, c: Classification, d: _Draft) -> None:
+    """HER2 status: positive 1, negative 0 (HER2-0/ultralow/low), pending 9."""
+    v = d.values
+    st = d.statements
     h2 = c.her2
     if h2.status == "positive":
         v["her2"] = 1.0
@@ -421,7 +455,12 @@ def map_case(
             )
         )
 
-    # Ki-67
+
+def _map_ki67(case: Case, d: _Draft) -> None:
+    """Ki-67 positive (> 10 %) 1, else 0, or 9 (unknown)."""
+    b = case.biomarkers
+    v = d.values
+    st = d.statements
     k = b.ki67_percent
     src = f"{WEB_TOOL}, content.cljs / layout/input_panels.cljs"
     if k is None:
@@ -447,8 +486,13 @@ def map_case(
             )
         )
 
-    # smoker (v3.2 only; no unknown code)
-    missing_v32: list[MissingInput] = []
+
+def _map_smoker(case: Case, d: _Draft) -> None:
+    """Current smoking (v3.2 only; no unknown code)."""
+    p = case.patient
+    v = d.values
+    st = d.statements
+    missing_v32 = d.missing_v32
     smoker = p.comorbidities.current_smoker
     if smoker is None:
         missing_v32.append(
@@ -471,16 +515,22 @@ def map_case(
             )
         )
 
-    heart_problem: str | None = None
-    if heart_dose_gy is not None and spec["heart_gy"].invalid(_arr(heart_dose_gy)).any():
-        heart_problem = (
-            f"mean heart dose {heart_dose_gy:g} Gy is outside {spec['heart_gy'].allowed} Gy: "
-            "radiotherapy benefit not shown"
-        )
-        heart_dose_gy = None
-    components = _components(case, v, heart_dose_gy, st, heart_problem, heart_field)
 
-    # treatment inputs: every applicable treatment is switched on; regimens select them
+def _heart_dose(case: Case, heart_dose_gy: float | None) -> tuple[float | None, str]:
+    """The mean heart dose (Gy) given by the caller, else the case's, and where it came from."""
+    heart_field = "(given by the caller)"
+    if heart_dose_gy is None and case.treatment.mean_heart_dose_gy is not None:
+        heart_dose_gy = case.treatment.mean_heart_dose_gy
+        heart_field = "treatment.mean_heart_dose_gy"
+        if case.treatment.mean_heart_dose_source:
+            heart_field += f" (source: {case.treatment.mean_heart_dose_source})"
+    return heart_dose_gy, heart_field
+
+
+def _treatment_inputs(
+    v: dict[str, float], heart_dose_gy: float | None, st: list[Statement]
+) -> None:
+    """Every applicable treatment switched on (the regimens select them), heart dose in Gy."""
     v["generation"] = 3.0
     v["horm"] = 1.0
     v["traz"] = 1.0
@@ -510,6 +560,42 @@ def map_case(
         )
     )
 
+
+def map_case(
+    case: Case, c: Classification, *, heart_dose_gy: float | None = None
+) -> PredictMapping:
+    """PREDICT inputs for ``case`` with a statement per mapping (pure).
+
+    ``heart_dose_gy``: mean heart dose of the planned radiotherapy in Gy; when None, the
+    case's ``treatment.mean_heart_dose_gy`` is used. Without either, the v3.2 radiotherapy
+    benefit is not shown (the official code has no unknown code or patient default for it).
+    """
+    heart_dose_gy, heart_field = _heart_dose(case, heart_dose_gy)
+    reasons, missing = _not_applicable(case)
+    d = _Draft(reasons=reasons, missing=missing)
+    _map_age(case, d)
+    _map_size(case, d)
+    _map_screen(case, d)
+    _map_grade(case, d)
+    _map_nodes(case, d)
+    _map_er(case, c, d)
+    _map_pr(case, c, d)
+    _map_her2(case, c, d)
+    _map_ki67(case, d)
+    _map_smoker(case, d)
+    v, st, spec = d.values, d.statements, _limits()
+
+    heart_problem: str | None = None
+    if heart_dose_gy is not None and spec["heart_gy"].invalid(_arr(heart_dose_gy)).any():
+        heart_problem = (
+            f"mean heart dose {heart_dose_gy:g} Gy is outside {spec['heart_gy'].allowed} Gy: "
+            "radiotherapy benefit not shown"
+        )
+        heart_dose_gy = None
+    components = _components(case, v, heart_dose_gy, st, heart_problem, heart_field)
+
+    _treatment_inputs(v, heart_dose_gy, st)
+
     status: Literal["mapped", "not_applicable", "needs_data"]
     if reasons:
         status = "not_applicable"
@@ -521,7 +607,7 @@ def map_case(
         status=status,
         reasons=tuple(reasons),
         missing=tuple(missing),
-        missing_v32=tuple(missing_v32),
+        missing_v32=tuple(d.missing_v32),
         statements=tuple(st),
         values=v,
         components=components,
