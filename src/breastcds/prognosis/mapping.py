@@ -207,23 +207,19 @@ def _map_age(case: Case, d: _Draft) -> None:
     """Age at diagnosis (years); PREDICT has no unknown code for it."""
     p = case.patient
     spec = _limits()
-    v = d.values
-    st = d.statements
-    reasons = d.reasons
-    missing = d.missing
     if p.age_years is None:
-        missing.append(MissingInput(field="patient.age_years", reason="PREDICT needs the age"))
+        d.missing.append(MissingInput(field="patient.age_years", reason="PREDICT needs the age"))
     else:
-        v["age"] = float(p.age_years)
-        if spec["age"].invalid(_arr(v["age"])).any():
-            reasons.append(
+        d.values["age"] = float(p.age_years)
+        if spec["age"].invalid(_arr(d.values["age"])).any():
+            d.reasons.append(
                 f"age {p.age_years} years is outside the official input range "
                 f"{spec['age'].allowed} years ({WEB_TOOL}, state/config.cljs)"
             )
-        st.append(
+        d.statements.append(
             Statement(
                 "age",
-                v["age"],
+                d.values["age"],
                 "patient.age_years",
                 f"age = {p.age_years} years (age at diagnosis, as the web tool's "
                 "'Age at diagnosis')",
@@ -235,21 +231,18 @@ def _map_size(case: Case, d: _Draft) -> None:
     """Pathological invasive size (mm), within the accepted range."""
     t = case.tumour
     spec = _limits()
-    v = d.values
-    st = d.statements
-    reasons = d.reasons
     if t.size_mm is not None and not t.dcis_only:
-        v["size"] = float(t.size_mm)
-        if spec["size"].invalid(_arr(v["size"])).any():
-            reasons.append(
+        d.values["size"] = float(t.size_mm)
+        if spec["size"].invalid(_arr(d.values["size"])).any():
+            d.reasons.append(
                 f"invasive size {t.size_mm:g} mm is outside the accepted range "
                 f"{spec['size'].allowed} mm (official tool 0-500 mm; > 0 because the "
                 "model takes ln(size))"
             )
-        st.append(
+        d.statements.append(
             Statement(
                 "size",
-                v["size"],
+                d.values["size"],
                 "tumour.size_mm",
                 f"size = {t.size_mm:g} mm (pathological invasive size, largest invasive focus)",
             )
@@ -259,11 +252,9 @@ def _map_size(case: Case, d: _Draft) -> None:
 def _map_screen(case: Case, d: _Draft) -> None:
     """Screen-detected (1), symptomatic (0) or unknown (2)."""
     t = case.tumour
-    v = d.values
-    st = d.statements
     if t.detection is None:
-        v["screen"] = 2.0
-        st.append(
+        d.values["screen"] = 2.0
+        d.statements.append(
             Statement(
                 "screen",
                 2.0,
@@ -273,13 +264,13 @@ def _map_screen(case: Case, d: _Draft) -> None:
             )
         )
     else:
-        v["screen"] = 1.0 if t.detection == "screen" else 0.0
-        st.append(
+        d.values["screen"] = 1.0 if t.detection == "screen" else 0.0
+        d.statements.append(
             Statement(
                 "screen",
-                v["screen"],
+                d.values["screen"],
                 "tumour.detection",
-                f"detection {t.detection.value} -> screen = {v['screen']:g} "
+                f"detection {t.detection.value} -> screen = {d.values['screen']:g} "
                 "(1 screen-detected, 0 symptomatic)",
             )
         )
@@ -288,11 +279,9 @@ def _map_screen(case: Case, d: _Draft) -> None:
 def _map_grade(case: Case, d: _Draft) -> None:
     """Histological grade 1-3, or 9 (unknown)."""
     t = case.tumour
-    v = d.values
-    st = d.statements
     if t.grade is None:
-        v["grade"] = 9.0
-        st.append(
+        d.values["grade"] = 9.0
+        d.statements.append(
             Statement(
                 "grade",
                 9.0,
@@ -301,19 +290,17 @@ def _map_grade(case: Case, d: _Draft) -> None:
             )
         )
     else:
-        v["grade"] = float(t.grade)
-        st.append(Statement("grade", v["grade"], "tumour.grade", f"grade = {t.grade}"))
+        d.values["grade"] = float(t.grade)
+        d.statements.append(
+            Statement("grade", d.values["grade"], "tumour.grade", f"grade = {t.grade}")
+        )
 
 
 def _map_nodes(case: Case, d: _Draft) -> None:
     """Positive nodes; one node with micrometastases only is the official half node."""
     t = case.tumour
-    v = d.values
-    st = d.statements
-    reasons = d.reasons
-    missing = d.missing
     if t.nodes_positive is None:
-        missing.append(
+        d.missing.append(
             MissingInput(
                 field="tumour.nodes_positive",
                 reason="PREDICT needs the number of positive nodes (no unknown code)",
@@ -324,13 +311,13 @@ def _map_nodes(case: Case, d: _Draft) -> None:
         mm = t.nodes_micrometastases_only
         src = f"{WEB_TOOL}, models/adapters/predict2.cljs nodes-v2; content.cljs"
         if n == 1 and mm:
-            v["nodes"] = HALF_NODE
+            d.values["nodes"] = HALF_NODE
             text = (
                 "1 positive node with micrometastases only -> nodes = 0.5, as the official "
                 f"tool models it ('half a positive node'; {src})"
             )
         else:
-            v["nodes"] = float(n)
+            d.values["nodes"] = float(n)
             text = f"nodes = {n} positive node(s)"
             if n == 1 and mm is None:
                 text += (
@@ -342,12 +329,12 @@ def _map_nodes(case: Case, d: _Draft) -> None:
                     "; micrometastases-only does not change the count when more than one "
                     f"node is positive (official tool; {src})"
                 )
-        if not math.isfinite(v["nodes"]) or not (0 <= v["nodes"] <= 100):
-            reasons.append(f"{n} positive nodes is outside the official input range 0-100")
-        st.append(
+        if not math.isfinite(d.values["nodes"]) or not (0 <= d.values["nodes"] <= 100):
+            d.reasons.append(f"{n} positive nodes is outside the official input range 0-100")
+        d.statements.append(
             Statement(
                 "nodes",
-                v["nodes"],
+                d.values["nodes"],
                 "tumour.nodes_positive, tumour.nodes_micrometastases_only",
                 text,
             )
@@ -356,21 +343,18 @@ def _map_nodes(case: Case, d: _Draft) -> None:
 
 def _map_er(case: Case, c: Classification, d: _Draft) -> None:
     """ER status (positive >= 1 %); PREDICT has no unknown code for it."""
-    v = d.values
-    st = d.statements
-    missing = d.missing
     er = c.er
     if er.status == "not_recorded":
-        missing.append(
+        d.missing.append(
             MissingInput(
                 field="biomarkers.er_percent",
                 reason="PREDICT needs ER status; it has no unknown code",
             )
         )
     else:
-        v["er"] = 0.0 if er.status == "negative" else 1.0
+        d.values["er"] = 0.0 if er.status == "negative" else 1.0
         if er.status == "low_positive":
-            st.append(
+            d.statements.append(
                 Statement(
                     "er",
                     1.0,
@@ -383,24 +367,23 @@ def _map_er(case: Case, c: Classification, d: _Draft) -> None:
                 )
             )
         else:
-            st.append(
+            d.statements.append(
                 Statement(
                     "er",
-                    v["er"],
+                    d.values["er"],
                     "biomarkers.er_percent",
-                    f"ER {er.percent:g} % -> er = {v['er']:g} (positive >= 1 %, ASCO/CAP 2020)",
+                    f"ER {er.percent:g} % -> er = {d.values['er']:g} "
+                    "(positive >= 1 %, ASCO/CAP 2020)",
                 )
             )
 
 
 def _map_pr(case: Case, c: Classification, d: _Draft) -> None:
     """PR status (v3.2 only), or 9 (unknown)."""
-    v = d.values
-    st = d.statements
     pr = c.pr
     if pr.status == "not_recorded":
-        v["pr"] = 9.0
-        st.append(
+        d.values["pr"] = 9.0
+        d.statements.append(
             Statement(
                 "pr",
                 9.0,
@@ -410,13 +393,13 @@ def _map_pr(case: Case, c: Classification, d: _Draft) -> None:
             )
         )
     else:
-        v["pr"] = 0.0 if pr.status == "negative" else 1.0
-        st.append(
+        d.values["pr"] = 0.0 if pr.status == "negative" else 1.0
+        d.statements.append(
             Statement(
                 "pr",
-                v["pr"],
+                d.values["pr"],
                 "biomarkers.pr_percent",
-                f"PR {pr.percent:g} % -> pr = {v['pr']:g} (positive >= 1 %, ASCO/CAP 2020)",
+                f"PR {pr.percent:g} % -> pr = {d.values['pr']:g} (positive >= 1 %, ASCO/CAP 2020)",
                 ("v3.2",),
             )
         )
@@ -424,16 +407,16 @@ def _map_pr(case: Case, c: Classification, d: _Draft) -> None:
 
 def _map_her2(case: Case, c: Classification, d: _Draft) -> None:
     """HER2 status: positive 1, negative 0 (HER2-0/ultralow/low), pending 9."""
-    v = d.values
-    st = d.statements
     h2 = c.her2
     if h2.status == "positive":
-        v["her2"] = 1.0
-        st.append(Statement("her2", 1.0, "biomarkers.her2_*", "HER2-positive -> her2 = 1"))
+        d.values["her2"] = 1.0
+        d.statements.append(
+            Statement("her2", 1.0, "biomarkers.her2_*", "HER2-positive -> her2 = 1")
+        )
     elif h2.status == "negative":
-        v["her2"] = 0.0
+        d.values["her2"] = 0.0
         cat = h2.category if h2.category != "pending" else "HER2-negative"
-        st.append(
+        d.statements.append(
             Statement(
                 "her2",
                 0.0,
@@ -443,8 +426,8 @@ def _map_her2(case: Case, c: Classification, d: _Draft) -> None:
             )
         )
     else:
-        v["her2"] = 9.0
-        st.append(
+        d.values["her2"] = 9.0
+        d.statements.append(
             Statement(
                 "her2",
                 9.0,
@@ -459,13 +442,11 @@ def _map_her2(case: Case, c: Classification, d: _Draft) -> None:
 def _map_ki67(case: Case, d: _Draft) -> None:
     """Ki-67 positive (> 10 %) 1, else 0, or 9 (unknown)."""
     b = case.biomarkers
-    v = d.values
-    st = d.statements
     k = b.ki67_percent
     src = f"{WEB_TOOL}, content.cljs / layout/input_panels.cljs"
     if k is None:
-        v["ki67"] = 9.0
-        st.append(
+        d.values["ki67"] = 9.0
+        d.statements.append(
             Statement(
                 "ki67",
                 9.0,
@@ -474,13 +455,13 @@ def _map_ki67(case: Case, d: _Draft) -> None:
             )
         )
     else:
-        v["ki67"] = 1.0 if k > KI67_POSITIVE_ABOVE_PERCENT else 0.0
-        st.append(
+        d.values["ki67"] = 1.0 if k > KI67_POSITIVE_ABOVE_PERCENT else 0.0
+        d.statements.append(
             Statement(
                 "ki67",
-                v["ki67"],
+                d.values["ki67"],
                 "biomarkers.ki67_percent",
-                f"Ki-67 {k:g} % -> ki67 = {v['ki67']:g} (official: positive means "
+                f"Ki-67 {k:g} % -> ki67 = {d.values['ki67']:g} (official: positive means "
                 f"more than 10 % of cells; {src}); PREDICT uses it in ER-positive "
                 "disease only",
             )
@@ -490,12 +471,9 @@ def _map_ki67(case: Case, d: _Draft) -> None:
 def _map_smoker(case: Case, d: _Draft) -> None:
     """Current smoking (v3.2 only; no unknown code)."""
     p = case.patient
-    v = d.values
-    st = d.statements
-    missing_v32 = d.missing_v32
     smoker = p.comorbidities.current_smoker
     if smoker is None:
-        missing_v32.append(
+        d.missing_v32.append(
             MissingInput(
                 field="patient.comorbidities.current_smoker",
                 reason="PREDICT v3.2 needs current smoking status (never/ex = 0, current = 1); the "
@@ -503,14 +481,14 @@ def _map_smoker(case: Case, d: _Draft) -> None:
             )
         )
     else:
-        v["smoker"] = 1.0 if smoker else 0.0
-        st.append(
+        d.values["smoker"] = 1.0 if smoker else 0.0
+        d.statements.append(
             Statement(
                 "smoker",
-                v["smoker"],
+                d.values["smoker"],
                 "patient.comorbidities.current_smoker",
                 f"current smoker {'yes' if smoker else 'no'} -> smoker = "
-                f"{v['smoker']:g} (never/ex = 0)",
+                f"{d.values['smoker']:g} (never/ex = 0)",
                 ("v3.2",),
             )
         )
