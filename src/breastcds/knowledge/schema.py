@@ -23,7 +23,6 @@ class Her2Knowledge(_Strict):
     ish_copies_cutoff_high: float
     single_probe_positive_copies: float
     single_probe_negative_copies: float
-    ihc2_same_group_after_recount: dict[int, Literal["positive", "negative"]]
     categories_source: dict[str, str]
 
 
