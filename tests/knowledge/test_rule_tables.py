@@ -153,11 +153,11 @@ def test_a_malformed_table_is_refused_at_load_naming_the_problem(
 
 def test_every_packaged_table_cites_its_source_and_loads() -> None:
     tables = load_tables()
-    assert len(TABLE_FILES) == 5
+    assert len(TABLE_FILES) == 6
     assert set(tables.tables) == {"her2_ish_group", "her2", "receptor_status", "ki67_group",
-                                  "subtype"}  # fmt: skip
+                                  "subtype", "pt_from_size", "pn_from_nodes"}  # fmt: skip
     for t in tables.tables.values():
-        assert any(s in t.source for s in ("ASCO/CAP", "Ki67", "St Gallen")), t.id
+        assert any(s in t.source for s in ("ASCO/CAP", "Ki67", "St Gallen", "AJCC")), t.id
 
 
 def test_an_undecidable_row_stops_the_table_with_the_fields_that_decide_it() -> None:

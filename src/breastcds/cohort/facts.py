@@ -29,7 +29,7 @@ import breastcds.options.facts_systemic  # noqa: F401  (registers the history fa
 from breastcds.cohort.schema import MAX_LINES, NO_SITES
 from breastcds.knowledge import rule_tables as tables
 from breastcds.knowledge.facts import FACTS
-from breastcds.knowledge.schema import anatomic_stage_table, biomarkers
+from breastcds.knowledge.schema import anatomic_stage_table
 from breastcds.model.case import Comorbidities
 from breastcds.options.drugs import catalogue
 from breastcds.options.facts_course import CLINICAL_STAGE_POINTS, PATHOLOGICAL_STAGE_POINTS
@@ -147,28 +147,14 @@ def m_group(m: pl.Expr) -> pl.Expr:
 
 
 def t_from_size(size: pl.Expr) -> pl.Expr:
-    k = biomarkers().staging
-    rows: list[tuple[pl.Expr, pl.Expr | None]] = [(size.is_null(), None), (size.eq(0), lit("T0"))]
-    for row in k.t_by_size_mm:
-        cond = lit(True) if row.max_mm is None else size <= row.max_mm
-        rows.append((cond, lit(row.category)))
-    return _chain(rows, None)
+    """pT from size (mm): the pt_from_size table (knowledge/classification/staging.yaml)."""
+    return tables.to_polars(tables.active()["pt_from_size"], {"size": size})["category"]
 
 
 def n_from_nodes(nodes: pl.Expr, micro_only: pl.Expr, examined: pl.Expr) -> pl.Expr:
-    k = biomarkers().staging
-    rows: list[tuple[pl.Expr, pl.Expr | None]] = [
-        (examined.eq(0).fill_null(False), None),  # no node examined: pNX
-        (micro_only.eq(True) & nodes.ne_missing(0), lit("N1mi")),
-        (nodes.is_null(), None),
-        (nodes.eq(0), lit("N0")),
-    ]
-    for row in k.n_by_nodes:
-        cond = nodes >= row.min
-        if row.max is not None:
-            cond = cond & (nodes <= row.max)
-        rows.append((cond, lit(row.category)))
-    return _chain(rows, None)
+    """pN from node counts: the pn_from_nodes table (knowledge/classification/staging.yaml)."""
+    inputs = {"nodes": nodes, "micro_only": micro_only, "examined": examined}
+    return tables.to_polars(tables.active()["pn_from_nodes"], inputs)["category"]
 
 
 def _derive_t(recorded: pl.Expr, size: pl.Expr, dcis_only: pl.Expr | None) -> pl.Expr:
