@@ -121,8 +121,9 @@ def _path_literals() -> Iterator[tuple[str, str, bool]]:
                     yield where, node.value, False
             elif isinstance(node, ast.JoinedStr) and node.values:
                 head = node.values[0]
-                if isinstance(head, ast.Constant) and re.match(
-                    rf"^({'|'.join(ROOTS)})\.", str(head.value)
+                # the text before the first placeholder is a path prefix (no spaces etc.)
+                if isinstance(head, ast.Constant) and re.fullmatch(
+                    rf"({'|'.join(ROOTS)})\.[A-Za-z0-9_.]*", str(head.value)
                 ):
                     yield where, ast.unparse(node), True
 
