@@ -246,6 +246,11 @@ class Algebra(Generic[B]):
     def offered(self, rule_id: str) -> B:
         raise NotImplementedError
 
+    def known_false(self, x: B) -> bool:
+        """``x`` is false for this case already (never for a cohort expression): the work
+        that could only AND with it is skipped."""
+        return False
+
     def active(self, g: Guard, dp: str, present: Sequence[OptionShape]) -> B:
         """Whether guard ``g`` applies (an engine may precompute it once per guard)."""
         return active(g, dp, self, present)
@@ -338,6 +343,8 @@ def blocks(g: Guard, o: OptionShape, dp: str, alg: Algebra[B],
            present: Sequence[OptionShape]) -> B:  # fmt: skip
     """This guard removes option ``o`` as a whole (see the module docstring)."""
     act = alg.active(g, dp, present)
+    if alg.known_false(act):
+        return act
     reasons: list[B] = []
     if g.remove is not None:
         for agents in _families(o).values():
@@ -361,12 +368,14 @@ def blocked_by_all(guards: Iterable[Guard], o: OptionShape, dp: str, alg: Algebr
     """
     guards = list(guards)
     whole = [blocks(g, o, dp, alg, present) for g in guards]
+    removing = [g for g in guards if g.remove is not None
+                and not alg.known_false(alg.active(g, dp, present))]  # fmt: skip
     together: list[B] = []
     for agents in _families(o).values():
         together.append(
             alg.and_([
                 alg.or_([alg.and_([alg.active(g, dp, present), removed_agent(g, a, o, alg)])
-                         for g in guards if g.remove is not None])
+                         for g in removing])
                 for a in agents
             ])
         )  # fmt: skip
@@ -461,6 +470,17 @@ class PyAlgebra(Algebra[bool]):
     def __init__(self, facts: Mapping[str, Any], offered_ids: Iterable[str]) -> None:
         self.facts = facts
         self.offered_ids = set(offered_ids)
+        self._active: dict[tuple[int, str, int], tuple[Guard, Sequence[OptionShape], bool]] = {}
+
+    def active(self, g: Guard, dp: str, present: Sequence[OptionShape]) -> bool:
+        """Computed once per guard: the facts and the offered options of one case do not
+        change while its guards are decided (``decide`` asks for each guard many times)."""
+        key = (id(g), dp, id(present))
+        hit = self._active.get(key)
+        if hit is None:  # the guard and the options are kept with the value: ids stay unique
+            hit = (g, present, active(g, dp, self, present))
+            self._active[key] = hit
+        return hit[2]
 
     def const(self, value: bool) -> bool:
         return value
@@ -486,6 +506,9 @@ class PyAlgebra(Algebra[bool]):
 
     def offered(self, rule_id: str) -> bool:
         return rule_id in self.offered_ids
+
+    def known_false(self, x: bool) -> bool:
+        return not x
 
 
 def _fill(text: str, facts: Mapping[str, Any], zh: bool = False) -> str:
