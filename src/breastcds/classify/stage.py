@@ -1,10 +1,11 @@
 """AJCC 8th edition breast staging: T, N, M and the anatomic stage group.
 
 Source: AJCC Cancer Staging Manual, 8th ed. (Amin et al., 2017), breast chapter, 2018 revision.
-Size and node thresholds live in knowledge/biomarkers.yaml (``staging``); the stage-group table
-in knowledge/ajcc8_anatomic_stage.yaml. A recorded category always wins over a derived one; a
-recorded category that contradicts the measured size or node count is not used (a prompt names
-both fields) - breastcds never picks one silently.
+pT from size and pN from node counts are the decision tables of
+knowledge/classification/staging.yaml (run here and compiled by the cohort engine); the
+stage-group table is knowledge/ajcc8_anatomic_stage.yaml. A recorded category always wins over
+a derived one; a recorded category that contradicts the measured size or node count is not used
+(a prompt names both fields) - breastcds never picks one silently.
 
 Size is taken as reported by the pathologist (AJCC asks the report to round to the nearest
 millimetre, with 1-2 mm tumours rounded up to 2 mm); breastcds does not re-round it.
@@ -12,10 +13,11 @@ millimetre, with 1-2 mm tumours rounded up to 2 mm); breastcds does not re-round
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, cast
 
 from breastcds.classify import prognostic_stage
-from breastcds.knowledge.schema import StagingKnowledge, anatomic_stage_table, biomarkers
+from breastcds.knowledge.rule_tables import active, decide
+from breastcds.knowledge.schema import anatomic_stage_table
 from breastcds.model.ajcc import m_group, n_group, t_group
 from breastcds.model.assessment import (
     Her2Result,
@@ -92,41 +94,26 @@ def prognostic(
 Origin = Literal["recorded", "derived", "missing"]
 
 
-def t_from_size(size_mm: float, kb: StagingKnowledge | None = None) -> str:
-    """pT category from the size of the largest invasive focus (mm); size 0 -> T0."""
-    k = kb or biomarkers().staging
-    if size_mm == 0:
-        return "T0"
-    for row in k.t_by_size_mm:
-        if row.max_mm is None or size_mm <= row.max_mm:
-            return row.category
-    raise AssertionError("unreachable: open-ended last row")  # pragma: no cover
+def t_from_size(size_mm: float) -> str:
+    """pT category from the size of the largest invasive focus (mm); size 0 -> T0
+    (the pt_from_size table, knowledge/classification/staging.yaml)."""
+    return str(decide(active()["pt_from_size"], {"size": size_mm}).outputs["category"])
 
 
 def n_from_nodes(
     nodes_positive: int | None,
     micrometastases_only: bool | None,
-    kb: StagingKnowledge | None = None,
     nodes_examined: int | None = None,
 ) -> str | None:
-    """pN category from axillary node findings; None when undecidable.
+    """pN category from axillary node findings; None when undecidable (the pn_from_nodes
+    table, knowledge/classification/staging.yaml).
 
     No node examined (``nodes_examined == 0``) is pNX, not pN0: the pN category needs nodes
     removed and examined (AJCC 8th ed., breast, regional lymph nodes).
     """
-    k = kb or biomarkers().staging
-    if nodes_examined == 0:
-        return None
-    if micrometastases_only and nodes_positive != 0:
-        return "N1mi"
-    if nodes_positive is None:
-        return None
-    if nodes_positive == 0:
-        return "N0"
-    for row in k.n_by_nodes:
-        if nodes_positive >= row.min and (row.max is None or nodes_positive <= row.max):
-            return row.category
-    raise AssertionError("unreachable: open-ended last row")  # pragma: no cover
+    facts = {"nodes": nodes_positive, "micro_only": micrometastases_only,
+             "examined": nodes_examined}  # fmt: skip
+    return cast(str | None, decide(active()["pn_from_nodes"], facts).outputs["category"])
 
 
 def anatomic_stage(t: str | None, n: str | None, m: str | None) -> tuple[str | None, str | None]:

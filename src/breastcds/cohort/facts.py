@@ -1,12 +1,13 @@
 """The case facts of a cohort table as polars expressions.
 
-The classification steps (HER2 ISH group, status and category; ER/PR status; Ki-67 group;
-surrogate subtype; T, N, M and the AJCC anatomic stage group) are re-expressed here as column
-expressions. They read the same knowledge as :mod:`breastcds.classify` - thresholds from
-``knowledge/biomarkers.yaml`` through :func:`breastcds.knowledge.schema.biomarkers`, the stage
-table from ``knowledge/ajcc8_anatomic_stage.yaml`` - and follow the same decision order; the
-equality property test (tests/cohort/test_equality.py) compares every output with
-:func:`breastcds.assess` row by row.
+The HER2 ISH group, status and category, ER/PR status, Ki-67 group and surrogate subtype are
+the decision tables of ``knowledge/classification/`` compiled to polars by
+:func:`breastcds.knowledge.rule_tables.to_polars` - the same tables :mod:`breastcds.classify`
+runs per patient; this module only binds their inputs to columns. T, N, M and the AJCC anatomic
+stage group are still column expressions here reading the same knowledge as
+:mod:`breastcds.classify.stage` (thresholds from ``knowledge/biomarkers.yaml``, the stage table
+from ``knowledge/ajcc8_anatomic_stage.yaml``). The equality property test
+(tests/cohort/test_equality.py) compares every output with :func:`breastcds.assess` row by row.
 
 Every fact a knowledge condition can read (:data:`breastcds.knowledge.facts.FACTS`) becomes a
 column named by the fact, so :func:`breastcds.knowledge.conditions.to_polars` evaluates option
@@ -27,8 +28,9 @@ import polars as pl
 import breastcds.options.facts_systemic  # noqa: F401  (registers the history facts)
 from breastcds.cohort.schema import MAX_LINES, NO_SITES
 from breastcds.course.history import PRIOR_CHEMOTHERAPY_WINDOW_MONTHS
+from breastcds.knowledge import rule_tables as tables
 from breastcds.knowledge.facts import FACTS
-from breastcds.knowledge.schema import anatomic_stage_table, biomarkers
+from breastcds.knowledge.schema import anatomic_stage_table
 from breastcds.model.case import Comorbidities
 from breastcds.options.drugs import catalogue
 from breastcds.options.facts_course import CLINICAL_STAGE_POINTS, PATHOLOGICAL_STAGE_POINTS
@@ -56,61 +58,59 @@ SC_T, SC_N, SC_M, SC_STAGE = "c.sc.t", "c.sc.n", "c.sc.m", "c.sc.anatomic"
 
 
 def ish_group(ratio: pl.Expr, copies: pl.Expr) -> pl.Expr:
-    """ASCO/CAP 2018 dual-probe group 1-5 (null without a count); as ``her2.ish_group``."""
-    k = biomarkers().her2
-    return (
-        pl.when(ratio.is_null() | copies.is_null())
-        .then(None)
-        .when(ratio >= k.ish_ratio_cutoff)
-        .then(pl.when(copies >= k.ish_copies_cutoff_low).then(1).otherwise(2))
-        .when(copies >= k.ish_copies_cutoff_high)
-        .then(3)
-        .when(copies >= k.ish_copies_cutoff_low)
-        .then(4)
-        .otherwise(5)
-        .cast(pl.Int64)
-    )
+    """ASCO/CAP dual-probe group 1-5 (null without a count): the her2_ish_group table."""
+    table = tables.active()["her2_ish_group"]
+    return tables.to_polars(table, {"ratio": ratio, "copies": copies})["group"]
 
 
-def _her2_table() -> list[tuple[pl.Expr, str, str, str | None]]:
-    """The decision order of :func:`breastcds.classify.her2.classify` as (when, status,
-    category, missing field); the first row whose condition holds decides."""
-    k = biomarkers().her2
-    ihc = c("her2_ihc")
-    g = c("__ish_group")
-    rg = c("__ish_group_recount")
-    sp = c("her2_single_probe_copies")
-    pos, neg = k.single_probe_positive_copies, k.single_probe_negative_copies
-    after = k.ihc2_same_group_after_recount
-    neg_groups = [grp for grp, v in after.items() if v == "negative"]
-    pos_groups = [grp for grp, v in after.items() if v == "positive"]
-    eq2, low01, none_ihc = ihc.eq(2), ihc.is_in([0, 1]), ihc.is_null()
-    recount = "biomarkers.her2_ish_recount"
-    P, N, Q = "positive", "negative", "pending"
-    HP, HL = "HER2-positive", "HER2-low"
+def her2_columns() -> list[pl.Expr]:
+    """HER2 status, category, reported ISH group and the field a pending result asks for:
+    the her2 table compiled over the step-1 ISH group columns."""
+    table = tables.active()["her2"]
+    inputs = {
+        "ihc": c("her2_ihc"), "staining": c("her2_ihc0_staining"),
+        "ish_group": c("__ish_group"), "ish_ratio": c("her2_ish_ratio"),
+        "ish_copies": c("her2_ish_copies"), "recount_group": c("__ish_group_recount"),
+        "recount_ratio": c("her2_ish_recount_ratio"),
+        "recount_copies": c("her2_ish_recount_copies"),
+        "single_probe": c("her2_single_probe_copies"),
+    }  # fmt: skip
+    out = tables.to_polars(table, inputs, missing=True)
     return [
-        (ihc.eq(3), P, HP, None),
-        (eq2 & g.eq(1), P, HP, None),
-        (eq2 & g.eq(5), N, HL, None),
-        (eq2 & g.is_not_null() & rg.is_null(), Q, Q, recount),
-        (eq2 & g.is_not_null() & rg.eq(1), P, HP, None),
-        (eq2 & g.is_not_null() & rg.eq(5), N, HL, None),
-        (eq2 & g.is_not_null() & rg.is_in(neg_groups), N, HL, None),
-        (eq2 & g.is_not_null() & rg.is_in(pos_groups), P, HP, None),
-        (eq2 & (sp >= pos), P, HP, None),
-        (eq2 & (sp < neg), N, HL, None),
-        (eq2, Q, Q, "biomarkers.her2_ish"),
-        (low01 & g.eq(1), P, HP, None),
-        (low01 & g.is_not_null(), N, "__neg01", None),
-        (low01 & (sp >= pos), P, HP, None),
-        (low01, N, "__neg01", None),
-        (none_ihc & g.eq(1), P, HP, None),
-        (none_ihc & g.eq(5), N, Q, "biomarkers.her2_ihc"),
-        (none_ihc & g.is_not_null(), Q, Q, "biomarkers.her2_ihc"),
-        (none_ihc & (sp >= pos), P, HP, None),
-        (none_ihc & (sp < neg), N, Q, "biomarkers.her2_ihc"),
-        (none_ihc & sp.is_not_null(), Q, Q, "biomarkers.her2_ish"),
-    ]  # fmt: skip
+        out["status"].alias(HER2_STATUS),
+        out["category"].alias(HER2_CATEGORY),
+        out["missing"].alias(HER2_MISSING),
+        pl.when(out["ish_group_reported"]).then(c("__ish_group")).otherwise(None)
+        .alias(HER2_ISH_GROUP),
+    ]
+
+
+def receptor_status(percent: pl.Expr, *, er: bool) -> pl.Expr:
+    """ER/PR status (ASCO/CAP 2020): the receptor_status table."""
+    table = tables.active()["receptor_status"]
+    receptor = lit("ER" if er else "PR")
+    return tables.to_polars(table, {"receptor": receptor, "percent": percent})["status"]
+
+
+def ki67_group(percent: pl.Expr) -> pl.Expr:
+    """Ki-67 group (IKWG 2021): the ki67_group table."""
+    return tables.to_polars(tables.active()["ki67_group"], {"percent": percent})["group"]
+
+
+def subtype() -> pl.Expr:
+    """St Gallen 2013 surrogate subtype: the subtype table over the status columns."""
+    inputs = {
+        "er_status": c(ER_STATUS), "pr_status": c(PR_STATUS), "her2_status": c(HER2_STATUS),
+        "pr_percent": c("pr_percent"), "ki67_percent": c("ki67_percent"),
+        "oncotype_rs": c("oncotype_rs"), "mammaprint": c("mammaprint"),
+        "prosigna_risk": c("prosigna_risk"),
+    }  # fmt: skip
+    return tables.to_polars(tables.active()["subtype"], inputs)["subtype"]
+
+
+# --------------------------------------------------------------------------------------------
+# Staging (breastcds.classify.stage)
+# --------------------------------------------------------------------------------------------
 
 
 def _chain(rows: Sequence[tuple[pl.Expr, pl.Expr | None]], default: pl.Expr | None) -> pl.Expr:
@@ -121,101 +121,6 @@ def _chain(rows: Sequence[tuple[pl.Expr, pl.Expr | None]], default: pl.Expr | No
         expr = expr.when(cond).then(value)
     result: pl.Expr = expr.otherwise(default)
     return result
-
-
-def her2_columns() -> list[pl.Expr]:
-    """HER2 status, category, reported ISH group and the missing field of a pending result."""
-    table = _her2_table()
-    neg01 = (
-        pl.when(c("her2_ihc").eq(1))
-        .then(lit("HER2-low"))
-        .when(c("her2_ihc0_staining").eq("faint_le10"))
-        .then(lit("HER2-ultralow"))
-        .when(c("her2_ihc0_staining").eq("none"))
-        .then(lit("HER2-0"))
-        .otherwise(lit("pending"))
-    )
-
-    def category(value: str) -> pl.Expr:
-        return neg01 if value == "__neg01" else lit(value)
-
-    return [
-        _chain([(w, lit(s)) for w, s, _, _ in table], lit("pending")).alias(HER2_STATUS),
-        _chain([(w, category(cat)) for w, _, cat, _ in table], lit("pending")).alias(HER2_CATEGORY),
-        pl.when(
-            c("her2_ihc").eq(0)
-            & c("her2_ihc0_staining").is_null()
-            & _chain([(w, lit(s)) for w, s, _, _ in table], lit("pending")).eq("negative")
-        )
-        .then(lit("biomarkers.her2_ihc0_staining"))
-        .otherwise(
-            _chain([(w, lit(m, pl.String)) for w, _, _, m in table], lit("biomarkers.her2_ihc"))
-        )
-        .alias(HER2_MISSING),
-        pl.when(c("her2_ihc").eq(3)).then(None).otherwise(c("__ish_group")).alias(HER2_ISH_GROUP),
-    ]
-
-
-def receptor_status(percent: pl.Expr, *, er: bool) -> pl.Expr:
-    """ASCO/CAP 2020 status (ER 1-10 % low positive), as :func:`classify.receptors.classify`."""
-    k = biomarkers().hormone_receptors
-    out: Any = pl.when(percent.is_null()).then(lit("not_recorded"))
-    out = out.when(percent < k.positive_min_percent).then(lit("negative"))
-    if er:
-        out = out.when(percent <= k.low_positive_max_percent).then(lit("low_positive"))
-    result: pl.Expr = out.otherwise(lit("positive"))
-    return result
-
-
-def ki67_group(percent: pl.Expr) -> pl.Expr:
-    k = biomarkers().ki67
-    return (
-        pl.when(percent.is_null())
-        .then(lit("not_recorded"))
-        .when(percent <= k.low_max_percent)
-        .then(lit("low"))
-        .when(percent >= k.high_min_percent)
-        .then(lit("high"))
-        .otherwise(lit("intermediate"))
-    )
-
-
-def subtype() -> pl.Expr:
-    """St Gallen 2013 surrogate subtype in the order of :func:`classify.subtype.classify`."""
-    k = biomarkers().subtype
-    er, pr, her2 = c(ER_STATUS), c(PR_STATUS), c(HER2_STATUS)
-    ki67, pr_pct = c("ki67_percent"), c("pr_percent")
-    genomic_high = (
-        (c("oncotype_rs") >= k.oncotype_high_min_rs).fill_null(False)
-        | c("mammaprint").eq("high").fill_null(False)
-        | c("prosigna_risk").eq("high").fill_null(False)
-    )
-    b_feature = (
-        (ki67 >= k.ki67_high_min_percent).fill_null(False)
-        | (pr_pct < k.pr_high_min_percent).fill_null(False)
-        | genomic_high
-    )
-    er_pos = er.eq("positive")
-    return _chain(
-        [
-            (er.eq("not_recorded"), lit("pending")),
-            (er.eq("low_positive"), lit("flag_er_low")),
-            (her2.eq("pending"), lit("pending")),
-            (er_pos & her2.eq("positive"), lit("luminal_b_her2_positive")),
-            (er_pos & b_feature, lit("luminal_b_her2_negative")),
-            (er_pos & (ki67.is_null() | pr_pct.is_null()), lit("pending")),
-            (er_pos, lit("luminal_a")),
-            (pr.eq("not_recorded"), lit("pending")),
-            (pr.eq("positive"), lit("pending")),  # ER-/PR+: repeated ER test (ASCO/CAP 2020)
-            (her2.eq("positive"), lit("her2_enriched")),
-        ],
-        lit("triple_negative"),
-    )
-
-
-# --------------------------------------------------------------------------------------------
-# Staging (breastcds.classify.stage)
-# --------------------------------------------------------------------------------------------
 
 
 def t_group(t: pl.Expr) -> pl.Expr:
@@ -243,28 +148,14 @@ def m_group(m: pl.Expr) -> pl.Expr:
 
 
 def t_from_size(size: pl.Expr) -> pl.Expr:
-    k = biomarkers().staging
-    rows: list[tuple[pl.Expr, pl.Expr | None]] = [(size.is_null(), None), (size.eq(0), lit("T0"))]
-    for row in k.t_by_size_mm:
-        cond = lit(True) if row.max_mm is None else size <= row.max_mm
-        rows.append((cond, lit(row.category)))
-    return _chain(rows, None)
+    """pT from size (mm): the pt_from_size table (knowledge/classification/staging.yaml)."""
+    return tables.to_polars(tables.active()["pt_from_size"], {"size": size})["category"]
 
 
 def n_from_nodes(nodes: pl.Expr, micro_only: pl.Expr, examined: pl.Expr) -> pl.Expr:
-    k = biomarkers().staging
-    rows: list[tuple[pl.Expr, pl.Expr | None]] = [
-        (examined.eq(0).fill_null(False), None),  # no node examined: pNX
-        (micro_only.eq(True) & nodes.ne_missing(0), lit("N1mi")),
-        (nodes.is_null(), None),
-        (nodes.eq(0), lit("N0")),
-    ]
-    for row in k.n_by_nodes:
-        cond = nodes >= row.min
-        if row.max is not None:
-            cond = cond & (nodes <= row.max)
-        rows.append((cond, lit(row.category)))
-    return _chain(rows, None)
+    """pN from node counts: the pn_from_nodes table (knowledge/classification/staging.yaml)."""
+    inputs = {"nodes": nodes, "micro_only": micro_only, "examined": examined}
+    return tables.to_polars(tables.active()["pn_from_nodes"], inputs)["category"]
 
 
 def _derive_t(recorded: pl.Expr, size: pl.Expr, dcis_only: pl.Expr | None) -> pl.Expr:

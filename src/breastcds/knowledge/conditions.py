@@ -12,12 +12,12 @@ comparisons with null follow the same Kleene logic) so a cohort table is evaluat
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
 from breastcds.knowledge.facts import FACTS
 
@@ -26,18 +26,45 @@ if TYPE_CHECKING:  # the cohort engine's dependency; one-patient assessment does
 
 Op = Literal[
     "eq", "ne", "in", "not_in", "gt", "gte", "lt", "lte", "contains", "contains_any",
-    "contains_none",
+    "contains_none", "recorded",
 ]  # fmt: skip
 
 _OPS_BY_TYPE: dict[str, set[str]] = {
-    "number": {"eq", "ne", "in", "not_in", "gt", "gte", "lt", "lte"},
-    "enum": {"eq", "ne", "in", "not_in"},
-    "bool": {"eq", "ne"},
-    "list": {"contains", "contains_any", "contains_none"},
+    "number": {"eq", "ne", "in", "not_in", "gt", "gte", "lt", "lte", "recorded"},
+    "enum": {"eq", "ne", "in", "not_in", "recorded"},
+    "bool": {"eq", "ne", "recorded"},
+    "list": {"contains", "contains_any", "contains_none", "recorded"},
 }
 _SYMBOL = {"eq": "=", "ne": "≠", "gt": ">", "gte": "≥", "lt": "<", "lte": "≤", "in": "in",
            "not_in": "not in", "contains": "includes", "contains_any": "includes any of",
-           "contains_none": "includes none of"}  # fmt: skip
+           "contains_none": "includes none of", "recorded": "recorded:"}  # fmt: skip
+
+
+class FactLike(Protocol):
+    """What validation needs of a fact: its type, allowed values and case field."""
+
+    @property
+    def type(self) -> str: ...
+    @property
+    def values(self) -> tuple[str, ...] | None: ...
+    @property
+    def field(self) -> str: ...
+
+
+def _scope(info: ValidationInfo) -> Mapping[str, FactLike]:
+    """The facts a condition may read: ``FACTS``, or a rule table's own inputs passed as the
+    validation context ``{"facts": {...}}`` (knowledge/rule_tables.py)."""
+    ctx = info.context
+    if isinstance(ctx, dict) and "facts" in ctx:
+        scope: Mapping[str, FactLike] = ctx["facts"]
+        return scope
+    return FACTS
+
+
+def _field_of(fact: str) -> str:
+    """Case field of a registered fact (a rule table's local input names itself)."""
+    spec = FACTS.get(fact)
+    return spec.field if spec is not None else fact
 
 
 class Condition(BaseModel):
@@ -59,19 +86,23 @@ class Condition(BaseModel):
     not_: Condition | None = Field(None, alias="not")
 
     @model_validator(mode="after")
-    def _shape(self) -> Condition:
+    def _shape(self, info: ValidationInfo) -> Condition:
         kinds = [k for k in ("fact", "all_", "any_", "not_") if getattr(self, k) is not None]
         if len(kinds) != 1:
             raise ValueError("a condition has exactly one of: fact, all, any, not")
         if self.fact is not None:
-            spec = FACTS.get(self.fact)
+            spec = _scope(info).get(self.fact)
             if spec is None:
                 raise ValueError(f"unknown fact {self.fact!r}")
             if self.op is None:
                 raise ValueError(f"condition on {self.fact!r} needs an op")
             if self.op not in _OPS_BY_TYPE[spec.type]:
                 raise ValueError(f"op {self.op!r} does not apply to {spec.type} fact {self.fact!r}")
-            _check_value(self.fact, spec.type, spec.values, self.op, self.value)
+            if self.op == "recorded":
+                if not isinstance(self.value, bool):
+                    raise ValueError(f"{self.fact} recorded: value must be true/false")
+            else:
+                _check_value(self.fact, spec.type, spec.values, self.op, self.value)
         elif self.op is not None or self.value is not None:
             raise ValueError("op/value belong to a fact condition")
         for part in (self.all_, self.any_):
@@ -87,7 +118,7 @@ class Condition(BaseModel):
     @cached_property
     def fields(self) -> tuple[str, ...]:
         """Case-model fields of every fact this condition reads (sorted)."""
-        return tuple(sorted({FACTS[f].field for f in self.facts()}))
+        return tuple(sorted({_field_of(f) for f in self.facts()}))
 
     def facts(self) -> set[str]:
         """Every fact this condition reads."""
@@ -177,6 +208,8 @@ def _fmt(v: Any) -> str:
 
 def _leaf(c: Condition, facts: Mapping[str, Any]) -> bool | None:
     actual = facts.get(c.fact or "")
+    if c.op == "recorded":  # never unknown: whether the fact is known at all
+        return (actual is not None) is bool(c.value)
     if actual is None:
         return None
     v = c.value
@@ -225,7 +258,7 @@ def evaluate(c: Condition, facts: Mapping[str, Any]) -> Outcome:
 
 
 def _unknown_fields(c: Condition, facts: Mapping[str, Any]) -> tuple[str, ...]:
-    return tuple(sorted({FACTS[f].field for f in c.facts() if facts.get(f) is None}))
+    return tuple(sorted({_field_of(f) for f in c.facts() if facts.get(f) is None}))
 
 
 def _failed_text(c: Condition, facts: Mapping[str, Any]) -> str:
@@ -268,12 +301,13 @@ def _evaluate(c: Condition, facts: Mapping[str, Any]) -> Outcome:
     return Outcome(False, failed=failed)
 
 
-def to_polars(c: Condition) -> pl.Expr:
-    """Compile to a polars boolean expression over columns named by fact (null = unknown)."""
+def to_polars(c: Condition, column: Callable[[str], pl.Expr] | None = None) -> pl.Expr:
+    """Compile to a polars boolean expression over columns named by fact (null = unknown);
+    ``column`` maps a fact to its expression instead (a rule table's inputs)."""
     import polars as pl
 
     if c.fact is not None:
-        col = pl.col(c.fact)
+        col = pl.col(c.fact) if column is None else column(c.fact)
         v = c.value
         match c.op:
             case "eq":
@@ -298,10 +332,12 @@ def to_polars(c: Condition) -> pl.Expr:
                 return col.list.eval(pl.element().is_in(v)).list.any()
             case "contains_none":
                 return ~col.list.eval(pl.element().is_in(v)).list.any()
+            case "recorded":
+                return col.is_not_null() if v else col.is_null()
         raise AssertionError(f"unhandled op {c.op}")  # pragma: no cover
     if c.not_ is not None:
-        return ~to_polars(c.not_)
-    exprs = [to_polars(child) for child in c.children()]
+        return ~to_polars(c.not_, column)
+    exprs = [to_polars(child, column) for child in c.children()]
     if c.all_ is not None:
         return pl.all_horizontal(exprs)
     return pl.any_horizontal(exprs)

@@ -1,11 +1,11 @@
-"""Schemas of the biomarker and staging knowledge files (validated when first loaded)."""
+"""Schemas of the biomarker and stage-group knowledge files (validated when first loaded)."""
 
 from __future__ import annotations
 
 from functools import cache
 from typing import Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from breastcds.knowledge.loader import KnowledgeError, load_yaml
 
@@ -23,7 +23,6 @@ class Her2Knowledge(_Strict):
     ish_copies_cutoff_high: float
     single_probe_positive_copies: float
     single_probe_negative_copies: float
-    ihc2_same_group_after_recount: dict[int, Literal["positive", "negative"]]
     categories_source: dict[str, str]
 
 
@@ -46,39 +45,11 @@ class SubtypeKnowledge(_Strict):
     oncotype_high_min_rs: int
 
 
-class TBySize(_Strict):
-    category: str
-    max_mm: float | None
-
-
-class NByNodes(_Strict):
-    category: str
-    min: int
-    max: int | None
-
-
-class StagingKnowledge(_Strict):
-    source: str
-    t_by_size_mm: list[TBySize]
-    n_by_nodes: list[NByNodes]
-
-    @model_validator(mode="after")
-    def _ordered(self) -> StagingKnowledge:
-        bounds = [t.max_mm for t in self.t_by_size_mm]
-        if bounds[-1] is not None or any(b is None for b in bounds[:-1]):
-            raise ValueError("t_by_size_mm: only the last row may be open-ended")
-        finite = [b for b in bounds if b is not None]
-        if finite != sorted(finite):
-            raise ValueError("t_by_size_mm must be in increasing order")
-        return self
-
-
 class BiomarkerKnowledge(_Strict):
     her2: Her2Knowledge
     hormone_receptors: ReceptorKnowledge
     ki67: Ki67Knowledge
     subtype: SubtypeKnowledge
-    staging: StagingKnowledge
 
 
 class StageRow(_Strict):

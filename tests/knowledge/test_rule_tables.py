@@ -1,0 +1,175 @@
+"""Classification decision tables (knowledge/rule_tables.py): schema checks at load, and one
+definition run by both engines - a threshold changed in a copy of the knowledge is followed by
+the per-patient classifiers and by the cohort engine alike."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+import yaml
+
+import breastcds.knowledge
+from breastcds.classify import her2, ki67, receptors
+from breastcds.cohort.engine import run_batch
+from breastcds.cohort.synthetic import generate
+from breastcds.knowledge.loader import KnowledgeError
+from breastcds.knowledge.rule_tables import (
+    TABLE_FILES,
+    active,
+    decide,
+    knowledge_from,
+    load_tables,
+    parse_table,
+)
+from breastcds.model.case import Biomarkers, IshResult
+
+PACKAGED = Path(breastcds.knowledge.__file__).parent
+
+
+def _copy(tmp_path: Path) -> Path:
+    target = tmp_path / "knowledge"
+    shutil.copytree(PACKAGED, target, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+    return target
+
+
+def _edit_biomarkers(directory: Path, section: str, key: str, value: float) -> None:
+    path = directory / "biomarkers.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data[section][key] = value
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+
+# The boundary cases. Packaged thresholds (reference: shared/reference/domain/biomarkers.md):
+# ISH ratio >= 2.0 with >= 4 copies is group 1 (IHC 2+: positive); ER 1-10 % is low positive;
+# Ki-67 <= 5 % is low. The copy moves each bound past the case:
+#   ratio cut-off 2.0 -> 2.2: ratio 2.1 with 4.5 copies is group 4 (4 <= copies < 6, ratio
+#     below the cut-off); with IHC 2+ the additional count is needed: pending;
+#   ER low-positive upper bound 10 -> 15: ER 12 % becomes low positive;
+#   Ki-67 low bound 5 -> 10: Ki-67 8 % becomes low.
+ROW: dict[str, Any] = {
+    "her2_ihc": 2, "her2_ish_ratio": 2.1, "her2_ish_copies": 4.5, "her2_ihc0_staining": None,
+    "her2_ish_recount_ratio": None, "her2_ish_recount_copies": None,
+    "her2_single_probe_copies": None, "er_percent": 12.0, "ki67_percent": 8.0,
+}  # fmt: skip
+PACKAGED_ANSWER = {"her2.status": "positive", "her2.ish_group": 1, "er.status": "positive",
+                   "ki67.group": "intermediate"}  # fmt: skip
+MUTATED_ANSWER = {"her2.status": "pending", "her2.ish_group": 4, "er.status": "low_positive",
+                  "ki67.group": "low"}  # fmt: skip
+
+
+def _one_patient() -> dict[str, Any]:
+    b = Biomarkers(her2_ihc=2, her2_ish=IshResult(ratio=2.1, her2_copies=4.5))
+    h = her2.classify(b)
+    return {
+        "her2.status": h.status,
+        "her2.ish_group": h.ish_group,
+        "er.status": receptors.er(12.0).status,
+        "ki67.group": ki67.classify(8.0).group,
+    }
+
+
+def _cohort() -> dict[str, Any]:
+    frame = generate(4, seed=20261205, missing=0.0)
+    frame = frame.with_columns(
+        [pl.lit(v, dtype=frame.schema[k]).alias(k) for k, v in ROW.items()]
+    )
+    result = run_batch(frame)
+    assert result.results.height == 4, result.errors
+    out: dict[str, Any] = {}
+    for code in PACKAGED_ANSWER:
+        values = set(result.results[code].to_list())
+        assert len(values) == 1, (code, values)
+        out[code] = values.pop()
+    return out
+
+
+def test_both_engines_follow_thresholds_changed_in_a_copy_of_the_knowledge(
+    tmp_path: Path,
+) -> None:
+    assert _one_patient() == PACKAGED_ANSWER
+    assert _cohort() == PACKAGED_ANSWER
+    copy = _copy(tmp_path)
+    _edit_biomarkers(copy, "her2", "ish_ratio_cutoff", 2.2)
+    _edit_biomarkers(copy, "hormone_receptors", "low_positive_max_percent", 15.0)
+    _edit_biomarkers(copy, "ki67", "low_max_percent", 10.0)
+    with knowledge_from(copy):
+        assert _one_patient() == MUTATED_ANSWER
+        assert _cohort() == MUTATED_ANSWER
+    # the installed files are untouched and active again
+    assert _one_patient() == PACKAGED_ANSWER
+    assert yaml.safe_load((PACKAGED / "biomarkers.yaml").read_text())["her2"][
+        "ish_ratio_cutoff"
+    ] == pytest.approx(2.0, abs=0)
+
+
+def test_a_row_changed_in_a_copied_table_is_followed_by_both_engines(tmp_path: Path) -> None:
+    """Not only thresholds: the tables themselves are read from the copy."""
+    copy = _copy(tmp_path)
+    path = copy / "classification/ki67.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("then: {group: intermediate}",
+                                                 "then: {group: high}"),
+        encoding="utf-8",
+    )  # fmt: skip
+    with knowledge_from(copy):
+        assert ki67.classify(8.0).group == "high"
+        assert _cohort()["ki67.group"] == "high"
+
+
+def _table(**changes: Any) -> dict[str, Any]:
+    data = yaml.safe_load((PACKAGED / "classification/ki67.yaml").read_text(encoding="utf-8"))
+    table: dict[str, Any] = data["tables"][0]
+    table.update(changes)
+    return table
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"rows": [{"when": {"fact": "percent", "op": "lte", "value": 5},
+                    "then": {"group": "low"}}]}, "last row has no condition"),
+        ({"rows": [{"then": {"group": "lowish"}}]}, "not in"),
+        ({"rows": [{"then": {}}]}, "is not set"),
+        ({"rows": [{"when": {"fact": "ki67", "op": "lte", "value": 5}, "then": {"group": "low"}},
+                   {"then": {"group": "high"}}]}, "unknown fact"),
+        ({"rows": [{"then": {"group": "low"}, "reasons": [{"en": "{size}", "zh": "{size}"}]}]},
+         "not an input/parameter"),
+        ({"parameters": {"low_max": "ki67.no_such_threshold"}}, "not a number"),
+        ({"rows": [{"then": {"group": "low"},
+                    "missing": [{"field": "tumour.size_mm", "reason": {"en": "x", "zh": "x"}}]}]},
+         "not an input's field"),
+    ],
+)  # fmt: skip
+def test_a_malformed_table_is_refused_at_load_naming_the_problem(
+    changes: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(KnowledgeError, match=message):
+        parse_table(_table(**changes), active().biomarkers, "ki67.yaml")
+
+
+def test_every_packaged_table_cites_its_source_and_loads() -> None:
+    tables = load_tables()
+    assert len(TABLE_FILES) == 6
+    assert set(tables.tables) == {"her2_ish_group", "her2", "receptor_status", "ki67_group",
+                                  "subtype", "pt_from_size", "pn_from_nodes"}  # fmt: skip
+    for t in tables.tables.values():
+        assert any(s in t.source for s in ("ASCO/CAP", "Ki67", "St Gallen", "AJCC")), t.id
+
+
+def test_an_undecidable_row_stops_the_table_with_the_fields_that_decide_it() -> None:
+    """Unknown is not negative: ER+ HER2- with PR 30 % and no Ki-67 is not Luminal A-like."""
+    t = active()["subtype"]
+    facts = {"er_status": "positive", "pr_status": "positive", "her2_status": "negative",
+             "pr_percent": 30.0, "ki67_percent": None, "oncotype_rs": None,
+             "mammaprint": None, "prosigna_risk": None}  # fmt: skip
+    d = decide(t, facts)
+    assert d.outputs["subtype"] == "pending" and d.unknown
+    assert [m.field for m in d.missing] == ["biomarkers.ki67_percent"]
+    assert all(m.reason.zh for m in d.missing) and all(r.zh for r in d.reasons)
+    # one high-risk feature decides although Ki-67 is unknown (Kleene "any")
+    d = decide(t, {**facts, "pr_percent": 10.0})
+    assert d.outputs["subtype"] == "luminal_b_her2_negative" and not d.missing
