@@ -356,8 +356,27 @@ def after_rules(result: DecisionPointOptions, case: Case, classification: Classi
     (knowledge/guards.yaml) block options, add cautions, actions and prompts."""
     from breastcds.options.guards import apply_guards
 
-    del case, classification, kb
-    return apply_guards(result, facts)
+    del case, classification
+    return _explain_again(apply_guards(result, facts), kb)
+
+
+def _explain_again(result: DecisionPointOptions, kb: KnowledgeBase) -> DecisionPointOptions:
+    """Rank reasons once more after the guards removed options: each option is compared with the
+    option now ranked just above it (a guard's added action keeps its own reason)."""
+    rules = {r.id: r for r in kb.rules}
+    update: dict[str, list[OfferedOption]] = {}
+    for name in ("options", "discuss", "not_recommended"):
+        above: Rule | None = None
+        items: list[OfferedOption] = []
+        for o in getattr(result, name):
+            rule = rules.get(o.rule_id)
+            if rule is not None:
+                en, zh = rank_reason(rule, above)
+                above = rule
+                o = o.model_copy(update={"rank_reason": RankReason(en=en, zh=zh)})
+            items.append(o)
+        update[name] = items
+    return result.model_copy(update=update)
 
 
 def condition_text(cond: Condition | None) -> str:

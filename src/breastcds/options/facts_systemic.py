@@ -372,3 +372,7 @@ _f("rt_omission_supported", "bool", "tumour.margin_mm",
 _f("genomic_assay_recorded", "bool", "biomarkers.genomics",
    "a multigene assay result is recorded (Oncotype DX, MammaPrint, Prosigna, EndoPredict)",
    lambda k, c: any(v is not None for v in k.biomarkers.genomics.model_dump().values()))
+_f("progressed_on_recorded", "bool", "treatment.endocrine.months_since_end",
+   "the agents the disease progressed on are known (false: the endocrine timing of an "
+   "ER-positive relapse is not recorded, so progressed_on is unknown)",
+   lambda k, c: history.progressed_on(k, _er_positive(c)) is not None)
