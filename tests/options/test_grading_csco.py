@@ -78,6 +78,15 @@ PINNED: list[tuple[str, str, str | None, tuple[str, ...]]] = [
     ("hrpos.extended.tamoxifen_10y_after_tamoxifen", "I", "1A",
      ("三(四)", "未绝经患者延长TAM [1A]")),
     ("hrpos.extended.tamoxifen_10y_after_ofs", "II", "2B", ("三(四)", "未绝经者使用TAM [2B]")),
+    # 三(四) 2. 绝经后 (1) 初始治疗: low risk "1.T1N0" -> "AI[1A]" Level I; high risk "2.AI[2A]"
+    # and intermediate risk "AI[2A]" in the Level II column
+    ("hrpos.adjuvant.ai_postmenopausal_low_risk", "I", "1A", ("绝经后", "T1N0", "AI [1A]")),
+    ("hrpos.adjuvant.ai_postmenopausal_higher_risk", "II", "2A", ("绝经后", "AI [2A]")),
+    # 三(四) 2. 绝经前 (1) 初始治疗: low risk "TAM[1A" Level I; high "3.TAM[2B]" and
+    # intermediate "TAM[2B" Level III; OFS+AI [2A] Level II in the high and intermediate rows
+    ("hrpos.adjuvant.tamoxifen_premenopausal_low_risk", "I", "1A", ("绝经前", "TAM [1A]")),
+    ("hrpos.adjuvant.tamoxifen_premenopausal_higher_risk", "III", "2B", ("绝经前", "TAM [2B]")),
+    ("hrpos.adjuvant.ofs_exemestane_node_positive_or_t3", "II", "2A", ("绝经前", "OFS+AI [2A]")),
 ]  # fmt: skip
 
 
@@ -104,6 +113,9 @@ NOT_VERIFIED = [
     "her2pos.metastatic.pyrotinib_capecitabine_after_early_pyrotinib",  # the same TKI again
     "hrpos.metastatic.ai_cdk46i_after_nsai_or_cdk46i_failure",  # not listed after NSAI failure
     "hrpos.extended.tamoxifen_10y_prior_therapy_not_recorded",  # the row depends on it
+    "hrpos.adjuvant.ai_postmenopausal_risk_row_undetermined",  # pT2 N0: grade, Ki-67, genomics
+    "hrpos.adjuvant.tamoxifen_premenopausal_risk_row_undetermined",
+    "hrpos.adjuvant.ofs_exemestane_other",  # low risk: OFS + AI not listed
     "hrpos.metastatic.fulvestrant_other",  # not listed after CDK4/6 inhibitor failure
     "hrpos.metastatic.everolimus_exemestane_other",  # not listed after steroidal AI failure
     "hrpos.metastatic.sacituzumab_her2_zero_or_ultralow",  # HER-2-0 has no row
@@ -137,6 +149,11 @@ FAMILIES: dict[str, list[str]] = {
     "hrpos.metastatic.sacituzumab": ["_her2_low", "_her2_zero_or_ultralow"],
     "hrpos.extended.tamoxifen_10y": [
         "_after_tamoxifen", "_after_ofs", "_prior_therapy_not_recorded"],
+    "hrpos.adjuvant.ai_postmenopausal": [
+        "_low_risk", "_higher_risk", "_risk_row_undetermined"],
+    "hrpos.adjuvant.tamoxifen_premenopausal": [
+        "_low_risk", "_higher_risk", "_risk_row_undetermined"],
+    "hrpos.adjuvant.ofs_exemestane": ["_node_positive_or_t3", "_other"],
 }  # fmt: skip
 
 
@@ -212,3 +229,27 @@ def test_progression_on_a_cdk46_inhibitor_leaves_fulvestrant_alone_ungraded() ->
     offered = _offered(data)
     assert "hrpos.metastatic.fulvestrant_other" in offered
     assert "hrpos.metastatic.fulvestrant_after_tamoxifen_or_ai_failure" not in offered
+
+
+_ADJUVANT_POST = {"decision_point": "adjuvant",
+                  "patient": {"age_years": 62, "sex": "female", "menopausal_status": "post"},
+                  "biomarkers": {"er_percent": 90, "pr_percent": 50, "her2_ihc": 0,
+                                 "her2_ihc0_staining": "none"}}  # fmt: skip
+
+
+def test_adjuvant_endocrine_option_stays_offered_when_t_or_n_is_not_recorded() -> None:
+    # pN not recorded: the CSCO risk row is unknown, the ungraded part offers the AI as before
+    offered = _offered({**_ADJUVANT_POST, "tumour": {"size_mm": 25, "clinical_m": "M0"}})
+    assert "hrpos.adjuvant.ai_postmenopausal_risk_row_undetermined" in offered
+    assert "hrpos.adjuvant.ai_postmenopausal_low_risk" not in offered
+
+
+def test_pt1_n0_is_the_low_risk_row_and_pn1_the_higher_rows() -> None:
+    # 三(四) 2.: "低复发风险的患者: 1.T1N0" (AI [1A] Level I); 1-3 nodes is intermediate or high
+    base = _ADJUVANT_POST
+    t1n0 = _offered({**base, "tumour": {"size_mm": 18, "nodes_examined": 2, "nodes_positive": 0,
+                                        "clinical_m": "M0"}})  # fmt: skip
+    t1n1 = _offered({**base, "tumour": {"size_mm": 18, "nodes_examined": 10, "nodes_positive": 1,
+                                        "clinical_m": "M0"}})  # fmt: skip
+    assert "hrpos.adjuvant.ai_postmenopausal_low_risk" in t1n0
+    assert "hrpos.adjuvant.ai_postmenopausal_higher_risk" in t1n1

@@ -615,6 +615,7 @@ def course_facts() -> list[pl.Expr]:
         ),
         # progressed_on is never unknown here (no recurrence record in the flat schema)
         pl.lit(True).alias("progressed_on_recorded"),
+        (c("t").is_not_null() & c("n").is_not_null()).alias("pathological_tn_recorded"),
         pl.when(m.eq("M1").fill_null(False))
         .then(lit("sensitive"))
         .otherwise(pl.lit(None, dtype=pl.String))
