@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import peer_env  # noqa: E402
 import phantom  # noqa: E402
 
-from breastcds.radiotherapy import accumulate, dicom, dvh  # noqa: E402
+from breastcds.dose import accumulate, dicom, dvh  # noqa: E402
 
 SHAPE = (120, 256, 256)  # frames, rows, columns
 PIXEL_MM = 2.0

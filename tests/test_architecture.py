@@ -48,7 +48,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "ground": ("model", "_version", "examples"),
     "knowledge": ("knowledge",),
     "capabilities": (
-        "classify", "course", "options", "prognosis", "radiotherapy", "capabilities",
+        "classify", "course", "options", "prognosis", "radiotherapy", "dose", "capabilities",
     ),
     "engines": ("entrypoint", "breastcds", "cohort"),
     "adapters": (
@@ -189,6 +189,7 @@ def test_cycles_broken_here_stay_broken() -> None:
         ("knowledge", "classify"),
         ("service", "web"),
         ("entrypoint", "breastcds"),
+        ("dose", "radiotherapy"),  # dose physics reads no clinical RT decision
     ]:
         assert edge not in graph, f"{edge}: {graph.get(edge)}"
     assert not any(a == "model" for a, _ in graph), [e for e in graph if e[0] == "model"]

@@ -1,9 +1,15 @@
 """The capabilities of :func:`breastcds.assess`, listed once.
 
-Each capability adds one section to the assessment. They are imported on first use by ordinary
-import statements (a command that assesses no case does not pay for them) and the list is built
-once per process. Adding a capability: write its section function (pure: validated case and its
-classification in, a pydantic model or ``None`` out) and add one line below.
+Each capability adds one section to the assessment: one field of :class:`Sections`, typed with
+the capability's own result model, and one line in :func:`sections` naming the pure function
+that computes it (validated case and its classification in, the section model or ``None`` out).
+Adding a capability: write its section function and its result model, then add one field and
+one line below (``tests/test_capabilities.py`` keeps the two lists equal).
+
+The typed :class:`Assessment` is defined here, not in ``model/``: the section models live with
+their capabilities (some embed knowledge-schema models such as the RT-omission guideline
+positions), and the model layer imports nothing above it. ``model.assessment.AssessmentOf`` is
+the envelope, generic in its sections.
 """
 
 from __future__ import annotations
@@ -12,21 +18,61 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from breastcds.model.assessment import Classification
-from breastcds.model.case import Case
+from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model_serializer
 
-#: A section takes the validated case and its classification and returns a JSON-able result
-#: (a pydantic model), or ``None`` when it does not apply to the case.
+from breastcds.dose.reirradiation import ReirradiationResult
+from breastcds.model.assessment import AssessmentOf, Classification
+from breastcds.model.case import Case
+from breastcds.options.engine import OptionsResult
+from breastcds.prognosis.section import PrognosisSection
+from breastcds.radiotherapy.omission import RadiotherapyResult
+
+#: A section takes the validated case and its classification and returns its result model,
+#: or ``None`` when it does not apply to the case.
 Section = Callable[[Case, Classification], Any]
+
+
+class Sections(BaseModel):
+    """The sections of one assessment, one field per capability (order = report order).
+
+    Options, radiotherapy and prognosis are present for every case (a not-applicable state
+    carries its reasons); re-irradiation only when the case has a plan. ``None``: the
+    capability does not apply to the case; such a section is left out of the JSON, so the JSON
+    shape is the name → section map it was before the sections were typed.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    options: OptionsResult
+    radiotherapy: RadiotherapyResult
+    reirradiation: ReirradiationResult | None = None
+    prognosis: PrognosisSection
+
+    @model_serializer(mode="wrap")
+    def _present_only(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        return {k: v for k, v in data.items() if v is not None}
+
+    def items(self) -> list[tuple[str, BaseModel]]:
+        """The present sections, (name, result), in report order."""
+        return [(n, v) for n in type(self).model_fields if (v := getattr(self, n)) is not None]
+
+    def names(self) -> list[str]:
+        """The names of the present sections, in report order."""
+        return [n for n, _ in self.items()]
+
+
+class Assessment(AssessmentOf[Sections]):
+    """The one result of :func:`breastcds.assess`: sections typed by capability."""
 
 
 @cache
 def sections() -> dict[str, Section]:
-    """The sections of an assessment by name, in the order they are reported."""
+    """The section functions by name, in the order of :class:`Sections`."""
+    from breastcds.dose.reirradiation_section import section as reirradiation_section
     from breastcds.options.section import options_section
     from breastcds.prognosis.section import section as prognosis_section
     from breastcds.radiotherapy.omission_section import section as radiotherapy_section
-    from breastcds.radiotherapy.reirradiation_section import section as reirradiation_section
 
     return {
         "options": options_section,
@@ -34,3 +80,8 @@ def sections() -> dict[str, Section]:
         "reirradiation": reirradiation_section,
         "prognosis": prognosis_section,
     }
+
+
+def assess_sections(case: Case, classification: Classification) -> Sections:
+    """Every capability's section for one validated case (pure)."""
+    return Sections(**{name: f(case, classification) for name, f in sections().items()})

@@ -12,11 +12,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from breastcds._version import __version__
-from breastcds.capabilities import sections as capability_sections
+from breastcds.capabilities import Assessment, assess_sections
 from breastcds.classify import her2, ki67, receptors, stage, subtype
 from breastcds.knowledge import knowledge_version
 from breastcds.model.assessment import (
-    Assessment,
     Citation,
     Classification,
     MissingInput,
@@ -81,11 +80,7 @@ def assess(
     """
     valid = parse_case(case, today=today)
     classification = classify(valid)
-    sections = {}
-    for name, section in capability_sections().items():
-        result = section(valid, classification)
-        if result is not None:  # a section that does not apply to this case is left out
-            sections[name] = result
+    sections = assess_sections(valid, classification)
     missing = _with_reported(_missing(classification), valid)
     stamp = (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
     return Assessment(

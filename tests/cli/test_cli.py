@@ -133,5 +133,5 @@ def test_assess_reads_the_dicom_of_a_reirradiation_plan(tmp_path: Path) -> None:
     # without the adapter (library call on the raw plan) the heart cannot be assessed
     from breastcds import assess
 
-    raw = assess(case).sections["reirradiation"]
+    raw = assess(case).sections.reirradiation
     assert all(o.cumulative_eqd2_gy is None for o in raw.organs if o.organ == "heart")

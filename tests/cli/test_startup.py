@@ -56,8 +56,8 @@ HEAVY_PARTS = (
     "breastcds.web",
     "breastcds.cohort",
     "breastcds.concordance",
-    "breastcds.radiotherapy.dicom",
-    "breastcds.radiotherapy.dvh",
+    "breastcds.dose.dicom",
+    "breastcds.dose.dvh",
 )
 #: ``--version`` needs none of the case model, the knowledge, numpy or the terminal renderer.
 NOT_FOR_VERSION = {"pydantic", "numpy", "yaml", "rich"}
@@ -115,7 +115,7 @@ def test_one_case_assess_imports_no_heavy_stack(tmp_path: Path, fmt: str) -> Non
     assert {
         "breastcds.options.section",
         "breastcds.radiotherapy.omission_section",
-        "breastcds.radiotherapy.reirradiation_section",
+        "breastcds.dose.reirradiation_section",
         "breastcds.prognosis.section",
     } <= modules
     # ... and none of the stacks it does not use

@@ -32,12 +32,12 @@ def expected(row: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {"row": row["row"], "case_id": row["case_id"]}
     for code in CODES:
         out[code] = a.codes[code]
-    opts = {d.decision_point: d for d in a.sections["options"].decision_points}
+    opts = {d.decision_point: d for d in a.sections.options.decision_points}
     for dp in DECISION_POINTS:
         d = opts.get(dp)
         out[f"options.{dp}"] = None if d is None else [o.rule_id for o in d.options]
         out[f"prompts.{dp}"] = None if d is None else [p.field for p in d.prompts]
-    rt = a.sections["radiotherapy"]
+    rt = a.sections.radiotherapy
     out["rt.applicable"] = rt.applicable
     out["rt.not_applicable_reason"] = rt.not_applicable_reason
     out["rt.summary"] = rt.summary.verdict
@@ -47,7 +47,7 @@ def expected(row: dict[str, Any]) -> dict[str, Any]:
         out[f"rt.{s.id}.verdict"] = None if r is None else r.verdict
         out[f"rt.{s.id}.failed"] = None if r is None else [x.name for x in r.failed]
         out[f"rt.{s.id}.missing"] = None if r is None else [x.name for x in r.unknown]
-    p = a.sections["prognosis"].predict_v32
+    p = a.sections.prognosis.predict_v32
     out["predict.status"] = p.status
     out["predict.not_applicable"] = (
         [_reason_code(t) for t in p.reasons] if p.status == "not_applicable" else None

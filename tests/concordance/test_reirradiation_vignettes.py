@@ -14,7 +14,7 @@ import pytest
 
 from breastcds.concordance import run
 from breastcds.concordance.reirradiation import EXPECTED_KEYS, KIND, to_plan
-from breastcds.radiotherapy import reirradiation as rr
+from breastcds.dose import reirradiation as rr
 
 VIGNETTES = "domain/reirradiation_vignettes_public.json"
 

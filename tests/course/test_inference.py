@@ -126,6 +126,6 @@ def test_options_section_carries_the_inferred_point_and_reason() -> None:
     from breastcds import assess
 
     a = assess({"treatment": {"surgery": BCS, "recurrence": {"site": "chest_wall"}}})
-    [p] = a.sections["options"].decision_points
+    [p] = a.sections.options.decision_points
     assert (p.decision_point, p.inferred) == ("locoregional_recurrence", True)
     assert p.reason_en and "locoregional" in p.reason_en

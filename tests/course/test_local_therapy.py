@@ -14,7 +14,7 @@ FIRST_COURSE_BREAST = {"whole_breast_rt", "partial_breast_rt", "tumour_bed_boost
 
 
 def _point(data: dict[str, Any]) -> Any:
-    [p] = assess(data).sections["options"].decision_points
+    [p] = assess(data).sections.options.decision_points
     return p
 
 

@@ -23,7 +23,7 @@ def _prompts(sites: list[str] | None) -> set[str]:
         "treatment": {"surgery": {"type": "none"}},
     }
     a = assess(case)
-    return {p.field for dp in a.sections["options"].decision_points for p in dp.prompts}
+    return {p.field for dp in a.sections.options.decision_points for p in dp.prompts}
 
 
 @pytest.mark.parametrize(

@@ -27,7 +27,7 @@ DRUGS = catalogue().by_inn()
 
 def run(case: dict[str, Any]) -> tuple[str, set[str], list[str], str]:
     a = assess(to_case({"id": "t", "case": case}))
-    points = list(a.sections["options"].decision_points)
+    points = list(a.sections.options.decision_points)
     assert len(points) == 1
     p = points[0]
     cautions = " ".join(c.text_en.lower() for c in p.cautions)

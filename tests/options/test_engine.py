@@ -183,7 +183,7 @@ def test_ihc0_without_staining_detail_prompts_for_the_staining_detail() -> None:
             },
         }
     )
-    section = a.sections["options"]
+    section = a.sections.options
     prompts = {p.field for d in section.decision_points for p in d.prompts}
     agents = {x for d in section.decision_points for x in d.agents()}
     assert "biomarkers.her2_ihc0_staining" in prompts

@@ -71,7 +71,7 @@ CASE_S1_0012: dict[str, Any] = {
 
 
 def prognosis_of(case: dict[str, Any]) -> PrognosisSection:
-    section = assess(case).sections["prognosis"]
+    section = assess(case).sections.prognosis
     assert isinstance(section, PrognosisSection)
     return section
 

@@ -1,4 +1,4 @@
-"""Voxel-wise EQD2 accumulation (breastcds.radiotherapy.accumulate).
+"""Voxel-wise EQD2 accumulation (breastcds.dose.accumulate).
 
 Truth: the phantom's dose is linear in space, so trilinear resampling reproduces it exactly
 (to float rounding) at any point inside the grid, and the expected accumulated EQD2 is the
@@ -16,7 +16,7 @@ import phantom
 import pydicom
 import pytest
 
-from breastcds.radiotherapy import accumulate, dicom, dvh
+from breastcds.dose import accumulate, dicom, dvh
 
 AB = 3.0
 

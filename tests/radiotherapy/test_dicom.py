@@ -1,4 +1,4 @@
-"""RTDOSE / RTSTRUCT adapters (breastcds.radiotherapy.dicom).
+"""RTDOSE / RTSTRUCT adapters (breastcds.dose.dicom).
 
 Expected values come from the example plan's own headers (README of the example data:
 129 rows × 194 columns × 98 frames, 2.5 mm pixels, 3 mm frames, DoseGridScaling 1.4e-5,
@@ -18,7 +18,7 @@ import pytest
 from pydicom.dataset import Dataset
 from tests.conftest import DICOM_EXAMPLE
 
-from breastcds.radiotherapy import dicom, dvh
+from breastcds.dose import dicom, dvh
 
 DOSE = DICOM_EXAMPLE / "rtdose.dcm"
 RTSS = DICOM_EXAMPLE / "rtss.dcm"

@@ -17,7 +17,7 @@ from tests.conftest import DICOM_EXAMPLE
 from typer.testing import CliRunner
 
 from breastcds.cli.main import app
-from breastcds.radiotherapy import dicom, dvh
+from breastcds.dose import dicom, dvh
 
 DOSE = DICOM_EXAMPLE / "rtdose.dcm"
 RTSS = DICOM_EXAMPLE / "rtss.dcm"

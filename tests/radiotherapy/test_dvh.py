@@ -1,4 +1,4 @@
-"""DVH engine (breastcds.radiotherapy.dvh) and the ``breastcds dvh`` command.
+"""DVH engine (breastcds.dose.dvh) and the ``breastcds dvh`` command.
 
 Truth sources:
 * dicompyler-core 0.5.6 results on the example plan (reference/dvh/
@@ -24,7 +24,7 @@ from tests.conftest import DICOM_EXAMPLE, REFERENCE
 from typer.testing import CliRunner
 
 from breastcds.cli.main import app
-from breastcds.radiotherapy import dicom, dvh, lq
+from breastcds.dose import dicom, dvh, lq
 
 REF_FILE = REFERENCE / "dvh" / "dicompyler_example_reference.json"
 DOSE_METRICS = ("mean_gy", "min_gy", "max_gy", "D98_gy", "D95_gy", "D50_gy", "D2_gy")

@@ -1,4 +1,4 @@
-"""Tests for the LQ conversions (breastcds.radiotherapy.lq).
+"""Tests for the LQ conversions (breastcds.dose.lq).
 
 Expected values are hand calculations from the formulas in reirradiation.md §2:
 BED = D·(1 + d/(α/β)), EQD2 = D·(d + α/β)/(2 + α/β), EQDx = D·(d + α/β)/(x + α/β).
@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from breastcds.radiotherapy import lq
+from breastcds.dose import lq
 
 doses = st.floats(min_value=0.0, max_value=120.0, allow_nan=False, allow_infinity=False)
 fractions = st.integers(min_value=1, max_value=60)

@@ -88,7 +88,7 @@ def case(**overrides: Any) -> dict[str, Any]:
 
 
 def section(**overrides: Any) -> RadiotherapyResult:
-    result = assess(case(**overrides)).sections["radiotherapy"]
+    result = assess(case(**overrides)).sections.radiotherapy
     assert isinstance(result, RadiotherapyResult)
     return result
 
@@ -336,10 +336,10 @@ def test_surgery_not_recorded_asks_for_it() -> None:
 def test_not_applicable_for_pure_dcis_or_metastatic_disease() -> None:
     dcis = case(size_mm=None)
     dcis["tumour"]["dcis_only"] = True
-    assert not assess(dcis).sections["radiotherapy"].applicable
+    assert not assess(dcis).sections.radiotherapy.applicable
     m1 = case()
     m1["tumour"] |= {"clinical_m": "M1", "metastatic_sites": ["bone"]}
-    r = assess(m1).sections["radiotherapy"]
+    r = assess(m1).sections.radiotherapy
     assert not r.applicable and "metastases" in (r.not_applicable_reason or "")
 
 
@@ -354,7 +354,7 @@ def test_section_is_the_public_evaluate() -> None:
     from breastcds.model.parse import parse_case
 
     valid = parse_case(case())
-    assert assess(case()).sections["radiotherapy"] == omission.evaluate(valid, classify(valid))
+    assert assess(case()).sections.radiotherapy == omission.evaluate(valid, classify(valid))
 
 
 # --- knowledge --------------------------------------------------------------------------------

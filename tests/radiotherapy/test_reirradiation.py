@@ -1,4 +1,4 @@
-"""Tests for breastcds.radiotherapy.reirradiation.
+"""Tests for breastcds.dose.reirradiation.
 
 Expected doses are hand calculations with EQD2 = D·(d + α/β)/(2 + α/β), d = D/n, shown next
 to each assertion. Limits and conditions come from the packaged constraint table, whose
@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 import breastcds
+from breastcds.dose import reirradiation as rr
 from breastcds.knowledge.schema_radiotherapy import (
     RadiotherapyKnowledgeError,
     load_alpha_beta_library,
@@ -27,7 +28,6 @@ from breastcds.knowledge.schema_radiotherapy import (
     parse_alpha_beta_library,
     parse_constraint_table,
 )
-from breastcds.radiotherapy import reirradiation as rr
 
 
 def cord_plan(**overrides: Any) -> rr.ReirradiationPlan:

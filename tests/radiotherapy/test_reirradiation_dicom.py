@@ -1,4 +1,4 @@
-"""Re-irradiation from DICOM RT (breastcds.radiotherapy.reirradiation_dicom and the CLI).
+"""Re-irradiation from DICOM RT (breastcds.dose.reirradiation_dicom and the CLI).
 
 Expected values are hand calculations with the LQ model, EQD2 = D·(d + α/β)/(2 + α/β),
 d = D/n (reirradiation.md §2), on analytic phantoms written as real DICOM by ``phantom.py``:
@@ -28,9 +28,9 @@ from tests.conftest import DICOM_EXAMPLE, REPO_ROOT
 from typer.testing import CliRunner
 
 from breastcds.cli.main import app
-from breastcds.radiotherapy import dicom, dvh
-from breastcds.radiotherapy import reirradiation as rr
-from breastcds.radiotherapy import reirradiation_dicom as rd
+from breastcds.dose import dicom, dvh
+from breastcds.dose import reirradiation as rr
+from breastcds.dose import reirradiation_dicom as rd
 
 EXAMPLE_PLAN = REPO_ROOT / "src/breastcds/examples/plans/reirradiation_dicom_example.json"
 OTHER_FRAME = "1.2.826.0.1.3680043.8.498.99"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from breastcds import assess, examples
-from breastcds.radiotherapy import reirradiation
+from breastcds.dose import reirradiation
 
 
 def test_section_present_only_with_a_plan() -> None:
@@ -12,9 +12,11 @@ def test_section_present_only_with_a_plan() -> None:
     direct = reirradiation.evaluate(
         reirradiation.ReirradiationPlan.model_validate(case["reirradiation"])
     )
-    assert a.sections["reirradiation"] == direct
+    assert a.sections.reirradiation == direct
     del case["reirradiation"]
-    assert "reirradiation" not in assess(case).sections
+    without = assess(case)
+    assert without.sections.reirradiation is None
+    assert "reirradiation" not in without.model_dump(mode="json")["sections"]  # left out
 
 
 def test_invalid_plan_is_a_field_error() -> None:

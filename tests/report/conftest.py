@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from breastcds import examples
+from breastcds.capabilities import Assessment
 from breastcds.entrypoint import assess
-from breastcds.model.assessment import Assessment
 from breastcds.model.case import Case
 from breastcds.model.parse import parse_case
 

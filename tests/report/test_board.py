@@ -24,6 +24,7 @@ from breastcds.i18n.phrases import known_zh
 from breastcds.knowledge.facts import FACTS
 from breastcds.knowledge.loader import read_text
 from breastcds.model import codes
+from breastcds.model.assessment import AssessmentRecord
 from breastcds.model.case import Case
 from breastcds.report.html import ReportContext, build_context, render_context, render_html
 from tests.report.conftest import NOW, assessed
@@ -269,7 +270,7 @@ def test_actions_cautions_and_the_decision_point_reason_are_shown_when_present()
         }
     ]
     dp["options"][0]["actions"] = ["whole_breast_rt"]
-    b = a.model_copy(update={"sections": {**a.sections, "options": data["sections"]["options"]}})
+    b = AssessmentRecord.model_validate(data)  # as read back from storage
     zh = visible_text(render_html(b, lang="zh", case=case, now=NOW))
     for shown in (
         "晚期一线治疗后进展",

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from breastcds import __version__, i18n
+from breastcds.capabilities import Assessment
 from breastcds.i18n import label
 from breastcds.knowledge import knowledge_version
-from breastcds.model.assessment import Assessment
 from breastcds.model.case import Case
 from breastcds.report import build_context, render_pdf
 from tests.report.conftest import NOW

@@ -77,7 +77,7 @@ def report_validation(exc: CaseValidationError, origin: str) -> typer.Exit:
 
 def heart_dose_from_dicom(dose_path: Path, struct_path: Path, roi: str) -> tuple[float, str]:
     """Mean heart dose (Gy) from a DICOM RT dose + structure set (adapter, accurate DVH)."""
-    from breastcds.radiotherapy import dicom, dvh
+    from breastcds.dose import dicom, dvh
 
     try:
         dose = dicom.read_dose(dose_path)
@@ -109,8 +109,8 @@ def read_reirradiation_dicom(data: dict[str, Any], base_dir: Path, origin: str) 
         return
     from pydantic import ValidationError
 
-    from breastcds.radiotherapy import reirradiation_dicom as rd
-    from breastcds.radiotherapy.reirradiation import ReirradiationPlan
+    from breastcds.dose import reirradiation_dicom as rd
+    from breastcds.dose.reirradiation import ReirradiationPlan
 
     try:
         plan = ReirradiationPlan.model_validate(plan_data)

@@ -1,4 +1,4 @@
-"""``breastcds dvh --dose RTDOSE --struct RTSTRUCT``: a thin adapter over radiotherapy.dvh."""
+"""``breastcds dvh --dose RTDOSE --struct RTSTRUCT``: a thin adapter over dose.dvh."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import typer
 if TYPE_CHECKING:  # imported when the command runs (start-up time)
     from rich.console import Console
 
-    from breastcds.radiotherapy import dicom, dvh
+    from breastcds.dose import dicom, dvh
 
 __all__ = ["build_report", "register", "select_structures", "write_csv", "write_plot"]
 
@@ -59,7 +59,7 @@ def build_report(
     extra: Sequence[str],
 ) -> dict[str, Any]:
     """JSON-ready report: every metric per ROI, by ROI number and name."""
-    from breastcds.radiotherapy import dvh
+    from breastcds.dose import dvh
 
     items: list[dict[str, Any]] = []
     for number, res in results.items():
@@ -92,7 +92,7 @@ def build_report(
 
 def write_csv(path: Path, results: dict[int, dvh.DVH | dvh.DVHError]) -> None:
     """Cumulative DVHs in long form: roi_number, roi_name, dose_gy, volume_cc, volume_pct."""
-    from breastcds.radiotherapy import dvh
+    from breastcds.dose import dvh
 
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
@@ -113,7 +113,7 @@ def write_plot(path: Path, results: dict[int, dvh.DVH | dvh.DVHError], title: st
     """Cumulative DVH curves (% volume vs dose) as a PNG."""
     import matplotlib
 
-    from breastcds.radiotherapy import dvh
+    from breastcds.dose import dvh
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -219,7 +219,7 @@ def register(app: typer.Typer) -> None:
         """Dose-volume histograms and metrics for every ROI of an RT structure set."""
         from rich.console import Console
 
-        from breastcds.radiotherapy import dicom, dvh
+        from breastcds.dose import dicom, dvh
 
         err = Console(stderr=True)
 

@@ -1,7 +1,7 @@
 """``breastcds reirradiation PLAN.json``: a thin adapter over reirradiation.evaluate.
 
 Plans whose courses name DICOM RT files (``courses[].dicom``) are read first by
-:mod:`breastcds.radiotherapy.reirradiation_dicom` (paths relative to the plan file); the
+:mod:`breastcds.dose.reirradiation_dicom` (paths relative to the plan file); the
 enriched plan then goes through the same ``evaluate``. ``--write-sum`` writes the voxel-wise
 EQD2 sum as an RTDOSE.
 """
@@ -19,8 +19,8 @@ if TYPE_CHECKING:  # imported when the command runs (start-up time)
     from pydantic import ValidationError
     from rich.console import Console
 
-    from breastcds.radiotherapy import reirradiation_dicom as rd
-    from breastcds.radiotherapy.reirradiation import OrganAssessment, ReirradiationResult
+    from breastcds.dose import reirradiation_dicom as rd
+    from breastcds.dose.reirradiation import OrganAssessment, ReirradiationResult
 
 __all__ = ["format_validation_error", "register", "render_dicom", "render_table"]
 
@@ -181,8 +181,8 @@ def register(app: typer.Typer) -> None:
         from pydantic import ValidationError
         from rich.console import Console
 
-        from breastcds.radiotherapy import reirradiation_dicom as rd
-        from breastcds.radiotherapy.reirradiation import ReirradiationPlan, evaluate
+        from breastcds.dose import reirradiation_dicom as rd
+        from breastcds.dose.reirradiation import ReirradiationPlan, evaluate
 
         err = Console(stderr=True)
         try:

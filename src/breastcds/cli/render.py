@@ -13,8 +13,9 @@ from rich.tree import Tree
 from breastcds.i18n import Lang, field_label, key_label, label, text, value
 
 if TYPE_CHECKING:
+    from breastcds.capabilities import Assessment
     from breastcds.concordance import Report
-    from breastcds.model.assessment import Assessment, StageResult
+    from breastcds.model.assessment import StageResult
 
 #: Renders one section: (section result, console, lang) -> None.
 SectionRenderer = Callable[[Any, Console, Lang], None]

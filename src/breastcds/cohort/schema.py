@@ -31,6 +31,7 @@ from breastcds.model import codes
 from breastcds.model.case import Case
 from breastcds.model.errors import field_bounds
 from breastcds.model.parse import parse_case
+from breastcds.model.paths import case_path
 
 Kind = Literal["int", "float", "bool", "enum", "text", "list", "enum_list"]
 
@@ -340,20 +341,20 @@ def _columns() -> tuple[Column, ...]:
             c(
                 f"metastatic_line{k}_agents",
                 "list",
-                f"treatment.metastatic_lines.{i}.agents",
+                case_path("treatment", "metastatic_lines", i, "agents"),
                 f"agents of metastatic line {k} (INN or brand); the line exists when given",
             ),
             c(
                 f"metastatic_line{k}_outcome",
                 "enum",
-                f"treatment.metastatic_lines.{i}.outcome",
+                case_path("treatment", "metastatic_lines", i, "outcome"),
                 f"outcome of metastatic line {k}",
                 values=_enum(codes.LineOutcome),
             ),
             c(
                 f"metastatic_line{k}_months",
                 "float",
-                f"treatment.metastatic_lines.{i}.months",
+                case_path("treatment", "metastatic_lines", i, "months"),
                 f"time on metastatic line {k}",
                 "months",
             ),

@@ -183,7 +183,7 @@ def actual_for(key: str, actual: Mapping[str, Any]) -> Any:
 def evaluate(v: Vignette) -> dict[str, Any]:
     """Decision point, agents, actions, cautions and prompted fields (inferred decision point)."""
     a = assess(to_case(v))
-    section = a.sections["options"]
+    section = a.sections.options
     points = list(section.decision_points)
     return {
         "decision_point": points[0].decision_point if len(points) == 1 else None,

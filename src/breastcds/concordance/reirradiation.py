@@ -7,7 +7,7 @@ Vignette ``input`` (reirradiation_vignettes_public.json): ``alpha_beta_gy``,
 
 The vignette describes one organ at risk without naming it; it becomes organ
 ``VIGNETTE_ORGAN`` with metric ``point`` and the vignette's α/β and limit as explicit
-``organ_parameters``. Evaluation goes through :func:`breastcds.radiotherapy.reirradiation.evaluate`,
+``organ_parameters``. Evaluation goes through :func:`breastcds.dose.reirradiation.evaluate`,
 the same entry point as every other caller.
 """
 
@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from breastcds.concordance.core import Kind, Vignette, register_kind
-from breastcds.radiotherapy import reirradiation as rr
+from breastcds.dose import reirradiation as rr
 
 __all__ = ["EXPECTED_KEYS", "KIND", "VIGNETTE_ORGAN", "evaluate", "matches", "to_plan"]
 

@@ -129,7 +129,7 @@ def actual_for(key: str, actual: Mapping[str, Any]) -> Any:
 def evaluate(v: Vignette) -> dict[str, Any]:
     """Offered agents and prompted fields at the vignette's decision point."""
     a = assess(to_case(v))
-    section = a.sections["options"]
+    section = a.sections.options
     dp = v["case"].get("decision_point")
     points = [p for p in section.decision_points if dp is None or p.decision_point == dp]
     agents = sorted({x for p in points for x in p.agents()})

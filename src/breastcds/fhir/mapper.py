@@ -24,6 +24,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from breastcds.fhir import codes as C
+from breastcds.model.paths import case_path
 
 JSON = dict[str, Any]
 LOCAL_CASE_ID = "urn:breastcds:identifier:case"  # Bundle.identifier carrying Case.case_id
@@ -608,7 +609,7 @@ class _Mapper:
         if status is None:
             self.skip(res, f"{label} {_describe(concept)}: indeterminate/equivocal, not read")
             return
-        self.put(f"biomarkers.{marker}_status_reported", status, res)
+        self.put(case_path("biomarkers", f"{marker}_status_reported"), status, res)
         self.notes.append(
             f"{res['resourceType']}/{res.get('id')}: {label} reported {status} "
             f"({_describe(res.get('code'))}) without a % or score: "
@@ -977,10 +978,10 @@ class _Mapper:
             self.skip(res, f"{code} is not an AJCC 8 breast {axis} category")
             return
         if prefix == "yp":
-            self.put(f"treatment.neoadjuvant.yp{axis.lower()}", category, res)
+            self.put(case_path("treatment", "neoadjuvant", f"yp{axis.lower()}"), category, res)
         else:
             where = "clinical" if prefix == "c" else "pathological"
-            self.put(f"tumour.{where}_{axis.lower()}", category, res)
+            self.put(case_path("tumour", f"{where}_{axis.lower()}"), category, res)
 
     def _variant(self, res: JSON) -> None:
         genes: list[str] = []
@@ -1044,7 +1045,7 @@ class _Mapper:
             if path is None:
                 self.skip(res, f"somatic gene {g} is not in the case model")
                 continue
-            self.put(f"biomarkers.{path}", "mutated" if present else "wild_type", res)
+            self.put(case_path("biomarkers", path), "mutated" if present else "wild_type", res)
 
     # --- Procedures ------------------------------------------------------------------------------
     def _rt_volume_ids(self) -> set[str]:

@@ -17,6 +17,7 @@ from typing import Any, Literal
 from breastcds.model.ajcc import n_group, t_main
 from breastcds.model.assessment import Classification
 from breastcds.model.case import Case
+from breastcds.model.paths import case_path
 
 FactType = Literal["number", "bool", "enum", "list"]
 Extractor = Callable[[Case, Classification], Any]
@@ -328,7 +329,7 @@ for _gene in ("pik3ca", "esr1", "akt1", "pten"):
     _f(
         _gene,
         "enum",
-        f"biomarkers.{_gene}",
+        case_path("biomarkers", _gene),
         f"{_gene.upper()} status",
         (lambda g: lambda k, c: _enum(getattr(k.biomarkers, g)))(_gene),
         ("mutated", "wild_type"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -133,18 +133,42 @@ class Provenance(_Result):
     sources: list[Citation]
 
 
-class Assessment(_Result):
-    """The one result of :func:`breastcds.assess`. Later capabilities add sections."""
+SectionsT = TypeVar("SectionsT")
+
+
+class AssessmentOf(_Result, Generic[SectionsT]):
+    """The envelope of one assessment, generic in the type of its sections.
+
+    The typed result of :func:`breastcds.assess` is ``breastcds.capabilities.Assessment``
+    (sections typed by capability, one field each); :class:`AssessmentRecord` reads back an
+    assessment stored by any version (sections as plain JSON, nothing dropped). The section
+    models live with their capabilities, above this layer, hence the parameter.
+    """
 
     case_id: str | None
     codes: dict[str, str | int | float | None] = Field(
         description="stable machine codes, e.g. 'her2.category', 'subtype', 'stage.anatomic'"
     )
     classification: Classification
-    sections: dict[str, Any] = Field(
-        default_factory=dict,
-        description="capability sections (options, radiotherapy, reirradiation, prognosis)",
+    sections: SectionsT = Field(
+        description="capability sections (options, radiotherapy, reirradiation, prognosis); "
+        "a section that does not apply to the case is left out"
     )
     warnings: list[Warning_] = Field(default_factory=list)
     missing: list[MissingInput] = Field(default_factory=list)
     provenance: Provenance
+
+    def sections_json(self) -> dict[str, Any]:
+        """The present sections by name, as JSON data (in the order of the assessment)."""
+        s: Any = self.sections
+        data = s.model_dump(mode="json") if isinstance(s, BaseModel) else dict(s)
+        return {
+            k: v.model_dump(mode="json") if isinstance(v, BaseModel) else v
+            for k, v in data.items()
+            if v is not None
+        }
+
+
+class AssessmentRecord(AssessmentOf[dict[str, Any]]):
+    """An assessment read back from storage (any version): sections kept as plain JSON, so a
+    section whose shape has changed since, or one this version does not know, is not lost."""

@@ -577,6 +577,8 @@ def _today(info: ValidationInfo) -> dt.date:
 
 
 def _dates(case: Case) -> list[tuple[str, dt.date]]:
+    from breastcds.model.paths import case_path  # the registry is generated from this module
+
     out: list[tuple[str, dt.date]] = []
     t = case.treatment
     if t.surgery and t.surgery.date:
@@ -585,5 +587,5 @@ def _dates(case: Case) -> list[tuple[str, dt.date]]:
         for name in ("start_date", "end_date"):
             value = getattr(course, name)
             if value is not None:
-                out.append((f"treatment.radiotherapy_courses.{i}.{name}", value))
+                out.append((case_path("treatment", "radiotherapy_courses", i, name), value))
     return out

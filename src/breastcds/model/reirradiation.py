@@ -2,7 +2,7 @@
 
 The case model (``Case.reirradiation``) holds a :class:`ReirradiationPlan`; the dose
 accumulation and the ESTRO-EORTC assessment that read it are in
-:mod:`breastcds.radiotherapy.reirradiation` (which re-exports these names). Doses in Gy;
+:mod:`breastcds.dose.reirradiation` (which re-exports these names). Doses in Gy;
 ``None`` means not recorded.
 """
 

@@ -15,6 +15,7 @@ from breastcds.course import history
 from breastcds.knowledge.facts import FACTS, Fact, FactType, register
 from breastcds.model.assessment import Classification
 from breastcds.model.case import Case, Comorbidities, MetastaticLine
+from breastcds.model.paths import case_path
 from breastcds.options.drugs import Drug, catalogue
 
 _LINES = "treatment.metastatic_lines"
@@ -305,7 +306,7 @@ _f("geriatric_assessment", "enum", "patient.geriatric_assessment",
    ("fit", "vulnerable", "frail"))
 _f("declines", "list", "patient.declines", "treatment classes the patient declines", _declines)
 for _flag in Comorbidities.model_fields:
-    _f(f"comorbidity.{_flag}", "bool", f"patient.comorbidities.{_flag}",
+    _f(f"comorbidity.{_flag}", "bool", case_path("patient", "comorbidities", _flag),
        f"comorbidity: {_flag.replace('_', ' ')}",
        (lambda name: lambda k, c: (
            history.pregnant(k) if name == "pregnancy" else getattr(k.patient.comorbidities, name)

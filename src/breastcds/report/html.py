@@ -1,6 +1,6 @@
 """The tumour-board report as HTML (jinja2): one self-contained document, English or Chinese.
 
-Adapter only: everything shown comes from the :class:`~breastcds.model.assessment.Assessment`
+Adapter only: everything shown comes from the :class:`~breastcds.model.assessment.AssessmentOf`
 that :func:`breastcds.assess` returned (and, when given, the case's own recorded facts).
 
 The document is a board summary (the decision in front: calls, recommended options with grade
@@ -39,7 +39,7 @@ from breastcds.i18n import (
     text,
     value,
 )
-from breastcds.model.assessment import Assessment, StageResult
+from breastcds.model.assessment import AssessmentOf, StageResult
 from breastcds.model.case import Case
 from breastcds.report import plots
 
@@ -106,7 +106,7 @@ class ReportContext:
     """Everything the templates read (plain data, no clinical logic)."""
 
     lang: Lang
-    assessment: Assessment
+    assessment: AssessmentOf[Any]
     identifiers: list[tuple[str, str]]
     facts: list[tuple[str, str]] | None
     calls: list[CallRow]
@@ -308,10 +308,6 @@ def _localised_items(d: Mapping[str, Any], lang: Lang) -> list[tuple[str, Any]]:
 
 
 # ----------------------------------------------------------------------------- the context
-def _plain(obj: Any) -> Any:
-    return obj.model_dump(mode="json") if hasattr(obj, "model_dump") else obj
-
-
 def _stage_call(s: StageResult, lang: Lang) -> str:
     tnm = " ".join(x or "?" for x in (s.t, s.n, s.m))
     text = f"{tnm} → {label('anatomic', lang)} {s.anatomic or label('not_assignable', lang)}"
@@ -321,7 +317,7 @@ def _stage_call(s: StageResult, lang: Lang) -> str:
     return text
 
 
-def _calls(a: Assessment, lang: Lang) -> list[CallRow]:
+def _calls(a: AssessmentOf[Any], lang: Lang) -> list[CallRow]:
     c = a.classification
     her2 = value(c.her2.category, lang)
     if c.her2.ish_group is not None:
@@ -357,7 +353,9 @@ def _pct(text: str, percent: float | None) -> str:
     return f"{text} ({percent:g} %)" if percent is not None else text
 
 
-def _identifiers(a: Assessment, case: Case | None, lang: Lang) -> list[tuple[str, str]]:
+def _identifiers(
+    a: AssessmentOf[Any], case: Case | None, lang: Lang
+) -> list[tuple[str, str]]:
     rows = [(label("case_id", lang), a.case_id or value(None, lang))]
     if case is not None:
         rows.append((label("patient_id", lang), case.patient.id or value(None, lang)))
@@ -536,7 +534,7 @@ def _summary_figures(name: str, figs: Sequence[plots.Figure]) -> tuple[plots.Fig
 
 
 def build_context(
-    assessment: Assessment,
+    assessment: AssessmentOf[Any],
     *,
     lang: Lang = "en",
     case: Case | None = None,
@@ -553,8 +551,9 @@ def build_context(
     """
     a = assessment
     order = {name: i for i, name in enumerate(SECTION_ORDER)}
-    names = sorted(a.sections, key=lambda n: order.get(n, len(order)))  # stable for the rest
-    plain_sections = {n: _plain(a.sections[n]) for n in names}
+    data = a.sections_json()
+    names = sorted(data, key=lambda n: order.get(n, len(order)))  # stable for the rest
+    plain_sections = {n: data[n] for n in names}
     figs = plots.figures_for(plain_sections, lang, dvh_curves) if with_figures else {}
     sections: list[SectionView] = []
     summaries: list[SectionView] = []
@@ -624,7 +623,7 @@ def render_assessment_fragment(ctx: ReportContext) -> Markup:
 
 
 def render_html(
-    assessment: Assessment,
+    assessment: AssessmentOf[Any],
     *,
     lang: Lang = "en",
     case: Case | None = None,

@@ -12,9 +12,10 @@ import shutil
 import subprocess
 from collections.abc import Sequence
 from functools import cache
+from typing import Any
 
 from breastcds.i18n import Lang
-from breastcds.model.assessment import Assessment
+from breastcds.model.assessment import AssessmentOf
 from breastcds.model.case import Case
 from breastcds.report.html import Detail, render_html
 from breastcds.report.plots import DvhCurve
@@ -52,7 +53,7 @@ def html_to_pdf(html: str) -> bytes:
 
 
 def render_pdf(
-    assessment: Assessment,
+    assessment: AssessmentOf[Any],
     *,
     lang: Lang = "en",
     case: Case | None = None,

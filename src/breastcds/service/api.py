@@ -23,8 +23,9 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field, field_validator
 
 from breastcds import __version__, assess
+from breastcds.capabilities import Assessment
 from breastcds.knowledge import knowledge_version
-from breastcds.model.assessment import Assessment
+from breastcds.model.assessment import AssessmentRecord
 from breastcds.model.case import SCHEMA_VERSION
 from breastcds.model.errors import CaseValidationError
 from breastcds.model.strict import text_problem
@@ -88,7 +89,7 @@ class StoredAssessment(BaseModel):
     source: Source
     requester: str = Field(description="token:<token id> or cds:<issuer>")
     links: Links
-    assessment: Assessment
+    assessment: AssessmentRecord
     fhir_unmapped: list[Any] | None = Field(
         None, description="FHIR input only: the Bundle content the mapper did not use, and why"
     )

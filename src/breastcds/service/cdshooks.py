@@ -31,7 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from breastcds import __version__
 from breastcds.knowledge import knowledge_version
-from breastcds.model.assessment import Assessment
+from breastcds.model.assessment import AssessmentOf, AssessmentRecord
 from breastcds.model.errors import CaseValidationError
 from breastcds.service.api import (
     InputError,
@@ -216,7 +216,7 @@ def _source() -> CdsSource:
     return CdsSource(label=f"breastcds {__version__} (knowledge {knowledge_version()})")
 
 
-def summary_text(a: Assessment) -> str:
+def summary_text(a: AssessmentOf[Any]) -> str:
     """One line from the assessment's machine codes (presentation only)."""
     codes = a.codes
     parts = [str(codes.get("her2.category") or "HER2 pending")]
@@ -238,7 +238,7 @@ def _override_reasons() -> list[CdsCoding]:
 
 
 def cards_for(
-    a: Assessment,
+    a: AssessmentOf[Any],
     aid: str,
     link_url: str,
     *,
@@ -252,8 +252,8 @@ def cards_for(
     detail = [codes]
     if a.warnings:
         detail.append("**Warnings**\n" + "\n".join(f"- {w.field}: {w.message}" for w in a.warnings))
-    if a.sections:
-        detail.append("Sections: " + ", ".join(sorted(a.sections)))
+    if names := sorted(a.sections_json()):
+        detail.append("Sections: " + ", ".join(names))
     detail.append(f"Stored assessment `{aid}`; knowledge {a.provenance.knowledge_version}.")
     cards = [
         CdsCard(
@@ -720,7 +720,7 @@ def linked_page_html(envelope: dict[str, Any], aid: str) -> str:
 
         body = str(
             render_assessment_fragment(
-                build_context(Assessment.model_validate(envelope["assessment"]), lang="en")
+                build_context(AssessmentRecord.model_validate(envelope["assessment"]), lang="en")
             )
         )
     except Exception:  # the report renderer is optional; fall back to the machine codes

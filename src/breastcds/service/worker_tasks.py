@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from breastcds.model.assessment import Assessment
+from breastcds.model.assessment import AssessmentRecord
 from breastcds.model.errors import CaseValidationError
 from breastcds.model.parse import parse_case
 from breastcds.report import render_html, render_pdf
@@ -33,7 +33,7 @@ def report(
     requester: str,
 ) -> bytes:
     """The report of a stored assessment, PDF or HTML bytes."""
-    assessment = Assessment.model_validate_json(assessment_json)
+    assessment = AssessmentRecord.model_validate_json(assessment_json)
     case = None
     if case_json is not None:
         try:

@@ -33,7 +33,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from breastcds import __version__, examples
 from breastcds.i18n import Lang, label, value
 from breastcds.model import codes
-from breastcds.model.assessment import Assessment
+from breastcds.model.assessment import AssessmentRecord
 from breastcds.model.case import Case
 from breastcds.model.errors import CaseValidationError
 from breastcds.model.parse import parse_case
@@ -151,14 +151,14 @@ def _audit(request: Request, principal: Principal, subtype: str, aid: str, ok: b
 
 def _load(
     request: Request, principal: Principal, aid: str, subtype: str
-) -> tuple[dict[str, Any], Assessment, Case | None]:
+) -> tuple[dict[str, Any], AssessmentRecord, Case | None]:
     """The stored envelope, its assessment and (when it still validates) the stored case."""
     row = store_of(request).get_assessment(aid)
     _audit(request, principal, subtype, aid, row is not None)
     if row is None:
         raise HTTPException(404, f"no assessment with id {aid!r}")
     envelope: dict[str, Any] = json.loads(row.response_json)
-    assessment = Assessment.model_validate(envelope["assessment"])
+    assessment = AssessmentRecord.model_validate(envelope["assessment"])
     case: Case | None
     try:
         case = parse_case(row.case_json, today=row.created_at.date())
@@ -358,7 +358,7 @@ def dvh_fragment(
     lang: Lang,
 ) -> str:
     """The DVH table and figure of an RTDOSE + RTSTRUCT pair (run in a limited worker)."""
-    from breastcds.radiotherapy import dicom, dvh
+    from breastcds.dose import dicom, dvh
 
     tmp = str(Path(dose_path).parent)
     try:

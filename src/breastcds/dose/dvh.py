@@ -1,4 +1,4 @@
-"""Dose-volume histograms from a :class:`~breastcds.radiotherapy.dicom.DoseGrid` and an ROI.
+"""Dose-volume histograms from a :class:`~breastcds.dose.dicom.DoseGrid` and an ROI.
 
 Pure functions over numpy arrays, no I/O. Two modes:
 
@@ -24,7 +24,7 @@ Pure functions over numpy arrays, no I/O. Two modes:
     ``volume_outside_dose_grid_cc`` and excluded (their dose is unknown).
 
 Doses in Gy, volumes in cm³ (cc). Optional voxel-wise EQD2 conversion (:class:`Eqd2`) uses
-:mod:`breastcds.radiotherapy.lq` (Fowler, Br J Radiol 1989) before histogramming.
+:mod:`breastcds.dose.lq` (Fowler, Br J Radiol 1989) before histogramming.
 """
 
 from __future__ import annotations
@@ -38,8 +38,8 @@ from typing import Literal, TypeAlias
 import numpy as np
 import numpy.typing as npt
 
-from breastcds.radiotherapy import lq
-from breastcds.radiotherapy.dicom import DoseGrid, Structure
+from breastcds.dose import lq
+from breastcds.dose.dicom import DoseGrid, Structure
 
 __all__ = [
     "DEFAULT_DOSE_METRICS",

@@ -1,20 +1,20 @@
 """Re-irradiation from DICOM RT: reads each course's RTDOSE/RTSTRUCT and fills the plan.
 
 This is the adapter (I/O edge) between a re-irradiation plan
-(:class:`~breastcds.radiotherapy.reirradiation.ReirradiationPlan`) whose courses name DICOM
+(:class:`~breastcds.dose.reirradiation.ReirradiationPlan`) whose courses name DICOM
 files (``courses[].dicom``) and the pure assessment
-:func:`breastcds.radiotherapy.reirradiation.evaluate`. It holds no clinical rule of its own:
+:func:`breastcds.dose.reirradiation.evaluate`. It holds no clinical rule of its own:
 α/β and recovery are resolved by the same functions ``evaluate`` uses
-(:func:`~breastcds.radiotherapy.reirradiation.resolve_alpha_beta`,
-:func:`~breastcds.radiotherapy.reirradiation.resolve_recovery`), and the verdicts come from
+(:func:`~breastcds.dose.reirradiation.resolve_alpha_beta`,
+:func:`~breastcds.dose.reirradiation.resolve_recovery`), and the verdicts come from
 ``evaluate``.
 
 What it computes (docs/reirradiation.md, "Re-irradiation from DICOM RT"):
 
 1. **Per course and organ** (the ROIs named in the ROI map), EQD2 DVH metrics at the organ's
    α/β and the course's number of fractions: every voxel's physical dose ``D_v`` becomes
-   ``EQD2_v = D_v·(D_v/n + α/β)/(2 + α/β)`` (:class:`breastcds.radiotherapy.dvh.Eqd2`) before
-   the DVH is built (accurate mode, :mod:`breastcds.radiotherapy.dvh`).
+   ``EQD2_v = D_v·(D_v/n + α/β)/(2 + α/β)`` (:class:`breastcds.dose.dvh.Eqd2`) before
+   the DVH is built (accurate mode, :mod:`breastcds.dose.dvh`).
 
    * ``Dmean`` is the mean of the voxel-wise EQD2. Because EQD2 is convex in dose for
      α/β > 0, this is ≥ the EQD2 of the mean physical dose (Jensen's inequality); the EQD2 of
@@ -30,7 +30,7 @@ What it computes (docs/reirradiation.md, "Re-irradiation from DICOM RT"):
    * Other dose metrics (``D2cc``, ``D50%``) are read from the EQD2 DVH.
 
 2. **Across courses**, when every course has DICOM and there are two or more, the voxel-wise
-   EQD2 sum of :func:`breastcds.radiotherapy.accumulate.sum_eqd2` on the grid of the most
+   EQD2 sum of :func:`breastcds.dose.accumulate.sum_eqd2` on the grid of the most
    recent planned course (courses in another frame of reference need a stated 4×4 rigid
    registration, otherwise the plan is refused). Recovery is applied to prior courses only as
    stated in the plan, and only with its rationale. The cumulative DVH metrics are taken on the
@@ -52,21 +52,15 @@ from typing import Any
 
 import numpy as np
 
-from breastcds.knowledge.schema_radiotherapy import (
-    AlphaBetaLibrary,
-    ConstraintTable,
-    load_alpha_beta_library,
-    load_constraint_table,
-)
-from breastcds.radiotherapy import accumulate, dvh
-from breastcds.radiotherapy.dicom import (
+from breastcds.dose import accumulate, dvh
+from breastcds.dose.dicom import (
     DicomRTError,
     DoseGrid,
     Structure,
     read_dose,
     read_structures,
 )
-from breastcds.radiotherapy.reirradiation import (
+from breastcds.dose.reirradiation import (
     DMAX_DVH_METRIC,
     Course,
     CumulativeOrganDose,
@@ -79,6 +73,12 @@ from breastcds.radiotherapy.reirradiation import (
     evaluate,
     resolve_alpha_beta,
     resolve_recovery,
+)
+from breastcds.knowledge.schema_radiotherapy import (
+    AlphaBetaLibrary,
+    ConstraintTable,
+    load_alpha_beta_library,
+    load_constraint_table,
 )
 
 __all__ = [

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from breastcds.dose import reirradiation
 from breastcds.model.assessment import Classification
 from breastcds.model.case import Case
-from breastcds.radiotherapy import reirradiation
 
 
 def section(case: Case, _: Classification) -> reirradiation.ReirradiationResult | None:

@@ -8,7 +8,7 @@ any recovery assumption to be stated, Andratschke et al., Lancet Oncol 2022):
    the target's FrameOfReferenceUID or come with an explicit 4×4 rigid registration matrix
    mapping the course's patient coordinates into the target's; otherwise the sum is refused.
 2. Each voxel's physical dose ``D_v`` of a course of ``n`` fractions is converted to
-   ``EQD2_v = D_v·(D_v/n + α/β)/(2 + α/β)`` (:func:`breastcds.radiotherapy.lq.voxel_eqd2`).
+   ``EQD2_v = D_v·(D_v/n + α/β)/(2 + α/β)`` (:func:`breastcds.dose.lq.voxel_eqd2`).
 3. An optional recovery fraction ``r`` stated by the user (with its rationale) scales that
    course's EQD2 by ``1 - r``; it is an assumption, never applied by default.
 4. The EQD2 of all courses is summed. The result is an EFFECTIVE dose (DICOM DoseType) that
@@ -28,8 +28,8 @@ from typing import Literal, TypeAlias
 import numpy as np
 import numpy.typing as npt
 
-from breastcds.radiotherapy import lq
-from breastcds.radiotherapy.dicom import DoseGrid, write_dose
+from breastcds.dose import lq
+from breastcds.dose.dicom import DoseGrid, write_dose
 
 __all__ = [
     "Accumulation",

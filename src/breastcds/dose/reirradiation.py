@@ -23,7 +23,7 @@ Rules and their sources:
   ``insufficient_data`` naming the field; it is never read as ``False``.
 
 * Dose summation — per organ and dose metric, each course's physical organ dose ``D`` over
-  ``n`` fractions is converted to EQD2 with the LQ model (:mod:`breastcds.radiotherapy.lq`,
+  ``n`` fractions is converted to EQD2 with the LQ model (:mod:`breastcds.dose.lq`,
   Fowler, Br J Radiol 1989) at the organ's α/β; courses are summed in EQD2, never in physical
   dose. ``cumulative EQD2 = Σ prior EQD2 × (1 − recovery) + Σ planned EQD2``. The recovery
   fraction is an explicit parameter (default 0 = no recovery assumed) and is reported in every
@@ -39,7 +39,7 @@ Rules and their sources:
   (``individual_review``) and never read ``within``.
 
 * DICOM RT input — a course may name its RTDOSE/RTSTRUCT (``Course.dicom``). This module never
-  reads them: :mod:`breastcds.radiotherapy.reirradiation_dicom` (the adapter) computes the
+  reads them: :mod:`breastcds.dose.reirradiation_dicom` (the adapter) computes the
   EQD2 DVH metrics per course (``OrganDose.quantity == "eqd2"``, mean of voxel-wise EQD2 for
   ``Dmean``, D0.03cc for ``Dmax``) and, when the grids can be summed, the voxel-wise cumulative
   EQD2 (``DicomDerived.cumulative``), and records them in the plan. A plan whose DICOM has not
@@ -55,6 +55,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from breastcds.dose import lq
 from breastcds.knowledge.schema_radiotherapy import (
     AlphaBetaLibrary,
     ConstraintEntry,
@@ -74,7 +75,6 @@ from breastcds.model.reirradiation import (
     ReirradiationPlan,
     SelectionFactors,
 )
-from breastcds.radiotherapy import lq
 
 __all__ = [
     "ClassificationResult",

@@ -1,0 +1,230 @@
+"""CSCO 2026 levels of the triple-negative, local-therapy and course-specific rules.
+
+Expected levels are read from the CSCO Breast Cancer Guidelines 2026 (PMPH, ISBN
+978-7-117-39569-4) in a public OCR transcription of the book (docs/csco_grading.md says which);
+each case below quotes the table row and cell. Where a rule spanned CSCO strata with different
+levels it was split along them; the end-to-end tests check that each stratum gets the part
+graded from its own row, and that the parts together still offer what the single rule offered.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from breastcds.entrypoint import classify
+from breastcds.model.parse import parse_case
+from breastcds.options.engine import OfferedOption, evaluate_options
+from breastcds.options.schema import load_kb
+
+KB = load_kb()
+RULES = {r.id: r for r in KB.rules}
+
+# (rule id, CSCO level, evidence category or None when it differs by row, text of the cell read)
+GRADES = [
+    # 二(四) 新辅助治疗后三阴性患者的辅助治疗, 2. without immunotherapy, non-pCR:
+    # '卡培他滨 [1A]', Level I
+    ("tnbc.post_neoadjuvant.capecitabine_no_immunotherapy", "I", "1A", "卡培他滨 [1A]"),
+    # same table, 1. with immunotherapy, non-pCR, Level II: 'PD-1抑制剂联合卡培他滨 [2A]'
+    ("tnbc.post_neoadjuvant.capecitabine_with_pd1", "II", "2A", "PD-1抑制剂联合卡培他滨 [2A]"),
+    ("tnbc.post_neoadjuvant.olaparib_gbrca_with_pd1", "II", "2A", "PD-1抑制剂联合奥拉帕利"),
+    # 三(三) 1. initial adjuvant therapy, 'node-positive or > 2 cm': Level I 'ddAC-ddT [1A]',
+    # Level II 'AC-T [1A]'; 'tumour <= 2 cm and node-negative': Level I 'TC×4 [1A]', 'AC [1A]'
+    ("tnbc.adjuvant.chemotherapy_high_risk_dose_dense", "I", "1A", "ddAC-ddT [1A]"),
+    ("tnbc.adjuvant.chemotherapy_high_risk_ac_t", "II", "1A", "AC-T [1A]"),
+    ("tnbc.adjuvant.chemotherapy_lower_risk_tc_ac", "I", "1A", "TC×4 [1A]"),
+    ("tnbc.adjuvant.chemotherapy_lower_risk_act_tc6", "II", "2A", "TC×6 [2A]"),
+    # 三(五) RT after breast-conserving surgery, row DCIS: '全乳放疗 [1A]', Level I
+    ("local.rt.whole_breast_dcis", "I", "1A", "全乳放疗 [1A]"),
+    # 三(五) RT after neoadjuvant therapy: 'cN0, ypN0, BCS' Level I '全乳放疗 [1A]';
+    # 'cN2-3, cT4, ypN+' mastectomy Level I [2A]; 'T1-3, cN1, ypN0' mastectomy Level II [2B]
+    ("local.rt.whole_breast_after_neoadjuvant_cn0_ypn0", "I", "1A", "全乳放疗 [1A]"),
+    ("local.rt.pmrt_rni_after_neoadjuvant_cn2_ct4_ypn", "I", "2A", "complete regional nodal RT"),
+    ("local.rt.pmrt_rni_after_neoadjuvant_ct3_cn1", "II", "2B", "T1-3, cN1, ypN0"),
+    ("local.rt.rni_after_neoadjuvant_bcs_cn1_t3_t4", "II", "2B", "cN1, ypN0"),
+    # 三(五) row '1-2 positive sentinel nodes, no axillary dissection': nodal RT incl. axilla [1B]
+    ("local.axilla.axillary_rt_amaros_1_2_nodes", "I", "1B", "1-2 positive sentinel nodes"),
+    # 六(三) brain-metastasis local therapy: leptomeningeal row '全脑放疗 [1B]' Level I;
+    # limited-number rows list SRS/FSRT at Level I with [1A] or [1B] by row
+    ("local.brain.whole_brain_leptomeningeal", "I", "1B", "全脑放疗 [1B]"),
+    ("local.brain.stereotactic_1_to_4", "I", None, "SRS (< 3 cm) or FSRT [1A]"),
+    # 五(三) bone-modifying agents: Level I '地舒单抗 [1A]', '唑来膦酸 [1A]';
+    # Level II '帕米膦酸二钠 [1B]'
+    ("course.metastatic.bone_modifying_agent_denosumab_zoledronic", "I", "1A", "唑来膦酸 [1A]"),
+    ("course.metastatic.bone_modifying_agent_pamidronate", "II", "1B", "帕米膦酸二钠 [1B]"),
+    # 四(四) endocrine salvage: AI-failure rows '氟维司群+CDK4/6i [1A]' Level I; TAM-failure row
+    # '氟维司群+CDK4/6i [1B]' Level II; inavolisib triplet [1A] Level I after TAM/AI failure
+    ("course.metastatic.fulvestrant_cdk46i_endocrine_resistant_after_ai", "I", "1A",
+     "氟维司群+CDK4/6i [1A]"),
+    ("course.metastatic.fulvestrant_cdk46i_endocrine_resistant_after_tamoxifen", "II", "1B",
+     "氟维司群+CDK4/6i [1B]"),
+    ("course.metastatic.inavolisib_endocrine_resistant_no_prior_cdk46i", "I", "1A",
+     "伊那利塞+哌柏西利+氟维司群 [1A]"),
+    # 四(二) trastuzumab-failure row, Level II: '维迪西妥单抗（肝转移） [2A]'
+    ("course.her2pos.disitamab_vedotin_liver_no_prior_tki", "II", "2A",
+     "维迪西妥单抗（肝转移） [2A]"),
+    # 三(四) 2. premenopausal adjuvant endocrine therapy: 'OFS+AI [2A]' Level II in the high- and
+    # intermediate-risk rows
+    ("course.vte.premenopausal_ofs_ai_intermediate_high_risk", "II", "2A", "OFS+AI [2A]"),
+    # 四(五) HER-2 low / HR-positive, CDK4/6i-treated row, Level II: '德达博妥单抗 [2A]'
+    ("course.hrpos.datopotamab_tropion01_her2_low_after_cdk46i", "II", "2A", "德达博妥单抗 [2A]"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("rule_id", "level", "evidence", "cell"), GRADES)
+def test_grade_is_the_level_of_the_row_read(
+    rule_id: str, level: str, evidence: str | None, cell: str
+) -> None:
+    g = RULES[rule_id].grading
+    assert g.status == "verified"
+    assert g.csco is not None
+    assert (g.csco.level, g.csco.evidence) == (level, evidence)
+    assert g.verified_in is not None
+    assert "CSCO BC 2026" in g.verified_in
+    assert cell in g.verified_in
+
+
+@pytest.mark.parametrize(
+    "rule_id",
+    [
+        "local.axilla.axillary_rt_amaros_3plus_nodes",  # >= 3 positive sentinel nodes: no row
+        "local.brain.whole_brain_over_10",  # 'limited number' is defined by feasibility, not count
+        "local.brain.srs_5_to_10",
+        "local.rt.rni_after_neoadjuvant_bcs_ct4_cn0",  # cN0 ypN0 row lists no nodal RT
+        "course.metastatic.fulvestrant_cdk46i_endocrine_resistant_other",
+        "course.metastatic.inavolisib_endocrine_resistant_after_cdk46i",  # not in that row
+        "course.her2pos.disitamab_vedotin_liver_after_tki",  # not in the TKI-failure row
+        "surgery.bcs_radiotherapy",  # the CSCO book has no surgery table
+        "followup.mammography",  # no follow-up schedule with levels
+    ],
+)
+def test_parts_without_a_row_stay_not_verified(rule_id: str) -> None:
+    assert RULES[rule_id].grading.status == "not verified"
+
+
+def _offered(case: dict[str, Any]) -> list[OfferedOption]:
+    k = parse_case(case)
+    result = evaluate_options(k, classify(k), kb=KB)
+    return [o for p in result.decision_points for o in (*p.options, *p.discuss)]
+
+
+def _tnbc_residual(agents: list[str], brca: str = "negative") -> dict[str, Any]:
+    return {
+        "decision_point": "post_neoadjuvant",
+        "patient": {"age_years": 44, "sex": "female", "menopausal_status": "pre"},
+        "tumour": {"clinical_size_mm": 35, "clinical_n": "N1", "clinical_m": "M0"},
+        "biomarkers": {"er_percent": 0, "pr_percent": 0, "her2_ihc": 0,
+                       "her2_ihc0_staining": "none", "germline_brca": brca},
+        "treatment": {"neoadjuvant": {"agents": agents, "response": "residual_invasive",
+                                      "ypt": "T1c", "ypn": "N0"}},
+    }  # fmt: skip
+
+
+KEYNOTE522 = ["pembrolizumab", "carboplatin", "paclitaxel", "epirubicin", "cyclophosphamide"]
+CHEMO_ONLY = ["carboplatin", "paclitaxel", "epirubicin", "cyclophosphamide"]
+
+
+@pytest.mark.parametrize(
+    ("agents", "level", "evidence"),
+    [(CHEMO_ONLY, "I", "1A"), (KEYNOTE522, "II", "2A")],
+)
+def test_capecitabine_after_residual_disease_takes_the_level_of_its_stratum(
+    agents: list[str], level: str, evidence: str
+) -> None:
+    # 二(四): without immunotherapy 'capecitabine [1A]' Level I; after a neoadjuvant PD-1
+    # inhibitor 'PD-1 inhibitor + capecitabine [2A]' Level II. One capecitabine option either way.
+    cape = [o for o in _offered(_tnbc_residual(agents)) if o.agents == ["capecitabine"]]
+    assert len(cape) == 1
+    assert (cape[0].grade.csco_level, cape[0].grade.csco_evidence) == (level, evidence)
+
+
+def test_split_adjuvant_chemotherapy_offers_the_same_agents_in_both_risk_rows() -> None:
+    # The former single rule offered anthracycline/taxane chemotherapy with these five agents.
+    before = {"doxorubicin", "epirubicin", "cyclophosphamide", "paclitaxel", "docetaxel"}
+    for size_mm, ids in (
+        (15, {"tnbc.adjuvant.chemotherapy_lower_risk_tc_ac",
+              "tnbc.adjuvant.chemotherapy_lower_risk_act_tc6"}),
+        (25, {"tnbc.adjuvant.chemotherapy_high_risk_dose_dense",
+              "tnbc.adjuvant.chemotherapy_high_risk_ac_t"}),
+    ):  # fmt: skip
+        case = {
+            "decision_point": "adjuvant",
+            "patient": {"age_years": 50, "sex": "female", "menopausal_status": "post"},
+            "tumour": {"size_mm": size_mm, "nodes_examined": 2, "nodes_positive": 0,
+                       "grade": 3, "clinical_m": "M0"},
+            "biomarkers": {"er_percent": 0, "pr_percent": 0, "her2_ihc": 0,
+                           "her2_ihc0_staining": "none", "germline_brca": "negative"},
+        }  # fmt: skip
+        chemo = [o for o in _offered(case) if o.rule_id.startswith("tnbc.adjuvant.chemotherapy")]
+        assert {o.rule_id for o in chemo} == ids
+        assert set().union(*(o.agents for o in chemo)) == before
+
+
+def _after_neoadjuvant_mastectomy(ypn: str | None) -> dict[str, Any]:
+    neo: dict[str, Any] = {"agents": ["docetaxel", "carboplatin", "trastuzumab", "pertuzumab"],
+                           "response": "pcr" if ypn == "N0" else "residual_invasive"}  # fmt: skip
+    if ypn is not None:
+        neo["ypn"] = ypn
+    return {
+        "decision_point": "post_neoadjuvant",
+        "patient": {"age_years": 48, "sex": "female", "menopausal_status": "pre"},
+        "tumour": {"clinical_size_mm": 60, "clinical_n": "N1", "clinical_m": "M0"},
+        "biomarkers": {"er_percent": 0, "pr_percent": 0, "her2_ihc": 3},
+        "treatment": {"neoadjuvant": neo,
+                      "surgery": {"type": "mastectomy", "axillary": "axillary_dissection"}},
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(("ypn", "level", "evidence"), [("N0", "II", "2B"), ("N1a", "I", "2A")])
+def test_pmrt_after_neoadjuvant_ct3_cn1_is_graded_by_ypn(
+    ypn: str, level: str, evidence: str
+) -> None:
+    # 三(五) after neoadjuvant therapy: 'T1-3, cN1, ypN0' mastectomy Level II [2B];
+    # 'ypN+' Level I [2A]. cT3 cN1 (clinical stage IIIA) was one rule before.
+    pmrt = [o for o in _offered(_after_neoadjuvant_mastectomy(ypn))
+            if "post_mastectomy_rt" in o.actions]  # fmt: skip
+    assert len(pmrt) == 1
+    assert (pmrt[0].grade.csco_level, pmrt[0].grade.csco_evidence) == (level, evidence)
+
+
+def test_ypn_unrecorded_still_offers_pmrt_with_a_caution() -> None:
+    # Unknown is not negative: the ypN0 part is offered with 'confirm before use', as the
+    # single rule offered it; the ypN+ part cannot be judged.
+    pmrt = [o for o in _offered(_after_neoadjuvant_mastectomy(None))
+            if "post_mastectomy_rt" in o.actions]  # fmt: skip
+    assert [o.rule_id for o in pmrt] == ["local.rt.pmrt_rni_after_neoadjuvant_ct3_cn1"]
+    assert any("confirm before use" in c for c in pmrt[0].cautions)
+
+
+def test_bone_metastases_offer_the_three_agents_graded_apart() -> None:
+    case = {
+        "decision_point": "metastatic_line_1",
+        "patient": {"age_years": 60, "sex": "female", "menopausal_status": "post"},
+        "tumour": {"clinical_m": "M1", "metastatic_sites": ["bone"]},
+        "biomarkers": {"er_percent": 90, "pr_percent": 40, "her2_ihc": 1},
+    }
+    bma = {o.rule_id: o for o in _offered(case) if "bone_modifying_agent" in o.rule_id}
+    grades = {k: (o.grade.csco_level, o.grade.csco_evidence) for k, o in bma.items()}
+    assert grades == {
+        "course.metastatic.bone_modifying_agent_denosumab_zoledronic": ("I", "1A"),
+        "course.metastatic.bone_modifying_agent_pamidronate": ("II", "1B"),
+    }
+    agents = set().union(*(o.agents for o in bma.values()))
+    assert agents == {"denosumab", "zoledronic acid", "pamidronic acid"}
+
+
+def test_leptomeningeal_disease_takes_the_whole_brain_row() -> None:
+    case = {
+        "decision_point": "metastatic_line_2",
+        "patient": {"age_years": 66, "sex": "female", "menopausal_status": "post"},
+        "tumour": {"clinical_m": "M1", "metastatic_sites": ["brain", "leptomeninges"],
+                   "brain_metastases_count": 2},
+        "biomarkers": {"er_percent": 0, "pr_percent": 0, "her2_ihc": 3,
+                       "germline_brca": "negative"},
+    }  # fmt: skip
+    by_id = {o.rule_id: o for o in _offered(case)}
+    assert by_id["local.brain.whole_brain_leptomeningeal"].grade.csco_level == "I"
+    # SRS is still offered for the parenchymal lesions, but without the limited-number grade
+    assert by_id["local.brain.stereotactic_1_to_4_leptomeningeal"].grade.status == "not verified"
+    assert "local.brain.stereotactic_1_to_4" not in by_id
