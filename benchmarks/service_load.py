@@ -6,11 +6,17 @@ is due at start + i/rate; worker threads, one keep-alive connection each) and pr
 max latency and the throughput achieved. Latency is measured from each request's due time, so a
 server that falls behind shows it (no coordinated omission). Bounded: at most 500 req/s, 60 s.
 
-Usage: python benchmarks/service_load.py [--rate 100] [--duration 20] [--database-url URL]
-       [--postgres] [--workers N]
+Usage: python benchmarks/service_load.py [--rate 100] [--duration 20] [--runs 5]
+       [--target-ms 50] [--database-url URL] [--postgres] [--workers N]
 
+``--runs N`` repeats the measurement N times, each on a new server and a new database, prints
+each run (load average at its start and end, p50/p90/p99/max, errors) and a summary: how many
+runs met p99 < ``--target-ms``. The percentiles are over every request sent: a request that
+failed or got no 201 counts as slower than any other (a run with more than 1 % failures cannot
+pass), and a run that did not complete every request fails.
 ``--postgres`` starts a throwaway PostgreSQL cluster (initdb + pg_ctl, 127.0.0.1, a free port,
-a temporary directory) for the run; ``--workers N`` runs ``breastcds serve --workers N``.
+a temporary directory; a new database per run); ``--workers N`` runs
+``breastcds serve --workers N``.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import os
 import pwd
 import queue
@@ -29,8 +36,10 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -40,8 +49,9 @@ LAUNCH = "from breastcds.cli.main import app; app()"
 
 
 @contextlib.contextmanager
-def throwaway_postgres() -> Iterator[str]:
-    """A PostgreSQL cluster on 127.0.0.1 in a temporary directory (trust auth); its URL."""
+def throwaway_postgres() -> Iterator[Callable[[str], str]]:
+    """A PostgreSQL cluster on 127.0.0.1 in a temporary directory (trust auth); a function
+    that creates a database in it and returns its URL."""
     root = Path(tempfile.mkdtemp(prefix="breastcds-load-pg-"))
     bindirs = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
     found = shutil.which("initdb")
@@ -66,14 +76,18 @@ def throwaway_postgres() -> Iterator[str]:
     opts = f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c max_connections=200"
     pg(str(bindir / "pg_ctl"), "-D", str(data), "-l", str(root / "pg.log"), "-o", opts, "-w",
        "start")  # fmt: skip
-    try:
+
+    def new_database(name: str) -> str:
         import psycopg
 
         with psycopg.connect(
             f"postgresql://postgres@127.0.0.1:{port}/postgres", autocommit=True
         ) as conn:
-            conn.execute("CREATE DATABASE breastcds_load")
-        yield f"postgresql://postgres@127.0.0.1:{port}/breastcds_load"
+            conn.execute(f"CREATE DATABASE {name}")
+        return f"postgresql://postgres@127.0.0.1:{port}/{name}"
+
+    try:
+        yield new_database
     finally:
         pg(str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop")
         shutil.rmtree(root, ignore_errors=True)
@@ -112,10 +126,153 @@ def start_server(
     raise SystemExit("server did not become healthy")
 
 
+@dataclass
+class Run:
+    """One measurement: latencies from due time (inf for a request without its 201)."""
+
+    n: int
+    latencies: list[float]
+    service: list[float]
+    errors: list[str]
+    elapsed: float
+    server_ms: list[float]
+    load_start: tuple[float, float, float]
+    load_end: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    completed: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.completed = sum(1 for x in self.latencies if math.isfinite(x))
+        self.latencies.sort()
+        self.service.sort()
+        self.server_ms.sort()
+
+    def pct(self, p: float, xs: list[float] | None = None) -> float:
+        """Percentile in ms (the value below which a fraction ``p`` of the requests fall)."""
+        xs = self.latencies if xs is None else xs
+        return 1e3 * xs[min(len(xs) - 1, int(p * len(xs)))] if xs else math.inf
+
+    def passed(self, target_ms: float) -> bool:
+        return self.completed == self.n and self.pct(0.99) < target_ms
+
+
+def measure(
+    base: str, token: str, cases: list[Any], rate: float, duration: float, clients: int
+) -> tuple[list[float], list[float], list[str], float]:
+    """Open-loop POST /assess: request i is due at start + i/rate; (latency from due time per
+    request, inf when it failed; service times of the successful ones; errors; elapsed s)."""
+    n = int(rate * duration)
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=base, headers=headers) as warm:  # load sections once
+        for case in cases:
+            assert warm.post("/assess", json=case).status_code == 201
+    due: queue.Queue[tuple[int, float] | None] = queue.Queue()
+    latencies: list[float] = []
+    service: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        with httpx.Client(base_url=base, headers=headers, timeout=30) as c:
+            while (item := due.get()) is not None:
+                i, due_at = item
+                now = time.perf_counter()
+                if due_at > now:
+                    time.sleep(due_at - now)
+                sent = time.perf_counter()
+                error = None
+                try:
+                    r = c.post("/assess", json=cases[i % len(cases)])
+                    if r.status_code != 201:
+                        error = str(r.status_code)
+                except httpx.HTTPError as exc:
+                    error = type(exc).__name__
+                done = time.perf_counter()
+                with lock:
+                    if error is None:
+                        latencies.append(done - due_at)
+                        service.append(done - sent)
+                    else:
+                        latencies.append(math.inf)
+                        errors.append(error)
+
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    start = time.perf_counter() + 0.2
+    for i in range(n):
+        due.put((i, start + i / rate))
+    for _ in threads:
+        due.put(None)
+    for t in threads:
+        t.join()
+    return latencies, service, errors, time.perf_counter() - start
+
+
+def one_run(
+    database_url: str | None,
+    server_workers: int,
+    cases: list[Any],
+    rate: float,
+    duration: float,
+    clients: int,
+) -> Run:
+    """A new server (and database) for one measurement."""
+    load_start = os.getloadavg()
+    with tempfile.TemporaryDirectory(prefix="breastcds-load-") as tmp:
+        proc, base, token = start_server(Path(tmp) / "data", database_url, server_workers)
+        try:
+            latencies, service, errors, elapsed = measure(
+                base, token, cases, rate, duration, clients
+            )
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+        server_ms = [
+            float(rec["duration_ms"])
+            for line in (Path(tmp) / "server.log").read_text().splitlines()
+            if line.startswith("{")
+            and (rec := json.loads(line)).get("msg") == "request"
+            and rec.get("path") == "/assess"
+        ][len(cases) :]  # without the warm-up requests
+    run = Run(int(rate * duration), latencies, service, errors, elapsed, server_ms, load_start)
+    run.load_end = os.getloadavg()
+    return run
+
+
+def report(i: int, run: Run, target_ms: float) -> None:
+    ls, le = run.load_start, run.load_end
+    print(
+        f"run {i}: load average {ls[0]:.2f} (start) {le[0]:.2f} (end); completed "
+        f"{run.completed} of {run.n}, errors {len(run.errors)}, "
+        f"throughput {run.completed / run.elapsed:.1f} req/s"
+    )
+    print(
+        f"  latency from due time (ms): p50 {run.pct(0.50):.1f}  p90 {run.pct(0.90):.1f}  "
+        f"p99 {run.pct(0.99):.1f}  max {run.pct(1.0):.1f}  -> "
+        f"{'pass' if run.passed(target_ms) else 'FAIL'} (p99 < {target_ms:g} ms)"
+    )
+    if run.service:
+        print(
+            f"  service time (ms):          p50 {run.pct(0.50, run.service):.1f}  "
+            f"p90 {run.pct(0.90, run.service):.1f}  p99 {run.pct(0.99, run.service):.1f}  "
+            f"mean {1e3 * statistics.fmean(run.service):.1f}"
+        )
+    if run.server_ms:
+        xs = run.server_ms
+        print(
+            f"  in-server time (ms, request log): p50 {xs[len(xs) // 2]:.1f}  "
+            f"p90 {xs[int(0.9 * len(xs))]:.1f}  p99 {xs[int(0.99 * len(xs))]:.1f}"
+        )
+    if run.errors:
+        print(f"  error kinds: {sorted(set(run.errors))}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rate", type=float, default=100.0, help="requests per second (<= 500)")
     ap.add_argument("--duration", type=float, default=20.0, help="seconds (<= 60)")
+    ap.add_argument("--runs", type=int, default=1, help="measurements, each on a new server")
+    ap.add_argument("--target-ms", type=float, default=50.0, help="p99 target of a run (ms)")
     ap.add_argument("--clients", type=int, default=8, help="client threads (<= 64)")
     ap.add_argument("--database-url", default=None, help="default: SQLite in a temporary dir")
     ap.add_argument("--postgres", action="store_true", help="a throwaway PostgreSQL cluster")
@@ -124,109 +281,36 @@ def main() -> None:
     server_workers = min(max(args.workers, 1), 8)
     rate = min(max(args.rate, 1.0), 500.0)
     duration = min(max(args.duration, 1.0), 60.0)
-    workers = min(max(args.clients, 1), 64)
-    n = int(rate * duration)
+    clients = min(max(args.clients, 1), 64)
+    runs = min(max(args.runs, 1), 20)
     cases = [examples.load(name) for name in examples.names()]
-
-    with contextlib.ExitStack() as stack:
-        tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="breastcds-load-"))
-        database_url = args.database_url
-        if args.postgres:
-            database_url = stack.enter_context(throwaway_postgres())
-        proc, base, token = start_server(Path(tmp) / "data", database_url, server_workers)
-        try:
-            headers = {"Authorization": f"Bearer {token}"}
-            with httpx.Client(base_url=base, headers=headers) as warm:  # load sections once
-                for case in cases:
-                    assert warm.post("/assess", json=case).status_code == 201
-            due: queue.Queue[tuple[int, float] | None] = queue.Queue()
-            latencies: list[float] = []
-            service: list[float] = []
-            errors: list[str] = []
-            lock = threading.Lock()
-
-            def worker() -> None:
-                with httpx.Client(base_url=base, headers=headers, timeout=30) as c:
-                    while (item := due.get()) is not None:
-                        i, due_at = item
-                        now = time.perf_counter()
-                        if due_at > now:
-                            time.sleep(due_at - now)
-                        sent = time.perf_counter()
-                        try:
-                            r = c.post("/assess", json=cases[i % len(cases)])
-                            ok = r.status_code == 201
-                        except httpx.HTTPError as exc:
-                            ok, r = False, None
-                            with lock:
-                                errors.append(type(exc).__name__)
-                        done = time.perf_counter()
-                        with lock:
-                            if ok:
-                                latencies.append(done - due_at)
-                                service.append(done - sent)
-                            elif r is not None:
-                                errors.append(str(r.status_code))
-
-            threads = [threading.Thread(target=worker) for _ in range(workers)]
-            for t in threads:
-                t.start()
-            start = time.perf_counter() + 0.2
-            for i in range(n):
-                due.put((i, start + i / rate))
-            for _ in threads:
-                due.put(None)
-            for t in threads:
-                t.join()
-            elapsed = time.perf_counter() - start
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
-        server_ms = sorted(
-            rec["duration_ms"]
-            for line in (Path(tmp) / "server.log").read_text().splitlines()
-            if line.startswith("{")
-            and (rec := json.loads(line)).get("msg") == "request"
-            and rec.get("path") == "/assess"
-        )[len(cases) :]  # without the warm-up requests
-
-    def pct(xs: list[float], p: float) -> float:
-        return 1e3 * xs[min(len(xs) - 1, int(p * len(xs)))]
-
-    latencies.sort()
-    service.sort()
     backend = (
         "PostgreSQL" if args.database_url or args.postgres else "SQLite (WAL, synchronous=FULL)"
     )
     load = os.getloadavg()
     print(
         f"POST /assess over loopback, {backend}, {server_workers} server worker(s); target "
-        f"{rate:g} req/s for {duration:g} s ({n} requests, {workers} client threads); "
-        f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
+        f"{rate:g} req/s for {duration:g} s ({int(rate * duration)} requests, {clients} client "
+        f"threads), {runs} run(s); {os.cpu_count()} CPUs, load average {load[0]:.2f} "
+        f"{load[1]:.2f} {load[2]:.2f}",
+        flush=True,
     )
+    results: list[Run] = []
+    with contextlib.ExitStack() as stack:
+        new_database = stack.enter_context(throwaway_postgres()) if args.postgres else None
+        for i in range(1, runs + 1):
+            url = new_database(f"breastcds_load_{i}") if new_database else args.database_url
+            results.append(one_run(url, server_workers, cases, rate, duration, clients))
+            report(i, results[-1], args.target_ms)
+            sys.stdout.flush()
+    passed = sum(r.passed(args.target_ms) for r in results)
     print(
-        f"  completed {len(latencies)}  errors {len(errors)}  "
-        f"throughput {len(latencies) / elapsed:.1f} req/s"
+        f"summary: {backend}, {server_workers} worker(s), {rate:g} req/s for {duration:g} s: "
+        f"p50 (ms) {' '.join(f'{r.pct(0.5):.1f}' for r in results)}; "
+        f"p99 (ms) {' '.join(f'{r.pct(0.99):.1f}' for r in results)}; "
+        f"load average {' '.join(f'{r.load_start[0]:.1f}-{r.load_end[0]:.1f}' for r in results)}"
     )
-    if latencies:
-        print(
-            f"  latency from due time (ms): p50 {pct(latencies, 0.50):.1f}  "
-            f"p90 {pct(latencies, 0.90):.1f}  p99 {pct(latencies, 0.99):.1f}  "
-            f"max {1e3 * latencies[-1]:.1f}"
-        )
-        print(
-            f"  service time (ms):          p50 {pct(service, 0.50):.1f}  "
-            f"p90 {pct(service, 0.90):.1f}  p99 {pct(service, 0.99):.1f}  "
-            f"mean {1e3 * statistics.fmean(service):.1f}"
-        )
-    if server_ms:
-        print(
-            f"  in-server time (ms, request log): p50 {server_ms[len(server_ms) // 2]:.1f}  "
-            f"p90 {server_ms[int(0.9 * len(server_ms))]:.1f}  "
-            f"p99 {server_ms[int(0.99 * len(server_ms))]:.1f}"
-        )
-    if errors:
-        print(f"  error kinds: {sorted(set(errors))}")
+    print(f"p99 < {args.target_ms:g} ms in {passed} of {len(results)} runs")
 
 
 if __name__ == "__main__":

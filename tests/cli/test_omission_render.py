@@ -45,3 +45,29 @@ def test_chinese_text(tmp_path: Path) -> None:
     assert "保乳术后放疗" in out
     assert "可讨论豁免放疗" in out
     assert "不符合" in out
+
+
+def test_chinese_uses_the_knowledge_own_chinese(tmp_path: Path) -> None:
+    """Trial names, outcomes, guideline positions and caveats come from the knowledge's zh
+    fields (rt_omission.yaml), not in their English wording."""
+    from breastcds.i18n.knowledge_text import glossary
+
+    out = _run(tmp_path, "--lang", "zh")
+    flat = " ".join(out.split())
+    # PRIME II, Kunkler NEJM 2023: 10-year local recurrence 9.5 % without vs 0.9 % with RT
+    assert "乳腺局部复发（10年）：未放疗 9.5%，放疗 0.9%" in flat
+    assert "多伦多-不列颠哥伦比亚试验（Fyles）" in flat
+    assert (
+        glossary()[
+            "Without radiotherapy local recurrence is higher in every trial; no trial showed a "
+            "difference in overall survival."
+        ]
+        in flat
+    )
+    english = [
+        "Without radiotherapy local recurrence is higher in every trial",
+        "Consider omitting radiotherapy after BCS",
+        "local breast cancer recurrence",
+        "Toronto-British Columbia",
+    ]
+    assert [e for e in english if e in flat] == []

@@ -91,6 +91,7 @@ SIMPLE: dict[str, st.SearchStrategy[Any]] = {
                              "epirubicin; cyclophosphamide; paclitaxel"], none_weight=2),
     "endocrine_therapy_planned": _opt([False, True]),
     "months_since_trastuzumab": _opt([0.0, 5.9, 6.0, 12.0, 13.0], none_weight=3),
+    "months_since_chemotherapy": _opt([0.0, 6.0, 6.5, 12.0, 13.0], none_weight=3),
     "mean_heart_dose_gy": _opt([0.0, 2.0, 49.9, 50.0, 55.0, 60.0], none_weight=2),
     "prior_breast_radiotherapy": _opt([False, True], none_weight=3),
     "cardiac_dysfunction": _opt([False, True]),

@@ -228,3 +228,35 @@ def test_leptomeningeal_disease_takes_the_whole_brain_row() -> None:
     # SRS is still offered for the parenchymal lesions, but without the limited-number grade
     assert by_id["local.brain.stereotactic_1_to_4_leptomeningeal"].grade.status == "not verified"
     assert "local.brain.stereotactic_1_to_4" not in by_id
+
+
+def test_an_option_the_guards_block_is_not_named_above_the_next() -> None:
+    # First line after relapse on adjuvant letrozole with progression on fulvestrant +
+    # palbociclib recorded: the guard 'given.progressed_agent' blocks the CDK4/6 inhibitor
+    # options that ranked first, so the first option left is the one ranked first.
+    case = {
+        "decision_point": "metastatic_line_1",
+        "patient": {"age_years": 60, "sex": "female", "menopausal_status": "post"},
+        "tumour": {"clinical_m": "M1", "metastatic_sites": ["liver"]},
+        "biomarkers": {"er_percent": 90, "pr_percent": 50, "her2_ihc": 0,
+                       "her2_ihc0_staining": "none", "pik3ca": "wild_type"},
+        "treatment": {
+            "endocrine": {"agents": ["letrozole"], "years_completed": 3, "ongoing": True},
+            "recurrence": {"site": "distant", "on_therapy": ["letrozole"], "biopsied": True,
+                           "restaged": True},
+            "metastatic_lines": [{"agents": ["fulvestrant", "palbociclib"],
+                                  "outcome": "progression", "months": 3}],
+        },
+    }  # fmt: skip
+    k = parse_case(case)
+    point = evaluate_options(k, classify(k), kb=KB).decision_points[0]
+    assert "course.metastatic.fulvestrant_cdk46i_endocrine_resistant_other" in {
+        b.rule_id for b in point.blocked
+    }
+    first = point.options[0]
+    assert first.rank_reason is not None
+    assert first.rank_reason.en.endswith("Ranked first.")
+    assert first.rank_reason.zh.endswith("排名第一。")
+    for o in point.options[1:]:
+        assert o.rank_reason is not None
+        assert not o.rank_reason.en.endswith("Ranked first.")

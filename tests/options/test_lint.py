@@ -19,7 +19,7 @@ PACKAGED = Path(__file__).resolve().parents[2] / "src/breastcds/knowledge/system
 GOOD_RULE = """
   - id: test.metastatic.capecitabine
     decision_points: [metastatic_line_2]
-    when: {name: triple-negative, all: [{fact: er.status, op: eq, value: negative},
+    when: {name: triple-negative, name_zh: 三阴性, all: [{fact: er.status, op: eq, value: negative},
            {fact: her2.status, op: eq, value: negative}]}
     option: {regimen: capecitabine, agents: [capecitabine]}
     grading: {status: not verified}
@@ -76,6 +76,17 @@ def test_verified_grade_must_say_where(tmp_path: Path) -> None:
     )
     report = lint(kb_dir=_kb(tmp_path, rules))
     assert not report.ok and "verified_in" in report.errors[0]
+
+
+def test_condition_name_without_chinese_fails(tmp_path: Path) -> None:
+    """A condition name is shown to a reader (matched / failed criteria): it needs name_zh."""
+    folder = _kb(tmp_path, GOOD_RULE.replace(" name_zh: 三阴性,", ""))
+    report = lint(kb_dir=folder)
+    assert not report.ok
+    assert (
+        "rule 'test.metastatic.capecitabine' when: condition name 'triple-negative' needs "
+        "name_zh" in report.errors
+    )
 
 
 def test_unknown_fact_fails(tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from breastcds import examples, i18n
 from breastcds.i18n import labels, vocabulary
+from breastcds.i18n.knowledge_text import glossary
 from breastcds.i18n.phrases import known_zh
 from breastcds.knowledge.facts import FACTS
 from breastcds.knowledge.loader import read_text
@@ -178,6 +179,26 @@ def test_every_call_reason_has_a_chinese_rendering(name: str) -> None:
 def test_chinese_text_has_no_code_identifier(name: str, detail: str) -> None:
     text = visible_text(_html(name, "zh", detail))
     assert SNAKE.findall(text) == []
+
+
+def _knowledge_sentences() -> list[str]:
+    """English texts of the knowledge files that have their own, different, Chinese and read
+    as words (at least two words of three letters or more): none may reach a Chinese reader."""
+    out = []
+    for en, zh in glossary().items():
+        if en != zh and len(re.findall(r"[A-Za-z]{3,}", en)) >= 2:
+            out.append(en)
+    return sorted(out, key=len, reverse=True)
+
+
+@pytest.mark.parametrize("name", examples.names())
+def test_chinese_full_report_shows_no_english_knowledge_text(name: str) -> None:
+    """Every bundled example, appendix included: no knowledge text in its English wording (the
+    knowledge carries the Chinese of each) and no code identifier."""
+    shown = visible_text(_html(name, "zh", "full"))
+    leaked = [en for en in _knowledge_sentences() if en in shown]
+    assert leaked == [], f"{name}: English knowledge text in the Chinese report: {leaked[:10]}"
+    assert SNAKE.findall(shown) == []
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

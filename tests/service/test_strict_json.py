@@ -25,6 +25,15 @@ def test_same_text_as_the_standard_encoder(name: str) -> None:
     )
 
 
+@pytest.mark.parametrize("name", examples.names())
+def test_a_model_is_encoded_as_its_dump(name: str) -> None:
+    # The service puts the Assessment model itself in the envelope (no model_dump per request).
+    assessment = assess(examples.load(name))
+    assert strict_json_text({"id": "x", "assessment": assessment}) == strict_json_text(
+        {"id": "x", "assessment": assessment.model_dump()}
+    )
+
+
 def test_the_words_nan_and_infinity_in_text_are_text() -> None:
     assert strict_json_text({"note": "NaN and Infinity"}) == '{"note":"NaN and Infinity"}'
 

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from breastcds import examples
+from breastcds.i18n.knowledge_text import glossary
 from tests.conftest import DICOM_EXAMPLE
 from tests.service.conftest import Server
 
@@ -147,6 +148,15 @@ def test_switch_to_chinese_keeps_the_open_assessment(page: Any, artifacts: Path)
         return body.textContent; }"""
     )
     assert re.findall(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b", shown) == []
+    # and no knowledge text in its English wording: the knowledge carries the Chinese of each
+    # (condition names of the matched criteria, guideline texts, notes)
+    flat = " ".join(shown.split())
+    leaked = [
+        en for en, zh in glossary().items()
+        if en != zh and len(re.findall(r"[A-Za-z]{3,}", en)) >= 2 and en in flat
+    ]  # fmt: skip
+    assert leaked == []
+    assert "HER2低表达（IHC 1+或IHC 2+/ISH阴性）" in flat  # a matched criterion, name_zh
     assert "详细信息" in page.locator("#detail > summary").inner_text()
     page.screenshot(path=str(artifacts / "tumour-board-zh.png"), full_page=False)
     page.click("#lang-switch")  # and back

@@ -25,6 +25,7 @@ from breastcds.i18n import (
     text,
     value,
 )
+from breastcds.knowledge.schema_rt_omission import Outcome
 from breastcds.radiotherapy.omission import RadiotherapyResult, SetResult, outcome_text
 
 __all__ = ["register", "render"]
@@ -74,6 +75,20 @@ def _why(r: SetResult, lang: Lang) -> str:
     return "\n".join(lines)
 
 
+def _outcome(o: Outcome, lang: Lang) -> str:
+    """A reported outcome: as :func:`outcome_text` writes it, or in Chinese with the
+    knowledge's own endpoint wording ("局部或区域复发（10年）：未放疗 10%，放疗 2%")."""
+    if lang != "zh":
+        return outcome_text(o)
+    when = f"（{o.years:g}年）" if o.years is not None else ""
+    if o.without_rt_percent is None and o.with_rt_percent is None:
+        return f"{text(o.endpoint, lang)}{when}：{text(o.note, lang) if o.note else '未报告'}"
+    parts = [f"未放疗 {o.without_rt_percent:g}%"] if o.without_rt_percent is not None else []
+    if o.with_rt_percent is not None:
+        parts.append(f"放疗 {o.with_rt_percent:g}%")
+    return f"{text(o.endpoint, lang)}{when}：" + "，".join(parts)
+
+
 def render(section: Any, console: Console, lang: Lang = "en") -> None:
     """Render a :class:`RadiotherapyResult` (or its JSON dict) to the console."""
     r = (
@@ -97,30 +112,31 @@ def render(section: Any, console: Console, lang: Lang = "en") -> None:
         table.add_column(_t(key, lang), overflow="fold")
     for s in r.omission:
         role = _t(f"role_{s.role}", lang) if s.role else ""
-        outcomes = "\n".join(outcome_text(o) for o in s.outcomes)
-        table.add_row(f"{s.name}\n[dim]{role}[/]", _verdict(s.verdict, lang), _why(s, lang),
-                      outcomes)  # fmt: skip
+        outcomes = "\n".join(_outcome(o, lang) for o in s.outcomes)
+        table.add_row(f"{text(s.name, lang)}\n[dim]{role}[/]", _verdict(s.verdict, lang),
+                      _why(s, lang), outcomes)  # fmt: skip
     console.print(table)
 
     if r.fractionation is not None:
-        regimens = {g.id: g.name for g in r.fractionation.regimens}
+        regimens = {g.id: text(g.name, lang) for g in r.fractionation.regimens}
         ft = Table(title=_t("fractionation", lang), show_lines=True)
         for key in ("set", "verdict", "meaning", "why"):
             ft.add_column(_t(key, lang), overflow="fold")
         for s in r.fractionation.sets:
-            meaning = s.meaning or ""
+            meaning = text(s.meaning or "", lang)
             if s.regimens:
                 meaning += "\n" + "; ".join(regimens.get(x, x) for x in s.regimens)
-            ft.add_row(s.name, _verdict(s.verdict, lang), meaning, _why(s, lang))
+            ft.add_row(text(s.name, lang), _verdict(s.verdict, lang), meaning, _why(s, lang))
         console.print(ft)
 
     console.print(f"[bold]{_t('guidelines', lang)}:[/]")
     positions = r.guideline_positions + (r.fractionation.positions if r.fractionation else [])
     for g in positions:
-        console.print(f"  • {g.body} {g.year}: {g.text} [dim]({g.source})[/]", highlight=False)
+        console.print(f"  • {g.body} {g.year}: {text(g.text, lang)} [dim]({g.source})[/]",
+                      highlight=False)  # fmt: skip
     console.print(f"[bold]{_t('caveats', lang)}:[/]")
     for c in r.caveats:
-        console.print(f"  • {c.text} [dim]({c.source})[/]", highlight=False)
+        console.print(f"  • {text(c.text, lang)} [dim]({c.source})[/]", highlight=False)
     for m in r.missing:
         console.print(f"  • {_t('needs', lang)} {field_label(m.field, lang)} ({m.field}): "
                       f"{text(m.reason, lang)}", highlight=False)  # fmt: skip

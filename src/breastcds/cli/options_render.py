@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from breastcds.i18n import Lang, field_label, label, prompt_reason, text, value
+from breastcds.i18n import Lang, field_label, label, option_name, prompt_reason, text, value
 from breastcds.options.engine import DecisionPointOptions, OfferedOption, OptionsResult
 
 _KEYS = {
@@ -117,12 +117,14 @@ def _point(p: DecisionPointOptions, console: Console, lang: Lang) -> None:
         console.print(f"[bold]{_t('near', lang)}:[/]")
         for n in near:
             because = "; ".join(text(b, lang) for b in n.because)
-            console.print(f"  • {escape(n.regimen)}: {escape(because)}", highlight=False)
+            name = option_name(n.rule_id, n.regimen, lang)
+            console.print(f"  • {escape(name)}: {escape(because)}", highlight=False)
     if p.blocked:
         console.print(f"[bold red]{_t('blocked', lang)}:[/]")
         for n in p.blocked:
             because = "; ".join(text(b, lang) for b in n.because)
-            console.print(f"  • {escape(n.regimen)}: {escape(because)}", highlight=False)
+            name = option_name(n.rule_id, n.regimen, lang)
+            console.print(f"  • {escape(name)}: {escape(because)}", highlight=False)
     if p.prompts:
         console.print(f"[bold magenta]{_t('prompts', lang)}:[/]")
         for pr in p.prompts:

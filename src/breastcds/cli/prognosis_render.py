@@ -110,19 +110,20 @@ def _cts5_line(c: CTS5Section, lang: Lang) -> str:
 
 def render_prognosis(section: Any, console: Console, lang: Lang = "en") -> None:
     """Compact rendering: PREDICT tables (v3.2 primary, v2.2), notes, NPI, CTS5."""
+    from breastcds.i18n import text
     from breastcds.prognosis.section import PrognosisSection
 
     s = PrognosisSection.model_validate(section)
     console.rule(_t("title", lang))
     for r in s.reasons:
-        console.print(f"[yellow]{_t('not_applicable', lang)}:[/] {r}", highlight=False)
+        console.print(f"[yellow]{_t('not_applicable', lang)}:[/] {text(r, lang)}", highlight=False)
     for m in (s.predict_v32, s.predict_v22):
         _model_table(m, console, lang)
     if s.mapping:
         console.print(f"[bold]{_t('mapping', lang)}[/]")
         for note in s.mapping:
             mark = "[bold yellow]![/] " if note.flag else "  "
-            console.print(f" {mark}{note.input}: {note.text}", highlight=False)
+            console.print(f" {mark}{note.input}: {text(note.text, lang)}", highlight=False)
     console.print(_npi_line(s.npi, lang), highlight=False)
     console.print(_cts5_line(s.cts5, lang), highlight=False)
 

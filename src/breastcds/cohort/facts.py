@@ -26,6 +26,7 @@ import polars as pl
 
 import breastcds.options.facts_systemic  # noqa: F401  (registers the history facts)
 from breastcds.cohort.schema import MAX_LINES, NO_SITES
+from breastcds.course.history import PRIOR_CHEMOTHERAPY_WINDOW_MONTHS
 from breastcds.knowledge.facts import FACTS
 from breastcds.knowledge.schema import anatomic_stage_table, biomarkers
 from breastcds.model.case import Comorbidities
@@ -548,6 +549,7 @@ NO_COLUMN: dict[str, pl.DataType] = {
     "axillary_ultrasound": pl.String(),
     "brain_metastases_count": pl.Int64(), "brain_metastases_symptomatic": pl.Boolean(),
     "dcis_extent_mm": pl.Float64(), "dcis_nuclear_grade": pl.Int64(),
+    "de_novo_metastatic": pl.Boolean(),
 }  # fmt: skip
 #: Comorbidity flags that are cohort columns (the others are null: no column).
 COMORBIDITY_COLUMNS = ("cardiac_dysfunction", "interstitial_lung_disease",
@@ -624,7 +626,22 @@ def course_facts() -> list[pl.Expr]:
         .then(pl.lit(["whole_breast"], pl.List(pl.String)))
         .otherwise(pl.lit(None, pl.List(pl.String)))
         .alias("prior_rt_regions"),
+        _chemotherapy_within(PRIOR_CHEMOTHERAPY_WINDOW_MONTHS).alias(
+            "relapse_within_6_months_of_chemotherapy"
+        ),
     ]
+
+
+def _chemotherapy_within(window: float) -> pl.Expr:
+    """course/history.py ``months_after_chemotherapy_within`` on the flat columns: no
+    recurrence record (never 'during', no diagnosis bound), so the recorded end decides."""
+    neo = c("neoadjuvant").eq(True).fill_null(False)
+    given = (
+        (neo & _flag_any(c("__neo_inns"), "chemotherapy").fill_null(False))
+        | _flag_any(c("__adj_inns"), "chemotherapy").fill_null(False)
+        | c("adjuvant_chemotherapy_done").eq(True).fill_null(False)
+    )
+    return pl.when(given).then(c("months_since_chemotherapy") <= window).otherwise(lit(False))
 
 
 def inferred_decision_point() -> pl.Expr:

@@ -321,6 +321,13 @@ def _columns() -> tuple[Column, ...]:
             "months",
         ),
         c(
+            "months_since_chemotherapy",
+            "float",
+            "treatment.months_since_chemotherapy",
+            "time from the end of (neo)adjuvant chemotherapy to the metastatic diagnosis",
+            "months",
+        ),
+        c(
             "mean_heart_dose_gy",
             "float",
             "treatment.mean_heart_dose_gy",
@@ -456,6 +463,7 @@ def row_to_case_dict(row: Mapping[str, Any]) -> dict[str, Any]:
             "adjuvant_agents": split_list(g("adjuvant_agents")),
             "endocrine_therapy_planned": g("endocrine_therapy_planned"),
             "months_since_trastuzumab": g("months_since_trastuzumab"),
+            "months_since_chemotherapy": g("months_since_chemotherapy"),
             "mean_heart_dose_gy": g("mean_heart_dose_gy"),
             "radiotherapy_courses": (
                 [{"region": "whole_breast"}] if g("prior_breast_radiotherapy") is True else []

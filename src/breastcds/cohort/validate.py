@@ -200,6 +200,18 @@ def _consistency() -> list[Check]:
             pl.format("IHC 0 staining detail is recorded but her2_ihc is {}", c("her2_ihc")),
         ),
     ]
+    checks.append(
+        _check(
+            "months_since_chemotherapy",
+            c("months_since_chemotherapy").is_not_null()
+            & c("adjuvant_chemotherapy_done").eq(False)
+            & c("neoadjuvant").ne_missing(True),
+            lit(
+                "months_since_chemotherapy is recorded but adjuvant_chemotherapy_done is false "
+                "and no neoadjuvant therapy is recorded"
+            ),
+        )
+    )
     for m in ("clinical_m", "pathological_m"):
         checks.append(
             _check(

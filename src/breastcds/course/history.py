@@ -23,8 +23,78 @@ ANTI_HER2_WINDOW_MONTHS = 6.0
 CHEMOTHERAPY_WINDOW_MONTHS = 12.0
 """Relapse during or <= 12 months after a (neo)adjuvant cytotoxic agent counts as progression on
 it (clinical_course.md 1.2 and 3: taxane re-challenge only > 12 months after; anthracycline
-relapse <= 12 months = resistant). The diagnosis bounds the end of (neo)adjuvant therapy, so a
-relapse <= 12 months after diagnosis is <= 12 months after every agent given since."""
+relapse <= 12 months = resistant)."""
+PRIOR_CHEMOTHERAPY_WINDOW_MONTHS = 6.0
+"""Relapse during or <= 6 months after (neo)adjuvant chemotherapy counts as a line of
+chemotherapy for metastatic disease (DESTINY-Breast04 eligibility, Modi, N Engl J Med 2022;
+clinical_course.md table 1.3)."""
+
+
+def months_after_chemotherapy_within(case: Case, window: float) -> bool | None:
+    """Relapse (or metastatic diagnosis) during or <= ``window`` months after the end of
+    (neo)adjuvant chemotherapy (clinical_course.md 1.3).
+
+    From ``treatment.months_since_chemotherapy`` when recorded, or a cytotoxic agent taken when
+    the recurrence was found (during). Fallback, only in the direction it is safe: chemotherapy
+    ends after the diagnosis, so a relapse <= ``window`` months after the diagnosis is <=
+    ``window`` months after its end (``recurrence.months_since_diagnosis``). False when no
+    (neo)adjuvant chemotherapy is recorded; None when the end is not recorded and the
+    diagnosis does not bound it, or when a relapse is recorded and nothing says whether
+    chemotherapy was given.
+    """
+    t = case.treatment
+    given = any(_chemotherapy(a) for a in early_agents(case)) or t.adjuvant_chemotherapy_done
+    if not given:
+        nothing_recorded = (
+            t.adjuvant_chemotherapy_done is None
+            and t.adjuvant_agents is None
+            and t.neoadjuvant is None
+            and t.de_novo_metastatic is not True
+        )
+        return None if nothing_recorded and relapsed(case) else False
+    rec = t.recurrence
+    if rec is not None and any(_chemotherapy(a) for a in rec.on_therapy or []):
+        return True
+    return _ended_within(case, t.months_since_chemotherapy, window)
+
+
+def _ended_within(case: Case, months_since_end: float | None, window: float) -> bool | None:
+    """The recorded months since the end of an early-disease treatment, else the months since
+    diagnosis when they prove the window (treatment ends after the diagnosis); else None."""
+    if months_since_end is not None:
+        return months_since_end <= window
+    rec = case.treatment.recurrence
+    since_diagnosis = None if rec is None else rec.months_since_diagnosis
+    if since_diagnosis is not None and since_diagnosis <= window:
+        return True
+    return None
+
+
+def chemotherapy_timing(case: Case) -> str | None:
+    """How the relapse windows read the end of (neo)adjuvant chemotherapy (for the reason
+    shown with the decision point): recorded, bounded by the diagnosis, or not recorded."""
+    t = case.treatment
+    if not relapsed(case) or months_after_chemotherapy_within(case, 600.0) is False:
+        return None
+    if t.months_since_chemotherapy is not None:
+        return f"chemotherapy ended {t.months_since_chemotherapy:g} months before the relapse"
+    rec = t.recurrence
+    if rec is not None and rec.months_since_diagnosis is not None:
+        return (
+            "end of chemotherapy not recorded: the relapse windows are bounded by the "
+            f"{rec.months_since_diagnosis:g} months since diagnosis (a window holds only when "
+            "the diagnosis is within it)"
+        )
+    return "end of chemotherapy not recorded (treatment.months_since_chemotherapy)"
+
+
+def early_agents(case: Case) -> list[str]:
+    """Agents of (neo)adjuvant therapy apart from endocrine therapy (as recorded)."""
+    t = case.treatment
+    given = [*(t.adjuvant_agents or [])]
+    if t.neoadjuvant is not None:
+        given += t.neoadjuvant.agents
+    return given
 
 
 def _endocrine(inn: str) -> bool | None:
@@ -132,8 +202,11 @@ def progressed_on(case: Case, er_positive: bool | None) -> list[str] | None:
 
     A metastatic line with outcome progression; agents taken when a recurrence was found; the
     adjuvant endocrine agents after a relapse during or <= 12 months after them; (neo)adjuvant
-    cytotoxic agents after a relapse <= 12 months after diagnosis; (neo)adjuvant
-    HER2-directed antibodies after a relapse <= 6 months after trastuzumab. None when the
+    cytotoxic agents after a relapse during or <= 12 months after the end of chemotherapy
+    (:func:`months_after_chemotherapy_within`: recorded end, else bounded by the diagnosis);
+    (neo)adjuvant
+    HER2-directed antibodies after a relapse <= 6 months after trastuzumab (recorded, or proved by
+    a relapse <= 6 months after the diagnosis). None when the
     endocrine timing of an ER-positive relapse is not recorded.
     """
     t = case.treatment
@@ -145,24 +218,16 @@ def progressed_on(case: Case, er_positive: bool | None) -> list[str] | None:
         rec = t.recurrence
         assert rec is not None
         out.update(rec.on_therapy or [])
-        since_diagnosis = rec.months_since_diagnosis
-        if since_diagnosis is not None and since_diagnosis <= CHEMOTHERAPY_WINDOW_MONTHS:
-            given = [*(t.adjuvant_agents or [])]
-            if t.neoadjuvant is not None:
-                given += t.neoadjuvant.agents
-            out.update(a for a in given if _chemotherapy(a))
+        if months_after_chemotherapy_within(case, CHEMOTHERAPY_WINDOW_MONTHS):
+            out.update(a for a in early_agents(case) if _chemotherapy(a))
         resistance = endocrine_resistance(case)
         e = t.endocrine
         if resistance in ("primary", "secondary") and e is not None:
             out.update(a for a in e.agents if _endocrine(a) is not False)
         elif resistance is None and er_positive is not False and (e is None or e.agents):
             return None
-        months = t.months_since_trastuzumab
-        if months is not None and months <= ANTI_HER2_WINDOW_MONTHS:
-            early = [*(t.adjuvant_agents or [])]
-            if t.neoadjuvant is not None:
-                early += t.neoadjuvant.agents
-            out.update(a for a in early if _anti_her2(a) and not _is_adc(a))
+        if _ended_within(case, t.months_since_trastuzumab, ANTI_HER2_WINDOW_MONTHS):
+            out.update(a for a in early_agents(case) if _anti_her2(a) and not _is_adc(a))
     return sorted({_inn(a) for a in out})
 
 

@@ -137,6 +137,13 @@ def course_summary(case: Case) -> str:
             f"recurrence: {t.recurrence.site.value}"
             + (f", {when:g} months after diagnosis" if when is not None else "")
         )
+    from breastcds.course.history import chemotherapy_timing  # history imports options
+
+    if t.de_novo_metastatic:
+        parts.append("de novo stage IV, no prior therapy")
+    chemotherapy = chemotherapy_timing(case)
+    if chemotherapy is not None:
+        parts.append(chemotherapy)
     if t.surgery is not None and t.surgery.type is not None:
         parts.append(f"surgery: {t.surgery.type.value}")
     if t.neoadjuvant is not None:

@@ -50,6 +50,7 @@ Rules and their sources:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
@@ -472,53 +473,56 @@ def _cumulative_entry(
     return None
 
 
-def _assess_organ(
-    plan: ReirradiationPlan,
-    organ: str,
-    metric: str,
-    months: float | None,
-    library: AlphaBetaLibrary,
-    table: ConstraintTable,
-) -> OrganAssessment:
-    params = _params_for(plan, organ, metric)
-    constraint: ConstraintEntry | None = table.find(organ, metric)
-    reasons: list[str] = []
+@dataclass(frozen=True)
+class _CourseDoses:
+    """Per-course organ doses of one organ metric, and what is missing or contradicts."""
 
-    # --- α/β: stated in the plan > the constraint's α/β > the library default for the organ
-    alpha_beta, ab_source, caveats = resolve_alpha_beta(plan, organ, metric, library, table)
-    if alpha_beta is None:
-        reasons.append(
-            f"no α/β for organ {organ!r}: not in the α/β library; state "
-            f"organ_parameters[organ={organ}, metric={metric}].alpha_beta_gy"
-        )
+    rows: list[CourseOrganDose]
+    reasons: list[str]  # DICOM gaps, course by course
+    missing_fields: list[str]
+    contradictions: list[str]
 
-    # --- recovery: stated per organ > stated for the plan > default 0
-    recovery, recovery_stated, recovery_source, _ = resolve_recovery(plan, organ, metric)
-    if recovery > 0:
-        caveats.append(
-            f"prior EQD2 reduced by a stated recovery assumption of {recovery:.0%}; recovery "
-            "is an assumption, not an established law"
-        )
 
-    # --- DICOM named but not read: never assessed from what happens to be in the plan
-    unread = [
+@dataclass(frozen=True)
+class _Summation:
+    cumulative: float | None
+    method: str
+    detail: str
+    reasons: list[str]
+
+
+@dataclass(frozen=True)
+class _Limit:
+    value: float | None
+    basis: str | None
+    source: str | None
+    reasons: list[str]
+    caveats: list[str]
+
+
+def _unread_dicom(plan: ReirradiationPlan) -> list[str]:
+    """Courses whose DICOM files are named but were not read (never assessed from the plan)."""
+    return [
         f"courses[{i}].dicom"
         for i, c in enumerate(plan.courses)
         if c.dicom is not None and plan.dicom_derived is None
     ]
-    if unread:
-        reasons.append(
-            "DICOM RT files named in " + ", ".join(unread) + " have not been read (this "
-            "assessment is pure and reads no files): assess the plan with the DICOM adapter "
-            "(breastcds reirradiation PLAN.json, or reirradiation_dicom.assess)"
-        )
+
+
+def _course_doses(
+    plan: ReirradiationPlan,
+    organ: str,
+    metric: str,
+    alpha_beta: float | None,
+    ab_source: str | None,
+) -> _CourseDoses:
+    """BED and EQD2 (LQ) of each course's recorded dose of the organ metric (Gy)."""
     unavailable = {
         (u.course_index, u.organ, u.metric): u.reason
         for u in (plan.dicom_derived.unavailable if plan.dicom_derived else [])
     }
-
-    # --- per-course doses
     rows: list[CourseOrganDose] = []
+    reasons: list[str] = []
     missing_fields: list[str] = []
     contradictions: list[str] = []
     for i, course in enumerate(plan.courses):
@@ -569,37 +573,40 @@ def _assess_organ(
                 dose_source=entry.source if entry is not None else None,
             )
         )
-    if missing_fields:
-        reasons.append("not recorded (not read as 0): " + ", ".join(missing_fields))
-    if contradictions:
-        reasons.append("contradictory input: " + "; ".join(contradictions))
+    return _CourseDoses(rows, reasons, missing_fields, contradictions)
 
-    def _sum(when: str, attr: str) -> float | None:
-        values = [getattr(r, attr) for r in rows if r.when == when]
-        if any(v is None for v in values):
-            return None
-        return float(sum(values))
 
-    bed_prior = _sum("prior", "bed_gy")
-    eqd2_prior = _sum("prior", "eqd2_gy")
-    bed_planned = _sum("planned", "bed_gy")
-    eqd2_planned = _sum("planned", "eqd2_gy")
-    prior_after = eqd2_prior * (1.0 - recovery) if eqd2_prior is not None else None
-    course_sum = (
-        prior_after + eqd2_planned if prior_after is not None and eqd2_planned is not None else None
-    )
-    if not any(r.when == "prior" for r in rows):
-        caveats.append("no prior course listed: prior EQD2 is 0 by the plan's course list")
+def _sum(rows: list[CourseOrganDose], when: str, attr: str) -> float | None:
+    """Sum of one dose column over the prior or planned courses; None if one is unknown."""
+    values = [getattr(r, attr) for r in rows if r.when == when]
+    if any(v is None for v in values):
+        return None
+    return float(sum(values))
 
-    # --- summation: voxel-wise EQD2 sum (DICOM) > sum of per-course EQD2 doses
+
+def _summation(
+    plan: ReirradiationPlan,
+    organ: str,
+    metric: str,
+    *,
+    alpha_beta: float | None,
+    ab_source: str | None,
+    recovery: float,
+    recovery_source: str,
+    course_sum: float | None,
+    unread: bool,
+    incomplete: bool,
+) -> _Summation:
+    """Cumulative EQD2: the voxel-wise EQD2 sum (DICOM) > the sum of per-course EQD2 doses."""
+    reasons: list[str] = []
     quantities = {
         d.quantity for c in plan.courses if (d := _course_dose(c, organ, metric)) is not None
     }
     cumulative: float | None
     voxel = _cumulative_entry(plan, organ, metric)
     if voxel is not None:
-        summation_method = "voxel_eqd2"
-        summation_detail = voxel.source
+        method = "voxel_eqd2"
+        detail = voxel.source
         cumulative = voxel.eqd2_gy
         if voxel.eqd2_gy is None:
             reasons.append(f"voxel-wise cumulative EQD2 not computed: {voxel.reason}")
@@ -617,7 +624,7 @@ def _assess_organ(
                 f"but this assessment uses {recovery:.0%} ({recovery_source})"
             )
             cumulative = None
-        if alpha_beta is None or unread or missing_fields or contradictions:
+        if incomplete:
             cumulative = None
         if cumulative is not None and course_sum is not None:
             reasons.append(
@@ -625,62 +632,63 @@ def _assess_organ(
                 f"({_fmt(cumulative)} Gy); adding the courses' own {metric} EQD2 would give "
                 f"{_fmt(course_sum)} Gy"
             )
-    else:
-        cumulative = None if unread else course_sum
-        if quantities == {"eqd2"}:
-            summation_method = "dvh_eqd2"
-            summation_detail = (
-                "sum of each course's EQD2 DVH metric (voxel-wise EQD2 per course), prior "
-                "courses × (1 − recovery); the courses' dose grids were not summed voxel by voxel"
-            )
-        elif quantities == {"physical"} or not quantities:
-            summation_method = "point_eqd2"
-            summation_detail = (
-                "each course's recorded organ dose converted to EQD2 (LQ, d = dose / fractions) "
-                "and summed, prior courses × (1 − recovery)"
-            )
-        else:
-            summation_method = "point_eqd2 + dvh_eqd2"
-            summation_detail = (
-                "courses summed in EQD2: recorded physical doses converted with the LQ model "
-                "(point), DICOM courses as EQD2 DVH metrics (voxel-wise EQD2 per course)"
-            )
-    if plan.summation_method is not None and plan.summation_method != summation_method:
-        caveats.append(
-            f"the plan states summation_method {plan.summation_method!r}; this organ's doses "
-            f"were summed as {summation_method!r}"
+        return _Summation(cumulative, method, detail, reasons)
+    cumulative = None if unread else course_sum
+    if quantities == {"eqd2"}:
+        method = "dvh_eqd2"
+        detail = (
+            "sum of each course's EQD2 DVH metric (voxel-wise EQD2 per course), prior "
+            "courses × (1 − recovery); the courses' dose grids were not summed voxel by voxel"
         )
+    elif quantities == {"physical"} or not quantities:
+        method = "point_eqd2"
+        detail = (
+            "each course's recorded organ dose converted to EQD2 (LQ, d = dose / fractions) "
+            "and summed, prior courses × (1 − recovery)"
+        )
+    else:
+        method = "point_eqd2 + dvh_eqd2"
+        detail = (
+            "courses summed in EQD2: recorded physical doses converted with the LQ model "
+            "(point), DICOM courses as EQD2 DVH metrics (voxel-wise EQD2 per course)"
+        )
+    return _Summation(cumulative, method, detail, reasons)
 
-    # --- limit: stated in the plan > constraint table
-    limit: float | None = None
-    limit_basis: str | None = None
-    limit_source: str | None = None
+
+def _limit(
+    params: OrganParameters | None, constraint: ConstraintEntry | None, organ: str, metric: str
+) -> _Limit:
+    """The cumulative EQD2 limit: stated in the plan > the constraint table."""
     if params is not None and params.cumulative_limit_eqd2_gy is not None:
-        limit = params.cumulative_limit_eqd2_gy
-        limit_basis = "stated"
-        limit_source = "stated in the plan (organ_parameters)" + (
+        source = "stated in the plan (organ_parameters)" + (
             f": {params.rationale}" if params.rationale else ""
         )
-    elif constraint is not None:
-        limit = constraint.limit_eqd2_gy
-        limit_basis = constraint.basis
-        limit_source = f"{constraint.id}: {constraint.source}"
-        caveats.extend(constraint.caveats)
-        if constraint.basis == "single_course_reference":
-            caveats.append(
-                "limit is a single-course reference; cumulative tolerance after "
-                "re-irradiation is uncertain"
-            )
-        if limit is None:
-            reasons.append(
-                f"no sourced numeric cumulative limit for {organ} {metric} "
-                f"({constraint.id}): {constraint.description.strip()}"
-            )
-    else:
-        reasons.append(
+        return _Limit(params.cumulative_limit_eqd2_gy, "stated", source, [], [])
+    if constraint is None:
+        reason = (
             f"no constraint for {organ} {metric} in the constraint table; state "
             f"organ_parameters[organ={organ}, metric={metric}].cumulative_limit_eqd2_gy"
         )
+        return _Limit(None, None, None, [reason], [])
+    caveats = list(constraint.caveats)
+    if constraint.basis == "single_course_reference":
+        caveats.append(
+            "limit is a single-course reference; cumulative tolerance after "
+            "re-irradiation is uncertain"
+        )
+    reasons = []
+    if constraint.limit_eqd2_gy is None:
+        reasons.append(
+            f"no sourced numeric cumulative limit for {organ} {metric} "
+            f"({constraint.id}): {constraint.description.strip()}"
+        )
+    source = f"{constraint.id}: {constraint.source}"
+    return _Limit(constraint.limit_eqd2_gy, constraint.basis, source, reasons, caveats)
+
+
+def _metric_caveats(metric: str, rows: list[CourseOrganDose]) -> list[str]:
+    """What the metric's EQD2 approximates (mean of physical dose; DVH near-maximum)."""
+    caveats: list[str] = []
     if metric == "Dmean" and any(
         r.dose_quantity == "physical" and r.dose_gy is not None for r in rows
     ):
@@ -693,17 +701,22 @@ def _assess_organ(
             f"Dmax from a DVH is the near-maximum {DMAX_DVH_METRIC} (the minimum dose to the "
             "hottest 0.03 cc), not a single-voxel maximum"
         )
+    return caveats
 
-    # --- conditions attached to the constraint (only when the table limit is used): the
-    # source supports its limit only under these conditions, so the verdict depends on them.
-    conditions: list[ConditionCheck] = []
-    if constraint is not None and limit_basis != "stated":
-        for cond in constraint.conditions:
-            conditions.append(_check_condition(cond.kind, cond.value, months, rows))
+
+def _verdict(
+    organ: str,
+    metric: str,
+    cumulative: float | None,
+    limit: float | None,
+    alpha_beta: float | None,
+    conditions: list[ConditionCheck],
+) -> tuple[Verdict, list[str], bool]:
+    """Cumulative EQD2 against the limit, under the limit's conditions: (verdict, reasons,
+    individual review)."""
+    reasons: list[str] = []
     not_met = [x for x in conditions if x.status == "not_met"]
     not_recorded = [x for x in conditions if x.status == "not_recorded"]
-
-    # --- verdict
     verdict: Verdict
     comparison = (
         None
@@ -740,6 +753,106 @@ def _assess_organ(
             f"{organ} {metric}: individual review needed (the literature limit's conditions "
             "are not met or not recorded)"
         )
+    return verdict, reasons, individual_review
+
+
+def _assess_organ(
+    plan: ReirradiationPlan,
+    organ: str,
+    metric: str,
+    months: float | None,
+    library: AlphaBetaLibrary,
+    table: ConstraintTable,
+) -> OrganAssessment:
+    """One organ metric: α/β, recovery, per-course EQD2, cumulative EQD2, limit, verdict."""
+    params = _params_for(plan, organ, metric)
+    constraint: ConstraintEntry | None = table.find(organ, metric)
+    reasons: list[str] = []
+
+    # --- α/β: stated in the plan > the constraint's α/β > the library default for the organ
+    alpha_beta, ab_source, caveats = resolve_alpha_beta(plan, organ, metric, library, table)
+    if alpha_beta is None:
+        reasons.append(
+            f"no α/β for organ {organ!r}: not in the α/β library; state "
+            f"organ_parameters[organ={organ}, metric={metric}].alpha_beta_gy"
+        )
+
+    # --- recovery: stated per organ > stated for the plan > default 0
+    recovery, recovery_stated, recovery_source, _ = resolve_recovery(plan, organ, metric)
+    if recovery > 0:
+        caveats.append(
+            f"prior EQD2 reduced by a stated recovery assumption of {recovery:.0%}; recovery "
+            "is an assumption, not an established law"
+        )
+
+    # --- DICOM named but not read: never assessed from what happens to be in the plan
+    unread = _unread_dicom(plan)
+    if unread:
+        reasons.append(
+            "DICOM RT files named in " + ", ".join(unread) + " have not been read (this "
+            "assessment is pure and reads no files): assess the plan with the DICOM adapter "
+            "(breastcds reirradiation PLAN.json, or reirradiation_dicom.assess)"
+        )
+
+    # --- per-course doses
+    doses = _course_doses(plan, organ, metric, alpha_beta, ab_source)
+    rows = doses.rows
+    reasons += doses.reasons
+    if doses.missing_fields:
+        reasons.append("not recorded (not read as 0): " + ", ".join(doses.missing_fields))
+    if doses.contradictions:
+        reasons.append("contradictory input: " + "; ".join(doses.contradictions))
+
+    bed_prior = _sum(rows, "prior", "bed_gy")
+    eqd2_prior = _sum(rows, "prior", "eqd2_gy")
+    bed_planned = _sum(rows, "planned", "bed_gy")
+    eqd2_planned = _sum(rows, "planned", "eqd2_gy")
+    prior_after = eqd2_prior * (1.0 - recovery) if eqd2_prior is not None else None
+    course_sum = (
+        prior_after + eqd2_planned if prior_after is not None and eqd2_planned is not None else None
+    )
+    if not any(r.when == "prior" for r in rows):
+        caveats.append("no prior course listed: prior EQD2 is 0 by the plan's course list")
+
+    # --- summation: voxel-wise EQD2 sum (DICOM) > sum of per-course EQD2 doses
+    summed = _summation(
+        plan,
+        organ,
+        metric,
+        alpha_beta=alpha_beta,
+        ab_source=ab_source,
+        recovery=recovery,
+        recovery_source=recovery_source,
+        course_sum=course_sum,
+        unread=bool(unread),
+        incomplete=alpha_beta is None
+        or bool(unread or doses.missing_fields or doses.contradictions),
+    )
+    reasons += summed.reasons
+    if plan.summation_method is not None and plan.summation_method != summed.method:
+        caveats.append(
+            f"the plan states summation_method {plan.summation_method!r}; this organ's doses "
+            f"were summed as {summed.method!r}"
+        )
+
+    # --- limit: stated in the plan > constraint table
+    limit = _limit(params, constraint, organ, metric)
+    caveats += limit.caveats
+    reasons += limit.reasons
+    caveats += _metric_caveats(metric, rows)
+
+    # --- conditions attached to the constraint (only when the table limit is used): the
+    # source supports its limit only under these conditions, so the verdict depends on them.
+    conditions: list[ConditionCheck] = []
+    if constraint is not None and limit.basis != "stated":
+        for cond in constraint.conditions:
+            conditions.append(_check_condition(cond.kind, cond.value, months, rows))
+
+    # --- verdict
+    verdict, verdict_reasons, individual_review = _verdict(
+        organ, metric, summed.cumulative, limit.value, alpha_beta, conditions
+    )
+    reasons += verdict_reasons
 
     return OrganAssessment(
         organ=organ,
@@ -755,12 +868,12 @@ def _assess_organ(
         recovery_stated=recovery_stated,
         recovery_source=recovery_source,
         eqd2_prior_after_recovery_gy=prior_after,
-        cumulative_eqd2_gy=cumulative,
-        summation_method=summation_method,
-        summation_detail=summation_detail,
-        limit_eqd2_gy=limit,
-        limit_basis=limit_basis,
-        limit_source=limit_source,
+        cumulative_eqd2_gy=summed.cumulative,
+        summation_method=summed.method,
+        summation_detail=summed.detail,
+        limit_eqd2_gy=limit.value,
+        limit_basis=limit.basis,
+        limit_source=limit.source,
         limit_label="literature-based, adjustable",
         verdict=verdict,
         individual_review=individual_review,

@@ -109,6 +109,8 @@ class _Builder:
         self.surgery()
         self.radiotherapy()
         self.medications()
+        self.pregnancy()
+        self.early_medications()
         out: JSON = {"resourceType": "Bundle", "id": "breastcds-case", "type": "collection"}
         if c.case_id:
             out["identifier"] = {"system": LOCAL_CASE_ID, "value": c.case_id}
@@ -514,20 +516,61 @@ class _Builder:
             for agent in line.agents:
                 if agent not in C.INN_AGENTS:
                     continue
-                self.add(
-                    {
-                        "resourceType": "MedicationRequest",
-                        "id": f"line-{n}-{agent.replace(' ', '-')}",
-                        "meta": {"profile": [C.PROFILE_MED_REQUEST]},
-                        "status": "completed",
-                        "intent": "order",
-                        "groupIdentifier": {"system": C.LOCAL_LINE_ID, "value": str(n)},
-                        "medicationCodeableConcept": {
-                            "coding": [{"system": INN_SYSTEM, "code": agent, "display": agent}],
-                            "text": agent,
-                        },
-                        "subject": {"reference": "Patient/patient"},
-                        "requester": UNKNOWN,  # US Core requester 1..1; no prescriber recorded
-                        "reasonReference": [{"reference": "Condition/primary-cancer"}],
-                    }
-                )
+                self.add(_medication_request(f"line-{n}", agent, C.LOCAL_LINE_ID, str(n)))
+
+    # --- the course of care (issue 15) -----------------------------------------------------------
+    def pregnancy(self) -> None:
+        """US Core pregnancy status (82810-3) and the gestational age (11884-4, weeks)."""
+        p = self.case.patient
+        pregnant = p.pregnant if p.pregnant is not None else p.comorbidities.pregnancy
+        if pregnant is None:
+            return
+        social = _category("social-history", "Social History")
+        answer = _cc(C.PREGNANCY_ANSWERS[pregnant])
+        self.add(
+            self.obs(
+                "pregnancy-status",
+                _cc(C.PREGNANCY_STATUS),
+                C.PROFILE_PREGNANCY_STATUS,
+                category=social,
+                valueCodeableConcept=answer,
+            )
+        )
+        if p.gestation_weeks is not None:
+            weeks = _qty(p.gestation_weeks, "wk", "weeks")
+            code = _cc(C.GESTATIONAL_AGE[0])
+            self.add(self.obs("gestational-age", code, None, category=social, valueQuantity=weeks))
+
+    def early_medications(self) -> None:
+        """(Neo)adjuvant and adjuvant endocrine agents as completed MedicationRequests, grouped by
+        setting (groupIdentifier ``urn:breastcds:identifier:treatment-setting``)."""
+        t = self.case.treatment
+        settings = {
+            "neoadjuvant": None if t.neoadjuvant is None else t.neoadjuvant.agents,
+            "adjuvant": t.adjuvant_agents,
+            "endocrine": None if t.endocrine is None else t.endocrine.agents,
+        }
+        for setting, agents in settings.items():
+            for agent in agents or []:
+                if agent not in C.INN_AGENTS:
+                    continue
+                self.add(_medication_request(setting, agent, C.LOCAL_SETTING_ID, setting))
+
+
+def _medication_request(prefix: str, agent: str, group_system: str, group: str) -> JSON:
+    """A completed mCODE CancerRelatedMedicationRequest for one agent (INN), in one group."""
+    return {
+        "resourceType": "MedicationRequest",
+        "id": f"{prefix}-{agent.replace(' ', '-')}",
+        "meta": {"profile": [C.PROFILE_MED_REQUEST]},
+        "status": "completed",
+        "intent": "order",
+        "groupIdentifier": {"system": group_system, "value": group},
+        "medicationCodeableConcept": {
+            "coding": [{"system": INN_SYSTEM, "code": agent, "display": agent}],
+            "text": agent,
+        },
+        "subject": {"reference": "Patient/patient"},
+        "requester": UNKNOWN,  # US Core requester 1..1; no prescriber recorded
+        "reasonReference": [{"reference": "Condition/primary-cancer"}],
+    }

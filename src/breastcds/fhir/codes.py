@@ -45,6 +45,17 @@ SPECIMEN_TYPE: Final = "http://terminology.hl7.org/CodeSystem/v2-0487"
 # Project-local systems, used only where no standard code was found (see docs/fhir.md).
 LOCAL_CS: Final = "urn:breastcds:codesystem:case"
 LOCAL_LINE_ID: Final = "urn:breastcds:identifier:metastatic-line"
+LOCAL_SETTING_ID: Final = "urn:breastcds:identifier:treatment-setting"
+"""MedicationRequest.groupIdentifier of the early-disease settings (value: a key of
+:data:`SETTING_FIELDS`); mCODE STU4 has no code for the neoadjuvant / adjuvant setting."""
+SETTING_FIELDS: Final = {
+    "neoadjuvant": "treatment.neoadjuvant.agents",
+    "adjuvant": "treatment.adjuvant_agents",
+    "endocrine": "treatment.endocrine.agents",
+}
+PROFILE_PREGNANCY_STATUS: Final = (
+    "http://hl7.org/fhir/us/core/StructureDefinition/us-core-observation-pregnancystatus"
+)
 
 # --- profiles and extensions (mCODE STU4, canonical http://hl7.org/fhir/us/mcode) ----------------
 _MCODE_SD = "http://hl7.org/fhir/us/mcode/StructureDefinition/"
@@ -265,6 +276,19 @@ SENTINEL_NODES = (
     ),
 )
 ECOG = _l("89247-1", "ECOG Performance Status score", "mcode: SD_PerformanceStatus.fsh")
+
+# --- pregnancy (US Core 7 Observation Pregnancy Status; gestational age LOINC LP19507-0) ---------
+PREGNANCY_STATUS = _l(
+    "82810-3", "Pregnancy status", "us-core-7: Observation-pregnancy-status example"
+)
+PREGNANCY_ANSWERS: dict[bool, Code] = {
+    True: _s("77386006", "Pregnant", "us-core-7: pregnancy status value set (IPS / US Core)"),
+    False: _s("60001007", "Not pregnant", "us-core-7: pregnancy status value set (IPS / US Core)"),
+}
+GESTATIONAL_AGE = (
+    _l("11884-4", "Gestational age Estimated", "hl7-eu-eps: gestational-age-loinc value set"),
+    _l("49051-6", "Gestational age in weeks", "hl7-eu-eps: gestational-age-loinc value set"),
+)
 
 # --- TNM (mCODE SD_Staging_TNM.fsh / VS_Staging_TNM.fsh) -----------------------------------------
 AJCC_8 = _s(
@@ -1039,6 +1063,10 @@ SOURCES: dict[str, str] = {
     "mcode-extraction-framework @593210d8 src/helpers/valueSets/",
     "ctm-app": "mCODE trial-matching test patients, github.com/mcode/clinical-trial-matching-app "
     "@4891254e src/utils/r4_test_patients/ (Apache-2.0)",
+    "us-core-7": "HL7 US Core 7.0.0, Observation Pregnancy Status profile and example "
+    "(hl7.org/fhir/us/core/STU7/Observation-pregnancy-status.html)",
+    "hl7-eu-eps": "HL7 Europe Patient Summary, ValueSet gestational-age-loinc (LOINC component "
+    "LP19507-0; UCUM wk / d)",
     "local": "project-local code (urn:breastcds:…), used where no standard code was found",
 }
 

@@ -230,6 +230,7 @@ class _Mapper:
         self.by_id: dict[str, JSON] = {}
         self.onset_date: dt.date | None = None
         self.lines: dict[int, list[str]] = {}
+        self.early: dict[str, list[str]] = {}  # setting (codes.SETTING_FIELDS) -> agents
         self.rt_courses: list[JSON] = []
         self.ish: list[tuple[bool, JSON, str | None]] = []  # (is recount, value, obs id)
         self.birth: tuple[str, JSON] | None = None
@@ -585,6 +586,10 @@ class _Mapper:
             )
         elif (C.ECOG.system, C.ECOG.code) in cs:
             self._ecog(res)
+        elif (C.PREGNANCY_STATUS.system, C.PREGNANCY_STATUS.code) in cs:
+            self._pregnancy(res)
+        elif any_of(C.GESTATIONAL_AGE):
+            self._gestational_age(res)
         elif (C.GENETIC_VARIANT_ASSESSMENT.system, C.GENETIC_VARIANT_ASSESSMENT.code) in cs:
             self._variant(res)
         elif any(k in C.TNM_CATEGORY_CODES for k in cs):
@@ -897,6 +902,36 @@ class _Mapper:
         else:
             self.skip(res, f"ECOG value {value!r} is not 0-4")
 
+    def _pregnancy(self, res: JSON) -> None:
+        """US Core pregnancy status: Pregnant / Not pregnant; any other answer (not yet
+        confirmed, possible) stays not recorded."""
+        value = res.get("valueCodeableConcept")
+        for answer, code in C.PREGNANCY_ANSWERS.items():
+            if _has_code(value, code.system, code.code):
+                self.put("patient.pregnant", answer, res)
+                return
+        self.skip(
+            res,
+            f"pregnancy status {_describe(value) if value else 'missing'} is neither "
+            "77386006 (pregnant) nor 60001007 (not pregnant); not recorded",
+        )
+
+    def _gestational_age(self, res: JSON) -> None:
+        got = self._value_quantity(res)
+        if got is None:
+            return
+        value, unit = got
+        weeks = {"wk": value, "d": value / 7}.get(unit or "")
+        if weeks is None:
+            self.skip(res, f"gestational age unit {unit!r} is not UCUM 'wk' or 'd'")
+            return
+        if not 0 <= weeks <= 45:
+            self.skip(res, f"gestational age {weeks:g} weeks is outside 0-45")
+            return
+        if unit == "d":
+            self.notes.append(f"Observation/{res.get('id')}: {value:g} d -> {weeks:g} weeks")
+        self.put("patient.gestation_weeks", weeks, res)
+
     def _tnm(self, res: JSON, key: tuple[str, str]) -> None:
         axis, setting, _ = C.TNM_CATEGORY_CODES[key]
         method = res.get("method")
@@ -1195,6 +1230,12 @@ class _Mapper:
             )
             return
         agent = agents.pop()
+        setting = self._setting_of(res)
+        if setting is not None:
+            bucket = self.early.setdefault(setting, [])
+            if agent not in bucket:
+                bucket.append(agent)
+            return
         line = self._line_of(res)
         if line is None:
             self.notes.append(
@@ -1206,11 +1247,22 @@ class _Mapper:
         if agent not in bucket:
             bucket.append(agent)
 
-    def _line_of(self, res: JSON) -> int | None:
+    def _group(self, res: JSON) -> Any:
         ident = res.get("groupIdentifier")
         if res["resourceType"] != "MedicationRequest":
             req = self.by_id.get(_ref_id(res.get("request")) or "")
             ident = req.get("groupIdentifier") if req else None
+        return ident
+
+    def _setting_of(self, res: JSON) -> str | None:
+        ident = self._group(res)
+        if isinstance(ident, Mapping) and ident.get("system") == C.LOCAL_SETTING_ID:
+            value = str(ident.get("value") or "")
+            return value if value in C.SETTING_FIELDS else None
+        return None
+
+    def _line_of(self, res: JSON) -> int | None:
+        ident = self._group(res)
         if isinstance(ident, Mapping) and ident.get("system") == C.LOCAL_LINE_ID:
             value = str(ident.get("value") or "")
             if value.isdigit() and int(value) >= 1:
@@ -1253,6 +1305,8 @@ class _Mapper:
                 _set(case, path, value)
         if self.rt_courses:
             case.setdefault("treatment", {})["radiotherapy_courses"] = self.rt_courses
+        for setting, agents in self.early.items():
+            _set(case, C.SETTING_FIELDS[setting], agents)
         if self.lines:
             expected = list(range(1, max(self.lines) + 1))
             if sorted(self.lines) != expected:

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import cache
 from typing import Any, Literal
 
-from breastcds.i18n import phrases
+from breastcds.i18n import knowledge_text, phrases
 from breastcds.i18n.labels import LABELS
 from breastcds.i18n.vocabulary import (
     CRITERIA,
@@ -35,6 +36,7 @@ from breastcds.i18n.vocabulary import (
 __all__ = [
     "LANGS",
     "Lang",
+    "agent_label",
     "all_keys",
     "criterion_label",
     "fact_label",
@@ -43,6 +45,7 @@ __all__ = [
     "key_label",
     "label",
     "metric_label",
+    "option_name",
     "organ_label",
     "prompt_reason",
     "rt_summary",
@@ -97,6 +100,10 @@ _INDEX = re.compile(r"\[[^\]]*\]")
 
 def field_label(path: str, lang: Lang = "en") -> str:
     """A case-field path (``tumour.clinical_n``, ``courses[0].fractions``) by name."""
+    if ", " in path and " " not in path.replace(", ", ""):  # several paths
+        return ", ".join(field_label(p, lang) for p in path.split(", "))
+    if " " in path:  # a sentence in place of a path ("(not in the case model) ...")
+        return phrases.sentence(path, lang)
     segs = [s for s in _INDEX.sub("", path).split(".") if s]
     if not segs:
         return path
@@ -108,6 +115,35 @@ def field_label(path: str, lang: Lang = "en") -> str:
         if parent is not None:
             text = f"{_pick(parent, lang)} · {text}"
     return text
+
+
+@cache
+def _option_texts() -> dict[str, tuple[str, str]]:
+    """Rule id -> (English, Chinese) option text from the options knowledge."""
+    from breastcds.options.schema import load_kb
+
+    try:
+        kb = load_kb()
+    except Exception:  # a reader still gets the regimen as recorded without the knowledge
+        return {}
+    return {r.id: (r.text.en, r.text.zh) for r in kb.rules}
+
+
+def option_name(rule_id: str, regimen: str, lang: Lang = "en") -> str:
+    """An option for a reader: the regimen as the rule names it in English, the rule's own
+    ``text.zh`` in Chinese (the regimen names of the knowledge are English)."""
+    if lang != "zh":
+        return regimen
+    pair = _option_texts().get(rule_id)
+    return pair[1] if pair else text(regimen, lang)
+
+
+def agent_label(agent: str, lang: Lang = "en") -> str:
+    """An agent as recorded in the case (INN or a name the drug catalogue resolves): its
+    Chinese generic name for a Chinese reader, else as recorded."""
+    if lang != "zh":
+        return agent
+    return _drug(agent, lang) or agent
 
 
 def fact_label(name: str, lang: Lang = "en") -> str:
@@ -218,3 +254,4 @@ def _identifier(token: str, lang: Lang) -> str | None:
 
 
 phrases.register_identifier_lookup(_identifier)
+phrases.register_exact_lookup(knowledge_text.lookup)

@@ -360,5 +360,15 @@ LABELS.update(
         ),
         "assumed": ("Assumed", "假设"),
         "esto_classification": ("ESTRO-EORTC classification", "ESTRO-EORTC 再程放疗分类"),
+        # prognostic index fields (NPI, CTS5) shown by name
+        "index": ("Index", "指数"),
+        "score": ("Score", "评分"),
+        "node_stage": ("Node stage", "淋巴结分期"),
+        "node_category": ("Node category", "淋巴结分类"),
+        "size_used_mm": ("Size used (mm)", "采用的肿瘤大小 (mm)"),
+        "risk_group": ("Risk group", "风险分组"),
+        "risk_band_pct": ("Distant recurrence, years 5-10 (%)", "第5-10年远处复发风险 (%)"),
+        "group_classic": ("Group (classic three groups)", "分组（经典三组）"),
+        "applies": ("Applies to", "适用范围"),
     }
 )

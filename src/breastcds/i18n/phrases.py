@@ -34,6 +34,23 @@ def register_identifier_lookup(fn: Lookup) -> None:
     _identifier_lookups.append(fn)
 
 
+Exact = Callable[[str], "str | None"]
+_exact_lookups: list[Exact] = []
+
+
+def register_exact_lookup(fn: Exact) -> None:
+    """Add a lookup ``English -> Chinese | None`` of whole texts (the knowledge's own zh)."""
+    _exact_lookups.append(fn)
+
+
+def _exact(text: str) -> str | None:
+    for fn in _exact_lookups:
+        hit = fn(text)
+        if hit is not None:
+            return hit
+    return None
+
+
 def identifier(token: str, lang: Lang) -> str | None:
     for fn in _identifier_lookups:
         hit = fn(token, lang)
@@ -197,6 +214,59 @@ EXACT_ZH: dict[str, str] = {
     "invasive carcinoma (pure DCIS has its own evidence, not encoded here) — assumed when not "
     "recorded": "浸润性癌（单纯导管原位癌另有证据，此处未纳入）——未记录时按此假设",
 }
+
+#: Sentences of the re-irradiation and prognosis capabilities that take no values.
+EXACT_ZH.update(
+    {
+        "limit is a single-course reference; cumulative tolerance after re-irradiation is uncertain": "限值为单疗程参考值；再程放疗后的累积耐受剂量不确定",
+        "EQD2 of a mean physical dose is an approximation (LQ is non-linear); a mean of voxel-wise EQD2 is more accurate": "由平均物理剂量换算的EQD2只是近似（LQ模型为非线性）；逐体素EQD2的平均值更准确",
+        "Doses summed in EQD2 with the linear-quadratic model; the α/β used is stated per organ.": "各疗程剂量以线性二次模型换算为EQD2后累加；所用α/β按器官注明。",
+        "Dose per fraction at an organ point = organ dose of the course / number of fractions.": "器官点的分次剂量 = 该疗程器官剂量 / 分次数。",
+        "Full repair between fractions: twice-daily fractions are converted as single fractions of d Gy (incomplete repair between fractions >= 6 h apart is ignored).": "假设分次间完全修复：每日两次照射按单次d Gy换算（间隔≥6小时的分次间不完全修复忽略不计）。",
+        "No correction for overall treatment time.": "未校正总治疗时间。",
+        "Recovery of prior dose is an assumption, applied only as the stated recovery fraction (default 0 = no recovery).": "既往剂量的恢复属于假设，仅按注明的恢复比例计算（默认0，即不假设恢复）。",
+        "cannot assess (see organ results)": "无法评估（见各器官结果）",
+        "no prior course listed: prior EQD2 is 0 by the plan's course list": "未列出既往疗程：按计划中的疗程列表，既往EQD2为0",
+        "each course's recorded organ dose converted to EQD2 (LQ, d = dose / fractions) and summed, prior courses × (1 − recovery)": "各疗程记录的器官剂量换算为EQD2（LQ，d = 剂量 / 分次数）后累加，既往疗程 ×（1 − 恢复比例）",
+        "recovery_fraction_of_prior (not stated; 0 = no recovery assumed)": "既往剂量恢复比例（未注明；按0处理，即不假设恢复）",
+        "radiotherapy benefit not shown: mean heart dose not recorded. Surgery-only and regimens without radiotherapy do not use radio or heart dose in PREDICT v3.2, so they are computed as the official code does": "未显示放疗获益：未记录平均心脏剂量。PREDICT v3.2中仅手术及不含放疗的方案不使用放疗及心脏剂量，因此按官方代码计算",
+        "chemotherapy shown as a third-generation regimen (generation = 3, e.g. anthracycline + taxane); the case's actual agents are not used": "化疗按第三代方案显示（generation = 3，如蒽环类 + 紫杉类）；不使用本例实际用药",
+        "endocrine therapy shown as 5 years (horm = 1; 10-year h10 regimens are not shown)": "内分泌治疗按5年显示（horm = 1；不显示10年h10方案）",
+        "third-generation regimen": "第三代方案",
+        "HER2-negative (including HER2-low/ultralow/0)": "HER2阴性（含HER2低表达/超低表达/0）",
+        "ER-negative: no endocrine effect in PREDICT": "ER阴性：PREDICT中无内分泌治疗效应",
+        "needs biomarkers.er_percent": "需要ER百分比",
+        "HER2 pending: needs a conclusive HER2 result (biomarkers.her2_*)": "HER2待定：需要明确的HER2结果",
+        "PREDICT v2.2 has no radiotherapy term": "PREDICT v2.2无放疗项",
+        "HER2-positive -> her2 = 1": "HER2阳性 → her2 = 1",
+        "PR not recorded -> 9, the official 'unknown' code": "PR未记录 → 9，即官方“未知”代码",
+        "Ki-67 not recorded -> 9, the official 'unknown' code": "Ki-67未记录 → 9，即官方“未知”代码",
+        "HER2 pending (not determinable from the recorded tests) -> 9, the official 'unknown' code; trastuzumab benefit is not shown": "HER2待定（现有检测无法判定）→ 9，即官方“未知”代码；不显示曲妥珠单抗获益",
+        "Benefits are absolute overall-survival gains in percentage points; each treatment is added to the previous regimen in the official order (endocrine, chemotherapy, trastuzumab, bisphosphonate, radiotherapy).": "获益为总生存的绝对增益（百分点）；各治疗按官方顺序（内分泌治疗、化疗、曲妥珠单抗、双膦酸盐、放疗）逐项叠加到前一方案上。",
+        "Figures show the estimated outcome if the treatment is given; they are not a recommendation and do not account for the case's actual adjuvant therapy.": "图表显示给予该治疗时的估计结局；并非治疗推荐，也未考虑本例实际接受的辅助治疗。",
+        "PREDICT v3.2 counts other-cause deaths from chemotherapy (HR 1.2) and, with radiotherapy, ln(1.02) per Gy mean heart dose: a treatment can show a negative overall-survival benefit.": "PREDICT v3.2计入化疗所致的其他原因死亡（HR 1.2），放疗时每Gy平均心脏剂量计入ln(1.02)：某项治疗可能显示为负的总生存获益。",
+        "node stage from tumour.nodes_positive (macro- and micrometastases counted; isolated tumour cells not)": "淋巴结分期依据阳性淋巴结数（计入宏转移和微转移，不计孤立肿瘤细胞）",
+        "CTS5 estimates late distant recurrence (years 5-10) for ER-positive disease after 5 years of endocrine therapy, in patients free of distant recurrence at 5 years": "CTS5用于估计ER阳性患者完成5年内分泌治疗且5年时无远处复发者的晚期远处复发风险（第5-10年）",
+        "applies after 5 years of endocrine therapy; the result is the group's published 5-10-year distant-recurrence band (no continuous risk is computed)": "适用于完成5年内分泌治疗后；结果为该风险组已发表的第5-10年远处复发区间（不计算连续风险值）",
+        "ER-low (1-10 %): counted as ER-positive; CTS5 evidence is in ER-positive trial populations (flag)": "ER低表达（1%-10%）：按ER阳性计；CTS5的证据来自ER阳性试验人群（需注意）",
+        "ER-negative: CTS5 applies to ER-positive disease only": "ER阴性：CTS5仅适用于ER阳性",
+        "CTS5 is for ER-positive disease": "CTS5仅适用于ER阳性",
+        "CTS5 needs invasive size and age > 0": "CTS5需要浸润灶大小且年龄 > 0",
+        "NPI needs invasive size": "NPI需要浸润灶大小",
+        "NPI needs nodes": "NPI需要淋巴结数",
+        "NPI needs grade 1-3": "NPI需要组织学分级1-3级",
+        "CTS5 needs invasive size": "CTS5需要浸润灶大小",
+        "CTS5 needs positive nodes": "CTS5需要阳性淋巴结数",
+        "CTS5 needs age": "CTS5需要年龄",
+        "CTS5 needs grade 1-3": "CTS5需要组织学分级1-3级",
+        "PREDICT is designed for women only; sex is not recorded": "PREDICT仅为女性设计；未记录性别",
+        "no surgery (treatment.surgery.type = none): PREDICT estimates survival after surgery": "未手术（手术方式 = 无）：PREDICT估计的是术后生存",
+        "moderate I": "中等 I",
+        "moderate II": "中等 II",
+        "very poor": "极差",
+        "excellent": "极好",
+    }
+)
 
 
 _ENDPOINT: dict[str, str] = {
@@ -365,7 +435,8 @@ TEMPLATES_ZH: list[Template] = [
         r"no sourced numeric cumulative limit for (?P<o>\S+) (?P<me>\S+) \((?P<id>[^)]+)\): "
         r"(?P<rest>.+)",
         lambda m: (
-            f"{_v(m['o'])} {m['me']} 无文献支持的累积剂量数值限值（见规则与来源）：{m['rest']}"
+            f"{_v(m['o'])} {m['me']} 无文献支持的累积剂量数值限值（见规则与来源）："
+            + _sentence_zh(m["rest"])
         ),
     ),
     _t(rf"interval between courses >= (?P<x>{_NUM}) months", lambda m: f"疗程间隔 ≥ {m['x']} 个月"),
@@ -408,12 +479,151 @@ TEMPLATES_ZH: list[Template] = [
     ),
     _t(
         rf"(?P<t>.+?): (?P<y>{_NUM})-yr (?P<e>.+?) (?P<a>{_NUM}) % without RT",
-        lambda m: f"{m['t']}：{m['y']}年{_ENDPOINT.get(m['e'], m['e'])}，未放疗 {m['a']}%",
+        lambda m: f"{_trial(m['t'])}：{m['y']}年{_endpoint(m['e'])}，未放疗 {m['a']}%",
     ),
-    _t(r"(?P<x>.+) — assumed when not recorded", lambda m: f"{m['x']}——未记录时按此假设"),
+    _t(
+        rf"(?P<t>.+?): (?P<y>{_NUM})-yr (?P<e>.+?) (?P<a>{_NUM}) % without vs (?P<b>{_NUM}) % with RT",
+        lambda m: (
+            f"{_trial(m['t'])}：{m['y']}年{_endpoint(m['e'])}，未放疗 {m['a']}%，放疗 {m['b']}%"
+        ),
+    ),
+    _t(
+        r"(?P<x>.+?) — (?P<n>.+)",
+        lambda m: f"{_known_sentence(m['x'])}——{_known_sentence(m['n'])}",
+    ),
+    _t(r"not (?P<x>.+)", lambda m: "排除" + _known_sentence(m["x"])),
+    _t(
+        r"\(not in the case model\) (?P<x>.+)",
+        lambda m: "（病例模型无此字段）" + _known_sentence(m["x"]),
+    ),
     _t(
         r"confirm before use: (?P<x>.+) \((?P<f>[a-z_]+(?:\.[a-z0-9_]+)+)\)",
         lambda m: f"使用前请确认：{_sentence_zh(m['x'])}（{_field(m['f'])}）",
+    ),
+    # ---- options guards (options/guards.py): agents taken out of an option, and why
+    _t(
+        r"without (?P<a>[a-z0-9_, -]+): (?P<r>.+)",
+        lambda m: "去除" + "、".join(_v(x) for x in m["a"].split(", ")) + "：" + _known_run(m["r"]),
+    ),
+    # ---- an option taken away by a guard (options/guards.py): "agents: reason"
+    _t(
+        r"(?P<a>[a-z][a-z0-9_-]*(?:, [a-z][a-z0-9_-]*)*): (?P<r>.+)",
+        lambda m: "、".join(_named(x) for x in m["a"].split(", ")) + "：" + _known_run(m["r"]),
+    ),
+    # ---- course history after the decision point's reason (course/inference.py)
+    _t(
+        r"(?P<head>.+?) \((?P<sum>(?:recurrence|surgery|neoadjuvant|radiotherapy|endocrine|metastatic lines recorded): [^()]*)\)",
+        lambda m: f"{_head_zh(m['head'])}（{_course_summary(m['sum'])}）",
+    ),
+    # ---- prognosis (prognosis/mapping.py, prognosis/section.py)
+    _t(
+        r"age = (?P<a>\d+) years \(age at diagnosis, as the web tool's 'Age at diagnosis'\)",
+        lambda m: f"年龄 = {m['a']} 岁（诊断时年龄，同官方网页工具的“Age at diagnosis”）",
+    ),
+    _t(
+        rf"size = (?P<s>{_NUM}) mm \(pathological invasive size, largest invasive focus\)",
+        lambda m: f"肿瘤大小 = {m['s']} mm（病理浸润灶大小，取最大浸润灶）",
+    ),
+    _t(
+        rf"(?P<what>detection|grade) not recorded -> (?:screen = )?(?P<c>\d), the official 'unknown' code \(model uses (?P<x>{_NUM})\)",
+        lambda m: (
+            f"{'发现方式' if m['what'] == 'detection' else '组织学分级'}未记录 → {m['c']}，"
+            f"即官方“未知”代码（模型取 {m['x']}）"
+        ),
+    ),
+    _t(
+        rf"detection (?P<d>\w+) -> screen = (?P<v>{_NUM}) \(1 screen-detected, 0 symptomatic\)",
+        lambda m: f"发现方式：{_v(m['d'])} → screen = {m['v']}（1 = 筛查发现，0 = 有症状就诊）",
+    ),
+    _t(r"grade = (?P<g>\d)", lambda m: f"组织学分级 = {m['g']}"),
+    _t(
+        r"nodes = (?P<n>\d+) positive node\(s\)(?P<rest>.*)",
+        lambda m: f"nodes = {m['n']}（阳性淋巴结 {m['n']} 枚）" + _nodes_rest(m["rest"]),
+    ),
+    _t(
+        r"1 positive node with micrometastases only -> nodes = 0\.5, as the official tool models it \('half a positive node'; (?P<src>.+)\)",
+        lambda m: (
+            f"1枚阳性淋巴结且仅为微转移 → nodes = 0.5，与官方工具一致（按“半枚阳性淋巴结”计；{_src(m['src'])}）"
+        ),
+    ),
+    _t(
+        rf"(?P<r>ER|PR) (?P<p>{_NUM}) % -> (?P<k>er|pr) = (?P<v>{_NUM}) \(positive >= 1 %, ASCO/CAP 2020\)",
+        lambda m: f"{m['r']} {m['p']}% → {m['k']} = {m['v']}（≥1%为阳性，ASCO/CAP 2020）",
+    ),
+    _t(
+        rf"ER (?P<p>{_NUM}) % is ER-low positive \(1-10 %, ASCO/CAP 2020\): counts as ER-positive for PREDICT \(>= 1 %\)\. Flag: the endocrine benefit and ER-positive baseline may overstate the benefit in ER-low disease",
+        lambda m: (
+            f"ER {m['p']}% 为ER低表达（1%-10%，ASCO/CAP 2020）：在PREDICT中按ER阳性计（≥1%）。注意：内分泌治疗获益及ER阳性基线可能高估ER低表达者的获益"
+        ),
+    ),
+    _t(
+        r"(?P<c>\S+) -> her2 = 0: HER2-0, HER2-ultralow and HER2-low all count as HER2-negative for PREDICT",
+        lambda m: (
+            f"{_v(m['c'])} → her2 = 0：HER2-0、HER2超低表达和HER2低表达在PREDICT中均按HER2阴性计"
+        ),
+    ),
+    _t(
+        rf"Ki-67 (?P<k>{_NUM}) % -> ki67 = (?P<v>{_NUM}) \(official: positive means more than 10 % of cells; (?P<src>.+)\); PREDICT uses it in ER-positive disease only",
+        lambda m: (
+            f"Ki-67 {m['k']}% → ki67 = {m['v']}（官方定义：>10%的细胞阳性为阳性；{_src(m['src'])}）；PREDICT仅在ER阳性时使用该项"
+        ),
+    ),
+    _t(
+        rf"current smoker (?P<y>yes|no) -> smoker = (?P<v>{_NUM}) \(never/ex = 0\)",
+        lambda m: (
+            f"目前吸烟：{'是' if m['y'] == 'yes' else '否'} → smoker = {m['v']}（从不/既往吸烟 = 0）"
+        ),
+    ),
+    _t(
+        r"(?P<m>post|pre|peri)menopausal; 'Only applicable to menopausal women' \((?P<src>.+)\)",
+        lambda m: f"{_v(m['m'])}；“仅适用于绝经后女性”（{_src(m['src'])}）",
+    ),
+    _t(
+        r"needs patient\.menopausal_status \(bisphosphonate benefit is for postmenopausal women; 'Only applicable to menopausal women' \((?P<src>.+)\)\)",
+        lambda m: (
+            f"需要绝经状态（双膦酸盐获益仅见于绝经后女性；“仅适用于绝经后女性”（{_src(m['src'])}））"
+        ),
+    ),
+    _t(
+        r"needs treatment\.mean_heart_dose_gy \(mean heart dose of the planned radiotherapy, Gy\): PREDICT v3\.2 adds ln\(1\.02\) x heart Gy to other-cause mortality with radiotherapy and has no unknown code or per-patient default \((?P<src>.+?); its 2 Gy is a population assumption in the baseline, not a patient default\)",
+        lambda m: (
+            f"需要计划放疗的平均心脏剂量（Gy）：PREDICT v3.2在放疗时将 ln(1.02) × 心脏剂量（Gy）计入其他原因死亡，且无“未知”代码或个体默认值（{_src(m['src'])}；其2 Gy为基线中的人群假设，不是个体默认值）"
+        ),
+    ),
+    _t(
+        rf"mean heart dose (?P<x>{_NUM}) Gy from (?P<f>.+)",
+        lambda m: f"平均心脏剂量 {m['x']} Gy，来源：{_sentence_zh(m['f'])}",
+    ),
+    _t(
+        rf"radiotherapy shown with mean heart dose (?P<x>{_NUM}) Gy \(radio = 1\); PREDICT v3\.2 adds ln\(1\.02\) per Gy to other-cause mortality",
+        lambda m: (
+            f"放疗按平均心脏剂量 {m['x']} Gy 显示（radio = 1）；PREDICT v3.2每Gy将ln(1.02)计入其他原因死亡"
+        ),
+    ),
+    _t(
+        rf"mean heart dose (?P<x>{_NUM}) Gy is outside (?P<r>.+?) Gy: radiotherapy benefit not shown",
+        lambda m: f"平均心脏剂量 {m['x']} Gy 超出范围 {m['r']} Gy：不显示放疗获益",
+    ),
+    _t(
+        rf"NPI = (?P<s>{_NUM}) mm / 50 \+ node stage (?P<n>\d) \+ grade (?P<g>\d) = (?P<x>{_NUM})",
+        lambda m: f"NPI = {m['s']} mm / 50 + 淋巴结分期 {m['n']} + 组织学分级 {m['g']} = {m['x']}",
+    ),
+    _t(
+        r"CTS5 = 0\.438 x node category (?P<n>\d) \+ 0\.988 x (?P<rest>.+)",
+        lambda m: f"CTS5 = 0.438 × 淋巴结分类 {m['n']} + 0.988 × {m['rest'].replace(' x ', ' × ')}",
+    ),
+    _t(
+        r"derived in postmenopausal women \(ATAC, BIG 1-98\); menopausal status here is (?P<m>\w+)",
+        lambda m: f"该模型在绝经后女性中建立（ATAC、BIG 1-98）；本例绝经状态为{_v(m['m'])}",
+    ),
+    _t(rf"size capped at (?P<x>{_NUM}) mm", lambda m: f"肿瘤大小按上限 {m['x']} mm 计"),
+    _t(
+        r"(?P<what>male patient|metastatic disease|DCIS only|no surgery|neoadjuvant therapy recorded): (?P<i>NPI|CTS5) (?P<rest>.+)",
+        lambda m: _index_reason(m["what"], m["i"], m["rest"]),
+    ),
+    _t(
+        rf"invasive size (?P<s>{_NUM}) mm: NPI needs > 0",
+        lambda m: f"浸润灶大小 {m['s']} mm：NPI要求 > 0",
     ),
     _t(
         r"(?P<a>[^+]+?)(?P<rest>(?: \+ [^+]+)+)",
@@ -422,8 +632,126 @@ TEMPLATES_ZH: list[Template] = [
 ]
 
 
+def _src(citation: str) -> str:
+    """A citation inside a Chinese sentence: as written, identifiers by their words."""
+    return deidentify(citation, "zh")
+
+
+_NODES_REST: dict[str, str] = {
+    "micrometastases-only not recorded, so counted as a whole node (the official tool's 'unknown'": "未记录是否仅为微转移，按1枚完整淋巴结计（官方工具的“未知”",
+    "micrometastases-only does not change the count when more than one node is positive (official tool": "阳性淋巴结多于1枚时，仅微转移不改变计数（官方工具",
+}
+
+
+def _nodes_rest(rest: str) -> str:
+    if not rest:
+        return ""
+    for en, zh in _NODES_REST.items():
+        prefix = f"; {en}; "
+        if rest.startswith(prefix) and rest.endswith(")"):
+            return f"；{zh}；{_src(rest[len(prefix) : -1])}）"
+    raise _Unknown(rest)
+
+
+_INDEX_WHY: dict[str, tuple[str, dict[str, str]]] = {
+    "male patient": ("男性患者", {"was derived in women": "在女性中建立"}),
+    "metastatic disease": (
+        "已有远处转移",
+        {"is for early (non-metastatic) breast cancer": "仅适用于早期（无远处转移）乳腺癌"},
+    ),
+    "DCIS only": ("仅导管原位癌", {"needs an invasive carcinoma": "需要浸润性癌"}),
+    "no surgery": ("未手术", {"uses pathological size and nodes": "使用病理肿瘤大小和淋巴结"}),
+    "neoadjuvant therapy recorded": (
+        "已记录新辅助治疗",
+        {
+            "was derived from pathology after primary surgery; post-treatment size/nodes are not its inputs": "基于直接手术后的病理建立；治疗后的肿瘤大小/淋巴结不是其输入"
+        },
+    ),
+}
+
+
+def _index_reason(what: str, index: str, rest: str) -> str:
+    head, tails = _INDEX_WHY[what]
+    if rest not in tails:
+        raise _Unknown(rest)
+    return f"{head}：{index}{tails[rest]}"
+
+
+def _known_run(text: str) -> str:
+    """Sentences joined by "; " whose pieces may themselves contain "; ": the longest known
+    run first (knowledge texts are looked up whole), every piece known or :class:`_Unknown`."""
+    parts = text.split("; ")
+    out: list[str] = []
+    i = 0
+    while i < len(parts):
+        for j in range(len(parts), i, -1):
+            done = _one_zh("; ".join(parts[i:j]))
+            if done is not None:
+                out.append(done)
+                i = j
+                break
+        else:
+            raise _Unknown(parts[i])
+    return "；".join(out)
+
+
+def _named(code: str) -> str:
+    """An agent or action code by its Chinese name, else :class:`_Unknown`."""
+    hit = identifier(code, "zh")
+    if hit is None:
+        raise _Unknown(code)
+    return hit
+
+
+def _head_zh(head: str) -> str:
+    if re.search(r"[\u4e00-\u9fff]", head):
+        return head
+    return _known_sentence(head)
+
+
+_COURSE_KEYS: dict[str, str] = {
+    "recurrence": "复发", "surgery": "手术", "neoadjuvant": "新辅助治疗", "radiotherapy": "放疗",
+    "endocrine": "内分泌治疗", "metastatic lines recorded": "已记录的晚期治疗线数",
+}  # fmt: skip
+
+
+def _course_value(v: str) -> str:
+    v = re.sub(r", (\d+(?:\.\d+)?) months after diagnosis$", r"，诊断后 \1 个月", v)
+    v = re.sub(r" (\d+(?:\.\d+)?) years$", r" \1 年", v)
+    v = v.replace("agents not recorded", "药物未记录")
+    return re.sub(r"[a-z][a-z0-9_]*", lambda m: _v(m.group(0)), v).replace(", ", "、")
+
+
+def _course_summary(summary: str) -> str:
+    """``recurrence: chest_wall, 28 months after diagnosis; surgery: mastectomy`` in Chinese."""
+    out = []
+    for part in summary.split("; "):
+        key, sep, v = part.partition(": ")
+        if not sep or key not in _COURSE_KEYS:
+            raise _Unknown(part)
+        out.append(f"{_COURSE_KEYS[key]}：{_course_value(v)}")
+    return "；".join(out)
+
+
+def _endpoint(en: str) -> str:
+    """An outcome's endpoint: the knowledge's own Chinese (rt_omission.yaml endpoint_zh)."""
+    return _ENDPOINT.get(en) or _exact(en) or en
+
+
+def _trial(name: str) -> str:
+    return _exact(name) or name
+
+
 def _sentence_zh(text: str) -> str:
     return sentence(text, "zh")
+
+
+def _known_sentence(text: str) -> str:
+    """``text`` in Chinese when it has a rendering, else :class:`_Unknown` (template skipped)."""
+    done = _one_zh(text) or _clauses_zh(text)
+    if done is None:
+        raise _Unknown(text)
+    return done
 
 
 def _field(path: str) -> str:
@@ -445,7 +773,7 @@ class _Unknown(Exception):
 
 
 def _known(part: str) -> str:
-    done = EXACT_ZH.get(part.strip())
+    done = EXACT_ZH.get(part.strip()) or _exact(part.strip())
     if done is None:
         raise _Unknown(part)
     return done
@@ -455,6 +783,9 @@ def _one_zh(text: str) -> str | None:
     s = text.strip()
     if s in EXACT_ZH:
         return EXACT_ZH[s]
+    known = _exact(s)
+    if known is not None:
+        return known
     m = _REQUIRES.match(s)
     if m:
         return _requires(m, "zh")
@@ -503,6 +834,9 @@ def prompt_reason(text: str, lang: Lang) -> str:
     """
     if lang == "en":
         return deidentify(text, "en")
+    known = _exact(text)
+    if known is not None:  # a prompt written in the knowledge with its own Chinese
+        return known
     conds: list[str] = []
     for seg in text.split("; "):
         _, sep, cond = seg.rpartition(": ")

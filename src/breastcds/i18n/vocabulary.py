@@ -322,6 +322,11 @@ FIELDS: dict[str, tuple[str, str]] = {
     "restaged": ("restaged", "已重新分期"),
     "resected": ("resected", "已切除"),
     "months_since_trastuzumab": ("months since trastuzumab", "距末次曲妥珠单抗月数"),
+    "months_since_chemotherapy": (
+        "months from the end of (neo)adjuvant chemotherapy",
+        "距(新)辅助化疗结束月数",
+    ),
+    "de_novo_metastatic": ("de novo stage IV (no prior therapy)", "初诊IV期(既往未治疗)"),
     "radiotherapy_courses": ("radiotherapy courses", "放疗疗程"),
     "start_date": ("start date", "开始日期"),
     "end_date": ("end date", "结束日期"),
@@ -464,6 +469,10 @@ FACTS: dict[str, tuple[str, str]] = {
     "mammaprint": ("MammaPrint result", "MammaPrint结果"),
     "prior_agents": ("agents given before", "既往用药"),
     "progressed_on": ("agents the disease progressed on", "疾病进展时所用药物"),
+    "relapse_within_6_months_of_chemotherapy": (
+        "relapse during or within 6 months of (neo)adjuvant chemotherapy",
+        "(新)辅助化疗期间或结束6个月内复发",
+    ),
     "endocrine_resistance": ("endocrine resistance", "内分泌耐药"),
     "prior_rt_regions": ("regions irradiated before", "既往放疗区域"),
     "recurrence_site": ("recurrence site", "复发部位"),

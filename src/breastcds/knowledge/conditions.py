@@ -46,6 +46,11 @@ class Condition(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     name: str | None = Field(None, description="criterion name reported for this node")
+    name_zh: str | None = Field(
+        None,
+        description="the name in Simplified Chinese, for a Chinese reader (the knowledge "
+        "tests require it wherever a name is given)",
+    )
     fact: str | None = None
     op: Op | None = None
     value: Any = None

@@ -13,8 +13,9 @@ from __future__ import annotations
 from functools import cache
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import ConfigDict, Field, ValidationError, model_validator
 
+from breastcds.knowledge.bilingual import Bilingual
 from breastcds.knowledge.loader import KnowledgeError, load_yaml
 from breastcds.model.reirradiation import METRIC_PATTERN, ORGAN_PATTERN
 
@@ -37,7 +38,9 @@ class RadiotherapyKnowledgeError(KnowledgeError):
     """A radiotherapy knowledge file is missing, not YAML, or does not match its schema."""
 
 
-class _Strict(BaseModel):
+class _Strict(Bilingual):
+    """Strict, frozen, and every ``x`` text with its ``x_zh`` (see :mod:`..bilingual`)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
@@ -101,8 +104,10 @@ class ConstraintEntry(_Strict):
     limit_eqd2_gy: float | None = Field(default=None, gt=0, allow_inf_nan=False)
     basis: Literal["cumulative", "single_course_reference", "no_limit"]
     description: str = Field(min_length=10)
+    description_zh: str | None = None
     conditions: list[ConstraintCondition] = Field(default_factory=list)
     caveats: list[str] = Field(default_factory=list)
+    caveats_zh: list[str] = Field(default_factory=list)
     source: str = Field(min_length=10)
     verification: Verification
 

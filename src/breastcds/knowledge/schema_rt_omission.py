@@ -16,8 +16,9 @@ from __future__ import annotations
 from functools import cache, cached_property
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import ConfigDict, Field, ValidationError, model_validator
 
+from breastcds.knowledge.bilingual import Bilingual
 from breastcds.knowledge.conditions import Condition
 from breastcds.knowledge.loader import KnowledgeError, load_yaml
 
@@ -43,7 +44,9 @@ OMISSION_FILE = "rt_omission.yaml"
 FRACTIONATION_FILE = "rt_fractionation.yaml"
 
 
-class _Strict(BaseModel):
+class _Strict(Bilingual):
+    """Strict, frozen, and every ``x`` text with its ``x_zh`` (see :mod:`..bilingual`)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
@@ -64,10 +67,13 @@ class Criterion(_Strict):
 
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     text: str = Field(min_length=3, description="threshold as the source states it, with units")
+    text_zh: str | None = None
     when: Condition | None = None
     unrecordable: str | None = None
+    unrecordable_zh: str | None = None
     source: str | None = Field(None, description="when it differs from the set's source")
     note: str | None = None
+    note_zh: str | None = None
 
     @model_validator(mode="after")
     def _when_or_unrecordable(self) -> Criterion:
@@ -90,6 +96,7 @@ class Outcome(_Strict):
     """A reported outcome: percentages at a time point, without and with radiotherapy."""
 
     endpoint: str = Field(min_length=3)
+    endpoint_zh: str | None = None
     measure: Literal[
         "local_recurrence", "distant_recurrence", "survival", "quality_of_life", "other"
     ] = Field(description="what the endpoint measures (local_recurrence feeds the summary)")
@@ -97,6 +104,7 @@ class Outcome(_Strict):
     without_rt_percent: float | None = Field(None, ge=0, le=100)
     with_rt_percent: float | None = Field(None, ge=0, le=100)
     note: str | None = None
+    note_zh: str | None = None
     source: str = Field(min_length=10)
 
 
@@ -105,10 +113,14 @@ class CriteriaSet(_Strict):
 
     id: str = Field(pattern=r"^[A-Z][A-Z0-9_]*$")
     name: str = Field(min_length=2)
+    name_zh: str | None = Field(
+        None, description="the name for a Chinese reader (trial names as written)"
+    )
     criteria: list[Criterion] = Field(min_length=1)
     source: str = Field(min_length=10)
     verification: Verification
     notes: list[str] = Field(default_factory=list)
+    notes_zh: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _unique_criteria(self) -> CriteriaSet:
@@ -145,6 +157,7 @@ class OmissionSet(CriteriaSet):
     kind: Literal["randomised_trial", "prospective_cohort", "guideline"]
     role: OmissionRole
     question: str = Field(min_length=5)
+    question_zh: str | None = None
     outcomes: list[Outcome] = Field(default_factory=list)
 
 
@@ -153,6 +166,7 @@ class GuidelinePosition(_Strict):
     body: str
     year: int = Field(ge=1990, le=2100)
     text: str = Field(min_length=10)
+    text_zh: str | None = None
     set_id: str | None = Field(None, description="the criteria set that encodes this position")
     source: str = Field(min_length=10)
     verification: Verification
@@ -161,6 +175,7 @@ class GuidelinePosition(_Strict):
 class Caveat(_Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     text: str = Field(min_length=10)
+    text_zh: str | None = None
     source: str = Field(min_length=10)
 
 
@@ -190,11 +205,13 @@ class RtOmissionKnowledge(_Strict):
 class Regimen(_Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     name: str
+    name_zh: str | None = None
     target: Literal["whole_breast", "partial_breast", "tumour_bed_boost"]
     dose_gy: float = Field(gt=0, le=80)
     fractions: int = Field(ge=1, le=40)
     weeks: float = Field(gt=0, le=8)
     evidence: str = Field(min_length=10)
+    evidence_zh: str | None = None
     source: str = Field(min_length=10)
     verification: Verification
 
@@ -207,6 +224,7 @@ class RecommendationSet(CriteriaSet):
 
     topic: Literal["fractionation", "partial_breast", "boost"]
     meaning: str = Field(min_length=5)
+    meaning_zh: str | None = None
     regimens: list[str] = Field(default_factory=list)
 
 

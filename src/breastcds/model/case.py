@@ -506,6 +506,19 @@ class Treatment(_Model):
     recurrence: RecurrenceRecord | None = Field(
         None, description="a recurrence (None = none recorded)"
     )
+    months_since_chemotherapy: float | None = Field(
+        None,
+        ge=0,
+        le=600,
+        description="months from the end of (neo)adjuvant chemotherapy (last cytotoxic dose) to "
+        "the relapse or metastatic diagnosis, to now without one (None = not recorded); the "
+        "relapse windows of clinical_course.md 1.3 read it",
+    )
+    de_novo_metastatic: bool | None = Field(
+        None,
+        description="stage IV at first diagnosis with no prior therapy for breast cancer (true: "
+        "there is no recurrence to record; None = not recorded)",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Treatment:
@@ -526,7 +539,50 @@ class Treatment(_Model):
                 rec.months_since_last_radiotherapy,
                 "months_since_last_radiotherapy is recorded but radiotherapy_given is false",
             )
+        self._chemotherapy_timing()
+        self._de_novo()
         return self
+
+    def _chemotherapy_timing(self) -> None:
+        months = self.months_since_chemotherapy
+        if months is None:
+            return
+        if self.adjuvant_chemotherapy_done is False and self.neoadjuvant is None:
+            raise Inconsistency(
+                "months_since_chemotherapy",
+                months,
+                "months_since_chemotherapy is recorded but adjuvant_chemotherapy_done is false "
+                "and no neoadjuvant therapy is recorded",
+            )
+        rec = self.recurrence
+        since_diagnosis = None if rec is None else rec.months_since_diagnosis
+        if since_diagnosis is not None and months > since_diagnosis:
+            raise Inconsistency(
+                "months_since_chemotherapy",
+                months,
+                f"months_since_chemotherapy ({months:g}) exceeds "
+                f"recurrence.months_since_diagnosis ({since_diagnosis:g}): chemotherapy cannot "
+                "end before the diagnosis",
+            )
+
+    def _de_novo(self) -> None:
+        if self.de_novo_metastatic is not True:
+            return
+        prior = {
+            "recurrence": self.recurrence is not None,
+            "adjuvant_agents": bool(self.adjuvant_agents),
+            "adjuvant_chemotherapy_done": self.adjuvant_chemotherapy_done is True,
+            "endocrine": self.endocrine is not None and bool(self.endocrine.agents),
+            "months_since_chemotherapy": self.months_since_chemotherapy is not None,
+        }
+        for name, recorded in prior.items():
+            if recorded:
+                raise Inconsistency(
+                    "de_novo_metastatic",
+                    True,
+                    f"de_novo_metastatic is true but {name} records therapy or a recurrence "
+                    "before the metastatic diagnosis",
+                )
 
 
 class Case(_Model):
@@ -557,6 +613,17 @@ class Case(_Model):
         if value is not None and value > today:
             raise Inconsistency("", value.isoformat(), f"date is in the future (today is {today})")
         return value
+
+    @model_validator(mode="after")
+    def _de_novo_is_metastatic(self) -> Case:
+        recorded = [m for m in (self.tumour.clinical_m, self.tumour.pathological_m) if m]
+        if self.treatment.de_novo_metastatic is True and recorded and "M1" not in recorded:
+            raise Inconsistency(
+                "treatment.de_novo_metastatic",
+                True,
+                f"de_novo_metastatic is true but the M category is {recorded[0]} (stage IV is M1)",
+            )
+        return self
 
     @model_validator(mode="after")
     def _dates_not_future(self, info: ValidationInfo) -> Case:

@@ -83,7 +83,7 @@ class Catalogue(BaseModel):
         return next(g for g in self.groups if g.id == group_id)
 
     def family_of(self, drug: Drug) -> DrugFamily:
-        return self.group(drug.group).family
+        return _index(self)[2][drug.group]
 
     def by_inn(self) -> dict[str, Drug]:
         return _index(self)[0]
@@ -93,11 +93,13 @@ class Catalogue(BaseModel):
         return _index(self)[1].get(name.strip().lower())
 
 
-_INDEX: dict[int, tuple[Catalogue, dict[str, Drug], dict[str, Drug]]] = {}
+_Index = tuple[dict[str, Drug], dict[str, Drug], dict[str, DrugFamily]]
+_INDEX: dict[int, tuple[Catalogue, _Index]] = {}
 
 
-def _index(cat: Catalogue) -> tuple[dict[str, Drug], dict[str, Drug]]:
-    """(by INN, by any lower-case name) for one catalogue object (built once)."""
+def _index(cat: Catalogue) -> _Index:
+    """(by INN, by any lower-case name, family by group) for one catalogue object (built once;
+    the guards ask for a drug's family thousands of times per assessment)."""
     hit = _INDEX.get(id(cat))
     if hit is None or hit[0] is not cat:
         by_inn = {d.inn: d for d in cat.drugs}
@@ -105,9 +107,9 @@ def _index(cat: Catalogue) -> tuple[dict[str, Drug], dict[str, Drug]]:
         for d in cat.drugs:
             for alias in (d.zh, *d.brands, d.inn):
                 names[alias.strip().lower()] = d
-        hit = (cat, by_inn, names)
+        hit = (cat, (by_inn, names, {g.id: g.family for g in cat.groups}))
         _INDEX[id(cat)] = hit
-    return hit[1], hit[2]
+    return hit[1]
 
 
 def parse_catalogue(text: str, origin: str) -> Catalogue:

@@ -357,23 +357,25 @@ def after_rules(result: DecisionPointOptions, case: Case, classification: Classi
     from breastcds.options.guards import apply_guards
 
     del case, classification
-    return _explain_again(apply_guards(result, facts), kb)
+    return _explain_ranks(apply_guards(result, facts), kb)
 
 
-def _explain_again(result: DecisionPointOptions, kb: KnowledgeBase) -> DecisionPointOptions:
-    """Rank reasons once more after the guards removed options: each option is compared with the
-    option now ranked just above it (a guard's added action keeps its own reason)."""
+def _explain_ranks(result: DecisionPointOptions, kb: KnowledgeBase) -> DecisionPointOptions:
+    """Rank reasons again once the guards have run: an option the guards blocked is no longer
+    the one "above" the next (the first option left reads "Ranked first."). Ranks keep their
+    order; an action a guard added keeps its own reason."""
     rules = {r.id: r for r in kb.rules}
     update: dict[str, list[OfferedOption]] = {}
     for name in ("options", "discuss", "not_recommended"):
-        above: Rule | None = None
+        prev: Rule | None = None
         items: list[OfferedOption] = []
-        for o in getattr(result, name):
+        for o in cast(list[OfferedOption], getattr(result, name)):
             rule = rules.get(o.rule_id)
             if rule is not None:
-                en, zh = rank_reason(rule, above)
-                above = rule
-                o = o.model_copy(update={"rank_reason": RankReason(en=en, zh=zh)})
+                en, zh = rank_reason(rule, prev)
+                prev = rule
+                if o.rank_reason is None or o.rank_reason.en != en:
+                    o = o.model_copy(update={"rank_reason": RankReason(en=en, zh=zh)})
             items.append(o)
         update[name] = items
     return result.model_copy(update=update)

@@ -373,6 +373,14 @@ _f("rt_omission_supported", "bool", "tumour.margin_mm",
 _f("genomic_assay_recorded", "bool", "biomarkers.genomics",
    "a multigene assay result is recorded (Oncotype DX, MammaPrint, Prosigna, EndoPredict)",
    lambda k, c: any(v is not None for v in k.biomarkers.genomics.model_dump().values()))
+_f("relapse_within_6_months_of_chemotherapy", "bool", "treatment.months_since_chemotherapy",
+   "relapse during or <= 6 months after (neo)adjuvant chemotherapy: counts as a chemotherapy "
+   "line for metastatic disease (DESTINY-Breast04 eligibility; clinical_course.md 1.3)",
+   lambda k, c: history.months_after_chemotherapy_within(
+       k, history.PRIOR_CHEMOTHERAPY_WINDOW_MONTHS))
+_f("de_novo_metastatic", "bool", "treatment.de_novo_metastatic",
+   "stage IV at first diagnosis, no prior therapy (no recurrence to record)",
+   lambda k, c: k.treatment.de_novo_metastatic)
 _f("progressed_on_recorded", "bool", "treatment.endocrine.months_since_end",
    "the agents the disease progressed on are known (false: the endocrine timing of an "
    "ER-positive relapse is not recorded, so progressed_on is unknown)",

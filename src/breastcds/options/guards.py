@@ -93,6 +93,7 @@ class GuardException(_Strict):
     """A re-challenge the guideline names; ``spare`` is executable (see the YAML header)."""
 
     name: str = Field(min_length=3)
+    name_zh: str | None = Field(None, description="the name in Simplified Chinese")
     spare: list[str] = Field(default_factory=list)
     with_any: list[str] = Field(default_factory=list)
     text: Text
@@ -108,6 +109,7 @@ class GuardException(_Strict):
 class PromptSpec(_Strict):
     field: str = Field(min_length=3)
     reason: str = Field(min_length=3)
+    reason_zh: str | None = Field(None, description="the reason in Simplified Chinese")
 
 
 class Verification(_Strict):
@@ -244,6 +246,11 @@ class Algebra(Generic[B]):
     def offered(self, rule_id: str) -> B:
         raise NotImplementedError
 
+    def known_false(self, x: B) -> bool:
+        """``x`` is false for this case already (never for a cohort expression): the work
+        that could only AND with it is skipped."""
+        return False
+
     def active(self, g: Guard, dp: str, present: Sequence[OptionShape]) -> B:
         """Whether guard ``g`` applies (an engine may precompute it once per guard)."""
         return active(g, dp, self, present)
@@ -336,6 +343,8 @@ def blocks(g: Guard, o: OptionShape, dp: str, alg: Algebra[B],
            present: Sequence[OptionShape]) -> B:  # fmt: skip
     """This guard removes option ``o`` as a whole (see the module docstring)."""
     act = alg.active(g, dp, present)
+    if alg.known_false(act):
+        return act
     reasons: list[B] = []
     if g.remove is not None:
         for agents in _families(o).values():
@@ -359,12 +368,14 @@ def blocked_by_all(guards: Iterable[Guard], o: OptionShape, dp: str, alg: Algebr
     """
     guards = list(guards)
     whole = [blocks(g, o, dp, alg, present) for g in guards]
+    removing = [g for g in guards if g.remove is not None
+                and not alg.known_false(alg.active(g, dp, present))]  # fmt: skip
     together: list[B] = []
     for agents in _families(o).values():
         together.append(
             alg.and_([
                 alg.or_([alg.and_([alg.active(g, dp, present), removed_agent(g, a, o, alg)])
-                         for g in guards if g.remove is not None])
+                         for g in removing])
                 for a in agents
             ])
         )  # fmt: skip
@@ -459,6 +470,17 @@ class PyAlgebra(Algebra[bool]):
     def __init__(self, facts: Mapping[str, Any], offered_ids: Iterable[str]) -> None:
         self.facts = facts
         self.offered_ids = set(offered_ids)
+        self._active: dict[tuple[int, str, int], tuple[Guard, Sequence[OptionShape], bool]] = {}
+
+    def active(self, g: Guard, dp: str, present: Sequence[OptionShape]) -> bool:
+        """Computed once per guard: the facts and the offered options of one case do not
+        change while its guards are decided (``decide`` asks for each guard many times)."""
+        key = (id(g), dp, id(present))
+        hit = self._active.get(key)
+        if hit is None:  # the guard and the options are kept with the value: ids stay unique
+            hit = (g, present, active(g, dp, self, present))
+            self._active[key] = hit
+        return hit[2]
 
     def const(self, value: bool) -> bool:
         return value
@@ -485,12 +507,20 @@ class PyAlgebra(Algebra[bool]):
     def offered(self, rule_id: str) -> bool:
         return rule_id in self.offered_ids
 
+    def known_false(self, x: bool) -> bool:
+        return not x
 
-def _fill(text: str, facts: Mapping[str, Any]) -> str:
+
+def _fill(text: str, facts: Mapping[str, Any], zh: bool = False) -> str:
+    """A guard text with the gestational age and ECOG filled in (in Chinese for ``zh``)."""
     weeks = facts.get("gestation_weeks")
     ecog = facts.get("ecog")
-    return text.replace("{gestation}", f", {weeks:g} weeks" if weeks is not None else "").replace(
-        "{ecog}", "not recorded" if ecog is None else f"{ecog:g}"
+    gestation = ""
+    if weeks is not None:
+        gestation = f"（孕{weeks:g}周）" if zh else f", {weeks:g} weeks"
+    unknown = "未记录" if zh else "not recorded"
+    return text.replace("{gestation}", gestation).replace(
+        "{ecog}", unknown if ecog is None else f"{ecog:g}"
     )
 
 
@@ -569,7 +599,7 @@ def apply_guards(result: DecisionPointOptions, facts: Mapping[str, Any],
                 Caution(
                     factor=g.factor,
                     text_en=_fill(g.caution.en, facts),
-                    text_zh=_fill(g.caution.zh, facts),
+                    text_zh=_fill(g.caution.zh, facts, zh=True),
                     source="; ".join(s.cite() for s in g.source),
                 )
             )

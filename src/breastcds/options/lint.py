@@ -130,7 +130,23 @@ def text_errors(kb: KnowledgeBase) -> list[str]:
             errors.append(f"{what}: zh has no Chinese characters: {t.zh!r}")
         if not _LATIN.search(t.en):
             errors.append(f"{what}: en has no English text: {t.en!r}")
+    for r in kb.rules:
+        for where, cond in (("when", r.when), *(("unless", c) for c in r.unless),
+                            *(("caution_if", c) for c in r.caution_if)):  # fmt: skip
+            for name in _names_without_zh(cond):
+                errors.append(f"rule {r.id!r} {where}: condition name {name!r} needs name_zh")
     return errors
+
+
+def _names_without_zh(cond: Condition | None) -> list[str]:
+    """Names of a condition tree shown to a reader (matched / failed criteria) without their
+    Simplified Chinese (``name_zh``)."""
+    if cond is None:
+        return []
+    out = [cond.name] if cond.name and not (cond.name_zh or "").strip() else []
+    for c in (*(cond.all_ or []), *(cond.any_ or []), *([cond.not_] if cond.not_ else [])):
+        out += _names_without_zh(c)
+    return out
 
 
 def evidence_errors(kb: KnowledgeBase) -> list[str]:

@@ -192,69 +192,69 @@ def _not_applicable(case: Case) -> tuple[list[str], list[MissingInput]]:
     return reasons, missing
 
 
-def map_case(
-    case: Case, c: Classification, *, heart_dose_gy: float | None = None
-) -> PredictMapping:
-    """PREDICT inputs for ``case`` with a statement per mapping (pure).
+@dataclass
+class _Draft:
+    """The mapping as it is built: values, statements, and why it cannot run."""
 
-    ``heart_dose_gy``: mean heart dose of the planned radiotherapy in Gy; when None, the
-    case's ``treatment.mean_heart_dose_gy`` is used. Without either, the v3.2 radiotherapy
-    benefit is not shown (the official code has no unknown code or patient default for it).
-    """
-    heart_field = "(given by the caller)"
-    if heart_dose_gy is None and case.treatment.mean_heart_dose_gy is not None:
-        heart_dose_gy = case.treatment.mean_heart_dose_gy
-        heart_field = "treatment.mean_heart_dose_gy"
-        if case.treatment.mean_heart_dose_source:
-            heart_field += f" (source: {case.treatment.mean_heart_dose_source})"
-    reasons, missing = _not_applicable(case)
-    p, t, b = case.patient, case.tumour, case.biomarkers
+    values: dict[str, float] = field(default_factory=dict)
+    statements: list[Statement] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    missing: list[MissingInput] = field(default_factory=list)
+    missing_v32: list[MissingInput] = field(default_factory=list)
+
+
+def _map_age(case: Case, d: _Draft) -> None:
+    """Age at diagnosis (years); PREDICT has no unknown code for it."""
+    p = case.patient
     spec = _limits()
-    st: list[Statement] = []
-    v: dict[str, float] = {}
-
-    # age
     if p.age_years is None:
-        missing.append(MissingInput(field="patient.age_years", reason="PREDICT needs the age"))
+        d.missing.append(MissingInput(field="patient.age_years", reason="PREDICT needs the age"))
     else:
-        v["age"] = float(p.age_years)
-        if spec["age"].invalid(_arr(v["age"])).any():
-            reasons.append(
+        d.values["age"] = float(p.age_years)
+        if spec["age"].invalid(_arr(d.values["age"])).any():
+            d.reasons.append(
                 f"age {p.age_years} years is outside the official input range "
                 f"{spec['age'].allowed} years ({WEB_TOOL}, state/config.cljs)"
             )
-        st.append(
+        d.statements.append(
             Statement(
                 "age",
-                v["age"],
+                d.values["age"],
                 "patient.age_years",
                 f"age = {p.age_years} years (age at diagnosis, as the web tool's "
                 "'Age at diagnosis')",
             )
         )
 
-    # size
+
+def _map_size(case: Case, d: _Draft) -> None:
+    """Pathological invasive size (mm), within the accepted range."""
+    t = case.tumour
+    spec = _limits()
     if t.size_mm is not None and not t.dcis_only:
-        v["size"] = float(t.size_mm)
-        if spec["size"].invalid(_arr(v["size"])).any():
-            reasons.append(
+        d.values["size"] = float(t.size_mm)
+        if spec["size"].invalid(_arr(d.values["size"])).any():
+            d.reasons.append(
                 f"invasive size {t.size_mm:g} mm is outside the accepted range "
                 f"{spec['size'].allowed} mm (official tool 0-500 mm; > 0 because the "
                 "model takes ln(size))"
             )
-        st.append(
+        d.statements.append(
             Statement(
                 "size",
-                v["size"],
+                d.values["size"],
                 "tumour.size_mm",
                 f"size = {t.size_mm:g} mm (pathological invasive size, largest invasive focus)",
             )
         )
 
-    # screen
+
+def _map_screen(case: Case, d: _Draft) -> None:
+    """Screen-detected (1), symptomatic (0) or unknown (2)."""
+    t = case.tumour
     if t.detection is None:
-        v["screen"] = 2.0
-        st.append(
+        d.values["screen"] = 2.0
+        d.statements.append(
             Statement(
                 "screen",
                 2.0,
@@ -264,21 +264,24 @@ def map_case(
             )
         )
     else:
-        v["screen"] = 1.0 if t.detection == "screen" else 0.0
-        st.append(
+        d.values["screen"] = 1.0 if t.detection == "screen" else 0.0
+        d.statements.append(
             Statement(
                 "screen",
-                v["screen"],
+                d.values["screen"],
                 "tumour.detection",
-                f"detection {t.detection.value} -> screen = {v['screen']:g} "
+                f"detection {t.detection.value} -> screen = {d.values['screen']:g} "
                 "(1 screen-detected, 0 symptomatic)",
             )
         )
 
-    # grade
+
+def _map_grade(case: Case, d: _Draft) -> None:
+    """Histological grade 1-3, or 9 (unknown)."""
+    t = case.tumour
     if t.grade is None:
-        v["grade"] = 9.0
-        st.append(
+        d.values["grade"] = 9.0
+        d.statements.append(
             Statement(
                 "grade",
                 9.0,
@@ -287,12 +290,17 @@ def map_case(
             )
         )
     else:
-        v["grade"] = float(t.grade)
-        st.append(Statement("grade", v["grade"], "tumour.grade", f"grade = {t.grade}"))
+        d.values["grade"] = float(t.grade)
+        d.statements.append(
+            Statement("grade", d.values["grade"], "tumour.grade", f"grade = {t.grade}")
+        )
 
-    # nodes
+
+def _map_nodes(case: Case, d: _Draft) -> None:
+    """Positive nodes; one node with micrometastases only is the official half node."""
+    t = case.tumour
     if t.nodes_positive is None:
-        missing.append(
+        d.missing.append(
             MissingInput(
                 field="tumour.nodes_positive",
                 reason="PREDICT needs the number of positive nodes (no unknown code)",
@@ -303,13 +311,13 @@ def map_case(
         mm = t.nodes_micrometastases_only
         src = f"{WEB_TOOL}, models/adapters/predict2.cljs nodes-v2; content.cljs"
         if n == 1 and mm:
-            v["nodes"] = HALF_NODE
+            d.values["nodes"] = HALF_NODE
             text = (
                 "1 positive node with micrometastases only -> nodes = 0.5, as the official "
                 f"tool models it ('half a positive node'; {src})"
             )
         else:
-            v["nodes"] = float(n)
+            d.values["nodes"] = float(n)
             text = f"nodes = {n} positive node(s)"
             if n == 1 and mm is None:
                 text += (
@@ -321,30 +329,32 @@ def map_case(
                     "; micrometastases-only does not change the count when more than one "
                     f"node is positive (official tool; {src})"
                 )
-        if not math.isfinite(v["nodes"]) or not (0 <= v["nodes"] <= 100):
-            reasons.append(f"{n} positive nodes is outside the official input range 0-100")
-        st.append(
+        if not math.isfinite(d.values["nodes"]) or not (0 <= d.values["nodes"] <= 100):
+            d.reasons.append(f"{n} positive nodes is outside the official input range 0-100")
+        d.statements.append(
             Statement(
                 "nodes",
-                v["nodes"],
+                d.values["nodes"],
                 "tumour.nodes_positive, tumour.nodes_micrometastases_only",
                 text,
             )
         )
 
-    # ER
+
+def _map_er(case: Case, c: Classification, d: _Draft) -> None:
+    """ER status (positive >= 1 %); PREDICT has no unknown code for it."""
     er = c.er
     if er.status == "not_recorded":
-        missing.append(
+        d.missing.append(
             MissingInput(
                 field="biomarkers.er_percent",
                 reason="PREDICT needs ER status; it has no unknown code",
             )
         )
     else:
-        v["er"] = 0.0 if er.status == "negative" else 1.0
+        d.values["er"] = 0.0 if er.status == "negative" else 1.0
         if er.status == "low_positive":
-            st.append(
+            d.statements.append(
                 Statement(
                     "er",
                     1.0,
@@ -357,20 +367,23 @@ def map_case(
                 )
             )
         else:
-            st.append(
+            d.statements.append(
                 Statement(
                     "er",
-                    v["er"],
+                    d.values["er"],
                     "biomarkers.er_percent",
-                    f"ER {er.percent:g} % -> er = {v['er']:g} (positive >= 1 %, ASCO/CAP 2020)",
+                    f"ER {er.percent:g} % -> er = {d.values['er']:g} "
+                    "(positive >= 1 %, ASCO/CAP 2020)",
                 )
             )
 
-    # PR (v3.2 only)
+
+def _map_pr(case: Case, c: Classification, d: _Draft) -> None:
+    """PR status (v3.2 only), or 9 (unknown)."""
     pr = c.pr
     if pr.status == "not_recorded":
-        v["pr"] = 9.0
-        st.append(
+        d.values["pr"] = 9.0
+        d.statements.append(
             Statement(
                 "pr",
                 9.0,
@@ -380,26 +393,30 @@ def map_case(
             )
         )
     else:
-        v["pr"] = 0.0 if pr.status == "negative" else 1.0
-        st.append(
+        d.values["pr"] = 0.0 if pr.status == "negative" else 1.0
+        d.statements.append(
             Statement(
                 "pr",
-                v["pr"],
+                d.values["pr"],
                 "biomarkers.pr_percent",
-                f"PR {pr.percent:g} % -> pr = {v['pr']:g} (positive >= 1 %, ASCO/CAP 2020)",
+                f"PR {pr.percent:g} % -> pr = {d.values['pr']:g} (positive >= 1 %, ASCO/CAP 2020)",
                 ("v3.2",),
             )
         )
 
-    # HER2
+
+def _map_her2(case: Case, c: Classification, d: _Draft) -> None:
+    """HER2 status: positive 1, negative 0 (HER2-0/ultralow/low), pending 9."""
     h2 = c.her2
     if h2.status == "positive":
-        v["her2"] = 1.0
-        st.append(Statement("her2", 1.0, "biomarkers.her2_*", "HER2-positive -> her2 = 1"))
+        d.values["her2"] = 1.0
+        d.statements.append(
+            Statement("her2", 1.0, "biomarkers.her2_*", "HER2-positive -> her2 = 1")
+        )
     elif h2.status == "negative":
-        v["her2"] = 0.0
+        d.values["her2"] = 0.0
         cat = h2.category if h2.category != "pending" else "HER2-negative"
-        st.append(
+        d.statements.append(
             Statement(
                 "her2",
                 0.0,
@@ -409,8 +426,8 @@ def map_case(
             )
         )
     else:
-        v["her2"] = 9.0
-        st.append(
+        d.values["her2"] = 9.0
+        d.statements.append(
             Statement(
                 "her2",
                 9.0,
@@ -421,12 +438,15 @@ def map_case(
             )
         )
 
-    # Ki-67
+
+def _map_ki67(case: Case, d: _Draft) -> None:
+    """Ki-67 positive (> 10 %) 1, else 0, or 9 (unknown)."""
+    b = case.biomarkers
     k = b.ki67_percent
     src = f"{WEB_TOOL}, content.cljs / layout/input_panels.cljs"
     if k is None:
-        v["ki67"] = 9.0
-        st.append(
+        d.values["ki67"] = 9.0
+        d.statements.append(
             Statement(
                 "ki67",
                 9.0,
@@ -435,23 +455,25 @@ def map_case(
             )
         )
     else:
-        v["ki67"] = 1.0 if k > KI67_POSITIVE_ABOVE_PERCENT else 0.0
-        st.append(
+        d.values["ki67"] = 1.0 if k > KI67_POSITIVE_ABOVE_PERCENT else 0.0
+        d.statements.append(
             Statement(
                 "ki67",
-                v["ki67"],
+                d.values["ki67"],
                 "biomarkers.ki67_percent",
-                f"Ki-67 {k:g} % -> ki67 = {v['ki67']:g} (official: positive means "
+                f"Ki-67 {k:g} % -> ki67 = {d.values['ki67']:g} (official: positive means "
                 f"more than 10 % of cells; {src}); PREDICT uses it in ER-positive "
                 "disease only",
             )
         )
 
-    # smoker (v3.2 only; no unknown code)
-    missing_v32: list[MissingInput] = []
+
+def _map_smoker(case: Case, d: _Draft) -> None:
+    """Current smoking (v3.2 only; no unknown code)."""
+    p = case.patient
     smoker = p.comorbidities.current_smoker
     if smoker is None:
-        missing_v32.append(
+        d.missing_v32.append(
             MissingInput(
                 field="patient.comorbidities.current_smoker",
                 reason="PREDICT v3.2 needs current smoking status (never/ex = 0, current = 1); the "
@@ -459,28 +481,34 @@ def map_case(
             )
         )
     else:
-        v["smoker"] = 1.0 if smoker else 0.0
-        st.append(
+        d.values["smoker"] = 1.0 if smoker else 0.0
+        d.statements.append(
             Statement(
                 "smoker",
-                v["smoker"],
+                d.values["smoker"],
                 "patient.comorbidities.current_smoker",
                 f"current smoker {'yes' if smoker else 'no'} -> smoker = "
-                f"{v['smoker']:g} (never/ex = 0)",
+                f"{d.values['smoker']:g} (never/ex = 0)",
                 ("v3.2",),
             )
         )
 
-    heart_problem: str | None = None
-    if heart_dose_gy is not None and spec["heart_gy"].invalid(_arr(heart_dose_gy)).any():
-        heart_problem = (
-            f"mean heart dose {heart_dose_gy:g} Gy is outside {spec['heart_gy'].allowed} Gy: "
-            "radiotherapy benefit not shown"
-        )
-        heart_dose_gy = None
-    components = _components(case, v, heart_dose_gy, st, heart_problem, heart_field)
 
-    # treatment inputs: every applicable treatment is switched on; regimens select them
+def _heart_dose(case: Case, heart_dose_gy: float | None) -> tuple[float | None, str]:
+    """The mean heart dose (Gy) given by the caller, else the case's, and where it came from."""
+    heart_field = "(given by the caller)"
+    if heart_dose_gy is None and case.treatment.mean_heart_dose_gy is not None:
+        heart_dose_gy = case.treatment.mean_heart_dose_gy
+        heart_field = "treatment.mean_heart_dose_gy"
+        if case.treatment.mean_heart_dose_source:
+            heart_field += f" (source: {case.treatment.mean_heart_dose_source})"
+    return heart_dose_gy, heart_field
+
+
+def _treatment_inputs(
+    v: dict[str, float], heart_dose_gy: float | None, st: list[Statement]
+) -> None:
+    """Every applicable treatment switched on (the regimens select them), heart dose in Gy."""
     v["generation"] = 3.0
     v["horm"] = 1.0
     v["traz"] = 1.0
@@ -510,6 +538,42 @@ def map_case(
         )
     )
 
+
+def map_case(
+    case: Case, c: Classification, *, heart_dose_gy: float | None = None
+) -> PredictMapping:
+    """PREDICT inputs for ``case`` with a statement per mapping (pure).
+
+    ``heart_dose_gy``: mean heart dose of the planned radiotherapy in Gy; when None, the
+    case's ``treatment.mean_heart_dose_gy`` is used. Without either, the v3.2 radiotherapy
+    benefit is not shown (the official code has no unknown code or patient default for it).
+    """
+    heart_dose_gy, heart_field = _heart_dose(case, heart_dose_gy)
+    reasons, missing = _not_applicable(case)
+    d = _Draft(reasons=reasons, missing=missing)
+    _map_age(case, d)
+    _map_size(case, d)
+    _map_screen(case, d)
+    _map_grade(case, d)
+    _map_nodes(case, d)
+    _map_er(case, c, d)
+    _map_pr(case, c, d)
+    _map_her2(case, c, d)
+    _map_ki67(case, d)
+    _map_smoker(case, d)
+    v, st, spec = d.values, d.statements, _limits()
+
+    heart_problem: str | None = None
+    if heart_dose_gy is not None and spec["heart_gy"].invalid(_arr(heart_dose_gy)).any():
+        heart_problem = (
+            f"mean heart dose {heart_dose_gy:g} Gy is outside {spec['heart_gy'].allowed} Gy: "
+            "radiotherapy benefit not shown"
+        )
+        heart_dose_gy = None
+    components = _components(case, v, heart_dose_gy, st, heart_problem, heart_field)
+
+    _treatment_inputs(v, heart_dose_gy, st)
+
     status: Literal["mapped", "not_applicable", "needs_data"]
     if reasons:
         status = "not_applicable"
@@ -521,7 +585,7 @@ def map_case(
         status=status,
         reasons=tuple(reasons),
         missing=tuple(missing),
-        missing_v32=tuple(missing_v32),
+        missing_v32=tuple(d.missing_v32),
         statements=tuple(st),
         values=v,
         components=components,

@@ -27,12 +27,14 @@ from markupsafe import Markup
 
 from breastcds.i18n import (
     Lang,
+    agent_label,
     criterion_label,
     field_label,
     has_label,
     key_label,
     label,
     metric_label,
+    option_name,
     organ_label,
     prompt_reason,
     rt_summary,
@@ -187,29 +189,9 @@ def _trial_of(source: str) -> str:
     return head if sep else source
 
 
-@cache
-def _rule_texts() -> dict[str, tuple[str, str]]:
-    """Rule id -> (English, Chinese) option text from the options knowledge."""
-    from breastcds.options.schema import load_kb
-
-    try:
-        kb = load_kb()
-    except Exception:  # the report still renders without the knowledge texts
-        log.warning("options knowledge not loadable; regimen names shown as recorded")
-        return {}
-    out: dict[str, tuple[str, str]] = {}
-    for pathway in kb.pathways:
-        for rule in pathway.rules:
-            out[rule.id] = (rule.text.en, rule.text.zh)
-    return out
-
-
 def _rule_text(rule_id: str, regimen: str, lang: Lang) -> str:
     """An option's name for a reader: the regimen in English, the rule's own text in Chinese."""
-    if lang != "zh":
-        return regimen
-    pair = _rule_texts().get(rule_id)
-    return pair[1] if pair else text(regimen, lang)
+    return option_name(rule_id, regimen, lang)
 
 
 def _pick(obj: Any, key: str, lang: Lang) -> Any:
@@ -412,7 +394,7 @@ def _facts(case: Case, lang: Lang) -> list[tuple[str, str]]:
         ("surgery", value(str(case.treatment.surgery.type), lang)
          if case.treatment.surgery and case.treatment.surgery.type else None, False),
         ("metastatic_lines", "; ".join(
-            f"{i + 1}: {', '.join(line.agents) or '—'}"
+            f"{i + 1}: {', '.join(agent_label(x, lang) for x in line.agents) or '—'}"
             + (f" ({value(str(line.outcome), lang)})" if line.outcome else "")
             for i, line in enumerate(case.treatment.metastatic_lines))
          if case.treatment.metastatic_lines else None, False),

@@ -19,7 +19,6 @@ from typing import Annotated, Any, Literal
 import anyio
 import pydantic_core
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
-from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field, field_validator
 
 from breastcds import __version__, assess
@@ -341,6 +340,7 @@ def non_finite_path(value: Any, path: str = "") -> str | None:
 def strict_json_text(envelope: dict[str, Any]) -> str:
     """Compact JSON text of a response (pydantic-core's encoder: the same bytes as
     ``json.dumps(..., ensure_ascii=False, separators=(",", ":"))``, several times faster).
+    Values may be pydantic models: they are encoded as their ``model_dump()`` would be.
 
     Strict JSON: a stored answer must always read back, so a NaN or infinity anywhere is an
     :class:`InputError` naming its path (the encoder writes them as constants; only then is the
@@ -409,7 +409,7 @@ def prepare_assessment(
         "source": source,
         "requester": principal.who,
         "links": links(aid),
-        "assessment": result.model_dump(),
+        "assessment": result,  # encoded from the model: the text of its dump, without the dump
     }
     if extra:
         envelope.update(extra)
@@ -472,7 +472,7 @@ async def assess_and_store(
         ),
         is_disconnected,
     )
-    await run_in_threadpool(store.add_assessment, p.record, p.audit)
+    await store.add_assessment_async(p.record, p.audit)
     return p.id, p.text, p.result
 
 
@@ -547,6 +547,27 @@ def _jsonable(entry: Any) -> Any:
     return json.loads(json.dumps(entry, default=str))
 
 
+def replay_stored(row: AssessmentRow) -> Replay:
+    """Re-run a stored case at its stored time with today's code and knowledge, and compare
+    the assessment with the stored one (nothing is stored)."""
+    stored = json.loads(row.response_json)["assessment"]
+    created = row.created_at
+    try:
+        again = assess(json.loads(row.case_json), now=created, today=created.date())
+        current: Any = again.model_dump(mode="json")
+    except CaseValidationError as exc:
+        current = {"error": [str(i) for i in exc.issues]}
+    differences: list[str] = []
+    _diff(stored, current, "", differences)
+    return Replay(
+        id=row.id,
+        identical=not differences,
+        stored=_versions(row.breastcds_version, row.knowledge_version, row.case_schema_version),
+        current=_versions(__version__, knowledge_version(), SCHEMA_VERSION),
+        differences=differences,
+    )
+
+
 def _versions(breastcds_v: str, knowledge_v: str, schema_v: str) -> Versions:
     return Versions(
         breastcds_version=breastcds_v, knowledge_version=knowledge_v, case_schema_version=schema_v
@@ -601,7 +622,32 @@ AssessmentId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9a
 
 
 def build_router() -> APIRouter:
+    """Every REST route, added by concern (in this order: the order of the OpenAPI paths)."""
     r = APIRouter()
+    for add_routes in (
+        _service_routes,
+        _submission_routes,
+        _stored_assessment_routes,
+        _knowledge_routes,
+        _audit_routes,
+        _token_routes,
+    ):
+        add_routes(r)
+    return r
+
+
+def _created(aid: str, body: str) -> Response:
+    """201 with the stored text of a new assessment and its location."""
+    return Response(
+        body,
+        status_code=201,
+        media_type="application/json",
+        headers={"Location": links(aid)["self"]},
+    )
+
+
+def _service_routes(r: APIRouter) -> None:
+    """Liveness and the database check (no token)."""
 
     @r.get("/health", response_model=Health, tags=["service"], responses=responses(503))
     def health(request: Request) -> Health:
@@ -618,6 +664,10 @@ def build_router() -> APIRouter:
             breastcds_version=__version__,
             knowledge_version=knowledge_version(),
         )
+
+
+def _submission_routes(r: APIRouter) -> None:
+    """Assessing a case or a FHIR Bundle: assessed, stored and audited."""
 
     @r.post(
         "/assess",
@@ -645,12 +695,7 @@ def build_router() -> APIRouter:
             network=client_host(request),
             is_disconnected=request.is_disconnected,
         )
-        return Response(
-            body,
-            status_code=201,
-            media_type="application/json",
-            headers={"Location": f"/assessments/{aid}"},
-        )
+        return _created(aid, body)
 
     @r.post(
         "/assess/fhir",
@@ -681,12 +726,11 @@ def build_router() -> APIRouter:
             extra=report,
             is_disconnected=request.is_disconnected,
         )
-        return Response(
-            body,
-            status_code=201,
-            media_type="application/json",
-            headers={"Location": f"/assessments/{aid}"},
-        )
+        return _created(aid, body)
+
+
+def _stored_assessment_routes(r: APIRouter) -> None:
+    """Reading stored assessments back, and replaying them."""
 
     @r.get(
         "/assessments",
@@ -760,19 +804,10 @@ def build_router() -> APIRouter:
 
         Nothing is stored; the replay is audited.
         """
-        store = store_of(request)
-        row = store.get_assessment(assessment_id)
+        row = store_of(request).get_assessment(assessment_id)
         if row is None:
             raise HTTPException(404, f"no assessment with id {assessment_id!r}")
-        stored = json.loads(row.response_json)["assessment"]
-        created = row.created_at
-        try:
-            again = assess(json.loads(row.case_json), now=created, today=created.date())
-            current: Any = again.model_dump(mode="json")
-        except CaseValidationError as exc:
-            current = {"error": [str(i) for i in exc.issues]}
-        differences: list[str] = []
-        _diff(stored, current, "", differences)
+        result = replay_stored(row)
         audit_request(
             request,
             principal,
@@ -783,13 +818,11 @@ def build_router() -> APIRouter:
             entity_what=f"Assessment/{assessment_id}",
             outcome="0",
         )
-        return Replay(
-            id=row.id,
-            identical=not differences,
-            stored=_versions(row.breastcds_version, row.knowledge_version, row.case_schema_version),
-            current=_versions(__version__, knowledge_version(), SCHEMA_VERSION),
-            differences=differences,
-        )
+        return result
+
+
+def _knowledge_routes(r: APIRouter) -> None:
+    """Versions and knowledge entries."""
 
     @r.get(
         "/knowledge/version",
@@ -823,6 +856,10 @@ def build_router() -> APIRouter:
         ]
         return RuleLookup(id=rule_id, knowledge_version=knowledge_version(), matches=matches)
 
+
+def _audit_routes(r: APIRouter) -> None:
+    """The audit trail (admin)."""
+
     @r.get("/audit", tags=["admin"], response_model=AuditList, responses=responses(401, 403, 422))
     def get_audit(
         request: Request,
@@ -845,6 +882,10 @@ def build_router() -> APIRouter:
         return AuditList(
             total=total, limit=limit, offset=offset, items=[_audit_out(x) for x in rows]
         )
+
+
+def _token_routes(r: APIRouter) -> None:
+    """Creating and revoking API tokens (admin)."""
 
     @r.post(
         "/tokens",
@@ -909,8 +950,6 @@ def build_router() -> APIRouter:
         if not done:
             raise HTTPException(404, f"no active token with id {token_id!r}")
         return Response(status_code=204)
-
-    return r
 
 
 __all__ = [

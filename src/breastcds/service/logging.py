@@ -58,10 +58,11 @@ def redact_text(text: str) -> str:
     return text
 
 
+_SENSITIVE = frozenset(k.replace("-", "") for k in SENSITIVE_KEYS)
+
+
 def _sensitive(key: str) -> bool:
-    return key.replace("_", "").replace("-", "").lower() in {
-        k.replace("-", "") for k in SENSITIVE_KEYS
-    }
+    return key.replace("_", "").replace("-", "").lower() in _SENSITIVE
 
 
 def redact(value: Any) -> Any:
