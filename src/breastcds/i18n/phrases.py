@@ -492,6 +492,8 @@ TEMPLATES_ZH: list[Template] = [
         lambda m: f"{_known_sentence(m['x'])}——{_known_sentence(m['n'])}",
     ),
     _t(r"not (?P<x>.+)", lambda m: "排除" + _known_sentence(m["x"])),
+    # ---- an option a rule's own 'unless' exclusion took away (options/engine.py)
+    _t(r"excluded: (?P<x>.+)", lambda m: "已排除：" + _known_sentence(m["x"])),
     _t(
         r"\(not in the case model\) (?P<x>.+)",
         lambda m: "（病例模型无此字段）" + _known_sentence(m["x"]),
