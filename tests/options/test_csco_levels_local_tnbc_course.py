@@ -268,4 +268,4 @@ def test_the_exclusion_of_a_graded_part_reads_in_chinese() -> None:
     from breastcds.i18n import text
 
     zh = text("excluded: HER2-low after a CDK4/6 inhibitor (graded part)", "zh")
-    assert zh == "已排除：CDK4/6抑制剂治疗后的HER2低表达（已分级部分）"
+    assert zh == "符合排除条件：CDK4/6抑制剂治疗后的HER2低表达（已分级部分）"

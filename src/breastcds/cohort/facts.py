@@ -506,6 +506,9 @@ def course_facts() -> list[pl.Expr]:
         _inns_or_names(pl.concat_list(progressed)).list.unique().list.sort().alias(
             "progressed_on"
         ),
+        # progressed_on is never unknown here (no recurrence record in the flat schema)
+        pl.lit(True).alias("progressed_on_recorded"),
+        (c("t").is_not_null() & c("n").is_not_null()).alias("pathological_tn_recorded"),
         pl.when(m.eq("M1").fill_null(False))
         .then(lit("sensitive"))
         .otherwise(pl.lit(None, dtype=pl.String))

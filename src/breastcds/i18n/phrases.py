@@ -492,8 +492,7 @@ TEMPLATES_ZH: list[Template] = [
         lambda m: f"{_known_sentence(m['x'])}——{_known_sentence(m['n'])}",
     ),
     _t(r"not (?P<x>.+)", lambda m: "排除" + _known_sentence(m["x"])),
-    # ---- an option a rule's own 'unless' exclusion took away (options/engine.py)
-    _t(r"excluded: (?P<x>.+)", lambda m: "已排除：" + _known_sentence(m["x"])),
+    _t(r"excluded: (?P<x>.+)", lambda m: "符合排除条件：" + _known_or_condition(m["x"])),
     _t(
         r"\(not in the case model\) (?P<x>.+)",
         lambda m: "（病例模型无此字段）" + _known_sentence(m["x"]),
@@ -746,6 +745,12 @@ def _trial(name: str) -> str:
 
 def _sentence_zh(text: str) -> str:
     return sentence(text, "zh")
+
+
+def _known_or_condition(text: str) -> str:
+    """A condition's name in Chinese, or the condition expression rendered by name."""
+    done = _one_zh(text) or _clauses_zh(text)
+    return done if done is not None else condition(text, "zh")
 
 
 def _known_sentence(text: str) -> str:

@@ -381,3 +381,10 @@ _f("relapse_within_6_months_of_chemotherapy", "bool", "treatment.months_since_ch
 _f("de_novo_metastatic", "bool", "treatment.de_novo_metastatic",
    "stage IV at first diagnosis, no prior therapy (no recurrence to record)",
    lambda k, c: k.treatment.de_novo_metastatic)
+_f("progressed_on_recorded", "bool", "treatment.endocrine.months_since_end",
+   "the agents the disease progressed on are known (false: the endocrine timing of an "
+   "ER-positive relapse is not recorded, so progressed_on is unknown)",
+   lambda k, c: history.progressed_on(k, _er_positive(c)) is not None)
+_f("pathological_tn_recorded", "bool", "tumour.size_mm",
+   "the pathological T and N groups (facts t and n) are both known",
+   lambda k, c: FACTS["t"].extract(k, c) is not None and FACTS["n"].extract(k, c) is not None)
