@@ -260,3 +260,12 @@ def test_an_option_the_guards_block_is_not_named_above_the_next() -> None:
     for o in point.options[1:]:
         assert o.rank_reason is not None
         assert not o.rank_reason.en.endswith("Ranked first.")
+
+
+def test_the_exclusion_of_a_graded_part_reads_in_chinese() -> None:
+    # A split part excluded by its 'unless' is listed as not offered, "excluded: <name>"; the
+    # Chinese report shows the condition's name_zh (knowledge/systemic/course_systemic.yaml).
+    from breastcds.i18n import text
+
+    zh = text("excluded: HER2-low after a CDK4/6 inhibitor (graded part)", "zh")
+    assert zh == "符合排除条件：CDK4/6抑制剂治疗后的HER2低表达（已分级部分）"
