@@ -473,6 +473,11 @@ FACTS: dict[str, tuple[str, str]] = {
         "relapse during or within 6 months of (neo)adjuvant chemotherapy",
         "(新)辅助化疗期间或结束6个月内复发",
     ),
+    "progressed_on_recorded": (
+        "agents the disease progressed on are recorded",
+        "已记录疾病进展时所用药物",
+    ),
+    "pathological_tn_recorded": ("pathological T and N recorded", "已记录病理T和N分期"),
     "endocrine_resistance": ("endocrine resistance", "内分泌耐药"),
     "prior_rt_regions": ("regions irradiated before", "既往放疗区域"),
     "recurrence_site": ("recurrence site", "复发部位"),
