@@ -59,7 +59,7 @@ def build_case(directory: Path, dose_scale: float = 1.0, shift_mm: float = 0.0) 
     x = xs[None, None, :]
     y = ys[None, :, None]
     z = zs[:, None, None]
-    target = np.exp(-(((x - 80) / 60) ** 2 + ((y + 40) / 45) ** 2 + (z / 70) ** 2) ** 3)
+    target = np.exp(-((((x - 80) / 60) ** 2 + ((y + 40) / 45) ** 2 + (z / 70) ** 2) ** 3))
     bath = 2.0 * np.exp(-(((x - 60) / 140) ** 2 + ((y + 20) / 110) ** 2 + (z / 120) ** 2))
     dose = dose_scale * (48.0 * target + bath + 0.02 * (y + 255.0) / 510.0)
     dose_path = phantom.write_rtdose(
@@ -72,8 +72,13 @@ def build_case(directory: Path, dose_scale: float = 1.0, shift_mm: float = 0.0) 
     planes = origin[2] + FRAME_MM * (np.arange(1, frames - 1) + 0.5)  # between frames
     rois: list[phantom.ROI] = []
 
-    def add(name: str, centre: tuple[float, float, float], axes: tuple[float, float, float],
-            hole: float = 0.0, n: int = 128) -> None:
+    def add(
+        name: str,
+        centre: tuple[float, float, float],
+        axes: tuple[float, float, float],
+        hole: float = 0.0,
+        n: int = 128,
+    ) -> None:
         cx, cy, cz = centre
         ax_, ay_, az_ = axes
         shape: dict[float, list[np.ndarray]] = {}
@@ -157,10 +162,14 @@ def best_of(n: int, fn: Callable[[], T]) -> tuple[float, T]:
 def phantom_errors(tmp: Path) -> None:
     ph = phantom.build(tmp / "phantom")
     dose = dicom.read_dose(ph.dose_path)
-    print("\nAnalytic phantom (linear dose, |g| = "
-          f"{np.linalg.norm(ph.gradient_gy_per_mm):.3f} Gy/mm; 2.5 mm grid, 3 mm contour planes)")
-    print(f"{'ROI':9} {'mode':9} {'volume %':>9} {'mean Gy':>8} {'min Gy':>7} {'max Gy':>7} "
-          f"{'D98 Gy':>7} {'D2 Gy':>7}")
+    print(
+        "\nAnalytic phantom (linear dose, |g| = "
+        f"{np.linalg.norm(ph.gradient_gy_per_mm):.3f} Gy/mm; 2.5 mm grid, 3 mm contour planes)"
+    )
+    print(
+        f"{'ROI':9} {'mode':9} {'volume %':>9} {'mean Gy':>8} {'min Gy':>7} {'max Gy':>7} "
+        f"{'D98 Gy':>7} {'D2 Gy':>7}"
+    )
     for s in dicom.read_structures(ph.struct_path).values():
         t = ph.truth[s.name]
         for mode in ("compat", "accurate"):
@@ -169,9 +178,11 @@ def phantom_errors(tmp: Path) -> None:
             if s.name == "Sphere":
                 d98 = f"{h.dose_at_volume_pct(98) - ph.sphere_dose_at_volume_pct(98):+.3f}"
                 d2 = f"{h.dose_at_volume_pct(2) - ph.sphere_dose_at_volume_pct(2):+.3f}"
-            print(f"{s.name:9} {mode:9} {100 * (h.volume_cc / t.volume_cc - 1):+9.3f} "
-                  f"{h.mean_gy - t.mean_gy:+8.4f} {h.min_gy - t.min_gy:+7.3f} "
-                  f"{h.max_gy - t.max_gy:+7.3f} {d98:>7} {d2:>7}")
+            print(
+                f"{s.name:9} {mode:9} {100 * (h.volume_cc / t.volume_cc - 1):+9.3f} "
+                f"{h.mean_gy - t.mean_gy:+8.4f} {h.min_gy - t.min_gy:+7.3f} "
+                f"{h.max_gy - t.max_gy:+7.3f} {d98:>7} {d2:>7}"
+            )
 
 
 def main() -> None:
@@ -187,8 +198,10 @@ def main() -> None:
         dose1 = build_case(tmp / "c1")
         dose2 = build_case(tmp / "c2", dose_scale=0.4, shift_mm=1.0)  # other grid origin
         rtss = tmp / "c1" / "rtss.dcm"
-        print(f"synthetic case written in {time.perf_counter() - t0:.1f} s: dose grid "
-              f"{SHAPE[2]}×{SHAPE[1]}×{SHAPE[0]} (cols×rows×frames), 12 ROIs incl. BODY")
+        print(
+            f"synthetic case written in {time.perf_counter() - t0:.1f} s: dose grid "
+            f"{SHAPE[2]}×{SHAPE[1]}×{SHAPE[0]} (cols×rows×frames), 12 ROIs incl. BODY"
+        )
 
         t_read, (grid, structures) = best_of(
             args.repeat, lambda: (dicom.read_dose(dose1), dicom.read_structures(rtss))
@@ -207,8 +220,10 @@ def main() -> None:
             times[mode] = t
             results[mode] = res
             bad = [n for n, r in res.items() if isinstance(r, dvh.DVHError)]
-            print(f"breastcds all-ROI DVHs ({mode}): {t:.3f} s"
-                  + (f"  (errors: {bad})" if bad else ""))
+            print(
+                f"breastcds all-ROI DVHs ({mode}): {t:.3f} s"
+                + (f"  (errors: {bad})" if bad else "")
+            )
 
         # accumulation of two courses on different grids
         g2 = dicom.read_dose(dose2)
@@ -227,10 +242,12 @@ def main() -> None:
         import pydicom
 
         ds = pydicom.dcmread(acc_path)
-        print(f"EQD2 accumulation of 2 courses ({SHAPE[2]}×{SHAPE[1]}×{SHAPE[0]}, resampled, "
-              f"α/β 3 Gy): {t_acc:.3f} s; RTDOSE write {t_write:.3f} s; pydicom read-back "
-              f"{ds.Modality} {ds.DoseType} max "
-              f"{float(ds.pixel_array.max()) * float(ds.DoseGridScaling):.2f} Gy")
+        print(
+            f"EQD2 accumulation of 2 courses ({SHAPE[2]}×{SHAPE[1]}×{SHAPE[0]}, resampled, "
+            f"α/β 3 Gy): {t_acc:.3f} s; RTDOSE write {t_write:.3f} s; pydicom read-back "
+            f"{ds.Modality} {ds.DoseType} max "
+            f"{float(ds.pixel_array.max()) * float(ds.DoseGridScaling):.2f} Gy"
+        )
 
         if not args.no_peer:
             peer = run_peer(rtss, dose1, acc_path)
@@ -246,11 +263,15 @@ def main() -> None:
                     continue
                 worst_v = max(worst_v, abs(h.volume_cc / p["volume_cc"] - 1) * 100)
                 worst_m = max(worst_m, abs(h.mean_gy - p["mean_gy"]))
-            print(f"  compat vs dicompyler-core on this case: max |Δvolume| {worst_v:.4f} %, "
-                  f"max |Δmean| {worst_m:.4f} Gy")
-            print(f"  dicompyler-core read the accumulated RTDOSE: DoseType "
-                  f"{peer['acc_dosetype']}, max {float(peer['acc_dosemax_gy']):.2f} Gy, "
-                  f"heart mean EQD2 {float(peer['acc_heart_mean']):.3f} Gy")
+            print(
+                f"  compat vs dicompyler-core on this case: max |Δvolume| {worst_v:.4f} %, "
+                f"max |Δmean| {worst_m:.4f} Gy"
+            )
+            print(
+                f"  dicompyler-core read the accumulated RTDOSE: DoseType "
+                f"{peer['acc_dosetype']}, max {float(peer['acc_dosemax_gy']):.2f} Gy, "
+                f"heart mean EQD2 {float(peer['acc_heart_mean']):.3f} Gy"
+            )
             heart = dvh.compute(dicom.read_dose(acc_path), structures[4], mode="compat")
             print(f"  breastcds compat heart mean EQD2 on the same file: {heart.mean_gy:.3f} Gy")
         phantom_errors(tmp)

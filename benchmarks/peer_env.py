@@ -45,9 +45,7 @@ def ensure_peer_env() -> Path:
     if python.exists() and marker.exists():
         return python
     venv.EnvBuilder(with_pip=True, clear=False).create(peer_dir())
-    subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", *PEER_REQUIREMENTS], check=True
-    )
+    subprocess.run([str(python), "-m", "pip", "install", "--quiet", *PEER_REQUIREMENTS], check=True)
     marker.write_text("\n".join(PEER_REQUIREMENTS) + "\n")
     return python
 

@@ -37,9 +37,7 @@ def timed(args: list[str]) -> tuple[float, float]:
     stops the benchmark)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    subprocess.run(
-        args, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV
-    )
+    subprocess.run(args, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)

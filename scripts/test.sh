@@ -28,6 +28,7 @@ fi
 
 echo "== ruff"
 .venv/bin/ruff check src tests benchmarks
+.venv/bin/ruff format --check src tests benchmarks
 echo "== mypy"
 .venv/bin/mypy
 echo "== pytest"

@@ -45,14 +45,12 @@ SLOW = frozenset(
         "tests/report/test_pdf.py::test_pdf_renders_with_provenance_missing_data_and_figures",
         "tests/service/test_cli.py::test_serve_reports_a_busy_port",
         "tests/service/test_cli.py::test_token_create_prints_the_token_once_and_it_works",
-        "tests/service/test_hardening.py::"
-        "test_a_replayed_jwt_is_refused_after_a_restart",
+        "tests/service/test_hardening.py::test_a_replayed_jwt_is_refused_after_a_restart",
         "tests/service/test_hardening.py::"
         "test_an_anonymous_flood_is_rate_limited_and_audited_in_aggregate",
         "tests/service/test_hardening.py::"
         "test_report_rendering_has_a_memory_budget_and_the_service_stays_up",
-        "tests/service/test_hardening.py::"
-        "test_unstorable_token_labels_are_422_on_both_backends",
+        "tests/service/test_hardening.py::test_unstorable_token_labels_are_422_on_both_backends",
         "tests/service/test_schemathesis.py::test_api_conforms_to_its_schema",
         "tests/service/test_storage.py::test_acknowledged_assessments_survive_sigkill",
         "tests/service/test_storage.py::test_service_end_to_end_on_each_backend",

@@ -192,4 +192,3 @@ def test_the_scan_finds_what_it_should(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert exact_float_comparisons(tmp_path) == {("test_x.py", "test_a"): 3}
-

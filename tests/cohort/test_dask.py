@@ -35,12 +35,14 @@ def test_dask_localcluster_over_100000_partitioned_rows_equals_local_engine(
     assert (dask.rows, dask.computed, dask.errors) == (local.rows, local.computed, local.errors)
     assert local.invalid_rows > 0  # the error table is exercised as well
     assert_frame_equal(
-        pl.read_parquet(dask.out_path), pl.read_parquet(local.out_path),
+        pl.read_parquet(dask.out_path),
+        pl.read_parquet(local.out_path),
         rel_tol=REL_TOL,
         abs_tol=ABS_TOL,
     )
     assert_frame_equal(
-        pl.read_parquet(dask.errors_path), pl.read_parquet(local.errors_path),
+        pl.read_parquet(dask.errors_path),
+        pl.read_parquet(local.errors_path),
         rel_tol=REL_TOL,
         abs_tol=ABS_TOL,
     )

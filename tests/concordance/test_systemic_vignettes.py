@@ -83,7 +83,10 @@ def test_mapping_before_surgery_uses_clinical_size_and_strips_prefixes() -> None
     assert case["tumour"]["clinical_size_mm"] == 35 and "size_mm" not in case["tumour"]
     assert case["tumour"]["clinical_n"] == "N1"
     assert case["treatment"]["neoadjuvant"] == {
-        "agents": ["docetaxel"], "response": "pcr", "ypt": "T0", "ypn": "N0"
+        "agents": ["docetaxel"],
+        "response": "pcr",
+        "ypt": "T0",
+        "ypn": "N0",
     }
     assert case["treatment"]["months_since_trastuzumab"] == 3
     assert case["biomarkers"]["germline_brca"] == "brca1"

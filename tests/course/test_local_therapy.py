@@ -22,8 +22,13 @@ def _point(data: dict[str, Any]) -> Any:
 def courses(draw: st.DrawFn) -> dict[str, Any]:
     surgery = draw(st.sampled_from(["breast_conserving", "mastectomy", "none"]))
     site = draw(st.sampled_from([None, "ipsilateral_breast", "chest_wall", "regional_nodes"]))
-    regions = draw(st.lists(st.sampled_from(["whole_breast", "partial_breast", "chest_wall",
-                                             "regional_nodes"]), max_size=2, unique=True))
+    regions = draw(
+        st.lists(
+            st.sampled_from(["whole_breast", "partial_breast", "chest_wall", "regional_nodes"]),
+            max_size=2,
+            unique=True,
+        )
+    )
     treatment: dict[str, Any] = {
         "surgery": {"type": surgery, "axillary": draw(st.sampled_from(
             ["sentinel_node_biopsy", "axillary_dissection"]))},

@@ -18,8 +18,14 @@ def _prompts(sites: list[str] | None) -> set[str]:
             "clinical_t": "T2",
             "clinical_n": "N1",
         },
-        "biomarkers": {"er_percent": 90, "pr_percent": 50, "her2_ihc": 0,
-                       "her2_ihc0_staining": "none", "pik3ca": "wild_type", "esr1": "wild_type"},
+        "biomarkers": {
+            "er_percent": 90,
+            "pr_percent": 50,
+            "her2_ihc": 0,
+            "her2_ihc0_staining": "none",
+            "pik3ca": "wild_type",
+            "esr1": "wild_type",
+        },
         "treatment": {"surgery": {"type": "none"}},
     }
     a = assess(case)

@@ -74,9 +74,7 @@ def _one_patient() -> dict[str, Any]:
 
 def _cohort() -> dict[str, Any]:
     frame = generate(4, seed=20261205, missing=0.0)
-    frame = frame.with_columns(
-        [pl.lit(v, dtype=frame.schema[k]).alias(k) for k, v in ROW.items()]
-    )
+    frame = frame.with_columns([pl.lit(v, dtype=frame.schema[k]).alias(k) for k, v in ROW.items()])
     result = run_batch(frame)
     assert result.results.height == 4, result.errors
     out: dict[str, Any] = {}

@@ -33,26 +33,57 @@ def test_not_recorded_is_distinct_from_none() -> None:
 
 
 def test_full_course_validates() -> None:
-    case = ok({
-        "patient": {"sex": "female", "pregnant": True, "gestation_weeks": 22,
-                    "geriatric_assessment": "fit", "declines": ["radiotherapy"],
-                    "comorbidities": {"venous_thromboembolism": True,
-                                      "diabetes_uncontrolled": False,
-                                      "active_autoimmune_disease": False}},
-        "tumour": {"axillary_ultrasound": "normal", "clinical_m": "M1",
-                   "metastatic_sites": ["brain"], "brain_metastases_count": 3,
-                   "brain_metastases_symptomatic": False},
-        "treatment": {
-            "surgery": {"type": "breast_conserving", "axillary": "sentinel_node_biopsy",
-                        "sentinel_nodes_positive": 1},
-            "endocrine": {"agents": ["letrozole"], "years_completed": 3, "ongoing": False,
-                          "months_since_end": 8},
-            "recurrence": {"site": "distant", "months_since_diagnosis": 40,
-                           "on_therapy": [], "biopsied": True, "restaged": True},
-            "radiotherapy_courses": [{"region": "whole_breast", "total_dose_gy": 40.05,
-                                      "fractions": 15, "months_ago": 30}],
-        },
-    })
+    case = ok(
+        {
+            "patient": {
+                "sex": "female",
+                "pregnant": True,
+                "gestation_weeks": 22,
+                "geriatric_assessment": "fit",
+                "declines": ["radiotherapy"],
+                "comorbidities": {
+                    "venous_thromboembolism": True,
+                    "diabetes_uncontrolled": False,
+                    "active_autoimmune_disease": False,
+                },
+            },
+            "tumour": {
+                "axillary_ultrasound": "normal",
+                "clinical_m": "M1",
+                "metastatic_sites": ["brain"],
+                "brain_metastases_count": 3,
+                "brain_metastases_symptomatic": False,
+            },
+            "treatment": {
+                "surgery": {
+                    "type": "breast_conserving",
+                    "axillary": "sentinel_node_biopsy",
+                    "sentinel_nodes_positive": 1,
+                },
+                "endocrine": {
+                    "agents": ["letrozole"],
+                    "years_completed": 3,
+                    "ongoing": False,
+                    "months_since_end": 8,
+                },
+                "recurrence": {
+                    "site": "distant",
+                    "months_since_diagnosis": 40,
+                    "on_therapy": [],
+                    "biopsied": True,
+                    "restaged": True,
+                },
+                "radiotherapy_courses": [
+                    {
+                        "region": "whole_breast",
+                        "total_dose_gy": 40.05,
+                        "fractions": 15,
+                        "months_ago": 30,
+                    }
+                ],
+            },
+        }
+    )
     assert case.treatment.recurrence is not None
     assert case.treatment.recurrence.site.value == "distant"  # type: ignore[union-attr]
 
@@ -75,9 +106,7 @@ def test_pregnant_man() -> None:
 
 def test_old_pregnancy_flag_stays_readable_and_must_agree() -> None:
     assert ok({"patient": {"comorbidities": {"pregnancy": True}}}).patient.pregnant is None
-    [(field, _, _)] = issues(
-        {"patient": {"pregnant": False, "comorbidities": {"pregnancy": True}}}
-    )
+    [(field, _, _)] = issues({"patient": {"pregnant": False, "comorbidities": {"pregnancy": True}}})
     assert field == "patient.pregnant"
 
 
@@ -106,14 +135,20 @@ def test_dcis_fields_need_dcis_only() -> None:
 
 
 def test_sentinel_nodes_with_no_axillary_procedure() -> None:
-    [(field, _, _)] = issues({"treatment": {"surgery": {"axillary": "none",
-                                                        "sentinel_nodes_positive": 1}}})
+    [(field, _, _)] = issues(
+        {"treatment": {"surgery": {"axillary": "none", "sentinel_nodes_positive": 1}}}
+    )
     assert field == "treatment.surgery.sentinel_nodes_positive"
 
 
 def test_endocrine_ongoing_with_time_since_end() -> None:
-    [(field, _, _)] = issues({"treatment": {"endocrine": {
-        "agents": ["tamoxifen"], "ongoing": True, "months_since_end": 3}}})
+    [(field, _, _)] = issues(
+        {
+            "treatment": {
+                "endocrine": {"agents": ["tamoxifen"], "ongoing": True, "months_since_end": 3}
+            }
+        }
+    )
     assert field == "treatment.endocrine.months_since_end"
 
 
@@ -123,8 +158,14 @@ def test_recurrence_site_outside_list() -> None:
 
 
 def test_radiotherapy_none_with_courses() -> None:
-    [(field, _, _)] = issues({"treatment": {"radiotherapy_given": False,
-                                            "radiotherapy_courses": [{"region": "whole_breast"}]}})
+    [(field, _, _)] = issues(
+        {
+            "treatment": {
+                "radiotherapy_given": False,
+                "radiotherapy_courses": [{"region": "whole_breast"}],
+            }
+        }
+    )
     assert field == "treatment.radiotherapy_given"
 
 

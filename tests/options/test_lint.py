@@ -51,7 +51,7 @@ def test_cli_kb_lint_exit_codes(tmp_path: Path) -> None:
     runner = CliRunner()
     ok = runner.invoke(app, ["kb", "lint", "--coverage", str(COVERAGE)])
     assert ok.exit_code == 0, ok.output
-    bad = _kb(tmp_path, GOOD_RULE.replace("    source: [{guideline: \"ABC 5\", year: 2020}]\n", ""))
+    bad = _kb(tmp_path, GOOD_RULE.replace('    source: [{guideline: "ABC 5", year: 2020}]\n', ""))
     res = runner.invoke(app, ["kb", "lint", "--kb", str(bad)])
     assert res.exit_code == 1
 

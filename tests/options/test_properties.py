@@ -18,9 +18,7 @@ from tests.options.strategies import cases
 
 KB = load_kb()
 DRUGS = KB.drugs.by_inn()
-SETTINGS = settings(
-    max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+SETTINGS = settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _run(data: dict[str, Any]) -> tuple[Case, Classification, OptionsResult]:

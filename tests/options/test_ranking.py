@@ -164,8 +164,10 @@ def test_packaged_tnbc_second_line_grade_then_trial_result() -> None:
     assert parp.rank_reason.en.startswith("CSCO level III (2A); progression-free survival")
     assert "lower grade (grade not verified vs CSCO level III (2A))" in sg.rank_reason.en
     assert "overall survival benefit (ASCENT)" in sg.rank_reason.en
-    assert "weaker trial result (response (pCR or objective response) benefit (TNT) vs " \
+    assert (
+        "weaker trial result (response (pCR or objective response) benefit (TNT) vs "
         "overall survival benefit (ASCENT))" in platinum.rank_reason.en
+    )
 
 
 def test_packaged_her2_first_line_verified_level_i_then_evidence() -> None:

@@ -127,23 +127,32 @@ def test_recovery_needs_rationale_and_is_recorded(
     new = _grid(ph, prior.frame_of_reference_uid)
     with pytest.raises(accumulate.AccumulationError, match="needs a stated rationale"):
         accumulate.sum_eqd2(
-            [accumulate.Course(prior, 25, "prior", recovery_fraction=0.25),
-             accumulate.Course(new, 5, "new")],
+            [
+                accumulate.Course(prior, 25, "prior", recovery_fraction=0.25),
+                accumulate.Course(new, 5, "new"),
+            ],
             alpha_beta_gy=AB,
         )
     with pytest.raises(
         accumulate.AccumulationError, match=r"recovery_fraction must be in \[0, 1\)"
     ):
         accumulate.sum_eqd2(
-            [accumulate.Course(prior, 25, "prior", recovery_fraction=1.0, recovery_rationale="x"),
-             accumulate.Course(new, 5, "new")],
+            [
+                accumulate.Course(
+                    prior, 25, "prior", recovery_fraction=1.0, recovery_rationale="x"
+                ),
+                accumulate.Course(new, 5, "new"),
+            ],
             alpha_beta_gy=AB,
         )
     rationale = "user-stated 25 % recovery"
     acc = accumulate.sum_eqd2(
-        [accumulate.Course(prior, 25, "prior", recovery_fraction=0.25,
-                           recovery_rationale=rationale),
-         accumulate.Course(new, 5, "new")],
+        [
+            accumulate.Course(
+                prior, 25, "prior", recovery_fraction=0.25, recovery_rationale=rationale
+            ),
+            accumulate.Course(new, 5, "new"),
+        ],
         alpha_beta_gy=AB,
     )
     d = ph.dose(_points(new))

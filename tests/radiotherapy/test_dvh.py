@@ -137,9 +137,9 @@ def test_phantom_sphere_accurate(
     # Contours every 3 mm through the centre, each a slab of 3 mm: the z-quadrature is the
     # midpoint rule, Σ_j π(R² - (3j)²)·3 for j = -9..9 = 3π(19·900 - 9·570) mm³, 0.25 % below
     # 4/3πR³. The in-plane partial-volume error must be far smaller than that.
-    midpoint_cc = sum(
-        math.pi * (r**2 - (spacing * j) ** 2) * spacing for j in range(-9, 10)
-    ) / 1000.0
+    midpoint_cc = (
+        sum(math.pi * (r**2 - (spacing * j) ** 2) * spacing for j in range(-9, 10)) / 1000.0
+    )
     assert midpoint_cc == pytest.approx(3 * math.pi * (19 * 900 - 9 * 570) / 1000.0)
     assert h.volume_cc == pytest.approx(midpoint_cc, rel=2e-4)
     assert h.volume_cc == pytest.approx(t.volume_cc, rel=0.003)
@@ -313,9 +313,21 @@ def test_cli_json_has_every_metric_by_roi(tmp_path: Path) -> None:
     result = runner.invoke(
         app,
         [
-            "dvh", "--dose", str(DICOM_EXAMPLE / "rtdose.dcm"),
-            "--struct", str(DICOM_EXAMPLE / "rtss.dcm"), "--format", "json", "--mode", "compat",
-            "--metric", "D0.03cc", "--csv", str(csv_path), "--plot", str(png_path),
+            "dvh",
+            "--dose",
+            str(DICOM_EXAMPLE / "rtdose.dcm"),
+            "--struct",
+            str(DICOM_EXAMPLE / "rtss.dcm"),
+            "--format",
+            "json",
+            "--mode",
+            "compat",
+            "--metric",
+            "D0.03cc",
+            "--csv",
+            str(csv_path),
+            "--plot",
+            str(png_path),
         ],
     )
     assert result.exit_code == 0, result.output
@@ -326,9 +338,22 @@ def test_cli_json_has_every_metric_by_roi(tmp_path: Path) -> None:
     assert "no closed planar contour data" in by_number[2]["error"]
     heart = by_number[5]
     assert heart["roi_name"] == "Heart"
-    for key in ("volume_cc", "mean_gy", "min_gy", "max_gy", "D98_gy", "D95_gy", "D50_gy",
-                "D2_gy", "V1Gy_cc", "V5Gy_cc", "V10Gy_cc", "V20Gy_cc", "V20Gy_pct",
-                "D0.03cc"):
+    for key in (
+        "volume_cc",
+        "mean_gy",
+        "min_gy",
+        "max_gy",
+        "D98_gy",
+        "D95_gy",
+        "D50_gy",
+        "D2_gy",
+        "V1Gy_cc",
+        "V5Gy_cc",
+        "V10Gy_cc",
+        "V20Gy_cc",
+        "V20Gy_pct",
+        "D0.03cc",
+    ):
         assert key in heart["metrics"]
     assert heart["metrics"]["mean_gy"] == pytest.approx(ref["Heart"]["mean_gy"], abs=1e-9)
     assert csv_path.read_text().startswith("roi_number,roi_name,dose_quantity,dose_gy")
@@ -346,8 +371,7 @@ def test_cli_errors(tmp_path: Path) -> None:
     assert r.exit_code == 2 and "need --fractions" in r.stderr
     r = runner.invoke(app, ["dvh", "--dose", dose, "--struct", rtss, "--roi", "Liver"])
     assert r.exit_code == 2 and "no ROI 'Liver'" in r.stderr
-    r = runner.invoke(app, ["dvh", "--dose", dose, "--struct", rtss, "--roi", "Areola",
-                            "--strict"])
+    r = runner.invoke(app, ["dvh", "--dose", dose, "--struct", rtss, "--roi", "Areola", "--strict"])
     assert r.exit_code == 1
 
 
@@ -355,9 +379,25 @@ def test_cli_eqd2_per_roi(tmp_path: Path) -> None:
     runner = CliRunner()
     r = runner.invoke(
         app,
-        ["dvh", "--dose", str(DICOM_EXAMPLE / "rtdose.dcm"), "--struct",
-         str(DICOM_EXAMPLE / "rtss.dcm"), "--format", "json", "--roi", "Heart", "--roi", "9",
-         "--fractions", "5", "--alpha-beta-roi", "Heart=2", "--alpha-beta-roi", "Tumor Bed=10"],
+        [
+            "dvh",
+            "--dose",
+            str(DICOM_EXAMPLE / "rtdose.dcm"),
+            "--struct",
+            str(DICOM_EXAMPLE / "rtss.dcm"),
+            "--format",
+            "json",
+            "--roi",
+            "Heart",
+            "--roi",
+            "9",
+            "--fractions",
+            "5",
+            "--alpha-beta-roi",
+            "Heart=2",
+            "--alpha-beta-roi",
+            "Tumor Bed=10",
+        ],
     )
     assert r.exit_code == 0, r.output
     entries = {e["roi_name"]: e for e in json.loads(r.stdout)["structures"]}

@@ -32,6 +32,7 @@ def _out() -> Console:
 
     return Console(soft_wrap=True)
 
+
 #: inputs with at least this many rows get a progress bar (on stderr)
 PROGRESS_MIN_ROWS = 50_000
 

@@ -105,8 +105,9 @@ def write_csv(path: Path, results: dict[int, dvh.DVH | dvh.DVHError]) -> None:
             cum = res.cumulative_cc
             for d, v in zip(res.dose_bins_gy, cum, strict=True):
                 pct = 100.0 * v / res.volume_cc if res.volume_cc else 0.0
-                w.writerow([number, res.roi_name, res.dose_quantity, f"{d:.4f}", f"{v:.6g}",
-                            f"{pct:.6g}"])
+                w.writerow(
+                    [number, res.roi_name, res.dose_quantity, f"{d:.4f}", f"{v:.6g}", f"{pct:.6g}"]
+                )
 
 
 def write_plot(path: Path, results: dict[int, dvh.DVH | dvh.DVHError], title: str) -> None:
@@ -157,22 +158,31 @@ def _render(report: dict[str, Any], console: Console) -> None:
             str(e["roi_number"]),
             e["roi_name"],
             f"{m['volume_cc']:.1f}",
-            *(f"{m[k]:.2f}" for k in ("mean_gy", "min_gy", "max_gy", "D98_gy", "D95_gy",
-                                      "D50_gy", "D2_gy")),
+            *(
+                f"{m[k]:.2f}"
+                for k in ("mean_gy", "min_gy", "max_gy", "D98_gy", "D95_gy", "D50_gy", "D2_gy")
+            ),
         )
     console.print(table)
     console.print("[dim]doses in Gy; D_x = minimum dose to the hottest x % of the ROI[/]")
     for e in report["structures"]:
         if "error" in e:
-            console.print(f"[yellow]ROI {e['roi_number']} {e['roi_name']}:[/] {e['error']}",
-                          highlight=False, soft_wrap=True)
+            console.print(
+                f"[yellow]ROI {e['roi_number']} {e['roi_name']}:[/] {e['error']}",
+                highlight=False,
+                soft_wrap=True,
+            )
         else:
             for note in e["notes"]:
-                console.print(f"ROI {e['roi_number']} {e['roi_name']}: {note}", highlight=False,
-                              soft_wrap=True)
+                console.print(
+                    f"ROI {e['roi_number']} {e['roi_name']}: {note}",
+                    highlight=False,
+                    soft_wrap=True,
+                )
             if e["dose_quantity"] != "physical dose":
-                console.print(f"ROI {e['roi_number']} {e['roi_name']}: {e['dose_quantity']}",
-                              highlight=False)
+                console.print(
+                    f"ROI {e['roi_number']} {e['roi_name']}: {e['dose_quantity']}", highlight=False
+                )
 
 
 def register(app: typer.Typer) -> None:
@@ -241,7 +251,8 @@ def register(app: typer.Typer) -> None:
             missing = [s.name for s in chosen if s.name not in per_roi]
             if missing:
                 raise fail(
-                    "--fractions given but no α/β for ROI(s) " + ", ".join(map(repr, missing))
+                    "--fractions given but no α/β for ROI(s) "
+                    + ", ".join(map(repr, missing))
                     + "; pass --alpha-beta GY or --alpha-beta-roi NAME=GY"
                 )
         extra = list(metric or [])

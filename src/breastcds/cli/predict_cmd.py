@@ -132,8 +132,9 @@ def register(app: typer.Typer) -> None:
             raise _fail(f"{patients}: file not found")
         bar = _Bar(chosen, enabled=not quiet)
         try:
-            summary = run_batch(chosen, patients, out, wanted_years,
-                                chunk_size or P.DEFAULT_CHUNK, progress=bar)
+            summary = run_batch(
+                chosen, patients, out, wanted_years, chunk_size or P.DEFAULT_CHUNK, progress=bar
+            )
         except ValueError as exc:
             raise _fail(str(exc)) from None
         finally:

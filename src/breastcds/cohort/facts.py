@@ -80,7 +80,9 @@ def her2_columns() -> list[pl.Expr]:
         out["status"].alias(HER2_STATUS),
         out["category"].alias(HER2_CATEGORY),
         out["missing"].alias(HER2_MISSING),
-        pl.when(out["ish_group_reported"]).then(c("__ish_group")).otherwise(None)
+        pl.when(out["ish_group_reported"])
+        .then(c("__ish_group"))
+        .otherwise(None)
         .alias(HER2_ISH_GROUP),
     ]
 
@@ -494,18 +496,19 @@ def course_facts() -> list[pl.Expr]:
         .alias("sentinel_nodes_positive"),
         c("germline_brca").is_not_null().alias("germline_result_recorded"),
         pl.any_horizontal(
-            [c(n).is_not_null() for n in ("oncotype_rs", "mammaprint", "prosigna_ror",
-                                          "prosigna_risk")]
+            [
+                c(n).is_not_null()
+                for n in ("oncotype_rs", "mammaprint", "prosigna_ror", "prosigna_risk")
+            ]
         ).alias("genomic_assay_recorded"),
-        c("surgery_type").is_in(["breast_conserving", "mastectomy"]).fill_null(False).alias(
-            "surgery_done"
-        ),
+        c("surgery_type")
+        .is_in(["breast_conserving", "mastectomy"])
+        .fill_null(False)
+        .alias("surgery_done"),
         neo.alias("neoadjuvant_given"),
         pl.sum_horizontal(done).alias("completed_metastatic_lines"),
         _inns_or_names(pl.concat_list(given)).list.unique().list.sort().alias("prior_agents"),
-        _inns_or_names(pl.concat_list(progressed)).list.unique().list.sort().alias(
-            "progressed_on"
-        ),
+        _inns_or_names(pl.concat_list(progressed)).list.unique().list.sort().alias("progressed_on"),
         # progressed_on is never unknown here (no recurrence record in the flat schema)
         pl.lit(True).alias("progressed_on_recorded"),
         (c("t").is_not_null() & c("n").is_not_null()).alias("pathological_tn_recorded"),

@@ -154,7 +154,8 @@ def course_summary(case: Case) -> str:
     if t.endocrine is not None and t.endocrine.agents:
         years = t.endocrine.years_completed
         parts.append(
-            "endocrine: " + ", ".join(t.endocrine.agents)
+            "endocrine: "
+            + ", ".join(t.endocrine.agents)
             + (f" {years:g} years" if years is not None else "")
         )
     if t.metastatic_lines:

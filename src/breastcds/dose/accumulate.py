@@ -215,11 +215,15 @@ def resample(
     s_dr, s_dc = source.pixel_spacing_mm
     s_origin = np.asarray(source.origin_mm)
     s_axes = np.stack(
-        [np.asarray(source.row_cosine) / s_dc, np.asarray(source.column_cosine) / s_dr,
-         source.normal]
+        [
+            np.asarray(source.row_cosine) / s_dc,
+            np.asarray(source.column_cosine) / s_dr,
+            source.normal,
+        ]
     )  # rows: column index per mm, row index per mm, offset mm per mm
-    t_axes = np.stack([np.asarray(target.row_cosine), np.asarray(target.column_cosine),
-                       target.normal])
+    t_axes = np.stack(
+        [np.asarray(target.row_cosine), np.asarray(target.column_cosine), target.normal]
+    )
     # source (col idx, row idx, offset) = A @ (target col mm, row mm, offset mm) + b
     a = s_axes @ inv[:3, :3] @ t_axes.T
     b = s_axes @ (inv[:3, :3] @ np.asarray(target.origin_mm) + inv[:3, 3] - s_origin)
@@ -251,8 +255,10 @@ def resample(
             fi = _frame_index(np.asarray(source.frame_offsets_mm), src[2])
             bad_f = (
                 np.isnan(fi)
-                | (src[0] < -0.5) | (src[0] > s_cols - 0.5)
-                | (src[1] < -0.5) | (src[1] > s_rows - 0.5)
+                | (src[0] < -0.5)
+                | (src[0] > s_cols - 0.5)
+                | (src[1] < -0.5)
+                | (src[1] > s_rows - 0.5)
             )
             coords = np.stack([np.nan_to_num(fi), src[1], src[0]])
             vals = map_coordinates(source.dose_gy, coords, order=1, mode="nearest")

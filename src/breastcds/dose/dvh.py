@@ -142,8 +142,11 @@ class DVH:
         if not 0.0 <= percent <= 100.0:
             raise ValueError(f"percent volume must be in [0, 100], got {percent!r}")
         if self.mode == "compat":
-            return self._compat_dose_at(100.0 * self._compat_cum() / self._compat_cum().max(),
-                                        percent, d100=percent == 100.0)
+            return self._compat_dose_at(
+                100.0 * self._compat_cum() / self._compat_cum().max(),
+                percent,
+                d100=percent == 100.0,
+            )
         return self._dose_at(self.volume_cc * percent / 100.0)
 
     def dose_at_volume_cc(self, volume_cc: float) -> float:
@@ -571,9 +574,7 @@ def _frame_interp(
     return order[i + 1].astype(np.int64), order[i].astype(np.int64), fz, inside
 
 
-def _bilinear(
-    frame: IntArray, v: FloatArray, u: FloatArray, dose: FloatArray
-) -> FloatArray:
+def _bilinear(frame: IntArray, v: FloatArray, u: FloatArray, dose: FloatArray) -> FloatArray:
     """Bilinear in-plane interpolation of ``dose[frame]`` at continuous (row v, column u),
     clamped to the grid."""
     _, n_rows, n_cols = dose.shape
@@ -661,9 +662,7 @@ def compute(
     planes = _planes(structure)
     if mode == "compat":
         return _compute_compat(dose, structure, planes, eqd2, thickness_mm)
-    return _compute_accurate(
-        dose, structure, planes, eqd2, bin_width_gy, subsamples, thickness_mm
-    )
+    return _compute_accurate(dose, structure, planes, eqd2, bin_width_gy, subsamples, thickness_mm)
 
 
 def compute_all(
@@ -740,9 +739,7 @@ def _span(values: FloatArray, lo: float, hi: float) -> slice:
     return slice(int(idx[0]), int(idx[-1]) + 1) if idx.size else slice(0, 0)
 
 
-def _compat_masks(
-    dose: DoseGrid, planes: _PlaneSet
-) -> tuple[npt.NDArray[np.bool_], slice, slice]:
+def _compat_masks(dose: DoseGrid, planes: _PlaneSet) -> tuple[npt.NDArray[np.bool_], slice, slice]:
     """Pixel-centre masks exactly as dicompyler-core builds them, restricted to the ROI's
     bounding box: (mask (P, rows, cols) of the block, row slice, column slice)."""
     col_lut, row_lut, x_index = _compat_luts(dose)
@@ -754,9 +751,7 @@ def _compat_masks(
     u0, v0, u1, v1, pid = _edges(planes.contours, np.eye(2), np.zeros(2))
     lines = _span(line_lut, float(min(v0.min(), v1.min())), float(max(v0.max(), v1.max())))
     pos = _span(pos_lut, float(min(u0.min(), u1.min())), float(max(u0.max(), u1.max())))
-    mask = _centre_mask(
-        u0, v0, u1, v1, pid, planes.z_mm.size, line_lut[lines], pos_lut[pos]
-    )
+    mask = _centre_mask(u0, v0, u1, v1, pid, planes.z_mm.size, line_lut[lines], pos_lut[pos])
     if x_index == 1:
         return np.ascontiguousarray(np.transpose(mask, (0, 2, 1))), pos, lines
     return mask, lines, pos
@@ -848,7 +843,8 @@ def _compute_accurate(
 ) -> DVH:
     nominal = _slab_thickness(planes.z_mm, structure, thickness_mm)
     slab = (
-        np.full(planes.z_mm.size, nominal) if thickness_mm is not None
+        np.full(planes.z_mm.size, nominal)
+        if thickness_mm is not None
         else _slabs(planes.z_mm, nominal)
     )
     _, n_rows, n_cols = dose.shape
@@ -869,8 +865,15 @@ def _compute_accurate(
     r0 = int(min(max(math.floor(vmin + 0.5), 0), n_rows - 1))
     r1 = int(min(max(math.floor(vmax + 0.5), 0), n_rows - 1))
     cov = _coverage(
-        u0 - c0, v0 - r0, u1 - c0, v1 - r0, pid,
-        planes.z_mm.size, r1 - r0 + 1, c1 - c0 + 1, subsamples,
+        u0 - c0,
+        v0 - r0,
+        u1 - c0,
+        v1 - r0,
+        pid,
+        planes.z_mm.size,
+        r1 - r0 + 1,
+        c1 - c0 + 1,
+        subsamples,
     )
     pixel_area = drow * dcol
     plane_vol_cc = cov.frac.reshape(cov.frac.shape[0], -1).sum(axis=1) * pixel_area * slab / 1000.0
@@ -883,7 +886,12 @@ def _compute_accurate(
         )
     # interior pixels: covered in full, dose at the pixel centre
     vals_in, n_in = _plane_values(
-        dose.dose_gy, ub, lb, fz, slice(r0, r1 + 1), slice(c0, c1 + 1),
+        dose.dose_gy,
+        ub,
+        lb,
+        fz,
+        slice(r0, r1 + 1),
+        slice(c0, c1 + 1),
         cov.interior & inside[:, np.newaxis, np.newaxis],
     )
     w_in = np.repeat(pixel_area * slab / 1000.0, n_in)

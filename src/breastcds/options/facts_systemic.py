@@ -158,52 +158,138 @@ def _f(name: str, type_: FactType, field: str, description: str,
     register(Fact(name, type_, field, description, extract, values))
 
 
-_f("metastatic_chemotherapy_lines", "number", _LINES,
-   "metastatic lines that contained cytotoxic chemotherapy", _count(lambda d: d.chemotherapy))
-_f("prior_metastatic_chemotherapy", "bool", _LINES,
-   "any cytotoxic chemotherapy in the metastatic setting", _any(lambda d: d.chemotherapy))
-_f("metastatic_endocrine_lines", "number", _LINES,
-   "metastatic lines that contained endocrine therapy", _count(lambda d: d.endocrine))
-_f("progression_on_et_cdk46i_within_6_months", "bool", _LINES,
-   "progression within 6 months on endocrine therapy + CDK4/6 inhibitor (metastatic)",
-   _et_cdk_progression_6m)
-_f("prior_metastatic_cdk46i", "bool", _LINES, "a CDK4/6 inhibitor in the metastatic setting",
-   _any(lambda d: d.drug_class == "cdk46_inhibitor"))
-_f("prior_metastatic_aromatase_inhibitor", "bool", _LINES,
-   "an aromatase inhibitor in the metastatic setting",
-   _any(lambda d: d.drug_class == "aromatase_inhibitor"))
-_f("prior_metastatic_anti_her2", "bool", _LINES, "HER2-directed therapy in the metastatic setting",
-   _any(lambda d: d.anti_her2))
-_f("prior_metastatic_trastuzumab", "bool", _LINES,
-   "trastuzumab (or a trastuzumab ADC) in the metastatic setting",
-   _any(lambda d: d.inn.startswith("trastuzumab")))
-_f("prior_metastatic_taxane", "bool", _LINES, "a taxane in the metastatic setting",
-   _any(lambda d: d.drug_class == "taxane"))
-_f("metastatic_classes", "list", _LINES, "drug classes given in the metastatic setting",
-   _metastatic_classes)
-_f("neoadjuvant_classes", "list", "treatment.neoadjuvant.agents",
-   "drug classes given before surgery", _neo_classes)
+_f(
+    "metastatic_chemotherapy_lines",
+    "number",
+    _LINES,
+    "metastatic lines that contained cytotoxic chemotherapy",
+    _count(lambda d: d.chemotherapy),
+)
+_f(
+    "prior_metastatic_chemotherapy",
+    "bool",
+    _LINES,
+    "any cytotoxic chemotherapy in the metastatic setting",
+    _any(lambda d: d.chemotherapy),
+)
+_f(
+    "metastatic_endocrine_lines",
+    "number",
+    _LINES,
+    "metastatic lines that contained endocrine therapy",
+    _count(lambda d: d.endocrine),
+)
+_f(
+    "progression_on_et_cdk46i_within_6_months",
+    "bool",
+    _LINES,
+    "progression within 6 months on endocrine therapy + CDK4/6 inhibitor (metastatic)",
+    _et_cdk_progression_6m,
+)
+_f(
+    "prior_metastatic_cdk46i",
+    "bool",
+    _LINES,
+    "a CDK4/6 inhibitor in the metastatic setting",
+    _any(lambda d: d.drug_class == "cdk46_inhibitor"),
+)
+_f(
+    "prior_metastatic_aromatase_inhibitor",
+    "bool",
+    _LINES,
+    "an aromatase inhibitor in the metastatic setting",
+    _any(lambda d: d.drug_class == "aromatase_inhibitor"),
+)
+_f(
+    "prior_metastatic_anti_her2",
+    "bool",
+    _LINES,
+    "HER2-directed therapy in the metastatic setting",
+    _any(lambda d: d.anti_her2),
+)
+_f(
+    "prior_metastatic_trastuzumab",
+    "bool",
+    _LINES,
+    "trastuzumab (or a trastuzumab ADC) in the metastatic setting",
+    _any(lambda d: d.inn.startswith("trastuzumab")),
+)
+_f(
+    "prior_metastatic_taxane",
+    "bool",
+    _LINES,
+    "a taxane in the metastatic setting",
+    _any(lambda d: d.drug_class == "taxane"),
+)
+_f(
+    "metastatic_classes",
+    "list",
+    _LINES,
+    "drug classes given in the metastatic setting",
+    _metastatic_classes,
+)
+_f(
+    "neoadjuvant_classes",
+    "list",
+    "treatment.neoadjuvant.agents",
+    "drug classes given before surgery",
+    _neo_classes,
+)
 _f("adjuvant_agents", "list", "treatment.adjuvant_agents", "adjuvant agents (INN)", _adj_agents)
-_f("prior_chemotherapy_regimens", "number", "treatment.adjuvant_chemotherapy_done",
-   "chemotherapy regimens so far (metastatic lines + (neo)adjuvant)", _prior_chemo_regimens)
-_f("early_chemotherapy_given", "bool", "treatment.adjuvant_chemotherapy_done",
-   "(neo)adjuvant chemotherapy given", lambda k, c: _early_chemo(k))
+_f(
+    "prior_chemotherapy_regimens",
+    "number",
+    "treatment.adjuvant_chemotherapy_done",
+    "chemotherapy regimens so far (metastatic lines + (neo)adjuvant)",
+    _prior_chemo_regimens,
+)
+_f(
+    "early_chemotherapy_given",
+    "bool",
+    "treatment.adjuvant_chemotherapy_done",
+    "(neo)adjuvant chemotherapy given",
+    lambda k, c: _early_chemo(k),
+)
 _f("clinical_t_category", "enum", "tumour.clinical_t",
    "clinical T category as staged (T1a..T4d)",
    lambda k, c: c.stage_clinical.t,
    ("TX", "Tis", "T0", "T1mi", "T1a", "T1b", "T1c", "T1", "T2", "T3", "T4", "T4a", "T4b",
     "T4c", "T4d"))  # fmt: skip
-_f("clinical_size_mm", "number", "tumour.clinical_size_mm", "clinical (imaging) size, mm",
-   lambda k, c: k.tumour.clinical_size_mm)
-_f("interstitial_lung_disease", "bool", "patient.comorbidities.interstitial_lung_disease",
-   "history of interstitial lung disease / pneumonitis",
-   _comorbidity("interstitial_lung_disease"))
-_f("cardiac_dysfunction", "bool", "patient.comorbidities.cardiac_dysfunction",
-   "LVEF < 50 % or symptomatic heart failure", _comorbidity("cardiac_dysfunction"))
-_f("connective_tissue_disease", "bool", "patient.comorbidities.connective_tissue_disease",
-   "active scleroderma / SLE", _comorbidity("connective_tissue_disease"))
-_f("prior_breast_radiotherapy", "bool", "treatment.radiotherapy_courses",
-   "prior breast or chest-wall radiotherapy", _prior_breast_rt)
+_f(
+    "clinical_size_mm",
+    "number",
+    "tumour.clinical_size_mm",
+    "clinical (imaging) size, mm",
+    lambda k, c: k.tumour.clinical_size_mm,
+)
+_f(
+    "interstitial_lung_disease",
+    "bool",
+    "patient.comorbidities.interstitial_lung_disease",
+    "history of interstitial lung disease / pneumonitis",
+    _comorbidity("interstitial_lung_disease"),
+)
+_f(
+    "cardiac_dysfunction",
+    "bool",
+    "patient.comorbidities.cardiac_dysfunction",
+    "LVEF < 50 % or symptomatic heart failure",
+    _comorbidity("cardiac_dysfunction"),
+)
+_f(
+    "connective_tissue_disease",
+    "bool",
+    "patient.comorbidities.connective_tissue_disease",
+    "active scleroderma / SLE",
+    _comorbidity("connective_tissue_disease"),
+)
+_f(
+    "prior_breast_radiotherapy",
+    "bool",
+    "treatment.radiotherapy_courses",
+    "prior breast or chest-wall radiotherapy",
+    _prior_breast_rt,
+)
 
 
 # --- the course of care (clinical_course.md sections 1-4; TEAM.md contract 2) -----------------
@@ -293,98 +379,263 @@ _COURSE_POINTS = (
     "metastatic_line_2", "metastatic_line_3plus", "locoregional_recurrence", "dcis", "surgery",
     "axilla", "follow_up",
 )  # fmt: skip
-_f("decision_point", "enum", "decision_point",
-   "the decision point: the case's, else inferred from the course (clinical_course.md 1.1)",
-   _decision_point, _COURSE_POINTS)
+_f(
+    "decision_point",
+    "enum",
+    "decision_point",
+    "the decision point: the case's, else inferred from the course (clinical_course.md 1.1)",
+    _decision_point,
+    _COURSE_POINTS,
+)
 _f("pregnant", "bool", "patient.pregnant", "pregnant now", lambda k, c: history.pregnant(k))
-_f("pregnancy", "bool", "patient.pregnant", "pregnant now (older name of 'pregnant')",
-   lambda k, c: history.pregnant(k))
-_f("gestation_weeks", "number", "patient.gestation_weeks", "gestational age, weeks",
-   lambda k, c: k.patient.gestation_weeks)
-_f("geriatric_assessment", "enum", "patient.geriatric_assessment",
-   "geriatric assessment result", lambda k, c: _enum_value(k.patient.geriatric_assessment),
-   ("fit", "vulnerable", "frail"))
+_f(
+    "pregnancy",
+    "bool",
+    "patient.pregnant",
+    "pregnant now (older name of 'pregnant')",
+    lambda k, c: history.pregnant(k),
+)
+_f(
+    "gestation_weeks",
+    "number",
+    "patient.gestation_weeks",
+    "gestational age, weeks",
+    lambda k, c: k.patient.gestation_weeks,
+)
+_f(
+    "geriatric_assessment",
+    "enum",
+    "patient.geriatric_assessment",
+    "geriatric assessment result",
+    lambda k, c: _enum_value(k.patient.geriatric_assessment),
+    ("fit", "vulnerable", "frail"),
+)
 _f("declines", "list", "patient.declines", "treatment classes the patient declines", _declines)
 for _flag in Comorbidities.model_fields:
-    _f(f"comorbidity.{_flag}", "bool", case_path("patient", "comorbidities", _flag),
-       f"comorbidity: {_flag.replace('_', ' ')}",
-       (lambda name: lambda k, c: (
-           history.pregnant(k) if name == "pregnancy" else getattr(k.patient.comorbidities, name)
-       ))(_flag))
-_f("recurrence_site", "enum", "treatment.recurrence.site", "site of the recurrence",
-   _recurrence("site"), ("ipsilateral_breast", "chest_wall", "regional_nodes", "distant"))
-_f("recurrence_biopsied", "bool", "treatment.recurrence.biopsied", "recurrence biopsied",
-   _recurrence("biopsied"))
-_f("recurrence_restaged", "bool", "treatment.recurrence.restaged",
-   "restaged for distant disease after the recurrence", _recurrence("restaged"))
-_f("recurrence_resected", "bool", "treatment.recurrence.resected", "recurrence resected",
-   _recurrence("resected"))
-_f("months_since_last_radiotherapy", "number",
-   "treatment.recurrence.months_since_last_radiotherapy",
-   "months from the last radiotherapy to the recurrence",
-   _recurrence("months_since_last_radiotherapy"))
-_f("prior_agents", "list", "treatment", "every agent given before, any setting (INN)",
-   lambda k, c: history.prior_agents(k))
-_f("progressed_on", "list", "treatment.endocrine.months_since_end",
-   "agents the disease progressed on (metastatic line, or relapse during / soon after)",
-   lambda k, c: history.progressed_on(k, _er_positive(c)))
-_f("endocrine_resistance", "enum", "treatment.endocrine.months_since_end",
-   "endocrine resistance of the relapse (ESO-ESMO ABC 5)",
-   lambda k, c: history.endocrine_resistance(k), ("primary", "secondary", "sensitive"))
-_f("endocrine_years_completed", "number", "treatment.endocrine.years_completed",
-   "years of adjuvant endocrine therapy taken", _endocrine_attr("years_completed"))
-_f("endocrine_ongoing", "bool", "treatment.endocrine.ongoing",
-   "adjuvant endocrine therapy ongoing", _endocrine_attr("ongoing"))
-_f("prior_rt_regions", "list", "treatment.radiotherapy_courses",
-   "regions irradiated before ([] = radiotherapy recorded as not given)",
-   lambda k, c: history.prior_rt_regions(k))
-_f("surgery_done", "bool", "treatment.surgery.type",
-   "breast surgery done (breast-conserving or mastectomy); absent = not yet",
-   lambda k, c: history.surgery_done(k))
-_f("neoadjuvant_given", "bool", "treatment.neoadjuvant",
-   "neoadjuvant systemic therapy recorded", lambda k, c: history.neoadjuvant_given(k))
-_f("completed_metastatic_lines", "number", "treatment.metastatic_lines",
-   "completed lines for advanced disease (clinical_course.md 1.2)",
-   lambda k, c: history.completed_metastatic_lines(k))
-_f("axillary_surgery", "enum", "treatment.surgery.axillary", "axillary procedure done",
-   _surgery_attr("axillary"),
-   ("sentinel_node_biopsy", "axillary_dissection", "targeted_axillary_dissection", "none"))
-_f("sentinel_nodes_positive", "number", "treatment.surgery.sentinel_nodes_positive",
-   "positive sentinel nodes (after sentinel-node biopsy only, the positive axillary nodes)",
-   lambda k, c: history.sentinel_nodes_positive(k))
-_f("germline_result_recorded", "bool", "biomarkers.germline_brca",
-   "a germline BRCA1/2 result is recorded (false = not recorded)",
-   lambda k, c: k.biomarkers.germline_brca is not None)
-_f("axillary_ultrasound", "enum", "tumour.axillary_ultrasound", "axillary ultrasound",
-   _tumour_attr("axillary_ultrasound"), ("normal", "suspicious"))
-_f("brain_metastases_count", "number", "tumour.brain_metastases_count",
-   "number of brain metastases", _tumour_attr("brain_metastases_count"))
-_f("brain_metastases_symptomatic", "bool", "tumour.brain_metastases_symptomatic",
-   "symptomatic brain metastases", _tumour_attr("brain_metastases_symptomatic"))
-_f("dcis_extent_mm", "number", "tumour.dcis_extent_mm", "extent of pure DCIS, mm",
-   _tumour_attr("dcis_extent_mm"))
-_f("dcis_nuclear_grade", "number", "tumour.dcis_nuclear_grade", "DCIS nuclear grade 1-3",
-   _tumour_attr("dcis_nuclear_grade"))
-_f("detection", "enum", "tumour.detection", "screen-detected or symptomatic",
-   _tumour_attr("detection"), ("screen", "symptomatic"))
-_f("rt_omission_supported", "bool", "tumour.margin_mm",
-   "the radiotherapy section finds RT omission reasonable to discuss (a supporting set is met)",
-   _rt_omission_supported)
-_f("genomic_assay_recorded", "bool", "biomarkers.genomics",
-   "a multigene assay result is recorded (Oncotype DX, MammaPrint, Prosigna, EndoPredict)",
-   lambda k, c: any(v is not None for v in k.biomarkers.genomics.model_dump().values()))
-_f("relapse_within_6_months_of_chemotherapy", "bool", "treatment.months_since_chemotherapy",
-   "relapse during or <= 6 months after (neo)adjuvant chemotherapy: counts as a chemotherapy "
-   "line for metastatic disease (DESTINY-Breast04 eligibility; clinical_course.md 1.3)",
-   lambda k, c: history.months_after_chemotherapy_within(
-       k, history.PRIOR_CHEMOTHERAPY_WINDOW_MONTHS))
-_f("de_novo_metastatic", "bool", "treatment.de_novo_metastatic",
-   "stage IV at first diagnosis, no prior therapy (no recurrence to record)",
-   lambda k, c: k.treatment.de_novo_metastatic)
-_f("progressed_on_recorded", "bool", "treatment.endocrine.months_since_end",
-   "the agents the disease progressed on are known (false: the endocrine timing of an "
-   "ER-positive relapse is not recorded, so progressed_on is unknown)",
-   lambda k, c: history.progressed_on(k, _er_positive(c)) is not None)
-_f("pathological_tn_recorded", "bool", "tumour.size_mm",
-   "the pathological T and N groups (facts t and n) are both known",
-   lambda k, c: FACTS["t"].extract(k, c) is not None and FACTS["n"].extract(k, c) is not None)
+    _f(
+        f"comorbidity.{_flag}",
+        "bool",
+        case_path("patient", "comorbidities", _flag),
+        f"comorbidity: {_flag.replace('_', ' ')}",
+        (
+            lambda name: (
+                lambda k, c: (
+                    history.pregnant(k)
+                    if name == "pregnancy"
+                    else getattr(k.patient.comorbidities, name)
+                )
+            )
+        )(_flag),
+    )
+_f(
+    "recurrence_site",
+    "enum",
+    "treatment.recurrence.site",
+    "site of the recurrence",
+    _recurrence("site"),
+    ("ipsilateral_breast", "chest_wall", "regional_nodes", "distant"),
+)
+_f(
+    "recurrence_biopsied",
+    "bool",
+    "treatment.recurrence.biopsied",
+    "recurrence biopsied",
+    _recurrence("biopsied"),
+)
+_f(
+    "recurrence_restaged",
+    "bool",
+    "treatment.recurrence.restaged",
+    "restaged for distant disease after the recurrence",
+    _recurrence("restaged"),
+)
+_f(
+    "recurrence_resected",
+    "bool",
+    "treatment.recurrence.resected",
+    "recurrence resected",
+    _recurrence("resected"),
+)
+_f(
+    "months_since_last_radiotherapy",
+    "number",
+    "treatment.recurrence.months_since_last_radiotherapy",
+    "months from the last radiotherapy to the recurrence",
+    _recurrence("months_since_last_radiotherapy"),
+)
+_f(
+    "prior_agents",
+    "list",
+    "treatment",
+    "every agent given before, any setting (INN)",
+    lambda k, c: history.prior_agents(k),
+)
+_f(
+    "progressed_on",
+    "list",
+    "treatment.endocrine.months_since_end",
+    "agents the disease progressed on (metastatic line, or relapse during / soon after)",
+    lambda k, c: history.progressed_on(k, _er_positive(c)),
+)
+_f(
+    "endocrine_resistance",
+    "enum",
+    "treatment.endocrine.months_since_end",
+    "endocrine resistance of the relapse (ESO-ESMO ABC 5)",
+    lambda k, c: history.endocrine_resistance(k),
+    ("primary", "secondary", "sensitive"),
+)
+_f(
+    "endocrine_years_completed",
+    "number",
+    "treatment.endocrine.years_completed",
+    "years of adjuvant endocrine therapy taken",
+    _endocrine_attr("years_completed"),
+)
+_f(
+    "endocrine_ongoing",
+    "bool",
+    "treatment.endocrine.ongoing",
+    "adjuvant endocrine therapy ongoing",
+    _endocrine_attr("ongoing"),
+)
+_f(
+    "prior_rt_regions",
+    "list",
+    "treatment.radiotherapy_courses",
+    "regions irradiated before ([] = radiotherapy recorded as not given)",
+    lambda k, c: history.prior_rt_regions(k),
+)
+_f(
+    "surgery_done",
+    "bool",
+    "treatment.surgery.type",
+    "breast surgery done (breast-conserving or mastectomy); absent = not yet",
+    lambda k, c: history.surgery_done(k),
+)
+_f(
+    "neoadjuvant_given",
+    "bool",
+    "treatment.neoadjuvant",
+    "neoadjuvant systemic therapy recorded",
+    lambda k, c: history.neoadjuvant_given(k),
+)
+_f(
+    "completed_metastatic_lines",
+    "number",
+    "treatment.metastatic_lines",
+    "completed lines for advanced disease (clinical_course.md 1.2)",
+    lambda k, c: history.completed_metastatic_lines(k),
+)
+_f(
+    "axillary_surgery",
+    "enum",
+    "treatment.surgery.axillary",
+    "axillary procedure done",
+    _surgery_attr("axillary"),
+    ("sentinel_node_biopsy", "axillary_dissection", "targeted_axillary_dissection", "none"),
+)
+_f(
+    "sentinel_nodes_positive",
+    "number",
+    "treatment.surgery.sentinel_nodes_positive",
+    "positive sentinel nodes (after sentinel-node biopsy only, the positive axillary nodes)",
+    lambda k, c: history.sentinel_nodes_positive(k),
+)
+_f(
+    "germline_result_recorded",
+    "bool",
+    "biomarkers.germline_brca",
+    "a germline BRCA1/2 result is recorded (false = not recorded)",
+    lambda k, c: k.biomarkers.germline_brca is not None,
+)
+_f(
+    "axillary_ultrasound",
+    "enum",
+    "tumour.axillary_ultrasound",
+    "axillary ultrasound",
+    _tumour_attr("axillary_ultrasound"),
+    ("normal", "suspicious"),
+)
+_f(
+    "brain_metastases_count",
+    "number",
+    "tumour.brain_metastases_count",
+    "number of brain metastases",
+    _tumour_attr("brain_metastases_count"),
+)
+_f(
+    "brain_metastases_symptomatic",
+    "bool",
+    "tumour.brain_metastases_symptomatic",
+    "symptomatic brain metastases",
+    _tumour_attr("brain_metastases_symptomatic"),
+)
+_f(
+    "dcis_extent_mm",
+    "number",
+    "tumour.dcis_extent_mm",
+    "extent of pure DCIS, mm",
+    _tumour_attr("dcis_extent_mm"),
+)
+_f(
+    "dcis_nuclear_grade",
+    "number",
+    "tumour.dcis_nuclear_grade",
+    "DCIS nuclear grade 1-3",
+    _tumour_attr("dcis_nuclear_grade"),
+)
+_f(
+    "detection",
+    "enum",
+    "tumour.detection",
+    "screen-detected or symptomatic",
+    _tumour_attr("detection"),
+    ("screen", "symptomatic"),
+)
+_f(
+    "rt_omission_supported",
+    "bool",
+    "tumour.margin_mm",
+    "the radiotherapy section finds RT omission reasonable to discuss (a supporting set is met)",
+    _rt_omission_supported,
+)
+_f(
+    "genomic_assay_recorded",
+    "bool",
+    "biomarkers.genomics",
+    "a multigene assay result is recorded (Oncotype DX, MammaPrint, Prosigna, EndoPredict)",
+    lambda k, c: any(v is not None for v in k.biomarkers.genomics.model_dump().values()),
+)
+_f(
+    "relapse_within_6_months_of_chemotherapy",
+    "bool",
+    "treatment.months_since_chemotherapy",
+    "relapse during or <= 6 months after (neo)adjuvant chemotherapy: counts as a chemotherapy "
+    "line for metastatic disease (DESTINY-Breast04 eligibility; clinical_course.md 1.3)",
+    lambda k, c: history.months_after_chemotherapy_within(
+        k, history.PRIOR_CHEMOTHERAPY_WINDOW_MONTHS
+    ),
+)
+_f(
+    "de_novo_metastatic",
+    "bool",
+    "treatment.de_novo_metastatic",
+    "stage IV at first diagnosis, no prior therapy (no recurrence to record)",
+    lambda k, c: k.treatment.de_novo_metastatic,
+)
+_f(
+    "progressed_on_recorded",
+    "bool",
+    "treatment.endocrine.months_since_end",
+    "the agents the disease progressed on are known (false: the endocrine timing of an "
+    "ER-positive relapse is not recorded, so progressed_on is unknown)",
+    lambda k, c: history.progressed_on(k, _er_positive(c)) is not None,
+)
+_f(
+    "pathological_tn_recorded",
+    "bool",
+    "tumour.size_mm",
+    "the pathological T and N groups (facts t and n) are both known",
+    lambda k, c: FACTS["t"].extract(k, c) is not None and FACTS["n"].extract(k, c) is not None,
+)

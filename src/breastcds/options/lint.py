@@ -88,8 +88,10 @@ def safety_errors(kb: KnowledgeBase) -> list[str]:
                     )
             if d.her2_low_active and early and not her2_pos:
                 errors.append(f"rule {r.id!r}: HER2-low ADC {inn} at early decision points {early}")
-            if d.endocrine and r.recommendation == "option" and not requires(
-                r.when, "er.status", {"positive"}
+            if (
+                d.endocrine
+                and r.recommendation == "option"
+                and not requires(r.when, "er.status", {"positive"})
             ):
                 errors.append(
                     f"rule {r.id!r}: endocrine agent {inn} but the rule does not require "

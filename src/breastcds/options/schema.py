@@ -39,9 +39,7 @@ METASTATIC: tuple[DecisionPoint, ...] = (
 )  # fmt: skip
 COURSE: tuple[DecisionPoint, ...] = ("locoregional_recurrence", "dcis")
 """Decision points of the course that are neither early primary nor metastatic lines."""
-ALL_DECISION_POINTS: tuple[DecisionPoint, ...] = (
-    EARLY[:6] + METASTATIC + COURSE + ("follow_up",)
-)
+ALL_DECISION_POINTS: tuple[DecisionPoint, ...] = EARLY[:6] + METASTATIC + COURSE + ("follow_up",)
 ALL_POINTS: frozenset[str] = frozenset(ALL_DECISION_POINTS)
 
 CscoLevel = Literal["I", "II", "III"]
@@ -364,9 +362,7 @@ def build_kb(texts: list[tuple[str, str]], drugs: Catalogue) -> KnowledgeBase:
 
 def load_kb_dir(directory: Path, drugs_path: Path | None = None) -> KnowledgeBase:
     """Load and validate a knowledge directory (pathway YAML files) — used by lint and tests."""
-    texts = [
-        (str(f), f.read_text(encoding="utf-8")) for f in sorted(directory.glob("*.yaml"))
-    ]
+    texts = [(str(f), f.read_text(encoding="utf-8")) for f in sorted(directory.glob("*.yaml"))]
     if not texts:
         raise KnowledgeError(f"{directory}: no pathway files (*.yaml)")
     return build_kb(texts, catalogue(drugs_path))

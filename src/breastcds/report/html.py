@@ -335,9 +335,7 @@ def _pct(text: str, percent: float | None) -> str:
     return f"{text} ({percent:g} %)" if percent is not None else text
 
 
-def _identifiers(
-    a: AssessmentOf[Any], case: Case | None, lang: Lang
-) -> list[tuple[str, str]]:
+def _identifiers(a: AssessmentOf[Any], case: Case | None, lang: Lang) -> list[tuple[str, str]]:
     rows = [(label("case_id", lang), a.case_id or value(None, lang))]
     if case is not None:
         rows.append((label("patient_id", lang), case.patient.id or value(None, lang)))
