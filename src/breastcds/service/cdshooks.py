@@ -559,7 +559,7 @@ def build_router() -> APIRouter:
         f"/cds-services/{SERVICE_ID}",
         response_model=CdsResponse,
         response_model_exclude_none=True,
-        responses=responses(401, 412, 422, 500, 501),
+        responses=responses(401, 412, 413, 422, 500, 501),
     )
     async def patient_view(
         request: Request,
@@ -627,7 +627,7 @@ def build_router() -> APIRouter:
             )
         )
 
-    @r.post(f"/cds-services/{SERVICE_ID}/feedback", responses=responses(401, 422))
+    @r.post(f"/cds-services/{SERVICE_ID}/feedback", responses=responses(401, 413, 422))
     def feedback(
         request: Request, principal: CdsClientPrincipal, body: CdsFeedback
     ) -> dict[str, Any]:
