@@ -6,6 +6,10 @@ types, headers and response schemas, schema-violating requests rejected) except
 ``positive_data_acceptance``: a case can satisfy the JSON Schema and still be contradictory
 (dates out of order, more positive than examined nodes), and the library then rightly answers 422
 with the offending fields, which JSON Schema cannot express.
+
+A schema-violating request may also be refused with 413 (Content Too Large): the body-size
+guard answers before the body is parsed, which is a rejection like any 4xx, so 413 is added to
+the statuses the ``negative_data_rejection`` check accepts as a refusal.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
+from schemathesis.config import SchemathesisConfig
+from schemathesis.config._checks import NEGATIVE_DATA_REJECTION_EXPECTED_STATUSES
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.service.conftest import Server
@@ -42,7 +48,11 @@ def fuzz_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 def _operations(base_url: str) -> list[Any]:
-    loaded = schemathesis.openapi.from_url(f"{base_url}/openapi.json")
+    refusals = [*NEGATIVE_DATA_REJECTION_EXPECTED_STATUSES, "413"]
+    config = SchemathesisConfig.from_dict(
+        {"checks": {"negative_data_rejection": {"expected-statuses": refusals}}}
+    )
+    loaded = schemathesis.openapi.from_url(f"{base_url}/openapi.json", config=config)
     operations = [result.ok() for result in loaded.get_all_operations()]
     # /ui belongs to breastcds.web (its own browser tests); this test covers the service API.
     return [op for op in operations if not op.path.startswith("/ui")]
