@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model_serializer
 
 from breastcds.dose.reirradiation import ReirradiationResult
+from breastcds.knowledge.facts import one_extraction
 from breastcds.model.assessment import AssessmentOf, Classification
 from breastcds.model.case import Case
 from breastcds.options.engine import OptionsResult
@@ -83,5 +84,6 @@ def sections() -> dict[str, Section]:
 
 
 def assess_sections(case: Case, classification: Classification) -> Sections:
-    """Every capability's section for one validated case (pure)."""
-    return Sections(**{name: f(case, classification) for name, f in sections().items()})
+    """Every capability's section for one validated case (pure; the facts are extracted once)."""
+    with one_extraction():
+        return Sections(**{name: f(case, classification) for name, f in sections().items()})

@@ -10,7 +10,9 @@ condition names must be registered, so the schema rejects unknown fact names at 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -398,6 +400,32 @@ _f(
 )
 
 
+# Within one assessment the options and the RT-omission sections read the same facts of the same
+# (frozen) case and classification; `one_extraction` lets them share one extraction. The memo holds
+# the objects themselves, so an id in it cannot be reused by another object while it lives.
+_Memo = dict[tuple[int, int], tuple[Case, Classification, dict[str, Any]]]
+_MEMO: ContextVar[_Memo | None] = ContextVar("breastcds_facts_memo", default=None)
+
+
+@contextmanager
+def one_extraction() -> Iterator[None]:
+    """Extract each (case, classification)'s facts once inside this block (one assessment)."""
+    token = _MEMO.set({})
+    try:
+        yield
+    finally:
+        _MEMO.reset(token)
+
+
 def extract(case: Case, classification: Classification) -> dict[str, Any]:
-    """Every registered fact of one case (None = unknown)."""
-    return {name: fact.extract(case, classification) for name, fact in FACTS.items()}
+    """Every registered fact of one case (None = unknown); a fresh dict on every call."""
+    memo = _MEMO.get()
+    if memo is None:
+        return {name: fact.extract(case, classification) for name, fact in FACTS.items()}
+    key = (id(case), id(classification))
+    hit = memo.get(key)
+    if hit is None or hit[0] is not case or hit[1] is not classification:
+        facts = {name: fact.extract(case, classification) for name, fact in FACTS.items()}
+        hit = (case, classification, facts)
+        memo[key] = hit
+    return dict(hit[2])
