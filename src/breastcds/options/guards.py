@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from breastcds.knowledge.conditions import Condition, evaluate
 from breastcds.knowledge.facts import FACTS
 from breastcds.knowledge.loader import KnowledgeError, read_text
+from breastcds.options.actions import ActionClass, load_actions
 from breastcds.options.drugs import Catalogue, Drug, DrugFamily, DrugGroup, catalogue
 from breastcds.options.schema import ALL_DECISION_POINTS, DecisionPoint, Source, Text
 
@@ -34,12 +35,6 @@ if TYPE_CHECKING:
     from breastcds.options.engine import DecisionPointOptions, OfferedOption
 
 B = TypeVar("B")
-
-#: Action classes (knowledge/actions.yaml), for selectors over actions.
-ActionClass = Literal[
-    "surgery", "axilla", "radiotherapy", "reirradiation", "brain", "recurrence_workup",
-    "counselling",
-]  # fmt: skip
 
 
 class _Strict(BaseModel):
@@ -205,8 +200,6 @@ def load_guards() -> GuardSet:
 @cache
 def action_classes() -> dict[str, str]:
     """Action code -> class (knowledge/actions.yaml)."""
-    from breastcds.options.actions import load_actions
-
     return {code: str(a.action_class) for code, a in load_actions().by_code().items()}
 
 
@@ -637,7 +630,6 @@ def _named(g: Guard, o: OfferedOption, shape: OptionShape, alg: Algebra[bool]) -
 
 def _action_option(g: Guard, code: str, rank: int) -> OfferedOption:
     """An action a guard adds, as an offered option (rule id ``guard.<id>.<action>``)."""
-    from breastcds.options.actions import load_actions
     from breastcds.options.engine import Grade, OfferedOption, RankReason
 
     a = load_actions().by_code()[code]  # guard actions are checked against the vocabulary
