@@ -9,10 +9,10 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from breastcds.knowledge.conditions import Condition, evaluate
-from breastcds.knowledge.loader import KnowledgeError, load_yaml
+from breastcds.knowledge.schema import validate_file
 from breastcds.model.case import Case
 
 
@@ -44,10 +44,7 @@ def course_cautions() -> CourseCautions:
     """The packaged course cautions, validated."""
     import breastcds.options.facts_systemic  # noqa: F401  (registers the course facts)
 
-    try:
-        return CourseCautions.model_validate(load_yaml("course_cautions.yaml"))
-    except ValidationError as exc:
-        raise KnowledgeError(f"knowledge/course_cautions.yaml: {exc}") from exc
+    return validate_file(CourseCautions, "course_cautions.yaml")
 
 
 def prior_radiotherapy(case: Case) -> str:

@@ -12,10 +12,11 @@ from __future__ import annotations
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from breastcds.knowledge.conditions import Condition, evaluate
-from breastcds.knowledge.loader import KnowledgeError, load_yaml
+from breastcds.knowledge.loader import KnowledgeError
+from breastcds.knowledge.schema import validate_file
 from breastcds.model.assessment import Classification
 from breastcds.model.case import Case
 
@@ -66,10 +67,7 @@ def precedence() -> Precedence:
     """The packaged precedence table, validated."""
     import breastcds.options.facts_systemic  # noqa: F401  (registers the course facts)
 
-    try:
-        table = Precedence.model_validate(load_yaml("decision_points.yaml"))
-    except ValidationError as exc:
-        raise KnowledgeError(f"knowledge/decision_points.yaml: {exc}") from exc
+    table = validate_file(Precedence, "decision_points.yaml")
     from breastcds.options.schema import ALL_POINTS
 
     for row in table.precedence:

@@ -11,10 +11,10 @@ from collections.abc import Mapping
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from breastcds.knowledge.conditions import Condition, evaluate, to_polars
-from breastcds.knowledge.loader import KnowledgeError, load_yaml
+from breastcds.knowledge.schema import validate_file
 
 if TYPE_CHECKING:  # polars only for the cohort engine's compiler (one-case start-up)
     import polars as pl
@@ -42,10 +42,7 @@ def relevance() -> PromptRelevance:
     """The packaged prompt-relevance table, validated."""
     import breastcds.options.facts_systemic  # noqa: F401  (registers the course facts)
 
-    try:
-        return PromptRelevance.model_validate(load_yaml("prompt_relevance.yaml"))
-    except ValidationError as exc:
-        raise KnowledgeError(f"knowledge/prompt_relevance.yaml: {exc}") from exc
+    return validate_file(PromptRelevance, "prompt_relevance.yaml")
 
 
 def irrelevant(field: str, facts: Mapping[str, Any]) -> bool:

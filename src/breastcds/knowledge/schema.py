@@ -70,16 +70,17 @@ class StageTable(_Strict):
 @cache
 def biomarkers() -> BiomarkerKnowledge:
     """Validated biomarkers.yaml."""
-    return _validate(BiomarkerKnowledge, "biomarkers.yaml")
+    return validate_file(BiomarkerKnowledge, "biomarkers.yaml")
 
 
 @cache
 def anatomic_stage_table() -> StageTable:
     """Validated ajcc8_anatomic_stage.yaml."""
-    return _validate(StageTable, "ajcc8_anatomic_stage.yaml")
+    return validate_file(StageTable, "ajcc8_anatomic_stage.yaml")
 
 
-def _validate(model: type[_M], name: str) -> _M:
+def validate_file(model: type[_M], name: str) -> _M:
+    """A packaged knowledge file validated against its schema (KnowledgeError naming the file)."""
     try:
         return model.model_validate(load_yaml(name))
     except ValidationError as exc:
