@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 from collections.abc import Iterator
-from importlib import resources
 from typing import Any
 
 import pytest
 
 import breastcds.capabilities as capabilities
-from breastcds import assess
+from breastcds import assess, examples
 from breastcds.knowledge import facts
 from breastcds.model.assessment import Classification
 from breastcds.model.case import Case
@@ -21,13 +19,7 @@ NOW = dt.datetime(2026, 12, 5, tzinfo=dt.UTC)
 
 
 def _example_cases() -> list[dict[str, Any]]:
-    out = []
-    for item in sorted(resources.files("breastcds.examples").iterdir(), key=lambda p: p.name):
-        if item.name.endswith(".json"):
-            data = json.loads(item.read_text(encoding="utf-8"))
-            if "tumour" in data:  # case files (the re-irradiation plan input is not a case)
-                out.append(data)
-    return out
+    return [examples.load(name) for name in examples.names()]
 
 
 @pytest.fixture
