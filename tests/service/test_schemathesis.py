@@ -22,8 +22,7 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
-from schemathesis.config import SchemathesisConfig
-from schemathesis.config._checks import NEGATIVE_DATA_REJECTION_EXPECTED_STATUSES
+from schemathesis.config import ChecksConfig, SchemathesisConfig
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.service.conftest import Server
@@ -48,7 +47,7 @@ def fuzz_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 def _operations(base_url: str) -> list[Any]:
-    refusals = [*NEGATIVE_DATA_REJECTION_EXPECTED_STATUSES, "413"]
+    refusals = [*ChecksConfig().negative_data_rejection.expected_statuses, "413"]
     config = SchemathesisConfig.from_dict(
         {"checks": {"negative_data_rejection": {"expected-statuses": refusals}}}
     )
