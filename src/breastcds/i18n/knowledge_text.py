@@ -19,11 +19,10 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from breastcds.knowledge.bilingual import ZH
 from breastcds.knowledge.loader import load_yaml
 
 __all__ = ["ZH", "bilingual_pairs", "glossary", "knowledge_files", "where"]
-
-ZH = "_zh"
 
 
 def knowledge_files() -> list[str]:

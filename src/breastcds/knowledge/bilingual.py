@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, model_validator
 
-__all__ = ["Bilingual", "missing_zh"]
+__all__ = ["ZH", "Bilingual", "missing_zh"]
 
+#: Suffix of the field that carries a text's Simplified Chinese (``x`` -> ``x_zh``).
 ZH = "_zh"
 
 
