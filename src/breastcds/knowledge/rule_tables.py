@@ -38,6 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from breastcds.knowledge.conditions import Condition, evaluate
 from breastcds.knowledge.loader import KnowledgeError, load_yaml, parse_yaml
 from breastcds.knowledge.schema import BiomarkerKnowledge, biomarkers
+from breastcds.model import consistency
 
 if TYPE_CHECKING:  # the cohort backend's dependency; one-patient assessment does not load it
     import polars as pl
@@ -289,10 +290,12 @@ def active() -> RuleTables:
 
 @contextmanager
 def knowledge_from(directory: Path) -> Iterator[RuleTables]:
-    """Run both engines on the tables (and thresholds) of another knowledge directory."""
+    """Run both engines on the tables (and thresholds) of another knowledge directory, and on
+    its case-model consistency checks (``consistency.yaml``)."""
     _override.append(load_tables(directory))
     try:
-        yield _override[-1]
+        with consistency.checks_from(directory):
+            yield _override[-1]
     finally:
         _override.pop()
 
