@@ -151,11 +151,18 @@ def test_a_malformed_table_is_refused_at_load_naming_the_problem(
 
 def test_every_packaged_table_cites_its_source_and_loads() -> None:
     tables = load_tables()
-    assert len(TABLE_FILES) == 6
-    assert set(tables.tables) == {"her2_ish_group", "her2", "receptor_status", "ki67_group",
-                                  "subtype", "pt_from_size", "pn_from_nodes"}  # fmt: skip
+    assert len(TABLE_FILES) == 7
+    classification = {"her2_ish_group", "her2", "receptor_status", "ki67_group", "subtype",
+                      "pt_from_size", "pn_from_nodes"}  # fmt: skip
+    assert set(tables.tables) == classification | PREDICT_TABLES
     for t in tables.tables.values():
-        assert any(s in t.source for s in ("ASCO/CAP", "Ki67", "St Gallen", "AJCC")), t.id
+        assert any(s in t.source for s in ("ASCO/CAP", "Ki67", "St Gallen", "AJCC",
+                                           "WintonCentre")), t.id  # fmt: skip
+
+
+#: The PREDICT input mapping (knowledge/predict_mapping.yaml), one table per model input.
+PREDICT_TABLES = {"predict_screen", "predict_grade", "predict_er", "predict_pr", "predict_her2",
+                  "predict_ki67", "predict_nodes", "predict_size", "predict_smoker"}  # fmt: skip
 
 
 def test_an_undecidable_row_stops_the_table_with_the_fields_that_decide_it() -> None:
