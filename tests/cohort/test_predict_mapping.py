@@ -1,20 +1,17 @@
-"""The PREDICT input mapping as data (knowledge/predict_mapping.yaml, run by rule_tables): the
-prognosis section (one patient) and the cohort engine (polars) run the same tables. A size of
-0 mm asks for the invasive size in both; a threshold changed in a copy of the knowledge is
-followed by both."""
+"""The PREDICT input mapping as data (knowledge/classification/predict_mapping.yaml, run by
+rule_tables): the prognosis section (one patient) and the cohort engine (polars) run the same
+tables. A size of 0 mm asks for the invasive size in both; a threshold changed in a copy of the
+knowledge is followed by both."""
 
 from __future__ import annotations
 
-import shutil
 import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import polars as pl
-import yaml
 
-import breastcds.knowledge
 from breastcds import assess
 from breastcds.cohort import engine
 from breastcds.cohort.validate import prepare
@@ -25,8 +22,7 @@ from breastcds.prognosis.mapping import map_case
 from breastcds.prognosis.predict import PredictInputs
 from breastcds.prognosis.section import run_model
 from tests.cohort.expected import expected
-
-PACKAGED = Path(breastcds.knowledge.__file__).parent
+from tests.knowledge.copies import edited_copy
 
 # An ER-positive, HER2-negative woman with every PREDICT v3.2 input recorded.
 ROW: dict[str, Any] = {
@@ -88,16 +84,14 @@ def test_the_smallest_positive_size_computes_without_overflow() -> None:
 
 def _mutated(tmp_path: Path, above: float) -> Path:
     """A copy of the knowledge where Ki-67 counts as positive for PREDICT above ``above`` %."""
-    target = tmp_path / "knowledge"
-    shutil.copytree(PACKAGED, target, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
-    path = target / "predict_mapping.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    (table,) = [t for t in data["tables"] if t["id"] == "predict_ki67"]
-    positive = table["rows"][1]
-    assert positive["when"] == {"fact": "percent", "op": "gt", "value": 10}
-    positive["when"]["value"] = above
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    return target
+
+    def edit(data: Any) -> None:
+        (table,) = [t for t in data["tables"] if t["id"] == "predict_ki67"]
+        positive = table["rows"][1]
+        assert positive["when"] == {"fact": "percent", "op": "gt", "value": 10}
+        positive["when"]["value"] = above
+
+    return edited_copy(tmp_path, "classification/predict_mapping.yaml", edit)
 
 
 def test_a_mapping_threshold_changed_in_a_copy_is_followed_by_both_engines(

@@ -160,7 +160,7 @@ def test_every_packaged_table_cites_its_source_and_loads() -> None:
                                            "WintonCentre")), t.id  # fmt: skip
 
 
-#: The PREDICT input mapping (knowledge/predict_mapping.yaml), one table per model input.
+#: The PREDICT input mapping (knowledge/classification/predict_mapping.yaml), a table per input.
 PREDICT_TABLES = {"predict_screen", "predict_grade", "predict_er", "predict_pr", "predict_her2",
                   "predict_ki67", "predict_nodes", "predict_size", "predict_smoker"}  # fmt: skip
 

@@ -6,15 +6,12 @@ copy of the knowledge is followed by both."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 import pytest
-import yaml
 
-import breastcds.knowledge
 from breastcds.cohort.engine import run_batch
 from breastcds.cohort.validate import prepare
 from breastcds.knowledge.rule_tables import knowledge_from
@@ -27,9 +24,9 @@ from breastcds.model.consistency import (
     load_checks,
 )
 from breastcds.model.paths import is_case_path
+from tests.knowledge.copies import edited_copy
 
 TODAY = dt.date(2026, 11, 25)
-PACKAGED = Path(breastcds.knowledge.__file__).parent
 
 
 def _issues(case: dict[str, Any]) -> list[tuple[str, str]]:
@@ -130,15 +127,15 @@ def test_a_malformed_check_is_refused_with_its_id() -> None:
 
 def _mutated(tmp_path: Path, limit: int) -> Path:
     """A copy of the knowledge whose nodes check allows at most ``limit`` positive nodes."""
-    target = tmp_path / "knowledge"
-    shutil.copytree(PACKAGED, target, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
-    path = target / "consistency.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    (check,) = [c for c in data["checks"] if c["id"] == "consistency.nodes_positive_le_examined"]
-    check["when"] = {"input": "positive", "op": "gt", "value": limit}
-    check["message"] = f"nodes_positive ({{positive}}) above {limit}; allowed: 0 to {limit}"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    return target
+
+    def edit(data: Any) -> None:
+        (check,) = [
+            c for c in data["checks"] if c["id"] == "consistency.nodes_positive_le_examined"
+        ]
+        check["when"] = {"input": "positive", "op": "gt", "value": limit}
+        check["message"] = f"nodes_positive ({{positive}}) above {limit}; allowed: 0 to {limit}"
+
+    return edited_copy(tmp_path, "consistency.yaml", edit)
 
 
 def test_a_check_changed_in_a_copy_is_followed_by_both_engines(tmp_path: Path) -> None:

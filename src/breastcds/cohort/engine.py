@@ -470,8 +470,8 @@ def _spec_invalid(name: str, x: pl.Expr) -> pl.Expr:
 
 
 def _predict_tables() -> dict[str, dict[str, pl.Expr]]:
-    """The PREDICT mapping tables (knowledge/predict_mapping.yaml) compiled over the columns:
-    per table its outputs and ``missing`` (the case field it asks for, else null)."""
+    """The PREDICT mapping tables (knowledge/classification/predict_mapping.yaml) compiled
+    over the columns: per table its outputs and ``missing`` (the case field asked for, or null)."""
     inputs: dict[str, dict[str, pl.Expr]] = {
         "predict_size": {"size": c("size_mm"), "dcis_only": c("dcis_only")},
         "predict_screen": {"detection": c("detection")},

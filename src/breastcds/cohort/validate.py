@@ -201,7 +201,7 @@ def _consistency_checks() -> list[Check]:
     values = case_values()
     checks = []
     for rule in consistency.active().checks:
-        inputs = {i.name: values.get(i.field) for i in rule.inputs}
+        inputs = {i.input: values.get(i.field) for i in rule.inputs}
         if all(e is None for e in inputs.values()):
             continue
         named = [_column_of(f) for f in (rule.field, *(i.field for i in rule.inputs))]

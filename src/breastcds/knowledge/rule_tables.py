@@ -46,7 +46,7 @@ if TYPE_CHECKING:  # the cohort backend's dependency; one-patient assessment doe
 TABLE_FILES = ("classification/her2_ish_group.yaml", "classification/her2.yaml",
                "classification/receptors.yaml", "classification/ki67.yaml",
                "classification/subtype.yaml", "classification/staging.yaml",
-               "predict_mapping.yaml")  # fmt: skip
+               "classification/predict_mapping.yaml")  # fmt: skip
 OutputValue = str | int | bool | None
 
 

@@ -96,7 +96,7 @@ class Condition(_Strict):
 
 
 class Input(_Strict):
-    name: str
+    input: str = Field(description="the name conditions and the message use")
     field: str = Field(description="case path (a list item as *)")
 
 
@@ -113,7 +113,7 @@ class Check(_Strict):
 
     @model_validator(mode="after")
     def _complete(self) -> Check:
-        names = [i.name for i in self.inputs]
+        names = [i.input for i in self.inputs]
         if len(set(names)) != len(names):
             raise ValueError(f"{self.id}: an input is named twice")
         if self.field not in {i.field for i in self.inputs}:
@@ -132,13 +132,13 @@ class Check(_Strict):
 
     def relative(self, name: str) -> str:
         """The path of input ``name`` inside the record."""
-        path = next(i.field for i in self.inputs if i.name == name)
+        path = next(i.field for i in self.inputs if i.input == name)
         return path[len(self.record) + 1 :] if self.record else path
 
     @property
     def named(self) -> str:
         """The input whose field the error names."""
-        return next(i.name for i in self.inputs if i.field == self.field)
+        return next(i.input for i in self.inputs if i.field == self.field)
 
 
 class ChecksFile(_Strict):
@@ -306,7 +306,7 @@ def message(check: Check, values: Mapping[str, Any]) -> str:
 def failures(record: BaseModel) -> Iterator[Inconsistency]:
     """Every check of ``record``'s class that fails on it, as the error it raises."""
     for check in active().for_class(type(record)):
-        values = {i.name: _get(record, check.relative(i.name)) for i in check.inputs}
+        values = {i.input: _get(record, check.relative(i.input)) for i in check.inputs}
         if evaluate(check.when, values) is True:
             value = values[check.named]
             shown = "recorded" if isinstance(value, BaseModel) else value

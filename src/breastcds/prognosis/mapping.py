@@ -50,7 +50,7 @@ Treatment = Literal["endocrine", "chemotherapy", "trastuzumab", "bisphosphonate"
 WEB_TOOL = "WintonCentre/predict-v21-main (official web tool, commit 27db8a7)"
 R_CODE = "WintonCentre/predict-v30-r (official R code, commit 42223bc)"
 #: the official web tool's coding of one node holding micrometastases only (when it applies:
-#: table predict_nodes of knowledge/predict_mapping.yaml)
+#: table predict_nodes of knowledge/classification/predict_mapping.yaml)
 HALF_NODE = 0.5
 
 #: treatment letters in PREDICT regimen names, and the official cumulative order
@@ -209,7 +209,7 @@ class _Draft:
         *,
         v32_only: bool = False,
     ) -> None:
-        """Run one mapping table (knowledge/predict_mapping.yaml): the model input
+        """Run one mapping table (knowledge/classification/predict_mapping.yaml): the model input
         (``value_of`` the decision, None: not given), its statement (the table's reason) and
         the case field it asks for."""
         d = rule_tables.decide(rule_tables.active()[table_id], facts)
