@@ -21,7 +21,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model_serializer
 
 from breastcds.dose.reirradiation import ReirradiationResult
-from breastcds.knowledge.facts import one_extraction
+from breastcds.knowledge.once import one_assessment
 from breastcds.model.assessment import AssessmentOf, Classification
 from breastcds.model.case import Case
 from breastcds.options.engine import OptionsResult
@@ -84,6 +84,7 @@ def sections() -> dict[str, Section]:
 
 
 def assess_sections(case: Case, classification: Classification) -> Sections:
-    """Every capability's section for one validated case (pure; the facts are extracted once)."""
-    with one_extraction():
+    """Every capability's section for one validated case (pure; what several sections read is
+    computed once: :mod:`breastcds.knowledge.once`)."""
+    with one_assessment():
         return Sections(**{name: f(case, classification) for name, f in sections().items()})
