@@ -18,7 +18,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model_serializer
+from pydantic import BaseModel, ConfigDict, Field
 
 from breastcds.dose.reirradiation import ReirradiationResult
 from breastcds.knowledge.once import one_assessment
@@ -31,6 +31,10 @@ from breastcds.radiotherapy.omission import RadiotherapyResult
 #: A section takes the validated case and its classification and returns its result model,
 #: or ``None`` when it does not apply to the case.
 Section = Callable[[Case, Classification], Any]
+
+
+def _absent(value: object) -> bool:
+    return value is None
 
 
 class Sections(BaseModel):
@@ -46,13 +50,11 @@ class Sections(BaseModel):
 
     options: OptionsResult
     radiotherapy: RadiotherapyResult
-    reirradiation: ReirradiationResult | None = None
+    # Left out when absent by the serializer itself (pydantic-core): a wrapping Python
+    # serializer that dropped the None values built the whole answer as Python objects before
+    # encoding it, twice the time of encoding it directly (same bytes, tested).
+    reirradiation: ReirradiationResult | None = Field(default=None, exclude_if=_absent)
     prognosis: PrognosisSection
-
-    @model_serializer(mode="wrap")
-    def _present_only(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        data: dict[str, Any] = handler(self)
-        return {k: v for k, v in data.items() if v is not None}
 
     def items(self) -> list[tuple[str, BaseModel]]:
         """The present sections, (name, result), in report order."""
