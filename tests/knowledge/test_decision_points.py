@@ -16,8 +16,8 @@ from breastcds.model.codes import DecisionPoint as CaseDecisionPoint
 
 
 def test_knowledge_and_case_name_the_same_points_in_the_same_order() -> None:
-    assert ALL_DECISION_POINTS == tuple(p.value for p in CaseDecisionPoint)
-    assert ALL_DECISION_POINTS == get_args(DecisionPoint)
+    assert tuple(p.value for p in CaseDecisionPoint) == ALL_DECISION_POINTS
+    assert get_args(DecisionPoint) == ALL_DECISION_POINTS
     assert frozenset(ALL_DECISION_POINTS) == ALL_POINTS
 
 
