@@ -29,10 +29,10 @@ import breastcds.options.facts_systemic  # noqa: F401  (registers the history fa
 from breastcds.cohort.schema import MAX_LINES, NO_SITES
 from breastcds.course.history import PRIOR_CHEMOTHERAPY_WINDOW_MONTHS
 from breastcds.knowledge import rule_tables as tables
+from breastcds.knowledge.drugs import catalogue
 from breastcds.knowledge.facts import FACTS
 from breastcds.knowledge.schema import anatomic_stage_table
 from breastcds.model.case import Comorbidities
-from breastcds.options.drugs import catalogue
 from breastcds.options.facts_course import CLINICAL_STAGE_POINTS, PATHOLOGICAL_STAGE_POINTS
 
 c = pl.col

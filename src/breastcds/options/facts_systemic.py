@@ -12,11 +12,11 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from breastcds.course import history
+from breastcds.knowledge.drugs import Drug, catalogue
 from breastcds.knowledge.facts import FACTS, Fact, FactType, register
 from breastcds.model.assessment import Classification
 from breastcds.model.case import Case, Comorbidities, MetastaticLine
 from breastcds.model.paths import case_path
-from breastcds.options.drugs import Drug, catalogue
 
 _LINES = "treatment.metastatic_lines"
 
