@@ -299,8 +299,9 @@ def taxane_failure(case: Case) -> bool | None:
     when the recurrence was found, or a (neo)adjuvant taxane followed by a relapse during or
     <= 12 months after the end of (neo)adjuvant chemotherapy
     (:func:`months_after_chemotherapy_within`, the same window as ``progressed_on``).
-    False: none of these, every part known. None: a taxane line without its outcome, an agent unknown to the catalogue, a later metastatic line
-    decided with no earlier line recorded, or early therapy that may have held a taxane with
+    False: none of these, every part known. None: a taxane line without its outcome, an
+    agent unknown to the catalogue, a later metastatic line decided with no earlier line
+    recorded, or early therapy that may have held a taxane with
     the end of chemotherapy not recorded (``treatment.months_since_chemotherapy``).
     """
     t = case.treatment
