@@ -65,8 +65,8 @@ GRADES = [
     ("course.her2pos.disitamab_vedotin_liver_no_prior_tki", "II", "2A",
      "维迪西妥单抗（肝转移） [2A]"),
     # 三(四) 2. premenopausal adjuvant endocrine therapy: 'OFS+AI [2A]' Level II in the high- and
-    # intermediate-risk rows
-    ("course.vte.premenopausal_ofs_ai_intermediate_high_risk", "II", "2A", "OFS+AI [2A]"),
+    # intermediate-risk rows (node-positive or T3-4 N0 is in one of them whatever the risk factors)
+    ("course.vte.premenopausal_ofs_ai_node_positive_or_t3", "II", "2A", "OFS+AI [2A]"),
     # 四(五) HER-2 low / HR-positive, CDK4/6i-treated row, Level II: '德达博妥单抗 [2A]'
     ("course.hrpos.datopotamab_tropion01_her2_low_after_cdk46i", "II", "2A", "德达博妥单抗 [2A]"),
 ]  # fmt: skip
