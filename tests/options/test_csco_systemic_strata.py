@@ -27,7 +27,8 @@ RULES = {r.id: r for r in KB.rules}
 
 # (rule id, level, evidence category, words the verified_in must quote)
 PINNED: list[tuple[str, str, str, tuple[str, ...]]] = [
-    # 四(三) 1. 免疫联合治疗, row 紫杉类治疗敏感: Level II "1.紫杉醇+PD-1抑制剂[1B] 2.GP+PD-1抑制剂[1B]"
+    # 四(三) 1. 免疫联合治疗, row 紫杉类治疗敏感, Level II:
+    # "1.紫杉醇+PD-1抑制剂[1B] 2.GP+PD-1抑制剂[1B]"
     ("tnbc.metastatic.pembrolizumab_chemo_taxane_sensitive", "II", "1B",
      ("四(三)", "紫杉类治疗敏感", "紫杉醇+PD-1抑制剂 [1B]", "GP+PD-1抑制剂 [1B]")),
     # same table, row 紫杉类治疗失败: Level I "GP+PD-1抑制剂[1A]"
