@@ -140,13 +140,17 @@ def test_capecitabine_after_residual_disease_takes_the_level_of_its_stratum(
 
 
 def test_split_adjuvant_chemotherapy_offers_the_same_agents_in_both_risk_rows() -> None:
-    # The former single rule offered anthracycline/taxane chemotherapy with these five agents.
+    # The former single rule offered anthracycline/taxane chemotherapy with these five agents;
+    # the high-risk row adds the CSCO-listed platinum regimens ddAC-TP (Level I) and TP (Level II),
+    # so carboplatin is offered there only.
     before = {"doxorubicin", "epirubicin", "cyclophosphamide", "paclitaxel", "docetaxel"}
-    for size_mm, ids in (
+    for size_mm, ids, added in (
         (15, {"tnbc.adjuvant.chemotherapy_lower_risk_tc_ac",
-              "tnbc.adjuvant.chemotherapy_lower_risk_act_tc6"}),
+              "tnbc.adjuvant.chemotherapy_lower_risk_act_tc6"}, set()),
         (25, {"tnbc.adjuvant.chemotherapy_high_risk_dose_dense",
-              "tnbc.adjuvant.chemotherapy_high_risk_ac_t"}),
+              "tnbc.adjuvant.chemotherapy_high_risk_ac_t",
+              "tnbc.adjuvant.chemotherapy_high_risk_ddac_tp",
+              "tnbc.adjuvant.chemotherapy_high_risk_tp"}, {"carboplatin"}),
     ):  # fmt: skip
         case = {
             "decision_point": "adjuvant",
@@ -158,7 +162,7 @@ def test_split_adjuvant_chemotherapy_offers_the_same_agents_in_both_risk_rows() 
         }  # fmt: skip
         chemo = [o for o in _offered(case) if o.rule_id.startswith("tnbc.adjuvant.chemotherapy")]
         assert {o.rule_id for o in chemo} == ids
-        assert set().union(*(o.agents for o in chemo)) == before
+        assert set().union(*(o.agents for o in chemo)) == before | added
 
 
 def _after_neoadjuvant_mastectomy(ypn: str | None) -> dict[str, Any]:

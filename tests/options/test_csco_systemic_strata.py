@@ -40,6 +40,10 @@ PINNED: list[tuple[str, str, str, tuple[str, ...]]] = [
      ("四(三)", "紫杉类治疗失败", "戈沙妥珠单抗 [1B]")),
     ("tnbc.metastatic.sacituzumab_taxane_sensitive", "II", "1B",
      ("四(三)", "紫杉类治疗敏感", "戈沙妥珠单抗 [1B]")),
+    # 三(三) 1. 初始治疗, row "1.淋巴结阳性 2.肿瘤>2cm": Level I "1. ddAC-TP²[1A]",
+    # Level II "2.TP[2A]" (new CSCO-listed regimens)
+    ("tnbc.adjuvant.chemotherapy_high_risk_ddac_tp", "I", "1A", ("三(三)", "ddAC-TP [1A]")),
+    ("tnbc.adjuvant.chemotherapy_high_risk_tp", "II", "2A", ("三(三)", "TP [2A]")),
 ]  # fmt: skip
 
 
@@ -208,3 +212,23 @@ def test_vte_ofs_ai_is_graded_only_in_the_intermediate_and_high_rows(
     assert vte == ["course.vte.premenopausal_ofs_ai" + part]
     graded = RULES["course.vte.premenopausal_ofs_ai" + part].grading.status == "verified"
     assert graded is (part == "_node_positive_or_t3")
+
+
+def test_high_risk_tnbc_adjuvant_regimens_rank_by_grade_then_trial_result() -> None:
+    """Node-positive TNBC after surgery: Level I before Level II; within Level I the CITRINE
+    overall-survival result (ddAC-TP) before the EBCTCG breast-cancer-mortality result
+    (ddAC-ddT); within Level II the EBCTCG result (AC-T) before PATTERN's DFS (TP)."""
+    data = {
+        "decision_point": "adjuvant",
+        "patient": {"age_years": 45, "sex": "female", "menopausal_status": "pre"},
+        "tumour": {"size_mm": 18, "nodes_examined": 12, "nodes_positive": 2, "grade": 3,
+                   "clinical_m": "M0"},
+        "biomarkers": {"er_percent": 0, "pr_percent": 0, "her2_ihc": 0,
+                       "her2_ihc0_staining": "none", "germline_brca": "negative"},
+    }  # fmt: skip
+    chemo = [o for o in _point(data).options if o.rule_id.startswith("tnbc.adjuvant.chemo")]
+    assert [o.rule_id.removeprefix("tnbc.adjuvant.chemotherapy_high_risk_") for o in chemo] == [
+        "ddac_tp", "dose_dense", "ac_t", "tp"]
+    assert "overall survival benefit (CITRINE)" in chemo[0].rank_reason.en
+    assert "weaker trial result" in chemo[1].rank_reason.en
+    assert "lower grade" in chemo[2].rank_reason.en
