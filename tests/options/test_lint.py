@@ -175,7 +175,7 @@ def test_requires(fact: str, allowed: set[str], expected: bool) -> None:
 
 def test_witness_finds_overlap_only_when_it_exists() -> None:
     kb = load_kb()
-    a = kb.rule("tnbc.metastatic.pembrolizumab_chemo").when
+    a = kb.rule("tnbc.metastatic.pembrolizumab_chemo_taxane_sensitive").when
     b = kb.rule("tnbc.metastatic.chemotherapy").when
     assert witness(a, b) is not None
     c = kb.rule("her2pos.metastatic.thp").when

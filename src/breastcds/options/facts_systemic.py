@@ -619,3 +619,11 @@ _f(
     "the pathological T and N groups (facts t and n) are both known",
     lambda k, c: FACTS["t"].extract(k, c) is not None and FACTS["n"].extract(k, c) is not None,
 )
+_f(
+    "taxane_failure",
+    "bool",
+    "treatment.months_since_chemotherapy",
+    "CSCO taxane failure: progression on a salvage taxane, or relapse <= 12 months after "
+    "(neo)adjuvant taxane chemotherapy (CSCO BC 2026 四(三) note 2)",
+    lambda k, c: history.taxane_failure(k),
+)
