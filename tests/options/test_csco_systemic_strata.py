@@ -44,6 +44,11 @@ PINNED: list[tuple[str, str, str, tuple[str, ...]]] = [
     # Level II "2.TP[2A]" (new CSCO-listed regimens)
     ("tnbc.adjuvant.chemotherapy_high_risk_ddac_tp", "I", "1A", ("三(三)", "ddAC-TP [1A]")),
     ("tnbc.adjuvant.chemotherapy_high_risk_tp", "II", "2A", ("三(三)", "TP [2A]")),
+    # 三(四) 2. 绝经前 (1) 初始治疗: high risk Level III "2.OFS+TAM[2A"; intermediate risk
+    # Level II "2. OFS+TAM[1B]"
+    ("hrpos.adjuvant.ofs_tamoxifen_high_risk_row", "III", "2A", ("绝经前", "OFS+TAM [2A]")),
+    ("hrpos.adjuvant.ofs_tamoxifen_intermediate_risk_row", "II", "1B",
+     ("绝经前", "OFS+TAM [1B]")),
 ]  # fmt: skip
 
 
@@ -61,6 +66,7 @@ def test_pinned_csco_grade(rule_id: str, level: str, evidence: str,
 
 
 NOT_VERIFIED = [
+    "hrpos.adjuvant.ofs_tamoxifen_other",  # low risk (not listed), pN1mi, pT2 N0 w/o factor
     "tnbc.metastatic.pembrolizumab_chemo_taxane_not_recorded",  # the row depends on it
     "tnbc.metastatic.sacituzumab_taxane_not_recorded",
 ]
@@ -117,15 +123,33 @@ def test_exactly_one_taxane_stratum_leaf_holds(data: dict[str, Any]) -> None:
         assert sum(1 for c in leaves if evaluate(c, facts).value is True) == 1
 
 
+# Every family split in this pass (the VTE pair is the renamed 2026-12-05 split).
+ALL_FAMILIES: dict[str, tuple[str, ...]] = {
+    **TAXANE_FAMILIES,
+    "hrpos.adjuvant.ofs_tamoxifen": ("_high_risk_row", "_intermediate_risk_row", "_other"),
+    "course.vte.premenopausal_ofs_ai": ("_node_positive_or_t3", "_other_risk"),
+}
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
 @given(cases())
-def test_taxane_split_parts_never_fire_together(data: dict[str, Any]) -> None:
+def test_split_parts_never_fire_together(data: dict[str, Any]) -> None:
     case = parse_case(data)
     result = evaluate_options(case, classify(case), kb=KB)
     for p in result.decision_points:
         offered = {o.rule_id for o in (*p.options, *p.discuss, *p.not_recommended)}
-        for family, suffixes in TAXANE_FAMILIES.items():
+        for family, suffixes in ALL_FAMILIES.items():
             assert sum(1 for s in suffixes if family + s in offered) <= 1, (family, offered)
+
+
+@pytest.mark.parametrize("family", ["hrpos.adjuvant.ofs_tamoxifen",
+                                    "course.vte.premenopausal_ofs_ai"])  # fmt: skip
+def test_risk_row_split_keeps_the_option_and_retires_the_old_id(family: str) -> None:
+    parts = [RULES[family + s] for s in ALL_FAMILIES[family]]
+    assert family not in RULES
+    for p in parts[1:]:
+        assert p.option == parts[0].option
+        assert p.decision_points == parts[0].decision_points
 
 
 _TNBC_MBC: dict[str, Any] = {
@@ -232,3 +256,36 @@ def test_high_risk_tnbc_adjuvant_regimens_rank_by_grade_then_trial_result() -> N
     assert "overall survival benefit (CITRINE)" in chemo[0].rank_reason.en
     assert "weaker trial result" in chemo[1].rank_reason.en
     assert "lower grade" in chemo[2].rank_reason.en
+
+
+_PRE_N1: dict[str, Any] = {
+    "decision_point": "adjuvant",
+    "patient": {"age_years": 40, "sex": "female", "menopausal_status": "pre"},
+    "biomarkers": {"er_percent": 90, "pr_percent": 40, "her2_ihc": 1},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("size_mm", "grade", "ki67", "part"),
+    [
+        (22, 2, 19, "_intermediate_risk_row"),  # 1-3 nodes, no factor
+        (22, 2, 20, "_high_risk_row"),  # Ki-67 >= 20 % is a clinical risk factor
+        (22, 3, 10, "_high_risk_row"),  # G3
+        (50, 2, 10, "_high_risk_row"),  # T >= 5 cm
+        (22, 2, None, "_other"),  # Ki-67 not recorded: row undetermined, still offered
+    ],
+)
+def test_ofs_tamoxifen_follows_the_premenopausal_risk_row(
+    size_mm: int, grade: int, ki67: int | None, part: str
+) -> None:
+    biomarkers = dict(_PRE_N1["biomarkers"])
+    if ki67 is not None:
+        biomarkers["ki67_percent"] = ki67
+    data = {**_PRE_N1, "biomarkers": biomarkers,
+            "tumour": {"size_mm": size_mm, "nodes_examined": 12, "nodes_positive": 2,
+                       "grade": grade, "clinical_m": "M0"}}  # fmt: skip
+    point = _point(data)
+    offered = [o.rule_id for o in point.options if o.rule_id.startswith("hrpos.adjuvant.ofs_tam")]
+    assert offered == ["hrpos.adjuvant.ofs_tamoxifen" + part]
+    if ki67 is None:
+        assert "biomarkers.ki67_percent" in {p.field for p in point.prompts}
