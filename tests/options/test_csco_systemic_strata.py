@@ -49,6 +49,9 @@ PINNED: list[tuple[str, str, str, tuple[str, ...]]] = [
     ("hrpos.adjuvant.ofs_tamoxifen_high_risk_row", "III", "2A", ("绝经前", "OFS+TAM [2A]")),
     ("hrpos.adjuvant.ofs_tamoxifen_intermediate_risk_row", "II", "1B",
      ("绝经前", "OFS+TAM [1B]")),
+    # 四(五) 2. HER-2低表达/激素受体阳性, row CDK4/6i经治: Level I "1.T-DXd²[1A]"
+    ("course.her2low.tdxd_db04_early_relapse_hr_positive_after_cdk46i", "I", "1A",
+     ("四(五)", "CDK4/6i经治", "T-DXd [1A]")),
 ]  # fmt: skip
 
 
@@ -66,6 +69,7 @@ def test_pinned_csco_grade(rule_id: str, level: str, evidence: str,
 
 
 NOT_VERIFIED = [
+    "course.her2low.tdxd_db04_early_relapse_other",  # HR-negative: 四(五) 1. text only
     "hrpos.adjuvant.ofs_tamoxifen_other",  # low risk (not listed), pN1mi, pT2 N0 w/o factor
     "tnbc.metastatic.pembrolizumab_chemo_taxane_not_recorded",  # the row depends on it
     "tnbc.metastatic.sacituzumab_taxane_not_recorded",
@@ -128,6 +132,7 @@ ALL_FAMILIES: dict[str, tuple[str, ...]] = {
     **TAXANE_FAMILIES,
     "hrpos.adjuvant.ofs_tamoxifen": ("_high_risk_row", "_intermediate_risk_row", "_other"),
     "course.vte.premenopausal_ofs_ai": ("_node_positive_or_t3", "_other_risk"),
+    "course.her2low.tdxd_db04_early_relapse": ("_hr_positive_after_cdk46i", "_other"),
 }
 
 
@@ -143,7 +148,8 @@ def test_split_parts_never_fire_together(data: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize("family", ["hrpos.adjuvant.ofs_tamoxifen",
-                                    "course.vte.premenopausal_ofs_ai"])  # fmt: skip
+                                    "course.vte.premenopausal_ofs_ai",
+                                    "course.her2low.tdxd_db04_early_relapse"])  # fmt: skip
 def test_risk_row_split_keeps_the_option_and_retires_the_old_id(family: str) -> None:
     parts = [RULES[family + s] for s in ALL_FAMILIES[family]]
     assert family not in RULES
