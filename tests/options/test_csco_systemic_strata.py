@@ -52,6 +52,12 @@ PINNED: list[tuple[str, str, str, tuple[str, ...]]] = [
     # 四(五) 2. HER-2低表达/激素受体阳性, row CDK4/6i经治: Level I "1.T-DXd²[1A]"
     ("course.her2low.tdxd_db04_early_relapse_hr_positive_after_cdk46i", "I", "1A",
      ("四(五)", "CDK4/6i经治", "T-DXd [1A]")),
+    # 二(五) 1. HR-positive neoadjuvant chemotherapy: Level I "AT方案[2A] TAC方案[2A]";
+    # Level II "以蒽环和紫杉为主的其他方案 AC-T方案[1B]"
+    ("hrpos.neoadjuvant.chemotherapy_locally_advanced_at_tac", "I", "2A",
+     ("二(五)", "AT方案 [2A] TAC方案 [2A]")),
+    ("hrpos.neoadjuvant.chemotherapy_locally_advanced_ac_t", "II", "1B",
+     ("二(五)", "AC-T方案 [1B]")),
 ]  # fmt: skip
 
 
@@ -295,3 +301,23 @@ def test_ofs_tamoxifen_follows_the_premenopausal_risk_row(
     assert offered == ["hrpos.adjuvant.ofs_tamoxifen" + part]
     if ki67 is None:
         assert "biomarkers.ki67_percent" in {p.field for p in point.prompts}
+
+
+def test_hr_positive_neoadjuvant_chemotherapy_split_by_regimen_keeps_the_agents() -> None:
+    """The single rule offered anthracycline/taxane chemotherapy with five agents; the two
+    regimen parts have the same conditions and together offer the same agents."""
+    before = {"doxorubicin", "epirubicin", "cyclophosphamide", "docetaxel", "paclitaxel"}
+    parts = [RULES["hrpos.neoadjuvant.chemotherapy_locally_advanced" + s]
+             for s in ("_at_tac", "_ac_t")]  # fmt: skip
+    assert "hrpos.neoadjuvant.chemotherapy_locally_advanced" not in RULES
+    assert parts[0].when == parts[1].when
+    assert set().union(*(p.option.agents for p in parts)) == before
+    data = {
+        "decision_point": "neoadjuvant",
+        "patient": {"age_years": 58, "sex": "female", "menopausal_status": "post"},
+        "tumour": {"clinical_size_mm": 40, "clinical_n": "N2", "clinical_m": "M0"},
+        "biomarkers": {"er_percent": 90, "pr_percent": 50, "her2_ihc": 1},
+    }  # fmt: skip
+    ids = [o.rule_id for o in _point(data).options]
+    at_tac = ids.index("hrpos.neoadjuvant.chemotherapy_locally_advanced_at_tac")
+    assert at_tac < ids.index("hrpos.neoadjuvant.chemotherapy_locally_advanced_ac_t")
