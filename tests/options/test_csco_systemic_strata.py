@@ -58,6 +58,8 @@ PINNED: list[tuple[str, str, str, tuple[str, ...]]] = [
      ("二(五)", "AT方案 [2A] TAC方案 [2A]")),
     ("hrpos.neoadjuvant.chemotherapy_locally_advanced_ac_t", "II", "1B",
      ("二(五)", "AC-T方案 [1B]")),
+    # 二(五) 2. 新辅助内分泌治疗, row 绝经前: Level II "2.OFS+AI[1B]" (new CSCO-listed regimen)
+    ("hrpos.neoadjuvant.ofs_ai_premenopausal", "II", "1B", ("二(五)", "绝经前", "OFS+AI [1B]")),
 ]  # fmt: skip
 
 
