@@ -32,10 +32,10 @@ from breastcds.course.history import (
     TAXANE_FAILURE_WINDOW_MONTHS,
 )
 from breastcds.knowledge import rule_tables as tables
+from breastcds.knowledge.drugs import catalogue
 from breastcds.knowledge.facts import FACTS
 from breastcds.knowledge.schema import anatomic_stage_table
 from breastcds.model.case import Comorbidities
-from breastcds.options.drugs import catalogue
 from breastcds.options.facts_course import CLINICAL_STAGE_POINTS, PATHOLOGICAL_STAGE_POINTS
 
 c = pl.col

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from breastcds.knowledge.drugs import catalogue
 from breastcds.model.case import Case
-from breastcds.options.drugs import catalogue
 
 EndocrineResistance = Literal["primary", "secondary", "sensitive"]
 
