@@ -58,6 +58,16 @@ PINNED: list[tuple[str, str, str, tuple[str, ...]]] = [
      ("二(五)", "AT方案 [2A] TAC方案 [2A]")),
     ("hrpos.neoadjuvant.chemotherapy_locally_advanced_ac_t", "II", "1B",
      ("二(五)", "AC-T方案 [1B]")),
+    # 四(三) 2. 解救化疗: taxane-sensitive Level I "1.紫杉类+卡培他滨[1A] 2.紫杉类+吉西他滨[1A]";
+    # taxane failure Level I "2.铂类联合方案[1A]", "3.卡培他滨联合方案[1A]", Level II
+    # "2.艾立布林[1A]" (new CSCO-listed regimens)
+    ("tnbc.metastatic.taxane_doublet_taxane_sensitive", "I", "1A",
+     ("紫杉类治疗敏感", "紫杉类+卡培他滨 [1A]")),
+    ("tnbc.metastatic.platinum_doublet_taxane_failure", "I", "1A",
+     ("紫杉类治疗失败", "铂类联合方案 [1A]")),
+    ("tnbc.metastatic.capecitabine_doublet_taxane_failure", "I", "1A",
+     ("紫杉类治疗失败", "卡培他滨联合方案 [1A]")),
+    ("tnbc.metastatic.eribulin_taxane_failure", "II", "1A", ("紫杉类治疗失败", "艾立布林 [1A]")),
     # 二(五) 2. 新辅助内分泌治疗, row 绝经前: Level II "2.OFS+AI[1B]" (new CSCO-listed regimen)
     ("hrpos.neoadjuvant.ofs_ai_premenopausal", "II", "1B", ("二(五)", "绝经前", "OFS+AI [1B]")),
 ]  # fmt: skip
@@ -323,3 +333,26 @@ def test_hr_positive_neoadjuvant_chemotherapy_split_by_regimen_keeps_the_agents(
     ids = [o.rule_id for o in _point(data).options]
     at_tac = ids.index("hrpos.neoadjuvant.chemotherapy_locally_advanced_at_tac")
     assert at_tac < ids.index("hrpos.neoadjuvant.chemotherapy_locally_advanced_ac_t")
+
+
+_FAILURE_COMBOS = {"tnbc.metastatic.platinum_doublet_taxane_failure",
+                   "tnbc.metastatic.capecitabine_doublet_taxane_failure",
+                   "tnbc.metastatic.eribulin_taxane_failure"}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("months", "expected"),
+    [
+        (12.0, _FAILURE_COMBOS),  # relapse <= 12 months after adjuvant taxane: failure row
+        (13.0, {"tnbc.metastatic.taxane_doublet_taxane_sensitive"}),  # taxane-sensitive row
+        (None, set()),  # not recorded: no new combination offered, a prompt instead
+    ],
+)
+def test_salvage_combinations_follow_the_taxane_row(
+    months: float | None, expected: set[str]
+) -> None:
+    point = _point(_after_adjuvant_act(months))
+    new = _FAILURE_COMBOS | {"tnbc.metastatic.taxane_doublet_taxane_sensitive"}
+    assert {o.rule_id for o in point.options} & new == expected
+    if months is None:
+        assert "treatment.months_since_chemotherapy" in {p.field for p in point.prompts}
