@@ -68,6 +68,9 @@ PINNED: list[tuple[str, str, str, tuple[str, ...]]] = [
     ("tnbc.metastatic.capecitabine_doublet_taxane_failure", "I", "1A",
      ("紫杉类治疗失败", "卡培他滨联合方案 [1A]")),
     ("tnbc.metastatic.eribulin_taxane_failure", "II", "1A", ("紫杉类治疗失败", "艾立布林 [1A]")),
+    # 四(二) row 曲妥珠单抗治疗敏感: Level II "2.HP+其他化疗[2A] 化疗包括艾立布林、长春瑞滨"
+    ("her2pos.metastatic.hp_eribulin_or_vinorelbine", "II", "2A",
+     ("四(二)", "HP+其他化疗 [2A]")),
     # 二(五) 2. 新辅助内分泌治疗, row 绝经前: Level II "2.OFS+AI[1B]" (new CSCO-listed regimen)
     ("hrpos.neoadjuvant.ofs_ai_premenopausal", "II", "1B", ("二(五)", "绝经前", "OFS+AI [1B]")),
 ]  # fmt: skip
