@@ -71,6 +71,10 @@ PINNED: list[tuple[str, str, str, tuple[str, ...]]] = [
     # 四(二) row 曲妥珠单抗治疗敏感: Level II "2.HP+其他化疗[2A] 化疗包括艾立布林、长春瑞滨"
     ("her2pos.metastatic.hp_eribulin_or_vinorelbine", "II", "2A",
      ("四(二)", "HP+其他化疗 [2A]")),
+    # 四(二) trastuzumab-failure row Level III "2.奈拉替尼+卡培他滨[2A"; TKI-failure row Level III
+    # "2.另一类TKI+化疗[2A]"
+    ("her2pos.metastatic.neratinib_capecitabine", "III", "2A",
+     ("四(二)", "奈拉替尼+卡培他滨 [2A]", "另一类TKI+化疗 [2A]")),
     # 二(五) 2. 新辅助内分泌治疗, row 绝经前: Level II "2.OFS+AI[1B]" (new CSCO-listed regimen)
     ("hrpos.neoadjuvant.ofs_ai_premenopausal", "II", "1B", ("二(五)", "绝经前", "OFS+AI [1B]")),
 ]  # fmt: skip
