@@ -89,7 +89,7 @@ def test_grade_is_the_level_of_the_row_read(
     "rule_id",
     [
         "local.axilla.axillary_rt_amaros_3plus_nodes",  # >= 3 positive sentinel nodes: no row
-        "local.brain.whole_brain_over_10_other",  # 'limited number' is defined by feasibility, not count
+        "local.brain.whole_brain_over_10_other",  # 'limited number': by feasibility, not count
         "local.brain.srs_5_to_10",
         "local.rt.rni_after_neoadjuvant_bcs_ct4_cn0",  # cN0 ypN0 row lists no nodal RT
         "course.metastatic.fulvestrant_cdk46i_endocrine_resistant_other",
