@@ -297,3 +297,28 @@ def test_ten_lesions_are_not_the_whole_brain_rule() -> None:
         "local.brain.whole_brain_over_10_ecog_3_4",
         "local.brain.whole_brain_over_10_other",
     }
+
+
+@st.composite
+def _brain_cases(draw: st.DrawFn) -> dict[str, Any]:
+    data = _brain(
+        draw(st.sampled_from([1, 4, 5, 10, 11, 30])), draw(st.sampled_from([None, 0, 1, 2, 3, 4]))
+    )
+    if draw(st.booleans()):
+        data["tumour"]["metastatic_sites"] = ["brain", "leptomeninges"]
+    return data
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_brain_cases())
+def test_whole_brain_split_is_a_partition_of_the_single_rule(data: dict[str, Any]) -> None:
+    # The single rule offered whole-brain RT for > 10 lesions without leptomeningeal disease;
+    # the two parts offer it in exactly those cases, never both.
+    ids = {o.rule_id for o in _offered(data)}
+    parts = ids & {
+        "local.brain.whole_brain_over_10_ecog_3_4",
+        "local.brain.whole_brain_over_10_other",
+    }
+    t = data["tumour"]
+    old = t["brain_metastases_count"] > 10 and "leptomeninges" not in t["metastatic_sites"]
+    assert len(parts) == (1 if old else 0), (parts, data)
