@@ -18,8 +18,9 @@ docs/csco_grading.md:
   margin < 10 mm, palpable, necrosis) and note 2 (PBI: low-intermediate grade, >= 50 years,
   <= 2 cm, not with a BRCA mutation).
 
-Boundaries come from AJCC 8 (pT3 is > 50 mm; pN1 is 1-3 nodes, pN2 4-9) and the rows
-themselves (1-2 vs 3 positive sentinel nodes).
+The grades themselves are pinned with the other local-therapy grades in
+``test_csco_levels_local_tnbc_course.GRADES``. Boundaries come from AJCC 8 (pT3 is > 50 mm;
+pN1 is 1-3 nodes, pN2 4-9) and the rows themselves (1-2 vs 3 positive sentinel nodes).
 """
 
 from __future__ import annotations
@@ -32,36 +33,8 @@ from hypothesis import strategies as st
 
 from breastcds.entrypoint import classify
 from breastcds.model.parse import parse_case
-from breastcds.options.engine import OfferedOption, evaluate_options
-from breastcds.options.schema import load_kb
-
-KB = load_kb()
-RULES = {r.id: r for r in KB.rules}
-
-GRADES = [
-    ("local.axilla.alnd_omission_z0011", "III", "2B", "全乳放疗 [2B]"),
-    ("axilla.no_alnd_z0011", "III", "2B", "全乳放疗 [2B]"),
-    ("local.rt.high_tangents_sentinel_1_2", "II", "1B", "高切线野全乳放疗+瘤床加量 [1B]"),
-    ("axilla.amaros_rt_1_2_nodes", "I", "1B", "包括腋窝淋巴结 [1B]"),
-    ("local.rt.rni_after_bcs_pn1_alnd", "I", "1B", "腋窝淋巴结1~3个阳性，腋窝淋巴结清扫术后"),
-    ("local.rt.pmrt_t3_n0", "I", "2A", "胸壁+区域淋巴结放疗 [2A]"),
-    # row 导管原位癌: Level I '全乳放疗+瘤床加量 [2A]', Level II '部分乳腺照射 [2A]'
-    ("local.rt.boost_dcis", "I", "2A", "全乳放疗+瘤床加量 [2A]"),
-    ("local.rt.partial_breast_dcis", "II", "2A", "部分乳腺照射 [2A]"),
-]  # fmt: skip
-
-
-@pytest.mark.parametrize(("rule_id", "level", "evidence", "cell"), GRADES)
-def test_grade_is_the_cell_of_the_row_read(
-    rule_id: str, level: str, evidence: str, cell: str
-) -> None:
-    g = RULES[rule_id].grading
-    assert g.status == "verified"
-    assert g.csco is not None
-    assert (g.csco.level, g.csco.evidence) == (level, evidence)
-    assert g.verified_in is not None
-    assert "CSCO BC 2026" in g.verified_in
-    assert cell in g.verified_in
+from breastcds.options.engine import evaluate_options
+from tests.options.test_csco_levels_local_tnbc_course import KB, RULES, _offered
 
 
 def test_three_or_more_positive_sentinel_nodes_have_no_row() -> None:
@@ -75,12 +48,6 @@ def test_amaros_split_parts_offer_what_the_single_rule_offered() -> None:
     assert a.option == b.option
     assert a.decision_points == b.decision_points
     assert a.unless == b.unless
-
-
-def _offered(case: dict[str, Any]) -> list[OfferedOption]:
-    k = parse_case(case)
-    result = evaluate_options(k, classify(k), kb=KB)
-    return [o for p in result.decision_points for o in (*p.options, *p.discuss)]
 
 
 def _adjuvant(
