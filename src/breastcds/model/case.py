@@ -35,7 +35,6 @@ from breastcds.model.codes import (
     MetastaticSite,
     MutationStatus,
     NeoadjuvantResponse,
-    RadiotherapyRegion,
     RecurrenceSite,
     RiskCategory,
     Sex,
@@ -44,6 +43,7 @@ from breastcds.model.codes import (
 from breastcds.model.consistency import check_record
 from breastcds.model.errors import Inconsistency
 from breastcds.model.reirradiation import ReirradiationPlan
+from breastcds.model.rt_course import RadiotherapyCourse
 from breastcds.model.strict import StrictInput
 
 SCHEMA_VERSION: Literal["1.0"] = "1.0"
@@ -283,20 +283,6 @@ class NeoadjuvantRecord(_Model):
     response: NeoadjuvantResponse | None = None
     ypt: TCategory | None = None
     ypn: NCategory | None = None
-
-
-class RadiotherapyCourse(_Model):
-    start_date: dt.date | None = None
-    end_date: dt.date | None = None
-    region: RadiotherapyRegion | None = None
-    laterality: Laterality | None = None
-    total_dose_gy: float | None = Field(None, gt=0, le=200)
-    fractions: int | None = Field(None, ge=1, le=100)
-    intent: Literal["curative", "palliative"] | None = None
-    technique: str | None = None
-    months_ago: float | None = Field(
-        None, ge=0, le=1200, description="months since the end of this course"
-    )
 
 
 class EndocrineRecord(_Model):
