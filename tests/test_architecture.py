@@ -30,11 +30,11 @@ ALLOWED_BACK_EDGES: dict[tuple[str, str], str] = {
     # that the course facts its conditions read are registered. Breaks when the fact registry
     # registers every fact module itself (one registry module in knowledge listing them).
     ("knowledge", "options"): "fact registration by import side effect",
-    # course/history.py reads the drug catalogue (options.drugs) and course/inference.py the
-    # decision-point names (options.schema.ALL_POINTS) and the course facts
-    # (options.facts_systemic). Breaks when the drug catalogue, the decision-point vocabulary
-    # and the course facts move to knowledge/ (options keeps the option rules and engine).
-    ("course", "options"): "drug catalogue, decision points and course facts live in options",
+    # course/inference.py, cautions.py and prompts.py import options.facts_systemic so that
+    # the course facts their knowledge files read are registered (the drug catalogue and the
+    # decision-point names are in knowledge/ now). Breaks when the fact registry registers
+    # those facts itself.
+    ("course", "options"): "course facts registered by importing options.facts_systemic",
 }
 
 
