@@ -69,7 +69,7 @@ def precedence() -> Precedence:
     import breastcds.options.facts_systemic  # noqa: F401  (registers the course facts)
 
     table = validate_file(Precedence, "decision_points.yaml")
-    from breastcds.options.schema import ALL_POINTS
+    from breastcds.knowledge.decision_points import ALL_POINTS
 
     for row in table.precedence:
         if row.decision_point not in ALL_POINTS:

@@ -12,11 +12,11 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from breastcds.course import history
+from breastcds.knowledge.drugs import Drug, catalogue
 from breastcds.knowledge.facts import FACTS, Fact, FactType, register
 from breastcds.model.assessment import Classification
 from breastcds.model.case import Case, Comorbidities, MetastaticLine
 from breastcds.model.paths import case_path
-from breastcds.options.drugs import Drug, catalogue
 
 _LINES = "treatment.metastatic_lines"
 
@@ -618,4 +618,12 @@ _f(
     "tumour.size_mm",
     "the pathological T and N groups (facts t and n) are both known",
     lambda k, c: FACTS["t"].extract(k, c) is not None and FACTS["n"].extract(k, c) is not None,
+)
+_f(
+    "taxane_failure",
+    "bool",
+    "treatment.months_since_chemotherapy",
+    "CSCO taxane failure: progression on a salvage taxane, or relapse <= 12 months after "
+    "(neo)adjuvant taxane chemotherapy (CSCO BC 2026 四(三) note 2)",
+    lambda k, c: history.taxane_failure(k),
 )
