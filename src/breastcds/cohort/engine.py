@@ -517,8 +517,8 @@ def predict_mapping_columns() -> tuple[Stages, list[Encoded]]:
     assert set(reasons) == set(PREDICT_REASONS)
     missing = {
         "patient.sex": c("sex").is_null(),
-        "tumour.size_mm": t["predict_size"]["missing"].is_not_null(),
         "patient.age_years": c("age_years").is_null(),
+        "tumour.size_mm": t["predict_size"]["missing"].is_not_null(),
         "tumour.nodes_positive": t["predict_nodes"]["missing"].is_not_null(),
         "biomarkers.er_percent": t["predict_er"]["missing"].is_not_null(),
         "patient.comorbidities.current_smoker": t["predict_smoker"]["missing"].is_not_null(),
