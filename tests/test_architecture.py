@@ -26,10 +26,6 @@ PACKAGE = Path(breastcds.__file__).parent
 #: (importer, imported): edges against the layering that still close a cycle, with what
 #: would break them. The files involved are under active clinical/systemic development.
 ALLOWED_BACK_EDGES: dict[tuple[str, str], str] = {
-    # knowledge/schema_rt_omission.py (load_rt_omission) imports options.facts_systemic so
-    # that the course facts its conditions read are registered. Breaks when the fact registry
-    # registers every fact module itself (one registry module in knowledge listing them).
-    ("knowledge", "options"): "fact registration by import side effect",
     # course/history.py reads the drug catalogue (options.drugs) and course/inference.py the
     # decision-point names (options.schema.ALL_POINTS) and the course facts
     # (options.facts_systemic). Breaks when the drug catalogue, the decision-point vocabulary

@@ -400,6 +400,16 @@ _f(
 )
 
 
+# --- derived facts (knowledge/derived_facts.yaml): registered here, the registry's one place ---
+def _register_derived() -> None:
+    from breastcds.knowledge import derived  # reads this registry: imported once it is filled
+
+    derived.register_all()
+
+
+_register_derived()
+
+
 # Within one assessment the options and the RT-omission sections read the same facts of the same
 # (frozen) case and classification; `one_extraction` lets them share one extraction. The memo holds
 # the objects themselves, so an id in it cannot be reused by another object while it lives.
