@@ -65,8 +65,8 @@ GRADES = [
     ("course.her2pos.disitamab_vedotin_liver_no_prior_tki", "II", "2A",
      "维迪西妥单抗（肝转移） [2A]"),
     # 三(四) 2. premenopausal adjuvant endocrine therapy: 'OFS+AI [2A]' Level II in the high- and
-    # intermediate-risk rows
-    ("course.vte.premenopausal_ofs_ai_intermediate_high_risk", "II", "2A", "OFS+AI [2A]"),
+    # intermediate-risk rows (node-positive or T3-4 N0 is in one of them whatever the risk factors)
+    ("course.vte.premenopausal_ofs_ai_node_positive_or_t3", "II", "2A", "OFS+AI [2A]"),
     # 四(五) HER-2 low / HR-positive, CDK4/6i-treated row, Level II: '德达博妥单抗 [2A]'
     ("course.hrpos.datopotamab_tropion01_her2_low_after_cdk46i", "II", "2A", "德达博妥单抗 [2A]"),
 ]  # fmt: skip
@@ -140,13 +140,17 @@ def test_capecitabine_after_residual_disease_takes_the_level_of_its_stratum(
 
 
 def test_split_adjuvant_chemotherapy_offers_the_same_agents_in_both_risk_rows() -> None:
-    # The former single rule offered anthracycline/taxane chemotherapy with these five agents.
+    # The former single rule offered anthracycline/taxane chemotherapy with these five agents;
+    # the high-risk row adds the CSCO-listed platinum regimens ddAC-TP (Level I) and TP (Level II),
+    # so carboplatin is offered there only.
     before = {"doxorubicin", "epirubicin", "cyclophosphamide", "paclitaxel", "docetaxel"}
-    for size_mm, ids in (
+    for size_mm, ids, added in (
         (15, {"tnbc.adjuvant.chemotherapy_lower_risk_tc_ac",
-              "tnbc.adjuvant.chemotherapy_lower_risk_act_tc6"}),
+              "tnbc.adjuvant.chemotherapy_lower_risk_act_tc6"}, set()),
         (25, {"tnbc.adjuvant.chemotherapy_high_risk_dose_dense",
-              "tnbc.adjuvant.chemotherapy_high_risk_ac_t"}),
+              "tnbc.adjuvant.chemotherapy_high_risk_ac_t",
+              "tnbc.adjuvant.chemotherapy_high_risk_ddac_tp",
+              "tnbc.adjuvant.chemotherapy_high_risk_tp"}, {"carboplatin"}),
     ):  # fmt: skip
         case = {
             "decision_point": "adjuvant",
@@ -158,7 +162,7 @@ def test_split_adjuvant_chemotherapy_offers_the_same_agents_in_both_risk_rows() 
         }  # fmt: skip
         chemo = [o for o in _offered(case) if o.rule_id.startswith("tnbc.adjuvant.chemotherapy")]
         assert {o.rule_id for o in chemo} == ids
-        assert set().union(*(o.agents for o in chemo)) == before
+        assert set().union(*(o.agents for o in chemo)) == before | added
 
 
 def _after_neoadjuvant_mastectomy(ypn: str | None) -> dict[str, Any]:

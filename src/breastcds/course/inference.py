@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from breastcds.knowledge.conditions import Condition, evaluate
 from breastcds.knowledge.loader import KnowledgeError
+from breastcds.knowledge.once import once_per_assessment
 from breastcds.knowledge.schema import validate_file
 from breastcds.model.assessment import Classification
 from breastcds.model.case import Case
@@ -84,7 +85,7 @@ def precedence() -> Precedence:
     import breastcds.options.facts_systemic  # noqa: F401  (registers the course facts)
 
     table = validate_file(Precedence, "decision_points.yaml")
-    from breastcds.options.schema import ALL_POINTS
+    from breastcds.knowledge.decision_points import ALL_POINTS
 
     named = [row.decision_point for row in table.precedence]
     named += [dp for row in table.fallback for dp in row.decision_points]
@@ -121,14 +122,16 @@ def fallback_applies(dp: str) -> pl.Expr:
     for row in precedence().fallback:
         applies = pl.lit(dp in row.decision_points)
         if row.when is None:
-            return applies if expr is None else expr.otherwise(applies)  # type: ignore[no-any-return]
+            return applies if expr is None else expr.otherwise(applies)
         cond = compile_condition(row.when)
         expr = (pl.when(cond) if expr is None else expr.when(cond)).then(applies)
     raise AssertionError("the validated fallback ends unconditionally")  # pragma: no cover
 
 
+@once_per_assessment
 def decision_point(case: Case, c: Classification) -> InferredDecisionPoint:
-    """The case's decision point, else the first precedence row that holds (pure)."""
+    """The case's decision point, else the first precedence row that holds (pure; once per
+    assessment: the ``decision_point`` fact and the options engine share it)."""
     if case.decision_point is not None:
         dp = case.decision_point.value
         return InferredDecisionPoint(

@@ -289,9 +289,7 @@ def _literal(v: Literal_) -> pl.Expr:
     return pl.lit(v)
 
 
-def to_polars(
-    e: Expr, field: Callable[[str], pl.Expr], fact: Callable[[str], pl.Expr]
-) -> pl.Expr:
+def to_polars(e: Expr, field: Callable[[str], pl.Expr], fact: Callable[[str], pl.Expr]) -> pl.Expr:
     """Compile ``e`` to a polars expression; ``field`` / ``fact`` give the column (expression)
     of a case field / fact (null = not recorded). polars' null logic is the interpreter's."""
     import polars as pl
