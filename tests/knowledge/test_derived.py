@@ -27,7 +27,7 @@ from breastcds.cohort.synthetic import generate
 from breastcds.cohort.validate import prepare
 from breastcds.entrypoint import classify
 from breastcds.knowledge import derived
-from breastcds.knowledge.expressions import Expr, evaluate, to_polars
+from breastcds.knowledge.expressions import Expr, agent_names, evaluate, to_polars
 from breastcds.knowledge.facts import FACTS
 from breastcds.knowledge.loader import KnowledgeError
 from breastcds.knowledge.rule_tables import knowledge_from
@@ -47,6 +47,8 @@ def _literals(e: Expr) -> set[str]:
     for pair in (e.in_, e.contains_any):
         if pair is not None:
             out |= {v for v in pair[1] if isinstance(v, str)}
+    if e.any_agent is not None:  # agents with the flag (as written), one without, one unknown
+        out |= {*agent_names(e.any_agent[1])[:3], "Tamoxifen", "no-such-agent"}
     for child in e.children():
         out |= _literals(child)
     return out

@@ -30,10 +30,7 @@ from pydantic import BaseModel
 
 import breastcds.options.facts_systemic  # noqa: F401  (registers the history facts)
 from breastcds.cohort.schema import COLUMNS, MAX_LINES, NO_SITES
-from breastcds.course.history import (
-    PRIOR_CHEMOTHERAPY_WINDOW_MONTHS,
-    TAXANE_FAILURE_WINDOW_MONTHS,
-)
+from breastcds.course.history import TAXANE_FAILURE_WINDOW_MONTHS
 from breastcds.knowledge import derived
 from breastcds.knowledge import rule_tables as tables
 from breastcds.knowledge.drugs import catalogue
@@ -477,9 +474,6 @@ def course_facts() -> list[pl.Expr]:
         .then(lit("sensitive"))
         .otherwise(pl.lit(None, dtype=pl.String))
         .alias("endocrine_resistance"),
-        _chemotherapy_within(PRIOR_CHEMOTHERAPY_WINDOW_MONTHS).alias(
-            "relapse_within_6_months_of_chemotherapy"
-        ),
         _taxane_failure().alias("taxane_failure"),
     ]
 

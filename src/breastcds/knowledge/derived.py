@@ -2,10 +2,10 @@
 
 ``knowledge/derived_facts.yaml`` defines facts over case fields and other facts in the
 expression language of :mod:`breastcds.knowledge.expressions` (thresholds as ``parameters``
-with their source). :func:`register_all` registers each with the fact registry
-(:mod:`breastcds.knowledge.facts` calls it: the registry's one place); a patient's value is the
-interpreter's (:func:`breastcds.knowledge.expressions.evaluate` over the case), a cohort's the
-compiler's (:func:`to_polars`, the cohort engine binding fields to its columns). The
+with their source). :func:`register_all` registers each with the fact registry when
+:mod:`breastcds.knowledge.facts` loads this module (the registry's one place); a patient's
+value is the interpreter's (:func:`breastcds.knowledge.expressions.evaluate` over the case), a
+cohort's the compiler's (:func:`to_polars`, the cohort engine binding fields to its columns). The
 definitions in force are the packaged ones, or another knowledge directory's inside
 :func:`breastcds.knowledge.rule_tables.knowledge_from` (both engines follow it).
 """
@@ -168,7 +168,8 @@ def _extractor(name: str) -> Callable[[Case, Classification], Any]:
 
 
 def register_all() -> None:
-    """Register every packaged derived fact (the fact registry calls this once)."""
+    """Register every packaged derived fact (done once, when this module is loaded by the
+    fact registry)."""
     for f in _packaged().facts:
         register(Fact(f.name, f.type, f.field, f.description, _extractor(f.name), f.values))
 
@@ -202,3 +203,6 @@ def dtype(type_: FactType) -> pl.DataType:
 
     return {"number": pl.Float64(), "bool": pl.Boolean(), "enum": pl.String(),
             "list": pl.List(pl.String())}[type_]  # fmt: skip
+
+
+register_all()

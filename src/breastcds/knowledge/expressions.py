@@ -16,6 +16,10 @@ or comparison with a null operand is null, ``all``/``any``/``not`` are Kleene lo
 ``{eq|ne|lt|lte|gt|gte: [a, b]}``    comparison (null when an operand is null)
 ``{in: [e, [v, ..]]}``               membership in literal values (null when e is null)
 ``{contains_any: [e, [v, ..]]}``     a list holds one of the values (null when e is null)
+``{any_agent: [e, flag]}``           an agent of the list is, in the drug catalogue
+                                     (knowledge/drugs.yaml), chemotherapy / endocrine /
+                                     anti_her2 / adc (null when e is null; an agent the
+                                     catalogue does not know does not count)
 ``{add: [..]}`` ``{sub: [a, b]}``    arithmetic (null when an operand is null)
 ``{coalesce: [..]}``                 the first operand that is not null
 ``{cases: [{when, then}..],          the ``then`` of the first ``when`` that is *true*
@@ -35,19 +39,23 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from functools import reduce
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from breastcds.knowledge.drugs import catalogue
 from breastcds.model.paths import is_case_path
 
 if TYPE_CHECKING:  # the cohort backend's dependency; one-patient assessment does not load it
     import polars as pl
 
 Literal_ = str | int | float | bool | None | list[str]
+AgentFlag = Literal["chemotherapy", "endocrine", "anti_her2", "adc"]
 _COMPARE = ("eq", "ne", "lt", "lte", "gt", "gte")
-_OPS = ("value", "field", "fact", "recorded", "not_", "all_", "any_", *_COMPARE, "in_", "add",
-        "sub", "coalesce", "cases", "lookup", "count", "distinct", "contains_any")  # fmt: skip
+_OPS = (
+    "value", "field", "fact", "recorded", "not_", "all_", "any_", *_COMPARE, "in_", "add", "sub",
+    "coalesce", "cases", "lookup", "count", "distinct", "contains_any", "any_agent",
+)  # fmt: skip
 
 
 class Branch(BaseModel):
@@ -79,6 +87,7 @@ class Expr(BaseModel):
     gte: list[Expr] | None = None
     in_: tuple[Expr, list[Literal_]] | None = Field(None, alias="in")
     contains_any: tuple[Expr, list[str]] | None = None
+    any_agent: tuple[Expr, AgentFlag] | None = None
     add: list[Expr] | None = None
     sub: list[Expr] | None = None
     coalesce: list[Expr] | None = None
@@ -127,7 +136,7 @@ class Expr(BaseModel):
                 out.append(e)
         for op in ("all_", "any_", *_COMPARE, "add", "sub", "coalesce"):
             out += getattr(self, op) or []
-        for pair in (self.in_, self.contains_any):
+        for pair in (self.in_, self.contains_any, self.any_agent):
             if pair is not None:
                 out.append(pair[0])
         for branch in self.cases or []:
@@ -186,6 +195,19 @@ def _plain(v: Any) -> Any:
     if isinstance(v, list):
         return [_plain(x) for x in v]
     return getattr(v, "value", v) if not isinstance(v, BaseModel) else v
+
+
+def _is(agent: str | None, flag: AgentFlag) -> bool:
+    d = None if agent is None else catalogue().resolve(agent)
+    return d is not None and bool(getattr(d, flag))
+
+
+def agent_names(flag: AgentFlag) -> list[str]:
+    """Every lower-case name (INN, brand, Chinese) the catalogue resolves to a drug with
+    ``flag`` (the compiler's form of :meth:`Catalogue.resolve`)."""
+    cat = catalogue()
+    names = {a.strip().lower() for d in cat.drugs for a in (d.zh, *d.brands, d.inn)}
+    return sorted(n for n in names if _is(n, flag))
 
 
 def _and(values: list[bool | None]) -> bool | None:
@@ -247,6 +269,10 @@ def evaluate(e: Expr, read: Reader) -> Any:
             assert e.contains_any is not None
             items = evaluate(e.contains_any[0], read)
             return None if items is None else any(x in e.contains_any[1] for x in items)
+        case "any_agent":
+            assert e.any_agent is not None
+            items, flag = evaluate(e.any_agent[0], read), e.any_agent[1]
+            return None if items is None else any(_is(a, flag) for a in items)
         case "add" | "sub":
             values = [evaluate(x, read) for x in getattr(e, e.op)]
             if any(v is None for v in values):
@@ -324,6 +350,12 @@ def to_polars(e: Expr, field: Callable[[str], pl.Expr], fact: Callable[[str], pl
             assert e.contains_any is not None
             items, wanted = go(e.contains_any[0]), e.contains_any[1]
             hit = items.list.eval(pl.element().is_in(wanted).fill_null(False)).list.any()
+            return pl.when(items.is_null()).then(None).otherwise(hit)
+        case "any_agent":
+            assert e.any_agent is not None
+            items, names = go(e.any_agent[0]), agent_names(e.any_agent[1])
+            name = pl.element().str.strip_chars().str.to_lowercase()
+            hit = items.list.eval(name.is_in(names).fill_null(False)).list.any()
             return pl.when(items.is_null()).then(None).otherwise(hit)
         case "add":
             return reduce(lambda a, b: a + b, [go(x) for x in e.add or []])

@@ -399,14 +399,10 @@ _f(
 )
 
 
-# --- derived facts (knowledge/derived_facts.yaml): registered here, the registry's one place ---
-def _register_derived() -> None:
-    from breastcds.knowledge import derived  # reads this registry: imported once it is filled
-
-    derived.register_all()
-
-
-_register_derived()
+# --- derived facts (knowledge/derived_facts.yaml): the registry loads them here, its one place;
+# knowledge.derived registers them when loaded (it reads the names above, whichever of the two
+# modules is imported first).
+from breastcds.knowledge import derived as _derived  # noqa: E402,F401
 
 
 class LazyFacts(Mapping[str, Any]):

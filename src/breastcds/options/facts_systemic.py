@@ -363,16 +363,6 @@ _f(
     _rt_omission_supported,
 )
 _f(
-    "relapse_within_6_months_of_chemotherapy",
-    "bool",
-    "treatment.months_since_chemotherapy",
-    "relapse during or <= 6 months after (neo)adjuvant chemotherapy: counts as a chemotherapy "
-    "line for metastatic disease (DESTINY-Breast04 eligibility; clinical_course.md 1.3)",
-    lambda k, c: history.months_after_chemotherapy_within(
-        k, history.PRIOR_CHEMOTHERAPY_WINDOW_MONTHS
-    ),
-)
-_f(
     "progressed_on_recorded",
     "bool",
     "treatment.endocrine.months_since_end",
