@@ -248,7 +248,7 @@ def measure(
 ) -> tuple[list[float], list[float], list[str], float, MachineShare]:
     """Open-loop POST /assess: request i is due at start + i/rate; (latency from due time per
     request, inf when it failed; service times of the successful ones; errors; elapsed s;
-    what the machine did from the first due time to the last answer)."""
+    what the machine did from just before the first due time to the last answer)."""
     n = int(rate * duration)
     headers = {"Authorization": f"Bearer {token}"}
     with httpx.Client(base_url=base, headers=headers) as warm:  # load sections once
@@ -287,9 +287,8 @@ def measure(
     threads = [threading.Thread(target=worker) for _ in range(clients)]
     for t in threads:
         t.start()
+    before = sample()  # before the schedule starts: sampling never delays a request
     start = time.perf_counter() + 0.2
-    time.sleep(0.2)
-    before = sample()
     for i in range(n):
         due.put((i, start + i / rate))
     for _ in threads:

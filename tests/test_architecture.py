@@ -26,11 +26,11 @@ PACKAGE = Path(breastcds.__file__).parent
 #: (importer, imported): edges against the layering that still close a cycle, with what
 #: would break them. The files involved are under active clinical/systemic development.
 ALLOWED_BACK_EDGES: dict[tuple[str, str], str] = {
-    # course/history.py reads the drug catalogue (options.drugs) and course/inference.py the
-    # decision-point names (options.schema.ALL_POINTS) and the course facts
-    # (options.facts_systemic). Breaks when the drug catalogue, the decision-point vocabulary
-    # and the course facts move to knowledge/ (options keeps the option rules and engine).
-    ("course", "options"): "drug catalogue, decision points and course facts live in options",
+    # course/inference.py and prompts.py import options.facts_systemic so that the course
+    # facts their knowledge files read are registered (the drug catalogue and the
+    # decision-point names are in knowledge/ now; the derived facts register from
+    # knowledge/facts.py). Breaks when the fact registry registers those facts itself.
+    ("course", "options"): "course facts registered by importing options.facts_systemic",
 }
 
 

@@ -69,6 +69,20 @@ GRADES = [
     ("course.vte.premenopausal_ofs_ai_node_positive_or_t3", "II", "2A", "OFS+AI [2A]"),
     # 四(五) HER-2 low / HR-positive, CDK4/6i-treated row, Level II: '德达博妥单抗 [2A]'
     ("course.hrpos.datopotamab_tropion01_her2_low_after_cdk46i", "II", "2A", "德达博妥单抗 [2A]"),
+    # 三(五) after BCS, row 'SLN 1-2 positive, no ALND': Level III '全乳放疗 [2B]', Level II
+    # high tangents + boost [1B], Level I nodal RT incl. the axilla [1B] (both tables)
+    ("local.axilla.alnd_omission_z0011", "III", "2B", "全乳放疗 [2B]"),
+    ("axilla.no_alnd_z0011", "III", "2B", "全乳放疗 [2B]"),
+    ("local.rt.high_tangents_sentinel_1_2", "II", "1B", "高切线野全乳放疗+瘤床加量 [1B]"),
+    ("axilla.amaros_rt_1_2_nodes", "I", "1B", "包括腋窝淋巴结 [1B]"),
+    # after BCS, '1-3 nodes after ALND' Level I [1B]; after mastectomy, 'T > 5 cm N0' Level I [2A]
+    ("local.rt.rni_after_bcs_pn1_alnd", "I", "1B", "腋窝淋巴结1~3个阳性，腋窝淋巴结清扫术后"),
+    ("local.rt.pmrt_t3_n0", "I", "2A", "胸壁+区域淋巴结放疗 [2A]"),
+    # row 导管原位癌: Level I '全乳放疗+瘤床加量 [2A]', Level II '部分乳腺照射 [2A]'
+    ("local.rt.boost_dcis", "I", "2A", "全乳放疗+瘤床加量 [2A]"),
+    ("local.rt.partial_breast_dcis", "II", "2A", "部分乳腺照射 [2A]"),
+    # 六(三) with PS 3-4 whole-brain RT is Level I in every row ([1A] diffuse, [1B] limited)
+    ("local.brain.whole_brain_over_10_ecog_3_4", "I", None, "短程全脑放疗 [1B]"),
 ]  # fmt: skip
 
 
@@ -89,7 +103,7 @@ def test_grade_is_the_level_of_the_row_read(
     "rule_id",
     [
         "local.axilla.axillary_rt_amaros_3plus_nodes",  # >= 3 positive sentinel nodes: no row
-        "local.brain.whole_brain_over_10",  # 'limited number' is defined by feasibility, not count
+        "local.brain.whole_brain_over_10_other",  # 'limited number': by feasibility, not count
         "local.brain.srs_5_to_10",
         "local.rt.rni_after_neoadjuvant_bcs_ct4_cn0",  # cN0 ypN0 row lists no nodal RT
         "course.metastatic.fulvestrant_cdk46i_endocrine_resistant_other",
