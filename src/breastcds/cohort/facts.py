@@ -9,6 +9,11 @@ stage group are still column expressions here reading the same knowledge as
 from ``knowledge/ajcc8_anatomic_stage.yaml``). The equality property test
 (tests/cohort/test_equality.py) compares every output with :func:`breastcds.assess` row by row.
 
+The derived facts of ``knowledge/derived_facts.yaml`` (course facts, CPS+EG, the
+DESTINY-Breast04 relapse window...) are compiled by :func:`breastcds.knowledge.derived.columns`
+from the one definition the per-patient interpreter runs; this module only binds case fields to
+columns (:func:`case_field`).
+
 Every fact a knowledge condition can read (:data:`breastcds.knowledge.facts.FACTS`) becomes a
 column named by the fact, so :func:`breastcds.knowledge.conditions.to_polars` evaluates option
 rules and radiotherapy criteria on the table unchanged. Null means unknown, exactly where the
