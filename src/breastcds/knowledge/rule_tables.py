@@ -292,10 +292,13 @@ def active() -> RuleTables:
 @contextmanager
 def knowledge_from(directory: Path) -> Iterator[RuleTables]:
     """Run both engines on the tables (and thresholds) of another knowledge directory, and on
-    its case-model consistency checks (``consistency.yaml``)."""
+    its derived-fact definitions (knowledge/derived.py) and its case-model consistency checks
+    (``consistency.yaml``)."""
+    from breastcds.knowledge import derived
+
     _override.append(load_tables(directory))
     try:
-        with consistency.checks_from(directory):
+        with derived.overriding(derived.load(directory)), consistency.checks_from(directory):
             yield _override[-1]
     finally:
         _override.pop()
