@@ -5,6 +5,7 @@ the per-patient classifiers and by the cohort engine alike."""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -72,13 +73,16 @@ def _one_patient() -> dict[str, Any]:
     }
 
 
-def _cohort() -> dict[str, Any]:
+def _cohort(
+    row: dict[str, Any] = ROW, codes: Sequence[str] = tuple(PACKAGED_ANSWER)
+) -> dict[str, Any]:
+    """The cohort engine's answer (``codes``) on four generated rows set to ``row``."""
     frame = generate(4, seed=20261205, missing=0.0)
-    frame = frame.with_columns([pl.lit(v, dtype=frame.schema[k]).alias(k) for k, v in ROW.items()])
+    frame = frame.with_columns([pl.lit(v, dtype=frame.schema[k]).alias(k) for k, v in row.items()])
     result = run_batch(frame)
     assert result.results.height == 4, result.errors
     out: dict[str, Any] = {}
-    for code in PACKAGED_ANSWER:
+    for code in codes:
         values = set(result.results[code].to_list())
         assert len(values) == 1, (code, values)
         out[code] = values.pop()
@@ -200,18 +204,7 @@ def _stage_one_patient() -> dict[str, Any]:
 
 
 def _stage_cohort() -> dict[str, Any]:
-    frame = generate(4, seed=20261205, missing=0.0)
-    frame = frame.with_columns(
-        [pl.lit(v, dtype=frame.schema[k]).alias(k) for k, v in STAGE_ROW.items()]
-    )
-    result = run_batch(frame)
-    assert result.results.height == 4, result.errors
-    out: dict[str, Any] = {}
-    for code in STAGE_PACKAGED:
-        values = set(result.results[code].to_list())
-        assert len(values) == 1, (code, values)
-        out[code] = values.pop()
-    return out
+    return _cohort(STAGE_ROW, tuple(STAGE_PACKAGED))
 
 
 def test_both_engines_follow_a_staging_threshold_changed_in_a_copy_of_the_knowledge(

@@ -15,6 +15,13 @@ and the missing case fields - never a guess. Thresholds are not written in the t
 ``{param: name}`` names a threshold of ``knowledge/biomarkers.yaml`` (``parameters``), so each
 threshold has one place and one source.
 
+For staging a table may also: give an output an input's value (``{input: name}``); read
+another table's output as an input (``from: {table, output, inputs}``: chained, run by both
+backends); generate rows from a list in another knowledge file (a ``lookup`` row, e.g. the
+AJCC anatomic stage groups, first match wins); and have ``variants`` that bind the same rows
+to other case fields (``<id>.<variant>``, texts naming the bound field as ``{<input>_field}``,
+``missing`` as ``{field_of: input}``).
+
 Two backends share the validated tree: :func:`decide` (one patient: outputs, reasons, comments,
 missing fields) and :func:`to_polars` (one polars expression per output; a cohort table is
 evaluated at once). This is the CQL-to-ELM design: one definition, interpreted per patient or
