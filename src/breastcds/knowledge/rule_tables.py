@@ -35,7 +35,8 @@ import string
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
+from itertools import product
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
@@ -54,6 +55,7 @@ TABLE_FILES = ("classification/her2_ish_group.yaml", "classification/her2.yaml",
                "classification/subtype.yaml", "classification/staging.yaml",
                "classification/staging_settings.yaml")  # fmt: skip
 OutputValue = str | int | bool | None
+_MAX_TABULATED = 4096  # input combinations of a table decided once and looked up
 
 
 class _Strict(BaseModel):
@@ -138,6 +140,29 @@ class Table(_Strict):
     params: dict[str, float] = Field({}, description="resolved parameter values (at load)")
     #: set at load: the tables of the chained inputs (``from``), by input name
     chained: dict[str, Table] = Field({}, exclude=True)
+
+    @cached_property
+    def domain(self) -> tuple[tuple[str, tuple[Any, ...]], ...] | None:
+        """The inputs (not chained) and their possible values, not recorded included, when
+        they are all finite (enum with values, bool) and few: such a table is tabulated."""
+        base = [i for i in self.inputs if i.from_ is None]
+        values: list[tuple[str, tuple[Any, ...]]] = []
+        for i in base:
+            if i.type == "bool":
+                values.append((i.name, (True, False, None)))
+            elif i.type == "enum" and i.values is not None:
+                values.append((i.name, (*i.values, None)))
+            else:
+                return None
+        size = 1
+        for _, v in values:
+            size *= len(v)
+        return tuple(values) if size <= _MAX_TABULATED else None
+
+    @cached_property
+    def memo(self) -> dict[tuple[Any, ...], Decision]:
+        """Decisions of a tabulated table by input values (filled on use)."""
+        return {}
 
     @model_validator(mode="after")
     def _complete(self) -> Table:
@@ -532,7 +557,20 @@ def decide(
 ) -> Decision:
     """Run ``table`` for one patient: ``facts`` by input name (None = not recorded; an input
     not given is not recorded); ``upstream``: the missing fields of inputs that are results of
-    other tables. Chained inputs (``from``) are computed here from the others."""
+    other tables. Chained inputs (``from``) are computed here from the others. A table with
+    few possible inputs (:attr:`Table.domain`) decides each combination once."""
+    if table.domain is not None and upstream is None:
+        key = tuple(facts.get(name) for name, _ in table.domain)
+        found = table.memo.get(key)
+        if found is None:
+            found = table.memo[key] = _decide(table, facts, None)
+        return found
+    return _decide(table, facts, upstream)
+
+
+def _decide(
+    table: Table, facts: Mapping[str, Any], upstream: Mapping[str, Sequence[Prompt]] | None
+) -> Decision:
     facts = _with_chained(table, facts)
     shown = {k: ", ".join(v) if isinstance(v, list | tuple) else v for k, v in facts.items()}
     env = {**table.params, **{f"{i.name}_field": i.field for i in table.inputs}, **shown}
@@ -638,6 +676,8 @@ def to_polars(
     """One polars expression per output (and ``"missing"``: the first case field a result asks
     for, when ``missing``), over ``inputs`` (input name -> expression; null = not recorded)."""
     names = list(outputs if outputs is not None else table.outputs)
+    if table.domain is not None:
+        return _tabulated(table, inputs, [*names, *(["missing"] if missing else [])])
     compiler = _Compiler(table, _chained_exprs(table, inputs))
     result = {out: compiler.output(out) for out in names}
     if missing:
@@ -701,6 +741,40 @@ class _Compiler:
             if row.when.fact is not None and row.when.op == "recorded" and not row.when.value:
                 known = known | {row.when.fact}  # later rows: this input is recorded
         raise AssertionError("validated rows end unconditionally")  # pragma: no cover
+
+
+def _key_part(v: Any) -> str:
+    return "\x00" if v is None else ("true" if v else "false") if isinstance(v, bool) else str(v)
+
+
+def _tabulated(
+    table: Table, inputs: Mapping[str, pl.Expr], names: Sequence[str]
+) -> dict[str, pl.Expr]:
+    """A table with a small finite domain compiled as a lookup: every combination of its
+    inputs decided once by :func:`decide` (the same answers by construction), looked up with
+    ``replace_strict`` on the inputs' values (an input not given is not recorded)."""
+    import polars as pl
+
+    assert table.domain is not None
+    names_in = [name for name, _ in table.domain]
+    parts = [
+        (inputs[n].cast(pl.String) if n in inputs else pl.lit(None, pl.String)).fill_null("\x00")
+        for n in names_in
+    ]
+    key = parts[0] if len(parts) == 1 else pl.concat_str(parts, separator="\x1f")
+    combos = list(product(*(values for _, values in table.domain)))
+    keys = ["\x1f".join(_key_part(v) for v in combo) for combo in combos]
+    decisions = [decide(table, dict(zip(names_in, combo, strict=True))) for combo in combos]
+    out: dict[str, pl.Expr] = {}
+    for name in names:
+        if name == "missing":
+            values: list[Any] = [d.missing[0].field if d.missing else None for d in decisions]
+            dtype: pl.DataType = pl.String()
+        else:
+            values = [d.outputs[name] for d in decisions]
+            dtype = _dtype(table.outputs[name])
+        out[name] = key.replace_strict(keys, values, default=None, return_dtype=dtype)
+    return out
 
 
 def _chained_exprs(table: Table, inputs: Mapping[str, pl.Expr]) -> dict[str, pl.Expr]:
