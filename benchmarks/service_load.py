@@ -14,6 +14,10 @@ each run (load average at its start and end, p50/p90/p99/max, errors) and a summ
 runs met p99 < ``--target-ms``. The percentiles are over every request sent: a request that
 failed or got no 201 counts as slower than any other (a run with more than 1 % failures cannot
 pass), and a run that did not complete every request fails.
+Each run also prints what else the machine was doing while it was measured (from /proc, so
+that a noisy run can be told from a slow server): the VM's steal time (CPU time the hypervisor
+gave to other guests, % of all CPUs), the busy share of all CPUs, and how much of it was the
+server's processes, the load generator (this process) and everything else.
 ``--postgres`` starts a throwaway PostgreSQL cluster (initdb + pg_ctl, 127.0.0.1, a free port,
 a temporary directory; a new database per run); ``--workers N`` runs
 ``breastcds serve --workers N``.
@@ -93,6 +97,83 @@ def throwaway_postgres() -> Iterator[Callable[[str], str]]:
         shutil.rmtree(root, ignore_errors=True)
 
 
+TICK_S = 1 / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class CpuSample:
+    """CPU time counters at one moment (seconds): all CPUs from /proc/stat, and the server's
+    process tree and this process from /proc/<pid>/stat."""
+
+    wall: float
+    total: float  # every state of every CPU, steal included
+    idle: float  # idle + iowait
+    steal: float  # time the hypervisor ran another guest while this VM wanted a CPU
+    server: float  # user + system of the server and its worker processes
+    client: float  # user + system of this process (the load generator)
+
+
+def _process_tree(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        with contextlib.suppress(OSError):
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+    return out
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:  # the process ended
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) * TICK_S  # utime, stime
+
+
+def cpu_sample(server_pid: int) -> CpuSample:
+    # the "cpu" line: user nice system idle iowait irq softirq steal (guest is within user)
+    ticks = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    idle, iowait, steal = ticks[3], ticks[4], ticks[7]
+    return CpuSample(
+        wall=time.perf_counter(),
+        total=sum(ticks) * TICK_S,
+        idle=(idle + iowait) * TICK_S,
+        steal=steal * TICK_S,
+        server=sum(_cpu_seconds(p) for p in _process_tree(server_pid)),
+        client=_cpu_seconds(os.getpid()),
+    )
+
+
+@dataclass(frozen=True)
+class MachineShare:
+    """What the machine did during one measurement (from two :class:`CpuSample`)."""
+
+    cpus: float  # CPU-seconds available per second of wall time (the CPU count)
+    steal_pct: float  # of all CPU time
+    busy_pct: float  # of all CPU time, steal not included
+    server_pct: float
+    client_pct: float
+    others_pct: float  # busy, but neither the server nor the load generator
+    server_ms_per_request: float
+
+    @classmethod
+    def between(cls, a: CpuSample, b: CpuSample, requests: int) -> MachineShare:
+        total = max(b.total - a.total, 1e-9)
+        busy = total - (b.idle - a.idle) - (b.steal - a.steal)
+        server, client = b.server - a.server, b.client - a.client
+        return cls(
+            cpus=total / max(b.wall - a.wall, 1e-9),
+            steal_pct=100 * (b.steal - a.steal) / total,
+            busy_pct=100 * busy / total,
+            server_pct=100 * server / total,
+            client_pct=100 * client / total,
+            others_pct=100 * max(busy - server - client, 0.0) / total,
+            server_ms_per_request=1e3 * server / max(requests, 1),
+        )
+
+
 def start_server(
     data_dir: Path, database_url: str | None, workers: int = 1
 ) -> tuple[subprocess.Popen[str], str, str]:
@@ -137,6 +218,7 @@ class Run:
     elapsed: float
     server_ms: list[float]
     load_start: tuple[float, float, float]
+    machine: MachineShare
     load_end: tuple[float, float, float] = (0.0, 0.0, 0.0)
     completed: int = field(init=False)
 
@@ -156,10 +238,17 @@ class Run:
 
 
 def measure(
-    base: str, token: str, cases: list[Any], rate: float, duration: float, clients: int
-) -> tuple[list[float], list[float], list[str], float]:
+    base: str,
+    token: str,
+    cases: list[Any],
+    rate: float,
+    duration: float,
+    clients: int,
+    sample: Callable[[], CpuSample],
+) -> tuple[list[float], list[float], list[str], float, MachineShare]:
     """Open-loop POST /assess: request i is due at start + i/rate; (latency from due time per
-    request, inf when it failed; service times of the successful ones; errors; elapsed s)."""
+    request, inf when it failed; service times of the successful ones; errors; elapsed s;
+    what the machine did from just before the first due time to the last answer)."""
     n = int(rate * duration)
     headers = {"Authorization": f"Bearer {token}"}
     with httpx.Client(base_url=base, headers=headers) as warm:  # load sections once
@@ -198,6 +287,7 @@ def measure(
     threads = [threading.Thread(target=worker) for _ in range(clients)]
     for t in threads:
         t.start()
+    before = sample()  # before the schedule starts: sampling never delays a request
     start = time.perf_counter() + 0.2
     for i in range(n):
         due.put((i, start + i / rate))
@@ -205,7 +295,8 @@ def measure(
         due.put(None)
     for t in threads:
         t.join()
-    return latencies, service, errors, time.perf_counter() - start
+    elapsed = time.perf_counter() - start
+    return latencies, service, errors, elapsed, MachineShare.between(before, sample(), n)
 
 
 def one_run(
@@ -221,8 +312,8 @@ def one_run(
     with tempfile.TemporaryDirectory(prefix="breastcds-load-") as tmp:
         proc, base, token = start_server(Path(tmp) / "data", database_url, server_workers)
         try:
-            latencies, service, errors, elapsed = measure(
-                base, token, cases, rate, duration, clients
+            latencies, service, errors, elapsed, machine = measure(
+                base, token, cases, rate, duration, clients, lambda: cpu_sample(proc.pid)
             )
         finally:
             proc.terminate()
@@ -234,7 +325,8 @@ def one_run(
             and (rec := json.loads(line)).get("msg") == "request"
             and rec.get("path") == "/assess"
         ][len(cases) :]  # without the warm-up requests
-    run = Run(int(rate * duration), latencies, service, errors, elapsed, server_ms, load_start)
+    n = int(rate * duration)
+    run = Run(n, latencies, service, errors, elapsed, server_ms, load_start, machine)
     run.load_end = os.getloadavg()
     return run
 
@@ -263,6 +355,12 @@ def report(i: int, run: Run, target_ms: float) -> None:
             f"  in-server time (ms, request log): p50 {xs[len(xs) // 2]:.1f}  "
             f"p90 {xs[int(0.9 * len(xs))]:.1f}  p99 {xs[int(0.99 * len(xs))]:.1f}"
         )
+    m = run.machine
+    print(
+        f"  machine ({m.cpus:.1f} CPUs, % of all CPU time): steal {m.steal_pct:.1f}  busy "
+        f"{m.busy_pct:.0f} = server {m.server_pct:.0f} + load generator {m.client_pct:.0f} + "
+        f"others {m.others_pct:.0f}; server CPU {m.server_ms_per_request:.1f} ms per request"
+    )
     if run.errors:
         print(f"  error kinds: {sorted(set(run.errors))}")
 
@@ -308,7 +406,9 @@ def main() -> None:
         f"summary: {backend}, {server_workers} worker(s), {rate:g} req/s for {duration:g} s: "
         f"p50 (ms) {' '.join(f'{r.pct(0.5):.1f}' for r in results)}; "
         f"p99 (ms) {' '.join(f'{r.pct(0.99):.1f}' for r in results)}; "
-        f"load average {' '.join(f'{r.load_start[0]:.1f}-{r.load_end[0]:.1f}' for r in results)}"
+        f"load average {' '.join(f'{r.load_start[0]:.1f}-{r.load_end[0]:.1f}' for r in results)}; "
+        f"steal % {' '.join(f'{r.machine.steal_pct:.1f}' for r in results)}; "
+        f"others' CPU % {' '.join(f'{r.machine.others_pct:.0f}' for r in results)}"
     )
     print(f"p99 < {args.target_ms:g} ms in {passed} of {len(results)} runs")
 

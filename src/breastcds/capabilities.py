@@ -18,10 +18,10 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model_serializer
+from pydantic import BaseModel, ConfigDict, Field
 
 from breastcds.dose.reirradiation import ReirradiationResult
-from breastcds.knowledge.facts import one_extraction
+from breastcds.knowledge.once import one_assessment
 from breastcds.model.assessment import AssessmentOf, Classification
 from breastcds.model.case import Case
 from breastcds.options.engine import OptionsResult
@@ -31,6 +31,10 @@ from breastcds.radiotherapy.omission import RadiotherapyResult
 #: A section takes the validated case and its classification and returns its result model,
 #: or ``None`` when it does not apply to the case.
 Section = Callable[[Case, Classification], Any]
+
+
+def _absent(value: object) -> bool:
+    return value is None
 
 
 class Sections(BaseModel):
@@ -46,13 +50,11 @@ class Sections(BaseModel):
 
     options: OptionsResult
     radiotherapy: RadiotherapyResult
-    reirradiation: ReirradiationResult | None = None
+    # Left out when absent by the serializer itself (pydantic-core): a wrapping Python
+    # serializer that dropped the None values built the whole answer as Python objects before
+    # encoding it, twice the time of encoding it directly (same bytes, tested).
+    reirradiation: ReirradiationResult | None = Field(default=None, exclude_if=_absent)
     prognosis: PrognosisSection
-
-    @model_serializer(mode="wrap")
-    def _present_only(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        data: dict[str, Any] = handler(self)
-        return {k: v for k, v in data.items() if v is not None}
 
     def items(self) -> list[tuple[str, BaseModel]]:
         """The present sections, (name, result), in report order."""
@@ -84,6 +86,7 @@ def sections() -> dict[str, Section]:
 
 
 def assess_sections(case: Case, classification: Classification) -> Sections:
-    """Every capability's section for one validated case (pure; the facts are extracted once)."""
-    with one_extraction():
+    """Every capability's section for one validated case (pure; what several sections read is
+    computed once: :mod:`breastcds.knowledge.once`)."""
+    with one_assessment():
         return Sections(**{name: f(case, classification) for name, f in sections().items()})

@@ -20,7 +20,7 @@ import pytest
 
 from breastcds import assess
 from breastcds.concordance.course import to_case
-from breastcds.options.drugs import catalogue
+from breastcds.knowledge.drugs import catalogue
 
 DRUGS = catalogue().by_inn()
 

@@ -65,10 +65,24 @@ GRADES = [
     ("course.her2pos.disitamab_vedotin_liver_no_prior_tki", "II", "2A",
      "维迪西妥单抗（肝转移） [2A]"),
     # 三(四) 2. premenopausal adjuvant endocrine therapy: 'OFS+AI [2A]' Level II in the high- and
-    # intermediate-risk rows
-    ("course.vte.premenopausal_ofs_ai_intermediate_high_risk", "II", "2A", "OFS+AI [2A]"),
+    # intermediate-risk rows (node-positive or T3-4 N0 is in one of them whatever the risk factors)
+    ("course.vte.premenopausal_ofs_ai_node_positive_or_t3", "II", "2A", "OFS+AI [2A]"),
     # 四(五) HER-2 low / HR-positive, CDK4/6i-treated row, Level II: '德达博妥单抗 [2A]'
     ("course.hrpos.datopotamab_tropion01_her2_low_after_cdk46i", "II", "2A", "德达博妥单抗 [2A]"),
+    # 三(五) after BCS, row 'SLN 1-2 positive, no ALND': Level III '全乳放疗 [2B]', Level II
+    # high tangents + boost [1B], Level I nodal RT incl. the axilla [1B] (both tables)
+    ("local.axilla.alnd_omission_z0011", "III", "2B", "全乳放疗 [2B]"),
+    ("axilla.no_alnd_z0011", "III", "2B", "全乳放疗 [2B]"),
+    ("local.rt.high_tangents_sentinel_1_2", "II", "1B", "高切线野全乳放疗+瘤床加量 [1B]"),
+    ("axilla.amaros_rt_1_2_nodes", "I", "1B", "包括腋窝淋巴结 [1B]"),
+    # after BCS, '1-3 nodes after ALND' Level I [1B]; after mastectomy, 'T > 5 cm N0' Level I [2A]
+    ("local.rt.rni_after_bcs_pn1_alnd", "I", "1B", "腋窝淋巴结1~3个阳性，腋窝淋巴结清扫术后"),
+    ("local.rt.pmrt_t3_n0", "I", "2A", "胸壁+区域淋巴结放疗 [2A]"),
+    # row 导管原位癌: Level I '全乳放疗+瘤床加量 [2A]', Level II '部分乳腺照射 [2A]'
+    ("local.rt.boost_dcis", "I", "2A", "全乳放疗+瘤床加量 [2A]"),
+    ("local.rt.partial_breast_dcis", "II", "2A", "部分乳腺照射 [2A]"),
+    # 六(三) with PS 3-4 whole-brain RT is Level I in every row ([1A] diffuse, [1B] limited)
+    ("local.brain.whole_brain_over_10_ecog_3_4", "I", None, "短程全脑放疗 [1B]"),
 ]  # fmt: skip
 
 
@@ -89,7 +103,7 @@ def test_grade_is_the_level_of_the_row_read(
     "rule_id",
     [
         "local.axilla.axillary_rt_amaros_3plus_nodes",  # >= 3 positive sentinel nodes: no row
-        "local.brain.whole_brain_over_10",  # 'limited number' is defined by feasibility, not count
+        "local.brain.whole_brain_over_10_other",  # 'limited number': by feasibility, not count
         "local.brain.srs_5_to_10",
         "local.rt.rni_after_neoadjuvant_bcs_ct4_cn0",  # cN0 ypN0 row lists no nodal RT
         "course.metastatic.fulvestrant_cdk46i_endocrine_resistant_other",
@@ -140,13 +154,17 @@ def test_capecitabine_after_residual_disease_takes_the_level_of_its_stratum(
 
 
 def test_split_adjuvant_chemotherapy_offers_the_same_agents_in_both_risk_rows() -> None:
-    # The former single rule offered anthracycline/taxane chemotherapy with these five agents.
+    # The former single rule offered anthracycline/taxane chemotherapy with these five agents;
+    # the high-risk row adds the CSCO-listed platinum regimens ddAC-TP (Level I) and TP (Level II),
+    # so carboplatin is offered there only.
     before = {"doxorubicin", "epirubicin", "cyclophosphamide", "paclitaxel", "docetaxel"}
-    for size_mm, ids in (
+    for size_mm, ids, added in (
         (15, {"tnbc.adjuvant.chemotherapy_lower_risk_tc_ac",
-              "tnbc.adjuvant.chemotherapy_lower_risk_act_tc6"}),
+              "tnbc.adjuvant.chemotherapy_lower_risk_act_tc6"}, set()),
         (25, {"tnbc.adjuvant.chemotherapy_high_risk_dose_dense",
-              "tnbc.adjuvant.chemotherapy_high_risk_ac_t"}),
+              "tnbc.adjuvant.chemotherapy_high_risk_ac_t",
+              "tnbc.adjuvant.chemotherapy_high_risk_ddac_tp",
+              "tnbc.adjuvant.chemotherapy_high_risk_tp"}, {"carboplatin"}),
     ):  # fmt: skip
         case = {
             "decision_point": "adjuvant",
@@ -158,7 +176,7 @@ def test_split_adjuvant_chemotherapy_offers_the_same_agents_in_both_risk_rows() 
         }  # fmt: skip
         chemo = [o for o in _offered(case) if o.rule_id.startswith("tnbc.adjuvant.chemotherapy")]
         assert {o.rule_id for o in chemo} == ids
-        assert set().union(*(o.agents for o in chemo)) == before
+        assert set().union(*(o.agents for o in chemo)) == before | added
 
 
 def _after_neoadjuvant_mastectomy(ypn: str | None) -> dict[str, Any]:

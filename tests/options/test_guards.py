@@ -21,10 +21,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from breastcds.knowledge.conditions import Outcome
+from breastcds.knowledge.decision_points import ALL_DECISION_POINTS
+from breastcds.knowledge.drugs import catalogue
 from breastcds.options import engine
-from breastcds.options.drugs import catalogue
 from breastcds.options.guards import apply_guards, load_guards
-from breastcds.options.schema import ALL_DECISION_POINTS, load_kb
+from breastcds.options.schema import load_kb
 
 CAT = catalogue()
 DRUGS = CAT.by_inn()

@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from breastcds.cli.main import app
+from breastcds.entrypoint import classify
 from breastcds.options.lint import lint, requires, witness
 from breastcds.options.schema import load_kb
 
@@ -41,7 +42,7 @@ def _kb(tmp_path: Path, rules: str) -> Path:
 
 
 def test_packaged_kb_passes_lint_with_full_coverage() -> None:
-    report = lint(coverage=COVERAGE)
+    report = lint(coverage=COVERAGE, classify=classify)
     assert report.errors == []
     assert report.rules == len(load_kb().rules) >= 80
     assert report.fixtures >= 60
@@ -144,7 +145,7 @@ def test_rule_without_coverage_fails(tmp_path: Path) -> None:
     extra = GOOD_RULE.replace("test.metastatic.capecitabine", "tnbc.metastatic.extra_capecitabine")
     with (copy / "triple_negative.yaml").open("a", encoding="utf-8") as f:
         f.write(extra)
-    report = lint(kb_dir=copy, coverage=COVERAGE)
+    report = lint(kb_dir=copy, coverage=COVERAGE, classify=classify)
     assert "rule 'tnbc.metastatic.extra_capecitabine' has no fixture that fires it" in report.errors
     assert any("extra_capecitabine' has no fixture that just misses it" in e for e in report.errors)
 
@@ -157,7 +158,7 @@ def test_fixture_expectation_that_does_not_hold_fails(tmp_path: Path) -> None:
         "  fires: [tnbc.metastatic.chemotherapy]\n",
         encoding="utf-8",
     )
-    report = lint(coverage=fx)
+    report = lint(coverage=fx, classify=classify)
     assert "fixture 'wrong' should fire 'tnbc.metastatic.chemotherapy' but does not" in (
         report.errors
     )
@@ -174,7 +175,7 @@ def test_requires(fact: str, allowed: set[str], expected: bool) -> None:
 
 def test_witness_finds_overlap_only_when_it_exists() -> None:
     kb = load_kb()
-    a = kb.rule("tnbc.metastatic.pembrolizumab_chemo").when
+    a = kb.rule("tnbc.metastatic.pembrolizumab_chemo_taxane_sensitive").when
     b = kb.rule("tnbc.metastatic.chemotherapy").when
     assert witness(a, b) is not None
     c = kb.rule("her2pos.metastatic.thp").when
@@ -265,3 +266,9 @@ def test_text_must_be_bilingual(tmp_path: Path, text: str, message: str) -> None
     rules = GOOD_RULE.replace("{en: capecitabine, zh: 卡培他滨}", text)
     errors = lint(kb_dir=_kb(tmp_path, rules)).errors
     assert len(errors) == 1 and message in errors[0] and "test.metastatic.capecitabine" in errors[0]
+
+
+def test_coverage_needs_the_classifier_from_its_adapter() -> None:
+    """lint is a capability: the classifier comes from the adapter, never imported upward."""
+    with pytest.raises(ValueError, match="needs classify"):
+        lint(coverage=COVERAGE)

@@ -9,11 +9,12 @@ from hypothesis import HealthCheck, given, settings
 from breastcds.entrypoint import classify
 from breastcds.knowledge import facts as fact_registry
 from breastcds.knowledge.conditions import evaluate
+from breastcds.knowledge.decision_points import EARLY, METASTATIC
 from breastcds.model.assessment import Classification
 from breastcds.model.case import Case
 from breastcds.model.parse import parse_case
 from breastcds.options.engine import OfferedOption, OptionsResult, evaluate_options
-from breastcds.options.schema import EARLY, METASTATIC, load_kb
+from breastcds.options.schema import load_kb
 from tests.options.strategies import cases
 
 KB = load_kb()

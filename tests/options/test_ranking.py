@@ -142,10 +142,12 @@ def test_same_grade_and_endpoint_falls_back_to_priority_and_says_so(tmp_path: Pa
 
 
 def test_packaged_tnbc_second_line_grade_then_trial_result() -> None:
-    """gBRCA triple-negative second line. Olaparib carries a verified CSCO level (III, 2A: CSCO BC
-    2026 salvage chemotherapy table), so it ranks first; the others are "grade not verified" and
-    follow by trial result: sacituzumab (ASCENT, OS) > carboplatin (TNT, response) >
-    chemotherapy (ABC 5 consensus, no trial endpoint). The reason says so on each option."""
+    """gBRCA triple-negative second line after progression on a salvage taxane (CSCO 'taxane
+    failure', 四(三) note 2). Level I first: sacituzumab and capecitabine + utidelone/vinorelbine
+    (both overall survival; then priority), platinum doublet (PFS, weaker); then eribulin (Level
+    II), olaparib (Level III); carboplatin and generic chemotherapy are "grade not verified" and
+    follow by trial result: carboplatin (TNT, response) > chemotherapy (ABC 5 consensus, no trial
+    endpoint). The reason says so on each option."""
     biomarkers = {"er_percent": 0, "pr_percent": 0, "her2_ihc": 0,
                   "her2_ihc0_staining": "none", "germline_brca": "brca1"}  # fmt: skip
     line = {"agents": ["paclitaxel"], "outcome": "progression"}
@@ -156,17 +158,21 @@ def test_packaged_tnbc_second_line_grade_then_trial_result() -> None:
     }
     point = _options(load_kb(), data)
     tnbc = [o for o in point.options if o.rule_id.startswith("tnbc.")]  # other pathways too
-    assert [o.rule_id for o in tnbc] == [
-        "tnbc.metastatic.parp_gbrca", "tnbc.metastatic.sacituzumab",
-        "tnbc.metastatic.platinum_gbrca", "tnbc.metastatic.chemotherapy",
+    assert [o.rule_id.removeprefix("tnbc.metastatic.") for o in tnbc] == [
+        "sacituzumab_taxane_failure", "capecitabine_doublet_taxane_failure",
+        "platinum_doublet_taxane_failure", "eribulin_taxane_failure", "parp_gbrca",
+        "platinum_gbrca", "chemotherapy",
     ]  # fmt: skip
-    parp, sg, platinum, _ = tnbc
-    assert parp.rank_reason.en.startswith("CSCO level III (2A); progression-free survival")
-    assert "lower grade (grade not verified vs CSCO level III (2A))" in sg.rank_reason.en
-    assert "overall survival benefit (ASCENT)" in sg.rank_reason.en
+    sg, cap, plat, eri, parp, platinum, chemo = tnbc
+    assert sg.rank_reason.en.startswith("CSCO level I (1B); overall survival benefit (ASCENT)")
+    assert "same grade and trial-result strength" in cap.rank_reason.en
+    assert "weaker trial result" in plat.rank_reason.en
+    assert "lower grade (CSCO level II (1A) vs CSCO level I (1A))" in eri.rank_reason.en
+    assert "lower grade (CSCO level III (2A) vs CSCO level II (1A))" in parp.rank_reason.en
+    assert "lower grade (grade not verified vs CSCO level III (2A))" in platinum.rank_reason.en
     assert (
-        "weaker trial result (response (pCR or objective response) benefit (TNT) vs "
-        "overall survival benefit (ASCENT))" in platinum.rank_reason.en
+        "weaker trial result (no trial endpoint (guideline or consensus) vs "
+        "response (pCR or objective response) benefit (TNT))" in chemo.rank_reason.en
     )
 
 

@@ -470,7 +470,7 @@ def test_missing_reporting_items_listed() -> None:
         "courses[0].start_date",
         "courses[0].intent",
         "courses[0].technique",
-        "courses[0].prescription_dose_gy",
+        "courses[0].total_dose_gy",
         "courses[0].fractions",
         "courses[0].target_volumes",
         "courses[0].organ_doses",

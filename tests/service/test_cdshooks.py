@@ -632,11 +632,12 @@ def test_a_drip_server_does_not_slow_the_api(
         t.join()
     assert [code for code, _ in results] == [412] * 12, results
     assert max(d for _, d in results) < DEADLINE_S + 3.0, results  # one deadline (+ slack)
-    # The API answers while 12 fetches drip: the median is fast; the bound on the slowest
-    # leaves room for a shared 2-core machine (unbounded, they waited for the upstream).
+    # The API answers while 12 fetches drip. Were it blocked behind the upstream, a call would
+    # wait for the fetch deadline (DEADLINE_S); the bounds are fractions of that deadline, not
+    # of wall time on a given machine, so a loaded 2-core runner still tells the two apart.
     latencies.sort()
-    assert latencies and latencies[len(latencies) // 2] < 0.5, latencies
-    assert latencies[-1] < 2.0, latencies
+    assert latencies and latencies[len(latencies) // 2] < DEADLINE_S / 2, latencies
+    assert latencies[-1] < DEADLINE_S, latencies
 
 
 # --- the patient in view must have breast cancer ----------------------------------------------

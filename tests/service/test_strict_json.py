@@ -43,3 +43,14 @@ def test_a_non_finite_value_is_refused_naming_its_path(bad: float) -> None:
     with pytest.raises(InputError) as info:
         strict_json_text({"assessment": {"organs": [{"eqd2_gy": 1.0}, {"eqd2_gy": bad}]}})
     assert info.value.errors[0].field == "assessment.organs.1.eqd2_gy"
+
+
+def test_an_absent_section_is_left_out_of_the_text() -> None:
+    # Sections leaves an absent capability out (the re-irradiation section without a plan).
+    case = examples.load("chest-wall-recurrence-reirradiation")
+    with_plan = json.loads(strict_json_text({"assessment": assess(case)}))
+    del case["reirradiation"]
+    without = json.loads(strict_json_text({"assessment": assess(case)}))
+    assert "reirradiation" in with_plan["assessment"]["sections"]
+    assert "reirradiation" not in without["assessment"]["sections"]
+    assert set(without["assessment"]["sections"]) == {"options", "radiotherapy", "prognosis"}

@@ -32,11 +32,12 @@ def register(app: typer.Typer) -> None:
         from rich.console import Console
         from rich.markup import escape
 
+        from breastcds.entrypoint import classify
         from breastcds.options.lint import lint
 
         err = stderr()
 
-        report = lint(kb_dir=kb_dir, coverage=coverage)
+        report = lint(kb_dir=kb_dir, coverage=coverage, classify=classify)
         for note in report.notes:
             err.print(f"[dim]note:[/] {escape(note)}", highlight=False)
         for e in report.errors:

@@ -34,6 +34,7 @@ from breastcds.cohort.io import scan
 from breastcds.cohort.validate import ERROR_SCHEMA, ROW, prepare
 from breastcds.course import prompts as prompt_relevance
 from breastcds.knowledge.conditions import Condition, to_polars
+from breastcds.knowledge.decision_points import EARLY, METASTATIC
 from breastcds.knowledge.facts import FACTS
 from breastcds.knowledge.schema_rt_omission import load_rt_omission
 from breastcds.options import engine as options_engine
@@ -46,7 +47,7 @@ from breastcds.options.guards import (
     polars_algebra,
 )
 from breastcds.options.guards import active as guard_active
-from breastcds.options.schema import EARLY, METASTATIC, KnowledgeBase, Rule, load_kb
+from breastcds.options.schema import KnowledgeBase, Rule, load_kb
 from breastcds.prognosis import predict
 from breastcds.prognosis.mapping import HALF_NODE, KI67_POSITIVE_ABOVE_PERCENT
 from breastcds.prognosis.section import REPORT_YEARS, run_model

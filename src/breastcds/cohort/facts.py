@@ -25,11 +25,14 @@ import polars as pl
 
 import breastcds.options.facts_systemic  # noqa: F401  (registers the history facts)
 from breastcds.cohort.schema import MAX_LINES, NO_SITES
-from breastcds.course.history import PRIOR_CHEMOTHERAPY_WINDOW_MONTHS
+from breastcds.course.history import (
+    PRIOR_CHEMOTHERAPY_WINDOW_MONTHS,
+    TAXANE_FAILURE_WINDOW_MONTHS,
+)
 from breastcds.knowledge import rule_tables as tables
+from breastcds.knowledge.drugs import catalogue
 from breastcds.knowledge.facts import FACTS
 from breastcds.model.case import Comorbidities
-from breastcds.options.drugs import catalogue
 from breastcds.options.facts_course import CLINICAL_STAGE_POINTS, PATHOLOGICAL_STAGE_POINTS
 
 c = pl.col
@@ -466,6 +469,7 @@ def course_facts() -> list[pl.Expr]:
         _chemotherapy_within(PRIOR_CHEMOTHERAPY_WINDOW_MONTHS).alias(
             "relapse_within_6_months_of_chemotherapy"
         ),
+        _taxane_failure().alias("taxane_failure"),
     ]
 
 
@@ -479,6 +483,52 @@ def _chemotherapy_within(window: float) -> pl.Expr:
         | c("adjuvant_chemotherapy_done").eq(True).fill_null(False)
     )
     return pl.when(given).then(c("months_since_chemotherapy") <= window).otherwise(lit(False))
+
+
+def _taxane_failure() -> pl.Expr:
+    """course/history.py ``taxane_failure`` (CSCO BC 2026 四(三) note 2) on the flat columns:
+    a taxane line ended in progression, or a (neo)adjuvant taxane with the end of chemotherapy
+    <= 12 months before (no recurrence record: never 'taken when the recurrence was found')."""
+    _, _, flags = _drug_tables()
+    taxanes = [inn for inn, f in flags.items() if f["class"] == "taxane"]
+
+    def has_taxane(inns: pl.Expr) -> pl.Expr:
+        return inns.list.eval(pl.element().is_in(taxanes).fill_null(False)).list.any()
+
+    lines = range(1, MAX_LINES + 1)
+    exists = {k: c(f"metastatic_line{k}_agents").is_not_null() for k in lines}
+    progression, unknown = [], []
+    for k in lines:
+        inns, outcome = c(f"__l{k}_inns"), c(f"metastatic_line{k}_outcome")
+        taxane = exists[k] & has_taxane(inns).fill_null(False)
+        progression.append(taxane & outcome.eq("progression").fill_null(False))
+        unknown.append(
+            (taxane & outcome.is_null()) | (exists[k] & ~taxane & _unknown(inns).fill_null(False))
+        )
+    n_lines = pl.sum_horizontal([exists[k].cast(pl.Int64) for k in lines])
+    later_line = c("decision_point").is_in(["metastatic_line_2", "metastatic_line_3plus"])
+    unknown.append(n_lines.eq(0) & later_line.fill_null(False))
+    neo = c("neoadjuvant").eq(True).fill_null(False)
+    neo_inns, adj_inns = c("__neo_inns"), c("__adj_inns")
+    early_taxane = (neo & has_taxane(neo_inns).fill_null(False)) | has_taxane(adj_inns).fill_null(
+        False
+    )
+    maybe = (
+        early_taxane
+        | (neo & _unknown(neo_inns).fill_null(False))
+        | _unknown(adj_inns).fill_null(False)
+        | adj_inns.is_null()
+    )
+    within = _chemotherapy_within(TAXANE_FAILURE_WINDOW_MONTHS)
+    failed = pl.any_horizontal(progression) | (early_taxane & within.fill_null(False))
+    open_ = pl.any_horizontal(unknown) | (maybe & within.fill_null(True))
+    return (
+        pl.when(failed)
+        .then(lit(True))
+        .when(open_)
+        .then(pl.lit(None, dtype=pl.Boolean))
+        .otherwise(lit(False))
+    )
 
 
 def inferred_decision_point() -> pl.Expr:

@@ -51,7 +51,7 @@ def prior_radiotherapy(case: Case) -> str:
     """'whole_breast 40.05 Gy / 15 fractions, 70 months ago; ...' (what is recorded)."""
     parts = []
     for course in case.treatment.radiotherapy_courses:
-        bits = [course.region.value if course.region else "region not recorded"]
+        bits = [course.region_described() or "region not recorded"]
         if course.total_dose_gy is not None:
             dose = f"{course.total_dose_gy:g} Gy"
             if course.fractions is not None:

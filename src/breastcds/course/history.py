@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from breastcds.knowledge.drugs import catalogue
 from breastcds.model.case import Case
-from breastcds.options.drugs import catalogue
 
 EndocrineResistance = Literal["primary", "secondary", "sensitive"]
 
@@ -277,3 +277,55 @@ def sentinel_nodes_positive(case: Case) -> int | None:
     if s.axillary is not None and s.axillary.value == "sentinel_node_biopsy":
         return case.tumour.nodes_positive
     return None
+
+
+TAXANE_FAILURE_WINDOW_MONTHS = 12.0
+"""CSCO BC 2026 (PMPH, ISBN 978-7-117-39569-4) 四(三) note 2: taxane failure is progression
+during salvage taxane therapy (at least 2 cycles) or relapse within 12 months after the end of
+adjuvant therapy; a taxane may be used again after a relapse more than 1 year after it."""
+
+
+def _taxane(inn: str) -> bool | None:
+    d = catalogue().resolve(inn)
+    return None if d is None else d.drug_class == "taxane"
+
+
+def taxane_failure(case: Case) -> bool | None:
+    """CSCO 'taxane failure' (紫杉类治疗失败; CSCO BC 2026 四(三) note 2), the stratum of the
+    triple-negative salvage tables.
+
+    True: a metastatic line containing a taxane ended in progression (the case records no cycle
+    count; a line recorded as progression is read as progression during it), a taxane taken
+    when the recurrence was found, or a (neo)adjuvant taxane followed by a relapse during or
+    <= 12 months after the end of (neo)adjuvant chemotherapy
+    (:func:`months_after_chemotherapy_within`, the same window as ``progressed_on``).
+    False: none of these, every part known. None: a taxane line without its outcome, an
+    agent unknown to the catalogue, a later metastatic line decided with no earlier line
+    recorded, or early therapy that may have held a taxane with
+    the end of chemotherapy not recorded (``treatment.months_since_chemotherapy``).
+    """
+    t = case.treatment
+    unknown = False
+    dp = None if case.decision_point is None else case.decision_point.value
+    if not t.metastatic_lines and dp in ("metastatic_line_2", "metastatic_line_3plus"):
+        unknown = True  # a later line is being decided but no earlier line is recorded
+    for line in t.metastatic_lines:
+        kinds = [_taxane(a) for a in line.agents]
+        if True in kinds:
+            outcome = None if line.outcome is None else line.outcome.value
+            if outcome == "progression":
+                return True
+            unknown = unknown or outcome is None
+        elif None in kinds:
+            unknown = True
+    rec = t.recurrence
+    if rec is not None and any(_taxane(a) is True for a in rec.on_therapy or []):
+        return True
+    early = [_taxane(a) for a in early_agents(case)]
+    if True in early or None in early or t.adjuvant_agents is None:
+        within = months_after_chemotherapy_within(case, TAXANE_FAILURE_WINDOW_MONTHS)
+        if within is True and True in early:
+            return True
+        if within is not False:
+            unknown = True  # relapse timing, or whether a taxane was given, not recorded
+    return None if unknown else False

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from breastcds.knowledge.conditions import Condition, evaluate
 from breastcds.knowledge.loader import KnowledgeError
+from breastcds.knowledge.once import once_per_assessment
 from breastcds.knowledge.schema import validate_file
 from breastcds.model.assessment import Classification
 from breastcds.model.case import Case
@@ -68,7 +69,7 @@ def precedence() -> Precedence:
     import breastcds.options.facts_systemic  # noqa: F401  (registers the course facts)
 
     table = validate_file(Precedence, "decision_points.yaml")
-    from breastcds.options.schema import ALL_POINTS
+    from breastcds.knowledge.decision_points import ALL_POINTS
 
     for row in table.precedence:
         if row.decision_point not in ALL_POINTS:
@@ -86,8 +87,10 @@ def table_facts() -> set[str]:
     return out
 
 
+@once_per_assessment
 def decision_point(case: Case, c: Classification) -> InferredDecisionPoint:
-    """The case's decision point, else the first precedence row that holds (pure)."""
+    """The case's decision point, else the first precedence row that holds (pure; once per
+    assessment: the ``decision_point`` fact and the options engine share it)."""
     if case.decision_point is not None:
         dp = case.decision_point.value
         return InferredDecisionPoint(

@@ -38,8 +38,8 @@ Rules and their sources:
   recorded gives ``cannot_assess``; both flag the organ for individual review
   (``individual_review``) and never read ``within``.
 
-* DICOM RT input — a course may name its RTDOSE/RTSTRUCT (``Course.dicom``). This module never
-  reads them: :mod:`breastcds.dose.reirradiation_dicom` (the adapter) computes the
+* DICOM RT input — a course may name its RTDOSE/RTSTRUCT (``ReirradiationCourse.dicom``). This
+  module never reads them: :mod:`breastcds.dose.reirradiation_dicom` (the adapter) computes the
   EQD2 DVH metrics per course (``OrganDose.quantity == "eqd2"``, mean of voxel-wise EQD2 for
   ``Dmean``, D0.03cc for ``Dmax``) and, when the grids can be summed, the voxel-wise cumulative
   EQD2 (``DicomDerived.cumulative``), and records them in the plan. A plan whose DICOM has not
@@ -65,7 +65,6 @@ from breastcds.knowledge.schema_radiotherapy import (
     load_constraint_table,
 )
 from breastcds.model.reirradiation import (
-    Course,
     CourseDicom,
     CumulativeOrganDose,
     DicomDerived,
@@ -73,6 +72,7 @@ from breastcds.model.reirradiation import (
     OrganDose,
     OrganParameters,
     Overlap,
+    ReirradiationCourse,
     ReirradiationPlan,
     SelectionFactors,
 )
@@ -80,7 +80,6 @@ from breastcds.model.reirradiation import (
 __all__ = [
     "ClassificationResult",
     "ConditionCheck",
-    "Course",
     "CourseDicom",
     "CourseOrganDose",
     "CumulativeOrganDose",
@@ -90,6 +89,7 @@ __all__ = [
     "OrganDose",
     "OrganParameters",
     "Overlap",
+    "ReirradiationCourse",
     "ReirradiationPlan",
     "ReirradiationResult",
     "SelectionFactor",
@@ -318,7 +318,7 @@ def classify(overlap: Overlap) -> ClassificationResult:
 # ============================================================================ interval
 
 
-def interval_months(courses: list[Course]) -> tuple[float | None, str]:
+def interval_months(courses: list[ReirradiationCourse]) -> tuple[float | None, str]:
     """Months from the end of the last prior course to the start of the first planned course.
 
     Uses a prior course's ``end_date`` (or its ``start_date`` when the end is not recorded,
@@ -335,6 +335,11 @@ def interval_months(courses: list[Course]) -> tuple[float | None, str]:
             ends.append((c.end_date, f"courses[{i}].end_date"))
         elif c.start_date is not None:
             ends.append((c.start_date, f"courses[{i}].start_date (end_date not recorded)"))
+        elif c.months_ago is not None:
+            return None, (
+                f"not computable: courses[{i}] records months_ago ({c.months_ago:g}, to today) "
+                "but not its end_date or start_date, which the interval to the planned start needs"
+            )
         else:
             return None, f"not computable: courses[{i}].start_date and end_date not recorded"
     starts: list[tuple[date, str]] = []
@@ -357,7 +362,7 @@ def interval_months(courses: list[Course]) -> tuple[float | None, str]:
 # ============================================================================ organ dose
 
 
-def _course_dicom_map(plan: ReirradiationPlan, course: Course) -> dict[str, str]:
+def _course_dicom_map(plan: ReirradiationPlan, course: ReirradiationCourse) -> dict[str, str]:
     """ROI name -> organ for a course with DICOM (the course's own map, else the plan's)."""
     if course.dicom is None:
         return {}
@@ -395,7 +400,7 @@ def _params_for(plan: ReirradiationPlan, organ: str, metric: str) -> OrganParame
     return None
 
 
-def _course_dose(course: Course, organ: str, metric: str) -> OrganDose | None:
+def _course_dose(course: ReirradiationCourse, organ: str, metric: str) -> OrganDose | None:
     for dose in course.organ_doses or []:
         if dose.organ == organ and dose.metric == metric:
             return dose
@@ -932,7 +937,7 @@ def _missing_reporting_items(plan: ReirradiationPlan, months: float | None) -> l
             "start_date",
             "intent",
             "technique",
-            "prescription_dose_gy",
+            "total_dose_gy",
             "fractions",
             "target_volumes",
             "organ_doses",

@@ -62,11 +62,11 @@ from breastcds.dose.dicom import (
 )
 from breastcds.dose.reirradiation import (
     DMAX_DVH_METRIC,
-    Course,
     CumulativeOrganDose,
     DicomDerived,
     DicomUnavailable,
     OrganDose,
+    ReirradiationCourse,
     ReirradiationPlan,
     ReirradiationResult,
     dicom_metrics,
@@ -258,7 +258,7 @@ def _curve(h: dvh.DVH, organ: str, course: str, alpha_beta: float) -> DvhCurve:
     )
 
 
-def _course_name(i: int, course: Course) -> str:
+def _course_name(i: int, course: ReirradiationCourse) -> str:
     return f"courses[{i}]" + (f" '{course.label}'" if course.label else "")
 
 
@@ -457,7 +457,7 @@ def read_plan_dicom(
 def _course_metric(
     plan: ReirradiationPlan,
     i: int,
-    course: Course,
+    course: ReirradiationCourse,
     grid: DoseGrid,
     structure: Structure,
     organ: str,

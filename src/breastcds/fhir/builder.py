@@ -464,8 +464,13 @@ class _Builder:
                 "description": f"radiotherapy volume of course {i}",
                 "patient": {"reference": "Patient/patient"},
             }
+            location: JSON = {}
             if course.region is not None and course.region.value in C.RT_REGION_BY_VALUE:
-                volume["location"] = _cc(C.RT_REGION_BY_VALUE[course.region.value])
+                location = _cc(C.RT_REGION_BY_VALUE[course.region.value])
+            if course.region_text is not None:
+                location["text"] = course.region_text  # the region as written
+            if location:
+                volume["location"] = location
             if course.laterality is not None:
                 volume["locationQualifier"] = [_cc(C.LATERALITY_BY_VALUE[course.laterality.value])]
             self.add(volume)

@@ -1188,6 +1188,10 @@ class _Mapper:
             self.rt_courses.append(course)
 
     def _rt_volume(self, res: JSON, vol: JSON, course: JSON) -> None:
+        location = vol.get("location")
+        text = location.get("text") if isinstance(location, dict) else None
+        if isinstance(text, str) and text.strip():
+            course["region_text"] = text  # the region as written (CodeableConcept.text)
         regions = {
             C.RT_REGION[c][1] for c in _codes_of(vol.get("location"), C.SNOMED) if c in C.RT_REGION
         }

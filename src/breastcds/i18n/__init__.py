@@ -227,7 +227,7 @@ def rt_summary(section: Mapping[str, Any], lang: Lang = "en") -> str:
 
 
 def _drug(token: str, lang: Lang) -> str | None:
-    from breastcds.options.drugs import catalogue
+    from breastcds.knowledge.drugs import catalogue
 
     d = catalogue().resolve(token)
     if d is None:

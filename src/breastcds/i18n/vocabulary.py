@@ -331,6 +331,7 @@ FIELDS: dict[str, tuple[str, str]] = {
     "start_date": ("start date", "开始日期"),
     "end_date": ("end date", "结束日期"),
     "region": ("region", "照射区域"),
+    "region_text": ("region as written", "照射区域(原文)"),
     "total_dose_gy": ("total dose (Gy)", "总剂量 (Gy)"),
     "fractions": ("fractions", "分次数"),
     "intent": ("intent", "治疗目的"),

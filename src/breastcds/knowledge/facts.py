@@ -10,12 +10,11 @@ condition names must be registered, so the schema rejects unknown fact names at 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from breastcds.knowledge.once import once_per_assessment
 from breastcds.model.assessment import Classification
 from breastcds.model.case import Case
 from breastcds.model.paths import case_path
@@ -403,32 +402,32 @@ _f(
 )
 
 
-# Within one assessment the options and the RT-omission sections read the same facts of the same
-# (frozen) case and classification; `one_extraction` lets them share one extraction. The memo holds
-# the objects themselves, so an id in it cannot be reused by another object while it lives.
-_Memo = dict[tuple[int, int], tuple[Case, Classification, dict[str, Any]]]
-_MEMO: ContextVar[_Memo | None] = ContextVar("breastcds_facts_memo", default=None)
+class LazyFacts(Mapping[str, Any]):
+    """The facts of one case, each extracted when first read (for values computed from other
+    facts while the full extraction is under way: the decision point, the RT-omission summary)."""
+
+    def __init__(self, case: Case, classification: Classification) -> None:
+        self._case, self._c = case, classification
+        self._cache: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._cache:
+            self._cache[name] = FACTS[name].extract(self._case, self._c)
+        return self._cache[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(FACTS)
+
+    def __len__(self) -> int:
+        return len(FACTS)
 
 
-@contextmanager
-def one_extraction() -> Iterator[None]:
-    """Extract each (case, classification)'s facts once inside this block (one assessment)."""
-    token = _MEMO.set({})
-    try:
-        yield
-    finally:
-        _MEMO.reset(token)
+@once_per_assessment
+def _extract_all(case: Case, classification: Classification) -> dict[str, Any]:
+    return {name: fact.extract(case, classification) for name, fact in FACTS.items()}
 
 
 def extract(case: Case, classification: Classification) -> dict[str, Any]:
-    """Every registered fact of one case (None = unknown); a fresh dict on every call."""
-    memo = _MEMO.get()
-    if memo is None:
-        return {name: fact.extract(case, classification) for name, fact in FACTS.items()}
-    key = (id(case), id(classification))
-    hit = memo.get(key)
-    if hit is None or hit[0] is not case or hit[1] is not classification:
-        facts = {name: fact.extract(case, classification) for name, fact in FACTS.items()}
-        hit = (case, classification, facts)
-        memo[key] = hit
-    return dict(hit[2])
+    """Every registered fact of one case (None = unknown); a fresh dict on every call, the
+    extraction itself once per assessment (:mod:`breastcds.knowledge.once`)."""
+    return dict(_extract_all(case, classification))

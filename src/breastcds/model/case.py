@@ -33,7 +33,6 @@ from breastcds.model.codes import (
     MetastaticSite,
     MutationStatus,
     NeoadjuvantResponse,
-    RadiotherapyRegion,
     RecurrenceSite,
     RiskCategory,
     Sex,
@@ -41,6 +40,7 @@ from breastcds.model.codes import (
 )
 from breastcds.model.errors import Inconsistency
 from breastcds.model.reirradiation import ReirradiationPlan
+from breastcds.model.rt_course import RadiotherapyCourse
 from breastcds.model.strict import StrictInput
 
 SCHEMA_VERSION: Literal["1.0"] = "1.0"
@@ -404,28 +404,6 @@ class NeoadjuvantRecord(_Model):
     response: NeoadjuvantResponse | None = None
     ypt: TCategory | None = None
     ypn: NCategory | None = None
-
-
-class RadiotherapyCourse(_Model):
-    start_date: dt.date | None = None
-    end_date: dt.date | None = None
-    region: RadiotherapyRegion | None = None
-    laterality: Laterality | None = None
-    total_dose_gy: float | None = Field(None, gt=0, le=200)
-    fractions: int | None = Field(None, ge=1, le=100)
-    intent: Literal["curative", "palliative"] | None = None
-    technique: str | None = None
-    months_ago: float | None = Field(
-        None, ge=0, le=1200, description="months since the end of this course"
-    )
-
-    @model_validator(mode="after")
-    def _dates(self) -> RadiotherapyCourse:
-        if self.start_date and self.end_date and self.end_date < self.start_date:
-            raise Inconsistency(
-                "end_date", self.end_date.isoformat(), "end_date is before start_date"
-            )
-        return self
 
 
 class EndocrineRecord(_Model):

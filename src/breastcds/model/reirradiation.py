@@ -1,5 +1,8 @@
 """Re-irradiation plan input: prior and planned radiotherapy courses with organ doses.
 
+A plan's course is the one radiotherapy-course model (:mod:`breastcds.model.rt_course`)
+extended with the re-irradiation dose detail (:class:`ReirradiationCourse`).
+
 The case model (``Case.reirradiation``) holds a :class:`ReirradiationPlan`; the dose
 accumulation and the ESTRO-EORTC assessment that read it are in
 :mod:`breastcds.dose.reirradiation` (which re-exports these names). Doses in Gy;
@@ -10,17 +13,16 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, ModelWrapValidatorHandler, model_validator
 
+from breastcds.model.rt_course import RadiotherapyCourse, read_old_names, region_renames
 from breastcds.model.strict import StrictInput
 
 __all__ = [
     "METRIC_PATTERN",
     "ORGAN_PATTERN",
-    "Course",
     "CourseDicom",
     "CumulativeOrganDose",
     "DicomDerived",
@@ -28,6 +30,7 @@ __all__ = [
     "OrganDose",
     "OrganParameters",
     "Overlap",
+    "ReirradiationCourse",
     "ReirradiationPlan",
     "SelectionFactors",
 ]
@@ -144,18 +147,19 @@ class CourseDicom(_Input):
         return self
 
 
-class Course(_Input):
-    """One radiotherapy course, prior or planned. ``None`` means not recorded."""
+class ReirradiationCourse(RadiotherapyCourse):
+    """A radiotherapy course of a re-irradiation plan, prior or planned: the course
+    (:class:`~breastcds.model.rt_course.RadiotherapyCourse`) with the dose detail the
+    re-irradiation assessment reads. ``None`` means not recorded.
+
+    Older plans stay readable: ``prescription_dose_gy`` is read as ``total_dose_gy`` and a
+    free-text ``region`` (not a region code) as ``region_text``.
+    """
+
+    model_config = ConfigDict(str_strip_whitespace=True)
 
     when: Literal["prior", "planned"]
     label: str | None = None
-    start_date: date | None = None
-    end_date: date | None = None
-    region: str | None = Field(default=None, description="treated region / site")
-    intent: Literal["curative", "palliative"] | None = None
-    technique: str | None = None
-    prescription_dose_gy: float | None = Field(default=None, gt=0, le=200, allow_inf_nan=False)
-    fractions: int | None = Field(default=None, ge=1, le=100, description="number of fractions")
     fractions_per_day: int | None = Field(default=None, ge=1, le=3)
     target_volumes: list[str] | None = None
     organ_doses: list[OrganDose] | None = Field(
@@ -171,13 +175,17 @@ class Course(_Input):
         default=None, description='agent(s) given with this course, or "none"'
     )
 
+    @model_validator(mode="wrap")
+    @classmethod
+    def _old_names(
+        cls, data: Any, handler: ModelWrapValidatorHandler[ReirradiationCourse]
+    ) -> ReirradiationCourse:
+        """Reads the older plan fields into the course's fields (module docstring)."""
+        renames = {"prescription_dose_gy": "total_dose_gy", **region_renames(data)}
+        return read_old_names(data, handler, renames)
+
     @model_validator(mode="after")
-    def _dates_in_order(self) -> Course:
-        if self.start_date and self.end_date and self.end_date < self.start_date:
-            raise ValueError(
-                f"end_date {self.end_date} is before start_date {self.start_date} "
-                "(allowed: end_date >= start_date)"
-            )
+    def _organ_doses_once(self) -> ReirradiationCourse:
         if self.organ_doses:
             keys = [(d.organ, d.metric) for d in self.organ_doses]
             dupes = sorted({k for k in keys if keys.count(k) > 1})
@@ -265,7 +273,7 @@ class DicomDerived(_Input):
 class ReirradiationPlan(_Input):
     """Everything the re-irradiation assessment reads."""
 
-    courses: list[Course] = Field(min_length=1)
+    courses: list[ReirradiationCourse] = Field(min_length=1)
     overlap: Overlap = Field(default_factory=Overlap)
     recovery_fraction_of_prior: float = Field(
         default=0.0,

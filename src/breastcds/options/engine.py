@@ -27,18 +27,12 @@ from breastcds.course import prompts as prompt_relevance
 from breastcds.course.inference import decision_point as infer_decision_point
 from breastcds.knowledge import facts as fact_registry
 from breastcds.knowledge.conditions import Condition, Outcome, describe, evaluate
+from breastcds.knowledge.decision_points import EARLY, METASTATIC, DecisionPoint
 from breastcds.knowledge.loader import knowledge_version
 from breastcds.model.assessment import Classification
 from breastcds.model.case import Case
 from breastcds.options.ranking import rank_reason
-from breastcds.options.schema import (
-    EARLY,
-    METASTATIC,
-    DecisionPoint,
-    KnowledgeBase,
-    Rule,
-    load_kb,
-)
+from breastcds.options.schema import KnowledgeBase, Rule, load_kb
 
 
 class _Out(BaseModel):

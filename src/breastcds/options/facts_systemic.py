@@ -8,15 +8,15 @@ no prior line recorded makes the metastatic-history facts unknown.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from breastcds.course import history
+from breastcds.knowledge.drugs import Drug, catalogue
 from breastcds.knowledge.facts import FACTS, Fact, FactType, register
 from breastcds.model.assessment import Classification
 from breastcds.model.case import Case, Comorbidities, MetastaticLine
 from breastcds.model.paths import case_path
-from breastcds.options.drugs import Drug, catalogue
 
 _LINES = "treatment.metastatic_lines"
 
@@ -293,35 +293,15 @@ _f(
 
 
 # --- the course of care (clinical_course.md sections 1-4; TEAM.md contract 2) -----------------
-class LazyFacts(Mapping[str, Any]):
-    """The facts of one case, each extracted when first read (for facts computed from other
-    facts: the decision point, the RT-omission summary)."""
-
-    def __init__(self, case: Case, classification: Classification) -> None:
-        self._case, self._c = case, classification
-        self._cache: dict[str, Any] = {}
-
-    def __getitem__(self, name: str) -> Any:
-        if name not in self._cache:
-            self._cache[name] = FACTS[name].extract(self._case, self._c)
-        return self._cache[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(FACTS)
-
-    def __len__(self) -> int:
-        return len(FACTS)
-
-
 def _rt_omission_supported(case: Case, c: Classification) -> bool:
     """The radiotherapy section's omission summary is 'discuss' (a supporting set is met).
 
     Not applicable, not supported or not yet judgeable -> False: the action is not offered; the
     radiotherapy section names what is missing.
     """
-    from breastcds.radiotherapy.omission import evaluate_facts
+    from breastcds.radiotherapy.omission import evaluate
 
-    return evaluate_facts(LazyFacts(case, c)).summary.verdict == "discuss"
+    return evaluate(case, c).summary.verdict == "discuss"
 
 
 def _decision_point(case: Case, c: Classification) -> str | None:
@@ -638,4 +618,12 @@ _f(
     "tumour.size_mm",
     "the pathological T and N groups (facts t and n) are both known",
     lambda k, c: FACTS["t"].extract(k, c) is not None and FACTS["n"].extract(k, c) is not None,
+)
+_f(
+    "taxane_failure",
+    "bool",
+    "treatment.months_since_chemotherapy",
+    "CSCO taxane failure: progression on a salvage taxane, or relapse <= 12 months after "
+    "(neo)adjuvant taxane chemotherapy (CSCO BC 2026 四(三) note 2)",
+    lambda k, c: history.taxane_failure(k),
 )

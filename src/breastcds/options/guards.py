@@ -25,11 +25,12 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from breastcds.knowledge.conditions import Condition, evaluate
+from breastcds.knowledge.decision_points import ALL_DECISION_POINTS, DecisionPoint
+from breastcds.knowledge.drugs import Catalogue, Drug, DrugFamily, DrugGroup, catalogue
 from breastcds.knowledge.facts import FACTS
 from breastcds.knowledge.loader import KnowledgeError, read_text
 from breastcds.options.actions import ActionClass, load_actions
-from breastcds.options.drugs import Catalogue, Drug, DrugFamily, DrugGroup, catalogue
-from breastcds.options.schema import ALL_DECISION_POINTS, DecisionPoint, Source, Text
+from breastcds.options.schema import Source, Text
 
 if TYPE_CHECKING:
     from breastcds.options.engine import DecisionPointOptions, OfferedOption

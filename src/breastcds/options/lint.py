@@ -18,7 +18,7 @@ from __future__ import annotations
 import itertools
 import random
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,9 +26,12 @@ from typing import Any
 import yaml
 
 from breastcds.knowledge.conditions import Condition, evaluate
+from breastcds.knowledge.decision_points import EARLY, METASTATIC
 from breastcds.knowledge.facts import FACTS
 from breastcds.knowledge.loader import KnowledgeError
-from breastcds.options.schema import EARLY, METASTATIC, KnowledgeBase, Rule, load_kb, load_kb_dir
+from breastcds.model.assessment import Classification
+from breastcds.model.case import Case
+from breastcds.options.schema import KnowledgeBase, Rule, load_kb, load_kb_dir
 
 
 @dataclass
@@ -279,9 +282,14 @@ def read_fixtures(path: Path) -> list[Fixture]:
     return out
 
 
-def coverage_errors(kb: KnowledgeBase, fixtures: list[Fixture]) -> tuple[list[str], list[str]]:
+Classifier = Callable[[Case], Classification]
+"""Classifies a fixture case (``entrypoint.classify``, passed in by the adapter)."""
+
+
+def coverage_errors(
+    kb: KnowledgeBase, fixtures: list[Fixture], classify: Classifier
+) -> tuple[list[str], list[str]]:
     """(errors, notes): every stated expectation must hold; every rule fired and just missed."""
-    from breastcds.entrypoint import classify
     from breastcds.model.parse import parse_case
     from breastcds.options.engine import evaluate_options
 
@@ -328,9 +336,18 @@ def _can_miss(rule: Rule) -> bool:
 
 
 def lint(
-    kb_dir: Path | None = None, coverage: Path | None = None, drugs: Path | None = None
+    kb_dir: Path | None = None,
+    coverage: Path | None = None,
+    drugs: Path | None = None,
+    classify: Classifier | None = None,
 ) -> LintReport:
-    """Lint the packaged knowledge base (or ``kb_dir``), optionally with coverage fixtures."""
+    """Lint the packaged knowledge base (or ``kb_dir``), optionally with coverage fixtures.
+
+    Coverage needs ``classify`` (the engine's classification, given by the adapter: this
+    capability does not import the engine above it).
+    """
+    if coverage is not None and classify is None:
+        raise ValueError("lint(coverage=...) needs classify (e.g. breastcds.entrypoint.classify)")
     report = LintReport()
     try:
         kb = load_kb() if kb_dir is None else load_kb_dir(kb_dir, drugs)
@@ -344,10 +361,10 @@ def lint(
     report.notes += grading_notes(kb)
     report.errors += safety_errors(kb)
     report.errors += contradiction_errors(kb)
-    if coverage is not None:
+    if coverage is not None and classify is not None:
         fixtures = read_fixtures(coverage)
         report.fixtures = len(fixtures)
-        errors, notes = coverage_errors(kb, fixtures)
+        errors, notes = coverage_errors(kb, fixtures, classify)
         report.errors += errors
         report.notes += notes
     else:

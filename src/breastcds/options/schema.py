@@ -22,25 +22,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 import breastcds.options.facts_course  # (registers the course-rule facts)
 import breastcds.options.facts_systemic  # noqa: F401  (registers the history facts)
 from breastcds.knowledge.conditions import Condition
+from breastcds.knowledge.decision_points import DecisionPoint
+from breastcds.knowledge.drugs import Catalogue, catalogue
 from breastcds.knowledge.loader import KnowledgeError, parse_yaml
-from breastcds.options.drugs import Catalogue, catalogue
-
-DecisionPoint = Literal[
-    "surgery", "axilla", "neoadjuvant", "adjuvant", "post_neoadjuvant", "extended_adjuvant",
-    "metastatic_line_1", "metastatic_line_2", "metastatic_line_3plus", "locoregional_recurrence",
-    "dcis", "follow_up",
-]  # fmt: skip
-EARLY: tuple[DecisionPoint, ...] = (
-    "surgery", "axilla", "neoadjuvant", "adjuvant", "post_neoadjuvant", "extended_adjuvant",
-    "follow_up",
-)  # fmt: skip
-METASTATIC: tuple[DecisionPoint, ...] = (
-    "metastatic_line_1", "metastatic_line_2", "metastatic_line_3plus",
-)  # fmt: skip
-COURSE: tuple[DecisionPoint, ...] = ("locoregional_recurrence", "dcis")
-"""Decision points of the course that are neither early primary nor metastatic lines."""
-ALL_DECISION_POINTS: tuple[DecisionPoint, ...] = EARLY[:6] + METASTATIC + COURSE + ("follow_up",)
-ALL_POINTS: frozenset[str] = frozenset(ALL_DECISION_POINTS)
 
 CscoLevel = Literal["I", "II", "III"]
 CscoEvidence = Literal["1A", "1B", "2A", "2B", "3"]

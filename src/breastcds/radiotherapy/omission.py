@@ -23,7 +23,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from breastcds.knowledge import conditions
-from breastcds.knowledge.facts import extract
+from breastcds.knowledge.facts import LazyFacts
+from breastcds.knowledge.once import once_per_assessment
 from breastcds.knowledge.schema_rt_omission import (
     Caveat,
     CriteriaSet,
@@ -304,6 +305,11 @@ def evaluate_facts(
     )
 
 
+@once_per_assessment
 def evaluate(case: Case, classification: Classification) -> RadiotherapyResult:
-    """Radiotherapy-after-BCS assessment of one validated, classified case (pure)."""
-    return evaluate_facts(extract(case, classification))
+    """Radiotherapy-after-BCS assessment of one validated, classified case (pure; once per
+    assessment: the radiotherapy section and the ``rt_omission_supported`` fact share it).
+
+    The facts are read lazily: the fact calls this while the case's facts are being extracted.
+    """
+    return evaluate_facts(LazyFacts(case, classification))

@@ -7,10 +7,12 @@ stores the exact response it gives and returns that same text on every later rea
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import math
 from collections.abc import Awaitable, Callable
+from concurrent.futures import Future
 from dataclasses import asdict, dataclass, is_dataclass
 from functools import cache
 from types import ModuleType
@@ -455,12 +457,15 @@ async def assess_and_store(
 ) -> tuple[str, str, Assessment]:
     """Assess, store input and exact response with an audit event; return (id, text, result).
 
-    The CPU-bound assessment runs first come first served in one worker thread; the durable
-    write (I/O) then runs in the thread pool, so one request's commit does not hold up the next
-    request's assessment. The caller answers only after the commit. Raises
-    :class:`CaseValidationError` for a case the library does not accept (audited)."""
-    p: PreparedAssessment = await run_assessment(
-        lambda: prepare_assessment(
+    The CPU-bound assessment runs first come first served in one worker thread, which hands
+    the rows straight to the database's group committer (the commit starts while the event
+    loop is still to learn that the assessment is done; one request's commit does not hold up
+    the next request's assessment). The caller answers only after the commit; a client that
+    goes away does not cancel a commit under way. Raises :class:`CaseValidationError` for a
+    case the library does not accept (audited)."""
+
+    def prepare_and_store() -> tuple[PreparedAssessment, Future[None]]:
+        p = prepare_assessment(
             store,
             case=case,
             input_json=input_json,
@@ -469,10 +474,11 @@ async def assess_and_store(
             request_id=request_id,
             network=network,
             extra=extra,
-        ),
-        is_disconnected,
-    )
-    await store.add_assessment_async(p.record, p.audit)
+        )
+        return p, store.enqueue_assessment(p.record, p.audit)
+
+    p, committed = await run_assessment(prepare_and_store, is_disconnected)
+    await asyncio.shield(asyncio.wrap_future(committed))
     return p.id, p.text, p.result
 
 

@@ -10,7 +10,6 @@ the migration installs database triggers that refuse UPDATE and DELETE on both t
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import hashlib
 import hmac
@@ -26,7 +25,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import anyio
 from sqlalchemy import (
     BigInteger,
     DateTime,
@@ -197,9 +195,9 @@ def printable_text(value: str) -> str:
 
 
 class GroupCommitter:
-    """One writer thread for SQLite appends: it takes every append waiting (up to 64) and
-    commits them in one transaction. A failing batch is retried one append at a time, so one
-    bad append fails alone."""
+    """One writer thread for appends (assessments and their audit events): it takes every
+    append waiting (up to 64) and commits them in one transaction. A failing batch is retried
+    one append at a time, so one bad append fails alone."""
 
     MAX_BATCH = 64
 
@@ -394,7 +392,10 @@ class Store:
         # where SQLite's own busy handler sleeps with back-off (up to 100 ms a try).
         self._write_lock = threading.Lock() if url.startswith("sqlite") else None
         self._stop = threading.Event()
-        self._committer = GroupCommitter(self) if url.startswith("sqlite") else None
+        # Every backend: one writer thread per process commits the appends waiting at that
+        # moment in one transaction (PostgreSQL too: a request's rows no longer take a thread
+        # of the pool, and a burst is one WAL flush instead of one per request).
+        self._committer = GroupCommitter(self)
         self._checkpointer: threading.Thread | None = None
         if url.startswith("sqlite") and ":memory:" not in url:
             self._checkpointer = threading.Thread(
@@ -468,18 +469,11 @@ class Store:
         self._append(statements)
         return aid
 
-    async def add_assessment_async(self, rec: NewAssessment, audit: AuditEvent) -> str:
-        """:meth:`add_assessment` for the event loop: returns once committed, like it.
-
-        SQLite: the rows go straight to the group committer and the loop waits for that commit
-        without holding a thread (a thread hop less per request, each hop a wait for the GIL
-        behind the next assessment); other backends write in a worker thread."""
-        aid, statements = _assessment_inserts(rec, audit)
-        if self._committer is None:
-            await anyio.to_thread.run_sync(self._append, statements)
-        else:  # shielded: a client that goes away does not cancel a commit under way
-            await asyncio.shield(asyncio.wrap_future(self._committer.enqueue(statements)))
-        return aid
+    def enqueue_assessment(self, rec: NewAssessment, audit: AuditEvent) -> Future[None]:
+        """Hand the assessment's rows to the group committer from any thread; the future is
+        done once the commit that holds them is (or holds its exception)."""
+        _, statements = _assessment_inserts(rec, audit)
+        return self._committer.enqueue(statements)
 
     def get_assessment(self, aid: str) -> AssessmentRow | None:
         with self._tx() as s:
@@ -535,14 +529,9 @@ class Store:
     def _append(self, statements: list[tuple[Any, Any]]) -> None:
         """Run inserts in one transaction; return once committed (durable).
 
-        SQLite: through the group committer, which commits the appends waiting at that moment
-        in one transaction (one fsync for several requests under load; each caller still
-        returns only after the commit that holds its rows)."""
-        if self._committer is None:
-            with self._write_conn() as conn:
-                for stmt, params in statements:
-                    conn.execute(stmt, params)
-            return
+        Through the group committer, which commits the appends waiting at that moment in one
+        transaction (one fsync for several requests under load; each caller still returns only
+        after the commit that holds its rows)."""
         self._committer.submit(statements)
 
     def list_audit(self, limit: int, offset: int) -> tuple[list[AuditEventRow], int]:

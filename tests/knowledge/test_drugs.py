@@ -6,8 +6,8 @@ import re
 
 import pytest
 
+from breastcds.knowledge.drugs import catalogue, parse_catalogue
 from breastcds.knowledge.loader import KnowledgeError
-from breastcds.options.drugs import catalogue, parse_catalogue
 from tests.conftest import REFERENCE
 
 #: Row label of the §11 table -> catalogue group.
