@@ -17,7 +17,8 @@ pass), and a run that did not complete every request fails.
 Each run also prints what else the machine was doing while it was measured (from /proc, so
 that a noisy run can be told from a slow server): the VM's steal time (CPU time the hypervisor
 gave to other guests, % of all CPUs), the busy share of all CPUs, and how much of it was the
-server's processes, the load generator (this process) and everything else.
+server's processes, the load generator (this process), the throwaway PostgreSQL cluster (with
+``--postgres``) and everything else.
 ``--postgres`` starts a throwaway PostgreSQL cluster (initdb + pg_ctl, 127.0.0.1, a free port,
 a temporary directory; a new database per run); ``--workers N`` runs
 ``breastcds serve --workers N``.
@@ -52,10 +53,18 @@ from breastcds import examples
 LAUNCH = "from breastcds.cli.main import app; app()"
 
 
+@dataclass(frozen=True)
+class Postgres:
+    """A running throwaway cluster: ``new_database(name)`` creates a database and returns its
+    URL; ``pid`` is the postmaster's (its process tree is PostgreSQL's CPU)."""
+
+    new_database: Callable[[str], str]
+    pid: int
+
+
 @contextlib.contextmanager
-def throwaway_postgres() -> Iterator[Callable[[str], str]]:
-    """A PostgreSQL cluster on 127.0.0.1 in a temporary directory (trust auth); a function
-    that creates a database in it and returns its URL."""
+def throwaway_postgres() -> Iterator[Postgres]:
+    """A PostgreSQL cluster on 127.0.0.1 in a temporary directory (trust auth)."""
     root = Path(tempfile.mkdtemp(prefix="breastcds-load-pg-"))
     bindirs = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
     found = shutil.which("initdb")
@@ -91,7 +100,8 @@ def throwaway_postgres() -> Iterator[Callable[[str], str]]:
         return f"postgresql://postgres@127.0.0.1:{port}/{name}"
 
     try:
-        yield new_database
+        pid = int((data / "postmaster.pid").read_text().split()[0])
+        yield Postgres(new_database, pid)
     finally:
         pg(str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop")
         shutil.rmtree(root, ignore_errors=True)
@@ -111,6 +121,7 @@ class CpuSample:
     steal: float  # time the hypervisor ran another guest while this VM wanted a CPU
     server: float  # user + system of the server and its worker processes
     client: float  # user + system of this process (the load generator)
+    database: float  # user + system of the throwaway PostgreSQL cluster (0 otherwise)
 
 
 def _process_tree(pid: int) -> list[int]:
@@ -132,7 +143,7 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) * TICK_S  # utime, stime
 
 
-def cpu_sample(server_pid: int) -> CpuSample:
+def cpu_sample(server_pid: int, database_pid: int | None = None) -> CpuSample:
     # the "cpu" line: user nice system idle iowait irq softirq steal (guest is within user)
     ticks = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
     idle, iowait, steal = ticks[3], ticks[4], ticks[7]
@@ -143,6 +154,7 @@ def cpu_sample(server_pid: int) -> CpuSample:
         steal=steal * TICK_S,
         server=sum(_cpu_seconds(p) for p in _process_tree(server_pid)),
         client=_cpu_seconds(os.getpid()),
+        database=sum(_cpu_seconds(p) for p in _process_tree(database_pid)) if database_pid else 0.0,
     )
 
 
@@ -155,21 +167,23 @@ class MachineShare:
     busy_pct: float  # of all CPU time, steal not included
     server_pct: float
     client_pct: float
-    others_pct: float  # busy, but neither the server nor the load generator
+    database_pct: float  # the throwaway PostgreSQL cluster (--postgres)
+    others_pct: float  # busy, but not the server, the load generator or that cluster
     server_ms_per_request: float
 
     @classmethod
     def between(cls, a: CpuSample, b: CpuSample, requests: int) -> MachineShare:
         total = max(b.total - a.total, 1e-9)
         busy = total - (b.idle - a.idle) - (b.steal - a.steal)
-        server, client = b.server - a.server, b.client - a.client
+        server, client, database = b.server - a.server, b.client - a.client, b.database - a.database
         return cls(
             cpus=total / max(b.wall - a.wall, 1e-9),
             steal_pct=100 * (b.steal - a.steal) / total,
             busy_pct=100 * busy / total,
             server_pct=100 * server / total,
             client_pct=100 * client / total,
-            others_pct=100 * max(busy - server - client, 0.0) / total,
+            database_pct=100 * database / total,
+            others_pct=100 * max(busy - server - client - database, 0.0) / total,
             server_ms_per_request=1e3 * server / max(requests, 1),
         )
 
@@ -306,6 +320,7 @@ def one_run(
     rate: float,
     duration: float,
     clients: int,
+    database_pid: int | None = None,
 ) -> Run:
     """A new server (and database) for one measurement."""
     load_start = os.getloadavg()
@@ -313,7 +328,13 @@ def one_run(
         proc, base, token = start_server(Path(tmp) / "data", database_url, server_workers)
         try:
             latencies, service, errors, elapsed, machine = measure(
-                base, token, cases, rate, duration, clients, lambda: cpu_sample(proc.pid)
+                base,
+                token,
+                cases,
+                rate,
+                duration,
+                clients,
+                lambda: cpu_sample(proc.pid, database_pid),
             )
         finally:
             proc.terminate()
@@ -359,7 +380,8 @@ def report(i: int, run: Run, target_ms: float) -> None:
     print(
         f"  machine ({m.cpus:.1f} CPUs, % of all CPU time): steal {m.steal_pct:.1f}  busy "
         f"{m.busy_pct:.0f} = server {m.server_pct:.0f} + load generator {m.client_pct:.0f} + "
-        f"others {m.others_pct:.0f}; server CPU {m.server_ms_per_request:.1f} ms per request"
+        + (f"PostgreSQL {m.database_pct:.0f} + " if m.database_pct else "")
+        + f"others {m.others_pct:.0f}; server CPU {m.server_ms_per_request:.1f} ms per request"
     )
     if run.errors:
         print(f"  error kinds: {sorted(set(run.errors))}")
@@ -395,10 +417,11 @@ def main() -> None:
     )
     results: list[Run] = []
     with contextlib.ExitStack() as stack:
-        new_database = stack.enter_context(throwaway_postgres()) if args.postgres else None
+        pg = stack.enter_context(throwaway_postgres()) if args.postgres else None
         for i in range(1, runs + 1):
-            url = new_database(f"breastcds_load_{i}") if new_database else args.database_url
-            results.append(one_run(url, server_workers, cases, rate, duration, clients))
+            url = pg.new_database(f"breastcds_load_{i}") if pg else args.database_url
+            pid = pg.pid if pg else None
+            results.append(one_run(url, server_workers, cases, rate, duration, clients, pid))
             report(i, results[-1], args.target_ms)
             sys.stdout.flush()
     passed = sum(r.passed(args.target_ms) for r in results)

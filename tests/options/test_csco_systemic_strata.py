@@ -283,7 +283,11 @@ def test_high_risk_tnbc_adjuvant_regimens_rank_by_grade_then_trial_result() -> N
     }  # fmt: skip
     chemo = [o for o in _point(data).options if o.rule_id.startswith("tnbc.adjuvant.chemo")]
     assert [o.rule_id.removeprefix("tnbc.adjuvant.chemotherapy_high_risk_") for o in chemo] == [
-        "ddac_tp", "dose_dense", "ac_t", "tp"]
+        "ddac_tp",
+        "dose_dense",
+        "ac_t",
+        "tp",
+    ]
     assert "overall survival benefit (CITRINE)" in chemo[0].rank_reason.en
     assert "weaker trial result" in chemo[1].rank_reason.en
     assert "lower grade" in chemo[2].rank_reason.en

@@ -138,7 +138,7 @@ def course_summary(case: Case) -> str:
             f"recurrence: {t.recurrence.site.value}"
             + (f", {when:g} months after diagnosis" if when is not None else "")
         )
-    from breastcds.course.history import chemotherapy_timing  # history imports options
+    from breastcds.course.history import chemotherapy_timing
 
     if t.de_novo_metastatic:
         parts.append("de novo stage IV, no prior therapy")
