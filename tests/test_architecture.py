@@ -26,14 +26,10 @@ PACKAGE = Path(breastcds.__file__).parent
 #: (importer, imported): edges against the layering that still close a cycle, with what
 #: would break them. The files involved are under active clinical/systemic development.
 ALLOWED_BACK_EDGES: dict[tuple[str, str], str] = {
-    # knowledge/schema_rt_omission.py (load_rt_omission) imports options.facts_systemic so
-    # that the course facts its conditions read are registered. Breaks when the fact registry
-    # registers every fact module itself (one registry module in knowledge listing them).
-    ("knowledge", "options"): "fact registration by import side effect",
-    # course/inference.py, cautions.py and prompts.py import options.facts_systemic so that
-    # the course facts their knowledge files read are registered (the drug catalogue and the
-    # decision-point names are in knowledge/ now). Breaks when the fact registry registers
-    # those facts itself.
+    # course/inference.py and prompts.py import options.facts_systemic so that the course
+    # facts their knowledge files read are registered (the drug catalogue and the
+    # decision-point names are in knowledge/ now; the derived facts register from
+    # knowledge/facts.py). Breaks when the fact registry registers those facts itself.
     ("course", "options"): "course facts registered by importing options.facts_systemic",
 }
 

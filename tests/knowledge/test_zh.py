@@ -80,6 +80,13 @@ EXEMPT: dict[tuple[str, str], str] = {
     ("ajcc8_prognostic_stage.yaml", "note"): "review note",
     ("prompt_relevance.yaml", "reason"): "why a prompt is not asked; not shown to a reader",
     ("course_cautions.yaml", "reason"): "not shown (the caution's en/zh text is)",
+    ("derived_facts.yaml", "description"): "documents a definition; a reader sees the fact's "
+    "bilingual name (i18n vocabulary)",
+    ("derived_facts.yaml", "type"): "fact type code (number, bool, enum, list)",
+    ("derived_facts.yaml", "name"): "fact name: a code (i18n vocabulary names it in both "
+    "languages)",
+    ("derived_facts.yaml", "values"): "allowed codes of an enum fact",
+    ("derived_facts.yaml", "param"): "parameter name: a code",
 }
 NOT_READER_EXTRA = {"tissue"}  # keys listed only through EXEMPT
 _CODE = re.compile(r"[a-z][a-z0-9]*(?:[_.][a-z0-9_.]+)+|[a-z0-9]{1,4}")

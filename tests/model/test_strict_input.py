@@ -44,6 +44,27 @@ def test_a_boolean_or_text_is_not_a_number(section: str, field: str, value: Any)
     assert "must be a number" in issues[f"{section}.{field}"]
 
 
+@pytest.mark.parametrize(
+    ("path", "value", "kind"),
+    [
+        # The schemathesis probe's finding: lax parsing read 0.0 as "not biopsied".
+        ("treatment.recurrence.biopsied", 0.0, "a number"),
+        ("patient.pregnant", 1, "a number"),
+        ("patient.comorbidities.diabetes", 1, "a number"),
+        ("tumour.lvi", "yes", "text"),
+        ("tumour.lvi", "false", "text"),
+    ],
+)
+def test_a_number_or_text_is_not_true_or_false(path: str, value: Any, kind: str) -> None:
+    *parents, field = path.split(".")
+    case: dict[str, Any] = {field: value}
+    for parent in reversed(parents):
+        case = {parent: case}
+    issues = _issues(case)
+    assert path in issues, issues
+    assert issues[path] == f"must be true or false, not {kind}"
+
+
 @pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan")])
 def test_non_finite_numbers_are_refused(value: float) -> None:
     assert "biomarkers.ki67_percent" in _issues({"biomarkers": {"ki67_percent": value}})

@@ -5,7 +5,8 @@ Everything here is compiled from the one knowledge base and model code:
 * option rules (``knowledge/systemic/*.yaml``, loaded by :func:`breastcds.options.schema.load_kb`)
   and the radiotherapy-omission criteria (``knowledge/rt_omission.yaml``) are compiled with
   :func:`breastcds.knowledge.conditions.to_polars`; the missing-data prompts follow the
-  evaluator's reporting rules (:func:`unknown_fields`);
+  evaluator's reporting rules compiled by
+  :func:`breastcds.knowledge.conditions.unknown_fields_to_polars`;
 * the options safety guard is the options engine's own function, tabulated over its inputs;
 * PREDICT v3.2 runs in the vectorised core through :func:`breastcds.prognosis.section.run_model`
   (the function the prognosis section calls), chunk by chunk;
@@ -33,7 +34,8 @@ from breastcds.cohort import facts as F
 from breastcds.cohort.io import scan
 from breastcds.cohort.validate import ERROR_SCHEMA, ROW, prepare
 from breastcds.course import prompts as prompt_relevance
-from breastcds.knowledge.conditions import Condition, to_polars
+from breastcds.course.inference import fallback_applies
+from breastcds.knowledge.conditions import or_into, to_polars, unknown_fields_to_polars
 from breastcds.knowledge.decision_points import EARLY, METASTATIC
 from breastcds.knowledge.facts import FACTS
 from breastcds.knowledge.schema_rt_omission import load_rt_omission
@@ -86,38 +88,6 @@ class UnsupportedKnowledge(RuntimeError):
 
 
 # --------------------------------------------------------------------------------------------
-# Conditions: reported unknown fields (breastcds.knowledge.conditions.evaluate)
-# --------------------------------------------------------------------------------------------
-
-
-def _or(acc: dict[str, pl.Expr], field: str, e: pl.Expr) -> None:
-    acc[field] = acc[field] | e if field in acc else e
-
-
-def unknown_fields(cond: Condition) -> dict[str, pl.Expr]:
-    """Case field -> "reported as unknown" for rows where ``cond`` evaluates to unknown.
-
-    Mirrors :func:`breastcds.knowledge.conditions.evaluate`: a named node reports every
-    unrecorded fact below it; otherwise a leaf reports its own field and ``all``/``any``/``not``
-    collect the reports of their parts that are themselves unknown.
-    """
-    out: dict[str, pl.Expr] = {}
-    if cond.name is not None:
-        for f in sorted(cond.facts()):
-            _or(out, FACTS[f].field, c(f).is_null())
-        return out
-    if cond.fact is not None:
-        return {FACTS[cond.fact].field: lit(True)}
-    if cond.not_ is not None:
-        return unknown_fields(cond.not_)
-    for child in cond.children():
-        unknown_here = to_polars(child).is_null()
-        for field, e in unknown_fields(child).items():
-            _or(out, field, unknown_here & e)
-    return out
-
-
-# --------------------------------------------------------------------------------------------
 # Options per decision point (breastcds.options.engine)
 # --------------------------------------------------------------------------------------------
 
@@ -166,25 +136,12 @@ def _blocked(rule: Rule, kb: KnowledgeBase, dp: str) -> pl.Expr:
 
 
 def _active(dp: str) -> pl.Expr:
-    """Is ``dp`` one of the row's decision points (:func:`options.engine.decision_points`)."""
-    n = c("metastatic_lines_count")
-    line = (
-        pl.when(n.eq(0))
-        .then(lit("metastatic_line_1"))
-        .when(n.eq(1))
-        .then(lit("metastatic_line_2"))
-        .otherwise(lit("metastatic_line_3plus"))
-    )
-    neo = ("post_neoadjuvant", "extended_adjuvant", "follow_up")
-    early = ("surgery", "axilla", "neoadjuvant", "adjuvant", "extended_adjuvant", "follow_up")
+    """Is ``dp`` one of the row's decision points (:func:`options.engine.decision_points`): the
+    row's (named or inferred), else the ``fallback`` of knowledge/decision_points.yaml."""
     return (
         pl.when(c("decision_point").is_not_null())
         .then(c("decision_point").eq(dp))
-        .when(c("metastatic").eq(True))
-        .then(line.eq(dp))
-        .when(c("neoadjuvant").eq(True))
-        .then(lit(dp in neo))
-        .otherwise(lit(dp in early))
+        .otherwise(fallback_applies(dp))
     )
 
 
@@ -285,7 +242,7 @@ def option_columns(kb: KnowledgeBase) -> tuple[Stages, list[Encoded]]:
         stage1.append(excluded.alias(f"__x.{rid}"))
         if rule.recommendation == "option" and rule.when is not None:
             cols: dict[str, str] = {}
-            for i, (field, e) in enumerate(sorted(unknown_fields(rule.when).items())):
+            for i, (field, e) in enumerate(sorted(unknown_fields_to_polars(rule.when).items())):
                 name = f"__u.{rid}.{i}"
                 stage1.append(e.fill_null(False).alias(name))
                 cols[field] = name
@@ -315,7 +272,7 @@ def option_columns(kb: KnowledgeBase) -> tuple[Stages, list[Encoded]]:
                 stage2.append(ok.alias(name))
                 pre.append((rule, name))
                 for field, uname in unknown_cols.get(rule.id, {}).items():
-                    _or(flags, field, when.is_null() & c(uname))
+                    or_into(flags, field, when.is_null() & c(uname))
         # Patient and course guards (breastcds.options.guards): the same decision function as
         # the one-patient engine, over polars expressions.
         shapes = [OptionShape(r.id, r.option.agents, r.option.actions) for r, _ in pre]

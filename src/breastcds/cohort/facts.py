@@ -9,6 +9,11 @@ derived, contradictions, M from the sites), their main groups and the AJCC anato
 :mod:`breastcds.classify.stage` runs them. The equality property test
 (tests/cohort/test_equality.py) compares every output with :func:`breastcds.assess` row by row.
 
+The derived facts of ``knowledge/derived_facts.yaml`` (course facts, CPS+EG, the
+DESTINY-Breast04 relapse window...) are compiled by :func:`breastcds.knowledge.derived.columns`
+from the one definition the per-patient interpreter runs; this module only binds case fields to
+columns (:func:`case_field`).
+
 Every fact a knowledge condition can read (:data:`breastcds.knowledge.facts.FACTS`) becomes a
 column named by the fact, so :func:`breastcds.knowledge.conditions.to_polars` evaluates option
 rules and radiotherapy criteria on the table unchanged. Null means unknown, exactly where the
@@ -19,21 +24,23 @@ unknown, as in :mod:`breastcds.options.facts_systemic`.
 
 from __future__ import annotations
 
+import types
+import typing
+from collections.abc import Callable
 from functools import cache
+from typing import Any
 
 import polars as pl
+from pydantic import BaseModel
 
 import breastcds.options.facts_systemic  # noqa: F401  (registers the history facts)
-from breastcds.cohort.schema import MAX_LINES, NO_SITES
-from breastcds.course.history import (
-    PRIOR_CHEMOTHERAPY_WINDOW_MONTHS,
-    TAXANE_FAILURE_WINDOW_MONTHS,
-)
+from breastcds.cohort.schema import COLUMNS, MAX_LINES, NO_SITES
+from breastcds.course.history import TAXANE_FAILURE_WINDOW_MONTHS
+from breastcds.knowledge import derived
 from breastcds.knowledge import rule_tables as tables
 from breastcds.knowledge.drugs import catalogue
 from breastcds.knowledge.facts import FACTS
-from breastcds.model.case import Comorbidities
-from breastcds.options.facts_course import CLINICAL_STAGE_POINTS, PATHOLOGICAL_STAGE_POINTS
+from breastcds.model.case import Case
 
 c = pl.col
 lit = pl.lit
@@ -377,23 +384,6 @@ def _inns_or_names(agents: pl.Expr) -> pl.Expr:
 
 _NO_LIST = pl.lit([], pl.List(pl.String))
 
-#: Course facts with no cohort column: null in the table, as the case extractor gives for a
-#: row's case (the flat schema records no recurrence, endocrine course, pregnancy details...).
-NO_COLUMN: dict[str, pl.DataType] = {
-    "gestation_weeks": pl.Float64(), "geriatric_assessment": pl.String(),
-    "declines": pl.List(pl.String()), "recurrence_site": pl.String(),
-    "recurrence_biopsied": pl.Boolean(), "recurrence_restaged": pl.Boolean(),
-    "recurrence_resected": pl.Boolean(), "months_since_last_radiotherapy": pl.Float64(),
-    "endocrine_years_completed": pl.Float64(), "endocrine_ongoing": pl.Boolean(),
-    "axillary_ultrasound": pl.String(),
-    "brain_metastases_count": pl.Int64(), "brain_metastases_symptomatic": pl.Boolean(),
-    "dcis_extent_mm": pl.Float64(), "dcis_nuclear_grade": pl.Int64(),
-    "de_novo_metastatic": pl.Boolean(),
-}  # fmt: skip
-#: Comorbidity flags that are cohort columns (the others are null: no column).
-COMORBIDITY_COLUMNS = ("cardiac_dysfunction", "interstitial_lung_disease",
-                       "connective_tissue_disease", "pregnancy", "current_smoker")  # fmt: skip
-
 
 def course_facts() -> list[pl.Expr]:
     """Course facts (options/facts_systemic.py, course/history.py) from the flat columns.
@@ -424,51 +414,16 @@ def course_facts() -> list[pl.Expr]:
         for k in lines
     ]
     m = pl.coalesce(c("clinical_m"), c("pathological_m"))
-    comorbidity = {
-        f"comorbidity.{name}": (
-            c(name) if name in COMORBIDITY_COLUMNS else pl.lit(None, dtype=pl.Boolean)
-        )
-        for name in Comorbidities.model_fields
-    }
     return [
-        *[pl.lit(None, dtype=dtype).alias(name) for name, dtype in NO_COLUMN.items()],
-        *[e.alias(name) for name, e in comorbidity.items()],
-        c("pregnancy").alias("pregnant"),
-        c("axillary_surgery").alias("axillary_surgery"),
-        c("detection").alias("detection"),
-        pl.when(c("axillary_surgery").eq("sentinel_node_biopsy"))
-        .then(c("nodes_positive"))
-        .otherwise(pl.lit(None, dtype=pl.Int64))
-        .alias("sentinel_nodes_positive"),
-        c("germline_brca").is_not_null().alias("germline_result_recorded"),
-        pl.any_horizontal(
-            [
-                c(n).is_not_null()
-                for n in ("oncotype_rs", "mammaprint", "prosigna_ror", "prosigna_risk")
-            ]
-        ).alias("genomic_assay_recorded"),
-        c("surgery_type")
-        .is_in(["breast_conserving", "mastectomy"])
-        .fill_null(False)
-        .alias("surgery_done"),
-        neo.alias("neoadjuvant_given"),
         pl.sum_horizontal(done).alias("completed_metastatic_lines"),
         _inns_or_names(pl.concat_list(given)).list.unique().list.sort().alias("prior_agents"),
         _inns_or_names(pl.concat_list(progressed)).list.unique().list.sort().alias("progressed_on"),
         # progressed_on is never unknown here (no recurrence record in the flat schema)
         pl.lit(True).alias("progressed_on_recorded"),
-        (c("t").is_not_null() & c("n").is_not_null()).alias("pathological_tn_recorded"),
         pl.when(m.eq("M1").fill_null(False))
         .then(lit("sensitive"))
         .otherwise(pl.lit(None, dtype=pl.String))
         .alias("endocrine_resistance"),
-        pl.when(c("prior_breast_radiotherapy").eq(True))
-        .then(pl.lit(["whole_breast"], pl.List(pl.String)))
-        .otherwise(pl.lit(None, pl.List(pl.String)))
-        .alias("prior_rt_regions"),
-        _chemotherapy_within(PRIOR_CHEMOTHERAPY_WINDOW_MONTHS).alias(
-            "relapse_within_6_months_of_chemotherapy"
-        ),
         _taxane_failure().alias("taxane_failure"),
     ]
 
@@ -531,6 +486,84 @@ def _taxane_failure() -> pl.Expr:
     )
 
 
+# --------------------------------------------------------------------------------------------
+# Case fields as columns (the derived facts of knowledge/derived_facts.yaml read them)
+# --------------------------------------------------------------------------------------------
+
+
+def _unwrap(annotation: Any) -> tuple[Any, bool]:
+    """(the type a field holds, whether it is a list of it), Optional and Annotated removed."""
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _unwrap(args[0])
+    if origin in (typing.Union, types.UnionType):
+        return _unwrap(args[0])
+    if origin is list:
+        inner, _ = _unwrap(args[0])
+        return inner, True
+    return annotation, False
+
+
+def _dtype_of(path: str) -> pl.DataType:
+    """The polars type of a case field (a sub-record: its presence, boolean)."""
+    model: Any = Case
+    listed = False
+    kind: Any = None
+    for part in path.split("."):
+        if part == "*":
+            continue
+        kind, is_list = _unwrap(model.model_fields[part].annotation)
+        listed = listed or is_list
+        model = kind
+    scalar: pl.DataType
+    if kind is bool:
+        scalar = pl.Boolean()
+    elif kind is int:
+        scalar = pl.Int64()
+    elif kind is float:
+        scalar = pl.Float64()
+    elif isinstance(kind, type) and issubclass(kind, BaseModel):
+        scalar = pl.Boolean()
+    else:  # text, enumerations, literals
+        scalar = pl.String()
+    return pl.List(scalar) if listed else scalar
+
+
+_NO_LIST_ = pl.lit([], pl.List(pl.String))
+
+#: Case fields the flat table fills otherwise than from the one column naming them
+#: (as :func:`breastcds.cohort.schema.row_to_case_dict` builds the case).
+_BOUND: dict[str, Callable[[], pl.Expr]] = {
+    "tumour.metastatic_sites": lambda: _sites(),
+    "treatment.neoadjuvant": lambda: pl.when(c("neoadjuvant").eq(True)).then(True),
+    "treatment.neoadjuvant.agents": lambda: pl.when(c("neoadjuvant").eq(True)).then(
+        c("neoadjuvant_agents").fill_null(_NO_LIST_)
+    ),
+    "treatment.radiotherapy_courses.*.region": lambda: (
+        pl.when(c("prior_breast_radiotherapy").eq(True))
+        .then(pl.lit(["whole_breast"], pl.List(pl.String)))
+        .otherwise(_NO_LIST_)
+    ),
+}
+#: Case field -> the column holding it (``prior_breast_radiotherapy`` stands for a course record,
+#: not a field: its region is bound above).
+_OWN_COLUMN = {col.case_field: col.name for col in COLUMNS
+               if col.case_field != "treatment.radiotherapy_courses"}  # fmt: skip
+
+
+def case_field(path: str) -> pl.Expr:
+    """A case field as a column expression of the normalised table (null: not recorded; a
+    field the flat table does not hold is null throughout, typed as the case model types it)."""
+    bound = _BOUND.get(path)
+    if bound is not None:
+        return bound()
+    name = _OWN_COLUMN.get(path)
+    if name is not None:
+        return c(name)
+    return pl.lit(None, dtype=_dtype_of(path))
+
+
 def inferred_decision_point() -> pl.Expr:
     """The decision point: the row's, else the precedence table (course/inference.py)."""
     from breastcds.course.inference import to_polars as precedence
@@ -558,34 +591,12 @@ PASSTHROUGH: dict[str, str] = {
     "adjuvant_chemotherapy_done": "adjuvant_chemotherapy_done",
     "endocrine_therapy_planned": "endocrine_therapy_planned",
     "months_since_trastuzumab": "months_since_trastuzumab",
-    "clinical_size_mm": "clinical_size_mm", "pregnancy": "pregnancy",
-    "interstitial_lung_disease": "interstitial_lung_disease",
-    "cardiac_dysfunction": "cardiac_dysfunction",
-    "connective_tissue_disease": "connective_tissue_disease",
+    "clinical_size_mm": "clinical_size_mm",
 }  # fmt: skip
 
 
 def _pending_null(col: str, pending: str) -> pl.Expr:
     return pl.when(c(col).eq(pending)).then(None).otherwise(c(col))
-
-
-def cps_eg_score() -> pl.Expr:
-    """CPS+EG score after neoadjuvant therapy (:func:`options.facts_course.cps_eg_score`)."""
-
-    def points(col: str, table: dict[str, int]) -> pl.Expr:
-        return c(col).replace_strict(
-            list(table), list(table.values()), default=None, return_dtype=pl.Int64
-        )
-
-    er = c(ER_STATUS).replace_strict(
-        ["negative", "low_positive", "positive"], [1, 0, 0], default=None, return_dtype=pl.Int64
-    )
-    grade = pl.when(c("grade").is_null()).then(None).otherwise(c("grade").eq(3).cast(pl.Int64))
-    total = (
-        points(SC_STAGE, CLINICAL_STAGE_POINTS) + points(SP_STAGE, PATHOLOGICAL_STAGE_POINTS)
-        + er + grade
-    )  # fmt: skip
-    return pl.when(c("neoadjuvant").eq(True)).then(total.cast(pl.Float64)).otherwise(None)
 
 
 def steps() -> list[list[pl.Expr]]:
@@ -622,7 +633,6 @@ def steps() -> list[list[pl.Expr]]:
         m.eq("M1").alias("metastatic"),
         c(SP_STAGE).alias("stage_anatomic"),
         c(SC_STAGE).alias("clinical_stage_anatomic"),
-        cps_eg_score().alias("cps_eg_score"),
         sites.alias("metastatic_sites"),
         pl.when(sites.is_null())
         .then(None)
@@ -633,16 +643,13 @@ def steps() -> list[list[pl.Expr]]:
         _pending_null(HER2_STATUS, "pending").alias("her2.status"),
         _pending_null(HER2_CATEGORY, "pending").alias("her2.category"),
         c(SC_T).alias("clinical_t_category"),
-        pl.when(c("prior_breast_radiotherapy").eq(True))
-        .then(True)
-        .otherwise(None)
-        .alias("prior_breast_radiotherapy"),
         *[e for e in history_facts() if e.meta.output_name() != "prior_chemotherapy_regimens"],
     ]
     step4 = [
         _pending_null(SUBTYPE, "pending").alias("subtype"),
         *[e for e in history_facts() if e.meta.output_name() == "prior_chemotherapy_regimens"],
         *course_facts(),
+        *derived.columns(case_field, c),
     ]
     from breastcds.cohort.engine import rt_columns
 

@@ -42,8 +42,6 @@ class CourseCautions(_Strict):
 @cache
 def course_cautions() -> CourseCautions:
     """The packaged course cautions, validated."""
-    import breastcds.options.facts_systemic  # noqa: F401  (registers the course facts)
-
     return validate_file(CourseCautions, "course_cautions.yaml")
 
 

@@ -24,10 +24,8 @@ CHEMOTHERAPY_WINDOW_MONTHS = 12.0
 """Relapse during or <= 12 months after a (neo)adjuvant cytotoxic agent counts as progression on
 it (clinical_course.md 1.2 and 3: taxane re-challenge only > 12 months after; anthracycline
 relapse <= 12 months = resistant)."""
-PRIOR_CHEMOTHERAPY_WINDOW_MONTHS = 6.0
-"""Relapse during or <= 6 months after (neo)adjuvant chemotherapy counts as a line of
-chemotherapy for metastatic disease (DESTINY-Breast04 eligibility, Modi, N Engl J Med 2022;
-clinical_course.md table 1.3)."""
+# The 6-month window of DESTINY-Breast04 (relapse_within_6_months_of_chemotherapy) is a
+# derived fact: knowledge/derived_facts.yaml, parameter prior_chemotherapy_window_months.
 
 
 def months_after_chemotherapy_within(case: Case, window: float) -> bool | None:

@@ -9,10 +9,11 @@ overrides the inference.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from breastcds.knowledge.conditions import Condition, evaluate
 from breastcds.knowledge.loader import KnowledgeError
@@ -42,12 +43,27 @@ class Row(_Strict):
     reason: Reason
 
 
+class FallbackRow(_Strict):
+    """Decision points that apply when none is named or inferred (``when``: first true row)."""
+
+    when: Condition | None = None
+    decision_points: list[str] = Field(min_length=1)
+
+
 class Precedence(_Strict):
     version: int
     reviewed: str
     source: list[dict[str, Any]] = Field(min_length=1)
     anchors: dict[str, object] = Field(default_factory=dict, alias="x-conditions")
     precedence: list[Row] = Field(min_length=1)
+    fallback: list[FallbackRow] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _fallback_ends_unconditionally(self) -> Precedence:
+        conds = [row.when is None for row in self.fallback]
+        if conds[-1] is False or any(conds[:-1]):
+            raise ValueError("fallback: only the last row, and it always, has no condition")
+        return self
 
 
 class InferredDecisionPoint(_Strict):
@@ -71,11 +87,11 @@ def precedence() -> Precedence:
     table = validate_file(Precedence, "decision_points.yaml")
     from breastcds.knowledge.decision_points import ALL_POINTS
 
-    for row in table.precedence:
-        if row.decision_point not in ALL_POINTS:
-            raise KnowledgeError(
-                f"knowledge/decision_points.yaml: unknown decision point {row.decision_point!r}"
-            )
+    named = [row.decision_point for row in table.precedence]
+    named += [dp for row in table.fallback for dp in row.decision_points]
+    for dp in named:
+        if dp not in ALL_POINTS:
+            raise KnowledgeError(f"knowledge/decision_points.yaml: unknown decision point {dp!r}")
     return table
 
 
@@ -85,6 +101,31 @@ def table_facts() -> set[str]:
     for row in precedence().precedence:
         out |= row.when.facts()
     return out
+
+
+def fallback(facts: Mapping[str, Any]) -> list[str]:
+    """The decision points that apply when none is named or inferred (first true row)."""
+    for row in precedence().fallback:
+        if row.when is None or evaluate(row.when, facts).value is True:
+            return list(row.decision_points)
+    raise AssertionError("the validated fallback ends unconditionally")  # pragma: no cover
+
+
+def fallback_applies(dp: str) -> pl.Expr:
+    """Polars: ``dp`` is one of the fallback's decision points (a null condition does not hold,
+    as :func:`fallback` passes over a row that cannot be judged)."""
+    import polars as pl
+
+    from breastcds.knowledge.conditions import to_polars as compile_condition
+
+    expr: Any = None
+    for row in precedence().fallback:
+        applies = pl.lit(dp in row.decision_points)
+        if row.when is None:
+            return applies if expr is None else expr.otherwise(applies)
+        cond = compile_condition(row.when)
+        expr = (pl.when(cond) if expr is None else expr.when(cond)).then(applies)
+    raise AssertionError("the validated fallback ends unconditionally")  # pragma: no cover
 
 
 @once_per_assessment

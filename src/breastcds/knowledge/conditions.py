@@ -365,3 +365,34 @@ def to_polars(c: Condition, column: Callable[[str], pl.Expr] | None = None) -> p
     if c.all_ is not None:
         return pl.all_horizontal(exprs)
     return pl.any_horizontal(exprs)
+
+
+def or_into(acc: dict[str, pl.Expr], field: str, e: pl.Expr) -> None:
+    """``acc[field] |= e`` (a field reported by several criteria)."""
+    acc[field] = acc[field] | e if field in acc else e
+
+
+def unknown_fields_to_polars(c: Condition) -> dict[str, pl.Expr]:
+    """The compiler of :func:`evaluate`'s prompt reporting: case field -> "reported as unknown"
+    (to be read where ``c`` itself is unknown) over columns named by fact.
+
+    As the interpreter: a named node reports every unrecorded fact below it; otherwise a leaf
+    reports its own field and ``all``/``any``/``not`` collect the reports of their parts that
+    are themselves unknown.
+    """
+    import polars as pl
+
+    out: dict[str, pl.Expr] = {}
+    if c.name is not None:
+        for f in sorted(c.facts()):
+            or_into(out, _field_of(f), pl.col(f).is_null())
+        return out
+    if c.fact is not None:
+        return {_field_of(c.fact): pl.lit(True)}
+    if c.not_ is not None:
+        return unknown_fields_to_polars(c.not_)
+    for child in c.children():
+        unknown_here = to_polars(child).is_null()
+        for field, e in unknown_fields_to_polars(child).items():
+            or_into(out, field, unknown_here & e)
+    return out

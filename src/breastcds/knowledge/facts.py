@@ -402,6 +402,12 @@ _f(
 )
 
 
+# --- derived facts (knowledge/derived_facts.yaml): the registry loads them here, its one place;
+# knowledge.derived registers them when loaded (it reads the names above, whichever of the two
+# modules is imported first).
+from breastcds.knowledge import derived as _derived  # noqa: E402,F401
+
+
 class LazyFacts(Mapping[str, Any]):
     """The facts of one case, each extracted when first read (for values computed from other
     facts while the full extraction is under way: the decision point, the RT-omission summary)."""

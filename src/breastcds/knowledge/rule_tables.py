@@ -491,10 +491,14 @@ def active() -> RuleTables:
 
 @contextmanager
 def knowledge_from(directory: Path) -> Iterator[RuleTables]:
-    """Run both engines on the tables (and thresholds) of another knowledge directory."""
+    """Run both engines on the tables (and thresholds) of another knowledge directory, and on
+    its derived-fact definitions (knowledge/derived.py)."""
+    from breastcds.knowledge import derived
+
     _override.append(load_tables(directory))
     try:
-        yield _override[-1]
+        with derived.overriding(derived.load(directory)):
+            yield _override[-1]
     finally:
         _override.pop()
 

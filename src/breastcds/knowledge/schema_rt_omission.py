@@ -277,8 +277,6 @@ def parse_rt_fractionation(
 @cache
 def load_rt_omission() -> RtOmissionKnowledge:
     """The packaged omission knowledge, validated (cached)."""
-    import breastcds.options.facts_systemic  # noqa: F401  (registers the course facts it reads)
-
     return parse_rt_omission(load_yaml(OMISSION_FILE))
 
 

@@ -6,6 +6,8 @@ silent change of meaning (``er_percent: true`` would be ER-low, ``her2_ihc: true
 case model's base classes) and refuses, naming the field:
 
 - a boolean or a string where the field is a number;
+- a number or a string where the field is true/false (lax parsing reads ``1``, ``0.0`` and
+  ``"yes"`` as booleans: ``biopsied: 0.0`` would silently become "not biopsied");
 - a number of magnitude above :data:`MAX_MAGNITUDE` in a field without its own upper bound
   (nothing recorded in the model comes near it; it keeps every later computation finite);
 - text with a NUL character or an unpaired UTF-16 surrogate (``"\\ud800"`` in JSON): no
@@ -154,6 +156,8 @@ def check_input(model: type[BaseModel], data: Any) -> None:
         kind, bounded, leaf = kinds[key]
         if kind == "number":
             _check_number(key, value, bounded)
+        elif kind == "bool":
+            _check_bool(key, value)
         elif kind in ("list", "dict"):
             _check_container(key, value, LIST_BOUNDS.get(key, DEFAULT_MAX_ITEMS), leaf)
         elif kind in ("text", "other") and isinstance(value, str):
@@ -174,6 +178,18 @@ def _check_number(path: str, value: Any, bounded: bool) -> None:
                 f"must be a plausible number (allowed range: >= {-MAX_MAGNITUDE:g} and "
                 f"<= {MAX_MAGNITUDE:g})",
             )
+
+
+def _check_bool(path: str, value: Any) -> None:
+    if value is not None and not isinstance(value, bool):
+        kind = (
+            "text"
+            if isinstance(value, str)
+            else "a number"
+            if isinstance(value, int | float)
+            else type(value).__name__
+        )
+        raise Inconsistency(path, printable(value), f"must be true or false, not {kind}")
 
 
 def _check_text(path: str, value: str) -> None:

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from breastcds.course import cautions as course_cautions
 from breastcds.course import prompts as prompt_relevance
 from breastcds.course.inference import decision_point as infer_decision_point
+from breastcds.course.inference import fallback
 from breastcds.knowledge import facts as fact_registry
 from breastcds.knowledge.conditions import Condition, Outcome, describe, evaluate
 from breastcds.knowledge.decision_points import EARLY, METASTATIC, DecisionPoint
@@ -131,22 +132,14 @@ class OptionsResult(_Out):
 
 def decision_points(case: Case, facts: Mapping[str, Any]) -> tuple[list[DecisionPoint], bool]:
     """The case's decision point, else the one inferred from the course (``decision_point``
-    fact, clinical_course.md 1.1), else (not inferable) the applicable ones."""
+    fact, clinical_course.md 1.1), else (not inferable) the applicable ones (the ``fallback``
+    of knowledge/decision_points.yaml)."""
     if case.decision_point is not None:
         return [case.decision_point.value], False
     inferred = facts.get("decision_point")
     if isinstance(inferred, str):
         return [cast(DecisionPoint, inferred)], True
-    if facts.get("metastatic") is True:
-        n = len(case.treatment.metastatic_lines)
-        line: DecisionPoint = (
-            "metastatic_line_1" if n == 0 else "metastatic_line_2" if n == 1
-            else "metastatic_line_3plus"
-        )  # fmt: skip
-        return [line], True
-    if case.treatment.neoadjuvant is not None:
-        return ["post_neoadjuvant", "extended_adjuvant", "follow_up"], True
-    return ["surgery", "axilla", "neoadjuvant", "adjuvant", "extended_adjuvant", "follow_up"], True
+    return [cast(DecisionPoint, dp) for dp in fallback(facts)], True
 
 
 def _grade(rule: Rule) -> Grade:

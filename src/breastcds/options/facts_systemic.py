@@ -13,10 +13,9 @@ from typing import Any
 
 from breastcds.course import history
 from breastcds.knowledge.drugs import Drug, catalogue
-from breastcds.knowledge.facts import FACTS, Fact, FactType, register
+from breastcds.knowledge.facts import Fact, FactType, register
 from breastcds.model.assessment import Classification
-from breastcds.model.case import Case, Comorbidities, MetastaticLine
-from breastcds.model.paths import case_path
+from breastcds.model.case import Case, MetastaticLine
 
 _LINES = "treatment.metastatic_lines"
 
@@ -140,18 +139,6 @@ def _prior_chemo_regimens(case: Case, c: Classification) -> int | None:
     return lines + (1 if early else 0)
 
 
-def _comorbidity(name: str) -> Callable[[Case, Classification], Any]:
-    return lambda k, c: getattr(k.patient.comorbidities, name)
-
-
-def _prior_breast_rt(case: Case, _: Classification) -> bool | None:
-    regions = {"whole_breast", "partial_breast", "tumour_bed_boost", "chest_wall"}
-    for course in case.treatment.radiotherapy_courses:
-        if course.region is not None and course.region.value in regions:
-            return True
-    return None  # an empty list does not say that no radiotherapy was given
-
-
 def _f(name: str, type_: FactType, field: str, description: str,
        extract: Callable[[Case, Classification], Any],
        values: tuple[str, ...] | None = None) -> None:  # fmt: skip
@@ -262,34 +249,6 @@ _f(
     "clinical (imaging) size, mm",
     lambda k, c: k.tumour.clinical_size_mm,
 )
-_f(
-    "interstitial_lung_disease",
-    "bool",
-    "patient.comorbidities.interstitial_lung_disease",
-    "history of interstitial lung disease / pneumonitis",
-    _comorbidity("interstitial_lung_disease"),
-)
-_f(
-    "cardiac_dysfunction",
-    "bool",
-    "patient.comorbidities.cardiac_dysfunction",
-    "LVEF < 50 % or symptomatic heart failure",
-    _comorbidity("cardiac_dysfunction"),
-)
-_f(
-    "connective_tissue_disease",
-    "bool",
-    "patient.comorbidities.connective_tissue_disease",
-    "active scleroderma / SLE",
-    _comorbidity("connective_tissue_disease"),
-)
-_f(
-    "prior_breast_radiotherapy",
-    "bool",
-    "treatment.radiotherapy_courses",
-    "prior breast or chest-wall radiotherapy",
-    _prior_breast_rt,
-)
 
 
 # --- the course of care (clinical_course.md sections 1-4; TEAM.md contract 2) -----------------
@@ -367,82 +326,6 @@ _f(
     _decision_point,
     _COURSE_POINTS,
 )
-_f("pregnant", "bool", "patient.pregnant", "pregnant now", lambda k, c: history.pregnant(k))
-_f(
-    "pregnancy",
-    "bool",
-    "patient.pregnant",
-    "pregnant now (older name of 'pregnant')",
-    lambda k, c: history.pregnant(k),
-)
-_f(
-    "gestation_weeks",
-    "number",
-    "patient.gestation_weeks",
-    "gestational age, weeks",
-    lambda k, c: k.patient.gestation_weeks,
-)
-_f(
-    "geriatric_assessment",
-    "enum",
-    "patient.geriatric_assessment",
-    "geriatric assessment result",
-    lambda k, c: _enum_value(k.patient.geriatric_assessment),
-    ("fit", "vulnerable", "frail"),
-)
-_f("declines", "list", "patient.declines", "treatment classes the patient declines", _declines)
-for _flag in Comorbidities.model_fields:
-    _f(
-        f"comorbidity.{_flag}",
-        "bool",
-        case_path("patient", "comorbidities", _flag),
-        f"comorbidity: {_flag.replace('_', ' ')}",
-        (
-            lambda name: (
-                lambda k, c: (
-                    history.pregnant(k)
-                    if name == "pregnancy"
-                    else getattr(k.patient.comorbidities, name)
-                )
-            )
-        )(_flag),
-    )
-_f(
-    "recurrence_site",
-    "enum",
-    "treatment.recurrence.site",
-    "site of the recurrence",
-    _recurrence("site"),
-    ("ipsilateral_breast", "chest_wall", "regional_nodes", "distant"),
-)
-_f(
-    "recurrence_biopsied",
-    "bool",
-    "treatment.recurrence.biopsied",
-    "recurrence biopsied",
-    _recurrence("biopsied"),
-)
-_f(
-    "recurrence_restaged",
-    "bool",
-    "treatment.recurrence.restaged",
-    "restaged for distant disease after the recurrence",
-    _recurrence("restaged"),
-)
-_f(
-    "recurrence_resected",
-    "bool",
-    "treatment.recurrence.resected",
-    "recurrence resected",
-    _recurrence("resected"),
-)
-_f(
-    "months_since_last_radiotherapy",
-    "number",
-    "treatment.recurrence.months_since_last_radiotherapy",
-    "months from the last radiotherapy to the recurrence",
-    _recurrence("months_since_last_radiotherapy"),
-)
 _f(
     "prior_agents",
     "list",
@@ -466,112 +349,11 @@ _f(
     ("primary", "secondary", "sensitive"),
 )
 _f(
-    "endocrine_years_completed",
-    "number",
-    "treatment.endocrine.years_completed",
-    "years of adjuvant endocrine therapy taken",
-    _endocrine_attr("years_completed"),
-)
-_f(
-    "endocrine_ongoing",
-    "bool",
-    "treatment.endocrine.ongoing",
-    "adjuvant endocrine therapy ongoing",
-    _endocrine_attr("ongoing"),
-)
-_f(
-    "prior_rt_regions",
-    "list",
-    "treatment.radiotherapy_courses",
-    "regions irradiated before ([] = radiotherapy recorded as not given)",
-    lambda k, c: history.prior_rt_regions(k),
-)
-_f(
-    "surgery_done",
-    "bool",
-    "treatment.surgery.type",
-    "breast surgery done (breast-conserving or mastectomy); absent = not yet",
-    lambda k, c: history.surgery_done(k),
-)
-_f(
-    "neoadjuvant_given",
-    "bool",
-    "treatment.neoadjuvant",
-    "neoadjuvant systemic therapy recorded",
-    lambda k, c: history.neoadjuvant_given(k),
-)
-_f(
     "completed_metastatic_lines",
     "number",
     "treatment.metastatic_lines",
     "completed lines for advanced disease (clinical_course.md 1.2)",
     lambda k, c: history.completed_metastatic_lines(k),
-)
-_f(
-    "axillary_surgery",
-    "enum",
-    "treatment.surgery.axillary",
-    "axillary procedure done",
-    _surgery_attr("axillary"),
-    ("sentinel_node_biopsy", "axillary_dissection", "targeted_axillary_dissection", "none"),
-)
-_f(
-    "sentinel_nodes_positive",
-    "number",
-    "treatment.surgery.sentinel_nodes_positive",
-    "positive sentinel nodes (after sentinel-node biopsy only, the positive axillary nodes)",
-    lambda k, c: history.sentinel_nodes_positive(k),
-)
-_f(
-    "germline_result_recorded",
-    "bool",
-    "biomarkers.germline_brca",
-    "a germline BRCA1/2 result is recorded (false = not recorded)",
-    lambda k, c: k.biomarkers.germline_brca is not None,
-)
-_f(
-    "axillary_ultrasound",
-    "enum",
-    "tumour.axillary_ultrasound",
-    "axillary ultrasound",
-    _tumour_attr("axillary_ultrasound"),
-    ("normal", "suspicious"),
-)
-_f(
-    "brain_metastases_count",
-    "number",
-    "tumour.brain_metastases_count",
-    "number of brain metastases",
-    _tumour_attr("brain_metastases_count"),
-)
-_f(
-    "brain_metastases_symptomatic",
-    "bool",
-    "tumour.brain_metastases_symptomatic",
-    "symptomatic brain metastases",
-    _tumour_attr("brain_metastases_symptomatic"),
-)
-_f(
-    "dcis_extent_mm",
-    "number",
-    "tumour.dcis_extent_mm",
-    "extent of pure DCIS, mm",
-    _tumour_attr("dcis_extent_mm"),
-)
-_f(
-    "dcis_nuclear_grade",
-    "number",
-    "tumour.dcis_nuclear_grade",
-    "DCIS nuclear grade 1-3",
-    _tumour_attr("dcis_nuclear_grade"),
-)
-_f(
-    "detection",
-    "enum",
-    "tumour.detection",
-    "screen-detected or symptomatic",
-    _tumour_attr("detection"),
-    ("screen", "symptomatic"),
 )
 _f(
     "rt_omission_supported",
@@ -581,43 +363,12 @@ _f(
     _rt_omission_supported,
 )
 _f(
-    "genomic_assay_recorded",
-    "bool",
-    "biomarkers.genomics",
-    "a multigene assay result is recorded (Oncotype DX, MammaPrint, Prosigna, EndoPredict)",
-    lambda k, c: any(v is not None for v in k.biomarkers.genomics.model_dump().values()),
-)
-_f(
-    "relapse_within_6_months_of_chemotherapy",
-    "bool",
-    "treatment.months_since_chemotherapy",
-    "relapse during or <= 6 months after (neo)adjuvant chemotherapy: counts as a chemotherapy "
-    "line for metastatic disease (DESTINY-Breast04 eligibility; clinical_course.md 1.3)",
-    lambda k, c: history.months_after_chemotherapy_within(
-        k, history.PRIOR_CHEMOTHERAPY_WINDOW_MONTHS
-    ),
-)
-_f(
-    "de_novo_metastatic",
-    "bool",
-    "treatment.de_novo_metastatic",
-    "stage IV at first diagnosis, no prior therapy (no recurrence to record)",
-    lambda k, c: k.treatment.de_novo_metastatic,
-)
-_f(
     "progressed_on_recorded",
     "bool",
     "treatment.endocrine.months_since_end",
     "the agents the disease progressed on are known (false: the endocrine timing of an "
     "ER-positive relapse is not recorded, so progressed_on is unknown)",
     lambda k, c: history.progressed_on(k, _er_positive(c)) is not None,
-)
-_f(
-    "pathological_tn_recorded",
-    "bool",
-    "tumour.size_mm",
-    "the pathological T and N groups (facts t and n) are both known",
-    lambda k, c: FACTS["t"].extract(k, c) is not None and FACTS["n"].extract(k, c) is not None,
 )
 _f(
     "taxane_failure",

@@ -19,7 +19,6 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-import breastcds.options.facts_course  # (registers the course-rule facts)
 import breastcds.options.facts_systemic  # noqa: F401  (registers the history facts)
 from breastcds.knowledge.conditions import Condition
 from breastcds.knowledge.decision_points import DecisionPoint

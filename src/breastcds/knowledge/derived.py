@@ -1,0 +1,208 @@
+"""Derived facts: facts defined as expressions in the knowledge, registered here, once.
+
+``knowledge/derived_facts.yaml`` defines facts over case fields and other facts in the
+expression language of :mod:`breastcds.knowledge.expressions` (thresholds as ``parameters``
+with their source). :func:`register_all` registers each with the fact registry when
+:mod:`breastcds.knowledge.facts` loads this module (the registry's one place); a patient's
+value is the interpreter's (:func:`breastcds.knowledge.expressions.evaluate` over the case), a
+cohort's the compiler's (:func:`to_polars`, the cohort engine binding fields to its columns). The
+definitions in force are the packaged ones, or another knowledge directory's inside
+:func:`breastcds.knowledge.rule_tables.knowledge_from` (both engines follow it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from breastcds.knowledge.expressions import Expr, evaluate, read_path, resolve_params
+from breastcds.knowledge.facts import FACTS, Fact, FactType, register
+from breastcds.knowledge.loader import KnowledgeError, load_yaml, parse_yaml
+from breastcds.model.assessment import Classification
+from breastcds.model.case import Case
+from breastcds.model.paths import is_case_path
+
+if TYPE_CHECKING:  # the cohort backend's dependency; one-patient assessment does not load it
+    import polars as pl
+
+DERIVED_FILE = "derived_facts.yaml"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Parameter(_Strict):
+    """A threshold or points table, written once, with its source."""
+
+    value: Any
+    source: str = Field(min_length=10)
+
+
+class DerivedFact(_Strict):
+    """One fact defined by an expression."""
+
+    name: str = Field(pattern=r"^[a-z0-9_.]+$")
+    type: FactType
+    field: str = Field(description="case-model field a missing-data prompt names")
+    description: str = Field(min_length=3)
+    values: tuple[str, ...] | None = None
+    source: str | None = None
+    expr: Expr
+
+    @field_validator("field")
+    @classmethod
+    def _path(cls, v: str) -> str:
+        if not is_case_path(v):
+            raise ValueError(f"{v!r} is not a field of the case model")
+        return v
+
+
+class DerivedFacts(_Strict):
+    version: int
+    reviewed: str
+    parameters: dict[str, Parameter] = {}
+    facts: tuple[DerivedFact, ...]
+
+    def __getitem__(self, name: str) -> DerivedFact:
+        return self.by_name[name]
+
+    @property
+    def by_name(self) -> Mapping[str, DerivedFact]:
+        return {f.name: f for f in self.facts}
+
+
+def parse(data: Any, name: str = DERIVED_FILE) -> DerivedFacts:
+    """Validate a derived-facts file: parameters resolved, every fact read is registered (or
+    defined earlier in the file), every field a case field."""
+    if not isinstance(data, dict):
+        raise KnowledgeError(f"knowledge file {name!r}: expected a mapping")
+    try:
+        params = {k: Parameter.model_validate(v) for k, v in (data.get("parameters") or {}).items()}
+        raw = resolve_params(
+            {k: v for k, v in data.items() if k != "parameters"},
+            {k: p.value for k, p in params.items()},
+        )
+        out = DerivedFacts.model_validate({**raw, "parameters": params})
+    except (ValidationError, ValueError) as exc:
+        raise KnowledgeError(f"knowledge file {name!r} does not match its schema: {exc}") from exc
+    known = set(FACTS)
+    for fact in out.facts:
+        unknown = fact.expr.facts() - known
+        if unknown:
+            raise KnowledgeError(f"knowledge file {name!r}: {fact.name} reads unknown facts "
+                                 f"{sorted(unknown)}")  # fmt: skip
+        known.add(fact.name)
+    return out
+
+
+@cache
+def _packaged() -> DerivedFacts:
+    return parse(load_yaml(DERIVED_FILE))
+
+
+_override: list[DerivedFacts] = []
+
+
+def active() -> DerivedFacts:
+    """The derived facts both engines compute (the packaged ones unless overridden)."""
+    return _override[-1] if _override else _packaged()
+
+
+def load(directory: Path) -> DerivedFacts:
+    """The derived facts of another knowledge directory (same names and types required)."""
+    try:
+        data = parse_yaml((directory / DERIVED_FILE).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise KnowledgeError(f"knowledge file {DERIVED_FILE!r} in {directory}: {exc}") from exc
+    out = parse(data, f"{directory / DERIVED_FILE}")
+    packaged = _packaged()
+    shape = {(f.name, f.type, f.field) for f in packaged.facts}
+    if {(f.name, f.type, f.field) for f in out.facts} != shape:
+        raise KnowledgeError(f"{directory / DERIVED_FILE}: facts differ from the packaged ones "
+                             "(names, types or fields); only definitions may change")  # fmt: skip
+    return out
+
+
+@contextmanager
+def overriding(facts: DerivedFacts) -> Iterator[None]:
+    """Compute the derived facts from ``facts`` inside this block (both engines)."""
+    _override.append(facts)
+    try:
+        yield
+    finally:
+        _override.pop()
+
+
+# --------------------------------------------------------------------------------------------
+# One patient
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class CaseReader:
+    """Fields and facts of one classified case, for the interpreter (facts read once)."""
+
+    case: Case
+    classification: Classification
+
+    def field(self, path: str) -> Any:
+        return read_path(self.case, path)
+
+    def fact(self, name: str) -> Any:
+        return FACTS[name].extract(self.case, self.classification)
+
+
+def _extractor(name: str) -> Callable[[Case, Classification], Any]:
+    def extract(case: Case, c: Classification) -> Any:
+        return evaluate(active()[name].expr, CaseReader(case, c))
+
+    return extract
+
+
+def register_all() -> None:
+    """Register every packaged derived fact (done once, when this module is loaded by the
+    fact registry)."""
+    for f in _packaged().facts:
+        register(Fact(f.name, f.type, f.field, f.description, _extractor(f.name), f.values))
+
+
+# --------------------------------------------------------------------------------------------
+# A polars frame
+# --------------------------------------------------------------------------------------------
+
+
+def columns(field: Callable[[str], pl.Expr], fact: Callable[[str], pl.Expr]) -> list[pl.Expr]:
+    """Every derived fact as a polars column (``field``: a case field's column; ``fact``: a
+    registered fact's column). A derived fact read by another is compiled inline."""
+    from breastcds.knowledge.expressions import to_polars
+
+    defs = active()
+
+    def fact_or_inline(name: str) -> pl.Expr:
+        if name in defs.by_name:
+            return to_polars(defs[name].expr, field, fact_or_inline)
+        return fact(name)
+
+    return [
+        to_polars(f.expr, field, fact_or_inline).cast(dtype(f.type)).alias(f.name)
+        for f in defs.facts
+    ]
+
+
+def dtype(type_: FactType) -> pl.DataType:
+    """The polars type of a fact's column."""
+    import polars as pl
+
+    return {"number": pl.Float64(), "bool": pl.Boolean(), "enum": pl.String(),
+            "list": pl.List(pl.String())}[type_]  # fmt: skip
+
+
+register_all()
