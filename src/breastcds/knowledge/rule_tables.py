@@ -269,17 +269,20 @@ class RuleTables:
         return self.tables[table_id]
 
 
-def _resolve(node: Any, params: dict[str, float]) -> Any:
-    """Replace ``{param: name}`` by the parameter's value (threshold from biomarkers.yaml)."""
+def _resolve(node: Any, params: Mapping[str, Any], key: str = "param") -> Any:
+    """Replace ``{param: name}`` by the parameter's value (threshold from biomarkers.yaml), or
+    with ``key="field_of"`` ``{field_of: input}`` by that input's case field (a row shared by
+    several tables, or a table's variants, names the field of its own binding)."""
     if isinstance(node, dict):
-        if set(node) == {"param"}:
-            name = node["param"]
+        if set(node) == {key}:
+            name = node[key]
             if name not in params:
-                raise KnowledgeError(f"unknown parameter {name!r}")
+                what = "parameter" if key == "param" else f"input in {key}:"
+                raise KnowledgeError(f"unknown {what} {name!r}")
             return params[name]
-        return {k: _resolve(v, params) for k, v in node.items()}
+        return {k: _resolve(v, params, key) for k, v in node.items()}
     if isinstance(node, list):
-        return [_resolve(v, params) for v in node]
+        return [_resolve(v, params, key) for v in node]
     return node
 
 
@@ -290,20 +293,6 @@ def _param(kb: BiomarkerKnowledge, path: str) -> float:
     if isinstance(node, bool) or not isinstance(node, int | float):
         raise KnowledgeError(f"parameter path {path!r} is not a number in biomarkers.yaml")
     return float(node)
-
-
-def _fields_of(node: Any, fields: Mapping[str, str]) -> Any:
-    """Replace ``{field_of: input}`` by that input's case field (a row shared by several
-    tables, or a table's variants, names the field of its own binding)."""
-    if isinstance(node, dict):
-        if set(node) == {"field_of"}:
-            if node["field_of"] not in fields:
-                raise KnowledgeError(f"field_of: unknown input {node['field_of']!r}")
-            return fields[node["field_of"]]
-        return {k: _fields_of(v, fields) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_fields_of(v, fields) for v in node]
-    return node
 
 
 def _chain_inputs(inputs: list[Any], known: Mapping[str, Table]) -> list[Any]:
@@ -412,7 +401,7 @@ def parse_table(
         if isinstance(outputs.get(out), list):
             outputs[out] = [*outputs[out], *(v for v in values if v not in outputs[out])]
     body = {**body, "inputs": inputs, "rows": rows, "outputs": outputs}
-    raw = _fields_of(_resolve({**body, "params": params}, params), fields)
+    raw = _resolve(_resolve({**body, "params": params}, params), fields, "field_of")
     try:
         scope = {i["name"]: Input.model_validate(i) for i in raw.get("inputs") or []}
         table = Table.model_validate(raw, context={"facts": scope})
