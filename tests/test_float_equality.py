@@ -42,6 +42,8 @@ EXACT: dict[tuple[str, str], tuple[int, str]] = {
         1, "2.3 cm x 10: one IEEE-754 multiplication, correctly rounded to 23.0 on every machine"),
     ("fhir/test_fhir.py", "test_size_in_mm_is_kept_and_imaging_goes_to_clinical_size"): (
         1, COPIED),
+    ("knowledge/test_derived.py", "test_not_recorded_stays_distinct_from_zero_and_false"): (
+        1, "a CPS+EG score of whole points summed from zeros: 0 + 0 + 0 + 0 is exactly 0.0"),
     ("knowledge/test_loader.py",
      "test_parsed_knowledge_is_cached_beside_the_bytecode_and_read_back_equal"): (1, COPIED),
     ("model/test_validation.py", "test_negative_ish_ratio"): (1, COPIED),

@@ -480,6 +480,10 @@ FACTS: dict[str, tuple[str, str]] = {
     ),
     "pathological_tn_recorded": ("pathological T and N recorded", "已记录病理T和N分期"),
     "endocrine_resistance": ("endocrine resistance", "内分泌耐药"),
+    "taxane_failure": (
+        "taxane failure (progression on a taxane, or relapse within 12 months of one)",
+        "紫杉类治疗失败(紫杉类治疗中进展,或结束12个月内复发)",
+    ),
     "prior_rt_regions": ("regions irradiated before", "既往放疗区域"),
     "recurrence_site": ("recurrence site", "复发部位"),
     "comorbidity": ("comorbidity", "合并症"),
