@@ -200,10 +200,15 @@ def _derive_n(recorded: pl.Expr) -> pl.Expr:
     )
 
 
+def _none_as_empty(column: str) -> pl.Expr:
+    """An enum-list column as the case model holds it ('none' -> [])."""
+    s = c(column)
+    return pl.when(s.list.contains(NO_SITES)).then(pl.lit([], pl.List(pl.String))).otherwise(s)
+
+
 def _sites() -> pl.Expr:
     """metastatic_sites as the case model holds them ('none' -> [])."""
-    s = c("metastatic_sites")
-    return pl.when(s.list.contains(NO_SITES)).then(pl.lit([], pl.List(pl.String))).otherwise(s)
+    return _none_as_empty("metastatic_sites")
 
 
 def _derive_m(recorded: pl.Expr) -> pl.Expr:
@@ -591,6 +596,7 @@ _NO_LIST_ = pl.lit([], pl.List(pl.String))
 #: (as :func:`breastcds.cohort.schema.row_to_case_dict` builds the case).
 _BOUND: dict[str, Callable[[], pl.Expr]] = {
     "tumour.metastatic_sites": lambda: _sites(),
+    "patient.declines": lambda: _none_as_empty("declines"),
     "treatment.neoadjuvant": lambda: pl.when(c("neoadjuvant").eq(True)).then(True),
     "treatment.neoadjuvant.agents": lambda: pl.when(c("neoadjuvant").eq(True)).then(
         c("neoadjuvant_agents").fill_null(_NO_LIST_)

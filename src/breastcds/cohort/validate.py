@@ -33,7 +33,7 @@ STRUCTURE_CHECKS = (
     "neoadjuvant details (agents, response, ypT, ypN) need neoadjuvant = true",
     "a metastatic line's outcome or months need that line's agents",
     "metastatic line k needs line k-1",
-    f"'{NO_SITES}' in metastatic_sites stands alone",
+    f"'{NO_SITES}' in metastatic_sites or declines stands alone",
 )
 
 
@@ -144,7 +144,7 @@ def _value_problem(col: Column) -> pl.Expr | None:
             pl.when(bad)
             .then(pl.lit(f"not an allowed value; allowed: {col.allowed()}"))
             .when(alone)
-            .then(pl.lit(f"'{NO_SITES}' (no distant site) cannot be combined with sites"))
+            .then(pl.lit(f"'{NO_SITES}' cannot be combined with other entries"))
             .otherwise(None)
         )
     return _range_problem(col)
@@ -252,6 +252,7 @@ def _consistency() -> list[Check]:
             lit("an ISH recount is recorded without a first count"),
         )
     )
+    checks += _patient_and_tumour_record_checks()
     # cohort-only structure (see STRUCTURE_CHECKS)
     for name in ("neoadjuvant_agents", "neoadjuvant_response", "ypt", "ypn"):
         checks.append(
@@ -280,6 +281,74 @@ def _consistency() -> list[Check]:
                     lit(f"metastatic line {k} is given without line {k - 1}"),
                 )
             )
+    return checks  # fmt: skip
+
+
+def _patient_and_tumour_record_checks() -> list[Check]:
+    """model/case.py ``Patient._consistent``, ``Tumour._course`` and ``SurgeryRecord`` checks
+    on the columns added for pregnancy, declines, brain metastases, DCIS and sentinel nodes."""
+    c = pl.col
+    lit = pl.lit
+    pregnant = pl.coalesce(c("pregnant"), c("pregnancy"))
+    sites = c("metastatic_sites")
+    brain = (
+        pl.when(sites.is_null())
+        .then(None)
+        .otherwise(sites.list.eval(pl.element().is_in(["brain", "leptomeninges"])).list.any())
+    )
+    count = c("brain_metastases_count")
+    checks = [
+        _check(
+            "pregnant",
+            c("pregnant").is_not_null()
+            & c("pregnancy").is_not_null()
+            & c("pregnant").ne(c("pregnancy")),
+            lit("pregnant and pregnancy (older column) disagree"),
+        ),
+        _check(
+            "pregnant",
+            c("pregnant").eq(True) & c("sex").eq("male"),
+            lit("pregnant is true but sex is male"),
+        ),
+        _check(
+            "gestation_weeks",
+            c("gestation_weeks").is_not_null() & pregnant.ne_missing(True),
+            lit("gestation_weeks is recorded but pregnant is not true"),
+        ),
+        _check(
+            "declines",
+            c("declines").list.len().ne(c("declines").list.n_unique()),
+            lit("a declined class is listed twice"),
+        ),
+        _check(
+            "brain_metastases_count",
+            (count > 0) & brain.eq(False),
+            pl.format("brain_metastases_count is {} but metastatic_sites has no brain site", count),
+        ),
+        _check(
+            "brain_metastases_count",
+            count.eq(0) & brain.eq(True),
+            lit("brain_metastases_count is 0 but a brain site is listed"),
+        ),
+        _check(
+            "brain_metastases_symptomatic",
+            c("brain_metastases_symptomatic").eq(True) & (count.eq(0) | brain.eq(False)),
+            lit("symptomatic brain metastases are recorded but no brain metastasis is"),
+        ),
+        _check(
+            "sentinel_nodes_positive",
+            c("sentinel_nodes_positive").is_not_null() & c("axillary_surgery").eq("none"),
+            lit("sentinel node results are recorded but the axillary procedure is none"),
+        ),
+    ]
+    for name in ("dcis_extent_mm", "dcis_nuclear_grade"):
+        checks.append(
+            _check(
+                name,
+                c(name).is_not_null() & c("dcis_only").ne_missing(True),
+                lit(f"{name} is recorded but dcis_only is not true"),
+            )
+        )
     return checks  # fmt: skip
 
 
