@@ -112,7 +112,7 @@ SIMPLE: dict[str, st.SearchStrategy[Any]] = {
                       "anti_her2_therapy;mastectomy", "chemotherapy;chemotherapy",
                       "none;radiotherapy"], none_weight=5),
     "axillary_ultrasound": _opt(_enum(codes.AxillaryUltrasound)),
-    "brain_metastases_count": _opt([0, 1, 4, 5, 10], none_weight=4),
+    "brain_metastases_count": _opt([0, 1, 4, 5, 10, 11], none_weight=4),
     "brain_metastases_symptomatic": _opt([False, True], none_weight=4),
     "dcis_extent_mm": _opt([0.0, 10.0, 25.0, 40.0, 41.0, 100.0], none_weight=4),
     "dcis_nuclear_grade": _opt([1, 2, 3], none_weight=3),

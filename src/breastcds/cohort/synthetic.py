@@ -18,9 +18,12 @@ benchmark population, not an epidemiological model:
 
 The figures above are quoted from memory of the sources and rounded, not re-verified against
 their tables; see docs/cohort.md. Every other distribution (grade, Ki-67, treatments, ...) is a
-plain assumption chosen to exercise the rules. Rows always satisfy the case model (unless an
-``invalid_share`` is asked for); ``missing`` sets each optional item (or item group, e.g. an
-ISH count) to not recorded with that probability.
+plain assumption chosen to exercise the rules (pregnancy, 8 % of women under 45, brain
+metastasis counts and declined treatments are deliberately over-represented). Rows always
+satisfy the case model (unless an ``invalid_share`` is asked for); ``missing`` sets each
+optional item (or item group, e.g. an ISH count) to not recorded with that probability, and an
+item valid only with another one true (gestation with pregnancy, DCIS extent with pure DCIS)
+is then not recorded either.
 """
 
 from __future__ import annotations
@@ -103,7 +106,7 @@ def generate(
     col["interstitial_lung_disease"] = (u() < 0.01).astype(object)
     col["connective_tissue_disease"] = (u() < 0.01).astype(object)
     # pregnancy in the new column, the older one, or both (always the same value)
-    pregnant = (u() < 0.03) & (age < 45) & ~male
+    pregnant = (u() < 0.08) & (age < 45) & ~male
     where = _choice(rng, n, ["new", "old", "both"], [0.7, 0.2, 0.1])
     col["pregnant"] = _where(where != "old", pregnant, None)
     col["pregnancy"] = _where(where != "new", pregnant, None)
@@ -170,7 +173,7 @@ def generate(
     col["pathological_m"] = none.copy()
     col["visceral_crisis"] = _where(distant, u() < 0.05, None)
     brain = np.asarray(["brain" in str(x).split(";") for x in sites], dtype=bool) & distant
-    count = np.where(brain, rng.integers(1, 12, n), 0)
+    count = np.where(brain, rng.integers(1, 16, n), 0)
     col["brain_metastases_count"] = _where(distant & (brain | (u() < 0.5)), count, None)
     col["brain_metastases_symptomatic"] = _where(brain & (u() < 0.8), u() < 0.5, None)
     col["dcis_extent_mm"] = _where(dcis & (u() < 0.8), np.clip(np.round(
