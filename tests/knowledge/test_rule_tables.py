@@ -5,6 +5,7 @@ the per-patient classifiers and by the cohort engine alike."""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ import pytest
 import yaml
 
 import breastcds.knowledge
-from breastcds.classify import her2, ki67, receptors
+from breastcds.classify import her2, ki67, receptors, stage
 from breastcds.cohort.engine import run_batch
 from breastcds.cohort.synthetic import generate
 from breastcds.knowledge.loader import KnowledgeError
@@ -25,7 +26,7 @@ from breastcds.knowledge.rule_tables import (
     load_tables,
     parse_table,
 )
-from breastcds.model.case import Biomarkers, IshResult
+from breastcds.model.case import Biomarkers, Case, IshResult
 
 PACKAGED = Path(breastcds.knowledge.__file__).parent
 
@@ -72,13 +73,16 @@ def _one_patient() -> dict[str, Any]:
     }
 
 
-def _cohort() -> dict[str, Any]:
+def _cohort(
+    row: dict[str, Any] = ROW, codes: Sequence[str] = tuple(PACKAGED_ANSWER)
+) -> dict[str, Any]:
+    """The cohort engine's answer (``codes``) on four generated rows set to ``row``."""
     frame = generate(4, seed=20261205, missing=0.0)
-    frame = frame.with_columns([pl.lit(v, dtype=frame.schema[k]).alias(k) for k, v in ROW.items()])
+    frame = frame.with_columns([pl.lit(v, dtype=frame.schema[k]).alias(k) for k, v in row.items()])
     result = run_batch(frame)
     assert result.results.height == 4, result.errors
     out: dict[str, Any] = {}
-    for code in PACKAGED_ANSWER:
+    for code in codes:
         values = set(result.results[code].to_list())
         assert len(values) == 1, (code, values)
         out[code] = values.pop()
@@ -151,9 +155,13 @@ def test_a_malformed_table_is_refused_at_load_naming_the_problem(
 
 def test_every_packaged_table_cites_its_source_and_loads() -> None:
     tables = load_tables()
-    assert len(TABLE_FILES) == 6
-    assert set(tables.tables) == {"her2_ish_group", "her2", "receptor_status", "ki67_group",
-                                  "subtype", "pt_from_size", "pn_from_nodes"}  # fmt: skip
+    assert len(TABLE_FILES) == 7
+    assert set(tables.tables) == {
+        "her2_ish_group", "her2", "receptor_status", "ki67_group", "subtype", "pt_from_size",
+        "pn_from_nodes", "t_group", "n_group", "m_group", "t_derived", "t_category.pathological",
+        "t_category.post_neoadjuvant", "t_category.clinical", "n_category.pathological",
+        "n_category.post_neoadjuvant", "cn_category", "m_category", "anatomic_stage",
+    }  # fmt: skip
     for t in tables.tables.values():
         assert any(s in t.source for s in ("ASCO/CAP", "Ki67", "St Gallen", "AJCC")), t.id
 
@@ -171,3 +179,80 @@ def test_an_undecidable_row_stops_the_table_with_the_fields_that_decide_it() -> 
     # one high-risk feature decides although Ki-67 is unknown (Kleene "any")
     d = decide(t, {**facts, "pr_percent": 10.0})
     assert d.outputs["subtype"] == "luminal_b_her2_negative" and not d.missing
+
+
+# Staging: pT from size, AJCC 8th ed. (reference: shared/reference/domain/biomarkers.md §6):
+# T1c is > 10-20 mm and T2 > 20-50 mm, so a 22 mm invasive tumour with 0 of 5 nodes involved
+# and M0 is pT2 pN0 M0: anatomic stage IIA (row anat-IIA-b). The copy moves the T1c upper
+# bound in the pt_from_size table from 20 to 25 mm: the same tumour is pT1c, stage IA
+# (row anat-IA); the recorded pT2 now contradicts the size (asked, not used).
+STAGE_ROW: dict[str, Any] = {
+    "size_mm": 22.0, "dcis_only": False, "nodes_positive": 0, "nodes_examined": 5,
+    "nodes_micrometastases_only": False, "clinical_m": "M0", "pathological_t": None,
+    "pathological_n": None, "pathological_m": None, "metastatic_sites": "none",
+    "neoadjuvant": False, "ypt": None, "ypn": None, "neoadjuvant_agents": None,
+    "neoadjuvant_response": None,
+}  # fmt: skip
+STAGE_PACKAGED = {"stage.t": "T2", "stage.n": "N0", "stage.anatomic": "IIA"}
+STAGE_MUTATED = {"stage.t": "T1c", "stage.n": "N0", "stage.anatomic": "IA"}
+
+
+def _stage_one_patient() -> dict[str, Any]:
+    tumour = {"size_mm": 22, "nodes_positive": 0, "nodes_examined": 5, "clinical_m": "M0"}
+    s = stage.pathological(Case.model_validate({"tumour": tumour}))
+    return {"stage.t": s.t, "stage.n": s.n, "stage.anatomic": s.anatomic}
+
+
+def _stage_cohort() -> dict[str, Any]:
+    return _cohort(STAGE_ROW, tuple(STAGE_PACKAGED))
+
+
+def test_both_engines_follow_a_staging_threshold_changed_in_a_copy_of_the_knowledge(
+    tmp_path: Path,
+) -> None:
+    assert _stage_one_patient() == STAGE_PACKAGED
+    assert _stage_cohort() == STAGE_PACKAGED
+    copy = _copy(tmp_path)
+    path = copy / "classification/staging.yaml"
+    text = path.read_text(encoding="utf-8")
+    bound = "{when: {fact: size, op: lte, value: 20}, then: {category: T1c}}"
+    assert text.count(bound) == 1
+    path.write_text(text.replace(bound, bound.replace("20", "25")), encoding="utf-8")
+    with knowledge_from(copy):
+        assert _stage_one_patient() == STAGE_MUTATED
+        assert _stage_cohort() == STAGE_MUTATED
+        # the recorded category is checked against the mutated bound too
+        tumour = {"size_mm": 22, "pathological_t": "T2", "nodes_positive": 0, "clinical_m": "M0"}
+        s = stage.pathological(Case.model_validate({"tumour": tumour}))
+        assert s.t is None and [m.field for m in s.missing] == ["tumour.pathological_t"]
+    assert _stage_one_patient() == STAGE_PACKAGED
+
+
+def test_an_anatomic_stage_row_changed_in_a_copy_is_followed_by_both_engines(
+    tmp_path: Path,
+) -> None:
+    """The first-match walk over ajcc8_anatomic_stage.yaml is the table's: a row edited in a
+    copy (T2 N0 M0 moved from IIA to IIB, a deliberate error) changes both engines."""
+    copy = _copy(tmp_path)
+    path = copy / "ajcc8_anatomic_stage.yaml"
+    row = "{id: anat-IIA-b, t: [T2], n: [N0], m: M0, stage: IIA}"
+    text = path.read_text(encoding="utf-8")
+    assert text.count(row) == 1
+    path.write_text(text.replace(row, row.replace("IIA}", "IIB}")), encoding="utf-8")
+    with knowledge_from(copy):
+        assert _stage_one_patient()["stage.anatomic"] == "IIB"
+        assert _stage_cohort()["stage.anatomic"] == "IIB"
+
+
+def test_staging_tables_keep_prompts_naming_the_setting_field() -> None:
+    """Variants bind one set of rows to each setting's case fields."""
+    t = active()
+    d = decide(t["n_category.post_neoadjuvant"], {"recorded": None, "nodes": 0, "examined": 0})
+    assert d.outputs["category"] is None
+    assert [m.field for m in d.missing] == ["treatment.neoadjuvant.ypn"]
+    d = decide(t["t_category.clinical"], {"recorded": "T1c", "size": 35.0})
+    assert d.outputs["category"] is None
+    assert [m.field for m in d.missing] == ["tumour.clinical_t"]
+    assert d.missing[0].reason.en == (
+        "recorded T1c contradicts tumour.clinical_size_mm (T2); correct one"
+    )

@@ -1,11 +1,13 @@
 """AJCC 8th edition breast staging: T, N, M and the anatomic stage group.
 
 Source: AJCC Cancer Staging Manual, 8th ed. (Amin et al., 2017), breast chapter, 2018 revision.
-pT from size and pN from node counts are the decision tables of
-knowledge/classification/staging.yaml (run here and compiled by the cohort engine); the
-stage-group table is knowledge/ajcc8_anatomic_stage.yaml. A recorded category always wins over
-a derived one; a recorded category that contradicts the measured size or node count is not used
-(a prompt names both fields) - breastcds never picks one silently.
+Every step is a decision table run here and compiled by the cohort engine (cohort/facts.py):
+pT from size, pN from node counts and the main groups (knowledge/classification/staging.yaml);
+the T, N and M of each setting - a recorded category wins over a derived one, a recorded
+category that contradicts the measured size or node count is not used (a prompt names the
+field; breastcds never picks one silently), M from the metastatic sites - and the first
+matching row of knowledge/ajcc8_anatomic_stage.yaml (staging_settings.yaml). This module binds
+a case's fields to the tables' inputs and shapes the result.
 
 Size is taken as reported by the pathologist (AJCC asks the report to round to the nearest
 millimetre, with 1-2 mm tumours rounded up to 2 mm); breastcds does not re-round it.
@@ -13,12 +15,11 @@ millimetre, with 1-2 mm tumours rounded up to 2 mm); breastcds does not re-round
 
 from __future__ import annotations
 
-from typing import Literal, cast
+from typing import Any, Literal, cast
 
 from breastcds.classify import prognostic_stage
 from breastcds.knowledge.rule_tables import active, decide
 from breastcds.knowledge.schema import anatomic_stage_table
-from breastcds.model.ajcc import m_group, n_group, t_group
 from breastcds.model.assessment import (
     Her2Result,
     MissingInput,
@@ -92,6 +93,7 @@ def prognostic(
 
 
 Origin = Literal["recorded", "derived", "missing"]
+Derived = tuple[str | None, Origin, list[str], list[MissingInput]]
 
 
 def t_from_size(size_mm: float) -> str:
@@ -117,128 +119,35 @@ def n_from_nodes(
 
 
 def anatomic_stage(t: str | None, n: str | None, m: str | None) -> tuple[str | None, str | None]:
-    """Anatomic stage group and table row id, or (None, None) if the table has no row."""
-    table = anatomic_stage_table()
-    tg = t_group(t) if t else "TX"
-    ng = n_group(n) if n else "NX"
-    if m is None:
-        return None, None
-    mg = m_group(m)
-    for row in table.rows:
-        if row.m != mg:
-            continue
-        if ("any" in row.t or tg in row.t) and ("any" in row.n or ng in row.n):
-            return row.stage, row.id
-    return None, None
+    """Anatomic stage group and table row id, or (None, None) if the table has no row (the
+    anatomic_stage table: first matching row of knowledge/ajcc8_anatomic_stage.yaml)."""
+    out = decide(active()["anatomic_stage"], {"recorded": t, "n": n, "m": m}).outputs
+    return cast(str | None, out["stage"]), cast(str | None, out["row_id"])
 
 
-def _derive_t(
-    recorded: str | None, size_mm: float | None, dcis_only: bool | None, field: str, size_field: str
-) -> tuple[str | None, Origin, list[str], list[MissingInput]]:
-    reasons: list[str] = []
-    missing: list[MissingInput] = []
-    derived: str | None = None
-    if dcis_only:
-        derived = "Tis"
-        reasons.append("pure DCIS: Tis")
-    elif size_mm is not None:
-        derived = t_from_size(size_mm)
-        reasons.append(f"invasive size {size_mm:g} mm: {derived}")
-    if recorded is not None:
-        if (
-            derived is not None
-            and t_group(recorded) not in ("T4", "TX")
-            and t_group(recorded) != t_group(derived)
-        ):
-            missing.append(
-                MissingInput(
-                    field=field,
-                    reason=f"recorded {recorded} contradicts {size_field} ({derived}); correct one",
-                )
-            )
-            return (
-                None,
-                "missing",
-                [f"recorded {recorded} contradicts {derived} from size"],
-                missing,
-            )
-        return recorded, "recorded", [f"{recorded} as recorded"], missing
-    if derived is not None:
-        return derived, "derived", reasons, missing
-    missing.append(MissingInput(field=size_field, reason="invasive size decides T"))
-    return None, "missing", ["T not recorded and no size"], missing
-
-
-def _derive_n(
-    recorded: str | None, case: Case
-) -> tuple[str | None, Origin, list[str], list[MissingInput]]:
-    tu = case.tumour
-    derived = n_from_nodes(
-        tu.nodes_positive, tu.nodes_micrometastases_only, nodes_examined=tu.nodes_examined
-    )
-    if derived is not None:
-        if tu.nodes_micrometastases_only:
-            why = "micrometastases only (0.2-2 mm)"
-        else:
-            why = f"{tu.nodes_positive} positive axillary node(s)"
-        reason = f"{why}: {derived}"
-    if recorded is not None:
-        if (
-            derived is not None
-            and n_group(recorded) != n_group(derived)
-            and recorded not in ("N1b", "N1c", "N2b", "N3b", "N3c")
-        ):
-            return (
-                None,
-                "missing",
-                [f"recorded {recorded} contradicts {derived} from nodes"],
-                [
-                    MissingInput(
-                        field="tumour.pathological_n",
-                        reason=f"recorded {recorded} contradicts tumour.nodes_positive "
-                        f"({derived}); correct one",
-                    )
-                ],
-            )
-        return recorded, "recorded", [f"{recorded} as recorded"], []
-    if derived is not None:
-        return derived, "derived", [reason], []
-    if tu.nodes_examined == 0:
-        return (
-            None,
-            "missing",
-            ["no axillary node examined: pNX (not pN0)"],
-            [
-                MissingInput(
-                    field="tumour.pathological_n",
-                    reason="no node examined: pN cannot be assessed; record the N category if "
-                    "staged otherwise",
-                )
-            ],
-        )
+def _run(table: str, facts: dict[str, Any]) -> Derived:
+    """One staging-setting table (knowledge/classification/staging_settings.yaml) for a case:
+    the category, its origin, the reasons and the fields a missing category asks for."""
+    d = decide(active()[table], facts)
+    value = d.outputs["category" if "category" in d.outputs else "m"]
     return (
-        None,
-        "missing",
-        ["N not recorded and no node count"],
-        [MissingInput(field="tumour.nodes_positive", reason="positive node count decides N")],
+        cast(str | None, value),
+        cast(Origin, d.outputs["origin"]),
+        [r.en for r in d.reasons],
+        [MissingInput(field=p.field, reason=p.reason.en) for p in d.missing],
     )
 
 
-def _derive_m(
-    case: Case, recorded: str | None
-) -> tuple[str | None, Origin, list[str], list[MissingInput]]:
+def _derive_m(case: Case, pathological_m: str | None) -> Derived:
     sites = case.tumour.metastatic_sites
-    if recorded is not None:
-        return m_group(recorded), "recorded", [f"{recorded} as recorded"], []
-    if sites:
-        return "M1", "derived", [f"distant metastases: {', '.join(s.value for s in sites)}"], []
-    if sites == []:
-        return "M0", "derived", ["staged with no distant metastases"], []
-    return (
-        None,
-        "missing",
-        ["M not recorded"],
-        [MissingInput(field="tumour.clinical_m", reason="M0/M1 decides the stage group")],
+    return _run(
+        "m_category",
+        {
+            "pathological_m": pathological_m,
+            "clinical_m": case.tumour.clinical_m,
+            "sites": None if sites is None else [s.value for s in sites],
+            "site_count": None if sites is None else len(sites),
+        },
     )
 
 
@@ -254,17 +163,24 @@ def pathological(
     setting: Literal["pathological", "post_neoadjuvant"] = (
         "post_neoadjuvant" if neo is not None else "pathological"
     )
-    recorded_t = neo.ypt if neo is not None else tu.pathological_t
-    recorded_n = neo.ypn if neo is not None else tu.pathological_n
-    t, t_origin, t_reasons, t_missing = _derive_t(
-        recorded_t,
-        tu.size_mm,
-        tu.dcis_only,
-        "treatment.neoadjuvant.ypt" if neo is not None else "tumour.pathological_t",
-        "tumour.size_mm",
+    t, t_origin, t_reasons, t_missing = _run(
+        f"t_category.{setting}",
+        {
+            "recorded": neo.ypt if neo is not None else tu.pathological_t,
+            "size": tu.size_mm,
+            "dcis_only": tu.dcis_only,
+        },
     )
-    n, n_origin, n_reasons, n_missing = _derive_n(recorded_n, case)
-    m, m_origin, m_reasons, m_missing = _derive_m(case, tu.pathological_m or tu.clinical_m)
+    n, n_origin, n_reasons, n_missing = _run(
+        f"n_category.{setting}",
+        {
+            "recorded": neo.ypn if neo is not None else tu.pathological_n,
+            "nodes": tu.nodes_positive,
+            "micro_only": tu.nodes_micrometastases_only,
+            "examined": tu.nodes_examined,
+        },
+    )
+    m, m_origin, m_reasons, m_missing = _derive_m(case, tu.pathological_m)
     return _result(
         case,
         (her2, er, pr),
@@ -288,18 +204,11 @@ def clinical(
 ) -> StageResult:
     """Clinical cT, cN, cM (recorded, cT also from imaging size) and the anatomic stage group."""
     tu = case.tumour
-    t, t_origin, t_reasons, t_missing = _derive_t(
-        tu.clinical_t, tu.clinical_size_mm, None, "tumour.clinical_t", "tumour.clinical_size_mm"
+    t, t_origin, t_reasons, t_missing = _run(
+        "t_category.clinical", {"recorded": tu.clinical_t, "size": tu.clinical_size_mm}
     )
-    if tu.clinical_n is not None:
-        n: str | None = tu.clinical_n
-        n_origin: Origin = "recorded"
-        n_reasons = [f"c{tu.clinical_n} as recorded"]
-        n_missing: list[MissingInput] = []
-    else:
-        n, n_origin, n_reasons = None, "missing", ["cN not recorded"]
-        n_missing = [MissingInput(field="tumour.clinical_n", reason="clinical N decides the stage")]
-    m, m_origin, m_reasons, m_missing = _derive_m(case, tu.clinical_m)
+    n, n_origin, n_reasons, n_missing = _run("cn_category", {"recorded": tu.clinical_n})
+    m, m_origin, m_reasons, m_missing = _derive_m(case, None)
     return _result(
         case,
         (her2, er, pr),

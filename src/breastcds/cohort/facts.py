@@ -3,10 +3,10 @@
 The HER2 ISH group, status and category, ER/PR status, Ki-67 group and surrogate subtype are
 the decision tables of ``knowledge/classification/`` compiled to polars by
 :func:`breastcds.knowledge.rule_tables.to_polars` - the same tables :mod:`breastcds.classify`
-runs per patient; this module only binds their inputs to columns. T, N, M and the AJCC anatomic
-stage group are still column expressions here reading the same knowledge as
-:mod:`breastcds.classify.stage` (thresholds from ``knowledge/biomarkers.yaml``, the stage table
-from ``knowledge/ajcc8_anatomic_stage.yaml``). The equality property test
+runs per patient; this module only binds their inputs to columns. So are T, N, M (recorded or
+derived, contradictions, M from the sites), their main groups and the AJCC anatomic stage group
+(the first matching row of ``knowledge/ajcc8_anatomic_stage.yaml``), as
+:mod:`breastcds.classify.stage` runs them. The equality property test
 (tests/cohort/test_equality.py) compares every output with :func:`breastcds.assess` row by row.
 
 The derived facts of ``knowledge/derived_facts.yaml`` (course facts, CPS+EG, the
@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import types
 import typing
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -40,7 +40,6 @@ from breastcds.knowledge import derived
 from breastcds.knowledge import rule_tables as tables
 from breastcds.knowledge.drugs import catalogue
 from breastcds.knowledge.facts import FACTS
-from breastcds.knowledge.schema import anatomic_stage_table
 from breastcds.model.case import Case
 
 c = pl.col
@@ -123,81 +122,19 @@ def subtype() -> pl.Expr:
 # --------------------------------------------------------------------------------------------
 
 
-def _chain(rows: Sequence[tuple[pl.Expr, pl.Expr | None]], default: pl.Expr | None) -> pl.Expr:
-    """when/then chain over (condition, value) rows; the first true condition decides."""
-    first_cond, first_value = rows[0]
-    expr: Any = pl.when(first_cond).then(first_value)
-    for cond, value in rows[1:]:
-        expr = expr.when(cond).then(value)
-    result: pl.Expr = expr.otherwise(default)
-    return result
+def _table(table_id: str, inputs: dict[str, pl.Expr], output: str) -> pl.Expr:
+    """One output of a decision table of knowledge/classification/ compiled over columns."""
+    return tables.to_polars(tables.active()[table_id], inputs, [output])[output]
 
 
-def t_group(t: pl.Expr) -> pl.Expr:
-    return (
-        pl.when(t.str.starts_with("T1"))
-        .then(lit("T1"))
-        .when(t.str.starts_with("T4"))
-        .then(lit("T4"))
-        .otherwise(t)
-    )
+def t_main(t: pl.Expr) -> pl.Expr:
+    """Main T category as rules read it (T1mi apart): the t_group table."""
+    return _table("t_group", {"t": t}, "main")
 
 
 def n_group(n: pl.Expr) -> pl.Expr:
-    return (
-        pl.when(n.str.starts_with("N0"))
-        .then(lit("N0"))
-        .when(n.is_in(["N1mi", "NX"]))
-        .then(n)
-        .otherwise(n.str.slice(0, 2))
-    )
-
-
-def m_group(m: pl.Expr) -> pl.Expr:
-    return pl.when(m.is_null()).then(None).when(m.eq("M1")).then(lit("M1")).otherwise(lit("M0"))
-
-
-def t_from_size(size: pl.Expr) -> pl.Expr:
-    """pT from size (mm): the pt_from_size table (knowledge/classification/staging.yaml)."""
-    return tables.to_polars(tables.active()["pt_from_size"], {"size": size})["category"]
-
-
-def n_from_nodes(nodes: pl.Expr, micro_only: pl.Expr, examined: pl.Expr) -> pl.Expr:
-    """pN from node counts: the pn_from_nodes table (knowledge/classification/staging.yaml)."""
-    inputs = {"nodes": nodes, "micro_only": micro_only, "examined": examined}
-    return tables.to_polars(tables.active()["pn_from_nodes"], inputs)["category"]
-
-
-def _derive_t(recorded: pl.Expr, size: pl.Expr, dcis_only: pl.Expr | None) -> pl.Expr:
-    derived = t_from_size(size)
-    if dcis_only is not None:
-        derived = pl.when(dcis_only.eq(True)).then(lit("Tis")).otherwise(derived)
-    contradicts = (
-        derived.is_not_null()
-        & ~t_group(recorded).is_in(["T4", "TX"])
-        & t_group(recorded).ne(t_group(derived))
-    )
-    return (
-        pl.when(recorded.is_not_null())
-        .then(pl.when(contradicts).then(None).otherwise(recorded))
-        .otherwise(derived)
-    )
-
-
-def _derive_n(recorded: pl.Expr) -> pl.Expr:
-    derived = n_from_nodes(
-        c("nodes_positive"), c("nodes_micrometastases_only"), c("nodes_examined")
-    )
-    contradicts = (
-        derived.is_not_null()
-        & n_group(recorded).ne(n_group(derived))
-        & ~recorded.is_in(["N1b", "N1c", "N2b", "N3b", "N3c"])
-    )
-    return (
-        pl.when(recorded.is_not_null())
-        .then(pl.when(contradicts).then(None).otherwise(recorded))
-        .otherwise(derived)
-    )
+    """Main N group: the n_group table."""
+    return _table("n_group", {"n": n}, "group")
 
 
 def _none_as_empty(column: str) -> pl.Expr:
@@ -211,33 +148,41 @@ def _sites() -> pl.Expr:
     return _none_as_empty("metastatic_sites")
 
 
-def _derive_m(recorded: pl.Expr) -> pl.Expr:
-    sites = _sites()
-    return (
-        pl.when(recorded.is_not_null())
-        .then(m_group(recorded))
-        .when(sites.list.len() > 0)
-        .then(lit("M1"))
-        .when(sites.list.len() == 0)
-        .then(lit("M0"))
-        .otherwise(None)
-    )
+def stage_columns(neo: pl.Expr) -> list[pl.Expr]:
+    """T, N and M of the pathological and clinical settings: the tables of
+    knowledge/classification/staging_settings.yaml bound to the columns as
+    :mod:`breastcds.classify.stage` binds them to the case. The cohort reads the category
+    only, so the pathological variant serves the post-neoadjuvant rows too (the variants
+    differ only in the fields their prompts name)."""
+    site_count = _sites().list.len()
+    pathological_t = {
+        "recorded": pl.when(neo).then(c("ypt")).otherwise(c("pathological_t")),
+        "size": c("size_mm"), "dcis_only": c("dcis_only"),
+    }  # fmt: skip
+    pathological_n = {
+        "recorded": pl.when(neo).then(c("ypn")).otherwise(c("pathological_n")),
+        "nodes": c("nodes_positive"), "micro_only": c("nodes_micrometastases_only"),
+        "examined": c("nodes_examined"),
+    }  # fmt: skip
+    pathological_m = {"pathological_m": c("pathological_m"), "clinical_m": c("clinical_m"),
+                      "site_count": site_count}  # fmt: skip
+    clinical_t = {"recorded": c("clinical_t"), "size": c("clinical_size_mm")}
+    clinical_m = {"clinical_m": c("clinical_m"), "site_count": site_count}
+    return [
+        pl.when(neo).then(lit("post_neoadjuvant")).otherwise(lit("pathological")).alias(SP_SETTING),
+        _table("t_category.pathological", pathological_t, "category").alias(SP_T),
+        _table("n_category.pathological", pathological_n, "category").alias(SP_N),
+        _table("m_category", pathological_m, "m").alias(SP_M),
+        _table("t_category.clinical", clinical_t, "category").alias(SC_T),
+        _table("cn_category", {"recorded": c("clinical_n")}, "category").alias(SC_N),
+        _table("m_category", clinical_m, "m").alias(SC_M),
+    ]
 
 
 def anatomic_stage(t: pl.Expr, n: pl.Expr, m: pl.Expr) -> pl.Expr:
-    """AJCC 8 anatomic stage group from knowledge/ajcc8_anatomic_stage.yaml (first row wins)."""
-    tg = t_group(t).fill_null("TX")
-    ng = n_group(n).fill_null("NX")
-    mg = m_group(m)
-    rows: list[tuple[pl.Expr, pl.Expr | None]] = [(m.is_null(), None)]
-    for row in anatomic_stage_table().rows:
-        cond = mg.eq(row.m)
-        if "any" not in row.t:
-            cond = cond & tg.is_in(list(row.t))
-        if "any" not in row.n:
-            cond = cond & ng.is_in(list(row.n))
-        rows.append((cond, lit(row.stage)))
-    return _chain(rows, None)
+    """AJCC 8 anatomic stage group: the anatomic_stage table (first matching row of
+    knowledge/ajcc8_anatomic_stage.yaml)."""
+    return _table("anatomic_stage", {"recorded": t, "n": n, "m": m}, "stage")
 
 
 # --------------------------------------------------------------------------------------------
@@ -656,10 +601,6 @@ PASSTHROUGH: dict[str, str] = {
 }  # fmt: skip
 
 
-def _t_main(t: pl.Expr) -> pl.Expr:
-    return pl.when(t.eq("T1mi")).then(lit("T1mi")).otherwise(t_group(t))
-
-
 def _pending_null(col: str, pending: str) -> pl.Expr:
     return pl.when(c(col).eq(pending)).then(None).otherwise(c(col))
 
@@ -676,17 +617,7 @@ def steps() -> list[list[pl.Expr]]:
         receptor_status(c("er_percent"), er=True).alias(ER_STATUS),
         receptor_status(c("pr_percent"), er=False).alias(PR_STATUS),
         ki67_group(c("ki67_percent")).alias(KI67_GROUP),
-        pl.when(neo).then(lit("post_neoadjuvant")).otherwise(lit("pathological")).alias(SP_SETTING),
-        _derive_t(
-            pl.when(neo).then(c("ypt")).otherwise(c("pathological_t")),
-            c("size_mm"),
-            c("dcis_only"),
-        ).alias(SP_T),
-        _derive_n(pl.when(neo).then(c("ypn")).otherwise(c("pathological_n"))).alias(SP_N),
-        _derive_m(pl.coalesce(c("pathological_m"), c("clinical_m"))).alias(SP_M),
-        _derive_t(c("clinical_t"), c("clinical_size_mm"), None).alias(SC_T),
-        c("clinical_n").alias(SC_N),
-        _derive_m(c("clinical_m")).alias(SC_M),
+        *stage_columns(neo),
         *history_columns(),
     ]
     step2 = [
@@ -699,11 +630,11 @@ def steps() -> list[list[pl.Expr]]:
     step3 = [
         subtype().alias(SUBTYPE),
         *[c(col).alias(fact) for fact, col in PASSTHROUGH.items()],
-        _t_main(c(SP_T)).alias("t"),
+        t_main(c(SP_T)).alias("t"),
         n_group(c(SP_N)).alias("n"),
-        _t_main(c(SC_T)).alias("clinical_t"),
+        t_main(c(SC_T)).alias("clinical_t"),
         n_group(c(SC_N)).alias("clinical_n"),
-        _t_main(any_t).alias("any_t"),
+        t_main(any_t).alias("any_t"),
         m.alias("m"),
         m.eq("M1").alias("metastatic"),
         c(SP_STAGE).alias("stage_anatomic"),

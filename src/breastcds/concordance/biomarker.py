@@ -8,7 +8,7 @@ from typing import Any
 from breastcds.concordance import vocabulary
 from breastcds.concordance.core import Kind, Vignette, default_equal, register_kind
 from breastcds.entrypoint import assess
-from breastcds.model.ajcc import n_group, t_main
+from breastcds.knowledge.staging import n_group, t_main
 
 
 def matches(v: Vignette) -> bool:

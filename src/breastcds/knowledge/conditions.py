@@ -26,18 +26,19 @@ if TYPE_CHECKING:  # the cohort engine's dependency; one-patient assessment does
 
 Op = Literal[
     "eq", "ne", "in", "not_in", "gt", "gte", "lt", "lte", "contains", "contains_any",
-    "contains_none", "recorded",
+    "contains_none", "recorded", "same",
 ]  # fmt: skip
 
 _OPS_BY_TYPE: dict[str, set[str]] = {
-    "number": {"eq", "ne", "in", "not_in", "gt", "gte", "lt", "lte", "recorded"},
-    "enum": {"eq", "ne", "in", "not_in", "recorded"},
+    "number": {"eq", "ne", "in", "not_in", "gt", "gte", "lt", "lte", "recorded", "same"},
+    "enum": {"eq", "ne", "in", "not_in", "recorded", "same"},
     "bool": {"eq", "ne", "recorded"},
     "list": {"contains", "contains_any", "contains_none", "recorded"},
 }
 _SYMBOL = {"eq": "=", "ne": "≠", "gt": ">", "gte": "≥", "lt": "<", "lte": "≤", "in": "in",
            "not_in": "not in", "contains": "includes", "contains_any": "includes any of",
-           "contains_none": "includes none of", "recorded": "recorded:"}  # fmt: skip
+           "contains_none": "includes none of", "recorded": "recorded:",
+           "same": "="}  # fmt: skip
 
 
 class FactLike(Protocol):
@@ -101,6 +102,10 @@ class Condition(BaseModel):
             if self.op == "recorded":
                 if not isinstance(self.value, bool):
                     raise ValueError(f"{self.fact} recorded: value must be true/false")
+            elif self.op == "same":  # equal to another fact of the same type (unknown if either is)
+                other = _scope(info).get(self.value) if isinstance(self.value, str) else None
+                if other is None or other.type != spec.type:
+                    raise ValueError(f"{self.fact} same: {self.value!r} is not a {spec.type} fact")
             else:
                 _check_value(self.fact, spec.type, spec.values, self.op, self.value)
         elif self.op is not None or self.value is not None:
@@ -123,7 +128,7 @@ class Condition(BaseModel):
     def facts(self) -> set[str]:
         """Every fact this condition reads."""
         if self.fact is not None:
-            return {self.fact}
+            return {self.fact, self.value} if self.op == "same" else {self.fact}
         out: set[str] = set()
         for child in self.children():
             out |= child.facts()
@@ -213,6 +218,9 @@ def _leaf(c: Condition, facts: Mapping[str, Any]) -> bool | None:
     if actual is None:
         return None
     v = c.value
+    if c.op == "same":
+        other = facts.get(v)
+        return None if other is None else bool(actual == other)
     match c.op:
         case "eq":
             return bool(actual == v)
@@ -255,6 +263,20 @@ def evaluate(c: Condition, facts: Mapping[str, Any]) -> Outcome:
         return Outcome(None, unknown=(Unknown(c.name, _unknown_fields(c, facts),
                                               describe(c)),))  # fmt: skip
     return Outcome(True, passed=(c.name,))
+
+
+def truth(c: Condition, facts: Mapping[str, Any]) -> bool | None:
+    """The three-valued value of :func:`evaluate` alone (no criteria reported): the fast path
+    of the decision tables."""
+    if c.fact is not None:
+        return _leaf(c, facts)
+    if c.not_ is not None:
+        inner = truth(c.not_, facts)
+        return None if inner is None else not inner
+    values = [truth(child, facts) for child in c.children()]
+    if c.all_ is not None:
+        return False if False in values else None if None in values else True
+    return True if True in values else None if None in values else False
 
 
 def _unknown_fields(c: Condition, facts: Mapping[str, Any]) -> tuple[str, ...]:
@@ -334,6 +356,8 @@ def to_polars(c: Condition, column: Callable[[str], pl.Expr] | None = None) -> p
                 return ~col.list.eval(pl.element().is_in(v)).list.any()
             case "recorded":
                 return col.is_not_null() if v else col.is_null()
+            case "same":
+                return col.eq(pl.col(v) if column is None else column(v))
         raise AssertionError(f"unhandled op {c.op}")  # pragma: no cover
     if c.not_ is not None:
         return ~to_polars(c.not_, column)

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from breastcds.knowledge.once import once_per_assessment
-from breastcds.model.ajcc import n_group, t_main
 from breastcds.model.assessment import Classification
 from breastcds.model.case import Case
 from breastcds.model.paths import case_path
@@ -55,10 +54,14 @@ def _f(name: str, type_: FactType, field: str, description: str, extract: Extrac
 
 
 def _t_main(t: str | None) -> str | None:
+    from breastcds.knowledge.staging import t_main  # the t_group table (reads this registry)
+
     return None if t is None else t_main(t)
 
 
 def _n_main(n: str | None) -> str | None:
+    from breastcds.knowledge.staging import n_group  # the n_group table
+
     return None if n is None else n_group(n)
 
 

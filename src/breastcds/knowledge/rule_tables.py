@@ -15,6 +15,13 @@ and the missing case fields - never a guess. Thresholds are not written in the t
 ``{param: name}`` names a threshold of ``knowledge/biomarkers.yaml`` (``parameters``), so each
 threshold has one place and one source.
 
+For staging a table may also: give an output an input's value (``{input: name}``); read
+another table's output as an input (``from: {table, output, inputs}``: chained, run by both
+backends); generate rows from a list in another knowledge file (a ``lookup`` row, e.g. the
+AJCC anatomic stage groups, first match wins); and have ``variants`` that bind the same rows
+to other case fields (``<id>.<variant>``, texts naming the bound field as ``{<input>_field}``,
+``missing`` as ``{field_of: input}``).
+
 Two backends share the validated tree: :func:`decide` (one patient: outputs, reasons, comments,
 missing fields) and :func:`to_polars` (one polars expression per output; a cohort table is
 evaluated at once). This is the CQL-to-ELM design: one definition, interpreted per patient or
@@ -25,17 +32,18 @@ one by default) and :func:`knowledge_from` makes such a directory the active kno
 from __future__ import annotations
 
 import string
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
+from itertools import product
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from breastcds.knowledge.conditions import Condition, evaluate
+from breastcds.knowledge.conditions import Condition, evaluate, truth
 from breastcds.knowledge.loader import KnowledgeError, load_yaml, parse_yaml
 from breastcds.knowledge.schema import BiomarkerKnowledge, biomarkers
 
@@ -44,22 +52,43 @@ if TYPE_CHECKING:  # the cohort backend's dependency; one-patient assessment doe
 
 TABLE_FILES = ("classification/her2_ish_group.yaml", "classification/her2.yaml",
                "classification/receptors.yaml", "classification/ki67.yaml",
-               "classification/subtype.yaml", "classification/staging.yaml")  # fmt: skip
+               "classification/subtype.yaml", "classification/staging.yaml",
+               "classification/staging_settings.yaml")  # fmt: skip
 OutputValue = str | int | bool | None
+_MAX_TABULATED = 4096  # input combinations of a table decided once and looked up
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class Ref(_Strict):
+    """An output that takes the value of an input (``{input: name}``): e.g. a recorded
+    category used as it is."""
+
+    input: str
+
+
+class Chain(_Strict):
+    """An input that is an output of an earlier table run on this table's inputs
+    (``from: {table: t_group, output: group, inputs: {t: recorded}}``)."""
+
+    table: str
+    output: str
+    inputs: dict[str, str] = Field(description="that table's input -> this table's input")
+
+
 class Input(_Strict):
     """A named input of a table: its type, allowed values and the case field it comes from."""
 
     name: str
-    type: Literal["number", "enum", "bool"]
+    type: Literal["number", "enum", "bool", "list"]
     field: str = Field(description="case-model field a prompt for this input names")
     values: tuple[str, ...] | None = None
     required: bool = Field(False, description="never unknown (a status with its own code)")
+    from_: Chain | None = Field(None, alias="from")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
 class Text(_Strict):
@@ -87,7 +116,7 @@ class Missing(_Strict):
 
 class Row(_Strict):
     when: Condition | None = None
-    then: dict[str, OutputValue] = {}
+    then: dict[str, OutputValue | Ref] = {}
     reasons: tuple[Text, ...] = ()
     comments: tuple[Text, ...] = ()
     missing: tuple[Missing, ...] = ()
@@ -105,23 +134,58 @@ class Table(_Strict):
     parameters: dict[str, str] = Field({}, description="local name -> biomarkers.yaml path")
     inputs: tuple[Input, ...]
     outputs: dict[str, tuple[OutputValue, ...]]
-    defaults: dict[str, OutputValue] = {}
+    defaults: dict[str, OutputValue | Ref] = {}
     if_unknown: Row
     rows: tuple[Row, ...] = Field(min_length=1)
     params: dict[str, float] = Field({}, description="resolved parameter values (at load)")
+    #: set at load: the tables of the chained inputs (``from``), by input name
+    chained: dict[str, Table] = Field({}, exclude=True)
+
+    @cached_property
+    def domain(self) -> tuple[tuple[str, tuple[Any, ...]], ...] | None:
+        """The inputs (not chained) and their possible values, not recorded included, when
+        they are all finite (enum with values, bool) and few: such a table is tabulated."""
+        base = [i for i in self.inputs if i.from_ is None]
+        values: list[tuple[str, tuple[Any, ...]]] = []
+        for i in base:
+            if i.type == "bool":
+                values.append((i.name, (True, False, None)))
+            elif i.type == "enum" and i.values is not None:
+                values.append((i.name, (*i.values, None)))
+            else:
+                return None
+        size = 1
+        for _, v in values:
+            size *= len(v)
+        return tuple(values) if size <= _MAX_TABULATED else None
+
+    @cached_property
+    def memo(self) -> dict[tuple[Any, ...], Decision]:
+        """Decisions of a tabulated table by input values (filled on use)."""
+        return {}
 
     @model_validator(mode="after")
     def _complete(self) -> Table:
         names = {i.name for i in self.inputs}
         fields = {i.field for i in self.inputs}
-        scope = names | set(self.params)
+        scope = names | {f"{n}_field" for n in names} | set(self.params)
         _check_rows(self.rows, "rows")
         for where, row, merged in _leaves(self):
             for out, allowed in self.outputs.items():
                 if out not in merged:
                     raise ValueError(f"{self.id} {where}: output {out!r} is not set")
-                if merged[out] not in allowed:
-                    raise ValueError(f"{self.id} {where}: {out}={merged[out]!r} not in {allowed}")
+                value = merged[out]
+                if isinstance(value, Ref):
+                    if value.input not in names:
+                        raise ValueError(f"{self.id} {where}: {out} takes unknown input {value}")
+                    values = self.input(value.input).values
+                    if values is None or not set(values) <= set(allowed):
+                        raise ValueError(
+                            f"{self.id} {where}: {out} takes input {value.input!r} whose values "
+                            f"{values} are not all in {allowed}"
+                        )
+                elif value not in allowed:
+                    raise ValueError(f"{self.id} {where}: {out}={value!r} not in {allowed}")
             extra = set(merged) - set(self.outputs)
             if extra:
                 raise ValueError(f"{self.id} {where}: unknown outputs {sorted(extra)}")
@@ -149,13 +213,13 @@ def _check_rows(rows: Sequence[Row], where: str) -> None:
             _check_rows(row.rows, f"{where}[{i}].rows")
 
 
-def _leaves(table: Table) -> Iterator[tuple[str, Row, dict[str, OutputValue]]]:
+def _leaves(table: Table) -> Iterator[tuple[str, Row, dict[str, OutputValue | Ref]]]:
     """Every way a table can end (leaf rows and if_unknown handlers) with merged outputs and
     all texts met on the way (as one synthetic row for the checks)."""
 
     def walk(
-        rows: Sequence[Row], path: str, merged: dict[str, OutputValue], texts: Row
-    ) -> Iterator[tuple[str, Row, dict[str, OutputValue]]]:
+        rows: Sequence[Row], path: str, merged: dict[str, OutputValue | Ref], texts: Row
+    ) -> Iterator[tuple[str, Row, dict[str, OutputValue | Ref]]]:
         for i, row in enumerate(rows):
             here = f"{path}[{i}]"
             handler = row.if_unknown or table.if_unknown
@@ -205,17 +269,20 @@ class RuleTables:
         return self.tables[table_id]
 
 
-def _resolve(node: Any, params: dict[str, float]) -> Any:
-    """Replace ``{param: name}`` by the parameter's value (threshold from biomarkers.yaml)."""
+def _resolve(node: Any, params: Mapping[str, Any], key: str = "param") -> Any:
+    """Replace ``{param: name}`` by the parameter's value (threshold from biomarkers.yaml), or
+    with ``key="field_of"`` ``{field_of: input}`` by that input's case field (a row shared by
+    several tables, or a table's variants, names the field of its own binding)."""
     if isinstance(node, dict):
-        if set(node) == {"param"}:
-            name = node["param"]
+        if set(node) == {key}:
+            name = node[key]
             if name not in params:
-                raise KnowledgeError(f"unknown parameter {name!r}")
+                what = "parameter" if key == "param" else f"input in {key}:"
+                raise KnowledgeError(f"unknown {what} {name!r}")
             return params[name]
-        return {k: _resolve(v, params) for k, v in node.items()}
+        return {k: _resolve(v, params, key) for k, v in node.items()}
     if isinstance(node, list):
-        return [_resolve(v, params) for v in node]
+        return [_resolve(v, params, key) for v in node]
     return node
 
 
@@ -228,39 +295,163 @@ def _param(kb: BiomarkerKnowledge, path: str) -> float:
     return float(node)
 
 
-def parse_table(data: Any, kb: BiomarkerKnowledge, name: str) -> Table:
-    """Validate one table file (parameters resolved against ``kb``)."""
+def _chain_inputs(inputs: list[Any], known: Mapping[str, Table]) -> list[Any]:
+    """Complete chained inputs (``from``): the field (of the first input it reads) and the
+    values (the other table's output values) unless given; check the chain."""
+    out: list[Any] = []
+    seen: dict[str, Any] = {}
+    for raw in inputs:
+        item = dict(raw)
+        chain = item.get("from")
+        if isinstance(chain, dict):
+            other = known.get(str(chain.get("table")))
+            if other is None:
+                raise KnowledgeError(f"input {item.get('name')!r}: table {chain.get('table')!r} "
+                                     "is not defined before this one")  # fmt: skip
+            output = chain.get("output")
+            bound = dict(chain.get("inputs") or {})
+            if output not in other.outputs:
+                raise KnowledgeError(f"input {item.get('name')!r}: {other.id} has no output "
+                                     f"{output!r}")  # fmt: skip
+            unknown = [k for k in bound if k not in {i.name for i in other.inputs}]
+            unbound = [v for v in bound.values() if v not in seen]
+            if unknown or unbound or not bound:
+                raise KnowledgeError(f"input {item.get('name')!r}: {other.id} inputs {unknown} "
+                                     f"unknown or {unbound} not earlier inputs")  # fmt: skip
+            item.setdefault("field", seen[next(iter(bound.values()))].get("field"))
+            allowed = [v for v in other.outputs[str(output)] if v is not None]
+            kinds = {type(v) for v in allowed}
+            kind = "bool" if kinds <= {bool} else "number" if kinds <= {int} else "enum"
+            item.setdefault("type", kind)
+            if kind == "enum":
+                item.setdefault("values", [str(v) for v in allowed])
+        seen[str(item.get("name"))] = item
+        out.append(item)
+    return out
+
+
+def _lookup_rows(spec: Any, read: Callable[[str], Any], where: str) -> list[dict[str, Any]]:
+    """Rows generated from a list in another knowledge file (``lookup``), in its order: an
+    entry matches when every ``match`` column holds (a list: the input is one of its
+    values; the ``wildcard`` value: any, also not recorded); a column other than the wildcard
+    never matches an input that is not recorded. ``then`` maps outputs to entry keys."""
+    if not isinstance(spec, dict) or not {"file", "rows", "match", "then"} <= set(spec):
+        raise KnowledgeError(f"{where}: a lookup names file, rows, match and then")
+    data = read(str(spec["file"]))
+    entries = data.get(spec["rows"]) if isinstance(data, dict) else None
+    if not isinstance(entries, list) or not entries:
+        raise KnowledgeError(f"{where}: {spec['file']} has no list {spec['rows']!r}")
+    wildcard = spec.get("wildcard")
+    rows: list[dict[str, Any]] = []
+    for entry in entries:
+        parts: list[dict[str, Any]] = []
+        for column, name in dict(spec["match"]).items():
+            value = entry.get(column)
+            values = value if isinstance(value, list) else [value]
+            if wildcard is not None and wildcard in values:
+                continue
+            parts += [{"fact": name, "op": "recorded", "value": True},
+                      {"fact": name, "op": "in", "value": values}]  # fmt: skip
+        then = {out: entry.get(key) for out, key in dict(spec["then"]).items()}
+        rows.append({"when": {"all": parts}, "then": then} if parts else {"then": then})
+    return rows
+
+
+def _expand(rows: Any, read: Callable[[str], Any] | None, where: str,
+            found: dict[str, dict[Any, None]]) -> Any:  # fmt: skip
+    if not isinstance(rows, list):
+        return rows
+    out: list[Any] = []
+    for row in rows:
+        if isinstance(row, dict) and "lookup" in row:
+            if read is None:
+                raise KnowledgeError(f"{where}: a lookup row needs a knowledge directory")
+            generated = _lookup_rows(row["lookup"], read, where)
+            for g in generated:
+                for k, v in g["then"].items():
+                    found.setdefault(k, {})[v] = None
+            out += generated
+        elif isinstance(row, dict) and "rows" in row:
+            out.append({**row, "rows": _expand(row["rows"], read, where, found)})
+        else:
+            out.append(row)
+    return out
+
+
+def parse_table(
+    data: Any,
+    kb: BiomarkerKnowledge,
+    name: str,
+    known: Mapping[str, Table] | None = None,
+    read: Callable[[str], Any] | None = None,
+) -> Table:
+    """Validate one table file (parameters resolved against ``kb``; chained inputs against
+    the ``known`` tables; lookup rows read with ``read``)."""
     if not isinstance(data, dict):
         raise KnowledgeError(f"knowledge file {name!r}: a table is a mapping")
     params = {k: _param(kb, v) for k, v in dict(data.get("parameters") or {}).items()}
     # keys "x-..." only hold YAML anchors written once and used by several rows
     body = {k: v for k, v in data.items() if not str(k).startswith("x-")}
-    raw = _resolve({**body, "params": params}, params)
-    scope = {i["name"]: Input.model_validate(i) for i in raw.get("inputs") or []}
+    inputs = _chain_inputs(list(body.get("inputs") or []), known or {})
+    fields = {str(i.get("name")): str(i.get("field")) for i in inputs}
+    found: dict[str, dict[Any, None]] = {}
+    rows = _expand(body.get("rows"), read, f"knowledge file {name!r}", found)
+    outputs = dict(body.get("outputs") or {})
+    for out, values in found.items():  # a lookup's values are allowed values of its outputs
+        if isinstance(outputs.get(out), list):
+            outputs[out] = [*outputs[out], *(v for v in values if v not in outputs[out])]
+    body = {**body, "inputs": inputs, "rows": rows, "outputs": outputs}
+    raw = _resolve(_resolve({**body, "params": params}, params), fields, "field_of")
     try:
-        return Table.model_validate(raw, context={"facts": scope})
+        scope = {i["name"]: Input.model_validate(i) for i in raw.get("inputs") or []}
+        table = Table.model_validate(raw, context={"facts": scope})
     except ValidationError as exc:
         raise KnowledgeError(f"knowledge file {name!r} does not match its schema: {exc}") from exc
+    chained = {i.name: (known or {})[i.from_.table] for i in table.inputs if i.from_}
+    return table.model_copy(update={"chained": chained}) if chained else table
+
+
+def _variants(item: Any) -> list[Any]:
+    """A table with ``variants`` (name -> {input: case field}) is one table per variant, id
+    ``<id>.<name>``: the same rows bound to other case fields (e.g. pT, ypT and cT)."""
+    if not isinstance(item, dict) or "variants" not in item:
+        return [item]
+    out = []
+    for variant, fields in dict(item["variants"] or {}).items():
+        names = {i.get("name") for i in item.get("inputs") or []}
+        if not set(fields) <= names:
+            raise KnowledgeError(f"table {item.get('id')!r} variant {variant!r}: unknown inputs "
+                                 f"{sorted(set(fields) - names)}")  # fmt: skip
+        inputs = [{**i, "field": fields[i["name"]]} if i.get("name") in fields else i
+                  for i in item.get("inputs") or []]  # fmt: skip
+        body = {k: v for k, v in item.items() if k != "variants"}
+        out.append({**body, "id": f"{item.get('id')}.{variant}", "inputs": inputs})
+    return out
 
 
 def load_tables(directory: Path | None = None) -> RuleTables:
     """The classification tables of ``directory`` (default: the packaged knowledge), with the
     thresholds of that directory's ``biomarkers.yaml``."""
+    read: Callable[[str], Any]
     if directory is None:
         kb = biomarkers()
-        files = {name: load_yaml(name) for name in TABLE_FILES}
+        read = load_yaml
     else:
         try:
             kb = BiomarkerKnowledge.model_validate(_read(directory, "biomarkers.yaml"))
         except ValidationError as exc:
             raise KnowledgeError(f"biomarkers.yaml in {directory}: {exc}") from exc
-        files = {name: _read(directory, name) for name in TABLE_FILES}
+
+        def read(name: str) -> Any:
+            return _read(directory, name)
+
+    files = {name: read(name) for name in TABLE_FILES}
     tables: dict[str, Table] = {}
     for name, data in files.items():
         if not isinstance(data, dict) or not isinstance(data.get("tables"), list):
             raise KnowledgeError(f"knowledge file {name!r}: expected a list 'tables'")
-        for item in data["tables"]:
-            table = parse_table(item, kb, name)
+        for item in (v for i in data["tables"] for v in _variants(i)):
+            table = parse_table(item, kb, name, tables, read)
             if table.id in tables:
                 raise KnowledgeError(f"knowledge file {name!r}: table {table.id!r} twice")
             tables[table.id] = table
@@ -332,15 +523,19 @@ class Decision:
 
 
 def _holds(c: Condition | None, facts: Mapping[str, Any]) -> bool:
-    return c is None or evaluate(c, facts).value is True
+    return c is None or truth(c, facts) is True
 
 
 def _render(text: Text, env: Mapping[str, Any]) -> Said | None:
     if not _holds(text.when, env):
         return None
-    parts = [p for p in (_render(t, env) for t in text.parts) if p is not None]
-    if text.first:
-        parts = parts[:1]
+    parts: list[Said] = []
+    for part in text.parts:  # with ``first``, later parts are not rendered
+        said = _render(part, env)
+        if said is not None:
+            parts.append(said)
+            if text.first:
+                break
     if text.en:  # a text with an empty template only groups its parts
         parts.insert(0, Said(text.en.format_map(env), text.zh.format_map(env)))
     if not parts:
@@ -353,16 +548,32 @@ def decide(
     facts: Mapping[str, Any],
     upstream: Mapping[str, Sequence[Prompt]] | None = None,
 ) -> Decision:
-    """Run ``table`` for one patient: ``facts`` by input name (None = not recorded);
-    ``upstream``: the missing fields of inputs that are results of other tables."""
-    env = {**table.params, **facts}
-    outputs: dict[str, OutputValue] = dict(table.defaults)
+    """Run ``table`` for one patient: ``facts`` by input name (None = not recorded; an input
+    not given is not recorded); ``upstream``: the missing fields of inputs that are results of
+    other tables. Chained inputs (``from``) are computed here from the others. A table with
+    few possible inputs (:attr:`Table.domain`) decides each combination once."""
+    if table.domain is not None and upstream is None:
+        key = tuple(facts.get(name) for name, _ in table.domain)
+        found = table.memo.get(key)
+        if found is None:
+            found = table.memo[key] = _decide(table, facts, None)
+        return found
+    return _decide(table, facts, upstream)
+
+
+def _decide(
+    table: Table, facts: Mapping[str, Any], upstream: Mapping[str, Sequence[Prompt]] | None
+) -> Decision:
+    facts = _with_chained(table, facts)
+    shown = {k: ", ".join(v) if isinstance(v, list | tuple) else v for k, v in facts.items()}
+    env = {**table.params, **{f"{i.name}_field": i.field for i in table.inputs}, **shown}
+    outputs: dict[str, OutputValue] = {k: _value(v, facts) for k, v in table.defaults.items()}
     reasons: list[Said] = []
     comments: list[Said] = []
     missing: list[Prompt] = []
 
     def apply(row: Row, unknown_of: Condition | None = None) -> None:
-        outputs.update(row.then)
+        outputs.update({k: _value(v, facts) for k, v in row.then.items()})
         reasons.extend(s for s in (_render(t, env) for t in row.reasons) if s is not None)
         comments.extend(s for s in (_render(t, env) for t in row.comments) if s is not None)
         for m in row.missing:
@@ -380,7 +591,7 @@ def decide(
     def visit(rows: Sequence[Row]) -> bool:
         for row in rows:
             if row.when is not None:
-                value = evaluate(row.when, facts).value
+                value = truth(row.when, facts)
                 if value is None:
                     apply(row.if_unknown or table.if_unknown, row.when)
                     return True
@@ -392,6 +603,22 @@ def decide(
 
     unknown = visit(table.rows)
     return Decision(outputs, tuple(reasons), tuple(comments), tuple(missing), unknown)
+
+
+def _value(v: OutputValue | Ref, facts: Mapping[str, Any]) -> OutputValue:
+    return cast(OutputValue, facts.get(v.input)) if isinstance(v, Ref) else v
+
+
+def _with_chained(table: Table, facts: Mapping[str, Any]) -> Mapping[str, Any]:
+    if not table.chained:
+        return facts
+    out = dict(facts)
+    for i in table.inputs:
+        if i.from_ is not None:
+            other = table.chained[i.name]
+            given = {k: out.get(v) for k, v in i.from_.inputs.items()}
+            out[i.name] = decide(other, given).outputs[i.from_.output]
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -422,7 +649,8 @@ def _asserted(c: Condition) -> set[str]:
 def _may_be_unknown(c: Condition, known: frozenset[str]) -> bool:
     """Whether ``c`` can be undecided when the ``known`` inputs are recorded (conservative)."""
     if c.fact is not None:
-        return c.op != "recorded" and c.fact not in known
+        unknown = c.fact not in known or (c.op == "same" and c.value not in known)
+        return c.op != "recorded" and unknown
     if c.not_ is not None:
         return _may_be_unknown(c.not_, known)
     if c.all_ is not None:
@@ -441,7 +669,9 @@ def to_polars(
     """One polars expression per output (and ``"missing"``: the first case field a result asks
     for, when ``missing``), over ``inputs`` (input name -> expression; null = not recorded)."""
     names = list(outputs if outputs is not None else table.outputs)
-    compiler = _Compiler(table, inputs)
+    if table.domain is not None:
+        return _tabulated(table, inputs, [*names, *(["missing"] if missing else [])])
+    compiler = _Compiler(table, _chained_exprs(table, inputs))
     result = {out: compiler.output(out) for out in names}
     if missing:
         result["missing"] = compiler.output("missing")
@@ -466,15 +696,19 @@ class _Compiler:
         required = frozenset(i.name for i in self.table.inputs if i.required)
         return self.rows(out, self.table.rows, dict(self.table.defaults), (), required)
 
-    def value(self, out: str, merged: Mapping[str, OutputValue],
+    def value(self, out: str, merged: Mapping[str, OutputValue | Ref],
               items: Sequence[Missing]) -> pl.Expr:  # fmt: skip
         import polars as pl
 
         if out == "missing":
             return _first_missing(items, self.cond)
-        return pl.lit(merged[out], _dtype(self.table.outputs[out]))
+        value = merged[out]
+        dtype = _dtype(self.table.outputs[out])
+        if isinstance(value, Ref):
+            return self.inputs[value.input].cast(dtype)
+        return pl.lit(value, dtype)
 
-    def rows(self, out: str, rows: Sequence[Row], merged: dict[str, OutputValue],
+    def rows(self, out: str, rows: Sequence[Row], merged: dict[str, OutputValue | Ref],
              items: tuple[Missing, ...], known: frozenset[str]) -> pl.Expr:  # fmt: skip
         import polars as pl
 
@@ -500,6 +734,60 @@ class _Compiler:
             if row.when.fact is not None and row.when.op == "recorded" and not row.when.value:
                 known = known | {row.when.fact}  # later rows: this input is recorded
         raise AssertionError("validated rows end unconditionally")  # pragma: no cover
+
+
+def _key_part(v: Any) -> str:
+    return "\x00" if v is None else ("true" if v else "false") if isinstance(v, bool) else str(v)
+
+
+def _tabulated(
+    table: Table, inputs: Mapping[str, pl.Expr], names: Sequence[str]
+) -> dict[str, pl.Expr]:
+    """A table with a small finite domain compiled as a lookup: every combination of its
+    inputs decided once by :func:`decide` (the same answers by construction), looked up with
+    ``replace_strict`` on the inputs' values (an input not given is not recorded)."""
+    import polars as pl
+
+    assert table.domain is not None
+    names_in = [name for name, _ in table.domain]
+    parts = [
+        (inputs[n].cast(pl.String) if n in inputs else pl.lit(None, pl.String)).fill_null("\x00")
+        for n in names_in
+    ]
+    key = parts[0] if len(parts) == 1 else pl.concat_str(parts, separator="\x1f")
+    combos = list(product(*(values for _, values in table.domain)))
+    keys = ["\x1f".join(_key_part(v) for v in combo) for combo in combos]
+    decisions = [decide(table, dict(zip(names_in, combo, strict=True))) for combo in combos]
+    out: dict[str, pl.Expr] = {}
+    for name in names:
+        if name == "missing":
+            values: list[Any] = [d.missing[0].field if d.missing else None for d in decisions]
+            dtype: pl.DataType = pl.String()
+        else:
+            values = [d.outputs[name] for d in decisions]
+            dtype = _dtype(table.outputs[name])
+        out[name] = key.replace_strict(keys, values, default=None, return_dtype=dtype)
+    return out
+
+
+def _chained_exprs(table: Table, inputs: Mapping[str, pl.Expr]) -> dict[str, pl.Expr]:
+    """Every input as an expression: those not given are not recorded (null), chained
+    ones are the other table compiled over this table's input expressions."""
+    import polars as pl
+
+    out: dict[str, pl.Expr] = {}
+    for i in table.inputs:
+        if i.from_ is not None:
+            given = {k: out[v] for k, v in i.from_.inputs.items()}
+            other = table.chained[i.name]
+            out[i.name] = to_polars(other, given, [i.from_.output])[i.from_.output]
+        elif i.name in inputs:
+            out[i.name] = inputs[i.name]
+        else:
+            dtypes = {"number": pl.Float64(), "enum": pl.String(), "bool": pl.Boolean(),
+                      "list": pl.List(pl.String())}  # fmt: skip
+            out[i.name] = pl.lit(None, dtypes[i.type])
+    return out
 
 
 def _first_missing(items: Sequence[Missing], cond: Any) -> pl.Expr:
