@@ -107,9 +107,11 @@ def test_error_table_names_row_column_value_problem_and_valid_rows_still_compute
     got = {(r["case_id"], r["column"], r["value"]): r["problem"] for r in res.errors.to_dicts()}
     assert got == {
         ("bad-age", "age_years", "130"): "outside the allowed range (integer >= 0 and <= 120)",
-        ("bad-nodes", "nodes_positive", "9"): "nodes_positive (9) exceeds nodes_examined (4)",
+        ("bad-nodes", "nodes_positive", "9"): (
+            "nodes_positive (9) exceeds nodes_examined (4); allowed: 0 to nodes_examined (4)"
+        ),
         ("bad-ihc0", "her2_ihc0_staining", "none"): (
-            "IHC 0 staining detail is recorded but her2_ihc is 2"
+            "IHC 0 staining detail is recorded but her2_ihc is 2; allowed only with her2_ihc 0"
         ),
         ("bad-number", "age_years", "x"): "not a number",
     }

@@ -66,12 +66,16 @@ NOT_READER: dict[str, str] = {
     "2": "HER2 group table cell", "3": "HER2 group table cell", "4": "HER2 group table cell",
     "HER2-0": "citation", "HER2-low": "citation", "HER2-positive": "citation",
     "HER2-ultralow": "citation",
+    "record": "case path (consistency.yaml)", "input": "identifier (consistency.yaml)",
+    "other": "identifier (consistency.yaml)",
     # option regimen names: a Chinese reader sees the rule's own text.zh instead
     "regimen": "regimen name; in Chinese the option is shown by its rule's text.zh",
 }  # fmt: skip
 
 #: Reader keys that a file uses for text no reader sees, and why.
 EXEMPT: dict[tuple[str, str], str] = {
+    ("consistency.yaml", "message"): "a validation error, in English as every case-model "
+    "field error (model/errors.py); it names the case field",
     ("alpha_beta.yaml", "endpoint"): "α/β library metadata; a reader sees the value and source",
     ("alpha_beta.yaml", "tissue"): "α/β library metadata; a reader sees the value and source",
     ("ajcc8_prognostic_stage.yaml", "name"): "AJCC table name; reasons name it (i18n.phrases)",

@@ -207,7 +207,6 @@ def test_er_negative_has_no_endocrine_component() -> None:
         ({"treatment": {"neoadjuvant": {"agents": ["docetaxel"]}}}, "neoadjuvant"),
         ({"tumour": {"laterality": "bilateral"}}, "bilateral"),
         ({"tumour": {"size_mm": None}}, "tumour.size_mm"),
-        ({"tumour": {"size_mm": 0}}, "invasive size 0 mm is outside"),
         ({"tumour": {"size_mm": 600}}, "invasive size 600 mm is outside"),
         ({"treatment": {"surgery": {"type": "none"}}}, "no surgery"),
     ],
@@ -219,6 +218,18 @@ def test_not_applicable_with_reason(over: dict[str, Any], words: str) -> None:
     assert not m.runnable("v3.2") and not m.runnable("v2.2")
     with pytest.raises(ValueError):
         m.inputs("v2.2")
+
+
+def test_size_zero_asks_for_the_invasive_size_above_zero() -> None:
+    """The official model takes ln(size) (README of shared/reference/predict: v2.2
+    ln(size/100), v3.2 ER-negative ln(size)) and its size range is (0, 500] mm
+    (predict_coefficients.yaml input_limits): 0 mm is a prompt for the size, never computed."""
+    m = mapped({"tumour": {"size_mm": 0}})
+    assert m.status == "needs_data" and not m.runnable("v3.2") and not m.runnable("v2.2")
+    [asked] = [x for x in m.missing if x.field == "tumour.size_mm"]
+    assert "> 0 mm" in asked.reason
+    assert "size" not in m.values and not m.reasons
+    assert predict.field_specs()["size"].invalid(np.asarray([0.0]))[0]
 
 
 def test_age_limits_are_the_official_ones() -> None:

@@ -22,7 +22,6 @@ import functools
 import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +34,7 @@ from breastcds.cohort.io import scan
 from breastcds.cohort.validate import ERROR_SCHEMA, ROW, prepare
 from breastcds.course import prompts as prompt_relevance
 from breastcds.course.inference import fallback_applies
+from breastcds.knowledge import rule_tables
 from breastcds.knowledge.conditions import or_into, to_polars, unknown_fields_to_polars
 from breastcds.knowledge.decision_points import EARLY, METASTATIC
 from breastcds.knowledge.facts import FACTS
@@ -51,7 +51,7 @@ from breastcds.options.guards import (
 from breastcds.options.guards import active as guard_active
 from breastcds.options.schema import KnowledgeBase, Rule, load_kb
 from breastcds.prognosis import predict
-from breastcds.prognosis.mapping import HALF_NODE, KI67_POSITIVE_ABOVE_PERCENT
+from breastcds.prognosis.mapping import HALF_NODE
 from breastcds.prognosis.section import REPORT_YEARS, run_model
 
 c = pl.col
@@ -427,8 +427,32 @@ def _spec_invalid(name: str, x: pl.Expr) -> pl.Expr:
     return ~(low_ok & (x <= s.high))
 
 
+def _predict_tables() -> dict[str, dict[str, pl.Expr]]:
+    """The PREDICT mapping tables (knowledge/classification/predict_mapping.yaml) compiled
+    over the columns: per table its outputs and ``missing`` (the case field asked for, or null)."""
+    inputs: dict[str, dict[str, pl.Expr]] = {
+        "predict_size": {"size": c("size_mm"), "dcis_only": c("dcis_only")},
+        "predict_screen": {"detection": c("detection")},
+        "predict_grade": {"grade": c("grade")},
+        "predict_nodes": {"nodes": c("nodes_positive"),
+                          "micro_only": c("nodes_micrometastases_only")},
+        "predict_er": {"status": c(F.ER_STATUS), "percent": c("er_percent")},
+        "predict_pr": {"status": c(F.PR_STATUS), "percent": c("pr_percent")},
+        "predict_her2": {"status": c(F.HER2_STATUS), "category": c(F.HER2_CATEGORY)},
+        "predict_ki67": {"percent": c("ki67_percent")},
+        "predict_smoker": {"smoker": c("current_smoker")},
+    }  # fmt: skip
+    tables = rule_tables.active()
+    return {
+        name: rule_tables.to_polars(tables[name], bound, missing=True)
+        for name, bound in inputs.items()
+    }
+
+
 def predict_mapping_columns() -> tuple[Stages, list[Encoded]]:
-    """Status, reasons (codes), missing fields and model inputs of PREDICT v3.2 per row."""
+    """Status, reasons (codes), missing fields and model inputs of PREDICT v3.2 per row (the
+    inputs from the mapping tables the prognosis section runs, compiled)."""
+    t = _predict_tables()
     sites = c("metastatic_sites")
     dcis = c("dcis_only").eq(True).fill_null(False)
     size = c("size_mm")
@@ -445,31 +469,30 @@ def predict_mapping_columns() -> tuple[Stages, list[Encoded]]:
         "no_size": ~dcis & size.is_null(),
         "age_range": c("age_years").is_not_null()
         & _spec_invalid("age", c("age_years").cast(pl.Float64)),
-        "size_range": ~dcis & size.is_not_null() & _spec_invalid("size", size),
+        "size_range": t["predict_size"]["use"] & _spec_invalid("size", size),
     }
     assert set(reasons) == set(PREDICT_REASONS)
     missing = {
         "patient.sex": c("sex").is_null(),
-        "tumour.size_mm": ~dcis & size.is_null(),
         "patient.age_years": c("age_years").is_null(),
-        "tumour.nodes_positive": c("nodes_positive").is_null(),
-        "biomarkers.er_percent": c(F.ER_STATUS).eq("not_recorded"),
-        "patient.comorbidities.current_smoker": c("current_smoker").is_null(),
+        "tumour.size_mm": t["predict_size"]["missing"].is_not_null(),
+        "tumour.nodes_positive": t["predict_nodes"]["missing"].is_not_null(),
+        "biomarkers.er_percent": t["predict_er"]["missing"].is_not_null(),
+        "patient.comorbidities.current_smoker": t["predict_smoker"]["missing"].is_not_null(),
     }
     reasons_enc = Encoded("predict.not_applicable", tuple(reasons))
     missing_enc = Encoded("predict.missing", tuple(missing))
     heart = c("mean_heart_dose_gy")
     heart_ok = heart.is_not_null() & ~_spec_invalid("heart_gy", heart)
-    er = c(F.ER_STATUS)
-    her2 = c(F.HER2_STATUS)
+    er = t["predict_er"]["code"]
+    her2 = t["predict_her2"]["code"]
     nodes = c("nodes_positive").cast(pl.Float64)
-    ki67 = c("ki67_percent")
     regimen = pl.concat_str(
         [
             pl.when(heart_ok).then(lit("r")).otherwise(lit("")),
-            pl.when(er.is_in(["positive", "low_positive"])).then(lit("h")).otherwise(lit("")),
+            pl.when(er.eq(1)).then(lit("h")).otherwise(lit("")),
             lit("c"),
-            pl.when(her2.eq("positive")).then(lit("t")).otherwise(lit("")),
+            pl.when(her2.eq(1)).then(lit("t")).otherwise(lit("")),
             pl.when(c("menopausal_status").eq("post")).then(lit("b")).otherwise(lit("")),
         ]
     )
@@ -478,23 +501,18 @@ def predict_mapping_columns() -> tuple[Stages, list[Encoded]]:
         *[e.alias(f"__p.m.{i}") for i, e in enumerate(missing.values())],
         regimen.alias("__p.regimen"),
         c("age_years").cast(pl.Float64).alias("__p.age"),
-        pl.when(c("detection").is_null()).then(2.0).when(c("detection").eq("screen")).then(1.0)
-        .otherwise(0.0).alias("__p.screen"),
+        t["predict_screen"]["code"].cast(pl.Float64).alias("__p.screen"),
         size.alias("__p.size"),
-        c("grade").cast(pl.Float64).fill_null(9.0).alias("__p.grade"),
-        pl.when(nodes.eq(1) & c("nodes_micrometastases_only").eq(True)).then(HALF_NODE)
-        .otherwise(nodes).alias("__p.nodes"),
-        pl.when(er.eq("negative")).then(0.0).otherwise(1.0).alias("__p.er"),
-        pl.when(c(F.PR_STATUS).eq("not_recorded")).then(9.0)
-        .when(c(F.PR_STATUS).eq("negative")).then(0.0).otherwise(1.0).alias("__p.pr"),
-        pl.when(her2.eq("positive")).then(1.0).when(her2.eq("negative")).then(0.0)
-        .otherwise(9.0).alias("__p.her2"),
-        pl.when(ki67.is_null()).then(9.0).when(ki67 > KI67_POSITIVE_ABOVE_PERCENT).then(1.0)
-        .otherwise(0.0).alias("__p.ki67"),
-        c("current_smoker").cast(pl.Float64).alias("__p.smoker"),
+        t["predict_grade"]["code"].cast(pl.Float64).alias("__p.grade"),
+        pl.when(t["predict_nodes"]["half"]).then(HALF_NODE).otherwise(nodes).alias("__p.nodes"),
+        er.cast(pl.Float64).alias("__p.er"),
+        t["predict_pr"]["code"].cast(pl.Float64).alias("__p.pr"),
+        her2.cast(pl.Float64).alias("__p.her2"),
+        t["predict_ki67"]["code"].cast(pl.Float64).alias("__p.ki67"),
+        t["predict_smoker"]["code"].cast(pl.Float64).alias("__p.smoker"),
         pl.when(heart_ok).then(heart).otherwise(0.0).alias("__p.heart_gy"),
         pl.when(heart_ok).then(1.0).otherwise(0.0).alias("__p.radio"),
-    ]  # fmt: skip
+    ]
     any_reason = pl.any_horizontal([c(f"__p.r.{i}").fill_null(False) for i in range(len(reasons))])
     any_missing = pl.any_horizontal([c(f"__p.m.{i}").fill_null(False) for i in range(len(missing))])
     status = (
@@ -597,9 +615,22 @@ def needed_facts(kb: KnowledgeBase) -> set[str]:
     return names
 
 
-@cache
+#: Compiled pipelines by the decision tables they were compiled from (kept with them).
+_COMPILED: dict[int, tuple[rule_tables.RuleTables, Compiled]] = {}
+
+
 def compiled() -> Compiled:
-    """Compile the packaged knowledge once per process (refuses unknown facts)."""
+    """The knowledge compiled once per process, and again for the tables of another knowledge
+    directory (``rule_tables.knowledge_from``) while it is active."""
+    tables = rule_tables.active()
+    hit = _COMPILED.get(id(tables))
+    if hit is None:
+        hit = _COMPILED[id(tables)] = (tables, _compile())
+    return hit[1]
+
+
+def _compile() -> Compiled:
+    """Compile the knowledge (refuses unknown facts)."""
     kb = load_kb()
     needed = needed_facts(kb) | load_guards().facts()
     unregistered = sorted(n for n in needed if n not in FACTS)

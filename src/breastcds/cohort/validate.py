@@ -6,17 +6,21 @@ Parquet or NDJSON) and returns the normalised valid rows and a per-row error tab
 the case of that row (:func:`breastcds.cohort.schema.row_to_case`), apart from the
 cohort-only structure checks listed in :data:`STRUCTURE_CHECKS` (details given without the
 record they belong to, which the case model could not hold). Ranges and allowed values are read
-from the case model itself (:class:`breastcds.cohort.schema.Column`).
+from the case model itself (:class:`breastcds.cohort.schema.Column`); the contradictions between
+fields are the case model's own checks (``knowledge/consistency.yaml``, compiled by
+:func:`breastcds.model.consistency.to_polars`, their messages rendered by the same function).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
 
 from breastcds.cohort.schema import COLUMNS, MAX_LINES, NO_SITES, Column
+from breastcds.model import consistency
 
 ROW = "row"
 ERROR_SCHEMA: dict[str, pl.DataType] = {
@@ -140,11 +144,15 @@ def _value_problem(col: Column) -> pl.Expr | None:
     if col.kind == "enum_list" and col.values is not None:
         bad = v.list.eval(~pl.element().is_in(list(col.values))).list.any()
         alone = v.list.contains(NO_SITES) & (v.list.len() > 1)
+        # the case model refuses a declined class listed twice (model/case.py Patient)
+        twice = v.list.len().ne(v.list.n_unique()) & (col.name == "declines")
         return (
             pl.when(bad)
             .then(pl.lit(f"not an allowed value; allowed: {col.allowed()}"))
             .when(alone)
             .then(pl.lit(f"'{NO_SITES}' cannot be combined with other entries"))
+            .when(twice)
+            .then(pl.lit("an entry is listed twice"))
             .otherwise(None)
         )
     return _range_problem(col)
@@ -152,81 +160,75 @@ def _value_problem(col: Column) -> pl.Expr | None:
 
 @dataclass(frozen=True)
 class Check:
-    """One row check: the column it names and an expression giving the problem (or null)."""
+    """One row check: the column it names and an expression giving the problem (or null).
+
+    A consistency check of the case model (``rule``) marks its failing rows with its id; the
+    message is rendered from the row's values by the rule's own function (:func:`_errors`)."""
 
     column: str
     problem: pl.Expr
+    rule: consistency.Check | None = None
+    inputs: Mapping[str, pl.Expr | None] | None = None
 
 
 def _check(column: str, condition: pl.Expr, problem: pl.Expr) -> Check:
     return Check(column, pl.when(condition).then(problem).otherwise(None))
 
 
-def _consistency() -> list[Check]:
-    """Contradictions the case model rejects (model/case.py validators), per named column."""
+def case_values() -> dict[str, pl.Expr]:
+    """Case path -> expression of the case model's value from the flat columns (the inverse
+    of :func:`breastcds.cohort.schema.row_to_case_dict`; null = not recorded)."""
+    c = pl.col
+    out: dict[str, pl.Expr] = {col.case_field: c(col.name) for col in COLUMNS}
+    # 'none' alone is the case model's [] (staged, no distant site found)
+    for name, path in (("metastatic_sites", "tumour.metastatic_sites"),
+                       ("declines", "patient.declines")):  # fmt: skip
+        out[path] = c(name).list.eval(pl.element().filter(pl.element() != NO_SITES))
+    # records the flat table creates: neoadjuvant = true; an ISH count when either number is given
+    out["treatment.neoadjuvant"] = pl.when(c("neoadjuvant").eq(True)).then(True).otherwise(None)
+    for prefix, path in (("her2_ish", "biomarkers.her2_ish"),
+                         ("her2_ish_recount", "biomarkers.her2_ish_recount")):  # fmt: skip
+        given = c(f"{prefix}_ratio").is_not_null() | c(f"{prefix}_copies").is_not_null()
+        out[path] = pl.when(given).then(True).otherwise(None)
+    courses = pl.List(pl.String)
+    out["treatment.radiotherapy_courses"] = (
+        pl.when(c("prior_breast_radiotherapy").eq(True))
+        .then(pl.lit(["whole_breast"], courses))
+        .otherwise(pl.lit([], courses))
+    )
+    return out
+
+
+def _consistency_checks() -> list[Check]:
+    """The case model's consistency checks (knowledge/consistency.yaml), compiled over the
+    columns; a check none of whose fields the table holds cannot fail and is left out."""
+    values = case_values()
+    checks = []
+    for rule in consistency.active().checks:
+        inputs = {i.input: values.get(i.field) for i in rule.inputs}
+        if all(e is None for e in inputs.values()):
+            continue
+        named = [_column_of(f) for f in (rule.field, *(i.field for i in rule.inputs))]
+        column = next(name for name in named if name is not None)
+        fails = consistency.to_polars(rule, inputs)
+        checks.append(
+            Check(column, pl.when(fails).then(pl.lit(rule.id)).otherwise(None), rule, inputs)
+        )
+    return checks
+
+
+def _column_of(case_field: str) -> str | None:
+    """The column holding ``case_field`` (for a record: its first column), if any."""
+    exact = (col.name for col in COLUMNS if col.case_field == case_field)
+    inside = (col.name for col in COLUMNS if col.case_field.startswith(case_field + "."))
+    return next(exact, None) or next(inside, None)
+
+
+def _structure() -> list[Check]:
+    """Cohort-only checks (see STRUCTURE_CHECKS) and the ISH pairs the case model requires."""
     c = pl.col
     lit = pl.lit
-    sites = c("metastatic_sites")
-    has_sites = sites.list.len().gt(0) & ~sites.list.contains(NO_SITES)
-    no_sites = sites.list.contains(NO_SITES)
-    checks = [
-        _check(
-            "nodes_positive",
-            c("nodes_positive") > c("nodes_examined"),
-            pl.format(
-                "nodes_positive ({}) exceeds nodes_examined ({})",
-                c("nodes_positive"),
-                c("nodes_examined"),
-            ),
-        ),
-        _check(
-            "nodes_micrometastases_only",
-            c("nodes_micrometastases_only").eq(True) & c("nodes_positive").eq(0),
-            lit("nodes_micrometastases_only is true but nodes_positive is 0"),
-        ),
-        _check(
-            "size_mm",
-            c("dcis_only").eq(True) & c("size_mm").ne(0),
-            lit("an invasive size is recorded but dcis_only is true"),
-        ),
-        _check(
-            "pregnancy",
-            c("pregnancy").eq(True) & c("sex").eq("male"),
-            lit("pregnant is true but sex is male"),
-        ),
-        _check(
-            "her2_ihc0_staining",
-            c("her2_ihc0_staining").is_not_null() & c("her2_ihc").ne(0),
-            pl.format("IHC 0 staining detail is recorded but her2_ihc is {}", c("her2_ihc")),
-        ),
-    ]
-    checks.append(
-        _check(
-            "months_since_chemotherapy",
-            c("months_since_chemotherapy").is_not_null()
-            & c("adjuvant_chemotherapy_done").eq(False)
-            & c("neoadjuvant").ne_missing(True),
-            lit(
-                "months_since_chemotherapy is recorded but adjuvant_chemotherapy_done is false "
-                "and no neoadjuvant therapy is recorded"
-            ),
-        )
-    )
-    for m in ("clinical_m", "pathological_m"):
-        checks.append(
-            _check(
-                "metastatic_sites",
-                has_sites & c(m).is_in(["M0", "cM0(i+)"]),
-                pl.format(f"metastatic sites are recorded but {m} is {{}}", c(m)),
-            )
-        )
-    checks.append(
-        _check(
-            "metastatic_sites",
-            no_sites & (c("clinical_m").eq("M1") | c("pathological_m").eq("M1")),
-            lit(f"metastatic_sites is '{NO_SITES}' (none found) but M is M1"),
-        )
-    )
+    checks = []
     for prefix in ("her2_ish", "her2_ish_recount"):
         ratio, copies = c(f"{prefix}_ratio"), c(f"{prefix}_copies")
         checks.append(
@@ -243,17 +245,6 @@ def _consistency() -> list[Check]:
                 lit(f"{prefix}_copies is given without {prefix}_ratio"),
             )
         )
-    recount = c("her2_ish_recount_ratio").is_not_null() | c("her2_ish_recount_copies").is_not_null()
-    first = c("her2_ish_ratio").is_not_null() | c("her2_ish_copies").is_not_null()
-    checks.append(
-        _check(
-            "her2_ish_recount_ratio",
-            recount & ~first,
-            lit("an ISH recount is recorded without a first count"),
-        )
-    )
-    checks += _patient_and_tumour_record_checks()
-    # cohort-only structure (see STRUCTURE_CHECKS)
     for name in ("neoadjuvant_agents", "neoadjuvant_response", "ypt", "ypn"):
         checks.append(
             _check(
@@ -281,75 +272,7 @@ def _consistency() -> list[Check]:
                     lit(f"metastatic line {k} is given without line {k - 1}"),
                 )
             )
-    return checks  # fmt: skip
-
-
-def _patient_and_tumour_record_checks() -> list[Check]:
-    """model/case.py ``Patient._consistent``, ``Tumour._course`` and ``SurgeryRecord`` checks
-    on the columns added for pregnancy, declines, brain metastases, DCIS and sentinel nodes."""
-    c = pl.col
-    lit = pl.lit
-    pregnant = pl.coalesce(c("pregnant"), c("pregnancy"))
-    sites = c("metastatic_sites")
-    brain = (
-        pl.when(sites.is_null())
-        .then(None)
-        .otherwise(sites.list.eval(pl.element().is_in(["brain", "leptomeninges"])).list.any())
-    )
-    count = c("brain_metastases_count")
-    checks = [
-        _check(
-            "pregnant",
-            c("pregnant").is_not_null()
-            & c("pregnancy").is_not_null()
-            & c("pregnant").ne(c("pregnancy")),
-            lit("pregnant and pregnancy (older column) disagree"),
-        ),
-        _check(
-            "pregnant",
-            c("pregnant").eq(True) & c("sex").eq("male"),
-            lit("pregnant is true but sex is male"),
-        ),
-        _check(
-            "gestation_weeks",
-            c("gestation_weeks").is_not_null() & pregnant.ne_missing(True),
-            lit("gestation_weeks is recorded but pregnant is not true"),
-        ),
-        _check(
-            "declines",
-            c("declines").list.len().ne(c("declines").list.n_unique()),
-            lit("a declined class is listed twice"),
-        ),
-        _check(
-            "brain_metastases_count",
-            (count > 0) & brain.eq(False),
-            pl.format("brain_metastases_count is {} but metastatic_sites has no brain site", count),
-        ),
-        _check(
-            "brain_metastases_count",
-            count.eq(0) & brain.eq(True),
-            lit("brain_metastases_count is 0 but a brain site is listed"),
-        ),
-        _check(
-            "brain_metastases_symptomatic",
-            c("brain_metastases_symptomatic").eq(True) & (count.eq(0) | brain.eq(False)),
-            lit("symptomatic brain metastases are recorded but no brain metastasis is"),
-        ),
-        _check(
-            "sentinel_nodes_positive",
-            c("sentinel_nodes_positive").is_not_null() & c("axillary_surgery").eq("none"),
-            lit("sentinel node results are recorded but the axillary procedure is none"),
-        ),
-    ]
-    for name in ("dcis_extent_mm", "dcis_nuclear_grade"):
-        checks.append(
-            _check(
-                name,
-                c(name).is_not_null() & c("dcis_only").ne_missing(True),
-                lit(f"{name} is recorded but dcis_only is not true"),
-            )
-        )
-    return checks  # fmt: skip
+    return checks
 
 
 def prepare(raw: pl.DataFrame, row_offset: int = 0) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -378,7 +301,7 @@ def prepare(raw: pl.DataFrame, row_offset: int = 0) -> tuple[pl.DataFrame, pl.Da
         vp = _value_problem(col)
         if vp is not None:
             checks.append(Check(col.name, vp))
-    checks += _consistency()
+    checks += _consistency_checks() + _structure()
     names = [f"__check{i}" for i in range(len(checks))]
     frame = frame.with_columns(
         [ch.problem.cast(pl.String).alias(n) for ch, n in zip(checks, names, strict=True)]
@@ -391,6 +314,16 @@ def prepare(raw: pl.DataFrame, row_offset: int = 0) -> tuple[pl.DataFrame, pl.Da
     errors = _errors(bad, checks, names, schema)
     valid = frame.filter(~pl.col("__invalid")).select(ROW, *[col.name for col in COLUMNS])
     return valid, errors
+
+
+def _messages(ch: Check, failing: pl.DataFrame) -> list[str]:
+    """The consistency check's message for each failing row, from the row's case values."""
+    assert ch.rule is not None and ch.inputs is not None
+    rule = ch.rule
+    exprs = [(e if e is not None else pl.lit(None)).alias(k) for k, e in ch.inputs.items()]
+    return [
+        consistency.message(rule, values) for values in failing.select(exprs).iter_rows(named=True)
+    ]
 
 
 def _errors(
@@ -406,13 +339,15 @@ def _errors(
             if ch.column in schema
             else pl.lit(None, pl.String)
         )
-        parts.append(
-            bad.filter(pl.col(n).is_not_null()).select(
-                pl.col(ROW).alias("row"),
-                pl.col("case_id"),
-                pl.lit(ch.column).alias("column"),
-                value.alias("value"),
-                pl.col(n).alias("problem"),
-            )
+        failing = bad.filter(pl.col(n).is_not_null())
+        part = failing.select(
+            pl.col(ROW).alias("row"),
+            pl.col("case_id"),
+            pl.lit(ch.column).alias("column"),
+            value.alias("value"),
+            pl.col(n).alias("problem"),
         )
+        if ch.rule is not None and ch.inputs is not None and failing.height:
+            part = part.with_columns(pl.Series("problem", _messages(ch, failing), pl.String))
+        parts.append(part)
     return pl.concat(parts).sort("row", maintain_order=True)

@@ -46,6 +46,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from breastcds.knowledge.conditions import Condition, evaluate, truth
 from breastcds.knowledge.loader import KnowledgeError, load_yaml, parse_yaml
 from breastcds.knowledge.schema import BiomarkerKnowledge, biomarkers
+from breastcds.model import consistency
 
 if TYPE_CHECKING:  # the cohort backend's dependency; one-patient assessment does not load it
     import polars as pl
@@ -53,7 +54,8 @@ if TYPE_CHECKING:  # the cohort backend's dependency; one-patient assessment doe
 TABLE_FILES = ("classification/her2_ish_group.yaml", "classification/her2.yaml",
                "classification/receptors.yaml", "classification/ki67.yaml",
                "classification/subtype.yaml", "classification/staging.yaml",
-               "classification/staging_settings.yaml")  # fmt: skip
+               "classification/staging_settings.yaml",
+               "classification/predict_mapping.yaml")  # fmt: skip
 OutputValue = str | int | bool | None
 _MAX_TABULATED = 4096  # input combinations of a table decided once and looked up
 
@@ -481,12 +483,13 @@ def active() -> RuleTables:
 @contextmanager
 def knowledge_from(directory: Path) -> Iterator[RuleTables]:
     """Run both engines on the tables (and thresholds) of another knowledge directory, and on
-    its derived-fact definitions (knowledge/derived.py)."""
+    its derived-fact definitions (knowledge/derived.py) and its case-model consistency checks
+    (``consistency.yaml``)."""
     from breastcds.knowledge import derived
 
     _override.append(load_tables(directory))
     try:
-        with derived.overriding(derived.load(directory)):
+        with derived.overriding(derived.load(directory)), consistency.checks_from(directory):
             yield _override[-1]
     finally:
         _override.pop()

@@ -3,7 +3,9 @@
 Conventions
 - ``None`` means *not recorded*; it is never read as negative, zero or normal.
 - Units are in the field names (``_mm``, ``_percent``, ``_gy``, ``_months``).
-- Impossible values and contradictions are rejected (see :mod:`breastcds.model.validation`);
+- Impossible values are rejected by the field declarations (``ge``/``le``, allowed codes) and
+  contradictions between fields by the checks of ``knowledge/consistency.yaml``, which every
+  record runs (:mod:`breastcds.model.consistency`; the cohort engine runs the same checks);
   implausible but possible values are accepted and reported as warnings
   (:mod:`breastcds.model.plausibility`).
 """
@@ -11,7 +13,7 @@ Conventions
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
@@ -38,6 +40,7 @@ from breastcds.model.codes import (
     Sex,
     SurgeryType,
 )
+from breastcds.model.consistency import check_record
 from breastcds.model.errors import Inconsistency
 from breastcds.model.reirradiation import ReirradiationPlan
 from breastcds.model.rt_course import RadiotherapyCourse
@@ -90,6 +93,12 @@ class _Model(StrictInput):
         extra="forbid", frozen=True, use_enum_values=False, allow_inf_nan=False
     )
 
+    @model_validator(mode="after")
+    def _checks(self) -> Self:
+        """The consistency checks of this record (knowledge/consistency.yaml)."""
+        check_record(self)
+        return self
+
 
 class Comorbidities(_Model):
     """Comorbidity flags that change treatment choices (None = not recorded)."""
@@ -122,16 +131,6 @@ class Comorbidities(_Model):
         None, description="active autoimmune disease (checkpoint-inhibitor caution)"
     )
 
-    @model_validator(mode="after")
-    def _consistent(self) -> Comorbidities:
-        if self.diabetes_uncontrolled and self.diabetes is False:
-            raise Inconsistency(
-                "diabetes_uncontrolled",
-                True,
-                "diabetes_uncontrolled is true but diabetes is false",
-            )
-        return self
-
 
 class Patient(_Model):
     id: str | None = Field(None, description="local identifier; never logged")
@@ -153,23 +152,6 @@ class Patient(_Model):
 
     @model_validator(mode="after")
     def _consistent(self) -> Patient:
-        old = self.comorbidities.pregnancy
-        if self.pregnant is not None and old is not None and old != self.pregnant:
-            raise Inconsistency(
-                "pregnant",
-                self.pregnant,
-                f"pregnant is {str(self.pregnant).lower()} but comorbidities.pregnancy is "
-                f"{str(old).lower()}",
-            )
-        pregnant = self.pregnant if self.pregnant is not None else old
-        if pregnant and self.sex == Sex.male:
-            raise Inconsistency("pregnant", True, "pregnant is true but sex is male")
-        if self.gestation_weeks is not None and pregnant is not True:
-            raise Inconsistency(
-                "gestation_weeks",
-                self.gestation_weeks,
-                "gestation_weeks is recorded but pregnant is not true",
-            )
         if self.declines is not None and len(set(self.declines)) != len(self.declines):
             raise Inconsistency(
                 "declines", [d.value for d in self.declines], "a declined class is listed twice"
@@ -237,78 +219,6 @@ class Tumour(_Model):
         None, ge=1, le=3, description="DCIS nuclear grade 1-3 (with dcis_only)"
     )
 
-    @model_validator(mode="after")
-    def _course(self) -> Tumour:
-        if self.dcis_only is not True:
-            for name in ("dcis_extent_mm", "dcis_nuclear_grade"):
-                if getattr(self, name) is not None:
-                    raise Inconsistency(
-                        name, getattr(self, name), f"{name} is recorded but dcis_only is not true"
-                    )
-        count = self.brain_metastases_count
-        sites = self.metastatic_sites
-        brain = None if sites is None else any(s.value in ("brain", "leptomeninges") for s in sites)
-        if count is not None and count > 0 and brain is False:
-            raise Inconsistency(
-                "brain_metastases_count",
-                count,
-                f"brain_metastases_count is {count} but metastatic_sites has no brain site",
-            )
-        if count == 0 and brain is True:
-            raise Inconsistency(
-                "brain_metastases_count",
-                0,
-                "brain_metastases_count is 0 but a brain site is listed",
-            )
-        if self.brain_metastases_symptomatic and (count == 0 or brain is False):
-            raise Inconsistency(
-                "brain_metastases_symptomatic",
-                True,
-                "symptomatic brain metastases are recorded but no brain metastasis is",
-            )
-        return self
-
-    @model_validator(mode="after")
-    def _consistent(self) -> Tumour:
-        if (
-            self.nodes_positive is not None
-            and self.nodes_examined is not None
-            and self.nodes_positive > self.nodes_examined
-        ):
-            raise Inconsistency(
-                "nodes_positive",
-                self.nodes_positive,
-                f"nodes_positive ({self.nodes_positive}) exceeds nodes_examined "
-                f"({self.nodes_examined})",
-            )
-        if self.nodes_micrometastases_only and self.nodes_positive == 0:
-            raise Inconsistency(
-                "nodes_micrometastases_only",
-                True,
-                "nodes_micrometastases_only is true but nodes_positive is 0; count the "
-                "micrometastatic nodes in nodes_positive, or leave nodes_positive unrecorded",
-            )
-        if self.dcis_only and self.size_mm not in (None, 0):
-            raise Inconsistency(
-                "size_mm",
-                self.size_mm,
-                "an invasive size is recorded but dcis_only is true (pure DCIS has no invasive "
-                "focus)",
-            )
-        for m_field in ("clinical_m", "pathological_m"):
-            m = getattr(self, m_field)
-            if self.metastatic_sites and m in ("M0", "cM0(i+)"):
-                raise Inconsistency(
-                    "metastatic_sites",
-                    [s.value for s in self.metastatic_sites],
-                    f"metastatic sites are recorded but {m_field} is {m}",
-                )
-        if self.metastatic_sites == [] and "M1" in (self.clinical_m, self.pathological_m):
-            raise Inconsistency(
-                "metastatic_sites", [], "metastatic_sites is empty (none found) but M is M1"
-            )
-        return self
-
 
 class Genomics(_Model):
     """Multigene assay results (None = not done / not recorded)."""
@@ -357,20 +267,6 @@ class Biomarkers(_Model):
         None, description="HER2 as reported qualitatively (positive/negative); score not recorded"
     )
 
-    @model_validator(mode="after")
-    def _consistent(self) -> Biomarkers:
-        if self.her2_ihc0_staining is not None and self.her2_ihc not in (0, None):
-            raise Inconsistency(
-                "her2_ihc0_staining",
-                self.her2_ihc0_staining.value,
-                f"IHC 0 staining detail is recorded but her2_ihc is {self.her2_ihc}",
-            )
-        if self.her2_ish_recount is not None and self.her2_ish is None:
-            raise Inconsistency(
-                "her2_ish_recount", "recorded", "an ISH recount is recorded without a first count"
-            )
-        return self
-
 
 class SurgeryRecord(_Model):
     type: SurgeryType | None = None
@@ -380,23 +276,6 @@ class SurgeryRecord(_Model):
         None, ge=0, le=20, description="sentinel nodes with metastasis (macro or micro)"
     )
     sentinel_nodes_examined: int | None = Field(None, ge=0, le=20)
-
-    @model_validator(mode="after")
-    def _consistent(self) -> SurgeryRecord:
-        pos, exam = self.sentinel_nodes_positive, self.sentinel_nodes_examined
-        if pos is not None and exam is not None and pos > exam:
-            raise Inconsistency(
-                "sentinel_nodes_positive",
-                pos,
-                f"sentinel_nodes_positive ({pos}) exceeds sentinel_nodes_examined ({exam})",
-            )
-        if pos is not None and self.axillary == AxillarySurgery.none:
-            raise Inconsistency(
-                "sentinel_nodes_positive",
-                pos,
-                "sentinel node results are recorded but the axillary procedure is none",
-            )
-        return self
 
 
 class NeoadjuvantRecord(_Model):
@@ -420,20 +299,6 @@ class EndocrineRecord(_Model):
         le=600,
         description="months from the end of endocrine therapy to the relapse (to now without one)",
     )
-
-    @model_validator(mode="after")
-    def _consistent(self) -> EndocrineRecord:
-        if self.ongoing and self.months_since_end is not None:
-            raise Inconsistency(
-                "months_since_end",
-                self.months_since_end,
-                "months_since_end is recorded but endocrine therapy is ongoing",
-            )
-        if not self.agents and (self.ongoing or self.years_completed):
-            raise Inconsistency(
-                "agents", [], "endocrine therapy is recorded as taken but no agent is named"
-            )
-        return self
 
 
 class RecurrenceRecord(_Model):
@@ -498,70 +363,6 @@ class Treatment(_Model):
         "there is no recurrence to record; None = not recorded)",
     )
 
-    @model_validator(mode="after")
-    def _consistent(self) -> Treatment:
-        if self.radiotherapy_given is False and self.radiotherapy_courses:
-            raise Inconsistency(
-                "radiotherapy_given",
-                False,
-                "radiotherapy_given is false but radiotherapy courses are recorded",
-            )
-        rec = self.recurrence
-        if (
-            rec is not None
-            and rec.months_since_last_radiotherapy is not None
-            and self.radiotherapy_given is False
-        ):
-            raise Inconsistency(
-                "recurrence.months_since_last_radiotherapy",
-                rec.months_since_last_radiotherapy,
-                "months_since_last_radiotherapy is recorded but radiotherapy_given is false",
-            )
-        self._chemotherapy_timing()
-        self._de_novo()
-        return self
-
-    def _chemotherapy_timing(self) -> None:
-        months = self.months_since_chemotherapy
-        if months is None:
-            return
-        if self.adjuvant_chemotherapy_done is False and self.neoadjuvant is None:
-            raise Inconsistency(
-                "months_since_chemotherapy",
-                months,
-                "months_since_chemotherapy is recorded but adjuvant_chemotherapy_done is false "
-                "and no neoadjuvant therapy is recorded",
-            )
-        rec = self.recurrence
-        since_diagnosis = None if rec is None else rec.months_since_diagnosis
-        if since_diagnosis is not None and months > since_diagnosis:
-            raise Inconsistency(
-                "months_since_chemotherapy",
-                months,
-                f"months_since_chemotherapy ({months:g}) exceeds "
-                f"recurrence.months_since_diagnosis ({since_diagnosis:g}): chemotherapy cannot "
-                "end before the diagnosis",
-            )
-
-    def _de_novo(self) -> None:
-        if self.de_novo_metastatic is not True:
-            return
-        prior = {
-            "recurrence": self.recurrence is not None,
-            "adjuvant_agents": bool(self.adjuvant_agents),
-            "adjuvant_chemotherapy_done": self.adjuvant_chemotherapy_done is True,
-            "endocrine": self.endocrine is not None and bool(self.endocrine.agents),
-            "months_since_chemotherapy": self.months_since_chemotherapy is not None,
-        }
-        for name, recorded in prior.items():
-            if recorded:
-                raise Inconsistency(
-                    "de_novo_metastatic",
-                    True,
-                    f"de_novo_metastatic is true but {name} records therapy or a recurrence "
-                    "before the metastatic diagnosis",
-                )
-
 
 class Case(_Model):
     """One patient, one primary breast cancer, as recorded."""
@@ -591,17 +392,6 @@ class Case(_Model):
         if value is not None and value > today:
             raise Inconsistency("", value.isoformat(), f"date is in the future (today is {today})")
         return value
-
-    @model_validator(mode="after")
-    def _de_novo_is_metastatic(self) -> Case:
-        recorded = [m for m in (self.tumour.clinical_m, self.tumour.pathological_m) if m]
-        if self.treatment.de_novo_metastatic is True and recorded and "M1" not in recorded:
-            raise Inconsistency(
-                "treatment.de_novo_metastatic",
-                True,
-                f"de_novo_metastatic is true but the M category is {recorded[0]} (stage IV is M1)",
-            )
-        return self
 
     @model_validator(mode="after")
     def _dates_not_future(self, info: ValidationInfo) -> Case:

@@ -32,12 +32,13 @@ Official conventions followed (WintonCentre repositories, MIT licence):
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 
+from breastcds.knowledge import rule_tables
 from breastcds.model.assessment import Classification, MissingInput
 from breastcds.model.case import Case
 from breastcds.model.codes import Laterality, MenopausalStatus, Sex, SurgeryType
@@ -48,8 +49,8 @@ Treatment = Literal["endocrine", "chemotherapy", "trastuzumab", "bisphosphonate"
 
 WEB_TOOL = "WintonCentre/predict-v21-main (official web tool, commit 27db8a7)"
 R_CODE = "WintonCentre/predict-v30-r (official R code, commit 42223bc)"
-KI67_POSITIVE_ABOVE_PERCENT = 10.0
-#: the official web tool's coding of one node holding micrometastases only
+#: the official web tool's coding of one node holding micrometastases only (when it applies:
+#: table predict_nodes of knowledge/classification/predict_mapping.yaml)
 HALF_NODE = 0.5
 
 #: treatment letters in PREDICT regimen names, and the official cumulative order
@@ -184,11 +185,6 @@ def _not_applicable(case: Case) -> tuple[list[str], list[MissingInput]]:
             "no pathological invasive size (tumour.size_mm): PREDICT applies after "
             "surgery and needs the invasive size"
         )
-        missing.append(
-            MissingInput(
-                field="tumour.size_mm", reason="PREDICT needs the pathological invasive size in mm"
-            )
-        )
     return reasons, missing
 
 
@@ -201,6 +197,31 @@ class _Draft:
     reasons: list[str] = field(default_factory=list)
     missing: list[MissingInput] = field(default_factory=list)
     missing_v32: list[MissingInput] = field(default_factory=list)
+
+    def table(
+        self,
+        table_id: str,
+        facts: Mapping[str, object],
+        value_name: str,
+        case_field: str,
+        value_of: Callable[[rule_tables.Decision], float | None],
+        models: tuple[ModelName, ...] = ("v2.2", "v3.2"),
+        *,
+        v32_only: bool = False,
+    ) -> None:
+        """Run one mapping table (knowledge/classification/predict_mapping.yaml): the model input
+        (``value_of`` the decision, None: not given), its statement (the table's reason) and
+        the case field it asks for."""
+        d = rule_tables.decide(rule_tables.active()[table_id], facts)
+        value = value_of(d)
+        if value is not None:
+            self.values[value_name] = value
+        asked = [MissingInput(field=m.field, reason=m.reason.en) for m in d.missing]
+        (self.missing_v32 if v32_only else self.missing).extend(asked)
+        if d.reasons:
+            flag = bool(d.outputs.get("flag", False))
+            text = "; ".join(r.en for r in d.reasons)
+            self.statements.append(Statement(value_name, value, case_field, text, models, flag))
 
 
 def _map_age(case: Case, d: _Draft) -> None:
@@ -228,270 +249,83 @@ def _map_age(case: Case, d: _Draft) -> None:
 
 
 def _map_size(case: Case, d: _Draft) -> None:
-    """Pathological invasive size (mm), within the accepted range."""
+    """Pathological invasive size (mm) > 0 (table predict_size), within the accepted range."""
     t = case.tumour
-    spec = _limits()
-    if t.size_mm is not None and not t.dcis_only:
-        d.values["size"] = float(t.size_mm)
-        if spec["size"].invalid(_arr(d.values["size"])).any():
-            d.reasons.append(
-                f"invasive size {t.size_mm:g} mm is outside the accepted range "
-                f"{spec['size'].allowed} mm (official tool 0-500 mm; > 0 because the "
-                "model takes ln(size))"
-            )
-        d.statements.append(
-            Statement(
-                "size",
-                d.values["size"],
-                "tumour.size_mm",
-                f"size = {t.size_mm:g} mm (pathological invasive size, largest invasive focus)",
-            )
+    size = t.size_mm
+
+    def value(dec: rule_tables.Decision) -> float | None:
+        return float(size) if dec.outputs["use"] and size is not None else None
+
+    d.table(
+        "predict_size", {"size": size, "dcis_only": t.dcis_only}, "size", "tumour.size_mm", value
+    )
+    spec = _limits()["size"]
+    if "size" in d.values and spec.invalid(_arr(d.values["size"])).any():
+        d.reasons.append(
+            f"invasive size {size:g} mm is outside the accepted range {spec.allowed} mm "
+            "(official tool 0-500 mm; > 0 because the model takes ln(size))"
         )
 
 
 def _map_screen(case: Case, d: _Draft) -> None:
-    """Screen-detected (1), symptomatic (0) or unknown (2)."""
-    t = case.tumour
-    if t.detection is None:
-        d.values["screen"] = 2.0
-        d.statements.append(
-            Statement(
-                "screen",
-                2.0,
-                "tumour.detection",
-                "detection not recorded -> screen = 2, the official 'unknown' code "
-                "(model uses 0.204)",
-            )
-        )
-    else:
-        d.values["screen"] = 1.0 if t.detection == "screen" else 0.0
-        d.statements.append(
-            Statement(
-                "screen",
-                d.values["screen"],
-                "tumour.detection",
-                f"detection {t.detection.value} -> screen = {d.values['screen']:g} "
-                "(1 screen-detected, 0 symptomatic)",
-            )
-        )
+    """Screen-detected (1), symptomatic (0) or unknown (2): table predict_screen."""
+    detection = case.tumour.detection
+    facts = {"detection": None if detection is None else detection.value}
+    d.table("predict_screen", facts, "screen", "tumour.detection", _code)
 
 
 def _map_grade(case: Case, d: _Draft) -> None:
-    """Histological grade 1-3, or 9 (unknown)."""
-    t = case.tumour
-    if t.grade is None:
-        d.values["grade"] = 9.0
-        d.statements.append(
-            Statement(
-                "grade",
-                9.0,
-                "tumour.grade",
-                "grade not recorded -> 9, the official 'unknown' code (model uses 2.13)",
-            )
-        )
-    else:
-        d.values["grade"] = float(t.grade)
-        d.statements.append(
-            Statement("grade", d.values["grade"], "tumour.grade", f"grade = {t.grade}")
-        )
+    """Histological grade 1-3, or 9 (unknown): table predict_grade."""
+    d.table("predict_grade", {"grade": case.tumour.grade}, "grade", "tumour.grade", _code)
 
 
 def _map_nodes(case: Case, d: _Draft) -> None:
-    """Positive nodes; one node with micrometastases only is the official half node."""
+    """Positive nodes; one node with micrometastases only is the official half node (table
+    predict_nodes)."""
     t = case.tumour
-    if t.nodes_positive is None:
-        d.missing.append(
-            MissingInput(
-                field="tumour.nodes_positive",
-                reason="PREDICT needs the number of positive nodes (no unknown code)",
-            )
-        )
-    else:
-        n = t.nodes_positive
-        mm = t.nodes_micrometastases_only
-        src = f"{WEB_TOOL}, models/adapters/predict2.cljs nodes-v2; content.cljs"
-        if n == 1 and mm:
-            d.values["nodes"] = HALF_NODE
-            text = (
-                "1 positive node with micrometastases only -> nodes = 0.5, as the official "
-                f"tool models it ('half a positive node'; {src})"
-            )
-        else:
-            d.values["nodes"] = float(n)
-            text = f"nodes = {n} positive node(s)"
-            if n == 1 and mm is None:
-                text += (
-                    "; micrometastases-only not recorded, so counted as a whole node (the "
-                    f"official tool's 'unknown'; {src})"
-                )
-            elif n > 1 and mm:
-                text += (
-                    "; micrometastases-only does not change the count when more than one "
-                    f"node is positive (official tool; {src})"
-                )
-        if not math.isfinite(d.values["nodes"]) or not (0 <= d.values["nodes"] <= 100):
-            d.reasons.append(f"{n} positive nodes is outside the official input range 0-100")
-        d.statements.append(
-            Statement(
-                "nodes",
-                d.values["nodes"],
-                "tumour.nodes_positive, tumour.nodes_micrometastases_only",
-                text,
-            )
-        )
+    n = t.nodes_positive
+
+    def value(dec: rule_tables.Decision) -> float | None:
+        return None if n is None else (HALF_NODE if dec.outputs["half"] else float(n))
+
+    facts = {"nodes": n, "micro_only": t.nodes_micrometastases_only}
+    fields = "tumour.nodes_positive, tumour.nodes_micrometastases_only"
+    d.table("predict_nodes", facts, "nodes", fields, value)
+    nodes = d.values.get("nodes")
+    if nodes is not None and (not math.isfinite(nodes) or not (0 <= nodes <= 100)):
+        d.reasons.append(f"{n} positive nodes is outside the official input range 0-100")
 
 
 def _map_er(case: Case, c: Classification, d: _Draft) -> None:
-    """ER status (positive >= 1 %); PREDICT has no unknown code for it."""
-    er = c.er
-    if er.status == "not_recorded":
-        d.missing.append(
-            MissingInput(
-                field="biomarkers.er_percent",
-                reason="PREDICT needs ER status; it has no unknown code",
-            )
-        )
-    else:
-        d.values["er"] = 0.0 if er.status == "negative" else 1.0
-        if er.status == "low_positive":
-            d.statements.append(
-                Statement(
-                    "er",
-                    1.0,
-                    "biomarkers.er_percent",
-                    f"ER {er.percent:g} % is ER-low positive (1-10 %, ASCO/CAP "
-                    "2020): counts as ER-positive for PREDICT (>= 1 %). Flag: the "
-                    "endocrine benefit and ER-positive baseline may overstate the "
-                    "benefit in ER-low disease",
-                    flag=True,
-                )
-            )
-        else:
-            d.statements.append(
-                Statement(
-                    "er",
-                    d.values["er"],
-                    "biomarkers.er_percent",
-                    f"ER {er.percent:g} % -> er = {d.values['er']:g} "
-                    "(positive >= 1 %, ASCO/CAP 2020)",
-                )
-            )
+    """ER status (positive >= 1 %); PREDICT has no unknown code for it (table predict_er)."""
+    facts = {"status": c.er.status, "percent": c.er.percent}
+    d.table("predict_er", facts, "er", "biomarkers.er_percent", _code_or_none)
 
 
 def _map_pr(case: Case, c: Classification, d: _Draft) -> None:
-    """PR status (v3.2 only), or 9 (unknown)."""
-    pr = c.pr
-    if pr.status == "not_recorded":
-        d.values["pr"] = 9.0
-        d.statements.append(
-            Statement(
-                "pr",
-                9.0,
-                "biomarkers.pr_percent",
-                "PR not recorded -> 9, the official 'unknown' code",
-                ("v3.2",),
-            )
-        )
-    else:
-        d.values["pr"] = 0.0 if pr.status == "negative" else 1.0
-        d.statements.append(
-            Statement(
-                "pr",
-                d.values["pr"],
-                "biomarkers.pr_percent",
-                f"PR {pr.percent:g} % -> pr = {d.values['pr']:g} (positive >= 1 %, ASCO/CAP 2020)",
-                ("v3.2",),
-            )
-        )
+    """PR status (v3.2 only), or 9 (unknown): table predict_pr."""
+    facts = {"status": c.pr.status, "percent": c.pr.percent}
+    d.table("predict_pr", facts, "pr", "biomarkers.pr_percent", _code, ("v3.2",))
 
 
 def _map_her2(case: Case, c: Classification, d: _Draft) -> None:
-    """HER2 status: positive 1, negative 0 (HER2-0/ultralow/low), pending 9."""
-    h2 = c.her2
-    if h2.status == "positive":
-        d.values["her2"] = 1.0
-        d.statements.append(
-            Statement("her2", 1.0, "biomarkers.her2_*", "HER2-positive -> her2 = 1")
-        )
-    elif h2.status == "negative":
-        d.values["her2"] = 0.0
-        cat = h2.category if h2.category != "pending" else "HER2-negative"
-        d.statements.append(
-            Statement(
-                "her2",
-                0.0,
-                "biomarkers.her2_*",
-                f"{cat} -> her2 = 0: HER2-0, HER2-ultralow and HER2-low all count as "
-                "HER2-negative for PREDICT",
-            )
-        )
-    else:
-        d.values["her2"] = 9.0
-        d.statements.append(
-            Statement(
-                "her2",
-                9.0,
-                "biomarkers.her2_*",
-                "HER2 pending (not determinable from the recorded tests) -> 9, the "
-                "official 'unknown' code; trastuzumab benefit is not shown",
-                flag=True,
-            )
-        )
+    """HER2 status: positive 1, negative 0 (HER2-0/ultralow/low), pending 9 (table
+    predict_her2)."""
+    facts = {"status": c.her2.status, "category": c.her2.category}
+    d.table("predict_her2", facts, "her2", "biomarkers.her2_*", _code)
 
 
 def _map_ki67(case: Case, d: _Draft) -> None:
-    """Ki-67 positive (> 10 %) 1, else 0, or 9 (unknown)."""
-    b = case.biomarkers
-    k = b.ki67_percent
-    src = f"{WEB_TOOL}, content.cljs / layout/input_panels.cljs"
-    if k is None:
-        d.values["ki67"] = 9.0
-        d.statements.append(
-            Statement(
-                "ki67",
-                9.0,
-                "biomarkers.ki67_percent",
-                "Ki-67 not recorded -> 9, the official 'unknown' code",
-            )
-        )
-    else:
-        d.values["ki67"] = 1.0 if k > KI67_POSITIVE_ABOVE_PERCENT else 0.0
-        d.statements.append(
-            Statement(
-                "ki67",
-                d.values["ki67"],
-                "biomarkers.ki67_percent",
-                f"Ki-67 {k:g} % -> ki67 = {d.values['ki67']:g} (official: positive means "
-                f"more than 10 % of cells; {src}); PREDICT uses it in ER-positive "
-                "disease only",
-            )
-        )
+    """Ki-67 positive (> 10 %) 1, else 0, or 9 (unknown): table predict_ki67."""
+    facts = {"percent": case.biomarkers.ki67_percent}
+    d.table("predict_ki67", facts, "ki67", "biomarkers.ki67_percent", _code)
 
 
 def _map_smoker(case: Case, d: _Draft) -> None:
-    """Current smoking (v3.2 only; no unknown code)."""
-    p = case.patient
-    smoker = p.comorbidities.current_smoker
-    if smoker is None:
-        d.missing_v32.append(
-            MissingInput(
-                field="patient.comorbidities.current_smoker",
-                reason="PREDICT v3.2 needs current smoking status (never/ex = 0, current = 1); the "
-                f"official code has no unknown code ({R_CODE}, R/benefits32.R)",
-            )
-        )
-    else:
-        d.values["smoker"] = 1.0 if smoker else 0.0
-        d.statements.append(
-            Statement(
-                "smoker",
-                d.values["smoker"],
-                "patient.comorbidities.current_smoker",
-                f"current smoker {'yes' if smoker else 'no'} -> smoker = "
-                f"{d.values['smoker']:g} (never/ex = 0)",
-                ("v3.2",),
-            )
-        )
+    """Current smoking (v3.2 only; no unknown code): table predict_smoker."""
+    facts = {"smoker": case.patient.comorbidities.current_smoker}
+    field = "patient.comorbidities.current_smoker"
+    d.table("predict_smoker", facts, "smoker", field, _code_or_none, ("v3.2",), v32_only=True)
 
 
 def _heart_dose(case: Case, heart_dose_gy: float | None) -> tuple[float | None, str]:
@@ -707,6 +541,22 @@ def _components(
         )
     )
     return tuple(out)
+
+
+def _code_or_none(decision: rule_tables.Decision) -> float | None:
+    """The official code a mapping table decided (as the model's float input; None: none)."""
+    code = decision.outputs["code"]
+    if code is None:
+        return None
+    assert isinstance(code, int) and not isinstance(code, bool)
+    return float(code)
+
+
+def _code(decision: rule_tables.Decision) -> float:
+    """The official code of a table that always decides one (an unknown code included)."""
+    code = _code_or_none(decision)
+    assert code is not None
+    return code
 
 
 def _arr(x: float) -> predict.FloatArray:

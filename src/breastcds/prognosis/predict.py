@@ -685,7 +685,7 @@ def _v22_core(
     pos = (
         _f(p, "age1_beta") * (a10**-2 - _f(p, "age1_centre"))
         + _f(p, "age2_beta") * (a10**-2 * np.log(a10) - _f(p, "age2_centre"))
-        + _f(p, "size_beta") * (np.log(x.size / 100.0) + _f(p, "size_centre"))
+        + _f(p, "size_beta") * (np.log(x.size) - np.log(100.0) + _f(p, "size_centre"))
         + _f(p, "nodes_beta") * (nodes_x + _f(p, "nodes_centre"))
         + _f(p, "grade_beta") * grade
         + _f(p, "screen_beta") * screen

@@ -1,0 +1,161 @@
+"""The case model's consistency checks (knowledge/consistency.yaml, model/consistency.py): one
+definition run by two backends. The case model (one patient) and the cohort validation (polars)
+refuse the same contradictions with the same field and the same words, and a check changed in a
+copy of the knowledge is followed by both."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+from breastcds.cohort.engine import run_batch
+from breastcds.cohort.validate import prepare
+from breastcds.knowledge.rule_tables import knowledge_from
+from breastcds.model import CaseValidationError, parse_case
+from breastcds.model.consistency import (
+    Check,
+    ChecksError,
+    active,
+    checks_from,
+    load_checks,
+)
+from breastcds.model.paths import is_case_path
+from tests.knowledge.copies import edited_copy
+
+TODAY = dt.date(2026, 11, 25)
+
+
+def _issues(case: dict[str, Any]) -> list[tuple[str, str]]:
+    try:
+        parse_case(case, today=TODAY)
+    except CaseValidationError as exc:
+        return [(i.field, i.message) for i in exc.issues]
+    return []
+
+
+def _cohort(row: dict[str, Any]) -> list[tuple[str, str]]:
+    _, errors = prepare(pl.DataFrame([{"case_id": "x", **row}]))
+    return [(e["column"], e["problem"]) for e in errors.to_dicts()]
+
+
+# (case, the same patient as a cohort row, the field / column named, the expected message).
+# Messages written out from the checks' templates with the values of the case.
+BOTH = [
+    ({"tumour": {"nodes_positive": 12, "nodes_examined": 10}},
+     {"nodes_positive": "12", "nodes_examined": "10"}, "tumour.nodes_positive", "nodes_positive",
+     "nodes_positive (12) exceeds nodes_examined (10); allowed: 0 to nodes_examined (10)"),
+    ({"tumour": {"nodes_positive": 0, "nodes_micrometastases_only": True}},
+     {"nodes_positive": "0", "nodes_micrometastases_only": "true"},
+     "tumour.nodes_micrometastases_only", "nodes_micrometastases_only",
+     "nodes_micrometastases_only is true but nodes_positive is 0; count the micrometastatic "
+     "nodes in nodes_positive, or leave nodes_positive unrecorded"),
+    ({"tumour": {"dcis_only": True, "size_mm": 12.5}}, {"dcis_only": "true", "size_mm": "12.5"},
+     "tumour.size_mm", "size_mm",
+     "an invasive size is recorded but dcis_only is true (pure DCIS has no invasive focus); "
+     "allowed with dcis_only: size_mm not recorded or 0"),
+    ({"tumour": {"metastatic_sites": ["liver"], "pathological_m": "cM0(i+)"}},
+     {"metastatic_sites": "liver", "pathological_m": "cM0(i+)"},
+     "tumour.metastatic_sites", "metastatic_sites",
+     "metastatic sites are recorded but pathological_m is cM0(i+)"),
+    ({"tumour": {"metastatic_sites": [], "clinical_m": "M1"}},
+     {"metastatic_sites": "none", "clinical_m": "M1"}, "tumour.metastatic_sites",
+     "metastatic_sites", "metastatic_sites is empty (none found) but M is M1"),
+    ({"patient": {"sex": "male", "comorbidities": {"pregnancy": True}}},
+     {"sex": "male", "pregnancy": "true"}, "patient.comorbidities.pregnancy", "pregnancy",
+     "comorbidities.pregnancy is true but sex is male"),
+    ({"biomarkers": {"her2_ihc": 2, "her2_ihc0_staining": "none"}},
+     {"her2_ihc": "2", "her2_ihc0_staining": "none"}, "biomarkers.her2_ihc0_staining",
+     "her2_ihc0_staining",
+     "IHC 0 staining detail is recorded but her2_ihc is 2; allowed only with her2_ihc 0"),
+    ({"biomarkers": {"her2_ish_recount": {"ratio": 2.1, "her2_copies": 4.5}}},
+     {"her2_ish_recount_ratio": "2.1", "her2_ish_recount_copies": "4.5"},
+     "biomarkers.her2_ish_recount", "her2_ish_recount_ratio",
+     "an ISH recount is recorded without a first count"),
+    ({"treatment": {"adjuvant_chemotherapy_done": False, "months_since_chemotherapy": 7.5}},
+     {"adjuvant_chemotherapy_done": "false", "months_since_chemotherapy": "7.5"},
+     "treatment.months_since_chemotherapy", "months_since_chemotherapy",
+     "months_since_chemotherapy is recorded but adjuvant_chemotherapy_done is false and no "
+     "neoadjuvant therapy is recorded"),
+    ({"treatment": {"de_novo_metastatic": True}, "tumour": {"clinical_m": "M0"}},
+     None, "treatment.de_novo_metastatic", None,
+     "de_novo_metastatic is true but the M category is M0 (stage IV is M1)"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("case", "row", "field", "column", "message"), BOTH)
+def test_both_engines_refuse_with_the_same_field_and_words(
+    case: dict[str, Any], row: dict[str, Any] | None, field: str, column: str | None, message: str
+) -> None:
+    assert _issues(case) == [(field, message)]
+    if row is not None:  # the cohort table holds these fields
+        assert _cohort(row) == [(column, message)]
+
+
+def test_unknown_is_never_a_contradiction() -> None:
+    assert _issues({"tumour": {"nodes_positive": 12}}) == []
+    assert _issues({"tumour": {"nodes_micrometastases_only": True}}) == []
+    assert _issues({"treatment": {"months_since_chemotherapy": 7}}) == []
+    assert _cohort({"nodes_positive": "12", "nodes_micrometastases_only": "true"}) == []
+
+
+def test_old_case_json_stays_readable() -> None:
+    """The stored flag comorbidities.pregnancy (kept for old cases) still reads and agrees."""
+    old = parse_case({"patient": {"comorbidities": {"pregnancy": True}}}, today=TODAY)
+    assert old.patient.comorbidities.pregnancy is True
+    assert _issues({"patient": {"pregnant": False, "comorbidities": {"pregnancy": True}}}) == [
+        ("patient.pregnant", "pregnant is false but comorbidities.pregnancy is true")
+    ]
+
+
+def test_checks_name_case_paths_inside_their_record() -> None:
+    for check in active().checks:
+        assert check.id.startswith("consistency.")
+        assert all(is_case_path(i.field) for i in check.inputs), check.id
+
+
+def test_a_malformed_check_is_refused_with_its_id() -> None:
+    good = active().checks[0].model_dump(by_alias=True, exclude_none=True)
+    with pytest.raises(ValueError, match="not an input"):
+        Check.model_validate({**good, "message": "{nobody}"})
+    with pytest.raises(ValueError, match="the condition names"):
+        Check.model_validate({**good, "when": {"input": "nobody", "op": "recorded", "value": True}})
+
+
+def _mutated(tmp_path: Path, limit: int) -> Path:
+    """A copy of the knowledge whose nodes check allows at most ``limit`` positive nodes."""
+
+    def edit(data: Any) -> None:
+        (check,) = [
+            c for c in data["checks"] if c["id"] == "consistency.nodes_positive_le_examined"
+        ]
+        check["when"] = {"input": "positive", "op": "gt", "value": limit}
+        check["message"] = f"nodes_positive ({{positive}}) above {limit}; allowed: 0 to {limit}"
+
+    return edited_copy(tmp_path, "consistency.yaml", edit)
+
+
+def test_a_check_changed_in_a_copy_is_followed_by_both_engines(tmp_path: Path) -> None:
+    case = {"tumour": {"nodes_positive": 8, "nodes_examined": 20}}
+    row = {"case_id": "x", "nodes_positive": "8", "nodes_examined": "20"}
+    assert _issues(case) == []
+    assert run_batch(pl.DataFrame([row])).results.height == 1
+    directory = _mutated(tmp_path, 5)
+    expected = "nodes_positive (8) above 5; allowed: 0 to 5"
+    with knowledge_from(directory):
+        assert _issues(case) == [("tumour.nodes_positive", expected)]
+        res = run_batch(pl.DataFrame([row]))
+        assert res.results.height == 0
+        assert res.errors.select("column", "problem").rows() == [("nodes_positive", expected)]
+    assert _issues(case) == []  # the packaged checks again
+    with checks_from(directory):  # the checks alone
+        assert _issues(case) == [("tumour.nodes_positive", expected)]
+
+
+def test_a_broken_copy_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "consistency.yaml").write_text("checks: [{id: x}]", encoding="utf-8")
+    with pytest.raises(ChecksError, match=r"consistency\.yaml"):
+        load_checks(tmp_path)
