@@ -99,6 +99,24 @@ SIMPLE: dict[str, st.SearchStrategy[Any]] = {
     "connective_tissue_disease": _opt([False, True]),
     "pregnancy": _opt([False, True], none_weight=2),
     "current_smoker": _opt([False, True]),
+    "peripheral_neuropathy": _opt([False, True], none_weight=2),
+    "osteoporosis": _opt([False, True], none_weight=2),
+    "venous_thromboembolism": _opt([False, True], none_weight=2),
+    "diabetes_uncontrolled": _opt([False, True], none_weight=2),
+    "active_autoimmune_disease": _opt([False, True], none_weight=2),
+    # pregnant may contradict the older pregnancy column or sex; gestation may lack pregnancy
+    "pregnant": _opt([False, True], none_weight=2),
+    "gestation_weeks": _opt([0.0, 12.0, 13.9, 14.0, 34.9, 35.0, 45.0], none_weight=10),
+    "geriatric_assessment": _opt(_enum(codes.GeriatricAssessment), none_weight=2),
+    "declines": _opt(["none", "chemotherapy", "radiotherapy;endocrine_therapy", "surgery",
+                      "anti_her2_therapy;mastectomy", "chemotherapy;chemotherapy",
+                      "none;radiotherapy"], none_weight=5),
+    "axillary_ultrasound": _opt(_enum(codes.AxillaryUltrasound)),
+    "brain_metastases_count": _opt([0, 1, 4, 5, 10, 11], none_weight=4),
+    "brain_metastases_symptomatic": _opt([False, True], none_weight=4),
+    "dcis_extent_mm": _opt([0.0, 10.0, 25.0, 40.0, 41.0, 100.0], none_weight=4),
+    "dcis_nuclear_grade": _opt([1, 2, 3], none_weight=3),
+    "sentinel_nodes_positive": _opt([0, 1, 2, 3, 20], none_weight=3),
 }  # fmt: skip
 
 

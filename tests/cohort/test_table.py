@@ -55,6 +55,13 @@ def test_every_column_lands_on_its_documented_case_field(name: str) -> None:
             row.setdefault(f"metastatic_line{k}_agents", "docetaxel")
     if name.startswith(("neoadjuvant_", "ypt", "ypn")):
         row["neoadjuvant"] = True
+    needs: dict[str, dict[str, Any]] = {  # items valid only with another one
+        "gestation_weeks": {"pregnant": True},
+        "dcis_extent_mm": {"dcis_only": True},
+        "dcis_nuclear_grade": {"dcis_only": True},
+        "brain_metastases_count": {"metastatic_sites": "brain"},
+    }
+    row |= needs.get(name, {})
     if name.startswith("her2_ish"):
         prefix = name.rsplit("_", 1)[0]
         row |= {f"{prefix}_ratio": 1.5, f"{prefix}_copies": 3.5}

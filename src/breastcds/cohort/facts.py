@@ -137,10 +137,15 @@ def n_group(n: pl.Expr) -> pl.Expr:
     return _table("n_group", {"n": n}, "group")
 
 
+def _none_as_empty(column: str) -> pl.Expr:
+    """An enum-list column as the case model holds it ('none' -> [])."""
+    s = c(column)
+    return pl.when(s.list.contains(NO_SITES)).then(pl.lit([], pl.List(pl.String))).otherwise(s)
+
+
 def _sites() -> pl.Expr:
     """metastatic_sites as the case model holds them ('none' -> [])."""
-    s = c("metastatic_sites")
-    return pl.when(s.list.contains(NO_SITES)).then(pl.lit([], pl.List(pl.String))).otherwise(s)
+    return _none_as_empty("metastatic_sites")
 
 
 def stage_columns(neo: pl.Expr) -> list[pl.Expr]:
@@ -536,6 +541,7 @@ _NO_LIST_ = pl.lit([], pl.List(pl.String))
 #: (as :func:`breastcds.cohort.schema.row_to_case_dict` builds the case).
 _BOUND: dict[str, Callable[[], pl.Expr]] = {
     "tumour.metastatic_sites": lambda: _sites(),
+    "patient.declines": lambda: _none_as_empty("declines"),
     "treatment.neoadjuvant": lambda: pl.when(c("neoadjuvant").eq(True)).then(True),
     "treatment.neoadjuvant.agents": lambda: pl.when(c("neoadjuvant").eq(True)).then(
         c("neoadjuvant_agents").fill_null(_NO_LIST_)

@@ -133,12 +133,64 @@ def _columns() -> tuple[Column, ...]:
             "patient.comorbidities.connective_tissue_disease",
             "active scleroderma / SLE",
         ),
-        c("pregnancy", "bool", "patient.comorbidities.pregnancy", "pregnant"),
+        c(
+            "pregnancy",
+            "bool",
+            "patient.comorbidities.pregnancy",
+            "pregnant (older column, kept readable; new tables use 'pregnant')",
+        ),
         c(
             "current_smoker",
             "bool",
             "patient.comorbidities.current_smoker",
             "current smoker (never/ex = false); PREDICT v3.2 input",
+        ),
+        c(
+            "peripheral_neuropathy",
+            "bool",
+            "patient.comorbidities.peripheral_neuropathy",
+            "pre-existing peripheral neuropathy",
+        ),
+        c("osteoporosis", "bool", "patient.comorbidities.osteoporosis", "osteoporosis"),
+        c(
+            "venous_thromboembolism",
+            "bool",
+            "patient.comorbidities.venous_thromboembolism",
+            "prior venous thromboembolism",
+        ),
+        c(
+            "diabetes_uncontrolled",
+            "bool",
+            "patient.comorbidities.diabetes_uncontrolled",
+            "uncontrolled diabetes",
+        ),
+        c(
+            "active_autoimmune_disease",
+            "bool",
+            "patient.comorbidities.active_autoimmune_disease",
+            "active autoimmune disease",
+        ),
+        c("pregnant", "bool", "patient.pregnant", "pregnant now"),
+        c(
+            "gestation_weeks",
+            "float",
+            "patient.gestation_weeks",
+            "gestational age in completed weeks (only with pregnant = true)",
+            "weeks",
+        ),
+        c(
+            "geriatric_assessment",
+            "enum",
+            "patient.geriatric_assessment",
+            "result of a geriatric assessment (G8 + full assessment)",
+            values=_enum(codes.GeriatricAssessment),
+        ),
+        c(
+            "declines",
+            "enum_list",
+            "patient.declines",
+            f"treatment classes the patient declines; '{NO_SITES}' = none declined",
+            values=(NO_SITES, *_enum(codes.DeclinedClass)),
         ),
         # tumour
         c("laterality", "enum", "tumour.laterality", "side", values=_enum(codes.Laterality)),
@@ -189,6 +241,38 @@ def _columns() -> tuple[Column, ...]:
             "tumour.detection",
             "screen-detected or symptomatic",
             values=_enum(codes.Detection),
+        ),
+        c(
+            "axillary_ultrasound",
+            "enum",
+            "tumour.axillary_ultrasound",
+            "axillary ultrasound before surgery",
+            values=_enum(codes.AxillaryUltrasound),
+        ),
+        c(
+            "brain_metastases_count",
+            "int",
+            "tumour.brain_metastases_count",
+            "number of brain metastases (0 = none; more than 0 needs a brain site)",
+        ),
+        c(
+            "brain_metastases_symptomatic",
+            "bool",
+            "tumour.brain_metastases_symptomatic",
+            "brain metastases cause symptoms",
+        ),
+        c(
+            "dcis_extent_mm",
+            "float",
+            "tumour.dcis_extent_mm",
+            "extent of pure DCIS (only with dcis_only = true)",
+            "mm",
+        ),
+        c(
+            "dcis_nuclear_grade",
+            "int",
+            "tumour.dcis_nuclear_grade",
+            "DCIS nuclear grade (only with dcis_only = true)",
         ),
         # biomarkers
         c("er_percent", "float", "biomarkers.er_percent", "ER-positive tumour nuclei", "%"),
@@ -277,6 +361,12 @@ def _columns() -> tuple[Column, ...]:
             "treatment.surgery.axillary",
             "axillary surgery",
             values=_enum(codes.AxillarySurgery),
+        ),
+        c(
+            "sentinel_nodes_positive",
+            "int",
+            "treatment.surgery.sentinel_nodes_positive",
+            "sentinel nodes with metastasis (macro or micro)",
         ),
         c(
             "neoadjuvant",
@@ -386,6 +476,12 @@ def split_list(text: str | Sequence[str] | None) -> list[str] | None:
 # --------------------------------------------------------------------------------------------
 
 
+def none_as_empty(text: str | Sequence[str] | None) -> list[str] | None:
+    """An enum-list column as the case model holds it: ``none`` alone -> [] (recorded, none)."""
+    items = split_list(text)
+    return [] if items == [NO_SITES] else items
+
+
 def _drop_none(d: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in d.items() if v is not None}
 
@@ -393,7 +489,10 @@ def _drop_none(d: Mapping[str, Any]) -> dict[str, Any]:
 def row_to_case_dict(row: Mapping[str, Any]) -> dict[str, Any]:
     """The case-model dictionary of one normalised row (see :mod:`.io`); None = not recorded."""
     g = row.get
-    surgery = _drop_none({"type": g("surgery_type"), "axillary": g("axillary_surgery")})
+    surgery = _drop_none({
+        "type": g("surgery_type"), "axillary": g("axillary_surgery"),
+        "sentinel_nodes_positive": g("sentinel_nodes_positive"),
+    })  # fmt: skip
     neo: dict[str, Any] | None = None
     if g("neoadjuvant") is True:
         neo = _drop_none({
@@ -409,9 +508,7 @@ def row_to_case_dict(row: Mapping[str, Any]) -> dict[str, Any]:
             return None
         return _drop_none({"ratio": ratio, "her2_copies": copies})
 
-    sites = split_list(g("metastatic_sites"))
-    if sites is not None and sites == [NO_SITES]:
-        sites = []
+    sites, declines = none_as_empty(g("metastatic_sites")), none_as_empty(g("declines"))
     lines = []
     for k in range(1, MAX_LINES + 1):
         agents = split_list(g(f"metastatic_line{k}_agents"))
@@ -425,7 +522,9 @@ def row_to_case_dict(row: Mapping[str, Any]) -> dict[str, Any]:
     comorbidities = {
         name: g(name)
         for name in ("cardiac_dysfunction", "interstitial_lung_disease",
-                     "connective_tissue_disease", "pregnancy", "current_smoker")
+                     "connective_tissue_disease", "pregnancy", "current_smoker",
+                     "peripheral_neuropathy", "osteoporosis", "venous_thromboembolism",
+                     "diabetes_uncontrolled", "active_autoimmune_disease")
     }  # fmt: skip
     return _drop_none({
         "case_id": g("case_id"),
@@ -434,6 +533,8 @@ def row_to_case_dict(row: Mapping[str, Any]) -> dict[str, Any]:
             "age_years": g("age_years"), "sex": g("sex"),
             "menopausal_status": g("menopausal_status"), "ecog": g("ecog"),
             "comorbidities": _drop_none(comorbidities),
+            "pregnant": g("pregnant"), "gestation_weeks": g("gestation_weeks"),
+            "geriatric_assessment": g("geriatric_assessment"), "declines": declines,
         }),
         "tumour": _drop_none({
             **{name: g(name) for name in (
@@ -441,7 +542,8 @@ def row_to_case_dict(row: Mapping[str, Any]) -> dict[str, Any]:
                 "focality", "grade", "lvi", "margin_mm", "nodes_examined", "nodes_positive",
                 "nodes_micrometastases_only", "clinical_t", "clinical_n", "clinical_m",
                 "pathological_t", "pathological_n", "pathological_m", "visceral_crisis",
-                "detection")},
+                "detection", "axillary_ultrasound", "brain_metastases_count",
+                "brain_metastases_symptomatic", "dcis_extent_mm", "dcis_nuclear_grade")},
             "metastatic_sites": sites,
         }),
         "biomarkers": _drop_none({

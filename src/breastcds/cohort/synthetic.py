@@ -18,9 +18,12 @@ benchmark population, not an epidemiological model:
 
 The figures above are quoted from memory of the sources and rounded, not re-verified against
 their tables; see docs/cohort.md. Every other distribution (grade, Ki-67, treatments, ...) is a
-plain assumption chosen to exercise the rules. Rows always satisfy the case model (unless an
-``invalid_share`` is asked for); ``missing`` sets each optional item (or item group, e.g. an
-ISH count) to not recorded with that probability.
+plain assumption chosen to exercise the rules (pregnancy, 8 % of women under 45, brain
+metastasis counts and declined treatments are deliberately over-represented). Rows always
+satisfy the case model (unless an ``invalid_share`` is asked for); ``missing`` sets each
+optional item (or item group, e.g. an ISH count) to not recorded with that probability, and an
+item valid only with another one true (gestation with pregnancy, DCIS extent with pure DCIS)
+is then not recorded either.
 """
 
 from __future__ import annotations
@@ -102,8 +105,24 @@ def generate(
     col["cardiac_dysfunction"] = (u() < 0.03).astype(object)
     col["interstitial_lung_disease"] = (u() < 0.01).astype(object)
     col["connective_tissue_disease"] = (u() < 0.01).astype(object)
-    col["pregnancy"] = ((u() < 0.01) & (age < 45) & ~male).astype(object)
+    # pregnancy in the new column, the older one, or both (always the same value)
+    pregnant = (u() < 0.08) & (age < 45) & ~male
+    where = _choice(rng, n, ["new", "old", "both"], [0.7, 0.2, 0.1])
+    col["pregnant"] = _where(where != "old", pregnant, None)
+    col["pregnancy"] = _where(where != "new", pregnant, None)
+    col["gestation_weeks"] = _where(pregnant, rng.integers(4, 40, n), None)
     col["current_smoker"] = (u() < 0.12).astype(object)
+    col["peripheral_neuropathy"] = (u() < 0.04).astype(object)
+    col["osteoporosis"] = (u() < np.where(age >= 65, 0.2, 0.05)).astype(object)
+    col["venous_thromboembolism"] = (u() < 0.02).astype(object)
+    col["diabetes_uncontrolled"] = (u() < 0.02).astype(object)
+    col["active_autoimmune_disease"] = (u() < 0.02).astype(object)
+    col["geriatric_assessment"] = _where((age >= 70) & (u() < 0.5), _choice(
+        rng, n, ["fit", "vulnerable", "frail"], [0.5, 0.3, 0.2]), None)  # fmt: skip
+    col["declines"] = _where(u() < 0.4, _choice(
+        rng, n, ["none", "chemotherapy", "endocrine_therapy", "radiotherapy",
+                 "anti_her2_therapy", "mastectomy", "surgery", "chemotherapy;radiotherapy"],
+        [0.8, 0.05, 0.04, 0.04, 0.02, 0.02, 0.01, 0.02]), None)  # fmt: skip
 
     # receptor group (SEER subtypes) and stage (SEER stage at diagnosis)
     group = _choice(rng, n, ["lum", "lumher2", "her2", "tn", "unknown"],
@@ -153,6 +172,13 @@ def generate(
     col["clinical_m"] = _where(distant, "M1", _where(u() < 0.7, "M0", None))
     col["pathological_m"] = none.copy()
     col["visceral_crisis"] = _where(distant, u() < 0.05, None)
+    brain = np.asarray(["brain" in str(x).split(";") for x in sites], dtype=bool) & distant
+    count = np.where(brain, rng.integers(1, 16, n), 0)
+    col["brain_metastases_count"] = _where(distant & (brain | (u() < 0.5)), count, None)
+    col["brain_metastases_symptomatic"] = _where(brain & (u() < 0.8), u() < 0.5, None)
+    col["dcis_extent_mm"] = _where(dcis & (u() < 0.8), np.clip(np.round(
+        rng.lognormal(np.log(20.0), 0.6, n)), 1, 150), None)  # fmt: skip
+    col["dcis_nuclear_grade"] = _where(dcis, _choice(rng, n, [1, 2, 3], [0.2, 0.4, 0.4]), None)
     screened = (age >= 50) & (age <= 74)
     col["detection"] = _where(screened & (u() < 0.6), "screen", "symptomatic")
 
@@ -225,6 +251,12 @@ def generate(
     surgery = _choice(rng, n, ["breast_conserving", "mastectomy", "none"], [0.6, 0.37, 0.03])
     col["surgery_type"] = _where(distant, _where(u() < 0.3, surgery, None), surgery)
     col["axillary_surgery"] = _where(nodes > 0, "axillary_dissection", "sentinel_node_biopsy")
+    col["sentinel_nodes_positive"] = _where(
+        u() < 0.5, np.where(nodes > 0, np.minimum(nodes, rng.integers(1, 4, n)), 0), None
+    )
+    suspicious = u() < np.where(nodes > 0, 0.6, 0.1)
+    col["axillary_ultrasound"] = _where(u() < 0.5, _where(suspicious, "suspicious", "normal"),
+                                        None)  # fmt: skip
     neo = ~distant & ~dcis & ((her2_pos | tn) & (size > 20) | (u() < 0.05)) & (u() < 0.5)
     col["neoadjuvant"] = _where(neo, True, None)
     sub = np.where(her2_pos, "her2", np.where(tn, "tn", "lum"))
@@ -277,6 +309,7 @@ def generate(
     col["pathological_n"] = none.copy()
 
     _null_missing(col, rng, n, missing)
+    _null_orphans(col)
     if invalid_share > 0:
         bad = rng.random(n) < invalid_share
         col["age_years"] = _where(bad, 150, col["age_years"])
@@ -300,6 +333,23 @@ def _pick(rng: np.random.Generator, keys: Arr, table: dict[str, list[str]]) -> A
         rows = np.flatnonzero(keys == key)
         out[rows] = np.asarray(values, dtype=object)[rng.integers(0, len(values), rows.size)]
     return out
+
+
+#: Items the case model accepts only with another item true (the item -> those items, any).
+_NEEDS_TRUE: dict[str, tuple[str, ...]] = {
+    "gestation_weeks": ("pregnant", "pregnancy"),
+    "dcis_extent_mm": ("dcis_only",),
+    "dcis_nuclear_grade": ("dcis_only",),
+}
+
+
+def _null_orphans(col: dict[str, Arr]) -> None:
+    """Not recorded where the item it depends on was set to not recorded (rows stay valid)."""
+    for name, needs in _NEEDS_TRUE.items():
+        held = np.zeros(col[name].shape[0], dtype=bool)
+        for other in needs:
+            held |= np.asarray([v is True for v in col[other].tolist()], dtype=bool)
+        col[name] = _where(held, col[name], None)
 
 
 def _null_missing(col: dict[str, Arr], rng: np.random.Generator, n: int, share: float) -> None:

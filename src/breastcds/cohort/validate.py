@@ -37,7 +37,7 @@ STRUCTURE_CHECKS = (
     "neoadjuvant details (agents, response, ypT, ypN) need neoadjuvant = true",
     "a metastatic line's outcome or months need that line's agents",
     "metastatic line k needs line k-1",
-    f"'{NO_SITES}' in metastatic_sites stands alone",
+    f"'{NO_SITES}' in metastatic_sites or declines stands alone",
 )
 
 
@@ -144,11 +144,15 @@ def _value_problem(col: Column) -> pl.Expr | None:
     if col.kind == "enum_list" and col.values is not None:
         bad = v.list.eval(~pl.element().is_in(list(col.values))).list.any()
         alone = v.list.contains(NO_SITES) & (v.list.len() > 1)
+        # the case model refuses a declined class listed twice (model/case.py Patient)
+        twice = v.list.len().ne(v.list.n_unique()) & (col.name == "declines")
         return (
             pl.when(bad)
             .then(pl.lit(f"not an allowed value; allowed: {col.allowed()}"))
             .when(alone)
-            .then(pl.lit(f"'{NO_SITES}' (no distant site) cannot be combined with sites"))
+            .then(pl.lit(f"'{NO_SITES}' cannot be combined with other entries"))
+            .when(twice)
+            .then(pl.lit("an entry is listed twice"))
             .otherwise(None)
         )
     return _range_problem(col)
@@ -177,9 +181,9 @@ def case_values() -> dict[str, pl.Expr]:
     c = pl.col
     out: dict[str, pl.Expr] = {col.case_field: c(col.name) for col in COLUMNS}
     # 'none' alone is the case model's [] (staged, no distant site found)
-    out["tumour.metastatic_sites"] = c("metastatic_sites").list.eval(
-        pl.element().filter(pl.element() != NO_SITES)
-    )
+    for name, path in (("metastatic_sites", "tumour.metastatic_sites"),
+                       ("declines", "patient.declines")):  # fmt: skip
+        out[path] = c(name).list.eval(pl.element().filter(pl.element() != NO_SITES))
     # records the flat table creates: neoadjuvant = true; an ISH count when either number is given
     out["treatment.neoadjuvant"] = pl.when(c("neoadjuvant").eq(True)).then(True).otherwise(None)
     for prefix, path in (("her2_ish", "biomarkers.her2_ish"),
