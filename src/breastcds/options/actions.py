@@ -13,7 +13,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from breastcds.knowledge.loader import KnowledgeError, read_text
+from breastcds.knowledge.loader import KnowledgeError, parse_yaml, read_text
 
 ActionClass = Literal[
     "surgery", "axilla", "radiotherapy", "reirradiation", "brain", "recurrence_workup",
@@ -42,7 +42,7 @@ class ActionCatalogue(BaseModel):
 
 def parse_actions(text: str, origin: str) -> ActionCatalogue:
     try:
-        cat = ActionCatalogue.model_validate(yaml.safe_load(text))
+        cat = ActionCatalogue.model_validate(parse_yaml(text))
     except (yaml.YAMLError, ValidationError) as exc:
         raise KnowledgeError(f"{origin}: {exc}") from exc
     codes = [a.code for a in cat.actions]

@@ -28,7 +28,7 @@ from breastcds.knowledge.conditions import Condition, evaluate
 from breastcds.knowledge.decision_points import ALL_DECISION_POINTS, DecisionPoint
 from breastcds.knowledge.drugs import Catalogue, Drug, DrugFamily, DrugGroup, catalogue
 from breastcds.knowledge.facts import FACTS
-from breastcds.knowledge.loader import KnowledgeError, read_text
+from breastcds.knowledge.loader import KnowledgeError, parse_yaml, read_text
 from breastcds.options.actions import ActionClass, load_actions
 from breastcds.options.schema import Source, Text
 
@@ -170,7 +170,7 @@ class GuardSet(_Strict):
 def parse_guards(text: str, origin: str, drugs: Catalogue | None = None) -> GuardSet:
     """Validate a guard file; agents must be INNs of the drug catalogue."""
     try:
-        gs = GuardSet.model_validate(yaml.safe_load(text))
+        gs = GuardSet.model_validate(parse_yaml(text))
     except (yaml.YAMLError, ValidationError) as exc:
         raise KnowledgeError(f"{origin}: {exc}") from exc
     known = (drugs or catalogue()).by_inn()
