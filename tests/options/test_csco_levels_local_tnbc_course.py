@@ -17,6 +17,7 @@ from breastcds.entrypoint import classify
 from breastcds.model.parse import parse_case
 from breastcds.options.engine import OfferedOption, evaluate_options
 from breastcds.options.schema import load_kb
+from tests.options.csco_pins import assert_not_verified, assert_pinned
 
 KB = load_kb()
 RULES = {r.id: r for r in KB.rules}
@@ -90,13 +91,7 @@ GRADES = [
 def test_grade_is_the_level_of_the_row_read(
     rule_id: str, level: str, evidence: str | None, cell: str
 ) -> None:
-    g = RULES[rule_id].grading
-    assert g.status == "verified"
-    assert g.csco is not None
-    assert (g.csco.level, g.csco.evidence) == (level, evidence)
-    assert g.verified_in is not None
-    assert "CSCO BC 2026" in g.verified_in
-    assert cell in g.verified_in
+    assert_pinned(RULES[rule_id], level, evidence, (cell,))
 
 
 @pytest.mark.parametrize(
@@ -114,7 +109,7 @@ def test_grade_is_the_level_of_the_row_read(
     ],
 )
 def test_parts_without_a_row_stay_not_verified(rule_id: str) -> None:
-    assert RULES[rule_id].grading.status == "not verified"
+    assert_not_verified(RULES[rule_id])
 
 
 def _offered(case: dict[str, Any]) -> list[OfferedOption]:

@@ -20,6 +20,7 @@ from breastcds.knowledge.facts import extract
 from breastcds.model.parse import parse_case
 from breastcds.options.engine import evaluate_options
 from breastcds.options.schema import Rule, load_kb
+from tests.options.csco_pins import assert_not_verified, assert_pinned
 from tests.options.strategies import cases
 
 KB = load_kb()
@@ -83,14 +84,7 @@ PINNED: list[tuple[str, str, str, tuple[str, ...]]] = [
 @pytest.mark.parametrize(("rule_id", "level", "evidence", "quotes"), PINNED)
 def test_pinned_csco_grade(rule_id: str, level: str, evidence: str,
                            quotes: tuple[str, ...]) -> None:  # fmt: skip
-    g = RULES[rule_id].grading
-    assert g.status == "verified"
-    assert g.csco is not None
-    assert (g.csco.level, g.csco.evidence) == (level, evidence)
-    where = g.verified_in or ""
-    assert where.startswith("CSCO BC 2026 (PMPH, ISBN 978-7-117-39569-4)")
-    for q in quotes:
-        assert q in where, (rule_id, q)
+    assert_pinned(RULES[rule_id], level, evidence, quotes)
 
 
 NOT_VERIFIED = [
@@ -103,8 +97,7 @@ NOT_VERIFIED = [
 
 @pytest.mark.parametrize("rule_id", NOT_VERIFIED)
 def test_parts_without_a_row_stay_not_verified(rule_id: str) -> None:
-    assert RULES[rule_id].grading.status == "not verified"
-    assert RULES[rule_id].grading.csco is None
+    assert_not_verified(RULES[rule_id])
 
 
 # family -> (taxane failure part, taxane-sensitive part, not-recorded part)

@@ -17,6 +17,7 @@ from breastcds.entrypoint import classify
 from breastcds.model.parse import parse_case
 from breastcds.options.engine import evaluate_options
 from breastcds.options.schema import load_kb
+from tests.options.csco_pins import assert_not_verified, assert_pinned
 from tests.options.strategies import cases
 
 KB = load_kb()
@@ -93,15 +94,7 @@ PINNED: list[tuple[str, str, str | None, tuple[str, ...]]] = [
 @pytest.mark.parametrize(("rule_id", "level", "evidence", "quotes"), PINNED)
 def test_pinned_csco_grade(rule_id: str, level: str, evidence: str | None,
                            quotes: tuple[str, ...]) -> None:  # fmt: skip
-    g = RULES[rule_id].grading
-    assert g.status == "verified"
-    assert g.csco is not None
-    assert g.csco.level == level
-    assert g.csco.evidence == evidence
-    where = g.verified_in or ""
-    assert where.startswith("CSCO BC 2026 (PMPH, ISBN 978-7-117-39569-4)")
-    for q in quotes:
-        assert q in where, (rule_id, q)
+    assert_pinned(RULES[rule_id], level, evidence, quotes)
 
 
 # Parts whose row gives no level (or different levels) stay "not verified".
@@ -124,8 +117,7 @@ NOT_VERIFIED = [
 
 @pytest.mark.parametrize("rule_id", NOT_VERIFIED)
 def test_parts_without_a_row_level_stay_not_verified(rule_id: str) -> None:
-    assert RULES[rule_id].grading.status == "not verified"
-    assert RULES[rule_id].grading.csco is None
+    assert_not_verified(RULES[rule_id])
 
 
 FAMILIES: dict[str, list[str]] = {
