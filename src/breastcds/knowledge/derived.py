@@ -12,10 +12,9 @@ definitions in force are the packaged ones, or another knowledge directory's ins
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +26,7 @@ from breastcds.knowledge.facts import FACTS, Fact, FactType, register
 from breastcds.knowledge.loader import KnowledgeError, load_yaml, parse_yaml
 from breastcds.model.assessment import Classification
 from breastcds.model.case import Case
+from breastcds.model.overridable import Overridable
 from breastcds.model.paths import is_case_path
 
 if TYPE_CHECKING:  # the cohort backend's dependency; one-patient assessment does not load it
@@ -103,17 +103,12 @@ def parse(data: Any, name: str = DERIVED_FILE) -> DerivedFacts:
     return out
 
 
-@cache
-def _packaged() -> DerivedFacts:
-    return parse(load_yaml(DERIVED_FILE))
-
-
-_override: list[DerivedFacts] = []
+_DERIVED: Overridable[DerivedFacts] = Overridable(lambda: parse(load_yaml(DERIVED_FILE)))
 
 
 def active() -> DerivedFacts:
     """The derived facts both engines compute (the packaged ones unless overridden)."""
-    return _override[-1] if _override else _packaged()
+    return _DERIVED.active()
 
 
 def load(directory: Path) -> DerivedFacts:
@@ -123,7 +118,7 @@ def load(directory: Path) -> DerivedFacts:
     except (OSError, yaml.YAMLError) as exc:
         raise KnowledgeError(f"knowledge file {DERIVED_FILE!r} in {directory}: {exc}") from exc
     out = parse(data, f"{directory / DERIVED_FILE}")
-    packaged = _packaged()
+    packaged = _DERIVED.packaged()
     shape = {(f.name, f.type, f.field) for f in packaged.facts}
     if {(f.name, f.type, f.field) for f in out.facts} != shape:
         raise KnowledgeError(f"{directory / DERIVED_FILE}: facts differ from the packaged ones "
@@ -131,14 +126,9 @@ def load(directory: Path) -> DerivedFacts:
     return out
 
 
-@contextmanager
-def overriding(facts: DerivedFacts) -> Iterator[None]:
+def overriding(facts: DerivedFacts) -> AbstractContextManager[DerivedFacts]:
     """Compute the derived facts from ``facts`` inside this block (both engines)."""
-    _override.append(facts)
-    try:
-        yield
-    finally:
-        _override.pop()
+    return _DERIVED.overriding(facts)
 
 
 # --------------------------------------------------------------------------------------------
@@ -170,7 +160,7 @@ def _extractor(name: str) -> Callable[[Case, Classification], Any]:
 def register_all() -> None:
     """Register every packaged derived fact (done once, when this module is loaded by the
     fact registry)."""
-    for f in _packaged().facts:
+    for f in _DERIVED.packaged().facts:
         register(Fact(f.name, f.type, f.field, f.description, _extractor(f.name), f.values))
 
 

@@ -35,7 +35,7 @@ import string
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache, cached_property
+from functools import cached_property
 from itertools import product
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
@@ -47,6 +47,7 @@ from breastcds.knowledge.conditions import Condition, evaluate, truth
 from breastcds.knowledge.loader import KnowledgeError, load_yaml, parse_yaml
 from breastcds.knowledge.schema import BiomarkerKnowledge, biomarkers
 from breastcds.model import consistency
+from breastcds.model.overridable import Overridable
 
 if TYPE_CHECKING:  # the cohort backend's dependency; one-patient assessment does not load it
     import polars as pl
@@ -467,17 +468,12 @@ def _read(directory: Path, name: str) -> Any:
         raise KnowledgeError(f"knowledge file {name!r} in {directory}: {exc}") from exc
 
 
-_override: list[RuleTables] = []
-
-
-@cache
-def _packaged() -> RuleTables:
-    return load_tables()
+_TABLES: Overridable[RuleTables] = Overridable(load_tables)
 
 
 def active() -> RuleTables:
     """The tables both engines run: the packaged ones unless :func:`knowledge_from` is active."""
-    return _override[-1] if _override else _packaged()
+    return _TABLES.active()
 
 
 @contextmanager
@@ -487,12 +483,12 @@ def knowledge_from(directory: Path) -> Iterator[RuleTables]:
     (``consistency.yaml``)."""
     from breastcds.knowledge import derived
 
-    _override.append(load_tables(directory))
-    try:
-        with derived.overriding(derived.load(directory)), consistency.checks_from(directory):
-            yield _override[-1]
-    finally:
-        _override.pop()
+    with (
+        _TABLES.overriding(load_tables(directory)) as tables,
+        derived.overriding(derived.load(directory)),
+        consistency.checks_from(directory),
+    ):
+        yield tables
 
 
 # --------------------------------------------------------------------------------------------

@@ -26,9 +26,8 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -36,6 +35,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from breastcds.model.errors import Inconsistency
+from breastcds.model.overridable import Overridable
 
 if TYPE_CHECKING:  # the cohort backend's dependency; one-patient validation does not load it
     import polars as pl
@@ -180,27 +180,17 @@ def load_checks(directory: Path | None = None) -> Checks:
 
 
 _LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_override: list[Checks] = []
-
-
-@cache
-def _packaged() -> Checks:
-    return load_checks()
+_CHECKS: Overridable[Checks] = Overridable(load_checks)
 
 
 def active() -> Checks:
     """The checks both engines run: the packaged ones unless :func:`checks_from` is active."""
-    return _override[-1] if _override else _packaged()
+    return _CHECKS.active()
 
 
-@contextmanager
-def checks_from(directory: Path) -> Iterator[Checks]:
+def checks_from(directory: Path) -> AbstractContextManager[Checks]:
     """Run both engines on the checks of another knowledge directory."""
-    _override.append(load_checks(directory))
-    try:
-        yield _override[-1]
-    finally:
-        _override.pop()
+    return _CHECKS.overriding(load_checks(directory))
 
 
 def _by_class(checks: Sequence[Check]) -> dict[type[BaseModel], tuple[Check, ...]]:
