@@ -181,15 +181,11 @@ def _check_number(path: str, value: Any, bounded: bool) -> None:
 
 
 def _check_bool(path: str, value: Any) -> None:
-    if value is not None and not isinstance(value, bool):
-        kind = (
-            "text"
-            if isinstance(value, str)
-            else "a number"
-            if isinstance(value, int | float)
-            else type(value).__name__
-        )
-        raise Inconsistency(path, printable(value), f"must be true or false, not {kind}")
+    # bool is an int: test it first. Other types are refused by the model itself.
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return
+    kind = "text" if isinstance(value, str) else "a number"
+    raise Inconsistency(path, printable(value), f"must be true or false, not {kind}")
 
 
 def _check_text(path: str, value: str) -> None:
