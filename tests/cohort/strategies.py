@@ -117,7 +117,39 @@ SIMPLE: dict[str, st.SearchStrategy[Any]] = {
     "dcis_extent_mm": _opt([0.0, 10.0, 25.0, 40.0, 41.0, 100.0], none_weight=4),
     "dcis_nuclear_grade": _opt([1, 2, 3], none_weight=3),
     "sentinel_nodes_positive": _opt([0, 1, 2, 3, 20], none_weight=3),
+    # radiotherapy before: given or never (contradicting recorded courses at times)
+    "radiotherapy_given": _opt([False, True], none_weight=2),
+    "prior_radiotherapy_regions": _opt(["whole_breast", "chest_wall", "partial_breast",
+                                        "whole_breast;tumour_bed_boost", "regional_nodes",
+                                        "chest_wall;supraclavicular", "axilla;internal_mammary",
+                                        "brain", "whole_breast;whole_breast"], none_weight=6),
+    "de_novo_metastatic": _opt([False, True], none_weight=4),
 }  # fmt: skip
+
+#: Agents as taken at a recurrence or as adjuvant endocrine therapy ('none' = none taken).
+_ENDOCRINE_AGENTS = [
+    "tamoxifen",
+    "letrozole",
+    "anastrozole",
+    "exemestane",
+    "Arimidex",
+    "tamoxifen;letrozole",
+    "goserelin;exemestane",
+    "none",
+    "unknownium",
+]
+_ON_THERAPY = [
+    "none",
+    "anastrozole",
+    "letrozole",
+    "tamoxifen",
+    "paclitaxel",
+    "trastuzumab",
+    "capecitabine",
+    "docetaxel;trastuzumab",
+    "unknownium",
+    "fulvestrant;palbociclib",
+]
 
 
 @st.composite
@@ -162,11 +194,96 @@ def _lines(draw: st.DrawFn) -> dict[str, Any]:
 
 
 @st.composite
+def _endocrine(draw: st.DrawFn) -> dict[str, Any]:
+    """The adjuvant endocrine record, drawn whole (its details only with its agents)."""
+    agents = draw(_opt(_ENDOCRINE_AGENTS, none_weight=6))
+    has = agents is not None
+    return {
+        "endocrine_agents": agents,
+        "endocrine_years_completed": draw(_opt([0.0, 1.0, 1.9, 2.0, 4.9, 5.0, 7.5, 10.0]))
+        if has else None,
+        "endocrine_ongoing": draw(_opt([False, True])) if has else None,
+        "endocrine_months_since_end": draw(_opt([0.0, 6.0, 12.0, 12.5, 20.0, 60.0], 2))
+        if has else None,
+    }  # fmt: skip
+
+
+@st.composite
+def _recurrence(draw: st.DrawFn) -> dict[str, Any]:
+    """The recurrence record, drawn whole (its details only with its site)."""
+    site = draw(_opt(_enum(codes.RecurrenceSite), none_weight=4))
+    has = site is not None
+    return {
+        "recurrence_site": site,
+        "recurrence_months_since_diagnosis": draw(
+            _opt([3.0, 6.0, 6.5, 12.0, 12.5, 24.0, 74.0])) if has else None,
+        "recurrence_months_since_last_radiotherapy": draw(
+            _opt([6.0, 12.0, 12.5, 70.0], none_weight=2)) if has else None,
+        "recurrence_on_therapy": draw(_opt(_ON_THERAPY, none_weight=2)) if has else None,
+        "recurrence_biopsied": draw(_opt([False, True])) if has else None,
+        "recurrence_restaged": draw(_opt([False, True])) if has else None,
+        "recurrence_resected": draw(_opt([False, True], none_weight=2)) if has else None,
+    }  # fmt: skip
+
+
+@st.composite
 def rows(draw: st.DrawFn) -> dict[str, Any]:
     """One cohort row (canonical Python values; list items as ';' text)."""
     row: dict[str, Any] = {name: draw(s) for name, s in SIMPLE.items()}
     row.update(draw(_ish()))
     row.update(draw(_neoadjuvant()))
     row.update(draw(_lines()))
+    row.update(draw(_endocrine()))
+    row.update(draw(_recurrence()))
     assert set(row) | {"case_id"} == {c.name for c in COLUMNS}
+    return row
+
+
+#: Items a course row draws freely (the rest stay not recorded, so most rows are valid).
+_COURSE_ITEMS = (
+    "decision_point", "age_years", "sex", "menopausal_status", "ecog", "er_percent",
+    "pr_percent", "her2_ihc", "ki67_percent", "germline_brca", "surgery_type", "axillary_surgery",
+    "margin_mm", "focality", "detection", "geriatric_assessment", "declines",
+    "interstitial_lung_disease", "cardiac_dysfunction", "osteoporosis", "venous_thromboembolism",
+    "adjuvant_chemotherapy_done", "adjuvant_agents", "months_since_trastuzumab",
+    "months_since_chemotherapy", "prior_breast_radiotherapy", "radiotherapy_given",
+    "prior_radiotherapy_regions", "endocrine_therapy_planned", "pik3ca", "esr1",
+)  # fmt: skip
+
+
+@st.composite
+def course_rows(draw: st.DrawFn) -> dict[str, Any]:
+    """A row at a course decision point: pure DCIS, a locoregional or distant recurrence, or
+    de novo metastatic disease, with the endocrine record and the radiotherapy history; the
+    items that would contradict the scenario stay not recorded, so most rows are valid."""
+    row: dict[str, Any] = {c.name: None for c in COLUMNS if c.name != "case_id"}
+    for name in _COURSE_ITEMS:
+        row[name] = draw(SIMPLE[name])
+    row.update(draw(_endocrine()))
+    scenario = draw(st.sampled_from(["dcis", "locoregional", "distant", "de_novo"]))
+    if scenario == "dcis":
+        row["dcis_only"] = True
+        for name in ("dcis_extent_mm", "dcis_nuclear_grade"):
+            row[name] = draw(SIMPLE[name])
+        row["decision_point"] = draw(st.sampled_from([None, None, None, "dcis"]))
+        return row
+    row["size_mm"] = draw(SIMPLE["size_mm"])
+    row["grade"] = draw(SIMPLE["grade"])
+    row["nodes_positive"] = draw(SIMPLE["nodes_positive"])
+    if scenario == "de_novo":
+        sites = draw(st.sampled_from(["bone", "lung;bone", "liver"]))
+        row |= {"de_novo_metastatic": True, "clinical_m": "M1", "adjuvant_agents": None,
+                "adjuvant_chemotherapy_done": None, "months_since_chemotherapy": None,
+                "metastatic_sites": sites}  # fmt: skip
+        row.update(draw(_lines()))
+        return row
+    row.update(draw(_recurrence().filter(lambda r: r["recurrence_site"] is not None)))
+    distant = row["recurrence_site"] == "distant"
+    if distant:
+        row["clinical_m"] = draw(st.sampled_from(["M1", "M1", None]))
+        row["metastatic_sites"] = draw(_opt(["bone", "brain;liver", "lung;bone"]))
+        row.update(draw(_lines()))
+    else:
+        row["clinical_m"] = draw(_opt(["M0", "M0", "M1"]))
+        row["decision_point"] = draw(st.sampled_from([None, None, None, "locoregional_recurrence"]))
     return row

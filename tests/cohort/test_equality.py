@@ -28,7 +28,7 @@ from breastcds.knowledge.facts import FACTS
 from breastcds.knowledge.facts import extract as extract_facts
 from breastcds.model.errors import CaseValidationError
 from tests.cohort.expected import mismatches
-from tests.cohort.strategies import rows
+from tests.cohort.strategies import course_rows, rows
 
 
 def _agree(frame: pl.DataFrame) -> None:
@@ -64,6 +64,21 @@ def _frame(drawn: list[dict[str, Any]]) -> pl.DataFrame:
 def test_threshold_rows_agree_with_assess_and_validity_matches(
     drawn: list[dict[str, Any]],
 ) -> None:
+    _agree_and_validity_matches(drawn)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(drawn=st.lists(course_rows(), min_size=1, max_size=40))
+def test_dcis_and_recurrence_rows_agree_with_assess_and_validity_matches(
+    drawn: list[dict[str, Any]],
+) -> None:
+    """Pure DCIS, locoregional and distant recurrences with the endocrine record and the
+    radiotherapy history, de novo metastatic disease: every output column (the dcis and
+    locoregional_recurrence decision points included) equals assess."""
+    _agree_and_validity_matches(drawn)
+
+
+def _agree_and_validity_matches(drawn: list[dict[str, Any]]) -> None:
     frame = _frame(drawn)
     result = run_batch(frame)
     computed = set(result.results["row"].to_list())
@@ -110,6 +125,15 @@ def test_every_registered_fact_is_a_column() -> None:
 @given(drawn=st.lists(rows(), min_size=1, max_size=40))
 def test_every_fact_equals_the_case_extractor(drawn: list[dict[str, Any]]) -> None:
     """Facts no current rule reads are guarded too (a future rule may read them)."""
+    found = _fact_mismatches(_frame(drawn))
+    assert not found, f"{len(found)} disagreements, first: " + "\n".join(found[:20])
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@given(drawn=st.lists(course_rows(), min_size=1, max_size=40))
+def test_every_fact_of_dcis_and_recurrence_rows_equals_the_case_extractor(
+    drawn: list[dict[str, Any]],
+) -> None:
     found = _fact_mismatches(_frame(drawn))
     assert not found, f"{len(found)} disagreements, first: " + "\n".join(found[:20])
 

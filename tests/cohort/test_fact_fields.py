@@ -2,8 +2,9 @@
 
 A fact whose field has no column is "unknown" for every cohort row (``cohort.facts.case_field``
 gives a typed null), so a rule reading it could never fire on a real cohort. The exclusions are
-records the flat table cannot hold in one cell, or records whose history facts the polars
-engine does not compute yet; each names why.
+records the flat table holds in several columns (the whole treatment record, the metastatic
+lines); each names why. The recurrence and endocrine records are columns (recurrence_*,
+endocrine_*).
 """
 
 from __future__ import annotations
@@ -18,19 +19,6 @@ from breastcds.options.schema import load_kb
 NOT_A_COLUMN: dict[str, str] = {
     "treatment": "the whole treatment record (prior_agents): built from the agent columns",
     "treatment.metastatic_lines": "a list of records: held as metastatic_line1..3_* columns",
-    "treatment.endocrine.months_since_end": (
-        "needs the endocrine record (agents, ongoing, years); the polars history facts "
-        "(endocrine_resistance, progressed_on) assume no endocrine record yet"
-    ),
-    "treatment.recurrence.site": (
-        "the recurrence record: the polars course inference and relapse-window history facts "
-        "assume no recurrence record yet"
-    ),
-    "treatment.recurrence.biopsied": "the recurrence record (see treatment.recurrence.site)",
-    "treatment.recurrence.restaged": "the recurrence record (see treatment.recurrence.site)",
-    "treatment.recurrence.months_since_last_radiotherapy": (
-        "the recurrence record (see treatment.recurrence.site)"
-    ),
 }
 
 

@@ -1,5 +1,6 @@
-"""The columns for pregnancy, declines, brain metastases, DCIS and sentinel nodes: the older
-``pregnancy`` column stays readable, and the case model's contradictions between them are
+"""The columns for pregnancy, declines, brain metastases, DCIS, sentinel nodes and the course
+records (radiotherapy history, de novo metastatic disease, endocrine therapy, recurrence): the
+older ``pregnancy`` column stays readable, and the case model's contradictions between them are
 rejected with the column named (cohort/validate.py mirrors model/case.py)."""
 
 from __future__ import annotations
@@ -67,8 +68,28 @@ def test_old_and_new_pregnancy_columns_give_the_same_fact(
         ({"dcis_nuclear_grade": 4, "dcis_only": True}, "dcis_nuclear_grade"),
         ({"sentinel_nodes_positive": 1, "axillary_surgery": "none"}, "sentinel_nodes_positive"),
         ({"sentinel_nodes_positive": 21}, "sentinel_nodes_positive"),
+        # radiotherapy history, de novo metastatic disease, endocrine and recurrence records
+        ({"radiotherapy_given": False, "prior_radiotherapy_regions": "chest_wall"},
+         "radiotherapy_given"),
+        ({"radiotherapy_given": False, "prior_breast_radiotherapy": True}, "radiotherapy_given"),
+        ({"radiotherapy_given": False, "recurrence_site": "chest_wall",
+          "recurrence_months_since_last_radiotherapy": 20.0},
+         "recurrence_months_since_last_radiotherapy"),
+        ({"de_novo_metastatic": True, "recurrence_site": "distant"}, "de_novo_metastatic"),
+        ({"de_novo_metastatic": True, "endocrine_agents": "letrozole"}, "de_novo_metastatic"),
+        ({"de_novo_metastatic": True, "clinical_m": "M0"}, "de_novo_metastatic"),
+        ({"endocrine_agents": "tamoxifen", "endocrine_ongoing": True,
+          "endocrine_months_since_end": 4.0}, "endocrine_months_since_end"),
+        ({"endocrine_agents": "none", "endocrine_years_completed": 3.0}, "endocrine_agents"),
+        ({"endocrine_agents": "tamoxifen", "endocrine_years_completed": 16.0},
+         "endocrine_years_completed"),
+        ({"adjuvant_chemotherapy_done": True, "months_since_chemotherapy": 20.0,
+          "recurrence_site": "distant", "recurrence_months_since_diagnosis": 10.0},
+         "months_since_chemotherapy"),
+        ({"recurrence_site": "elsewhere"}, "recurrence_site"),
+        ({"prior_radiotherapy_regions": "whole_breast;heart"}, "prior_radiotherapy_regions"),
     ],
-)
+)  # fmt: skip
 def test_contradictions_are_rejected_naming_the_column_as_the_case_model_does(
     row: dict[str, Any], column: str
 ) -> None:

@@ -40,7 +40,10 @@ def _sample(name: str) -> Any:
 
 def _at(data: Any, path: str) -> Any:
     for part in path.split("."):
-        data = data[int(part)] if part.isdigit() else data.get(part)
+        if isinstance(data, list):  # an index, or '*' (the first item)
+            data = data[int(part) if part.isdigit() else 0]
+        else:
+            data = data.get(part)
         if data is None:
             return None
     return data
@@ -55,6 +58,10 @@ def test_every_column_lands_on_its_documented_case_field(name: str) -> None:
             row.setdefault(f"metastatic_line{k}_agents", "docetaxel")
     if name.startswith(("neoadjuvant_", "ypt", "ypn")):
         row["neoadjuvant"] = True
+    if name.startswith("endocrine_"):  # a record exists with its agents / its site
+        row.setdefault("endocrine_agents", "tamoxifen")
+    if name.startswith("recurrence_"):
+        row.setdefault("recurrence_site", "chest_wall")
     needs: dict[str, dict[str, Any]] = {  # items valid only with another one
         "gestation_weeks": {"pregnant": True},
         "dcis_extent_mm": {"dcis_only": True},

@@ -36,7 +36,7 @@ from breastcds.course import prompts as prompt_relevance
 from breastcds.course.inference import fallback_applies
 from breastcds.knowledge import rule_tables
 from breastcds.knowledge.conditions import or_into, to_polars, unknown_fields_to_polars
-from breastcds.knowledge.decision_points import EARLY, METASTATIC
+from breastcds.knowledge.decision_points import ALL_DECISION_POINTS, EARLY, METASTATIC
 from breastcds.knowledge.facts import FACTS
 from breastcds.knowledge.schema_rt_omission import load_rt_omission
 from breastcds.options import engine as options_engine
@@ -58,7 +58,8 @@ c = pl.col
 lit = pl.lit
 _STR_LIST = pl.List(pl.String)
 
-DECISION_POINTS: tuple[str, ...] = (*EARLY[:6], *METASTATIC, "follow_up")
+#: Every decision point of the course of care (knowledge/decision_points.py), in its order.
+DECISION_POINTS: tuple[str, ...] = ALL_DECISION_POINTS
 
 #: Assessment codes (:func:`breastcds.entrypoint.codes`) produced per row, and their source.
 CODES: dict[str, str] = {

@@ -205,6 +205,7 @@ def _drug_tables() -> tuple[dict[str, str], dict[str, str], dict[str, dict[str, 
             "chemotherapy": d.chemotherapy,
             "endocrine": d.endocrine,
             "anti_her2": d.anti_her2,
+            "adc": d.adc,
             "class": d.drug_class,
         }
     return lower, zh, flags
@@ -390,13 +391,152 @@ def _inns_or_names(agents: pl.Expr) -> pl.Expr:
 _NO_LIST = pl.lit([], pl.List(pl.String))
 
 
-def course_facts() -> list[pl.Expr]:
-    """Course facts (options/facts_systemic.py, course/history.py) from the flat columns.
+def _inns_where(names: pl.Expr, flag: str, value: object = True) -> pl.Expr:
+    """The entries of a list of INNs-or-names whose catalogue flag has ``value``."""
+    _, _, flags = _drug_tables()
+    keys = [inn for inn, f in flags.items() if f[flag] == value]
+    return names.list.eval(pl.element().filter(pl.element().is_in(keys)))
 
-    The flat schema has no recurrence record, so the relapse windows never apply here: the
-    disease progressed on the agents of metastatic lines with outcome progression, and de novo
-    metastatic disease is endocrine-sensitive (course/history.py).
-    """
+
+def _early_agents() -> pl.Expr:
+    """Agents of (neo)adjuvant therapy apart from endocrine therapy, as recorded
+    (course/history.py ``early_agents``)."""
+    neo = c("neoadjuvant").eq(True).fill_null(False)
+    return pl.concat_list(
+        c("__adj_raw").fill_null(_NO_LIST),
+        pl.when(neo).then(c("neoadjuvant_agents").fill_null(_NO_LIST)).otherwise(_NO_LIST),
+    )
+
+
+def _relapsed() -> pl.Expr:
+    """A recurrence is recorded (course/history.py ``relapsed``: its site is given)."""
+    return c("recurrence_site").is_not_null()
+
+
+def _endocrine_resistance() -> pl.Expr:
+    """course/history.py ``endocrine_resistance`` (ESO-ESMO ABC 5) on the flat columns."""
+    from breastcds.course.history import ENDOCRINE_WINDOW_MONTHS, PRIMARY_RESISTANCE_YEARS
+
+    e_agents = _none_as_empty("endocrine_agents")
+    on_therapy = _none_as_empty("recurrence_on_therapy")
+    m = pl.coalesce(c("clinical_m"), c("pathological_m"))
+    on_endocrine = _flag_any(resolve(on_therapy), "endocrine").fill_null(False)
+    during = (
+        pl.when(_relapsed() & on_endocrine)
+        .then(lit(True))
+        .when(e_agents.is_null())
+        .then(pl.lit(None, pl.Boolean))
+        .when(c("endocrine_ongoing").is_not_null())
+        .then(c("endocrine_ongoing"))
+        .when(c("endocrine_months_since_end").is_not_null())
+        .then(lit(False))
+    )
+    years, since_end = c("endocrine_years_completed"), c("endocrine_months_since_end")
+    none = pl.lit(None, pl.String)
+    return (
+        pl.when(~_relapsed())
+        .then(
+            pl.when(m.eq("M1").fill_null(False) & (e_agents.list.len().fill_null(0) == 0))
+            .then(lit("sensitive"))
+            .otherwise(none)
+        )
+        .when(e_agents.list.len() == 0)
+        .then(lit("sensitive"))
+        .when(during.eq(True))
+        .then(
+            pl.when(years < PRIMARY_RESISTANCE_YEARS)
+            .then(lit("primary"))
+            .when(years.is_not_null())
+            .then(lit("secondary"))
+            .otherwise(none)
+        )
+        .when(during.eq(False))
+        .then(
+            pl.when(since_end <= ENDOCRINE_WINDOW_MONTHS)
+            .then(lit("secondary"))
+            .when(since_end.is_not_null())
+            .then(lit("sensitive"))
+            .otherwise(none)
+        )
+        .otherwise(none)
+    )
+
+
+def _ended_within(months_since_end: pl.Expr, window: float) -> pl.Expr:
+    """course/history.py ``_ended_within``: the recorded months since the end, else True when
+    the months since the diagnosis prove the window, else null."""
+    since_diagnosis = c("recurrence_months_since_diagnosis")
+    return (
+        pl.when(months_since_end.is_not_null())
+        .then(months_since_end <= window)
+        .when((since_diagnosis <= window).fill_null(False))
+        .then(lit(True))
+        .otherwise(pl.lit(None, pl.Boolean))
+    )
+
+
+def _progressed_on() -> pl.Expr:
+    """course/history.py ``progressed_on`` on the flat columns (null: the endocrine timing of
+    an ER-positive relapse is not recorded)."""
+    from breastcds.course.history import (
+        ANTI_HER2_WINDOW_MONTHS,
+        CHEMOTHERAPY_WINDOW_MONTHS,
+    )
+
+    lines = range(1, MAX_LINES + 1)
+    exists = {k: c(f"metastatic_line{k}_agents").is_not_null() for k in lines}
+    outcome = {k: c(f"metastatic_line{k}_outcome") for k in lines}
+    relapsed = _relapsed()
+    early = _inns_or_names(_early_agents())
+    e_agents = _none_as_empty("endocrine_agents")
+    resistance = c("endocrine_resistance")
+    _, _, flags = _drug_tables()
+    not_endocrine = [inn for inn, f in flags.items() if not f["endocrine"]]
+    anti_her2 = [inn for inn, f in flags.items() if f["anti_her2"] and not f["adc"]]
+    parts = [
+        pl.when(exists[k] & outcome[k].eq("progression").fill_null(False))
+        .then(c(f"metastatic_line{k}_agents"))
+        .otherwise(_NO_LIST)
+        for k in lines
+    ]
+
+    def when_relapsed(condition: pl.Expr, agents: pl.Expr) -> pl.Expr:
+        return pl.when(relapsed & condition.fill_null(False)).then(agents).otherwise(_NO_LIST)
+
+    parts += [
+        when_relapsed(lit(True), _none_as_empty("recurrence_on_therapy").fill_null(_NO_LIST)),
+        when_relapsed(
+            _chemotherapy_within(CHEMOTHERAPY_WINDOW_MONTHS),
+            _inns_where(early, "chemotherapy"),
+        ),
+        when_relapsed(
+            resistance.is_in(["primary", "secondary"]) & e_agents.is_not_null(),
+            _inns_or_names(e_agents).list.eval(
+                pl.element().filter(~pl.element().is_in(not_endocrine))
+            ),
+        ),
+        when_relapsed(
+            _ended_within(c("months_since_trastuzumab"), ANTI_HER2_WINDOW_MONTHS),
+            early.list.eval(pl.element().filter(pl.element().is_in(anti_her2))),
+        ),
+    ]
+    er_not_negative = c(ER_STATUS).is_in(["positive", "low_positive", "not_recorded"])
+    timing_unknown = (
+        relapsed
+        & resistance.is_null()
+        & er_not_negative
+        & (e_agents.is_null() | (e_agents.list.len() > 0))
+    )
+    return (
+        pl.when(timing_unknown)
+        .then(pl.lit(None, pl.List(pl.String)))
+        .otherwise(_inns_or_names(pl.concat_list(parts)).list.unique().list.sort())
+    )
+
+
+def course_facts() -> list[pl.Expr]:
+    """Course facts (options/facts_systemic.py, course/history.py) from the flat columns:
+    the metastatic lines, the recurrence record and the adjuvant endocrine record."""
     lines = range(1, MAX_LINES + 1)
     exists = {k: c(f"metastatic_line{k}_agents").is_not_null() for k in lines}
     outcome = {k: c(f"metastatic_line{k}_outcome") for k in lines}
@@ -405,44 +545,57 @@ def course_facts() -> list[pl.Expr]:
         later = exists[k + 1] if k + 1 in exists else lit(False)
         over = later | outcome[k].is_in(["progression", "toxicity"]).fill_null(False)
         done.append((exists[k] & over).cast(pl.Int64))
-    neo = c("neoadjuvant").eq(True).fill_null(False)
     given = [
-        pl.when(neo).then(c("neoadjuvant_agents").fill_null(_NO_LIST)).otherwise(_NO_LIST),
-        c("__adj_raw").fill_null(_NO_LIST),
+        _early_agents(),
+        _none_as_empty("endocrine_agents").fill_null(_NO_LIST),
         *[pl.when(exists[k]).then(c(f"metastatic_line{k}_agents")).otherwise(_NO_LIST)
           for k in lines],
+        pl.when(_relapsed())
+        .then(_none_as_empty("recurrence_on_therapy").fill_null(_NO_LIST))
+        .otherwise(_NO_LIST),
     ]  # fmt: skip
-    progressed = [
-        pl.when(exists[k] & outcome[k].eq("progression").fill_null(False))
-        .then(c(f"metastatic_line{k}_agents"))
-        .otherwise(_NO_LIST)
-        for k in lines
-    ]
-    m = pl.coalesce(c("clinical_m"), c("pathological_m"))
     return [
         pl.sum_horizontal(done).alias("completed_metastatic_lines"),
         _inns_or_names(pl.concat_list(given)).list.unique().list.sort().alias("prior_agents"),
-        _inns_or_names(pl.concat_list(progressed)).list.unique().list.sort().alias("progressed_on"),
-        # progressed_on is never unknown here (no recurrence record in the flat schema)
-        pl.lit(True).alias("progressed_on_recorded"),
-        pl.when(m.eq("M1").fill_null(False))
-        .then(lit("sensitive"))
-        .otherwise(pl.lit(None, dtype=pl.String))
-        .alias("endocrine_resistance"),
+        _endocrine_resistance().alias("endocrine_resistance"),
         _taxane_failure().alias("taxane_failure"),
     ]
 
 
+def progression_facts() -> list[pl.Expr]:
+    """``progressed_on`` and ``progressed_on_recorded`` (they read ``endocrine_resistance``)."""
+    progressed = _progressed_on()
+    return [
+        progressed.alias("progressed_on"),
+        progressed.is_not_null().alias("progressed_on_recorded"),
+    ]
+
+
 def _chemotherapy_within(window: float) -> pl.Expr:
-    """course/history.py ``months_after_chemotherapy_within`` on the flat columns: no
-    recurrence record (never 'during', no diagnosis bound), so the recorded end decides."""
+    """course/history.py ``months_after_chemotherapy_within`` on the flat columns: relapse
+    during (a cytotoxic agent taken when the recurrence was found) or <= ``window`` months
+    after the end of (neo)adjuvant chemotherapy, else bounded by the months since diagnosis."""
     neo = c("neoadjuvant").eq(True).fill_null(False)
     given = (
         (neo & _flag_any(c("__neo_inns"), "chemotherapy").fill_null(False))
         | _flag_any(c("__adj_inns"), "chemotherapy").fill_null(False)
         | c("adjuvant_chemotherapy_done").eq(True).fill_null(False)
     )
-    return pl.when(given).then(c("months_since_chemotherapy") <= window).otherwise(lit(False))
+    nothing_recorded = (
+        c("adjuvant_chemotherapy_done").is_null()
+        & c("__adj_raw").is_null()
+        & ~neo
+        & c("de_novo_metastatic").ne(True).fill_null(True)
+    )
+    on_therapy = resolve(_none_as_empty("recurrence_on_therapy"))
+    during = _relapsed() & _flag_any(on_therapy, "chemotherapy").fill_null(False)
+    return (
+        pl.when(~given)
+        .then(pl.when(nothing_recorded & _relapsed()).then(None).otherwise(lit(False)))
+        .when(during)
+        .then(lit(True))
+        .otherwise(_ended_within(c("months_since_chemotherapy"), window))
+    )
 
 
 def _taxane_failure() -> pl.Expr:
@@ -480,7 +633,9 @@ def _taxane_failure() -> pl.Expr:
         | adj_inns.is_null()
     )
     within = _chemotherapy_within(TAXANE_FAILURE_WINDOW_MONTHS)
-    failed = pl.any_horizontal(progression) | (early_taxane & within.fill_null(False))
+    on_therapy = resolve(_none_as_empty("recurrence_on_therapy"))
+    taken = _relapsed() & has_taxane(on_therapy).fill_null(False)
+    failed = pl.any_horizontal(progression) | taken | (early_taxane & within.fill_null(False))
     open_ = pl.any_horizontal(unknown) | (maybe & within.fill_null(True))
     return (
         pl.when(failed)
@@ -546,11 +701,17 @@ _BOUND: dict[str, Callable[[], pl.Expr]] = {
     "treatment.neoadjuvant.agents": lambda: pl.when(c("neoadjuvant").eq(True)).then(
         c("neoadjuvant_agents").fill_null(_NO_LIST_)
     ),
-    "treatment.radiotherapy_courses.*.region": lambda: (
+    "treatment.radiotherapy_courses.*.region": lambda: pl.concat_list(
         pl.when(c("prior_breast_radiotherapy").eq(True))
         .then(pl.lit(["whole_breast"], pl.List(pl.String)))
-        .otherwise(_NO_LIST_)
+        .otherwise(_NO_LIST_),
+        c("prior_radiotherapy_regions").fill_null(_NO_LIST_),
     ),
+    "treatment.adjuvant_agents": lambda: c("__adj_raw"),  # the fact replaces the column
+    "treatment.endocrine": lambda: pl.when(c("endocrine_agents").is_not_null()).then(True),
+    "treatment.endocrine.agents": lambda: _none_as_empty("endocrine_agents"),
+    "treatment.recurrence": lambda: pl.when(c("recurrence_site").is_not_null()).then(True),
+    "treatment.recurrence.on_therapy": lambda: _none_as_empty("recurrence_on_therapy"),
 }
 #: Case field -> the column holding it (``prior_breast_radiotherapy`` stands for a course record,
 #: not a field: its region is bound above).
@@ -657,11 +818,13 @@ def steps() -> list[list[pl.Expr]]:
         *course_facts(),
         *derived.columns(case_field, c),
     ]
+    step5 = progression_facts()
     from breastcds.cohort.engine import rt_columns
 
     rt_stages, _ = rt_columns()
     supported = c("rt.summary").eq("discuss").alias("rt_omission_supported")
-    return [step1, step2, step3, step4, [inferred_decision_point()], *rt_stages, [supported]]
+    return [step1, step2, step3, step4, step5, [inferred_decision_point()], *rt_stages,
+            [supported]]  # fmt: skip
 
 
 def provided() -> set[str]:

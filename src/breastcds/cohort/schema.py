@@ -9,7 +9,11 @@ List-valued items are one text column with ``;`` between the entries (the same i
 and Parquet; a Parquet list column is accepted as well). ``metastatic_sites`` uses the word
 ``none`` for "staged and no distant site found" (the case model's ``[]``); empty means not
 recorded. Metastatic treatment history holds up to :data:`MAX_LINES` lines
-(``metastatic_line1_agents`` ...), each line present when its agents are given.
+(``metastatic_line1_agents`` ...), each line present when its agents are given; in the same way
+the adjuvant endocrine record is present when ``endocrine_agents`` is given and the recurrence
+record when ``recurrence_site`` is given (``none`` in their agent lists: recorded, none taken).
+Earlier radiotherapy is ``radiotherapy_given`` (false: never irradiated) and one course per
+region of ``prior_radiotherapy_regions``.
 
 :func:`row_to_case` builds the case of one (normalised) row; the equality tests run
 :func:`breastcds.assess` on it and compare every output column of the cohort engine.
@@ -52,6 +56,7 @@ class Column:
     description: str
     unit: str | None = None
     values: tuple[str, ...] | None = None  # enum / enum_list: allowed values
+    none_is_empty: bool = False  # list: the word 'none' alone is the case model's [] (recorded)
 
     @property
     def bounds(self) -> dict[str, float]:
@@ -75,7 +80,8 @@ class Column:
         if self.kind == "bool":
             return "true / false"
         if self.kind == "list":
-            return f"names separated by '{LIST_SEPARATOR}'"
+            none = f"; '{NO_SITES}' alone = none" if self.none_is_empty else ""
+            return f"names separated by '{LIST_SEPARATOR}'{none}"
         return "text"
 
 
@@ -429,7 +435,107 @@ def _columns() -> tuple[Column, ...]:
             "bool",
             "treatment.radiotherapy_courses",
             "true: a previous breast/chest-wall course (the case gets one whole-breast course); "
-            "false or empty: none recorded (the case model cannot state 'never irradiated')",
+            "false or empty: none recorded (the case model cannot state 'never irradiated'; "
+            "use radiotherapy_given)",
+        ),
+        c(
+            "radiotherapy_given",
+            "bool",
+            "treatment.radiotherapy_given",
+            "any radiotherapy before (false: never irradiated, so no course may be given)",
+        ),
+        c(
+            "prior_radiotherapy_regions",
+            "enum_list",
+            case_path("treatment", "radiotherapy_courses", "*", "region"),
+            "regions of previous radiotherapy courses, one course per region (beside the "
+            "whole-breast course of prior_breast_radiotherapy)",
+            values=_enum(codes.RadiotherapyRegion),
+        ),
+        c(
+            "de_novo_metastatic",
+            "bool",
+            "treatment.de_novo_metastatic",
+            "stage IV at first diagnosis, no prior therapy (no recurrence or earlier therapy "
+            "may be given)",
+        ),
+        # adjuvant endocrine therapy (the record exists when endocrine_agents is given)
+        c(
+            "endocrine_agents",
+            "list",
+            case_path("treatment", "endocrine", "agents"),
+            f"adjuvant endocrine agents (INN or brand); '{NO_SITES}' = recorded, none taken; "
+            "the endocrine record exists when given (the other endocrine columns need it)",
+            none_is_empty=True,
+        ),
+        c(
+            "endocrine_years_completed",
+            "float",
+            case_path("treatment", "endocrine", "years_completed"),
+            "years of adjuvant endocrine therapy taken",
+            "years",
+        ),
+        c(
+            "endocrine_ongoing",
+            "bool",
+            case_path("treatment", "endocrine", "ongoing"),
+            "adjuvant endocrine therapy still taken (at the relapse, if any)",
+        ),
+        c(
+            "endocrine_months_since_end",
+            "float",
+            case_path("treatment", "endocrine", "months_since_end"),
+            "months from the end of adjuvant endocrine therapy to the relapse (to now without one)",
+            "months",
+        ),
+        # recurrence after treatment of the primary (the record exists when recurrence_site is
+        # given)
+        c(
+            "recurrence_site",
+            "enum",
+            case_path("treatment", "recurrence", "site"),
+            "site of a recurrence; the recurrence record exists when given (the other "
+            "recurrence columns need it)",
+            values=_enum(codes.RecurrenceSite),
+        ),
+        c(
+            "recurrence_months_since_diagnosis",
+            "float",
+            case_path("treatment", "recurrence", "months_since_diagnosis"),
+            "months from the primary diagnosis to the recurrence",
+            "months",
+        ),
+        c(
+            "recurrence_months_since_last_radiotherapy",
+            "float",
+            case_path("treatment", "recurrence", "months_since_last_radiotherapy"),
+            "months from the end of the last radiotherapy to the recurrence",
+            "months",
+        ),
+        c(
+            "recurrence_on_therapy",
+            "list",
+            case_path("treatment", "recurrence", "on_therapy"),
+            f"agents taken when the recurrence was found (INN or brand); '{NO_SITES}' = none",
+            none_is_empty=True,
+        ),
+        c(
+            "recurrence_biopsied",
+            "bool",
+            case_path("treatment", "recurrence", "biopsied"),
+            "recurrence biopsied",
+        ),
+        c(
+            "recurrence_restaged",
+            "bool",
+            case_path("treatment", "recurrence", "restaged"),
+            "restaged for distant disease after the recurrence",
+        ),
+        c(
+            "recurrence_resected",
+            "bool",
+            case_path("treatment", "recurrence", "resected"),
+            "recurrence resected",
         ),
     ]
     for k in range(1, MAX_LINES + 1):
@@ -508,6 +614,27 @@ def row_to_case_dict(row: Mapping[str, Any]) -> dict[str, Any]:
             return None
         return _drop_none({"ratio": ratio, "her2_copies": copies})
 
+    endocrine: dict[str, Any] | None = None
+    if g("endocrine_agents") is not None:  # the record exists when its agents are given
+        endocrine = _drop_none({
+            "agents": none_as_empty(g("endocrine_agents")),
+            "years_completed": g("endocrine_years_completed"),
+            "ongoing": g("endocrine_ongoing"),
+            "months_since_end": g("endocrine_months_since_end"),
+        })  # fmt: skip
+    recurrence: dict[str, Any] | None = None
+    if g("recurrence_site") is not None:  # the record exists when its site is given
+        recurrence = _drop_none({
+            "site": g("recurrence_site"),
+            "months_since_diagnosis": g("recurrence_months_since_diagnosis"),
+            "months_since_last_radiotherapy": g("recurrence_months_since_last_radiotherapy"),
+            "on_therapy": none_as_empty(g("recurrence_on_therapy")),
+            "biopsied": g("recurrence_biopsied"),
+            "restaged": g("recurrence_restaged"),
+            "resected": g("recurrence_resected"),
+        })  # fmt: skip
+    courses = [{"region": "whole_breast"}] if g("prior_breast_radiotherapy") is True else []
+    courses += [{"region": r} for r in split_list(g("prior_radiotherapy_regions")) or []]
     sites, declines = none_as_empty(g("metastatic_sites")), none_as_empty(g("declines"))
     lines = []
     for k in range(1, MAX_LINES + 1):
@@ -567,9 +694,11 @@ def row_to_case_dict(row: Mapping[str, Any]) -> dict[str, Any]:
             "months_since_trastuzumab": g("months_since_trastuzumab"),
             "months_since_chemotherapy": g("months_since_chemotherapy"),
             "mean_heart_dose_gy": g("mean_heart_dose_gy"),
-            "radiotherapy_courses": (
-                [{"region": "whole_breast"}] if g("prior_breast_radiotherapy") is True else []
-            ),
+            "radiotherapy_courses": courses,
+            "radiotherapy_given": g("radiotherapy_given"),
+            "de_novo_metastatic": g("de_novo_metastatic"),
+            "endocrine": endocrine,
+            "recurrence": recurrence,
             "metastatic_lines": lines,
         }),
     })  # fmt: skip

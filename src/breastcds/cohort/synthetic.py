@@ -29,6 +29,7 @@ is then not recorded either.
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -310,10 +311,120 @@ def generate(
 
     _null_missing(col, rng, n, missing)
     _null_orphans(col)
+    # the course records draw from their own stream, so the items above stay as they were
+    history = _History(hr_pos=hr_pos, distant=distant, dcis=dcis, surgery=surgery,
+                       nodal=nodes > 0, male=male, meno=meno, her2_pos=her2_pos)  # fmt: skip
+    _course_records(col, np.random.default_rng([seed, 1]), history, missing)
     if invalid_share > 0:
         bad = rng.random(n) < invalid_share
         col["age_years"] = _where(bad, 150, col["age_years"])
     return pl.DataFrame([_series(c.name, c.kind, col.get(c.name, none)) for c in COLUMNS])
+
+
+@dataclass(frozen=True)
+class _History:
+    """What the course records of a patient depend on (before items were set missing)."""
+
+    hr_pos: Arr
+    distant: Arr
+    dcis: Arr
+    surgery: Arr
+    nodal: Arr
+    male: Arr
+    meno: Arr
+    her2_pos: Arr
+
+
+#: Items of one course record, nulled together (the record exists with its first item).
+COURSE_GROUPS: tuple[tuple[str, ...], ...] = (
+    ("endocrine_agents", "endocrine_years_completed", "endocrine_ongoing",
+     "endocrine_months_since_end"),
+    ("recurrence_site", "recurrence_months_since_diagnosis",
+     "recurrence_months_since_last_radiotherapy", "recurrence_on_therapy", "recurrence_biopsied",
+     "recurrence_restaged", "recurrence_resected"),
+)  # fmt: skip
+
+
+def _course_records(
+    col: dict[str, Arr], rng: np.random.Generator, h: _History, missing: float
+) -> None:
+    """Radiotherapy history, adjuvant endocrine therapy, recurrence and de novo metastatic
+    disease (plain assumptions chosen to exercise the rules, not registry figures): about half
+    of the metastatic patients relapsed after an earlier primary (the others are de novo),
+    about 5 % of the others (and 3 % of pure DCIS) have a locoregional recurrence; 60 % of
+    hormone-receptor-positive patients have an adjuvant endocrine record."""
+    n: int = h.distant.shape[0]
+
+    def u() -> npt.NDArray[np.float64]:
+        return rng.random(n)
+
+    bcs, mastectomy = h.surgery == "breast_conserving", h.surgery == "mastectomy"
+    # radiotherapy before: after breast-conserving surgery mostly, after mastectomy when nodal
+    given = np.where(bcs, u() < 0.9, np.where(mastectomy, u() < np.where(h.nodal, 0.7, 0.15),
+                                              False))  # fmt: skip
+    prior_breast = np.asarray([v is True for v in col["prior_breast_radiotherapy"].tolist()])
+    given |= prior_breast  # a recorded whole-breast course: radiotherapy was given (never
+    # false with a course: regions are drawn only where it was given)
+    region = np.where(bcs, "whole_breast", "chest_wall")
+    region = np.where(bcs & (u() < 0.4), "whole_breast;tumour_bed_boost", region)
+    region = np.where(h.nodal & (u() < 0.5), np.char.add(region.astype(str), ";supraclavicular"),
+                      region)  # fmt: skip
+    known_surgery = bcs | mastectomy
+    col["radiotherapy_given"] = _where(known_surgery | prior_breast, given, None)
+    col["prior_radiotherapy_regions"] = _where(given & known_surgery & (u() < 0.7), region, None)
+
+    # recurrence: distant (half of the metastatic patients) or locoregional
+    relapse_distant = h.distant & (u() < 0.5)
+    local = ~h.distant & (u() < np.where(h.dcis, 0.03, 0.05))
+    de_novo = h.distant & ~relapse_distant
+    col["de_novo_metastatic"] = _where(de_novo & (u() < 0.6), True, _where(
+        ~h.distant & (u() < 0.3), False, None))  # fmt: skip
+    local_site = np.where(
+        bcs,
+        _choice(rng, n, ["ipsilateral_breast", "regional_nodes"], [0.6, 0.4]),
+        np.where(mastectomy, _choice(rng, n, ["chest_wall", "regional_nodes"], [0.65, 0.35]),
+                 "regional_nodes"),
+    )  # fmt: skip
+    relapse = relapse_distant | local
+    since_dx = np.round(rng.uniform(6.0, 120.0, n))
+    col["recurrence_site"] = _where(relapse_distant, "distant", _where(local, local_site, None))
+    col["recurrence_months_since_diagnosis"] = _where(relapse, since_dx, None)
+    since_rt = np.maximum(1.0, since_dx - np.round(rng.uniform(4.0, 9.0, n)))
+    col["recurrence_months_since_last_radiotherapy"] = _where(relapse & given, since_rt, None)
+    col["recurrence_biopsied"] = _where(relapse, u() < 0.7, None)
+    col["recurrence_restaged"] = _where(relapse, u() < 0.6, None)
+    col["recurrence_resected"] = _where(relapse, local & (u() < 0.2), None)
+
+    # adjuvant endocrine therapy (never with de novo metastatic disease)
+    post = h.meno == "post"
+    agent = np.where(post, _choice(rng, n, ["letrozole", "anastrozole", "exemestane"],
+                                   [0.4, 0.4, 0.2]), "tamoxifen")  # fmt: skip
+    agent = np.where(~post & ~h.male & (u() < 0.2), "goserelin;exemestane", agent)
+    years = np.round(rng.uniform(0.0, 10.0, n), 1)
+    years = np.where(relapse, np.minimum(years, np.round(since_dx / 12.0, 1)), years)
+    ongoing = np.where(years < 5.0, u() < 0.9, u() < 0.5)
+    has_et = h.hr_pos & ~h.dcis & ~de_novo & (u() < 0.6)
+    col["endocrine_agents"] = _where(has_et, agent, _where(~h.hr_pos & (u() < 0.2), "none", None))
+    col["endocrine_years_completed"] = _where(has_et, years, None)
+    col["endocrine_ongoing"] = _where(has_et, ongoing, None)
+    col["endocrine_months_since_end"] = _where(
+        has_et & ~ongoing, np.round(rng.uniform(0.0, 60.0, n)), None
+    )
+    col["recurrence_on_therapy"] = _where(
+        relapse, _where(has_et & ongoing, agent, _where(u() < 0.7, "none", None)), None
+    )
+    # the board meets at the recurrence (where a decision point is recorded)
+    dp = col["decision_point"]
+    col["decision_point"] = _where(local & (dp != None), "locoregional_recurrence", dp)  # noqa: E711
+
+    for group in COURSE_GROUPS:  # a record missing whole, or single items of it
+        drop = rng.random(n) < missing
+        for name in group:
+            col[name] = _where(drop, None, col[name])
+        for name in group[1:]:
+            col[name] = _where(rng.random(n) < missing, None, col[name])
+    for name in ("radiotherapy_given", "prior_radiotherapy_regions", "de_novo_metastatic"):
+        col[name] = _where(rng.random(n) < missing, None, col[name])
 
 
 _CONVERT: dict[str, Any] = {"int": int, "float": float, "bool": bool}

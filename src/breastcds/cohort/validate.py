@@ -37,7 +37,10 @@ STRUCTURE_CHECKS = (
     "neoadjuvant details (agents, response, ypT, ypN) need neoadjuvant = true",
     "a metastatic line's outcome or months need that line's agents",
     "metastatic line k needs line k-1",
-    f"'{NO_SITES}' in metastatic_sites or declines stands alone",
+    f"'{NO_SITES}' in metastatic_sites, declines, endocrine_agents or recurrence_on_therapy "
+    "stands alone",
+    "endocrine details (years, ongoing, months since end) need endocrine_agents",
+    "recurrence details (months, agents taken, biopsied, restaged, resected) need recurrence_site",
 )
 
 
@@ -155,6 +158,13 @@ def _value_problem(col: Column) -> pl.Expr | None:
             .then(pl.lit("an entry is listed twice"))
             .otherwise(None)
         )
+    if col.kind == "list" and col.none_is_empty:
+        alone = v.list.contains(NO_SITES) & (v.list.len() > 1)
+        return (
+            pl.when(alone)
+            .then(pl.lit(f"'{NO_SITES}' cannot be combined with other entries"))
+            .otherwise(None)
+        )
     return _range_problem(col)
 
 
@@ -180,21 +190,28 @@ def case_values() -> dict[str, pl.Expr]:
     of :func:`breastcds.cohort.schema.row_to_case_dict`; null = not recorded)."""
     c = pl.col
     out: dict[str, pl.Expr] = {col.case_field: c(col.name) for col in COLUMNS}
-    # 'none' alone is the case model's [] (staged, no distant site found)
-    for name, path in (("metastatic_sites", "tumour.metastatic_sites"),
-                       ("declines", "patient.declines")):  # fmt: skip
-        out[path] = c(name).list.eval(pl.element().filter(pl.element() != NO_SITES))
-    # records the flat table creates: neoadjuvant = true; an ISH count when either number is given
+    # 'none' alone is the case model's [] (staged, no distant site found; none taken...)
+    for col in COLUMNS:
+        if col.none_is_empty or (col.kind == "enum_list" and NO_SITES in (col.values or ())):
+            out[col.case_field] = c(col.name).list.eval(
+                pl.element().filter(pl.element() != NO_SITES)
+            )
+    # records the flat table creates: neoadjuvant = true; an ISH count when either number is
+    # given; the endocrine record with its agents, the recurrence record with its site
     out["treatment.neoadjuvant"] = pl.when(c("neoadjuvant").eq(True)).then(True).otherwise(None)
+    for path, column in (("treatment.endocrine", "endocrine_agents"),
+                         ("treatment.recurrence", "recurrence_site")):  # fmt: skip
+        out[path] = pl.when(c(column).is_not_null()).then(True).otherwise(None)
     for prefix, path in (("her2_ish", "biomarkers.her2_ish"),
                          ("her2_ish_recount", "biomarkers.her2_ish_recount")):  # fmt: skip
         given = c(f"{prefix}_ratio").is_not_null() | c(f"{prefix}_copies").is_not_null()
         out[path] = pl.when(given).then(True).otherwise(None)
     courses = pl.List(pl.String)
-    out["treatment.radiotherapy_courses"] = (
+    out["treatment.radiotherapy_courses"] = pl.concat_list(
         pl.when(c("prior_breast_radiotherapy").eq(True))
         .then(pl.lit(["whole_breast"], courses))
-        .otherwise(pl.lit([], courses))
+        .otherwise(pl.lit([], courses)),
+        c("prior_radiotherapy_regions").fill_null(pl.lit([], courses)),
     )
     return out
 
@@ -253,6 +270,21 @@ def _structure() -> list[Check]:
                 lit(f"{name} is given but neoadjuvant is not true"),
             )
         )
+    for record, names in (
+        ("endocrine_agents", ("endocrine_years_completed", "endocrine_ongoing",
+                              "endocrine_months_since_end")),
+        ("recurrence_site", ("recurrence_months_since_diagnosis",
+                             "recurrence_months_since_last_radiotherapy", "recurrence_on_therapy",
+                             "recurrence_biopsied", "recurrence_restaged", "recurrence_resected")),
+    ):  # fmt: skip
+        for name in names:
+            checks.append(
+                _check(
+                    name,
+                    c(name).is_not_null() & c(record).is_null(),
+                    lit(f"{name} is given without {record}"),
+                )
+            )
     for k in range(1, MAX_LINES + 1):
         agents = c(f"metastatic_line{k}_agents")
         for part in ("outcome", "months"):
