@@ -8,6 +8,8 @@ that just misses it (expected answers from shared/reference/domain/clinical_cour
   paclitaxel in advanced disease too (course.pregnancy.chemotherapy_metastatic) and weekly
   paclitaxel for HER2-positive stage I, trastuzumab after delivery
   (course.pregnancy.weekly_paclitaxel_her2_stage_i).
+- §9 fertility: premenopausal up to 45 years before chemotherapy, also when the chemotherapy is
+  for a locoregional recurrence (guard fertility.counselling_before_chemotherapy_at_recurrence).
 - §5.2 Z0011 (BCS + whole-breast RT, cT1-2 cN0, 1-2 positive sentinel nodes): outside it (T3, or
   whole-breast RT declined) a positive sentinel node gets axillary dissection
   (local.axilla.alnd_outside_z0011_after_bcs).
@@ -130,3 +132,35 @@ def test_positive_sentinel_node_outside_z0011_gets_axillary_dissection(
     actions = set(_actual(_one_positive_sentinel(size_mm, declines))["actions"])
     assert ("alnd" in actions) is dissection
     assert ("alnd_omission" in actions) is not dissection
+
+
+# ---------------------------------------------------------------- §9 fertility at a recurrence
+def _tnbc_chest_wall_recurrence(age: int, menopausal: str, declines: list[str]) -> dict[str, Any]:
+    return {
+        "age": age, "menopausal_status": menopausal, "declines": declines,
+        "tumor": {"size_mm": 12, "grade": 3, "m_category": "M0"},
+        "biomarkers": {"er_percent": 0, "pr_percent": 0, "her2_ihc": 0,
+                       "her2_ihc0_staining": "none", "ki67_percent": 60, "gbrca": "negative"},
+        "history": {"surgery": {"type": "mastectomy", "axilla": "slnb",
+                                "sentinel_nodes_positive": 0},
+                    "radiotherapy": [],
+                    "recurrence": {"site": "chest_wall", "months_since_diagnosis": 30,
+                                   "on_therapy": [], "biopsied": True, "restaged": True,
+                                   "resected": True}},
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("age", "menopausal", "declines", "counselling"),
+    [
+        (45, "pre", [], True),
+        (46, "pre", [], False),
+        (44, "post", [], False),
+    ],
+)
+def test_fertility_counselling_before_chemotherapy_for_a_locoregional_recurrence(
+    age: int, menopausal: str, declines: list[str], counselling: bool
+) -> None:
+    actual = _actual(_tnbc_chest_wall_recurrence(age, menopausal, declines))
+    assert actual["decision_point"] == "locoregional_recurrence"
+    assert ("fertility_preservation_counselling" in actual["actions"]) is counselling
