@@ -352,7 +352,8 @@ def _course_records(
     disease (plain assumptions chosen to exercise the rules, not registry figures): about half
     of the metastatic patients relapsed after an earlier primary (the others are de novo),
     about 5 % of the others (and 3 % of pure DCIS) have a locoregional recurrence; 60 % of
-    hormone-receptor-positive patients have an adjuvant endocrine record."""
+    hormone-receptor-positive patients have an adjuvant endocrine record; at a relapse the
+    radiotherapy history is recorded."""
     n: int = h.distant.shape[0]
 
     def u() -> npt.NDArray[np.float64]:
@@ -370,12 +371,14 @@ def _course_records(
     region = np.where(h.nodal & (u() < 0.5), np.char.add(region.astype(str), ";supraclavicular"),
                       region)  # fmt: skip
     known_surgery = bcs | mastectomy
-    col["radiotherapy_given"] = _where(known_surgery | prior_breast, given, None)
-    col["prior_radiotherapy_regions"] = _where(given & known_surgery & (u() < 0.7), region, None)
-
     # recurrence: distant (half of the metastatic patients) or locoregional
     relapse_distant = h.distant & (u() < 0.5)
     local = ~h.distant & (u() < np.where(h.dcis, 0.03, 0.05))
+    # the radiotherapy history is recorded at a relapse (before it, radiotherapy may be the
+    # decision being taken, so it stays not recorded)
+    history = (relapse_distant | local) & known_surgery
+    col["radiotherapy_given"] = _where(history | prior_breast, given, None)
+    col["prior_radiotherapy_regions"] = _where(history & given & (u() < 0.7), region, None)
     de_novo = h.distant & ~relapse_distant
     col["de_novo_metastatic"] = _where(de_novo & (u() < 0.6), True, _where(
         ~h.distant & (u() < 0.3), False, None))  # fmt: skip
