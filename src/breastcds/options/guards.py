@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from breastcds.knowledge.conditions import Condition, evaluate
+from breastcds.knowledge.conditions import Condition, truth
 from breastcds.knowledge.decision_points import ALL_DECISION_POINTS, DecisionPoint
 from breastcds.knowledge.drugs import Catalogue, Drug, DrugFamily, DrugGroup, catalogue
 from breastcds.knowledge.facts import FACTS
@@ -413,7 +413,10 @@ def decide(gs: GuardSet, dp: str, shapes: Sequence[OptionShape],
     """Which options the guards remove, which prompts they add or suppress, which actions they
     add, for the options ``shapes`` the rules offered at ``dp`` (``alg.offered`` says which)."""
     out: Decision[B] = Decision()
-    guards = [g for g in gs.guards if g.at(dp)]
+    # A guard known to be inactive for this case adds nothing below (each of its terms is ANDed
+    # with its activity); the cohort's expressions are never known false, so it keeps them all.
+    guards = [g for g in gs.guards
+              if g.at(dp) and not alg.known_false(alg.active(g, dp, shapes))]  # fmt: skip
     for o in shapes:
         out.blocked[o.rule_id] = alg.and_(
             [alg.offered(o.rule_id), blocked_by_all(guards, o, dp, alg, shapes)]
@@ -489,7 +492,7 @@ class PyAlgebra(Algebra[bool]):
         return not x
 
     def holds(self, cond: Condition) -> bool:
-        return evaluate(cond, self.facts).value is True
+        return truth(cond, self.facts) is True
 
     def unknown(self, fact: str) -> bool:
         return self.facts.get(fact) is None
@@ -535,16 +538,16 @@ def apply_guards(result: DecisionPointOptions, facts: Mapping[str, Any],
     present = [_shape(o) for o in result.options]  # what the rules offered (as the cohort)
     alg = PyAlgebra(facts, [o.rule_id for o in result.options])
     d = decide(gs, dp, present, alg)
-    at_dp = [g for g in gs.guards if g.at(dp)]
-    on = [g for g in at_dp if alg.active(g, dp, present)]
+    on = [g for g in gs.guards if g.at(dp) and alg.active(g, dp, present)]
     kept: list[OfferedOption] = []
     blocked = list(result.blocked)
     for o in candidates:
         shape = _shape(o)
         if o.rule_id in d.blocked:
             stop = d.blocked[o.rule_id]
-        else:  # a "discuss" option: the same test, against what the rules offered
-            stop = blocked_by_all(at_dp, shape, dp, alg, present)
+        else:  # a "discuss" option: the same test, against what the rules offered (a guard
+            # that is not active here blocks nothing)
+            stop = blocked_by_all(on, shape, dp, alg, present)
         if stop:
             why = [g for g in on if blocks(g, shape, dp, alg, present)] or [
                 g for g in on if any(removed_agent(g, a, shape, alg) for a in o.agents)
