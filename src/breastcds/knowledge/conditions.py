@@ -211,6 +211,8 @@ def _describe(c: Condition) -> str:
 
 
 def _fmt(v: Any) -> str:
+    if type(v) is str:  # the common case first (the same text as below)
+        return v
     if isinstance(v, list):
         return "[" + ", ".join(_fmt(x) for x in v) + "]"
     if isinstance(v, bool):
@@ -327,6 +329,10 @@ def _failed_text_of(c: Condition) -> Callable[[Facts], str]:
     """:func:`_failed_text` with its constant parts computed once."""
     head = f"requires {describe(c)}; case has "
     names = tuple(sorted(c.facts()))
+    if len(names) == 1:
+        only = names[0]
+        head += f"{only} = "
+        return lambda facts: head + _fmt(facts.get(only))
     return lambda facts: head + ", ".join(f"{f} = {_fmt(facts.get(f))}" for f in names)
 
 
