@@ -9,6 +9,7 @@ knowledge over the facts of the bundled examples and of generated cases.
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Iterator
 from functools import cache
 from typing import Any
@@ -145,3 +146,25 @@ def test_every_knowledge_condition_agrees_on_the_bundled_examples() -> None:
 @given(cases())
 def test_every_knowledge_condition_agrees_on_generated_cases(case: dict[str, Any]) -> None:
     _agree(_facts(case))
+
+
+def test_a_named_copy_compiles_its_own_plan() -> None:
+    """``model_copy`` copies the instance dict; the copy must not report with the original's
+    plan (the RT-omission criteria are named copies of their conditions)."""
+    plain = Condition.model_validate({"all": [LEAVES[0], LEAVES[4]]})
+    facts = {"age": 75, "lvi": None}
+    assert [u.name for u in evaluate(plain, facts).unknown] == ["lvi"]
+    named = plain.model_copy(update={"name": "older with LVI"})
+    assert evaluate(named, facts) == interpret(named, facts)
+    assert [u.name for u in evaluate(named, facts).unknown] == ["older with LVI"]
+
+
+def test_a_compiled_condition_pickles_without_its_plan() -> None:
+    """The validated knowledge may be pickled (a cache between runs): closures are left out
+    and compiled again after loading."""
+    c = Condition.model_validate({"any": [LEAVES[1], LEAVES[11]]})
+    facts = {"age": 70, "ecog": 70, "metastatic_sites": ["lung"]}
+    before = evaluate(c, facts)
+    back = pickle.loads(pickle.dumps(c))
+    assert back == c
+    assert evaluate(back, facts) == before == interpret(back, facts)

@@ -52,6 +52,9 @@ class FactLike(Protocol):
     def field(self) -> str: ...
 
 
+_PLAN = "_compiled_plan"  # the instance-dict key of Condition.plan
+
+
 def _scope(info: ValidationInfo) -> Mapping[str, FactLike]:
     """The facts a condition may read: ``FACTS``, or a rule table's own inputs passed as the
     validation context ``{"facts": {...}}`` (knowledge/rule_tables.py)."""
@@ -125,12 +128,26 @@ class Condition(BaseModel):
         """Case-model fields of every fact this condition reads (sorted)."""
         return tuple(sorted({_field_of(f) for f in self.facts()}))
 
-    @cached_property
+    @property
     def plan(self) -> Plan:
         """This condition compiled once into closures (:func:`truth`, :func:`evaluate`); the
         condition is immutable, so the plan lives as long as the knowledge object holding it
-        (an override of the knowledge brings its own conditions and plans)."""
-        return _compile(self)
+        (an override of the knowledge brings its own conditions and plans). Kept with the
+        object it was compiled for: a ``model_copy`` (e.g. a criterion given its name) copies
+        the instance dict but compiles its own plan; pickling leaves it out."""
+        hit = self.__dict__.get(_PLAN)
+        if hit is None or hit[0] is not self:
+            hit = (self, _compile(self))
+            self.__dict__[_PLAN] = hit
+        plan: Plan = hit[1]
+        return plan
+
+    def __getstate__(self) -> dict[Any, Any]:
+        state = super().__getstate__()
+        kept = state.get("__dict__")
+        if isinstance(kept, dict) and _PLAN in kept:
+            state = {**state, "__dict__": {k: v for k, v in kept.items() if k != _PLAN}}
+        return state
 
     def facts(self) -> set[str]:
         """Every fact this condition reads."""
