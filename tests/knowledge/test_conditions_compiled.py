@@ -168,3 +168,11 @@ def test_a_compiled_condition_pickles_without_its_plan() -> None:
     back = pickle.loads(pickle.dumps(c))
     assert back == c
     assert evaluate(back, facts) == before == interpret(back, facts)
+
+
+def test_conditions_compare_by_their_fields_whether_compiled_or_not() -> None:
+    a, b = (Condition.model_validate({"not": LEAVES[0]}) for _ in range(2))
+    evaluate(a, {"age": 71})
+    assert a == b and b == a
+    assert hash(a) == hash(b)
+    assert a != Condition.model_validate({"not": LEAVES[4]})

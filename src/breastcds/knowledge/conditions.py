@@ -55,6 +55,16 @@ class FactLike(Protocol):
 _PLAN = "_compiled_plan"  # the instance-dict key of Condition.plan
 
 
+class _PlanOf:
+    """A condition's plan with the condition it was compiled for (compared by identity, so
+    that comparing two conditions compares their fields, not their plans)."""
+
+    __slots__ = ("owner", "plan")
+
+    def __init__(self, owner: Condition, plan: Plan) -> None:
+        self.owner, self.plan = owner, plan
+
+
 def _scope(info: ValidationInfo) -> Mapping[str, FactLike]:
     """The facts a condition may read: ``FACTS``, or a rule table's own inputs passed as the
     validation context ``{"facts": {...}}`` (knowledge/rule_tables.py)."""
@@ -136,11 +146,10 @@ class Condition(BaseModel):
         object it was compiled for: a ``model_copy`` (e.g. a criterion given its name) copies
         the instance dict but compiles its own plan; pickling leaves it out."""
         hit = self.__dict__.get(_PLAN)
-        if hit is None or hit[0] is not self:
-            hit = (self, _compile(self))
+        if not isinstance(hit, _PlanOf) or hit.owner is not self:
+            hit = _PlanOf(self, _compile(self))
             self.__dict__[_PLAN] = hit
-        plan: Plan = hit[1]
-        return plan
+        return hit.plan
 
     def __getstate__(self) -> dict[Any, Any]:
         state = super().__getstate__()
