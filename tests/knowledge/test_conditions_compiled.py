@@ -28,6 +28,7 @@ from breastcds.knowledge.schema_rt_omission import load_rt_omission
 from breastcds.model.parse import parse_case
 from breastcds.options.guards import load_guards
 from breastcds.options.schema import load_kb
+from tests.knowledge.test_conditions import trees
 from tests.options.strategies import cases
 
 LEAVES: list[dict[str, Any]] = [
@@ -53,20 +54,6 @@ def _named(node: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrategy[dict[st
     return st.one_of(node, node.map(lambda n: {**n, "name": f"criterion {len(str(n))}"}))
 
 
-def trees() -> st.SearchStrategy[dict[str, Any]]:
-    return st.recursive(
-        _named(st.sampled_from(LEAVES)),
-        lambda children: _named(
-            st.one_of(
-                st.lists(children, min_size=1, max_size=3).map(lambda xs: {"all": xs}),
-                st.lists(children, min_size=1, max_size=3).map(lambda xs: {"any": xs}),
-                children.map(lambda x: {"not": x}),
-            )
-        ),
-        max_leaves=8,
-    )
-
-
 facts_rows = st.fixed_dictionaries(
     {
         "age": st.one_of(st.none(), st.integers(60, 80)),
@@ -84,7 +71,7 @@ facts_rows = st.fixed_dictionaries(
 
 
 @settings(max_examples=400, deadline=None)
-@given(trees(), facts_rows)
+@given(trees(LEAVES, _named, max_leaves=8), facts_rows)
 def test_compiled_plan_equals_the_interpreter_on_random_trees(
     tree: dict[str, Any], facts: dict[str, Any]
 ) -> None:

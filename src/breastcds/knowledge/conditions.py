@@ -324,31 +324,19 @@ def _compile_truth(c: Condition, parts: tuple[Plan, ...]) -> Truth:
 
         return negation
     tests = tuple(p.truth for p in parts)
-    if c.all_ is not None:
+    decides = c.all_ is None  # Kleene: one false part decides an ``all``, one true an ``any``
 
-        def all_(facts: Facts) -> bool | None:
-            unknown = False
-            for t in tests:
-                value = t(facts)
-                if value is False:
-                    return False
-                if value is None:
-                    unknown = True
-            return None if unknown else True
-
-        return all_
-
-    def any_(facts: Facts) -> bool | None:
+    def combined(facts: Facts) -> bool | None:
         unknown = False
         for t in tests:
             value = t(facts)
-            if value is True:
-                return True
+            if value is decides:
+                return decides
             if value is None:
                 unknown = True
-        return None if unknown else False
+        return None if unknown else not decides
 
-    return any_
+    return combined
 
 
 def _failed_text_of(c: Condition) -> Callable[[Facts], str]:
