@@ -1,13 +1,16 @@
-"""Start-up guard: a command imports only what it needs.
+"""Start-up guard: a command imports only what it needs, and reads validated knowledge back.
 
 Each command runs in a fresh interpreter (as ``breastcds ...`` would); the modules it imported
 (``sys.modules`` at exit) are listed and the heavy stacks it does not use must not be among
-them. Times are measured by ``benchmarks/startup.py``, not asserted here.
+them. A second one-case ``assess`` reads the packaged knowledge from the validated-knowledge
+cache (model/validated_cache.py) and builds no validator of the knowledge schemas. Times are
+measured by ``benchmarks/startup.py``, not asserted here.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -141,3 +144,66 @@ def test_each_command_is_registered_by_the_module_listed_for_it() -> None:
         assert names(one) == set(commands), register.__module__
         listed |= set(commands)
     assert listed == names(app)
+
+
+# Runs the CLI and writes the names of the package's pydantic models whose validators were
+# built (``__pydantic_complete__``) to argv[1].
+_BUILT = """
+import atexit, json, sys
+out = sys.argv[1]
+sys.argv = ["breastcds", *sys.argv[2:]]
+def built():
+    import pydantic
+    names, todo = set(), [pydantic.BaseModel]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            todo.append(sub)
+            if sub.__module__.startswith("breastcds.") and sub.__pydantic_complete__:
+                names.add(f"{sub.__module__}.{sub.__qualname__}")
+    open(out, "w").write(json.dumps(sorted(names)))
+atexit.register(built)
+from breastcds.cli.main import run
+run()
+"""
+
+#: Knowledge schemas a run that reads the validated cache never needs to build.
+KNOWLEDGE_SCHEMAS = {
+    "breastcds.options.schema.Pathway",
+    "breastcds.options.schema.Rule",
+    "breastcds.knowledge.conditions.Condition",
+    "breastcds.knowledge.rule_tables.Table",
+    "breastcds.knowledge.rule_tables.Row",
+    "breastcds.model.consistency.ChecksFile",
+    "breastcds.knowledge.derived.DerivedFacts",
+    "breastcds.options.guards.GuardSet",
+    "breastcds.knowledge.drugs.Catalogue",
+    "breastcds.classify.prognostic_stage.PrognosticKnowledge",
+    "breastcds.knowledge.schema_rt_omission.RtOmissionKnowledge",
+}
+
+
+def test_a_second_one_case_assess_builds_no_knowledge_schema(tmp_path: Path) -> None:
+    """The first run validates the knowledge (and writes the cache, as Python writes .pyc
+    files); the second reads it back."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE",)}
+    env.pop("BREASTCDS_KNOWLEDGE_CACHE", None)
+    listing = tmp_path / "built.json"
+    args = ["assess", "--example", "her2-low-metastatic", "--format", "json"]
+    outputs = []
+    for _ in range(2):
+        run = subprocess.run(
+            [sys.executable, "-c", _BUILT, str(listing), *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+            env=env,
+        )
+        assert run.returncode == 0, run.stderr
+        outputs.append(json.loads(run.stdout))
+    built = set(json.loads(listing.read_text(encoding="utf-8")))
+    assert built & KNOWLEDGE_SCHEMAS == set()
+    assert "breastcds.capabilities.Assessment" in built  # the result is still validated
+    outputs[0]["provenance"].pop("assessed_at")
+    outputs[1]["provenance"].pop("assessed_at")
+    assert outputs[0] == outputs[1]
