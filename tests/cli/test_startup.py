@@ -126,22 +126,22 @@ def test_one_case_assess_imports_no_heavy_stack(tmp_path: Path, fmt: str) -> Non
 
 
 def test_each_command_is_registered_by_the_module_listed_for_it() -> None:
-    """The console script registers only the invoked command's module (REGISTRARS): the list
+    """The console script registers only the invoked command's module (COMMANDS): the list
     names exactly the commands that module adds, and together every command of the app."""
     import typer
     from typer.main import get_command
 
-    from breastcds.cli.main import REGISTRARS, app
+    from breastcds.cli.main import COMMANDS, app, registrar
 
     def names(cli: typer.Typer) -> set[str]:
         return set(get_command(cli).commands)  # type: ignore[attr-defined]
 
     listed: set[str] = set()
-    for register, commands in REGISTRARS:
+    for module, commands in COMMANDS:
         one = typer.Typer()
         one.callback()(lambda: None)
-        register(one)
-        assert names(one) == set(commands), register.__module__
+        registrar(module)(one)
+        assert names(one) == set(commands), module
         listed |= set(commands)
     assert listed == names(app)
 
