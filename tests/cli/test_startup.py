@@ -9,6 +9,7 @@ measured by ``benchmarks/startup.py``, not asserted here.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -207,3 +208,35 @@ def test_a_second_one_case_assess_builds_no_knowledge_schema(tmp_path: Path) -> 
     outputs[0]["provenance"].pop("assessed_at")
     outputs[1]["provenance"].pop("assessed_at")
     assert outputs[0] == outputs[1]
+
+
+@pytest.mark.parametrize(
+    ("argv", "collector"),
+    [
+        (["assess", "--example", "her2-low-metastatic"], False),
+        (["example"], False),
+        (["--version"], False),
+        (["serve"], True),
+        (["cohort", "run", "registry.parquet"], True),
+        (["predict", "patients.csv"], True),
+        (["concordance", "vignettes.json"], True),
+    ],
+)
+def test_only_one_case_commands_run_without_the_cycle_collector(
+    monkeypatch: pytest.MonkeyPatch, argv: list[str], collector: bool
+) -> None:
+    """The console script switches the cyclic garbage collector off for a command that reads
+    at most one case; a server, a cohort, a batch or many vignettes keep it."""
+    from breastcds.cli import main
+
+    def app(**_: object) -> None:
+        """Stands in for the typer application: the command itself is not run."""
+
+    monkeypatch.setattr(main, "build", lambda registrars=None: app)
+    monkeypatch.setattr(main, "_app", lambda: app)
+    monkeypatch.setattr(sys, "argv", ["breastcds", *argv])
+    try:
+        main.run()
+        assert gc.isenabled() is collector
+    finally:
+        gc.enable()
