@@ -67,18 +67,29 @@ HEAVY_PARTS = (
 NOT_FOR_VERSION = {"pydantic", "numpy", "yaml", "rich"}
 
 
-def imported_by(tmp_path: Path, *args: str) -> tuple[set[str], str]:
-    """Modules imported by ``breastcds ARGS`` in a fresh interpreter, and its stdout."""
-    listing = tmp_path / "modules.json"
+def listed_by(
+    tmp_path: Path, script: str, *args: str, env: dict[str, str] | None = None
+) -> tuple[list[str], str]:
+    """The names ``script`` (run as ``breastcds ARGS`` in a fresh interpreter) wrote to its
+    listing file at exit, and its stdout."""
+    listing = tmp_path / "listing.json"
     run = subprocess.run(
-        [sys.executable, "-c", _RUN, str(listing), *args],
+        [sys.executable, "-c", script, str(listing), *args],
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
+        env=env,
     )
     assert run.returncode == 0, run.stderr
-    return set(json.loads(listing.read_text(encoding="utf-8"))), run.stdout
+    names: list[str] = json.loads(listing.read_text(encoding="utf-8"))
+    return names, run.stdout
+
+
+def imported_by(tmp_path: Path, *args: str) -> tuple[set[str], str]:
+    """Modules imported by ``breastcds ARGS`` in a fresh interpreter, and its stdout."""
+    modules, out = listed_by(tmp_path, _RUN, *args)
+    return set(modules), out
 
 
 def _heavy(modules: set[str], also: frozenset[str] | set[str] = frozenset()) -> list[str]:
@@ -188,21 +199,12 @@ def test_a_second_one_case_assess_builds_no_knowledge_schema(tmp_path: Path) -> 
     files); the second reads it back."""
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE",)}
     env.pop("BREASTCDS_KNOWLEDGE_CACHE", None)
-    listing = tmp_path / "built.json"
     args = ["assess", "--example", "her2-low-metastatic", "--format", "json"]
     outputs = []
     for _ in range(2):
-        run = subprocess.run(
-            [sys.executable, "-c", _BUILT, str(listing), *args],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-            env=env,
-        )
-        assert run.returncode == 0, run.stderr
-        outputs.append(json.loads(run.stdout))
-    built = set(json.loads(listing.read_text(encoding="utf-8")))
+        names, out = listed_by(tmp_path, _BUILT, *args, env=env)
+        outputs.append(json.loads(out))
+    built = set(names)
     assert built & KNOWLEDGE_SCHEMAS == set()
     assert "breastcds.capabilities.Assessment" in built  # the result is still validated
     outputs[0]["provenance"].pop("assessed_at")

@@ -32,6 +32,14 @@ class Builds:
         return self.value
 
 
+def built_at_every_call(name: str) -> None:
+    """``cached(name, ...)`` runs its loader at every call: nothing is read back."""
+    build = Builds("value")
+    assert vc.cached(name, build) == "value"
+    assert vc.cached(name, build) == "value"
+    assert build.runs == 2
+
+
 @pytest.fixture
 def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A writable cache folder of its own, with bytecode (and so the cache) written."""
@@ -73,10 +81,7 @@ def test_nothing_is_written_when_python_writes_no_bytecode(
     cache_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(sys, "dont_write_bytecode", True)
-    build = Builds("value")
-    assert vc.cached("test.nobytecode", build) == "value"
-    assert vc.cached("test.nobytecode", build) == "value"
-    assert build.runs == 2
+    built_at_every_call("test.nobytecode")
     assert not cache_dir.exists()
 
 
@@ -87,10 +92,7 @@ def test_an_unwritable_cache_folder_or_an_unpicklable_value_is_harmless(
     blocker.write_text("not a folder", encoding="utf-8")
     monkeypatch.setattr(vc, "CACHE_DIR", blocker / "__pycache__")  # cannot be created
     monkeypatch.setattr(sys, "dont_write_bytecode", False)
-    build = Builds("value")
-    assert vc.cached("test.readonly", build) == "value"
-    assert vc.cached("test.readonly", build) == "value"
-    assert build.runs == 2
+    built_at_every_call("test.readonly")
     monkeypatch.setattr(vc, "CACHE_DIR", tmp_path / "__pycache__")
     assert vc.cached("test.unpicklable", lambda: lambda: None)() is None
     assert list((tmp_path / "__pycache__").iterdir()) == []  # no file, no temporary left
@@ -98,10 +100,7 @@ def test_an_unwritable_cache_folder_or_an_unpicklable_value_is_harmless(
 
 def test_the_cache_can_be_turned_off(cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(vc.SWITCH, "0")
-    build = Builds("value")
-    vc.cached("test.off", build)
-    vc.cached("test.off", build)
-    assert build.runs == 2
+    built_at_every_call("test.off")
     assert not cache_dir.exists()
 
 
