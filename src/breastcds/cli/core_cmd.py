@@ -31,7 +31,9 @@ def fewer_gc_passes(command: F) -> F:
 
     A one-case command spends most of its time importing and building long-lived objects (the
     case and knowledge models); collection passes over them free nothing. One-case ``assess``:
-    about 12 % less CPU (benchmarks/startup.py).
+    about 12 % less CPU (benchmarks/startup.py). The console script goes further and runs a
+    one-case command with the collector off (``cli.main.ONE_CASE``); this covers in-process
+    callers of the typer application.
     """
 
     @functools.wraps(command)
