@@ -68,6 +68,7 @@ NOT_READER: dict[str, str] = {
     "HER2-ultralow": "citation",
     "record": "case path (consistency.yaml)", "input": "identifier (consistency.yaml)",
     "other": "identifier (consistency.yaml)",
+    "criterion": "identifier (the criterion a course presumption reads, rt_omission.yaml)",
     # option regimen names: a Chinese reader sees the rule's own text.zh instead
     "regimen": "regimen name; in Chinese the option is shown by its rule's text.zh",
 }  # fmt: skip

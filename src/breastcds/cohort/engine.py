@@ -368,10 +368,14 @@ def rt_columns() -> tuple[Stages, list[Encoded]]:
     encoded: list[Encoded] = []
     meets_support: list[pl.Expr] = []
     pending_support: list[pl.Expr] = []
-    for s in k.sets:
+    course_meets: list[pl.Expr] = []  # the course-level reading (course_presumptions)
+    course_pending: list[pl.Expr] = []
+    presumed = {p.criterion for p in k.course_presumptions}
+    for s, course_set in zip(k.sets, k.course_sets(), strict=True):
         failed: list[tuple[str, pl.Expr]] = []
         missing: list[tuple[str, pl.Expr]] = []
-        for j, crit in enumerate(s.criteria):
+        course_cols: list[pl.Expr] = []
+        for j, (crit, course_crit) in enumerate(zip(s.criteria, course_set.criteria, strict=True)):
             cond = crit.condition()
             if cond is None:
                 continue
@@ -379,6 +383,13 @@ def rt_columns() -> tuple[Stages, list[Encoded]]:
             stage1.append(to_polars(cond).alias(name))
             failed.append((crit.name, c(name).eq(False)))
             missing.append((crit.name, c(name).is_null()))
+            if crit.name in presumed:
+                course_cond = course_crit.condition()
+                assert course_cond is not None
+                stage1.append(to_polars(course_cond).alias(f"__rtc.{s.id}.{j}"))
+                course_cols.append(c(f"__rtc.{s.id}.{j}"))
+            else:
+                course_cols.append(c(name))
         # criteria the case model cannot hold are never judged (listed last, as the evaluator)
         missing += [(crit.name, lit(True)) for crit in s.unrecordable()]
         f_enc = Encoded(f"rt.{s.id}.failed", tuple(n for n, _ in failed))
@@ -399,6 +410,12 @@ def rt_columns() -> tuple[Stages, list[Encoded]]:
         if s.role == "supports_omission":
             meets_support.append(verdict.eq("meets"))
             pending_support.append(verdict.eq("insufficient_data"))
+            course_fails = pl.any_horizontal([x.eq(False).fill_null(False) for x in course_cols])
+            course_unknown = pl.any_horizontal(
+                [x.is_null() for x in course_cols] + [lit(bool(s.unrecordable()))]
+            )
+            course_meets.append(~course_fails & ~course_unknown)
+            course_pending.append(~course_fails & course_unknown)
     summary = (
         pl.when(~applicable)
         .then(lit("not_applicable"))
@@ -409,6 +426,16 @@ def rt_columns() -> tuple[Stages, list[Encoded]]:
         .otherwise(lit("not_supported"))
     )
     stage3.append(summary.alias("rt.summary"))
+    course_summary = (
+        pl.when(~applicable)
+        .then(lit("not_applicable"))
+        .when(pl.any_horizontal(course_meets))
+        .then(lit("discuss"))
+        .when(pl.any_horizontal(course_pending))
+        .then(lit("insufficient_data"))
+        .otherwise(lit("not_supported"))
+    )
+    stage3.append(course_summary.alias("__rt.course_summary"))
     return [stage1, stage2, stage3], encoded
 
 

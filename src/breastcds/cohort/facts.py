@@ -660,7 +660,7 @@ def steps() -> list[list[pl.Expr]]:
     from breastcds.cohort.engine import rt_columns
 
     rt_stages, _ = rt_columns()
-    supported = c("rt.summary").eq("discuss").alias("rt_omission_supported")
+    supported = c("__rt.course_summary").eq("discuss").alias("rt_omission_supported")
     return [step1, step2, step3, step4, [inferred_decision_point()], *rt_stages, [supported]]
 
 

@@ -253,14 +253,16 @@ _f(
 
 # --- the course of care (clinical_course.md sections 1-4; TEAM.md contract 2) -----------------
 def _rt_omission_supported(case: Case, c: Classification) -> bool:
-    """The radiotherapy section's omission summary is 'discuss' (a supporting set is met).
+    """The omission summary is 'discuss' (a supporting set is met) with the sets read as the
+    course-level decision reads them (endocrine therapy presumed: ``course_presumptions`` of
+    ``knowledge/rt_omission.yaml``).
 
     Not applicable, not supported or not yet judgeable -> False: the action is not offered; the
     radiotherapy section names what is missing.
     """
-    from breastcds.radiotherapy.omission import evaluate
+    from breastcds.radiotherapy.omission import course_summary
 
-    return evaluate(case, c).summary.verdict == "discuss"
+    return course_summary(case, c).verdict == "discuss"
 
 
 def _decision_point(case: Case, c: Classification) -> str | None:
