@@ -11,7 +11,6 @@ the option (regimen, agents by INN), its grading (CSCO level/evidence, NCCN cate
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Literal
@@ -24,6 +23,7 @@ from breastcds.knowledge.conditions import Condition
 from breastcds.knowledge.decision_points import DecisionPoint
 from breastcds.knowledge.drugs import Catalogue, catalogue
 from breastcds.knowledge.loader import KnowledgeError, parse_yaml
+from breastcds.model.validated_cache import packaged
 
 CscoLevel = Literal["I", "II", "III"]
 CscoEvidence = Literal["1A", "1B", "2A", "2B", "3"]
@@ -58,7 +58,7 @@ ENDPOINT_TEXT: dict[str, tuple[str, str]] = {
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
 
 class Text(_Strict):
@@ -351,7 +351,7 @@ def load_kb_dir(directory: Path, drugs_path: Path | None = None) -> KnowledgeBas
     return build_kb(texts, catalogue(drugs_path))
 
 
-@cache
+@packaged("options.kb")
 def load_kb() -> KnowledgeBase:
-    """The packaged knowledge base, validated (cached)."""
+    """The packaged knowledge base, validated (cached, also between runs)."""
     return build_kb(_packaged_texts(), catalogue())
