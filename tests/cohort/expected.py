@@ -87,3 +87,23 @@ def mismatches(results: list[dict[str, Any]], rows: list[dict[str, Any]]) -> lis
             elif actual != value:
                 found.append(f"row {row['row']} {key}: engine {actual!r}, assess {value!r}")
     return found
+
+
+def hand_built_results(data: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Run hand-built cohort rows (column -> value; list columns as text) through the cohort
+    engine, check that every row agrees with ``assess``, and return the results by case id."""
+    import polars as pl
+
+    from breastcds.cohort.engine import run_batch
+    from breastcds.cohort.schema import COLUMNS
+    from breastcds.cohort.validate import canonical_dtype, prepare
+
+    schema = {c.name: canonical_dtype(c) if c.kind not in ("list", "enum_list") else pl.String()
+              for c in COLUMNS}  # fmt: skip
+    frame = pl.DataFrame(data, schema=schema)
+    result = run_batch(frame)
+    assert result.errors.height == 0
+    valid, _ = prepare(frame)
+    found = mismatches(result.results.to_dicts(), valid.to_dicts())
+    assert not found, "\n".join(found[:20])
+    return {r["case_id"]: r for r in result.results.to_dicts()}

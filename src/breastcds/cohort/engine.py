@@ -416,27 +416,24 @@ def rt_columns() -> tuple[Stages, list[Encoded]]:
             )
             course_meets.append(~course_fails & ~course_unknown)
             course_pending.append(~course_fails & course_unknown)
-    summary = (
-        pl.when(~applicable)
-        .then(lit("not_applicable"))
-        .when(pl.any_horizontal(meets_support))
-        .then(lit("discuss"))
-        .when(pl.any_horizontal(pending_support))
-        .then(lit("insufficient_data"))
-        .otherwise(lit("not_supported"))
+    stage3.append(_rt_summary(applicable, meets_support, pending_support).alias("rt.summary"))
+    stage3.append(
+        _rt_summary(applicable, course_meets, course_pending).alias("__rt.course_summary")
     )
-    stage3.append(summary.alias("rt.summary"))
-    course_summary = (
-        pl.when(~applicable)
-        .then(lit("not_applicable"))
-        .when(pl.any_horizontal(course_meets))
-        .then(lit("discuss"))
-        .when(pl.any_horizontal(course_pending))
-        .then(lit("insufficient_data"))
-        .otherwise(lit("not_supported"))
-    )
-    stage3.append(course_summary.alias("__rt.course_summary"))
     return [stage1, stage2, stage3], encoded
+
+
+def _rt_summary(applicable: pl.Expr, meets: list[pl.Expr], pending: list[pl.Expr]) -> pl.Expr:
+    """The omission summary from the supporting sets' verdicts (radiotherapy.omission._summary)."""
+    return (
+        pl.when(~applicable)
+        .then(lit("not_applicable"))
+        .when(pl.any_horizontal(meets))
+        .then(lit("discuss"))
+        .when(pl.any_horizontal(pending))
+        .then(lit("insufficient_data"))
+        .otherwise(lit("not_supported"))
+    )
 
 
 # --------------------------------------------------------------------------------------------
