@@ -71,11 +71,7 @@ def parse_areas(data: object, name: str = AREAS_FILE) -> CscoAreas:
     try:
         return CscoAreas.model_validate(data)
     except ValidationError as exc:
-        lines = [f"{'.'.join(str(p) for p in e['loc']) or '(file)'}: {e['msg']}"
-                 for e in exc.errors()]  # fmt: skip
-        raise KnowledgeError(
-            f"knowledge file {name!r} does not match its schema:\n" + "\n".join(lines)
-        ) from exc
+        raise KnowledgeError(f"knowledge file {name!r} does not match its schema: {exc}") from exc
 
 
 @cache
