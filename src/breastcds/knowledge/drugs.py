@@ -10,6 +10,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from breastcds.knowledge.loader import KnowledgeError, parse_yaml, read_text
+from breastcds.model.validated_cache import packaged
 
 DrugClass = Literal[
     "taxane", "anthracycline", "alkylating_agent", "platinum", "antimetabolite",
@@ -38,7 +39,7 @@ DrugFamily = Literal[
 class Group(BaseModel):
     """One class of clinical_course.md §11 with its family and bilingual label."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     id: DrugGroup
     family: DrugFamily
@@ -49,7 +50,7 @@ class Group(BaseModel):
 class Drug(BaseModel):
     """One catalogue entry; ``inn`` is the WHO international non-proprietary name, lower case."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
     inn: str
     drug_class: DrugClass = Field(alias="class")
@@ -74,7 +75,7 @@ class Drug(BaseModel):
 
 
 class Catalogue(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     version: int
     groups: list[Group]
@@ -139,5 +140,10 @@ def parse_catalogue(text: str, origin: str) -> Catalogue:
 def catalogue(path: Path | None = None) -> Catalogue:
     """The packaged catalogue (or one read from ``path``), validated and cached."""
     if path is None:
-        return parse_catalogue(read_text("drugs.yaml"), "knowledge/drugs.yaml")
+        return _packaged_catalogue()
     return parse_catalogue(path.read_text(encoding="utf-8"), str(path))
+
+
+@packaged("knowledge.drugs")
+def _packaged_catalogue() -> Catalogue:
+    return parse_catalogue(read_text("drugs.yaml"), "knowledge/drugs.yaml")

@@ -11,7 +11,6 @@ the option (regimen, agents by INN), its grading (CSCO level/evidence, NCCN cate
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Literal
@@ -29,6 +28,7 @@ from breastcds.knowledge.grading import CscoLevel as CscoLevel
 from breastcds.knowledge.grading import Grading as Grading
 from breastcds.knowledge.grading import NccnCategory as NccnCategory
 from breastcds.knowledge.loader import KnowledgeError, parse_yaml
+from breastcds.model.validated_cache import packaged
 
 Recommendation = Literal["option", "discuss", "avoid"]
 Endpoint = Literal["os", "bcss", "dfs", "pfs", "response", "none"]
@@ -58,7 +58,7 @@ ENDPOINT_TEXT: dict[str, tuple[str, str]] = {
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
 
 class Text(_Strict):
@@ -296,7 +296,7 @@ def load_kb_dir(directory: Path, drugs_path: Path | None = None) -> KnowledgeBas
     return build_kb(texts, catalogue(drugs_path))
 
 
-@cache
+@packaged("options.kb")
 def load_kb() -> KnowledgeBase:
-    """The packaged knowledge base, validated (cached)."""
+    """The packaged knowledge base, validated (cached, also between runs)."""
     return build_kb(_packaged_texts(), catalogue())
