@@ -25,7 +25,7 @@ from breastcds.knowledge.schema_rt_omission import Criterion
 #: Keys whose text a reader sees (report, web page, CLI): each needs ``<key>_zh``.
 READER = frozenset(
     {"text", "note", "notes", "question", "endpoint", "unrecordable", "meaning", "evidence",
-     "description", "caveats", "name", "reason"}
+     "description", "caveats", "name", "reason", "row"}
 )  # fmt: skip
 
 #: Keys holding text that a reader sees as written, or never sees, and why.
@@ -39,6 +39,9 @@ NOT_READER: dict[str, str] = {
     "coverage": "review record", "resolution": "review record", "source_value": "review record",
     "table_value": "review record", "cells": "review record", "published_as": "review record",
     "wording": "review record (verbatim / paraphrase)",
+    "chapter": "review record (csco_areas.yaml: the CSCO chapter, as written)",
+    "inventory": "review record (csco_areas.yaml: what the chapter inventory found)",
+    "book": "citation", "rules": "rule-id patterns",
     # proper names
     "body": "guideline body (NCCN, NICE, Cancer Australia, ASTRO): a proper name",
     "abbreviation": "drug abbreviation (T-DXd): a proper name",

@@ -20,6 +20,7 @@ from pydantic import ConfigDict, Field, ValidationError, model_validator
 
 from breastcds.knowledge.bilingual import Bilingual
 from breastcds.knowledge.conditions import Condition
+from breastcds.knowledge.grading import RowGrading
 from breastcds.knowledge.loader import KnowledgeError, load_yaml
 from breastcds.model.validated_cache import packaged
 
@@ -261,6 +262,13 @@ class Regimen(_Strict):
     evidence_zh: str | None = None
     source: str = Field(min_length=10)
     verification: Verification
+    grading: RowGrading | None = Field(
+        None,
+        description=(
+            "CSCO grade of the regimen in the RT table row it names (same block as an option "
+            "rule's grading, plus the row); None = the table grades no such regimen"
+        ),
+    )
 
 
 class RecommendationSet(CriteriaSet):
