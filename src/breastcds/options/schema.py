@@ -19,11 +19,11 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-import breastcds.options.facts_systemic  # noqa: F401  (registers the history facts)
 from breastcds.knowledge.conditions import Condition
 from breastcds.knowledge.decision_points import DecisionPoint
 from breastcds.knowledge.drugs import Catalogue, catalogue
 from breastcds.knowledge.loader import KnowledgeError, parse_yaml
+from breastcds.options.facts import register_option_facts
 
 CscoLevel = Literal["I", "II", "III"]
 CscoEvidence = Literal["1A", "1B", "2A", "2B", "3"]
@@ -274,6 +274,7 @@ class KnowledgeBase:
 
 def parse_pathway(text: str, origin: str) -> Pathway:
     """Validate one pathway file; errors name the file and the rule."""
+    register_option_facts()  # the one fact another capability computes (options/facts.py)
     try:
         data = parse_yaml(text)
     except yaml.YAMLError as exc:
