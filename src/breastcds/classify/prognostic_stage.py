@@ -23,6 +23,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from breastcds.knowledge.loader import KnowledgeError, load_yaml
+from breastcds.model.validated_cache import packaged
 
 KNOWLEDGE_FILE = "ajcc8_prognostic_stage.yaml"
 
@@ -69,7 +70,7 @@ RS_CUTOFF = 11  # Oncotype DX recurrence score below this -> pathological IA (on
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class SourceRef(_Strict):
@@ -247,7 +248,7 @@ class PrognosticKnowledge(_Strict):
         return self
 
 
-@cache
+@packaged("classify.prognostic_stage")
 def prognostic_tables() -> PrognosticKnowledge:
     """Validated ajcc8_prognostic_stage.yaml (raises KnowledgeError if it does not validate)."""
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import gc
 import json
+import os
 import sys
 from collections.abc import Callable
 from functools import cache
@@ -30,7 +31,9 @@ def fewer_gc_passes(command: F) -> F:
 
     A one-case command spends most of its time importing and building long-lived objects (the
     case and knowledge models); collection passes over them free nothing. One-case ``assess``:
-    about 12 % less CPU (benchmarks/startup.py).
+    about 12 % less CPU (benchmarks/startup.py). The console script goes further and runs a
+    one-case command with the collector off (``cli.main.ONE_CASE``); this covers in-process
+    callers of the typer application.
     """
 
     @functools.wraps(command)
@@ -43,6 +46,14 @@ def fewer_gc_passes(command: F) -> F:
             gc.set_threshold(*thresholds)
 
     return cast(F, run)
+
+
+def one_thread_blas() -> None:
+    """Start numpy's BLAS (OpenBLAS) with one thread unless the user chose a number: one case
+    multiplies no matrices worth a thread pool, and starting the pool costs about a fifth of
+    numpy's import CPU time (benchmarks/startup.py). No effect once numpy is imported."""
+    if "numpy" not in sys.modules:
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
 @cache
@@ -202,6 +213,7 @@ def register(app: typer.Typer) -> None:
         With --rt-dose and --rt-struct, the plan's mean heart dose (DVH) fills
         treatment.mean_heart_dose_gy (a PREDICT v3 input) unless the case already records it.
         """
+        one_thread_blas()
         from breastcds.entrypoint import assess as run_assess
         from breastcds.model.errors import CaseValidationError
 

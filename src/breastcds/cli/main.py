@@ -1,46 +1,52 @@
 """Command-line interface (typer + rich): a thin adapter over the library.
 
-Start-up: importing this module imports typer, the standard library and the command modules,
-which define their commands' signatures only; each command imports what it needs (rich, the
-case model, numpy, polars, pydicom, the service ...) when it runs.
+Start-up: importing this module imports typer and the standard library only; the console
+script imports the invoked command's module alone (``COMMANDS``), which defines its commands'
+signatures; each command imports what it needs (rich, the case model, numpy, polars, pydicom,
+the service ...) when it runs. ``app`` (every command: help, tests) is built on first use.
 ``tests/cli/test_startup.py`` lists what ``breastcds --version`` and a one-case ``assess``
 import; ``benchmarks/startup.py`` times them.
 """
 
 from __future__ import annotations
 
+import gc
+import importlib
 import sys
 from collections.abc import Callable
+from functools import cache
 from typing import Annotated
 
 import typer
 
-from breastcds.cli import (
-    cohort_cmd,
-    core_cmd,
-    dvh_cmd,
-    kb_cmd,
-    predict_cmd,
-    prognosis_render,
-    reirradiation_cmd,
-    report_cmd,
-    serve_cmd,
-)
-
 Registrar = Callable[[typer.Typer], None]
 
-#: Each module's registration adds these top-level commands (and groups), in help order.
-REGISTRARS: tuple[tuple[Registrar, tuple[str, ...]], ...] = (
-    (core_cmd.register, ("assess", "schema", "example", "concordance")),
-    (reirradiation_cmd.register, ("reirradiation",)),
-    (predict_cmd.register, ("predict",)),
-    (dvh_cmd.register, ("dvh",)),
-    (serve_cmd.register, ("serve", "token")),
-    (prognosis_render.register, ("prognosis-plot",)),
-    (kb_cmd.register, ("kb",)),
-    (report_cmd.register, ("report",)),
-    (cohort_cmd.register, ("cohort",)),
+#: Each command module (``breastcds.cli.<module>``) and the top-level commands (and groups) its
+#: ``register`` adds, in help order.
+COMMANDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("core_cmd", ("assess", "schema", "example", "concordance")),
+    ("reirradiation_cmd", ("reirradiation",)),
+    ("predict_cmd", ("predict",)),
+    ("dvh_cmd", ("dvh",)),
+    ("serve_cmd", ("serve", "token")),
+    ("prognosis_render", ("prognosis-plot",)),
+    ("kb_cmd", ("kb",)),
+    ("report_cmd", ("report",)),
+    ("cohort_cmd", ("cohort",)),
 )
+
+
+#: Commands that read at most one case and exit. The console script runs them without the
+#: cyclic garbage collector: its passes over the long-lived objects of start-up (modules, model
+#: classes, knowledge) free nothing the process's exit would not, and cost about a tenth of a
+#: one-case ``assess`` (benchmarks/startup.py); the peak memory of one case grows by ~2 MiB.
+ONE_CASE = frozenset({"assess", "schema", "example"})
+
+
+def registrar(module: str) -> Registrar:
+    """The ``register`` function of command module ``module`` (imported now)."""
+    register: Registrar = importlib.import_module(f"breastcds.cli.{module}").register
+    return register
 
 
 def _print_version(value: bool) -> None:
@@ -75,25 +81,37 @@ def build(registrars: tuple[Registrar, ...] | None = None) -> typer.Typer:
     ) -> None:
         """Breast cancer clinical decision support: traceable to rules, sources and versions."""
 
-    for register in registrars if registrars is not None else (r for r, _ in REGISTRARS):
+    every = (registrar(module) for module, _ in COMMANDS)
+    for register in registrars if registrars is not None else every:
         register(cli)
     return cli
 
 
-#: Every command (help, tests, ``python -m``-style use).
-app = build()
+@cache
+def _app() -> typer.Typer:
+    return build()
+
+
+def __getattr__(name: str) -> typer.Typer:
+    """``app``: the application with every command (help, tests), built on first use."""
+    if name == "app":
+        return _app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def run() -> None:
     """Console entry point: typer inspects the parameters of the commands it is given when it
     starts, so the invoked command's module alone is registered (``--version`` needs none);
-    help, no arguments or an unknown command get the whole application."""
+    help, no arguments or an unknown command get the whole application. A one-case command
+    (``ONE_CASE``, ``--version``) runs without the cyclic garbage collector."""
     args = sys.argv[1:]
     first = next((a for a in args if not a.startswith("-")), None)
+    if first in ONE_CASE or (first is None and "--version" in args):
+        gc.disable()
     wanted: tuple[Registrar, ...] | None = None
     if "--help" not in args and "-h" not in args:
         if first is None and "--version" in args:
             wanted = ()
         elif first is not None:
-            wanted = tuple(r for r, names in REGISTRARS if first in names) or None
-    (app if wanted is None else build(wanted))(prog_name="breastcds")
+            wanted = tuple(registrar(m) for m, names in COMMANDS if first in names) or None
+    (_app() if wanted is None else build(wanted))(prog_name="breastcds")

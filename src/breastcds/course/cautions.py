@@ -6,7 +6,6 @@ Evaluated with the condition language at the decision point, as the option rules
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -14,10 +13,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from breastcds.knowledge.conditions import Condition, evaluate
 from breastcds.knowledge.schema import validate_file
 from breastcds.model.case import Case
+from breastcds.model.validated_cache import packaged
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class CautionText(_Strict):
@@ -39,7 +39,7 @@ class CourseCautions(_Strict):
     cautions: list[CourseCaution]
 
 
-@cache
+@packaged("course.cautions")
 def course_cautions() -> CourseCautions:
     """The packaged course cautions, validated."""
     return validate_file(CourseCautions, "course_cautions.yaml")

@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # polars only for the cohort engine's compiler (one-case star
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class RelevanceRule(_Strict):

@@ -158,7 +158,7 @@ DEFAULT_DICOM_METRICS: tuple[str, ...] = ("Dmax", "Dmean")
 
 
 class _Output(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
 
 class ClassificationResult(_Output):

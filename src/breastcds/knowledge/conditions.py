@@ -71,7 +71,7 @@ def _field_of(fact: str) -> str:
 class Condition(BaseModel):
     """One node of a condition tree (exactly one of fact / all / any / not)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
     name: str | None = Field(None, description="criterion name reported for this node")
     name_zh: str | None = Field(

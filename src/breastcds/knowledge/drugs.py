@@ -10,13 +10,15 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from breastcds.knowledge.loader import KnowledgeError, parse_yaml, read_text
+from breastcds.model.validated_cache import packaged
 
 DrugClass = Literal[
     "taxane", "anthracycline", "alkylating_agent", "platinum", "antimetabolite",
     "microtubule_inhibitor", "anti_her2_antibody", "anti_her2_adc", "anti_her2_tki", "serm",
     "aromatase_inhibitor", "serd", "ovarian_function_suppression", "cdk46_inhibitor",
     "pi3k_inhibitor", "akt_inhibitor", "mtor_inhibitor", "parp_inhibitor", "checkpoint_inhibitor",
-    "trop2_adc", "bisphosphonate", "rankl_inhibitor",
+    "trop2_adc", "bisphosphonate", "rankl_inhibitor", "hdac_inhibitor", "anti_vegf_antibody",
+    "vegfr_tki",
 ]  # fmt: skip
 
 #: The classes of clinical_course.md §11 (``group`` of a drug), read by the guards.
@@ -24,7 +26,7 @@ DrugGroup = Literal[
     "anthracycline", "taxane", "platinum", "other_cytotoxic", "anti_her2_antibody", "her2_adc",
     "her2_tki", "serm", "aromatase_inhibitor", "serd", "gnrh_agonist", "cdk46_inhibitor",
     "pi3k_akt_mtor_inhibitor", "parp_inhibitor", "checkpoint_inhibitor", "trop2_adc",
-    "bone_modifying_agent",
+    "bone_modifying_agent", "hdac_inhibitor", "anti_angiogenic",
 ]  # fmt: skip
 
 #: Families of groups (clinical_course.md §11: "cytotoxic" = the first four rows, "endocrine" =
@@ -37,7 +39,7 @@ DrugFamily = Literal[
 class Group(BaseModel):
     """One class of clinical_course.md §11 with its family and bilingual label."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     id: DrugGroup
     family: DrugFamily
@@ -48,7 +50,7 @@ class Group(BaseModel):
 class Drug(BaseModel):
     """One catalogue entry; ``inn`` is the WHO international non-proprietary name, lower case."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
     inn: str
     drug_class: DrugClass = Field(alias="class")
@@ -73,7 +75,7 @@ class Drug(BaseModel):
 
 
 class Catalogue(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     version: int
     groups: list[Group]
@@ -138,5 +140,10 @@ def parse_catalogue(text: str, origin: str) -> Catalogue:
 def catalogue(path: Path | None = None) -> Catalogue:
     """The packaged catalogue (or one read from ``path``), validated and cached."""
     if path is None:
-        return parse_catalogue(read_text("drugs.yaml"), "knowledge/drugs.yaml")
+        return _packaged_catalogue()
     return parse_catalogue(path.read_text(encoding="utf-8"), str(path))
+
+
+@packaged("knowledge.drugs")
+def _packaged_catalogue() -> Catalogue:
+    return parse_catalogue(read_text("drugs.yaml"), "knowledge/drugs.yaml")

@@ -98,7 +98,7 @@ _PAIRS = ("in_", "contains_any", "drug", "agent_in_class", "starts_with", "get")
 class Branch(BaseModel):
     """One branch of ``cases``."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     when: Expr
     then: Expr
@@ -107,7 +107,7 @@ class Branch(BaseModel):
 class Expr(BaseModel):
     """One node of an expression tree (exactly one operator; see the module docstring)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
     value: Literal_ = None
     field: str | None = None

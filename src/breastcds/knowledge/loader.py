@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
-import sys
-import tempfile
 from functools import cache
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import yaml
+
+from breastcds.model.validated_cache import CACHE_DIR, store
 
 # libyaml's parser when PyYAML was built with it (the wheels are): the same safe schema as
 # yaml.safe_load, several times faster on the knowledge files, which assess reads at start-up.
@@ -21,8 +19,9 @@ _SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoade
 # Parsed knowledge is kept beside the package's bytecode, as Python keeps .pyc files: a file
 # named by the SHA-256 of the YAML text (so an edited file is parsed again), written only when
 # Python writes bytecode (not under PYTHONDONTWRITEBYTECODE / -B) and silently skipped when the
-# directory is read-only. Reading it back is ~50x faster than parsing the YAML.
-_CACHE_DIR = Path(__file__).resolve().parent / "__pycache__"
+# directory is read-only. Reading it back is ~50x faster than parsing the YAML. The validated
+# knowledge built from it is cached in the same folder (breastcds.model.validated_cache).
+_CACHE_DIR = CACHE_DIR
 _CACHE_FORMAT = f"yaml{yaml.__version__}-pickle{pickle.HIGHEST_PROTOCOL}"
 
 
@@ -36,23 +35,8 @@ def parse_yaml(text: str) -> Any:
     except Exception:  # not cached yet, or unreadable: parsed again (and replaced)
         pass
     data = yaml.load(text, Loader=_SafeLoader)
-    if not sys.dont_write_bytecode:
-        _write_cache(cached, data)
+    store(cached, data)
     return data
-
-
-def _write_cache(path: Path, data: Any) -> None:
-    try:
-        path.parent.mkdir(exist_ok=True)
-        with tempfile.NamedTemporaryFile("wb", dir=path.parent, delete=False) as fh:
-            tmp = Path(fh.name)
-            pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    except OSError:
-        return
-    try:
-        os.replace(tmp, path)  # atomic: a concurrent reader sees the whole file or none
-    except OSError:
-        tmp.unlink(missing_ok=True)
 
 
 class KnowledgeError(RuntimeError):

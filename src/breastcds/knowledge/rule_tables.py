@@ -62,7 +62,7 @@ _MAX_TABULATED = 4096  # input combinations of a table decided once and looked u
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Ref(_Strict):
@@ -91,7 +91,7 @@ class Input(_Strict):
     required: bool = Field(False, description="never unknown (a status with its own code)")
     from_: Chain | None = Field(None, alias="from")
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
 
 class Text(_Strict):

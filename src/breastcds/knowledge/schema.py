@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from breastcds.knowledge.loader import KnowledgeError, load_yaml
+from breastcds.model.validated_cache import packaged
 
 _M = TypeVar("_M", bound=BaseModel)
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Her2Knowledge(_Strict):
@@ -67,13 +67,13 @@ class StageTable(_Strict):
     rows: list[StageRow]
 
 
-@cache
+@packaged("knowledge.biomarkers")
 def biomarkers() -> BiomarkerKnowledge:
     """Validated biomarkers.yaml."""
     return validate_file(BiomarkerKnowledge, "biomarkers.yaml")
 
 
-@cache
+@packaged("knowledge.anatomic_stage")
 def anatomic_stage_table() -> StageTable:
     """Validated ajcc8_anatomic_stage.yaml."""
     return validate_file(StageTable, "ajcc8_anatomic_stage.yaml")

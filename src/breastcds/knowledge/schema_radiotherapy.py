@@ -10,7 +10,6 @@ raises :class:`RadiotherapyKnowledgeError` naming the file and the offending fie
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Literal
 
 from pydantic import ConfigDict, Field, ValidationError, model_validator
@@ -18,6 +17,7 @@ from pydantic import ConfigDict, Field, ValidationError, model_validator
 from breastcds.knowledge.bilingual import Bilingual
 from breastcds.knowledge.loader import KnowledgeError, load_yaml
 from breastcds.model.reirradiation import METRIC_PATTERN, ORGAN_PATTERN
+from breastcds.model.validated_cache import packaged
 
 __all__ = [
     "AlphaBetaEntry",
@@ -41,7 +41,7 @@ class RadiotherapyKnowledgeError(KnowledgeError):
 class _Strict(Bilingual):
     """Strict, frozen, and every ``x`` text with its ``x_zh`` (see :mod:`..bilingual`)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Verification(_Strict):
@@ -168,13 +168,13 @@ def parse_constraint_table(
         raise RadiotherapyKnowledgeError(_format_errors(name, exc)) from exc
 
 
-@cache
+@packaged("knowledge.alpha_beta")
 def load_alpha_beta_library() -> AlphaBetaLibrary:
     """The packaged α/β library (``knowledge/alpha_beta.yaml``), validated and cached."""
     return parse_alpha_beta_library(load_yaml("alpha_beta.yaml"))
 
 
-@cache
+@packaged("knowledge.reirradiation_constraints")
 def load_constraint_table() -> ConstraintTable:
     """The packaged constraint table (``knowledge/reirradiation_constraints.yaml``)."""
     return parse_constraint_table(load_yaml("reirradiation_constraints.yaml"))

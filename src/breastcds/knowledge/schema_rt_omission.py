@@ -13,7 +13,7 @@ file and the field.
 
 from __future__ import annotations
 
-from functools import cache, cached_property
+from functools import cached_property
 from typing import Literal
 
 from pydantic import ConfigDict, Field, ValidationError, model_validator
@@ -21,6 +21,7 @@ from pydantic import ConfigDict, Field, ValidationError, model_validator
 from breastcds.knowledge.bilingual import Bilingual
 from breastcds.knowledge.conditions import Condition
 from breastcds.knowledge.loader import KnowledgeError, load_yaml
+from breastcds.model.validated_cache import packaged
 
 __all__ = [
     "Caveat",
@@ -47,7 +48,7 @@ FRACTIONATION_FILE = "rt_fractionation.yaml"
 class _Strict(Bilingual):
     """Strict, frozen, and every ``x`` text with its ``x_zh`` (see :mod:`..bilingual`)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
 
 class Verification(_Strict):
@@ -274,13 +275,13 @@ def parse_rt_fractionation(
         raise _error(name, exc) from exc
 
 
-@cache
+@packaged("knowledge.rt_omission")
 def load_rt_omission() -> RtOmissionKnowledge:
     """The packaged omission knowledge, validated (cached)."""
     return parse_rt_omission(load_yaml(OMISSION_FILE))
 
 
-@cache
+@packaged("knowledge.rt_fractionation")
 def load_rt_fractionation() -> RtFractionationKnowledge:
     """The packaged fractionation / partial-breast / boost knowledge, validated (cached)."""
     return parse_rt_fractionation(load_yaml(FRACTIONATION_FILE))

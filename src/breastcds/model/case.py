@@ -90,7 +90,11 @@ ReportedStatus = Literal["positive", "negative"]
 
 class _Model(StrictInput):
     model_config = ConfigDict(
-        extra="forbid", frozen=True, use_enum_values=False, allow_inf_nan=False
+        extra="forbid",
+        frozen=True,
+        use_enum_values=False,
+        allow_inf_nan=False,
+        defer_build=True,
     )
 
     @model_validator(mode="after")

@@ -43,7 +43,11 @@ METRIC_PATTERN = r"^(Dmax|Dmean|point|D\d+(\.\d+)?(cc|%))$"
 
 class _Input(StrictInput):
     model_config = ConfigDict(
-        extra="forbid", frozen=True, str_strip_whitespace=True, allow_inf_nan=False
+        extra="forbid",
+        frozen=True,
+        str_strip_whitespace=True,
+        allow_inf_nan=False,
+        defer_build=True,
     )
 
 

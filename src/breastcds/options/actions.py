@@ -7,13 +7,13 @@ code (TEAM.md contract 4; vocabulary of shared/reference/domain/README.md).
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from breastcds.knowledge.loader import KnowledgeError, parse_yaml, read_text
+from breastcds.model.validated_cache import packaged
 
 ActionClass = Literal[
     "surgery", "axilla", "radiotherapy", "reirradiation", "brain", "recurrence_workup",
@@ -22,7 +22,7 @@ ActionClass = Literal[
 
 
 class Action(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
     code: str = Field(pattern=r"^[a-z0-9_]+$")
     action_class: ActionClass = Field(alias="class")
@@ -31,7 +31,7 @@ class Action(BaseModel):
 
 
 class ActionCatalogue(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     version: int
     actions: list[Action] = Field(min_length=1)
@@ -52,7 +52,7 @@ def parse_actions(text: str, origin: str) -> ActionCatalogue:
     return cat
 
 
-@cache
+@packaged("options.actions")
 def load_actions() -> ActionCatalogue:
     """The packaged action vocabulary, validated (cached)."""
     return parse_actions(read_text("actions.yaml"), "knowledge/actions.yaml")

@@ -29,6 +29,7 @@ from breastcds.knowledge.decision_points import ALL_DECISION_POINTS, DecisionPoi
 from breastcds.knowledge.drugs import Catalogue, Drug, DrugFamily, DrugGroup, catalogue
 from breastcds.knowledge.facts import FACTS
 from breastcds.knowledge.loader import KnowledgeError, parse_yaml, read_text
+from breastcds.model.validated_cache import packaged
 from breastcds.options.actions import ActionClass, load_actions
 from breastcds.options.schema import Source, Text
 
@@ -39,7 +40,7 @@ B = TypeVar("B")
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
 
 class Selector(_Strict):
@@ -192,7 +193,7 @@ def parse_guards(text: str, origin: str, drugs: Catalogue | None = None) -> Guar
     return gs
 
 
-@cache
+@packaged("options.guards")
 def load_guards() -> GuardSet:
     """The packaged guards (knowledge/guards.yaml), validated (cached)."""
     return parse_guards(read_text("guards.yaml"), "knowledge/guards.yaml")

@@ -11,7 +11,6 @@ the option (regimen, agents by INN), its grading (CSCO level/evidence, NCCN cate
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Literal
@@ -23,6 +22,7 @@ from breastcds.knowledge.conditions import Condition
 from breastcds.knowledge.decision_points import DecisionPoint
 from breastcds.knowledge.drugs import Catalogue, catalogue
 from breastcds.knowledge.loader import KnowledgeError, parse_yaml
+from breastcds.model.validated_cache import packaged
 from breastcds.options.facts import register_option_facts
 
 CscoLevel = Literal["I", "II", "III"]
@@ -35,6 +35,11 @@ OptionKind = Literal[
     "systemic", "surgery", "axilla", "radiotherapy", "reirradiation", "brain", "recurrence_workup",
     "counselling", "follow_up", "lifestyle",
 ]  # fmt: skip
+
+# The one fact the rules read that another capability computes (options/facts.py), registered
+# explicitly before any rule is validated; the validated rules may come from the between-runs
+# cache (model/validated_cache.py), which skips parse_pathway.
+register_option_facts()
 
 _CSCO_ORDER = {"I": 0, "II": 1, "III": 2}
 _NCCN_ORDER = {"1": 0, "2A": 1, "2B": 2, "3": 3}
@@ -58,7 +63,7 @@ ENDPOINT_TEXT: dict[str, tuple[str, str]] = {
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
 
 class Text(_Strict):
@@ -274,7 +279,6 @@ class KnowledgeBase:
 
 def parse_pathway(text: str, origin: str) -> Pathway:
     """Validate one pathway file; errors name the file and the rule."""
-    register_option_facts()  # the one fact another capability computes (options/facts.py)
     try:
         data = parse_yaml(text)
     except yaml.YAMLError as exc:
@@ -352,7 +356,7 @@ def load_kb_dir(directory: Path, drugs_path: Path | None = None) -> KnowledgeBas
     return build_kb(texts, catalogue(drugs_path))
 
 
-@cache
+@packaged("options.kb")
 def load_kb() -> KnowledgeBase:
-    """The packaged knowledge base, validated (cached)."""
+    """The packaged knowledge base, validated (cached, also between runs)."""
     return build_kb(_packaged_texts(), catalogue())

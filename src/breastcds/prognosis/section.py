@@ -41,7 +41,7 @@ LABELS: dict[Treatment, str] = {
 
 
 class _R(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class MappingNote(_R):

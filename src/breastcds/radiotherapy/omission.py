@@ -59,7 +59,7 @@ SummaryVerdict = Literal["discuss", "insufficient_data", "not_supported", "not_a
 
 
 class _Result(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class CriterionResult(_Result):
