@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import polars as pl
@@ -101,16 +102,23 @@ LEAVES = [
 ]
 
 
-def trees(depth: int = 3) -> st.SearchStrategy[dict[str, Any]]:
-    leaf = st.sampled_from(LEAVES)
+Node = Callable[[st.SearchStrategy[dict[str, Any]]], st.SearchStrategy[dict[str, Any]]]
+
+
+def trees(
+    leaves: list[dict[str, Any]] = LEAVES, node: Node = lambda s: s, max_leaves: int = 6
+) -> st.SearchStrategy[dict[str, Any]]:
+    """Random condition trees over ``leaves``; ``node`` may decorate every node (a name)."""
     return st.recursive(
-        leaf,
-        lambda children: st.one_of(
-            st.lists(children, min_size=1, max_size=3).map(lambda xs: {"all": xs}),
-            st.lists(children, min_size=1, max_size=3).map(lambda xs: {"any": xs}),
-            children.map(lambda x: {"not": x}),
+        node(st.sampled_from(leaves)),
+        lambda children: node(
+            st.one_of(
+                st.lists(children, min_size=1, max_size=3).map(lambda xs: {"all": xs}),
+                st.lists(children, min_size=1, max_size=3).map(lambda xs: {"any": xs}),
+                children.map(lambda x: {"not": x}),
+            )
         ),
-        max_leaves=6,
+        max_leaves=max_leaves,
     )
 
 

@@ -52,6 +52,19 @@ class FactLike(Protocol):
     def field(self) -> str: ...
 
 
+_PLAN = "_compiled_plan"  # the instance-dict key of Condition.plan
+
+
+class _PlanOf:
+    """A condition's plan with the condition it was compiled for (compared by identity, so
+    that comparing two conditions compares their fields, not their plans)."""
+
+    __slots__ = ("owner", "plan")
+
+    def __init__(self, owner: Condition, plan: Plan) -> None:
+        self.owner, self.plan = owner, plan
+
+
 def _scope(info: ValidationInfo) -> Mapping[str, FactLike]:
     """The facts a condition may read: ``FACTS``, or a rule table's own inputs passed as the
     validation context ``{"facts": {...}}`` (knowledge/rule_tables.py)."""
@@ -124,6 +137,26 @@ class Condition(BaseModel):
     def fields(self) -> tuple[str, ...]:
         """Case-model fields of every fact this condition reads (sorted)."""
         return tuple(sorted({_field_of(f) for f in self.facts()}))
+
+    @property
+    def plan(self) -> Plan:
+        """This condition compiled once into closures (:func:`truth`, :func:`evaluate`); the
+        condition is immutable, so the plan lives as long as the knowledge object holding it
+        (an override of the knowledge brings its own conditions and plans). Kept with the
+        object it was compiled for: a ``model_copy`` (e.g. a criterion given its name) copies
+        the instance dict but compiles its own plan; pickling leaves it out."""
+        hit = self.__dict__.get(_PLAN)
+        if not isinstance(hit, _PlanOf) or hit.owner is not self:
+            hit = _PlanOf(self, _compile(self))
+            self.__dict__[_PLAN] = hit
+        return hit.plan
+
+    def __getstate__(self) -> dict[Any, Any]:
+        state = super().__getstate__()
+        kept = state.get("__dict__")
+        if isinstance(kept, dict) and _PLAN in kept:
+            state = {**state, "__dict__": {k: v for k, v in kept.items() if k != _PLAN}}
+        return state
 
     def facts(self) -> set[str]:
         """Every fact this condition reads."""
@@ -204,6 +237,8 @@ def _describe(c: Condition) -> str:
 
 
 def _fmt(v: Any) -> str:
+    if type(v) is str:  # the common case first (the same text as below)
+        return v
     if isinstance(v, list):
         return "[" + ", ".join(_fmt(x) for x in v) + "]"
     if isinstance(v, bool):
@@ -212,6 +247,7 @@ def _fmt(v: Any) -> str:
 
 
 def _leaf(c: Condition, facts: Mapping[str, Any]) -> bool | None:
+    """The value of one leaf (the reference interpreter of :func:`_leaf_test`)."""
     actual = facts.get(c.fact or "")
     if c.op == "recorded":  # never unknown: whether the fact is known at all
         return (actual is not None) is bool(c.value)
@@ -221,62 +257,220 @@ def _leaf(c: Condition, facts: Mapping[str, Any]) -> bool | None:
     if c.op == "same":
         other = facts.get(v)
         return None if other is None else bool(actual == other)
-    match c.op:
-        case "eq":
-            return bool(actual == v)
-        case "ne":
-            return bool(actual != v)
-        case "in":
-            return actual in v
-        case "not_in":
-            return actual not in v
-        case "gt":
-            return bool(actual > v)
-        case "gte":
-            return bool(actual >= v)
-        case "lt":
-            return bool(actual < v)
-        case "lte":
-            return bool(actual <= v)
-        case "contains":
-            return v in actual
-        case "contains_any":
-            return any(x in actual for x in v)
-        case "contains_none":
-            return not any(x in actual for x in v)
-    raise AssertionError(f"unhandled op {c.op}")  # pragma: no cover
+    return _TESTS[c.op or ""](actual, v)
 
 
-def _fields(c: Condition) -> tuple[str, ...]:
-    return c.fields
+_TESTS: dict[str, Callable[[Any, Any], bool]] = {
+    "eq": lambda actual, v: bool(actual == v),
+    "ne": lambda actual, v: bool(actual != v),
+    "in": lambda actual, v: actual in v,
+    "not_in": lambda actual, v: actual not in v,
+    "gt": lambda actual, v: bool(actual > v),
+    "gte": lambda actual, v: bool(actual >= v),
+    "lt": lambda actual, v: bool(actual < v),
+    "lte": lambda actual, v: bool(actual <= v),
+    "contains": lambda actual, v: v in actual,
+    "contains_any": lambda actual, v: any(x in actual for x in v),
+    "contains_none": lambda actual, v: not any(x in actual for x in v),
+}
+
+Facts = Mapping[str, Any]
+Truth = Callable[[Facts], bool | None]
+# (value, failed, unknown, passed): the fields of an Outcome, built once at the top
+Report = tuple[bool | None, tuple[Failed, ...], tuple[Unknown, ...], tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A condition compiled into closures: ``truth`` (the three-valued value alone) and
+    ``report`` (the value with its failed, unknown and passed criteria, as :func:`evaluate`)."""
+
+    truth: Truth
+    report: Callable[[Facts], Report]
+
+
+def _leaf_test(c: Condition) -> Truth:
+    """One leaf as a closure over its fact, operator and value."""
+    fact, v = c.fact or "", c.value
+    if c.op == "recorded":
+        want = bool(v)
+        return lambda facts: (facts.get(fact) is not None) is want
+    if c.op == "same":
+
+        def same(facts: Facts) -> bool | None:
+            actual, other = facts.get(fact), facts.get(v)
+            return None if actual is None or other is None else bool(actual == other)
+
+        return same
+    assert c.op is not None
+    test = _TESTS[c.op]
+
+    def leaf(facts: Facts) -> bool | None:
+        actual = facts.get(fact)
+        return None if actual is None else test(actual, v)
+
+    return leaf
+
+
+def _compile_truth(c: Condition, parts: tuple[Plan, ...]) -> Truth:
+    if c.fact is not None:
+        return _leaf_test(c)
+    if c.not_ is not None:
+        inner = parts[0].truth
+
+        def negation(facts: Facts) -> bool | None:
+            value = inner(facts)
+            return None if value is None else not value
+
+        return negation
+    tests = tuple(p.truth for p in parts)
+    decides = c.all_ is None  # Kleene: one false part decides an ``all``, one true an ``any``
+
+    def combined(facts: Facts) -> bool | None:
+        unknown = False
+        for t in tests:
+            value = t(facts)
+            if value is decides:
+                return decides
+            if value is None:
+                unknown = True
+        return None if unknown else not decides
+
+    return combined
+
+
+def _failed_text_of(c: Condition) -> Callable[[Facts], str]:
+    """:func:`_failed_text` with its constant parts computed once."""
+    head = f"requires {describe(c)}; case has "
+    names = tuple(sorted(c.facts()))
+    if len(names) == 1:
+        only = names[0]
+        head += f"{only} = "
+        return lambda facts: head + _fmt(facts.get(only))
+    return lambda facts: head + ", ".join(f"{f} = {_fmt(facts.get(f))}" for f in names)
+
+
+def _compile(c: Condition) -> Plan:
+    """The closures of one condition (children compiled once, through their own ``plan``)."""
+    parts = tuple(child.plan for child in c.children())
+    truth_of = _compile_truth(c, parts)
+    fields = c.fields
+    failed_text = _failed_text_of(c)
+    if c.name is not None:  # a named node reports itself as one criterion
+        name, text = c.name, describe(c)
+        reads = tuple((f, _field_of(f)) for f in c.facts())
+        passed_named: tuple[str, ...] = (name,)
+
+        def named(facts: Facts) -> Report:
+            value = truth_of(facts)
+            if value is False:
+                return False, (Failed(name, fields, failed_text(facts)),), (), ()
+            if value is None:
+                missing = tuple(sorted({field for f, field in reads if facts.get(f) is None}))
+                return None, (), (Unknown(name, missing, text),), ()
+            return True, (), (), passed_named
+
+        return Plan(truth_of, named)
+    if c.fact is not None:
+        leaf_name = c.fact
+        unknown_leaf = (Unknown(leaf_name, fields, describe(c)),)
+        passed_leaf: tuple[str, ...] = (leaf_name,)
+
+        def leaf(facts: Facts) -> Report:
+            value = truth_of(facts)
+            if value is None:
+                return None, (), unknown_leaf, ()
+            if value is False:
+                return False, (Failed(leaf_name, fields, failed_text(facts)),), (), ()
+            return True, (), (), passed_leaf
+
+        return Plan(truth_of, leaf)
+    if c.not_ is not None:
+        inner = parts[0]
+        not_name = f"not {c.not_.name or describe(c.not_)}"
+        passed_not: tuple[str, ...] = (not_name,)
+
+        def negation(facts: Facts) -> Report:
+            value = inner.truth(facts)
+            if value is None:
+                return None, (), inner.report(facts)[2], ()
+            if value is True:
+                return False, (Failed(not_name, fields, failed_text(facts)),), (), ()
+            return True, (), (), passed_not
+
+        return Plan(truth_of, negation)
+    reports = tuple(p.report for p in parts)
+    if c.all_ is not None:
+
+        def all_(facts: Facts) -> Report:
+            failed: tuple[Failed, ...] = ()
+            unknown: tuple[Unknown, ...] = ()
+            passed: tuple[str, ...] = ()
+            for r in reports:
+                value, f, u, p = r(facts)
+                if value is False:
+                    failed += f
+                elif value is None:
+                    unknown += u
+                else:
+                    passed += p
+            if failed:
+                return False, failed, unknown, passed
+            if unknown:
+                return None, (), unknown, passed
+            return True, (), (), passed
+
+        return Plan(truth_of, all_)
+    tests = tuple(p.truth for p in parts)
+
+    def any_(facts: Facts) -> Report:
+        values = [t(facts) for t in tests]
+        if True in values:  # only the parts that hold are reported
+            passed: tuple[str, ...] = ()
+            for value, r in zip(values, reports, strict=True):
+                if value is True:
+                    passed += r(facts)[3]
+            return True, (), (), passed
+        failed: tuple[Failed, ...] = ()
+        unknown: tuple[Unknown, ...] = ()
+        for value, r in zip(values, reports, strict=True):
+            if value is False:
+                failed += r(facts)[1]
+            else:
+                unknown += r(facts)[2]
+        if unknown:
+            return None, failed, unknown, ()
+        return False, failed, (), ()
+
+    return Plan(truth_of, any_)
 
 
 def evaluate(c: Condition, facts: Mapping[str, Any]) -> Outcome:
-    """Three-valued evaluation with the failed and unknown criteria (by name where given)."""
-    out = _evaluate(c, facts)
-    if c.name is None:
-        return out
-    # A named node reports itself as one criterion.
-    if out.value is False:
-        return Outcome(False, failed=(Failed(c.name, _fields(c), _failed_text(c, facts)),))
-    if out.value is None:
-        return Outcome(None, unknown=(Unknown(c.name, _unknown_fields(c, facts),
-                                              describe(c)),))  # fmt: skip
-    return Outcome(True, passed=(c.name,))
+    """Three-valued evaluation with the failed and unknown criteria (by name where given),
+    through the condition's compiled :class:`Plan` (the same result as :func:`interpret`)."""
+    value, failed, unknown, passed = c.plan.report(facts)
+    return Outcome(value, failed, unknown, passed)
 
 
 def truth(c: Condition, facts: Mapping[str, Any]) -> bool | None:
     """The three-valued value of :func:`evaluate` alone (no criteria reported): the fast path
-    of the decision tables."""
-    if c.fact is not None:
-        return _leaf(c, facts)
-    if c.not_ is not None:
-        inner = truth(c.not_, facts)
-        return None if inner is None else not inner
-    values = [truth(child, facts) for child in c.children()]
-    if c.all_ is not None:
-        return False if False in values else None if None in values else True
-    return True if True in values else None if None in values else False
+    of the decision tables and the guards."""
+    return c.plan.truth(facts)
+
+
+def interpret(c: Condition, facts: Mapping[str, Any]) -> Outcome:
+    """The reference interpreter of :func:`evaluate`, walking the tree on every call (kept
+    to check the compiled plans against: tests/knowledge/test_conditions_compiled.py)."""
+    out = _interpret(c, facts)
+    if c.name is None:
+        return out
+    # A named node reports itself as one criterion.
+    if out.value is False:
+        return Outcome(False, failed=(Failed(c.name, c.fields, _failed_text(c, facts)),))
+    if out.value is None:
+        return Outcome(None, unknown=(Unknown(c.name, _unknown_fields(c, facts),
+                                              describe(c)),))  # fmt: skip
+    return Outcome(True, passed=(c.name,))
 
 
 def _unknown_fields(c: Condition, facts: Mapping[str, Any]) -> tuple[str, ...]:
@@ -288,24 +482,24 @@ def _failed_text(c: Condition, facts: Mapping[str, Any]) -> str:
     return f"requires {describe(c)}; case has {values}"
 
 
-def _evaluate(c: Condition, facts: Mapping[str, Any]) -> Outcome:
+def _interpret(c: Condition, facts: Mapping[str, Any]) -> Outcome:
     if c.fact is not None:
         value = _leaf(c, facts)
         name = c.name or c.fact
         if value is None:
-            return Outcome(None, unknown=(Unknown(name, _fields(c), describe(c)),))
+            return Outcome(None, unknown=(Unknown(name, c.fields, describe(c)),))
         if value is False:
-            return Outcome(False, failed=(Failed(name, _fields(c), _failed_text(c, facts)),))
+            return Outcome(False, failed=(Failed(name, c.fields, _failed_text(c, facts)),))
         return Outcome(True, passed=(name,))
     if c.not_ is not None:
-        inner = evaluate(c.not_, facts)
+        inner = interpret(c.not_, facts)
         name = c.name or f"not {c.not_.name or describe(c.not_)}"
         if inner.value is None:
             return Outcome(None, unknown=inner.unknown)
         if inner.value is True:
-            return Outcome(False, failed=(Failed(name, _fields(c), _failed_text(c, facts)),))
+            return Outcome(False, failed=(Failed(name, c.fields, _failed_text(c, facts)),))
         return Outcome(True, passed=(name,))
-    parts = [evaluate(child, facts) for child in c.children()]
+    parts = [interpret(child, facts) for child in c.children()]
     failed = tuple(f for p in parts if p.value is False for f in p.failed)
     unknown = tuple(u for p in parts if p.value is None for u in p.unknown)
     passed = tuple(n for p in parts if p.value is True for n in p.passed)

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -74,8 +75,9 @@ class DerivedFacts(_Strict):
     def __getitem__(self, name: str) -> DerivedFact:
         return self.by_name[name]
 
-    @property
+    @cached_property
     def by_name(self) -> Mapping[str, DerivedFact]:
+        """The facts by name (built once: every derived fact of every case is looked up here)."""
         return {f.name: f for f in self.facts}
 
 

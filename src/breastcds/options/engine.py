@@ -18,6 +18,7 @@ For each decision point (the case's, or every applicable one when it is not give
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -27,7 +28,7 @@ from breastcds.course import prompts as prompt_relevance
 from breastcds.course.inference import decision_point as infer_decision_point
 from breastcds.course.inference import fallback
 from breastcds.knowledge import facts as fact_registry
-from breastcds.knowledge.conditions import Condition, Outcome, describe, evaluate
+from breastcds.knowledge.conditions import Condition, Outcome, Unknown, describe
 from breastcds.knowledge.decision_points import EARLY, METASTATIC, DecisionPoint
 from breastcds.knowledge.loader import knowledge_version
 from breastcds.model.assessment import Classification
@@ -195,26 +196,84 @@ def _guard(rule: Rule, kb: KnowledgeBase, facts: Mapping[str, Any], dp: str) -> 
     return None
 
 
+@dataclass
+class _Compiled:
+    """What the engine reads of one knowledge base, indexed once (the knowledge is immutable):
+    the rules of each decision point in file order, each rule's pathway, grade, sources and
+    agents in Chinese, and the rank reasons already written (a pure function of two rules)."""
+
+    kb: KnowledgeBase
+    at: dict[str, tuple[Rule, ...]]
+    by_id: dict[str, Rule]
+    pathway: dict[str, str]
+    grade: dict[str, Grade]
+    sources: dict[str, tuple[str, ...]]
+    agents_zh: dict[str, tuple[str, ...]]
+    reasons: dict[tuple[int, int], RankReason] = field(default_factory=dict)
+
+    def rank_reason(self, rule: Rule, prev: Rule | None) -> RankReason:
+        key = (id(rule), id(prev))  # both held by the knowledge base this index keeps
+        hit = self.reasons.get(key)
+        if hit is None:
+            en, zh = rank_reason(rule, prev)
+            hit = self.reasons[key] = RankReason(en=en, zh=zh)
+        return hit
+
+
+_COMPILED: dict[int, _Compiled] = {}
+
+
+def _compiled(kb: KnowledgeBase) -> _Compiled:
+    """The index of ``kb``, built on first use and kept with the knowledge base itself (so an
+    override of the knowledge gets its own)."""
+    hit = _COMPILED.get(id(kb))
+    if hit is not None and hit.kb is kb:
+        return hit
+    if len(_COMPILED) >= 16:  # knowledge bases built by tests: keep the cache small
+        _COMPILED.clear()
+    rules = kb.rules
+    drugs = kb.drugs.by_inn()
+    pathway: dict[str, str] = {}
+    for p in kb.pathways:
+        for r in p.rules:
+            pathway.setdefault(r.id, p.pathway)
+    at: dict[str, list[Rule]] = {}
+    for r in rules:
+        for dp in dict.fromkeys(r.decision_points):
+            at.setdefault(dp, []).append(r)
+    hit = _Compiled(
+        kb=kb,
+        at={dp: tuple(rs) for dp, rs in at.items()},
+        by_id={r.id: r for r in rules},
+        pathway=pathway,
+        grade={r.id: _grade(r) for r in rules},
+        sources={r.id: tuple(s.cite() for s in r.source) for r in rules},
+        agents_zh={r.id: tuple(drugs[a].zh for a in r.option.agents) for r in rules},
+    )
+    _COMPILED[id(kb)] = hit
+    return hit
+
+
 def _offered(rule: Rule, kb: KnowledgeBase, outcome: Outcome, cautions: list[str],
              rank: int, reason: RankReason | None = None) -> OfferedOption:  # fmt: skip
-    drugs = kb.drugs.by_inn()
+    ix = _compiled(kb)
     return OfferedOption(
         rule_id=rule.id,
-        pathway=kb.pathway_of(rule.id),
+        pathway=ix.pathway[rule.id],
         recommendation=rule.recommendation,
         kind=rule.option.kind,
         regimen=rule.option.regimen,
         agents=list(rule.option.agents),
-        agents_zh=[drugs[a].zh for a in rule.option.agents],
+        agents_zh=list(ix.agents_zh[rule.id]),
         actions=list(rule.option.actions),
         text_en=rule.text.en,
         text_zh=rule.text.zh,
-        grade=_grade(rule),
+        grade=ix.grade[rule.id],
         rank=rank,
         rank_reason=reason,
         matched=list(outcome.passed),
         cautions=cautions,
-        sources=[s.cite() for s in rule.source],
+        sources=list(ix.sources[rule.id]),
     )
 
 
@@ -223,15 +282,16 @@ def _unless(rule: Rule, facts: Mapping[str, Any]) -> tuple[list[str], list[str]]
     excluded: list[str] = []
     cautions: list[str] = []
     for cond in rule.unless:
-        out = evaluate(cond, facts)
-        label = cond.name or describe(cond)
-        if out.value is True:
-            excluded.append(f"excluded: {label}")
-        elif out.value is None:
-            fields = sorted({f for u in out.unknown for f in u.fields})
+        value = cond.plan.truth(facts)
+        if value is True:
+            excluded.append(f"excluded: {cond.name or describe(cond)}")
+        elif value is None:
+            unknown = cond.plan.report(facts)[2]
+            fields = sorted({f for u in unknown for f in u.fields})
+            label = cond.name or describe(cond)
             cautions.append(f"confirm before use: not {label} ({', '.join(fields)})")
     for cond in rule.caution_if:
-        if evaluate(cond, facts).value is True:
+        if cond.plan.truth(facts) is True:
             cautions.append(f"relative contraindication: {cond.name or describe(cond)}")
     return excluded, cautions
 
@@ -246,25 +306,22 @@ def _at(dp: DecisionPoint, inferred: bool, case: Case, c: Classification,
         conflict = f"decision point {dp} but the case is staged M1 (metastatic)"
     if conflict is not None:
         return DecisionPointOptions(decision_point=dp, inferred=inferred, conflicts=[conflict])
-    offered: list[tuple[Rule, Outcome, list[str]]] = []
+    ix = _compiled(kb)
+    offered: list[tuple[Rule, tuple[str, ...], list[str]]] = []
     not_offered: list[NotOffered] = []
     blocked: list[NotOffered] = []
     prompts: dict[str, tuple[list[str], list[str]]] = {}
-    for rule in kb.rules:
-        if dp not in rule.decision_points:
-            continue
-        outcome = Outcome(True) if rule.when is None else evaluate(rule.when, facts)
-        if outcome.value is None:
-            if rule.recommendation == "option":
-                for u in outcome.unknown:
-                    for f in _refine(u.fields, c):
-                        reasons, ids = prompts.setdefault(f, ([], []))
-                        reasons.append(f"{rule.option.regimen}: {u.text}")
-                        ids.append(rule.id)
-            continue
-        if outcome.value is False:
-            not_offered.append(_missed(rule, [f.text for f in outcome.failed]))
-            continue
+    for rule in ix.at.get(dp, ()):  # only the rules of this decision point
+        passed: tuple[str, ...] = ()
+        if rule.when is not None:
+            value, failed, unknown, passed = rule.when.plan.report(facts)
+            if value is None:
+                if rule.recommendation == "option":
+                    _prompt(rule, unknown, c, prompts)
+                continue
+            if value is False:
+                not_offered.append(_missed(rule, [f.text for f in failed]))
+                continue
         excluded, cautions = _unless(rule, facts)
         if excluded:
             not_offered.append(_missed(rule, excluded))
@@ -273,14 +330,14 @@ def _at(dp: DecisionPoint, inferred: bool, case: Case, c: Classification,
         if reason is not None:
             blocked.append(_missed(rule, [f"safety guard: {reason}"]))
             continue
-        offered.append((rule, outcome, cautions))
+        offered.append((rule, passed, cautions))
     offered.sort(key=lambda t: t[0].rank_key())
     above: dict[str, Rule] = {}  # the option ranked just above, per list (option/discuss/avoid)
     ranked = []
-    for i, (r, o, cau) in enumerate(offered):
-        en, zh = rank_reason(r, above.get(r.recommendation))
+    for i, (r, passed, cau) in enumerate(offered):
+        why = ix.rank_reason(r, above.get(r.recommendation))
         above[r.recommendation] = r
-        ranked.append(_offered(r, kb, o, cau, i + 1, RankReason(en=en, zh=zh)))
+        ranked.append(_offered(r, kb, Outcome(True, passed=passed), cau, i + 1, why))
     return DecisionPointOptions(
         decision_point=dp,
         inferred=inferred,
@@ -295,6 +352,16 @@ def _at(dp: DecisionPoint, inferred: bool, case: Case, c: Classification,
             if not prompt_relevance.irrelevant(f, facts)
         ],
     )
+
+
+def _prompt(rule: Rule, unknown: tuple[Unknown, ...], c: Classification,
+            prompts: dict[str, tuple[list[str], list[str]]]) -> None:  # fmt: skip
+    """The missing-data prompts of an option rule that cannot be judged, by case field."""
+    for u in unknown:
+        for f in _refine(u.fields, c):
+            reasons, ids = prompts.setdefault(f, ([], []))
+            reasons.append(f"{rule.option.regimen}: {u.text}")
+            ids.append(rule.id)
 
 
 def _missed(rule: Rule, because: list[str]) -> NotOffered:
@@ -351,7 +418,8 @@ def _explain_ranks(result: DecisionPointOptions, kb: KnowledgeBase) -> DecisionP
     """Rank reasons again once the guards have run: an option the guards blocked is no longer
     the one "above" the next (the first option left reads "Ranked first."). Ranks keep their
     order; an action a guard added keeps its own reason."""
-    rules = {r.id: r for r in kb.rules}
+    ix = _compiled(kb)
+    rules = ix.by_id
     update: dict[str, list[OfferedOption]] = {}
     for name in ("options", "discuss", "not_recommended"):
         prev: Rule | None = None
@@ -359,10 +427,10 @@ def _explain_ranks(result: DecisionPointOptions, kb: KnowledgeBase) -> DecisionP
         for o in cast(list[OfferedOption], getattr(result, name)):
             rule = rules.get(o.rule_id)
             if rule is not None:
-                en, zh = rank_reason(rule, prev)
+                why = ix.rank_reason(rule, prev)
                 prev = rule
-                if o.rank_reason is None or o.rank_reason.en != en:
-                    o = o.model_copy(update={"rank_reason": RankReason(en=en, zh=zh)})
+                if o.rank_reason is None or o.rank_reason.en != why.en:
+                    o = o.model_copy(update={"rank_reason": why})
             items.append(o)
         update[name] = items
     return result.model_copy(update=update)

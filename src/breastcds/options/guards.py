@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from breastcds.knowledge.conditions import Condition, evaluate
+from breastcds.knowledge.conditions import Condition, truth
 from breastcds.knowledge.decision_points import ALL_DECISION_POINTS, DecisionPoint
 from breastcds.knowledge.drugs import Catalogue, Drug, DrugFamily, DrugGroup, catalogue
 from breastcds.knowledge.facts import FACTS
@@ -276,13 +276,33 @@ def active(g: Guard, dp: str, alg: Algebra[B], present: Sequence[OptionShape]) -
     return alg.and_(parts) if parts else alg.const(True)
 
 
+# What a selector picks of the catalogue does not depend on the case: memoised by the selector
+# and catalogue objects (kept in the value, so their ids stay theirs) and the agents or actions.
+_STATIC: dict[tuple[Any, ...], tuple[Selector, Catalogue, Any]] = {}
+
+
+def _static(sel: Selector, cat: Catalogue, key: tuple[Any, ...],
+            compute: Callable[[], Any]) -> Any:  # fmt: skip
+    full = (id(sel), id(cat), *key)
+    hit = _STATIC.get(full)
+    if hit is None or hit[0] is not sel or hit[1] is not cat:
+        if len(_STATIC) >= 100_000:  # selectors of knowledge built by tests: stay bounded
+            _STATIC.clear()
+        hit = _STATIC[full] = (sel, cat, compute())
+    return hit[2]
+
+
 def _touches(sel: Selector, o: OptionShape) -> bool:
     cat = catalogue()
-    drugs = cat.by_inn()
-    classes = action_classes()
-    return any(sel.static_agent(drugs[a], cat) for a in o.agents if a in drugs) or any(
-        sel.action(a, classes.get(a)) for a in o.actions
-    )
+
+    def compute() -> bool:
+        drugs = cat.by_inn()
+        classes = action_classes()
+        return any(sel.static_agent(drugs[a], cat) for a in o.agents if a in drugs) or any(
+            sel.action(a, classes.get(a)) for a in o.actions
+        )
+
+    return bool(_static(sel, cat, ("touches", o.agents, o.actions), compute))
 
 
 def removed_agent(g: Guard, agent: str, o: OptionShape, alg: Algebra[B]) -> B:
@@ -310,28 +330,46 @@ def _removed_by_selection(g: Guard, agent: str, alg: Algebra[B]) -> B:
     if sel is None:
         return alg.const(False)
     cat = catalogue()
-    d = cat.by_inn().get(agent)
-    if d is not None and sel.static_agent(d, cat):
-        return alg.const(True)
-    if sel.agents_from_fact is not None:
-        if sel.from_fact_families and (d is None or cat.family_of(d) not in sel.from_fact_families):
-            return alg.const(False)
+
+    def compute() -> bool | None:
+        """True: selected whatever the case; None: the case's fact decides; False: never."""
+        d = cat.by_inn().get(agent)
+        if d is not None and sel.static_agent(d, cat):
+            return True
+        if sel.agents_from_fact is not None:
+            families = sel.from_fact_families
+            return False if families and (d is None or cat.family_of(d) not in families) else None
+        return False
+
+    static = _static(sel, cat, ("removes", agent), compute)
+    if static is None and sel.agents_from_fact is not None:
         return alg.contains(sel.agents_from_fact, agent)
-    return alg.const(False)
+    return alg.const(bool(static))
 
 
 def removed_action(g: Guard, code: str) -> bool:
     return g.remove is not None and g.remove.action(code, action_classes().get(code))
 
 
+_FAMILIES: dict[tuple[int, tuple[str, ...]], tuple[Catalogue, dict[str, list[str]]]] = {}
+
+
 def _families(o: OptionShape) -> dict[str, list[str]]:
+    """The option's agents by drug family (catalogue order of first appearance; memoised by
+    the agents, not to be changed by the caller)."""
     cat = catalogue()
-    drugs = cat.by_inn()
-    out: dict[str, list[str]] = {}
-    for a in o.agents:
-        if a in drugs:
-            out.setdefault(cat.family_of(drugs[a]), []).append(a)
-    return out
+    key = (id(cat), o.agents)
+    hit = _FAMILIES.get(key)
+    if hit is None or hit[0] is not cat:
+        drugs = cat.by_inn()
+        out: dict[str, list[str]] = {}
+        for a in o.agents:
+            if a in drugs:
+                out.setdefault(cat.family_of(drugs[a]), []).append(a)
+        if len(_FAMILIES) >= 100_000:
+            _FAMILIES.clear()
+        hit = _FAMILIES[key] = (cat, out)
+    return hit[1]
 
 
 def blocks(g: Guard, o: OptionShape, dp: str, alg: Algebra[B],
@@ -414,7 +452,10 @@ def decide(gs: GuardSet, dp: str, shapes: Sequence[OptionShape],
     """Which options the guards remove, which prompts they add or suppress, which actions they
     add, for the options ``shapes`` the rules offered at ``dp`` (``alg.offered`` says which)."""
     out: Decision[B] = Decision()
-    guards = [g for g in gs.guards if g.at(dp)]
+    # A guard known to be inactive for this case adds nothing below (each of its terms is ANDed
+    # with its activity); the cohort's expressions are never known false, so it keeps them all.
+    guards = [g for g in gs.guards
+              if g.at(dp) and not alg.known_false(alg.active(g, dp, shapes))]  # fmt: skip
     for o in shapes:
         out.blocked[o.rule_id] = alg.and_(
             [alg.offered(o.rule_id), blocked_by_all(guards, o, dp, alg, shapes)]
@@ -490,7 +531,7 @@ class PyAlgebra(Algebra[bool]):
         return not x
 
     def holds(self, cond: Condition) -> bool:
-        return evaluate(cond, self.facts).value is True
+        return truth(cond, self.facts) is True
 
     def unknown(self, fact: str) -> bool:
         return self.facts.get(fact) is None
@@ -536,16 +577,16 @@ def apply_guards(result: DecisionPointOptions, facts: Mapping[str, Any],
     present = [_shape(o) for o in result.options]  # what the rules offered (as the cohort)
     alg = PyAlgebra(facts, [o.rule_id for o in result.options])
     d = decide(gs, dp, present, alg)
-    at_dp = [g for g in gs.guards if g.at(dp)]
-    on = [g for g in at_dp if alg.active(g, dp, present)]
+    on = [g for g in gs.guards if g.at(dp) and alg.active(g, dp, present)]
     kept: list[OfferedOption] = []
     blocked = list(result.blocked)
     for o in candidates:
         shape = _shape(o)
         if o.rule_id in d.blocked:
             stop = d.blocked[o.rule_id]
-        else:  # a "discuss" option: the same test, against what the rules offered
-            stop = blocked_by_all(at_dp, shape, dp, alg, present)
+        else:  # a "discuss" option: the same test, against what the rules offered (a guard
+            # that is not active here blocks nothing)
+            stop = blocked_by_all(on, shape, dp, alg, present)
         if stop:
             why = [g for g in on if blocks(g, shape, dp, alg, present)] or [
                 g for g in on if any(removed_agent(g, a, shape, alg) for a in o.agents)
