@@ -18,7 +18,6 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-import breastcds.options.facts_systemic  # noqa: F401  (registers the history facts)
 from breastcds.knowledge.conditions import Condition
 from breastcds.knowledge.decision_points import DecisionPoint
 from breastcds.knowledge.drugs import Catalogue, catalogue
@@ -29,6 +28,7 @@ from breastcds.knowledge.grading import Grading as Grading
 from breastcds.knowledge.grading import NccnCategory as NccnCategory
 from breastcds.knowledge.loader import KnowledgeError, parse_yaml
 from breastcds.model.validated_cache import packaged
+from breastcds.options.facts import register_option_facts
 
 Recommendation = Literal["option", "discuss", "avoid"]
 Endpoint = Literal["os", "bcss", "dfs", "pfs", "response", "none"]
@@ -37,6 +37,11 @@ OptionKind = Literal[
     "systemic", "surgery", "axilla", "radiotherapy", "reirradiation", "brain", "recurrence_workup",
     "counselling", "follow_up", "lifestyle",
 ]  # fmt: skip
+
+# The one fact the rules read that another capability computes (options/facts.py), registered
+# explicitly before any rule is validated; the validated rules may come from the between-runs
+# cache (model/validated_cache.py), which skips parse_pathway.
+register_option_facts()
 
 # Strength of the trial result an option rests on (lower = stronger): overall survival, then
 # breast-cancer-specific survival/mortality, then progression-free or (invasive) disease-free /
