@@ -186,7 +186,8 @@ class _Draft:
         the case fields it needs to judge that (sex, age)."""
         facts = population_facts(case)
         for table in population_tables():
-            d = rule_tables.decide(table, facts)
+            own = {i.name: facts[i.name] for i in table.inputs if i.from_ is None}
+            d = rule_tables.decide(table, own)
             code = d.outputs["not_applicable"]
             if code is not None:
                 self.codes.append(str(code))
