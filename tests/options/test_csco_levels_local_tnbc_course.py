@@ -210,7 +210,9 @@ def test_ypn_unrecorded_still_offers_pmrt_with_a_caution() -> None:
     assert any("confirm before use" in c for c in pmrt[0].cautions)
 
 
-def test_bone_metastases_offer_the_three_agents_graded_apart() -> None:
+def test_bone_metastases_offer_the_agents_of_the_table_graded_apart() -> None:
+    """CSCO BC 2026 五(三): Level I denosumab [1A], zoledronic acid [1A], ibandronate [2A];
+    Level II loading-dose ibandronate [2A], pamidronate [1B]; Level III clodronate [2B]."""
     case = {
         "decision_point": "metastatic_line_1",
         "patient": {"age_years": 60, "sex": "female", "menopausal_status": "post"},
@@ -222,9 +224,13 @@ def test_bone_metastases_offer_the_three_agents_graded_apart() -> None:
     assert grades == {
         "course.metastatic.bone_modifying_agent_denosumab_zoledronic": ("I", "1A"),
         "course.metastatic.bone_modifying_agent_pamidronate": ("II", "1B"),
+        "course.metastatic.bone_modifying_agent_ibandronate": ("I", "2A"),
+        "course.metastatic.bone_modifying_agent_ibandronate_loading_dose": ("II", "2A"),
+        "course.metastatic.bone_modifying_agent_clodronate": ("III", "2B"),
     }
     agents = set().union(*(o.agents for o in bma.values()))
-    assert agents == {"denosumab", "zoledronic acid", "pamidronic acid"}
+    assert agents == {"denosumab", "zoledronic acid", "pamidronic acid", "ibandronic acid",
+                      "clodronic acid"}  # fmt: skip
 
 
 def test_leptomeningeal_disease_takes_the_whole_brain_row() -> None:

@@ -88,6 +88,12 @@ PINNED: list[tuple[str, str, str | None, tuple[str, ...]]] = [
     ("hrpos.adjuvant.tamoxifen_premenopausal_low_risk", "I", "1A", ("绝经前", "TAM [1A]")),
     ("hrpos.adjuvant.tamoxifen_premenopausal_higher_risk", "III", "2B", ("绝经前", "TAM [2B]")),
     ("hrpos.adjuvant.ofs_exemestane_node_positive_or_t3", "II", "2A", ("绝经前", "OFS+AI [2A]")),
+    # 四(四) 1. row CDK4/6抑制剂治疗失败, Level II: "1.另一种CDK4/6i+内分泌[2A]
+    # 2.其他靶向药+内分泌[2A]" (third pass; note 5(10) names alpelisib there, BYLieve)
+    ("hrpos.metastatic.fulvestrant_cdk46i_after_cdk46i_failure", "II", "2A",
+     ("四(四)", "CDK4/6抑制剂治疗失败", "另一种CDK4/6i+内分泌 [2A]")),
+    ("hrpos.metastatic.alpelisib_after_cdk46i_failure", "II", "2A",
+     ("四(四)", "CDK4/6抑制剂治疗失败", "其他靶向药+内分泌 [2A]", "阿培利司")),
 ]  # fmt: skip
 
 
@@ -112,6 +118,9 @@ NOT_VERIFIED = [
     "hrpos.metastatic.fulvestrant_other",  # not listed after CDK4/6 inhibitor failure
     "hrpos.metastatic.everolimus_exemestane_other",  # not listed after steroidal AI failure
     "hrpos.metastatic.sacituzumab_her2_zero_or_ultralow",  # HER-2-0 has no row
+    # third pass: fulvestrant failure without an AI is no row; alpelisib not in the AI rows
+    "hrpos.metastatic.fulvestrant_cdk46i_after_fulvestrant_failure_or_not_recorded",
+    "hrpos.metastatic.alpelisib_other",
 ]
 
 
@@ -135,7 +144,9 @@ FAMILIES: dict[str, list[str]] = {
     "hrpos.metastatic.dalpiciclib_ai": [
         "_no_ai_failure", "_after_steroidal_ai_failure", "_after_nsai_or_cdk46i_failure"],
     "hrpos.metastatic.fulvestrant_cdk46i": [
-        "_after_ai_failure", "_no_ai_failure", "_after_cdk46i_or_fulvestrant_failure"],
+        "_after_ai_failure", "_no_ai_failure", "_after_cdk46i_failure",
+        "_after_fulvestrant_failure_or_not_recorded"],
+    "hrpos.metastatic.alpelisib": ["_after_cdk46i_failure", "_other"],
     "hrpos.metastatic.fulvestrant": ["_after_tamoxifen_or_ai_failure", "_other"],
     "hrpos.metastatic.everolimus_exemestane": ["_after_tamoxifen_or_nsai_failure", "_other"],
     "hrpos.metastatic.sacituzumab": ["_her2_low", "_her2_zero_or_ultralow"],

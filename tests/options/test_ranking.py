@@ -144,10 +144,12 @@ def test_same_grade_and_endpoint_falls_back_to_priority_and_says_so(tmp_path: Pa
 def test_packaged_tnbc_second_line_grade_then_trial_result() -> None:
     """gBRCA triple-negative second line after progression on a salvage taxane (CSCO 'taxane
     failure', 四(三) note 2). Level I first: sacituzumab and capecitabine + utidelone/vinorelbine
-    (both overall survival; then priority), platinum doublet (PFS, weaker); then eribulin (Level
-    II), olaparib (Level III); carboplatin and generic chemotherapy are "grade not verified" and
-    follow by trial result: carboplatin (TNT, response) > chemotherapy (ABC 5 consensus, no trial
-    endpoint). The reason says so on each option."""
+    (both overall survival; then priority), fuzuloparib + apatinib and the platinum doublet (PFS,
+    weaker; then priority); then Level II: eribulin (overall survival) before fuzuloparib and
+    capecitabine + bevacizumab (PFS; then priority); olaparib (Level III); carboplatin and
+    generic chemotherapy are "grade not verified" and follow by trial result: carboplatin (TNT,
+    response) > chemotherapy (ABC 5 consensus, no trial endpoint). The reason says so on each
+    option."""
     biomarkers = {"er_percent": 0, "pr_percent": 0, "her2_ihc": 0,
                   "her2_ihc0_staining": "none", "germline_brca": "brca1"}  # fmt: skip
     line = {"agents": ["paclitaxel"], "outcome": "progression"}
@@ -160,15 +162,19 @@ def test_packaged_tnbc_second_line_grade_then_trial_result() -> None:
     tnbc = [o for o in point.options if o.rule_id.startswith("tnbc.")]  # other pathways too
     assert [o.rule_id.removeprefix("tnbc.metastatic.") for o in tnbc] == [
         "sacituzumab_taxane_failure", "capecitabine_doublet_taxane_failure",
-        "platinum_doublet_taxane_failure", "eribulin_taxane_failure", "parp_gbrca",
-        "platinum_gbrca", "chemotherapy",
+        "fuzuloparib_apatinib_gbrca_taxane_failure", "platinum_doublet_taxane_failure",
+        "eribulin_taxane_failure", "fuzuloparib_gbrca_taxane_failure",
+        "capecitabine_bevacizumab_taxane_failure", "parp_gbrca", "platinum_gbrca", "chemotherapy",
     ]  # fmt: skip
-    sg, cap, plat, eri, parp, platinum, chemo = tnbc
+    sg, cap, fzpl_apa, plat, eri, fzpl, bev, parp, platinum, chemo = tnbc
     assert sg.rank_reason.en.startswith("CSCO level I (1B); overall survival benefit (ASCENT)")
     assert "same grade and trial-result strength" in cap.rank_reason.en
-    assert "weaker trial result" in plat.rank_reason.en
+    assert "weaker trial result" in fzpl_apa.rank_reason.en
+    assert "same grade and trial-result strength" in plat.rank_reason.en
     assert "lower grade (CSCO level II (1A) vs CSCO level I (1A))" in eri.rank_reason.en
-    assert "lower grade (CSCO level III (2A) vs CSCO level II (1A))" in parp.rank_reason.en
+    assert "weaker trial result" in fzpl.rank_reason.en
+    assert "same grade and trial-result strength" in bev.rank_reason.en
+    assert "lower grade (CSCO level III (2A) vs CSCO level II (2B))" in parp.rank_reason.en
     assert "lower grade (grade not verified vs CSCO level III (2A))" in platinum.rank_reason.en
     assert (
         "weaker trial result (no trial endpoint (guideline or consensus) vs "

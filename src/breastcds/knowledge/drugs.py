@@ -16,7 +16,8 @@ DrugClass = Literal[
     "microtubule_inhibitor", "anti_her2_antibody", "anti_her2_adc", "anti_her2_tki", "serm",
     "aromatase_inhibitor", "serd", "ovarian_function_suppression", "cdk46_inhibitor",
     "pi3k_inhibitor", "akt_inhibitor", "mtor_inhibitor", "parp_inhibitor", "checkpoint_inhibitor",
-    "trop2_adc", "bisphosphonate", "rankl_inhibitor",
+    "trop2_adc", "bisphosphonate", "rankl_inhibitor", "hdac_inhibitor", "anti_vegf_antibody",
+    "vegfr_tki",
 ]  # fmt: skip
 
 #: The classes of clinical_course.md §11 (``group`` of a drug), read by the guards.
@@ -24,7 +25,7 @@ DrugGroup = Literal[
     "anthracycline", "taxane", "platinum", "other_cytotoxic", "anti_her2_antibody", "her2_adc",
     "her2_tki", "serm", "aromatase_inhibitor", "serd", "gnrh_agonist", "cdk46_inhibitor",
     "pi3k_akt_mtor_inhibitor", "parp_inhibitor", "checkpoint_inhibitor", "trop2_adc",
-    "bone_modifying_agent",
+    "bone_modifying_agent", "hdac_inhibitor", "anti_angiogenic",
 ]  # fmt: skip
 
 #: Families of groups (clinical_course.md §11: "cytotoxic" = the first four rows, "endocrine" =
