@@ -25,13 +25,7 @@ PACKAGE = Path(breastcds.__file__).parent
 
 #: (importer, imported): edges against the layering that still close a cycle, with what
 #: would break them. The files involved are under active clinical/systemic development.
-ALLOWED_BACK_EDGES: dict[tuple[str, str], str] = {
-    # course/inference.py and prompts.py import options.facts_systemic so that the course
-    # facts their knowledge files read are registered (the drug catalogue and the
-    # decision-point names are in knowledge/ now; the derived facts register from
-    # knowledge/facts.py). Breaks when the fact registry registers those facts itself.
-    ("course", "options"): "course facts registered by importing options.facts_systemic",
-}
+ALLOWED_BACK_EDGES: dict[tuple[str, str], str] = {}
 
 
 #: The layers, ground first (docs/architecture.md draws this table; a test keeps them equal).

@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from breastcds.cohort.engine import CODES, DECISION_POINTS, PREDICT_FIGURES, PREDICT_REASONS
+from breastcds.cohort.engine import CODES, DECISION_POINTS, PREDICT_FIGURES
 from breastcds.cohort.schema import row_to_case
 from breastcds.entrypoint import assess
 from breastcds.knowledge.schema_rt_omission import load_rt_omission
+from breastcds.prognosis.mapping import map_case
 from breastcds.prognosis.section import REPORT_YEARS
 
 #: Float columns (PREDICT percentages and percentage points) agree to 1e-12 relative, or 1e-12
@@ -19,16 +20,10 @@ REL_TOL = 1e-12
 ABS_TOL = 1e-12
 
 
-def _reason_code(text: str) -> str:
-    for code, start in PREDICT_REASONS.items():
-        if text.startswith(start):
-            return code
-    raise AssertionError(f"PREDICT reason not covered by the cohort engine: {text!r}")
-
-
 def expected(row: dict[str, Any]) -> dict[str, Any]:
     """The cohort output columns computed through ``assess`` on ``row_to_case(row)``."""
-    a = assess(row_to_case(row))
+    case = row_to_case(row)
+    a = assess(case)
     out: dict[str, Any] = {"row": row["row"], "case_id": row["case_id"]}
     for code in CODES:
         out[code] = a.codes[code]
@@ -49,8 +44,11 @@ def expected(row: dict[str, Any]) -> dict[str, Any]:
         out[f"rt.{s.id}.missing"] = None if r is None else [x.name for x in r.unknown]
     p = a.sections.prognosis.predict_v32
     out["predict.status"] = p.status
+    mapping = map_case(case, a.classification)
+    if p.status == "not_applicable":  # the section's reasons are the coded population reasons
+        assert p.reasons == list(mapping.reasons)
     out["predict.not_applicable"] = (
-        [_reason_code(t) for t in p.reasons] if p.status == "not_applicable" else None
+        list(mapping.reason_codes) if p.status == "not_applicable" else None
     )
     out["predict.missing"] = [m.field for m in p.missing] if p.status == "needs_data" else None
     computed = p.status == "computed"
@@ -87,3 +85,23 @@ def mismatches(results: list[dict[str, Any]], rows: list[dict[str, Any]]) -> lis
             elif actual != value:
                 found.append(f"row {row['row']} {key}: engine {actual!r}, assess {value!r}")
     return found
+
+
+def hand_built_results(data: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Run hand-built cohort rows (column -> value; list columns as text) through the cohort
+    engine, check that every row agrees with ``assess``, and return the results by case id."""
+    import polars as pl
+
+    from breastcds.cohort.engine import run_batch
+    from breastcds.cohort.schema import COLUMNS
+    from breastcds.cohort.validate import canonical_dtype, prepare
+
+    schema = {c.name: canonical_dtype(c) if c.kind not in ("list", "enum_list") else pl.String()
+              for c in COLUMNS}  # fmt: skip
+    frame = pl.DataFrame(data, schema=schema)
+    result = run_batch(frame)
+    assert result.errors.height == 0
+    valid, _ = prepare(frame)
+    found = mismatches(result.results.to_dicts(), valid.to_dicts())
+    assert not found, "\n".join(found[:20])
+    return {r["case_id"]: r for r in result.results.to_dicts()}

@@ -5,23 +5,28 @@ knowledge is followed by both."""
 
 from __future__ import annotations
 
+import math
 import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import polars as pl
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from breastcds import assess
 from breastcds.cohort import engine
-from breastcds.cohort.validate import prepare
+from breastcds.cohort.schema import COLUMNS
+from breastcds.cohort.validate import canonical_dtype, prepare
 from breastcds.entrypoint import classify
 from breastcds.knowledge.rule_tables import knowledge_from
 from breastcds.model.parse import parse_case
 from breastcds.prognosis.mapping import map_case
 from breastcds.prognosis.predict import PredictInputs
 from breastcds.prognosis.section import run_model
-from tests.cohort.expected import expected
+from tests.cohort.expected import ABS_TOL, REL_TOL, expected
+from tests.cohort.strategies import SIMPLE
 from tests.knowledge.copies import edited_copy
 
 # An ER-positive, HER2-negative woman with every PREDICT v3.2 input recorded.
@@ -117,3 +122,118 @@ def test_the_engines_map_the_same_inputs() -> None:
     per_patient = map_case(case, classify(case)).values
     cohort = _cohort_inputs(ROW)
     assert {k: per_patient[k] for k in cohort} == cohort
+
+
+# --------------------------------------------------------------------------------------------
+# Who PREDICT is for (the predict_population_* tables), run by both engines
+# --------------------------------------------------------------------------------------------
+
+
+def _lowered_upper_age(tmp_path: Path, age_max: int) -> Path:
+    """A copy of the knowledge whose PREDICT upper age bound is ``age_max`` years (packaged:
+    85, WintonCentre/predict-v21-main state/config.cljs)."""
+
+    def edit(data: Any) -> None:
+        assert data["input_limits"]["age_years"]["max"] == 85
+        data["input_limits"]["age_years"]["max"] = age_max
+
+    return edited_copy(tmp_path, "predict_coefficients.yaml", edit)
+
+
+def _cohort_predict(row: dict[str, Any]) -> dict[str, Any]:
+    res = engine.run_batch(pl.DataFrame([row])).results.to_dicts()[0]
+    return {k: res[k] for k in ("predict.status", "predict.not_applicable", "predict.missing")}
+
+
+def test_an_upper_age_bound_changed_in_a_copy_is_followed_by_both_engines(
+    tmp_path: Path,
+) -> None:
+    row = {**ROW, "age_years": "82"}
+    case = parse_case(_case(row))
+    # packaged: 82 is within the official 25-85 years
+    assert map_case(case, classify(case)).status == "mapped"
+    assert _cohort_predict(row)["predict.status"] == "computed"
+    with knowledge_from(_lowered_upper_age(tmp_path, 80)):
+        m = map_case(case, classify(case))
+        assert m.status == "not_applicable"
+        assert m.reason_codes == ("age_range",)
+        assert m.reasons[0].startswith(
+            "age 82 years is outside the official input range [25, 80] years"
+        )
+        assert _cohort_predict(row) == {
+            "predict.status": "not_applicable",
+            "predict.not_applicable": ["age_range"],
+            "predict.missing": None,
+        }
+        valid, _ = prepare(pl.DataFrame([row]))
+        assert expected(valid.to_dicts()[0])["predict.not_applicable"] == ["age_range"]
+    assert _cohort_predict(row)["predict.status"] == "computed"  # the packaged bound again
+
+
+def test_every_population_reason_is_coded_and_worded_in_both_engines() -> None:
+    """A man with distant metastases, pure DCIS in both breasts after neoadjuvant therapy,
+    without surgery, aged 90: every reason at once, in the order of the knowledge file."""
+    row = {**ROW, "sex": "male", "age_years": "90", "metastatic_sites": "bone",
+           "clinical_m": "M1", "dcis_only": "true", "laterality": "bilateral",
+           "neoadjuvant": "true", "surgery_type": "none", "size_mm": None,
+           "menopausal_status": None}  # fmt: skip
+    valid, errors = prepare(pl.DataFrame([row]))
+    assert errors.height == 0, errors.to_dicts()
+    want = expected(valid.to_dicts()[0])
+    got = _cohort_predict(row)
+    # no_size is not a reason for pure DCIS (its own reason); size_range needs a size
+    codes = ["male", "metastatic", "dcis_only", "bilateral", "neoadjuvant", "no_surgery",
+             "age_range"]  # fmt: skip
+    assert got["predict.not_applicable"] == want["predict.not_applicable"] == codes
+
+
+_POPULATION_COLUMNS = (
+    "sex", "age_years", "metastatic_sites", "clinical_m", "pathological_m", "dcis_only",
+    "laterality", "surgery_type", "decision_point", "size_mm", "nodes_positive",
+    "nodes_micrometastases_only", "mean_heart_dose_gy", "er_percent", "current_smoker",
+    "menopausal_status", "grade", "detection",
+)  # fmt: skip
+_PREDICT_COLUMNS = ("predict.status", "predict.not_applicable", "predict.missing",
+                    "predict.regimen", "predict.os.10y", "predict.benefit.15y")  # fmt: skip
+
+
+#: ROW with typed values (as the hypothesis strategies draw them)
+_TYPED: dict[str, Any] = {
+    **ROW, "age_years": 58, "size_mm": 22.0, "grade": 2, "nodes_positive": 2,
+    "nodes_examined": 12, "er_percent": 90.0, "pr_percent": 60.0, "her2_ihc": 1,
+    "ki67_percent": 20.0, "current_smoker": False,
+}  # fmt: skip
+
+
+def _typed_frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
+    schema = {c.name: canonical_dtype(c) if c.kind not in ("list", "enum_list") else pl.String()
+              for c in COLUMNS}  # fmt: skip
+    return pl.DataFrame(rows, schema=schema)
+
+
+@st.composite
+def _population_rows(draw: st.DrawFn) -> dict[str, Any]:
+    row: dict[str, Any] = {**_TYPED}
+    for name in _POPULATION_COLUMNS:
+        if draw(st.booleans()):
+            row[name] = draw(SIMPLE[name])
+    row["neoadjuvant"] = draw(st.sampled_from([None, None, None, False, True]))
+    return row
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(drawn=st.lists(_population_rows(), min_size=1, max_size=8))
+def test_population_and_prompts_agree_on_random_rows_with_missing_values(
+    drawn: list[dict[str, Any]],
+) -> None:
+    frame = _typed_frame([{**r, "case_id": f"P{i}"} for i, r in enumerate(drawn)])
+    results = {r["row"]: r for r in engine.run_batch(frame).results.to_dicts()}
+    valid, _ = prepare(frame)
+    for row in valid.to_dicts():
+        want, got = expected(row), results[row["row"]]
+        for col in _PREDICT_COLUMNS:
+            w, g = want[col], got[col]
+            if isinstance(w, float) and isinstance(g, float):
+                assert math.isclose(w, g, rel_tol=REL_TOL, abs_tol=ABS_TOL), (row, col)
+            else:
+                assert w == g, (row, col, w, g)

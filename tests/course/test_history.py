@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 
-from breastcds.course import history
 from breastcds.entrypoint import classify
 from breastcds.knowledge.facts import extract
 from breastcds.model import parse_case
@@ -96,7 +95,7 @@ def test_prior_rt_regions_not_recorded_vs_none() -> None:
 def test_pregnant_reads_the_older_flag() -> None:
     assert _facts({"patient": {"comorbidities": {"pregnancy": True}}})["pregnant"] is True
     assert _facts({})["pregnant"] is None
-    assert history.pregnant(parse_case({"patient": {"pregnant": False}})) is False
+    assert _facts({"patient": {"pregnant": False}})["pregnant"] is False
 
 
 def test_comorbidity_and_declines_facts() -> None:

@@ -27,7 +27,7 @@ from breastcds.cohort.synthetic import generate
 from breastcds.cohort.validate import prepare
 from breastcds.entrypoint import classify
 from breastcds.knowledge import derived
-from breastcds.knowledge.expressions import Expr, agent_names, evaluate, to_polars
+from breastcds.knowledge.expressions import Expr, class_table, evaluate, to_polars
 from breastcds.knowledge.facts import FACTS
 from breastcds.knowledge.loader import KnowledgeError
 from breastcds.knowledge.rule_tables import knowledge_from
@@ -47,8 +47,14 @@ def _literals(e: Expr) -> set[str]:
     for pair in (e.in_, e.contains_any):
         if pair is not None:
             out |= {v for v in pair[1] if isinstance(v, str)}
-    if e.any_agent is not None:  # agents with the flag (as written), one without, one unknown
-        out |= {*agent_names(e.any_agent[1])[:3], "Tamoxifen", "no-such-agent"}
+    if e.agent_in_class is not None or e.drug is not None:
+        # agents of the class (as written), others, one the catalogue does not know
+        wanted = e.agent_in_class[1] if e.agent_in_class is not None else "taxane"
+        hits = [n for n, v in class_table(wanted).items() if v]
+        out |= {*hits[:2], " Paclitaxel", "Tamoxifen", "letrozole", "palbociclib",
+                "trastuzumab", "trastuzumab deruxtecan", "no-such-agent"}  # fmt: skip
+    if e.starts_with is not None:
+        out.add(e.starts_with[1])
     for child in e.children():
         out |= _literals(child)
     return out
@@ -61,6 +67,11 @@ def _values(dtype: pl.DataType, words: list[str]) -> st.SearchStrategy[Any]:
         return st.sampled_from([None, 0, 1, 2, 3, 5])
     if dtype == pl.Float64():
         return st.sampled_from([None, 0.0, 1.0, 5.5, 6.0, 6.5, 12.0, 24.0])
+    if isinstance(dtype, pl.List) and isinstance(dtype.inner, pl.Struct):  # records
+        record = st.fixed_dictionaries(
+            {f.name: _values(f.dtype, words) for f in dtype.inner.fields}
+        )
+        return st.one_of(st.none(), st.lists(record, max_size=3))
     if isinstance(dtype, pl.List):
         return st.one_of(st.none(), st.lists(st.sampled_from([None, *words]), max_size=3))
     return st.sampled_from([None, *words])
@@ -228,3 +239,79 @@ def test_a_malformed_definition_is_refused_at_load_naming_the_problem() -> None:
 def test_every_parameter_cites_its_source() -> None:
     for name, p in DEFS.parameters.items():
         assert len(p.source) >= 10, name
+
+
+def _fact_by_both_engines(
+    frame: pl.DataFrame, names: list[str]
+) -> tuple[dict[str, list[Any]], dict[str, list[Any]]]:
+    """(cohort engine column, one-patient engine values) of each named fact."""
+    valid, _ = prepare(frame)
+    table = F.with_facts(valid.lazy()).select(names).collect()
+    one: dict[str, list[Any]] = {n: [] for n in names}
+    for row in valid.to_dicts():
+        case = row_to_case(row)
+        c = classify(case)
+        for n in names:
+            one[n].append(FACTS[n].extract(case, c))
+    return {n: table[n].to_list() for n in names}, one
+
+
+def _numbers(values: list[Any]) -> list[float | None]:
+    return [None if v is None else float(v) for v in values]
+
+
+def test_both_engines_follow_a_list_fact_definition_changed_in_a_copy(tmp_path: Path) -> None:
+    """metastatic_chemotherapy_lines counts the lines holding a cytotoxic agent; the copy makes
+    it count the lines holding an endocrine agent (agent_in_class over the lines' agents): in
+    both engines it then equals metastatic_endocrine_lines row by row, and the packaged
+    definition is back after the block."""
+    frame = generate(2_000, seed=141, missing=0.1)
+    names = ["metastatic_chemotherapy_lines", "metastatic_endocrine_lines"]
+    table, one = _fact_by_both_engines(frame, names)
+    for n in names:
+        assert _numbers(table[n]) == _numbers(one[n]), n
+    differ = sum(1 for a, b in zip(*[one[n] for n in names], strict=True) if a != b)
+    assert differ >= 10  # the generated lines hold both kinds
+    copy = _copy(tmp_path)
+    path = copy / derived.DERIVED_FILE
+    text = path.read_text(encoding="utf-8")
+    old = ("then: {count_where: [{field: treatment.metastatic_lines}, "
+           "{agent_in_class: [{item: agents}, chemotherapy]}]}")  # fmt: skip
+    assert text.count(old) == 1
+    path.write_text(text.replace(old, old.replace("chemotherapy]", "endocrine]")), "utf-8")
+    with knowledge_from(copy):
+        table2, one2 = _fact_by_both_engines(frame, names)
+    for n in names:
+        assert _numbers(table2[n]) == _numbers(one2[n]), n
+    assert one2["metastatic_chemotherapy_lines"] == one["metastatic_endocrine_lines"]
+    assert _fact_by_both_engines(frame, names)[1] == one
+
+
+def test_both_engines_follow_a_relapse_window_changed_in_a_copy(tmp_path: Path) -> None:
+    """taxane_failure reads the 12-month window after (neo)adjuvant chemotherapy (CSCO BC 2026
+    四(三) note 2); with 24 months in a copy, the rows that change are rows whose chemotherapy
+    ended 12 < months <= 24 before, from false to true (a taxane given) or to not recorded
+    (whether one was given is not), the same in both engines."""
+    frame = generate(3_000, seed=142, missing=0.1)
+    cycle = [None, 6.0, 12.0, 12.5, 18.0, 24.0, 30.0]  # the end of chemotherapy, months before
+    frame = frame.with_columns(
+        pl.Series("months_since_chemotherapy", [cycle[i % 7] for i in range(frame.height)])
+    )
+    name = "taxane_failure"
+    table, one = _fact_by_both_engines(frame, [name])
+    assert table[name] == one[name]
+    copy = _copy(tmp_path)
+    path = copy / derived.DERIVED_FILE
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["parameters"]["chemotherapy_relapse_window_months"]["value"] = 24
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with knowledge_from(copy):
+        table2, one2 = _fact_by_both_engines(frame, [name])
+    assert table2[name] == one2[name]
+    valid, _ = prepare(frame)
+    months = valid["months_since_chemotherapy"].to_list()
+    changed = [i for i, (a, b) in enumerate(zip(one[name], one2[name], strict=True)) if a != b]
+    assert changed, "the generated cohort has (neo)adjuvant taxanes ending 12-24 months before"
+    for i in changed:  # false -> true (a taxane given), or unknown (whether one was given)
+        assert one[name][i] is False and 12 < months[i] <= 24, (i, one[name][i], months[i])
+    assert any(one2[name][i] is True for i in changed)

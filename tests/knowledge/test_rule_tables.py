@@ -17,7 +17,7 @@ import breastcds.knowledge
 from breastcds.classify import her2, ki67, receptors, stage
 from breastcds.cohort.engine import run_batch
 from breastcds.cohort.synthetic import generate
-from breastcds.knowledge.loader import KnowledgeError
+from breastcds.knowledge.loader import KnowledgeError, load_yaml
 from breastcds.knowledge.rule_tables import (
     TABLE_FILES,
     active,
@@ -141,6 +141,8 @@ def _table(**changes: Any) -> dict[str, Any]:
         ({"rows": [{"then": {"group": "low"}, "reasons": [{"en": "{size}", "zh": "{size}"}]}]},
          "not an input/parameter"),
         ({"parameters": {"low_max": "ki67.no_such_threshold"}}, "not a number"),
+        ({"parameters": {"low_max": "predict_coefficients.yaml#input_limits.age_years"}},
+         "not a number in predict_coefficients.yaml"),
         ({"rows": [{"then": {"group": "low"},
                     "missing": [{"field": "tumour.size_mm", "reason": {"en": "x", "zh": "x"}}]}]},
          "not an input's field"),
@@ -150,7 +152,7 @@ def test_a_malformed_table_is_refused_at_load_naming_the_problem(
     changes: dict[str, Any], message: str
 ) -> None:
     with pytest.raises(KnowledgeError, match=message):
-        parse_table(_table(**changes), active().biomarkers, "ki67.yaml")
+        parse_table(_table(**changes), active().biomarkers, "ki67.yaml", read=load_yaml)
 
 
 def test_every_packaged_table_cites_its_source_and_loads() -> None:
@@ -170,7 +172,13 @@ def test_every_packaged_table_cites_its_source_and_loads() -> None:
 
 #: The PREDICT input mapping (knowledge/classification/predict_mapping.yaml), a table per input.
 PREDICT_TABLES = {"predict_screen", "predict_grade", "predict_er", "predict_pr", "predict_her2",
-                  "predict_ki67", "predict_nodes", "predict_size", "predict_smoker"}  # fmt: skip
+                  "predict_ki67", "predict_nodes", "predict_size", "predict_smoker",
+                  "predict_heart", "predict_population_sex", "predict_population_metastatic",
+                  "predict_population_dcis", "predict_population_bilateral",
+                  "predict_population_neoadjuvant", "predict_population_surgery",
+                  "predict_population_size", "predict_population_age",
+                  "predict_population_size_range",
+                  "predict_population_nodes_range"}  # fmt: skip
 
 
 def test_an_undecidable_row_stops_the_table_with_the_fields_that_decide_it() -> None:

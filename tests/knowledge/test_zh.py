@@ -25,7 +25,7 @@ from breastcds.knowledge.schema_rt_omission import Criterion
 #: Keys whose text a reader sees (report, web page, CLI): each needs ``<key>_zh``.
 READER = frozenset(
     {"text", "note", "notes", "question", "endpoint", "unrecordable", "meaning", "evidence",
-     "description", "caveats", "name", "reason"}
+     "description", "caveats", "name", "reason", "row"}
 )  # fmt: skip
 
 #: Keys holding text that a reader sees as written, or never sees, and why.
@@ -39,6 +39,9 @@ NOT_READER: dict[str, str] = {
     "coverage": "review record", "resolution": "review record", "source_value": "review record",
     "table_value": "review record", "cells": "review record", "published_as": "review record",
     "wording": "review record (verbatim / paraphrase)",
+    "chapter": "review record (csco_areas.yaml: the CSCO chapter, as written)",
+    "inventory": "review record (csco_areas.yaml: what the chapter inventory found)",
+    "book": "citation", "rules": "rule-id patterns",
     # proper names
     "body": "guideline body (NCCN, NICE, Cancer Australia, ASTRO): a proper name",
     "abbreviation": "drug abbreviation (T-DXd): a proper name",
@@ -59,6 +62,8 @@ NOT_READER: dict[str, str] = {
     "partners": "codes", "chemo_agents": "INNs", "agents_from_fact": "fact",
     "from_fact_families": "codes", "actions": "action codes (actions.yaml en/zh)",
     "add_actions": "action codes", "add_actions_when": "codes", "action_classes": "codes",
+    "item": "a field of the list record a derived-fact binding reads (knowledge/expressions.py)",
+    "then": "a derived fact's value in a case: a code (rendered through the i18n vocabulary)",
     "if_unknown": "fact", "suppress_prompts": "case fields", "regimens": "regimen ids",
     "applies_to": "codes", "footnotes": "footnote ids", "stage": "stage group",
     "t": "T category", "n": "N category", "m": "M category", "t_group": "code",
@@ -68,6 +73,7 @@ NOT_READER: dict[str, str] = {
     "HER2-ultralow": "citation",
     "record": "case path (consistency.yaml)", "input": "identifier (consistency.yaml)",
     "other": "identifier (consistency.yaml)",
+    "criterion": "identifier (the criterion a course presumption reads, rt_omission.yaml)",
     # option regimen names: a Chinese reader sees the rule's own text.zh instead
     "regimen": "regimen name; in Chinese the option is shown by its rule's text.zh",
 }  # fmt: skip

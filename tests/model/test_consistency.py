@@ -67,6 +67,10 @@ BOTH = [
     ({"patient": {"sex": "male", "comorbidities": {"pregnancy": True}}},
      {"sex": "male", "pregnancy": "true"}, "patient.comorbidities.pregnancy", "pregnancy",
      "comorbidities.pregnancy is true but sex is male"),
+    # consistency.declines_listed_once: the cohort's own check for a list column went
+    ({"patient": {"declines": ["chemotherapy", "surgery", "chemotherapy"]}},
+     {"declines": "chemotherapy;surgery;chemotherapy"}, "patient.declines", "declines",
+     "a declined class is listed twice"),
     ({"biomarkers": {"her2_ihc": 2, "her2_ihc0_staining": "none"}},
      {"her2_ihc": "2", "her2_ihc0_staining": "none"}, "biomarkers.her2_ihc0_staining",
      "her2_ihc0_staining",

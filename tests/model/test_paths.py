@@ -94,7 +94,9 @@ def test_knowledge_names_only_case_paths() -> None:
 
 
 def test_every_fact_names_a_case_path() -> None:
-    import breastcds.options.facts_systemic  # noqa: F401
+    from breastcds.options.facts import register_option_facts
+
+    register_option_facts()
 
     unknown = {name: f.field for name, f in FACTS.items() if not is_case_path(f.field)}
     assert not unknown, unknown

@@ -78,6 +78,9 @@ GRADES = [
     ("axilla.amaros_rt_1_2_nodes", "I", "1B", "包括腋窝淋巴结 [1B]"),
     # after BCS, '1-3 nodes after ALND' Level I [1B]; after mastectomy, 'T > 5 cm N0' Level I [2A]
     ("local.rt.rni_after_bcs_pn1_alnd", "I", "1B", "腋窝淋巴结1~3个阳性，腋窝淋巴结清扫术后"),
+    # same row 'SLN 1-2 positive, no ALND': whole breast alone '全乳放疗 [2B]', Level III
+    ("local.rt.whole_breast_adjuvant_sentinel_1_2", "III", "2B",
+     "'全乳放疗 [2B]' (whole breast alone)"),
     ("local.rt.pmrt_t3_n0", "I", "2A", "胸壁+区域淋巴结放疗 [2A]"),
     # row 导管原位癌: Level I '全乳放疗+瘤床加量 [2A]', Level II '部分乳腺照射 [2A]'
     ("local.rt.boost_dcis", "I", "2A", "全乳放疗+瘤床加量 [2A]"),
@@ -101,6 +104,8 @@ def test_grade_is_the_level_of_the_row_read(
         "local.brain.whole_brain_over_10_other",  # 'limited number': by feasibility, not count
         "local.brain.srs_5_to_10",
         "local.rt.rni_after_neoadjuvant_bcs_ct4_cn0",  # cN0 ypN0 row lists no nodal RT
+        # whole breast alone: no other invasive row lists it (whole breast + boost is Level I)
+        "local.rt.whole_breast_adjuvant_other",
         "course.metastatic.fulvestrant_cdk46i_endocrine_resistant_other",
         "course.metastatic.inavolisib_endocrine_resistant_after_cdk46i",  # not in that row
         "course.her2pos.disitamab_vedotin_liver_after_tki",  # not in the TKI-failure row

@@ -101,11 +101,42 @@ def test_one_or_two_positive_sentinel_nodes_show_the_whole_row(sentinel: int, ro
         _adjuvant("breast_conserving", "sentinel_node_biopsy", 18, sentinel, sentinel=sentinel))
         if o.rule_id in {"local.axilla.axillary_rt_amaros_1_2_nodes",
                          "local.rt.high_tangents_sentinel_1_2",
-                         "local.axilla.alnd_omission_z0011"}}  # fmt: skip
+                         "local.axilla.alnd_omission_z0011",
+                         "local.rt.whole_breast_adjuvant_sentinel_1_2"}}  # fmt: skip
     expected = {"local.axilla.axillary_rt_amaros_1_2_nodes": "I",
                 "local.rt.high_tangents_sentinel_1_2": "II",
-                "local.axilla.alnd_omission_z0011": "III"}  # fmt: skip
+                "local.axilla.alnd_omission_z0011": "III",
+                "local.rt.whole_breast_adjuvant_sentinel_1_2": "III"}  # fmt: skip
     assert graded == (expected if row else {})
+
+
+@pytest.mark.parametrize(
+    ("sentinel", "part"),
+    [(0, "local.rt.whole_breast_adjuvant_other"),
+     (1, "local.rt.whole_breast_adjuvant_sentinel_1_2"),
+     (2, "local.rt.whole_breast_adjuvant_sentinel_1_2"),
+     (3, "local.rt.whole_breast_adjuvant_other")],
+)  # fmt: skip
+def test_whole_breast_rt_alone_is_graded_in_the_sentinel_1_2_row_only(
+    sentinel: int, part: str
+) -> None:
+    # 三(五) after BCS: whole breast alone is '全乳放疗 [2B]' Level III in the row '1-2 positive
+    # sentinel nodes, no axillary dissection' only; 0 (node-negative row) and 3 positive sentinel
+    # nodes (no row) keep the ungraded part. Exactly one part offers whole-breast RT.
+    wb = [o for o in _offered(
+        _adjuvant("breast_conserving", "sentinel_node_biopsy", 18, sentinel, sentinel=sentinel))
+        if o.rule_id.startswith("local.rt.whole_breast_adjuvant")]  # fmt: skip
+    assert [o.rule_id for o in wb] == [part]
+    level = "III" if part.endswith("sentinel_1_2") else None
+    assert wb[0].grade.csco_level == level
+
+
+def test_whole_breast_rt_after_dissection_stays_ungraded() -> None:
+    # 1-3 nodes after axillary dissection: the row lists whole breast + boost [2B] (Level II)
+    # and + nodal RT (Level I), never whole breast alone
+    offered = _offered(_adjuvant("breast_conserving", "axillary_dissection", 22, 2))
+    wb = [o.rule_id for o in offered if o.rule_id.startswith("local.rt.whole_breast_adjuvant")]
+    assert wb == ["local.rt.whole_breast_adjuvant_other"]
 
 
 _SURGERY = st.fixed_dictionaries(
@@ -149,6 +180,7 @@ EXCLUSIVE = [
     ("local.rt.pmrt_t3_n0", "local.rt.pmrt_pn1_discuss", "local.rt.pmrt_rni_pn2"),
     ("local.rt.high_tangents_sentinel_1_2", "local.rt.rni_after_bcs_pn1_alnd",
      "local.rt.rni_after_bcs_pn2"),
+    ("local.rt.whole_breast_adjuvant_sentinel_1_2", "local.rt.whole_breast_adjuvant_other"),
 ]  # fmt: skip
 
 
@@ -170,6 +202,14 @@ def test_rows_are_exclusive_and_the_amaros_split_keeps_its_union(data: dict[str,
            and (t.get("clinical_size_mm") or 0) in (15, 25))  # fmt: skip
     parts = {"axilla.amaros_rt_1_2_nodes", "axilla.amaros_rt_3plus_nodes"} & offered
     assert bool(parts) == old, (old, parts, data)
+    # The retired local.rt.whole_breast_adjuvant offered whole-breast RT at the adjuvant point
+    # after breast-conserving surgery (breast never irradiated); its two parts together offer it
+    # in exactly those cases, the remainder with a caution when the sentinel count is missing.
+    at_adjuvant = any(p.decision_point == "adjuvant" for p in result.decision_points)
+    wb_old = at_adjuvant and data["treatment"]["surgery"]["type"] == "breast_conserving"
+    wb = {"local.rt.whole_breast_adjuvant_sentinel_1_2",
+          "local.rt.whole_breast_adjuvant_other"} & offered  # fmt: skip
+    assert bool(wb) == wb_old, (wb_old, wb, data)
 
 
 def _dcis(

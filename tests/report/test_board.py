@@ -113,7 +113,9 @@ def test_every_case_field_has_a_name_in_both_languages() -> None:
 
 
 def test_every_fact_organ_and_criterion_has_both_languages() -> None:
-    import breastcds.options.facts_systemic  # noqa: F401  (registers its facts)
+    from breastcds.options.facts import register_option_facts
+
+    register_option_facts()
 
     facts = sorted(
         f for f in FACTS

@@ -27,6 +27,13 @@ def register(app: typer.Typer) -> None:
         kb_dir: Annotated[
             Path | None, typer.Option("--kb", help="pathway folder instead of the packaged one")
         ] = None,
+        csco_areas: Annotated[
+            bool,
+            typer.Option(
+                "--csco-areas",
+                help="print the CSCO-area denominator table (Markdown) of the option rules",
+            ),
+        ] = False,
     ) -> None:
         """Check sources, grades, facts, safety, contradictions and (with -c) test coverage."""
         from rich.console import Console
@@ -44,6 +51,10 @@ def register(app: typer.Typer) -> None:
             err.print(f"[bold red]error:[/] {escape(e)}", highlight=False)
         summary = f"{report.rules} rules, {report.fixtures} fixtures, {len(report.errors)} errors"
         (err if report.errors else Console()).print(summary, highlight=False)
+        if csco_areas:
+            errors = _print_csco_areas(kb_dir)
+            if errors:
+                raise typer.Exit(1)
         if report.errors:
             raise typer.Exit(1)
 
@@ -80,6 +91,21 @@ def register(app: typer.Typer) -> None:
         for e in found:
             if not _show_option_rule(e.id, e.file, lang):
                 _show_entry(e.id, e.file, e.kind, e.path, e.entry)
+
+
+def _print_csco_areas(kb_dir: Path | None) -> list[str]:
+    """The CSCO-area denominator table on stdout; errors (unclassified rules) on stderr."""
+    from rich.markup import escape
+
+    from breastcds.options.csco_areas import denominator, markdown
+    from breastcds.options.schema import load_kb, load_kb_dir
+
+    d = denominator(load_kb() if kb_dir is None else load_kb_dir(kb_dir))
+    sys.stdout.write(markdown(d) + "\n")
+    errors = d.errors()
+    for e in errors:
+        stderr().print(f"[bold red]error:[/] {escape(e)}", highlight=False)
+    return errors
 
 
 def _show_entry(entry_id: str, file: str, kind: str, path: str, entry: object) -> None:

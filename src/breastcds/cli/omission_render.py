@@ -25,6 +25,7 @@ from breastcds.i18n import (
     text,
     value,
 )
+from breastcds.knowledge.grading import regimen_grade_text
 from breastcds.knowledge.schema_rt_omission import Outcome
 from breastcds.radiotherapy.omission import RadiotherapyResult, SetResult, outcome_text
 
@@ -89,6 +90,11 @@ def _outcome(o: Outcome, lang: Lang) -> str:
     return f"{text(o.endpoint, lang)}{when}：" + "，".join(parts)
 
 
+def _regimen(name: str, grade: str, lang: Lang) -> str:
+    """A regimen's name, with its CSCO grade and table row when the knowledge records one."""
+    return f"{text(name, lang)} [{grade}]" if grade else text(name, lang)
+
+
 def render(section: Any, console: Console, lang: Lang = "en") -> None:
     """Render a :class:`RadiotherapyResult` (or its JSON dict) to the console."""
     r = (
@@ -118,7 +124,8 @@ def render(section: Any, console: Console, lang: Lang = "en") -> None:
     console.print(table)
 
     if r.fractionation is not None:
-        regimens = {g.id: text(g.name, lang) for g in r.fractionation.regimens}
+        regimens = {g.id: _regimen(g.name, regimen_grade_text(g.grading, lang), lang)
+                    for g in r.fractionation.regimens}  # fmt: skip
         ft = Table(title=_t("fractionation", lang), show_lines=True)
         for key in ("set", "verdict", "meaning", "why"):
             ft.add_column(_t(key, lang), overflow="fold")

@@ -51,7 +51,7 @@ from breastcds.options.guards import (
 from breastcds.options.guards import active as guard_active
 from breastcds.options.schema import KnowledgeBase, Rule, load_kb
 from breastcds.prognosis import predict
-from breastcds.prognosis.mapping import HALF_NODE
+from breastcds.prognosis.mapping import HALF_NODE, population_tables
 from breastcds.prognosis.section import REPORT_YEARS, run_model
 
 c = pl.col
@@ -69,19 +69,6 @@ CODES: dict[str, str] = {
     "stage.t": F.SP_T, "stage.n": F.SP_N, "stage.m": F.SP_M, "stage.anatomic": F.SP_STAGE,
     "stage.clinical_anatomic": F.SC_STAGE,
 }  # fmt: skip
-
-#: PREDICT not-applicable reason codes -> how the prognosis mapping words them (start of text).
-PREDICT_REASONS: dict[str, str] = {
-    "male": "male patient",
-    "metastatic": "metastatic disease",
-    "dcis_only": "DCIS only",
-    "bilateral": "bilateral breast cancer",
-    "neoadjuvant": "neoadjuvant therapy recorded",
-    "no_surgery": "no surgery",
-    "no_size": "no pathological invasive size",
-    "age_range": "age ",
-    "size_range": "invasive size ",
-}
 
 
 class UnsupportedKnowledge(RuntimeError):
@@ -369,10 +356,14 @@ def rt_columns() -> tuple[Stages, list[Encoded]]:
     encoded: list[Encoded] = []
     meets_support: list[pl.Expr] = []
     pending_support: list[pl.Expr] = []
-    for s in k.sets:
+    course_meets: list[pl.Expr] = []  # the course-level reading (course_presumptions)
+    course_pending: list[pl.Expr] = []
+    presumed = {p.criterion for p in k.course_presumptions}
+    for s, course_set in zip(k.sets, k.course_sets(), strict=True):
         failed: list[tuple[str, pl.Expr]] = []
         missing: list[tuple[str, pl.Expr]] = []
-        for j, crit in enumerate(s.criteria):
+        course_cols: list[pl.Expr] = []
+        for j, (crit, course_crit) in enumerate(zip(s.criteria, course_set.criteria, strict=True)):
             cond = crit.condition()
             if cond is None:
                 continue
@@ -380,6 +371,13 @@ def rt_columns() -> tuple[Stages, list[Encoded]]:
             stage1.append(to_polars(cond).alias(name))
             failed.append((crit.name, c(name).eq(False)))
             missing.append((crit.name, c(name).is_null()))
+            if crit.name in presumed:
+                course_cond = course_crit.condition()
+                assert course_cond is not None
+                stage1.append(to_polars(course_cond).alias(f"__rtc.{s.id}.{j}"))
+                course_cols.append(c(f"__rtc.{s.id}.{j}"))
+            else:
+                course_cols.append(c(name))
         # criteria the case model cannot hold are never judged (listed last, as the evaluator)
         missing += [(crit.name, lit(True)) for crit in s.unrecordable()]
         f_enc = Encoded(f"rt.{s.id}.failed", tuple(n for n, _ in failed))
@@ -400,17 +398,30 @@ def rt_columns() -> tuple[Stages, list[Encoded]]:
         if s.role == "supports_omission":
             meets_support.append(verdict.eq("meets"))
             pending_support.append(verdict.eq("insufficient_data"))
-    summary = (
+            course_fails = pl.any_horizontal([x.eq(False).fill_null(False) for x in course_cols])
+            course_unknown = pl.any_horizontal(
+                [x.is_null() for x in course_cols] + [lit(bool(s.unrecordable()))]
+            )
+            course_meets.append(~course_fails & ~course_unknown)
+            course_pending.append(~course_fails & course_unknown)
+    stage3.append(_rt_summary(applicable, meets_support, pending_support).alias("rt.summary"))
+    stage3.append(
+        _rt_summary(applicable, course_meets, course_pending).alias("__rt.course_summary")
+    )
+    return [stage1, stage2, stage3], encoded
+
+
+def _rt_summary(applicable: pl.Expr, meets: list[pl.Expr], pending: list[pl.Expr]) -> pl.Expr:
+    """The omission summary from the supporting sets' verdicts (radiotherapy.omission._summary)."""
+    return (
         pl.when(~applicable)
         .then(lit("not_applicable"))
-        .when(pl.any_horizontal(meets_support))
+        .when(pl.any_horizontal(meets))
         .then(lit("discuss"))
-        .when(pl.any_horizontal(pending_support))
+        .when(pl.any_horizontal(pending))
         .then(lit("insufficient_data"))
         .otherwise(lit("not_supported"))
     )
-    stage3.append(summary.alias("rt.summary"))
-    return [stage1, stage2, stage3], encoded
 
 
 # --------------------------------------------------------------------------------------------
@@ -419,13 +430,6 @@ def rt_columns() -> tuple[Stages, list[Encoded]]:
 
 _PREDICT_INPUTS = ("age", "screen", "size", "grade", "nodes", "er", "pr", "her2", "ki67",
                    "smoker", "heart_gy", "radio")  # fmt: skip
-
-
-def _spec_invalid(name: str, x: pl.Expr) -> pl.Expr:
-    s = predict.field_specs()[name]
-    assert s.low is not None and s.high is not None
-    low_ok = x >= s.low if s.low_inclusive else x > s.low
-    return ~(low_ok & (x <= s.high))
 
 
 def _predict_tables() -> dict[str, dict[str, pl.Expr]]:
@@ -442,52 +446,66 @@ def _predict_tables() -> dict[str, dict[str, pl.Expr]]:
         "predict_her2": {"status": c(F.HER2_STATUS), "category": c(F.HER2_CATEGORY)},
         "predict_ki67": {"percent": c("ki67_percent")},
         "predict_smoker": {"smoker": c("current_smoker")},
+        "predict_heart": {"heart_gy": c("mean_heart_dose_gy")},
+    }  # fmt: skip
+    # the population tables' inputs, as prognosis.mapping.population_facts binds them
+    population = {
+        "sex": c("sex"), "age": c("age_years"), "site_count": c("metastatic_sites").list.len(),
+        "clinical_m": c("clinical_m"), "pathological_m": c("pathological_m"),
+        "dcis_only": c("dcis_only"), "laterality": c("laterality"),
+        "neoadjuvant": c("neoadjuvant").eq(True), "decision_point": c("__recorded_decision_point"),
+        "surgery_type": c("surgery_type"), "size": c("size_mm"), "nodes": c("nodes_positive"),
     }  # fmt: skip
     tables = rule_tables.active()
+    for t in population_tables():
+        inputs[t.id] = {i.name: population[i.name] for i in t.inputs if i.from_ is None}
     return {
         name: rule_tables.to_polars(tables[name], bound, missing=True)
         for name, bound in inputs.items()
     }
 
 
+def _asked(table: rule_tables.Table) -> list[str]:
+    """The case fields a table may ask for (its ``missing`` entries), in row order."""
+    found: dict[str, None] = {}
+
+    def walk(rows: tuple[rule_tables.Row, ...]) -> None:
+        for row in rows:
+            for part in (row, row.if_unknown):
+                for m in part.missing if part is not None else ():
+                    found[m.field] = None
+            walk(row.rows)
+
+    walk((table.if_unknown, *table.rows))
+    return list(found)
+
+
+#: The mapping tables whose missing fields PREDICT v3.2 needs, after the population tables'.
+_ASKING = ("predict_size", "predict_nodes", "predict_er", "predict_smoker")
+
+
 def predict_mapping_columns() -> tuple[Stages, list[Encoded]]:
-    """Status, reasons (codes), missing fields and model inputs of PREDICT v3.2 per row (the
-    inputs from the mapping tables the prognosis section runs, compiled)."""
+    """Status, reasons (codes), missing fields and model inputs of PREDICT v3.2 per row: the
+    population and mapping tables the prognosis section runs, compiled."""
     t = _predict_tables()
-    sites = c("metastatic_sites")
-    dcis = c("dcis_only").eq(True).fill_null(False)
-    size = c("size_mm")
-    reasons = {
-        "male": c("sex").eq("male"),
-        "metastatic": (sites.list.len() > 0).fill_null(False)
-        | c("clinical_m").eq("M1").fill_null(False)
-        | c("pathological_m").eq("M1").fill_null(False),
-        "dcis_only": dcis,
-        "bilateral": c("laterality").eq("bilateral"),
-        "neoadjuvant": c("neoadjuvant").eq(True).fill_null(False)
-        | c("decision_point").eq("post_neoadjuvant").fill_null(False),
-        "no_surgery": c("surgery_type").eq("none"),
-        "no_size": ~dcis & size.is_null(),
-        "age_range": c("age_years").is_not_null()
-        & _spec_invalid("age", c("age_years").cast(pl.Float64)),
-        "size_range": t["predict_size"]["use"] & _spec_invalid("size", size),
-    }
-    assert set(reasons) == set(PREDICT_REASONS)
-    missing = {
-        "patient.sex": c("sex").is_null(),
-        "patient.age_years": c("age_years").is_null(),
-        "tumour.size_mm": t["predict_size"]["missing"].is_not_null(),
-        "tumour.nodes_positive": t["predict_nodes"]["missing"].is_not_null(),
-        "biomarkers.er_percent": t["predict_er"]["missing"].is_not_null(),
-        "patient.comorbidities.current_smoker": t["predict_smoker"]["missing"].is_not_null(),
-    }
+    reasons: dict[str, pl.Expr] = {}
+    missing: dict[str, pl.Expr] = {}
+    tables = rule_tables.active()
+    for table in population_tables():
+        for code in table.outputs["not_applicable"]:
+            if code is not None:
+                reasons[str(code)] = t[table.id]["not_applicable"].eq(code)
+    for name in (*(p.id for p in population_tables()), *_ASKING):
+        for f in _asked(tables[name]):
+            or_into(missing, f, t[name]["missing"].eq(f))
     reasons_enc = Encoded("predict.not_applicable", tuple(reasons))
     missing_enc = Encoded("predict.missing", tuple(missing))
     heart = c("mean_heart_dose_gy")
-    heart_ok = heart.is_not_null() & ~_spec_invalid("heart_gy", heart)
+    heart_ok = t["predict_heart"]["dose"].eq("usable")
     er = t["predict_er"]["code"]
     her2 = t["predict_her2"]["code"]
     nodes = c("nodes_positive").cast(pl.Float64)
+    size = c("size_mm")
     regimen = pl.concat_str(
         [
             pl.when(heart_ok).then(lit("r")).otherwise(lit("")),

@@ -10,16 +10,16 @@ derived, contradictions, M from the sites), their main groups and the AJCC anato
 (tests/cohort/test_equality.py) compares every output with :func:`breastcds.assess` row by row.
 
 The derived facts of ``knowledge/derived_facts.yaml`` (course facts, CPS+EG, the
-DESTINY-Breast04 relapse window...) are compiled by :func:`breastcds.knowledge.derived.columns`
+DESTINY-Breast04 relapse window...) are compiled by :func:`breastcds.knowledge.derived.column_steps`
 from the one definition the per-patient interpreter runs; this module only binds case fields to
 columns (:func:`case_field`).
 
 Every fact a knowledge condition can read (:data:`breastcds.knowledge.facts.FACTS`) becomes a
 column named by the fact, so :func:`breastcds.knowledge.conditions.to_polars` evaluates option
 rules and radiotherapy criteria on the table unchanged. Null means unknown, exactly where the
-case-model extractor returns None. Treatment-history facts resolve agents through the drug
-catalogue (``knowledge/drugs.yaml``): an agent unknown to the catalogue makes the history
-unknown, as in :mod:`breastcds.options.facts_systemic`.
+case-model extractor returns None. The treatment-history facts (metastatic lines, agents read
+through the drug catalogue, relapse windows) are derived facts too: the metastatic lines are
+bound as a list of records (:func:`_metastatic_lines`).
 """
 
 from __future__ import annotations
@@ -27,18 +27,14 @@ from __future__ import annotations
 import types
 import typing
 from collections.abc import Callable
-from functools import cache
 from typing import Any
 
 import polars as pl
 from pydantic import BaseModel
 
-import breastcds.options.facts_systemic  # noqa: F401  (registers the history facts)
 from breastcds.cohort.schema import COLUMNS, MAX_LINES, NO_SITES
-from breastcds.course.history import TAXANE_FAILURE_WINDOW_MONTHS
 from breastcds.knowledge import derived
 from breastcds.knowledge import rule_tables as tables
-from breastcds.knowledge.drugs import catalogue
 from breastcds.knowledge.facts import FACTS
 from breastcds.model.case import Case
 
@@ -137,9 +133,9 @@ def n_group(n: pl.Expr) -> pl.Expr:
     return _table("n_group", {"n": n}, "group")
 
 
-def _none_as_empty(column: str) -> pl.Expr:
+def _none_as_empty(column: str, raw: bool = False) -> pl.Expr:
     """An enum-list column as the case model holds it ('none' -> [])."""
-    s = c(column)
+    s = _raw(column) if raw else c(column)
     return pl.when(s.list.contains(NO_SITES)).then(pl.lit([], pl.List(pl.String))).otherwise(s)
 
 
@@ -186,467 +182,6 @@ def anatomic_stage(t: pl.Expr, n: pl.Expr, m: pl.Expr) -> pl.Expr:
 
 
 # --------------------------------------------------------------------------------------------
-# Drug history (breastcds.options.facts_systemic)
-# --------------------------------------------------------------------------------------------
-
-
-@cache
-def _drug_tables() -> tuple[dict[str, str], dict[str, str], dict[str, dict[str, object]]]:
-    """(lower-case INN/brand -> INN, Chinese name -> INN, INN -> flags) in catalogue order."""
-    lower: dict[str, str] = {}
-    zh: dict[str, str] = {}
-    flags: dict[str, dict[str, object]] = {}
-    for d in catalogue().drugs:
-        lower.setdefault(d.inn, d.inn)
-        for b in d.brands:
-            lower.setdefault(b.lower(), d.inn)
-        zh.setdefault(d.zh, d.inn)
-        flags[d.inn] = {
-            "chemotherapy": d.chemotherapy,
-            "endocrine": d.endocrine,
-            "anti_her2": d.anti_her2,
-            "adc": d.adc,
-            "class": d.drug_class,
-        }
-    return lower, zh, flags
-
-
-def resolve(agents: pl.Expr) -> pl.Expr:
-    """List of agent names -> list of catalogue INNs (null entries for unknown agents)."""
-    lower, zh, _ = _drug_tables()
-    e = pl.element().str.strip_chars()
-    by_lower = e.str.to_lowercase().replace_strict(
-        list(lower), list(lower.values()), default=None, return_dtype=pl.String
-    )
-    by_zh = e.replace_strict(list(zh), list(zh.values()), default=None, return_dtype=pl.String)
-    return agents.list.eval(pl.coalesce(by_lower, by_zh))
-
-
-def _flag_any(inns: pl.Expr, flag: str, value: object = True) -> pl.Expr:
-    _, _, flags = _drug_tables()
-    keys = [inn for inn, f in flags.items() if f[flag] == value]
-    return inns.list.eval(pl.element().is_in(keys)).list.any()
-
-
-def _classes(inns: pl.Expr) -> pl.Expr:
-    """Sorted distinct drug classes of a list of INNs."""
-    _, _, flags = _drug_tables()
-    keys = list(flags)
-    values = [str(f["class"]) for f in flags.values()]
-    return (
-        inns.list.eval(
-            pl.element().replace_strict(keys, values, default=None, return_dtype=pl.String)
-        )
-        .list.unique()
-        .list.sort()
-    )
-
-
-def _unknown(inns: pl.Expr) -> pl.Expr:
-    return inns.list.eval(pl.element().is_null()).list.any()
-
-
-def history_columns() -> list[pl.Expr]:
-    """Intermediate per-line columns (resolved agents) used by :func:`history_facts`."""
-    out = [
-        resolve(c("neoadjuvant_agents").fill_null(pl.lit([], pl.List(pl.String)))).alias(
-            "__neo_inns"
-        ),
-        resolve(c("adjuvant_agents")).alias("__adj_inns"),
-        c("adjuvant_agents").alias("__adj_raw"),  # the adjuvant_agents fact replaces the column
-    ]
-    for k in range(1, MAX_LINES + 1):
-        out.append(resolve(c(f"metastatic_line{k}_agents")).alias(f"__l{k}_inns"))
-    return out
-
-
-def history_facts() -> list[pl.Expr]:
-    """Treatment-history facts (options/facts_systemic.py) from the resolved agents."""
-    lines = range(1, MAX_LINES + 1)
-    exists = {k: c(f"metastatic_line{k}_agents").is_not_null() for k in lines}
-    inns = {k: c(f"__l{k}_inns") for k in lines}
-    n_lines = pl.sum_horizontal([exists[k].cast(pl.Int64) for k in lines])
-    later_line = c("decision_point").is_in(["metastatic_line_2", "metastatic_line_3plus"])
-    unknown = (n_lines.eq(0) & later_line.fill_null(False)) | pl.any_horizontal(
-        [exists[k] & _unknown(inns[k]) for k in lines]
-    )
-
-    def count(flag: str, value: object = True, inn_prefix: str | None = None) -> pl.Expr:
-        parts = []
-        for k in lines:
-            if inn_prefix is not None:
-                hit = inns[k].list.eval(pl.element().str.starts_with(inn_prefix)).list.any()
-            else:
-                hit = _flag_any(inns[k], flag, value)
-            parts.append((exists[k] & hit.fill_null(False)).cast(pl.Int64))
-        return pl.when(unknown).then(None).otherwise(pl.sum_horizontal(parts))
-
-    def any_(flag: str, value: object = True, inn_prefix: str | None = None) -> pl.Expr:
-        return count(flag, value, inn_prefix) > 0
-
-    chemo_lines = count("chemotherapy")
-    # progression within 6 months on endocrine therapy + CDK4/6 inhibitor
-    et_cdk = {
-        k: exists[k]
-        & _flag_any(inns[k], "endocrine").fill_null(False)
-        & _flag_any(inns[k], "class", "cdk46_inhibitor").fill_null(False)
-        for k in lines
-    }
-    outcome = {k: c(f"metastatic_line{k}_outcome") for k in lines}
-    months = {k: c(f"metastatic_line{k}_months") for k in lines}
-    hit = pl.any_horizontal(
-        [et_cdk[k] & outcome[k].eq("progression").fill_null(False)
-         & (months[k] <= 6).fill_null(False) for k in lines]
-    )  # fmt: skip
-    open_ = pl.any_horizontal(
-        [et_cdk[k] & (outcome[k].is_null() | months[k].is_null()) for k in lines]
-    )
-    progression = (
-        pl.when(unknown).then(None).when(hit).then(True).when(open_).then(None).otherwise(False)
-    )
-    # (neo)adjuvant chemotherapy
-    neo = c("neoadjuvant").eq(True).fill_null(False)
-    neo_inns, adj_inns = c("__neo_inns"), c("__adj_inns")
-    adj_done = c("adjuvant_chemotherapy_done")
-    early = (
-        pl.when(neo & _unknown(neo_inns))
-        .then(None)
-        .when(neo & _flag_any(neo_inns, "chemotherapy"))
-        .then(True)
-        .when(adj_done.is_not_null())
-        .then(adj_done)
-        .when(adj_inns.is_null())
-        .then(None)
-        .when(_unknown(adj_inns))
-        .then(None)
-        .otherwise(_flag_any(adj_inns, "chemotherapy"))
-    )
-    regimens = (
-        pl.when(chemo_lines.is_null())
-        .then(None)
-        .when(c("early_chemotherapy_given").is_null())
-        .then(pl.when(chemo_lines >= 2).then(chemo_lines).otherwise(None))
-        .otherwise(chemo_lines + c("early_chemotherapy_given").cast(pl.Int64))
-        .alias("prior_chemotherapy_regimens")
-    )
-    all_agents = pl.concat_list(
-        [pl.when(exists[k]).then(c(f"metastatic_line{k}_agents")).otherwise(
-            pl.lit([], pl.List(pl.String))) for k in lines]
-    ).list.unique().list.sort()  # fmt: skip
-    return [
-        n_lines.alias("metastatic_lines_count"),
-        all_agents.alias("metastatic_agents"),
-        chemo_lines.alias("metastatic_chemotherapy_lines"),
-        any_("chemotherapy").alias("prior_metastatic_chemotherapy"),
-        count("endocrine").alias("metastatic_endocrine_lines"),
-        progression.alias("progression_on_et_cdk46i_within_6_months"),
-        any_("class", "cdk46_inhibitor").alias("prior_metastatic_cdk46i"),
-        any_("class", "aromatase_inhibitor").alias("prior_metastatic_aromatase_inhibitor"),
-        any_("anti_her2").alias("prior_metastatic_anti_her2"),
-        any_("", inn_prefix="trastuzumab").alias("prior_metastatic_trastuzumab"),
-        any_("class", "taxane").alias("prior_metastatic_taxane"),
-        pl.when(unknown)
-        .then(None)
-        .otherwise(
-            pl.concat_list(
-                [
-                    pl.when(exists[k])
-                    .then(_classes(inns[k]))
-                    .otherwise(pl.lit([], pl.List(pl.String)))
-                    for k in lines
-                ]
-            )
-            .list.unique()
-            .list.sort()
-        )
-        .alias("metastatic_classes"),
-        pl.when(~neo | _unknown(neo_inns))
-        .then(None)
-        .otherwise(_classes(neo_inns))
-        .alias("neoadjuvant_classes"),
-        pl.when(adj_inns.is_null() | _unknown(adj_inns))
-        .then(None)
-        .otherwise(adj_inns.list.unique().list.sort())
-        .alias("adjuvant_agents"),
-        pl.when(neo)
-        .then(c("neoadjuvant_agents").fill_null(pl.lit([], pl.List(pl.String))))
-        .otherwise(None)
-        .alias("neoadjuvant_agents"),
-        early.alias("early_chemotherapy_given"),
-        regimens,
-    ]
-
-
-def _inns_or_names(agents: pl.Expr) -> pl.Expr:
-    """Agent names -> catalogue INN, else the name in lower case (course/history.py ``_inn``)."""
-    lower, zh, _ = _drug_tables()
-    e = pl.element().str.strip_chars()
-    by_lower = e.str.to_lowercase().replace_strict(
-        list(lower), list(lower.values()), default=None, return_dtype=pl.String
-    )
-    by_zh = e.replace_strict(list(zh), list(zh.values()), default=None, return_dtype=pl.String)
-    return agents.list.eval(pl.coalesce(by_lower, by_zh, e.str.to_lowercase()))
-
-
-_NO_LIST = pl.lit([], pl.List(pl.String))
-
-
-def _inns_where(names: pl.Expr, flag: str, value: object = True) -> pl.Expr:
-    """The entries of a list of INNs-or-names whose catalogue flag has ``value``."""
-    _, _, flags = _drug_tables()
-    keys = [inn for inn, f in flags.items() if f[flag] == value]
-    return names.list.eval(pl.element().filter(pl.element().is_in(keys)))
-
-
-def _early_agents() -> pl.Expr:
-    """Agents of (neo)adjuvant therapy apart from endocrine therapy, as recorded
-    (course/history.py ``early_agents``)."""
-    neo = c("neoadjuvant").eq(True).fill_null(False)
-    return pl.concat_list(
-        c("__adj_raw").fill_null(_NO_LIST),
-        pl.when(neo).then(c("neoadjuvant_agents").fill_null(_NO_LIST)).otherwise(_NO_LIST),
-    )
-
-
-def _relapsed() -> pl.Expr:
-    """A recurrence is recorded (course/history.py ``relapsed``: its site is given)."""
-    return c("recurrence_site").is_not_null()
-
-
-def _endocrine_resistance() -> pl.Expr:
-    """course/history.py ``endocrine_resistance`` (ESO-ESMO ABC 5) on the flat columns."""
-    from breastcds.course.history import ENDOCRINE_WINDOW_MONTHS, PRIMARY_RESISTANCE_YEARS
-
-    e_agents = _none_as_empty("endocrine_agents")
-    on_therapy = _none_as_empty("recurrence_on_therapy")
-    m = pl.coalesce(c("clinical_m"), c("pathological_m"))
-    on_endocrine = _flag_any(resolve(on_therapy), "endocrine").fill_null(False)
-    during = (
-        pl.when(_relapsed() & on_endocrine)
-        .then(lit(True))
-        .when(e_agents.is_null())
-        .then(pl.lit(None, pl.Boolean))
-        .when(c("endocrine_ongoing").is_not_null())
-        .then(c("endocrine_ongoing"))
-        .when(c("endocrine_months_since_end").is_not_null())
-        .then(lit(False))
-    )
-    years, since_end = c("endocrine_years_completed"), c("endocrine_months_since_end")
-    none = pl.lit(None, pl.String)
-    return (
-        pl.when(~_relapsed())
-        .then(
-            pl.when(m.eq("M1").fill_null(False) & (e_agents.list.len().fill_null(0) == 0))
-            .then(lit("sensitive"))
-            .otherwise(none)
-        )
-        .when(e_agents.list.len() == 0)
-        .then(lit("sensitive"))
-        .when(during.eq(True))
-        .then(
-            pl.when(years < PRIMARY_RESISTANCE_YEARS)
-            .then(lit("primary"))
-            .when(years.is_not_null())
-            .then(lit("secondary"))
-            .otherwise(none)
-        )
-        .when(during.eq(False))
-        .then(
-            pl.when(since_end <= ENDOCRINE_WINDOW_MONTHS)
-            .then(lit("secondary"))
-            .when(since_end.is_not_null())
-            .then(lit("sensitive"))
-            .otherwise(none)
-        )
-        .otherwise(none)
-    )
-
-
-def _ended_within(months_since_end: pl.Expr, window: float) -> pl.Expr:
-    """course/history.py ``_ended_within``: the recorded months since the end, else True when
-    the months since the diagnosis prove the window, else null."""
-    since_diagnosis = c("recurrence_months_since_diagnosis")
-    return (
-        pl.when(months_since_end.is_not_null())
-        .then(months_since_end <= window)
-        .when((since_diagnosis <= window).fill_null(False))
-        .then(lit(True))
-        .otherwise(pl.lit(None, pl.Boolean))
-    )
-
-
-def _progressed_on() -> pl.Expr:
-    """course/history.py ``progressed_on`` on the flat columns (null: the endocrine timing of
-    an ER-positive relapse is not recorded)."""
-    from breastcds.course.history import (
-        ANTI_HER2_WINDOW_MONTHS,
-        CHEMOTHERAPY_WINDOW_MONTHS,
-    )
-
-    lines = range(1, MAX_LINES + 1)
-    exists = {k: c(f"metastatic_line{k}_agents").is_not_null() for k in lines}
-    outcome = {k: c(f"metastatic_line{k}_outcome") for k in lines}
-    relapsed = _relapsed()
-    early = _inns_or_names(_early_agents())
-    e_agents = _none_as_empty("endocrine_agents")
-    resistance = c("endocrine_resistance")
-    _, _, flags = _drug_tables()
-    not_endocrine = [inn for inn, f in flags.items() if not f["endocrine"]]
-    anti_her2 = [inn for inn, f in flags.items() if f["anti_her2"] and not f["adc"]]
-    parts = [
-        pl.when(exists[k] & outcome[k].eq("progression").fill_null(False))
-        .then(c(f"metastatic_line{k}_agents"))
-        .otherwise(_NO_LIST)
-        for k in lines
-    ]
-
-    def when_relapsed(condition: pl.Expr, agents: pl.Expr) -> pl.Expr:
-        return pl.when(relapsed & condition.fill_null(False)).then(agents).otherwise(_NO_LIST)
-
-    parts += [
-        when_relapsed(lit(True), _none_as_empty("recurrence_on_therapy").fill_null(_NO_LIST)),
-        when_relapsed(
-            _chemotherapy_within(CHEMOTHERAPY_WINDOW_MONTHS),
-            _inns_where(early, "chemotherapy"),
-        ),
-        when_relapsed(
-            resistance.is_in(["primary", "secondary"]) & e_agents.is_not_null(),
-            _inns_or_names(e_agents).list.eval(
-                pl.element().filter(~pl.element().is_in(not_endocrine))
-            ),
-        ),
-        when_relapsed(
-            _ended_within(c("months_since_trastuzumab"), ANTI_HER2_WINDOW_MONTHS),
-            early.list.eval(pl.element().filter(pl.element().is_in(anti_her2))),
-        ),
-    ]
-    er_not_negative = c(ER_STATUS).is_in(["positive", "low_positive", "not_recorded"])
-    timing_unknown = (
-        relapsed
-        & resistance.is_null()
-        & er_not_negative
-        & (e_agents.is_null() | (e_agents.list.len() > 0))
-    )
-    return (
-        pl.when(timing_unknown)
-        .then(pl.lit(None, pl.List(pl.String)))
-        .otherwise(_inns_or_names(pl.concat_list(parts)).list.unique().list.sort())
-    )
-
-
-def course_facts() -> list[pl.Expr]:
-    """Course facts (options/facts_systemic.py, course/history.py) from the flat columns:
-    the metastatic lines, the recurrence record and the adjuvant endocrine record."""
-    lines = range(1, MAX_LINES + 1)
-    exists = {k: c(f"metastatic_line{k}_agents").is_not_null() for k in lines}
-    outcome = {k: c(f"metastatic_line{k}_outcome") for k in lines}
-    done = []
-    for k in lines:
-        later = exists[k + 1] if k + 1 in exists else lit(False)
-        over = later | outcome[k].is_in(["progression", "toxicity"]).fill_null(False)
-        done.append((exists[k] & over).cast(pl.Int64))
-    given = [
-        _early_agents(),
-        _none_as_empty("endocrine_agents").fill_null(_NO_LIST),
-        *[pl.when(exists[k]).then(c(f"metastatic_line{k}_agents")).otherwise(_NO_LIST)
-          for k in lines],
-        pl.when(_relapsed())
-        .then(_none_as_empty("recurrence_on_therapy").fill_null(_NO_LIST))
-        .otherwise(_NO_LIST),
-    ]  # fmt: skip
-    return [
-        pl.sum_horizontal(done).alias("completed_metastatic_lines"),
-        _inns_or_names(pl.concat_list(given)).list.unique().list.sort().alias("prior_agents"),
-        _endocrine_resistance().alias("endocrine_resistance"),
-        _taxane_failure().alias("taxane_failure"),
-    ]
-
-
-def progression_facts() -> list[pl.Expr]:
-    """``progressed_on`` and ``progressed_on_recorded`` (they read ``endocrine_resistance``)."""
-    progressed = _progressed_on()
-    return [
-        progressed.alias("progressed_on"),
-        progressed.is_not_null().alias("progressed_on_recorded"),
-    ]
-
-
-def _chemotherapy_within(window: float) -> pl.Expr:
-    """course/history.py ``months_after_chemotherapy_within`` on the flat columns: relapse
-    during (a cytotoxic agent taken when the recurrence was found) or <= ``window`` months
-    after the end of (neo)adjuvant chemotherapy, else bounded by the months since diagnosis."""
-    neo = c("neoadjuvant").eq(True).fill_null(False)
-    given = (
-        (neo & _flag_any(c("__neo_inns"), "chemotherapy").fill_null(False))
-        | _flag_any(c("__adj_inns"), "chemotherapy").fill_null(False)
-        | c("adjuvant_chemotherapy_done").eq(True).fill_null(False)
-    )
-    nothing_recorded = (
-        c("adjuvant_chemotherapy_done").is_null()
-        & c("__adj_raw").is_null()
-        & ~neo
-        & c("de_novo_metastatic").ne(True).fill_null(True)
-    )
-    on_therapy = resolve(_none_as_empty("recurrence_on_therapy"))
-    during = _relapsed() & _flag_any(on_therapy, "chemotherapy").fill_null(False)
-    return (
-        pl.when(~given)
-        .then(pl.when(nothing_recorded & _relapsed()).then(None).otherwise(lit(False)))
-        .when(during)
-        .then(lit(True))
-        .otherwise(_ended_within(c("months_since_chemotherapy"), window))
-    )
-
-
-def _taxane_failure() -> pl.Expr:
-    """course/history.py ``taxane_failure`` (CSCO BC 2026 四(三) note 2) on the flat columns:
-    a taxane line ended in progression, or a (neo)adjuvant taxane with the end of chemotherapy
-    <= 12 months before (no recurrence record: never 'taken when the recurrence was found')."""
-    _, _, flags = _drug_tables()
-    taxanes = [inn for inn, f in flags.items() if f["class"] == "taxane"]
-
-    def has_taxane(inns: pl.Expr) -> pl.Expr:
-        return inns.list.eval(pl.element().is_in(taxanes).fill_null(False)).list.any()
-
-    lines = range(1, MAX_LINES + 1)
-    exists = {k: c(f"metastatic_line{k}_agents").is_not_null() for k in lines}
-    progression, unknown = [], []
-    for k in lines:
-        inns, outcome = c(f"__l{k}_inns"), c(f"metastatic_line{k}_outcome")
-        taxane = exists[k] & has_taxane(inns).fill_null(False)
-        progression.append(taxane & outcome.eq("progression").fill_null(False))
-        unknown.append(
-            (taxane & outcome.is_null()) | (exists[k] & ~taxane & _unknown(inns).fill_null(False))
-        )
-    n_lines = pl.sum_horizontal([exists[k].cast(pl.Int64) for k in lines])
-    later_line = c("decision_point").is_in(["metastatic_line_2", "metastatic_line_3plus"])
-    unknown.append(n_lines.eq(0) & later_line.fill_null(False))
-    neo = c("neoadjuvant").eq(True).fill_null(False)
-    neo_inns, adj_inns = c("__neo_inns"), c("__adj_inns")
-    early_taxane = (neo & has_taxane(neo_inns).fill_null(False)) | has_taxane(adj_inns).fill_null(
-        False
-    )
-    maybe = (
-        early_taxane
-        | (neo & _unknown(neo_inns).fill_null(False))
-        | _unknown(adj_inns).fill_null(False)
-        | adj_inns.is_null()
-    )
-    within = _chemotherapy_within(TAXANE_FAILURE_WINDOW_MONTHS)
-    on_therapy = resolve(_none_as_empty("recurrence_on_therapy"))
-    taken = _relapsed() & has_taxane(on_therapy).fill_null(False)
-    failed = pl.any_horizontal(progression) | taken | (early_taxane & within.fill_null(False))
-    open_ = pl.any_horizontal(unknown) | (maybe & within.fill_null(True))
-    return (
-        pl.when(failed)
-        .then(lit(True))
-        .when(open_)
-        .then(pl.lit(None, dtype=pl.Boolean))
-        .otherwise(lit(False))
-    )
-
-
-# --------------------------------------------------------------------------------------------
 # Case fields as columns (the derived facts of knowledge/derived_facts.yaml read them)
 # --------------------------------------------------------------------------------------------
 
@@ -666,7 +201,8 @@ def _unwrap(annotation: Any) -> tuple[Any, bool]:
 
 
 def _dtype_of(path: str) -> pl.DataType:
-    """The polars type of a case field (a sub-record: its presence, boolean)."""
+    """The polars type of a case field (a sub-record: its presence, boolean; a list of records:
+    a list of structs of their fields)."""
     model: Any = Case
     listed = False
     kind: Any = None
@@ -676,38 +212,81 @@ def _dtype_of(path: str) -> pl.DataType:
         kind, is_list = _unwrap(model.model_fields[part].annotation)
         listed = listed or is_list
         model = kind
-    scalar: pl.DataType
-    if kind is bool:
-        scalar = pl.Boolean()
-    elif kind is int:
-        scalar = pl.Int64()
-    elif kind is float:
-        scalar = pl.Float64()
-    elif isinstance(kind, type) and issubclass(kind, BaseModel):
-        scalar = pl.Boolean()
-    else:  # text, enumerations, literals
-        scalar = pl.String()
+    scalar = _scalar_dtype(kind, record_as_struct=listed)
     return pl.List(scalar) if listed else scalar
 
 
-_NO_LIST_ = pl.lit([], pl.List(pl.String))
+def _scalar_dtype(kind: Any, *, record_as_struct: bool) -> pl.DataType:
+    if kind is bool:
+        return pl.Boolean()
+    if kind is int:
+        return pl.Int64()
+    if kind is float:
+        return pl.Float64()
+    if isinstance(kind, type) and issubclass(kind, BaseModel):
+        if not record_as_struct:
+            return pl.Boolean()
+        fields = {}
+        for name, info in kind.model_fields.items():
+            inner, is_list = _unwrap(info.annotation)
+            dt = _scalar_dtype(inner, record_as_struct=True)
+            fields[name] = pl.List(dt) if is_list else dt
+        return pl.Struct(fields)
+    return pl.String()  # text, enumerations, literals
+
+
+_NO_LIST = pl.lit([], pl.List(pl.String))
+
+
+def _metastatic_lines() -> pl.Expr:
+    """The metastatic lines as the case model holds them: a list of records (agents, outcome,
+    months), line k present when its agents and every earlier line's are given (as
+    :func:`breastcds.cohort.schema.row_to_case_dict` builds the case). Built as a fixed-size
+    array cut to the lines present (``concat_list`` of structs is ~100x slower)."""
+    present: pl.Expr = lit(True)
+    count, records = [], []
+    for k in range(1, MAX_LINES + 1):
+        agents = c(f"metastatic_line{k}_agents")
+        present = present & agents.is_not_null()
+        count.append(present.cast(pl.Int64))
+        records.append(
+            pl.struct(
+                agents=agents,
+                outcome=c(f"metastatic_line{k}_outcome").cast(pl.String),
+                months=c(f"metastatic_line{k}_months").cast(pl.Float64),
+            )
+        )
+    return pl.concat_arr(records).arr.to_list().list.head(pl.sum_horizontal(count))
+
+
+def _raw(column: str) -> pl.Expr:
+    """A column of the table as read, also after a fact of the same name replaced it (a copy
+    made in the first step, :func:`raw_copies`)."""
+    return c(f"__raw.{column}") if column in FACTS else c(column)
+
+
+def raw_copies() -> list[pl.Expr]:
+    """Copies of the columns a fact of the same name replaces (``adjuvant_agents``: the INNs),
+    so the derived facts read the case field as recorded."""
+    return [c(col.name).alias(f"__raw.{col.name}") for col in COLUMNS if col.name in FACTS]
+
 
 #: Case fields the flat table fills otherwise than from the one column naming them
 #: (as :func:`breastcds.cohort.schema.row_to_case_dict` builds the case).
 _BOUND: dict[str, Callable[[], pl.Expr]] = {
-    "tumour.metastatic_sites": lambda: _sites(),
-    "patient.declines": lambda: _none_as_empty("declines"),
+    "tumour.metastatic_sites": lambda: _none_as_empty("metastatic_sites", raw=True),
+    "treatment.metastatic_lines": _metastatic_lines,
+    "patient.declines": lambda: _none_as_empty("declines", raw=True),
     "treatment.neoadjuvant": lambda: pl.when(c("neoadjuvant").eq(True)).then(True),
     "treatment.neoadjuvant.agents": lambda: pl.when(c("neoadjuvant").eq(True)).then(
-        c("neoadjuvant_agents").fill_null(_NO_LIST_)
+        _raw("neoadjuvant_agents").fill_null(_NO_LIST)
     ),
     "treatment.radiotherapy_courses.*.region": lambda: pl.concat_list(
         pl.when(c("prior_breast_radiotherapy").eq(True))
         .then(pl.lit(["whole_breast"], pl.List(pl.String)))
-        .otherwise(_NO_LIST_),
-        c("prior_radiotherapy_regions").fill_null(_NO_LIST_),
+        .otherwise(_NO_LIST),
+        c("prior_radiotherapy_regions").fill_null(_NO_LIST),
     ),
-    "treatment.adjuvant_agents": lambda: c("__adj_raw"),  # the fact replaces the column
     "treatment.endocrine": lambda: pl.when(c("endocrine_agents").is_not_null()).then(True),
     "treatment.endocrine.agents": lambda: _none_as_empty("endocrine_agents"),
     "treatment.recurrence": lambda: pl.when(c("recurrence_site").is_not_null()).then(True),
@@ -727,7 +306,7 @@ def case_field(path: str) -> pl.Expr:
         return bound()
     name = _OWN_COLUMN.get(path)
     if name is not None:
-        return c(name)
+        return _raw(name)
     return pl.lit(None, dtype=_dtype_of(path))
 
 
@@ -779,7 +358,7 @@ def steps() -> list[list[pl.Expr]]:
         receptor_status(c("pr_percent"), er=False).alias(PR_STATUS),
         ki67_group(c("ki67_percent")).alias(KI67_GROUP),
         *stage_columns(neo),
-        *history_columns(),
+        *raw_copies(),
     ]
     step2 = [
         *her2_columns(),
@@ -810,20 +389,16 @@ def steps() -> list[list[pl.Expr]]:
         _pending_null(HER2_STATUS, "pending").alias("her2.status"),
         _pending_null(HER2_CATEGORY, "pending").alias("her2.category"),
         c(SC_T).alias("clinical_t_category"),
-        *[e for e in history_facts() if e.meta.output_name() != "prior_chemotherapy_regimens"],
     ]
     step4 = [
         _pending_null(SUBTYPE, "pending").alias("subtype"),
-        *[e for e in history_facts() if e.meta.output_name() == "prior_chemotherapy_regimens"],
-        *course_facts(),
-        *derived.columns(case_field, c),
     ]
-    step5 = progression_facts()
     from breastcds.cohort.engine import rt_columns
 
     rt_stages, _ = rt_columns()
-    supported = c("rt.summary").eq("discuss").alias("rt_omission_supported")
-    return [step1, step2, step3, step4, step5, [inferred_decision_point()], *rt_stages,
+    supported = c("__rt.course_summary").eq("discuss").alias("rt_omission_supported")
+    derived_steps = derived.column_steps(case_field, c)
+    return [step1, step2, step3, step4, *derived_steps, [inferred_decision_point()], *rt_stages,
             [supported]]  # fmt: skip
 
 

@@ -147,15 +147,12 @@ def _value_problem(col: Column) -> pl.Expr | None:
     if col.kind == "enum_list" and col.values is not None:
         bad = v.list.eval(~pl.element().is_in(list(col.values))).list.any()
         alone = v.list.contains(NO_SITES) & (v.list.len() > 1)
-        # the case model refuses a declined class listed twice (model/case.py Patient)
-        twice = v.list.len().ne(v.list.n_unique()) & (col.name == "declines")
+        # an entry listed twice: the case model's checks (consistency.declines_listed_once)
         return (
             pl.when(bad)
             .then(pl.lit(f"not an allowed value; allowed: {col.allowed()}"))
             .when(alone)
             .then(pl.lit(f"'{NO_SITES}' cannot be combined with other entries"))
-            .when(twice)
-            .then(pl.lit("an entry is listed twice"))
             .otherwise(None)
         )
     if col.kind == "list" and col.none_is_empty:

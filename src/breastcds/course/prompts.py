@@ -40,8 +40,6 @@ class PromptRelevance(_Strict):
 @cache
 def relevance() -> PromptRelevance:
     """The packaged prompt-relevance table, validated."""
-    import breastcds.options.facts_systemic  # noqa: F401  (registers the course facts)
-
     return validate_file(PromptRelevance, "prompt_relevance.yaml")
 
 

@@ -97,6 +97,10 @@ def parse(data: Any, name: str = DERIVED_FILE) -> DerivedFacts:
         raise KnowledgeError(f"knowledge file {name!r} does not match its schema: {exc}") from exc
     known = set(FACTS)
     for fact in out.facts:
+        try:
+            fact.expr.check_scopes()
+        except ValueError as exc:
+            raise KnowledgeError(f"knowledge file {name!r}: {fact.name}: {exc}") from exc
         unknown = fact.expr.facts() - known
         if unknown:
             raise KnowledgeError(f"knowledge file {name!r}: {fact.name} reads unknown facts "
@@ -171,22 +175,24 @@ def register_all() -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def columns(field: Callable[[str], pl.Expr], fact: Callable[[str], pl.Expr]) -> list[pl.Expr]:
-    """Every derived fact as a polars column (``field``: a case field's column; ``fact``: a
-    registered fact's column). A derived fact read by another is compiled inline."""
+def column_steps(
+    field: Callable[[str], pl.Expr], fact: Callable[[str], pl.Expr]
+) -> list[list[pl.Expr]]:
+    """Every derived fact as a polars column, in steps (each a ``with_columns``): a derived
+    fact read by another is computed once, in an earlier step, and read as its column
+    (``field``: a case field's column; ``fact``: a registered fact's column)."""
     from breastcds.knowledge.expressions import to_polars
 
     defs = active()
-
-    def fact_or_inline(name: str) -> pl.Expr:
-        if name in defs.by_name:
-            return to_polars(defs[name].expr, field, fact_or_inline)
-        return fact(name)
-
-    return [
-        to_polars(f.expr, field, fact_or_inline).cast(dtype(f.type)).alias(f.name)
-        for f in defs.facts
-    ]
+    depth: dict[str, int] = {}
+    for f in defs.facts:  # a fact reads only facts defined before it (checked by parse)
+        reads = [depth[n] + 1 for n in f.expr.facts() if n in depth]
+        depth[f.name] = max(reads, default=0)
+    steps: list[list[pl.Expr]] = [[] for _ in range(max(depth.values(), default=-1) + 1)]
+    for f in defs.facts:
+        column = to_polars(f.expr, field, fact).cast(dtype(f.type)).alias(f.name)
+        steps[depth[f.name]].append(column)
+    return steps
 
 
 def dtype(type_: FactType) -> pl.DataType:

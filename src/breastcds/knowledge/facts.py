@@ -359,13 +359,6 @@ _f(
     ("pcr", "residual_invasive"),
 )
 _f(
-    "neoadjuvant_agents",
-    "list",
-    "treatment.neoadjuvant.agents",
-    "neoadjuvant agents (INN)",
-    lambda k, c: None if k.treatment.neoadjuvant is None else list(k.treatment.neoadjuvant.agents),
-)
-_f(
     "adjuvant_chemotherapy_done",
     "bool",
     "treatment.adjuvant_chemotherapy_done",
@@ -386,19 +379,39 @@ _f(
     "months since the last trastuzumab dose",
     lambda k, c: k.treatment.months_since_trastuzumab,
 )
+_f("clinical_t_category", "enum", "tumour.clinical_t",
+   "clinical T category as staged (T1a..T4d)",
+   lambda k, c: c.stage_clinical.t,
+   ("TX", "Tis", "T0", "T1mi", "T1a", "T1b", "T1c", "T1", "T2", "T3", "T4", "T4a", "T4b",
+    "T4c", "T4d"))  # fmt: skip
 _f(
-    "metastatic_lines_count",
+    "clinical_size_mm",
     "number",
-    "treatment.metastatic_lines",
-    "number of prior lines in the metastatic setting",
-    lambda k, c: len(k.treatment.metastatic_lines),
+    "tumour.clinical_size_mm",
+    "clinical (imaging) size, mm",
+    lambda k, c: k.tumour.clinical_size_mm,
 )
+
+_DECISION_POINTS = (
+    "neoadjuvant", "adjuvant", "post_neoadjuvant", "extended_adjuvant", "metastatic_line_1",
+    "metastatic_line_2", "metastatic_line_3plus", "locoregional_recurrence", "dcis", "surgery",
+    "axilla", "follow_up",
+)  # fmt: skip
+
+
+def _decision_point(case: Case, c: Classification) -> str | None:
+    from breastcds.knowledge.precedence import decision_point  # the table reads this registry
+
+    return decision_point(case, c)
+
+
 _f(
-    "metastatic_agents",
-    "list",
-    "treatment.metastatic_lines",
-    "every agent given in the metastatic setting (INN)",
-    lambda k, c: sorted({a for line in k.treatment.metastatic_lines for a in line.agents}),
+    "decision_point",
+    "enum",
+    "decision_point",
+    "the decision point: the case's, else inferred from the course (clinical_course.md 1.1)",
+    _decision_point,
+    _DECISION_POINTS,
 )
 
 

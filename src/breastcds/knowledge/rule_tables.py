@@ -12,8 +12,9 @@ Conditions are :class:`breastcds.knowledge.conditions.Condition` trees over the 
 inputs, evaluated three-valued: a row whose condition cannot be decided (an input it needs is
 not recorded) stops the table with the row's ``if_unknown`` (else the table's) outputs, reasons
 and the missing case fields - never a guess. Thresholds are not written in the tables: a value
-``{param: name}`` names a threshold of ``knowledge/biomarkers.yaml`` (``parameters``), so each
-threshold has one place and one source.
+``{param: name}`` names a threshold of ``knowledge/biomarkers.yaml`` (``parameters``; or of
+another knowledge file as ``file.yaml#path``, e.g. the PREDICT input limits), so each threshold
+has one place and one source.
 
 For staging a table may also: give an output an input's value (``{input: name}``); read
 another table's output as an input (``from: {table, output, inputs}``: chained, run by both
@@ -134,7 +135,9 @@ class Table(_Strict):
     id: str
     title: str
     source: str
-    parameters: dict[str, str] = Field({}, description="local name -> biomarkers.yaml path")
+    parameters: dict[str, str] = Field(
+        {}, description="local name -> biomarkers.yaml path, or file.yaml#path"
+    )
     inputs: tuple[Input, ...]
     outputs: dict[str, tuple[OutputValue, ...]]
     defaults: dict[str, OutputValue | Ref] = {}
@@ -289,12 +292,21 @@ def _resolve(node: Any, params: Mapping[str, Any], key: str = "param") -> Any:
     return node
 
 
-def _param(kb: BiomarkerKnowledge, path: str) -> float:
+def _param(kb: BiomarkerKnowledge, path: str, read: Callable[[str], Any] | None = None) -> float:
+    """A threshold named by its path in biomarkers.yaml (``er.low_positive_max``), or in
+    another knowledge file as ``file.yaml#path`` (e.g. the PREDICT input limits of
+    ``predict_coefficients.yaml#input_limits.age_years.max``), read from the same directory."""
     node: Any = kb
+    where = "biomarkers.yaml"
+    if "#" in path:
+        where, path = path.split("#", 1)
+        if read is None:
+            raise KnowledgeError(f"parameter {where}#{path}: needs a knowledge directory")
+        node = read(where)
     for part in path.split("."):
-        node = getattr(node, part, None)
+        node = node.get(part) if isinstance(node, dict) else getattr(node, part, None)
     if isinstance(node, bool) or not isinstance(node, int | float):
-        raise KnowledgeError(f"parameter path {path!r} is not a number in biomarkers.yaml")
+        raise KnowledgeError(f"parameter path {path!r} is not a number in {where}")
     return float(node)
 
 
@@ -392,7 +404,8 @@ def parse_table(
     the ``known`` tables; lookup rows read with ``read``)."""
     if not isinstance(data, dict):
         raise KnowledgeError(f"knowledge file {name!r}: a table is a mapping")
-    params = {k: _param(kb, v) for k, v in dict(data.get("parameters") or {}).items()}
+    given = dict(data.get("parameters") or {})
+    params = {k: _param(kb, v, read) for k, v in given.items()}
     # keys "x-..." only hold YAML anchors written once and used by several rows
     body = {k: v for k, v in data.items() if not str(k).startswith("x-")}
     inputs = _chain_inputs(list(body.get("inputs") or []), known or {})

@@ -20,6 +20,7 @@ from pydantic import ConfigDict, Field, ValidationError, model_validator
 
 from breastcds.knowledge.bilingual import Bilingual
 from breastcds.knowledge.conditions import Condition
+from breastcds.knowledge.grading import RowGrading
 from breastcds.knowledge.loader import KnowledgeError, load_yaml
 from breastcds.model.validated_cache import packaged
 
@@ -30,6 +31,7 @@ __all__ = [
     "GuidelinePosition",
     "OmissionSet",
     "Outcome",
+    "Presumption",
     "RecommendationSet",
     "Regimen",
     "RtFractionationKnowledge",
@@ -180,6 +182,21 @@ class Caveat(_Strict):
     source: str = Field(min_length=10)
 
 
+class Presumption(_Strict):
+    """How the course-level decision reads one criterion of every set that has it.
+
+    The radiotherapy section judges the criterion as written; the course-of-care action (an
+    options rule reading ``rt_omission_supported``) judges it with ``when`` instead, e.g. an
+    endocrine therapy presumed rather than recorded as planned.
+    """
+
+    criterion: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    text: str = Field(min_length=10, description="what the course-level criterion requires")
+    text_zh: str | None = None
+    when: Condition
+    source: str = Field(min_length=10)
+
+
 class RtOmissionKnowledge(_Strict):
     schema_: Literal["rt_omission/1"] = Field(alias="schema")
     updated: str
@@ -187,6 +204,32 @@ class RtOmissionKnowledge(_Strict):
     sets: list[OmissionSet] = Field(min_length=1)
     guidelines: list[GuidelinePosition] = Field(default_factory=list)
     caveats: list[Caveat] = Field(default_factory=list)
+    course_presumptions: list[Presumption] = Field(
+        default_factory=list, description="criteria the course-level decision reads otherwise"
+    )
+
+    def course_sets(self) -> list[OmissionSet]:
+        """The sets as the course-level decision judges them: each criterion named by a
+        presumption has the presumption's text and condition (the others are unchanged)."""
+        return self._course_sets
+
+    @cached_property
+    def _course_sets(self) -> list[OmissionSet]:
+        by_name = {p.criterion: p for p in self.course_presumptions}
+
+        def read(c: Criterion) -> Criterion:
+            p = by_name.get(c.name)
+            if p is None:
+                return c
+            return Criterion(name=c.name, text=p.text, text_zh=p.text_zh, when=p.when,
+                             source=p.source, note=c.note, note_zh=c.note_zh)  # fmt: skip
+
+        def course(s: OmissionSet) -> OmissionSet:
+            copy = s.model_copy(update={"criteria": [read(c) for c in s.criteria]})
+            copy.__dict__.pop("_all_condition", None)  # model_copy keeps a computed condition
+            return copy
+
+        return [course(s) for s in self.sets]
 
     @model_validator(mode="after")
     def _references(self) -> RtOmissionKnowledge:
@@ -197,6 +240,10 @@ class RtOmissionKnowledge(_Strict):
         for g in self.guidelines:
             if g.set_id is not None and g.set_id not in ids:
                 raise ValueError(f"guideline {g.id}: unknown set_id {g.set_id!r}")
+        criteria = {c.name for s in self.sets for c in s.criteria}
+        for p in self.course_presumptions:
+            if p.criterion not in criteria:
+                raise ValueError(f"course presumption: unknown criterion {p.criterion!r}")
         for c in self.applicability:
             if c.when is None:
                 raise ValueError(f"applicability criterion {c.name!r} needs a condition")
@@ -215,6 +262,13 @@ class Regimen(_Strict):
     evidence_zh: str | None = None
     source: str = Field(min_length=10)
     verification: Verification
+    grading: RowGrading | None = Field(
+        None,
+        description=(
+            "CSCO grade of the regimen in the RT table row it names (same block as an option "
+            "rule's grading, plus the row); None = the table grades no such regimen"
+        ),
+    )
 
 
 class RecommendationSet(CriteriaSet):

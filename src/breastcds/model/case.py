@@ -154,14 +154,6 @@ class Patient(_Model):
         None, description="treatment classes the patient declines; [] = none declined"
     )
 
-    @model_validator(mode="after")
-    def _consistent(self) -> Patient:
-        if self.declines is not None and len(set(self.declines)) != len(self.declines):
-            raise Inconsistency(
-                "declines", [d.value for d in self.declines], "a declined class is listed twice"
-            )
-        return self
-
 
 class IshResult(_Model):
     """Dual-probe ISH count (ASCO/CAP 2018): HER2/CEP17 ratio and mean HER2 copies per cell."""

@@ -44,7 +44,9 @@ FILE = "consistency.yaml"
 #: The packaged knowledge directory (a data file is read from it; no module is imported).
 PACKAGED = Path(__file__).resolve().parent.parent / "knowledge"
 
-Op = Literal["recorded", "is", "eq", "ne", "lt", "lte", "gt", "gte", "in", "has_any", "empty"]
+Op = Literal[
+    "recorded", "is", "eq", "ne", "lt", "lte", "gt", "gte", "in", "has_any", "empty", "distinct"
+]
 Scalar = str | int | float | bool
 
 
@@ -73,13 +75,14 @@ class Condition(_Strict):
         if combos or self.op is None:
             raise ValueError(f"leaf on {self.input!r} needs an op and no all/any/not")
         listed = self.op in ("in", "has_any")
-        if self.op in ("recorded", "empty") and not isinstance(self.value, bool):
+        if self.op in ("recorded", "empty", "distinct") and not isinstance(self.value, bool):
             raise ValueError(f"{self.op} takes value true or false")
         if listed and not isinstance(self.value, tuple):
             raise ValueError(f"{self.op} takes a list of values")
         if self.other is not None and self.op not in ("eq", "ne", "lt", "lte", "gt", "gte"):
             raise ValueError(f"{self.op} cannot compare with another input")
-        single = self.op not in ("recorded", "empty") and not listed and self.other is None
+        flag = self.op in ("recorded", "empty", "distinct")
+        single = not flag and not listed and self.other is None
         if single and (self.value is None or isinstance(self.value, tuple)):
             raise ValueError(f"{self.op} on {self.input!r} needs one value or other")
         return self
@@ -268,6 +271,8 @@ def _leaf(c: Condition, x: Any, v: Any) -> bool | None:
         return any(item in v for item in x)
     if c.op == "empty":
         return (len(x) == 0) is v
+    if c.op == "distinct":  # a list whose entries are all different
+        return (len(set(x)) == len(x)) is v
     result: bool = {
         "eq": lambda: x == v, "ne": lambda: x != v, "lt": lambda: x < v,
         "lte": lambda: x <= v, "gt": lambda: x > v, "gte": lambda: x >= v,
@@ -349,6 +354,9 @@ def _compile(c: Condition, inputs: Mapping[str, pl.Expr | None]) -> pl.Expr:
     if c.op == "empty":
         size = x.list.len()
         return pl.when(x.is_null()).then(None).otherwise(size.eq(0) if v else size.gt(0))
+    if c.op == "distinct":
+        size, unique = x.list.len(), x.list.n_unique()
+        return pl.when(x.is_null()).then(None).otherwise(size.eq(unique) if v else size.ne(unique))
     y = v if isinstance(v, pl.Expr) else pl.lit(v)
     ops = {"eq": x.eq(y), "ne": x.ne(y), "lt": x.lt(y), "lte": x.le(y), "gt": x.gt(y),
            "gte": x.ge(y)}  # fmt: skip

@@ -28,6 +28,7 @@ import yaml
 from breastcds.knowledge.conditions import Condition, evaluate
 from breastcds.knowledge.decision_points import EARLY, METASTATIC
 from breastcds.knowledge.facts import FACTS
+from breastcds.knowledge.grading import where_errors
 from breastcds.knowledge.loader import KnowledgeError
 from breastcds.model.assessment import Classification
 from breastcds.model.case import Case
@@ -103,7 +104,6 @@ def safety_errors(kb: KnowledgeBase) -> list[str]:
     return errors
 
 
-_YEAR = re.compile(r"\b(19|20)\d{2}\b")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
 
@@ -112,17 +112,33 @@ def grading_errors(kb: KnowledgeBase) -> list[str]:
     """A verified grade must say in which guideline (name and version year) it was read."""
     errors: list[str] = []
     for r in kb.rules:
-        g = r.grading
-        if g.status != "verified":
-            continue
-        where = g.verified_in or ""
-        for body, present in (("CSCO", g.csco is not None), ("NCCN", g.nccn is not None)):
-            if present and not (body in where and _YEAR.search(where)):
-                errors.append(
-                    f"rule {r.id!r}: verified {body} grade but verified_in does not name the "
-                    f"{body} guideline with its year and section: {where!r}"
-                )
+        errors += where_errors(f"rule {r.id!r}", r.grading)
     return errors
+
+
+def regimen_grading_errors() -> list[str]:
+    """The graded radiotherapy regimens (``rt_fractionation.yaml``): a verified grade names
+    the guideline, its year and section, and the table row it belongs to (the schema checks
+    the row when the file is loaded)."""
+    from breastcds.knowledge.schema_rt_omission import load_rt_fractionation
+
+    errors: list[str] = []
+    for g in load_rt_fractionation().regimens:
+        if g.grading is not None:
+            errors += where_errors(f"regimen {g.id!r} (rt_fractionation.yaml)", g.grading)
+    return errors
+
+
+def regimen_grading_notes() -> list[str]:
+    """How many radiotherapy regimens carry a verified CSCO level (information)."""
+    from breastcds.knowledge.schema_rt_omission import load_rt_fractionation
+
+    regimens = load_rt_fractionation().regimens
+    graded = [g for g in regimens if g.grading is not None and g.grading.csco is not None]
+    return [
+        f"{len(graded)} of {len(regimens)} radiotherapy regimens (rt_fractionation.yaml) "
+        "carry a verified CSCO level (not counted among the option rules)"
+    ]
 
 
 def text_errors(kb: KnowledgeBase) -> list[str]:
@@ -356,6 +372,9 @@ def lint(
         return report
     report.rules = len(kb.rules)
     report.errors += grading_errors(kb)
+    if kb_dir is None:  # the packaged radiotherapy knowledge goes with the packaged rules
+        report.errors += regimen_grading_errors()
+        report.notes += regimen_grading_notes()
     report.errors += text_errors(kb)
     report.errors += evidence_errors(kb)
     report.notes += grading_notes(kb)

@@ -18,16 +18,18 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-import breastcds.options.facts_systemic  # noqa: F401  (registers the history facts)
 from breastcds.knowledge.conditions import Condition
 from breastcds.knowledge.decision_points import DecisionPoint
 from breastcds.knowledge.drugs import Catalogue, catalogue
+from breastcds.knowledge.grading import CscoEvidence as CscoEvidence
+from breastcds.knowledge.grading import CscoGrade as CscoGrade
+from breastcds.knowledge.grading import CscoLevel as CscoLevel
+from breastcds.knowledge.grading import Grading as Grading
+from breastcds.knowledge.grading import NccnCategory as NccnCategory
 from breastcds.knowledge.loader import KnowledgeError, parse_yaml
 from breastcds.model.validated_cache import packaged
+from breastcds.options.facts import register_option_facts
 
-CscoLevel = Literal["I", "II", "III"]
-CscoEvidence = Literal["1A", "1B", "2A", "2B", "3"]
-NccnCategory = Literal["1", "2A", "2B", "3"]
 Recommendation = Literal["option", "discuss", "avoid"]
 Endpoint = Literal["os", "bcss", "dfs", "pfs", "response", "none"]
 TrialResult = Literal["benefit", "non_inferior", "single_arm"]
@@ -36,8 +38,11 @@ OptionKind = Literal[
     "counselling", "follow_up", "lifestyle",
 ]  # fmt: skip
 
-_CSCO_ORDER = {"I": 0, "II": 1, "III": 2}
-_NCCN_ORDER = {"1": 0, "2A": 1, "2B": 2, "3": 3}
+# The one fact the rules read that another capability computes (options/facts.py), registered
+# explicitly before any rule is validated; the validated rules may come from the between-runs
+# cache (model/validated_cache.py), which skips parse_pathway.
+register_option_facts()
+
 # Strength of the trial result an option rests on (lower = stronger): overall survival, then
 # breast-cancer-specific survival/mortality, then progression-free or (invasive) disease-free /
 # event-free survival, then response (pCR, objective response); "none" = no trial endpoint
@@ -64,61 +69,6 @@ class _Strict(BaseModel):
 class Text(_Strict):
     en: str = Field(min_length=1)
     zh: str = Field(min_length=1)
-
-
-class CscoGrade(_Strict):
-    level: CscoLevel
-    evidence: CscoEvidence | None = Field(
-        None, description="evidence category; None = not verified"
-    )
-
-
-class Grading(_Strict):
-    """A grade is either verified (with where) or explicitly ``not verified``."""
-
-    status: Literal["verified", "not verified"]
-    csco: CscoGrade | None = None
-    nccn: NccnCategory | None = None
-    verified_in: str | None = Field(None, description="where the grade was read (guideline text)")
-
-    @model_validator(mode="after")
-    def _consistent(self) -> Grading:
-        if self.status == "verified":
-            if self.csco is None and self.nccn is None:
-                raise ValueError("a verified grading needs a CSCO or NCCN grade")
-            if not self.verified_in:
-                raise ValueError("a verified grading must say where it was verified (verified_in)")
-        elif self.csco is not None or self.nccn is not None:
-            raise ValueError("a 'not verified' grading must not carry a CSCO/NCCN grade")
-        return self
-
-    def sort_key(self) -> tuple[int, int]:
-        csco = _CSCO_ORDER[self.csco.level] if self.csco else 3
-        nccn = _NCCN_ORDER[self.nccn] if self.nccn else 4
-        return (csco, nccn)
-
-    def label_zh(self) -> str:
-        """The grade in Chinese, e.g. 'CSCO I级推荐(证据类别1A)'."""
-        if self.status == "not verified":
-            return "推荐级别未核实"
-        parts = []
-        if self.csco is not None:
-            ev = f"证据类别{self.csco.evidence}" if self.csco.evidence else "证据类别未核实"
-            parts.append(f"CSCO {self.csco.level}级推荐({ev})")
-        if self.nccn is not None:
-            parts.append(f"NCCN {self.nccn}类")
-        return ";".join(parts)
-
-    def label(self) -> str:
-        if self.status == "not verified":
-            return "grade not verified"
-        parts = []
-        if self.csco is not None:
-            ev = self.csco.evidence or "evidence category not verified"
-            parts.append(f"CSCO level {self.csco.level} ({ev})")
-        if self.nccn is not None:
-            parts.append(f"NCCN category {self.nccn}")
-        return "; ".join(parts)
 
 
 class Evidence(_Strict):

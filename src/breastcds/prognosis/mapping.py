@@ -3,8 +3,10 @@
 Each input of PREDICT v2.2 / v3.2 is derived from one case field by a rule that is written out
 in a :class:`Statement`. "Not recorded" becomes the model's own unknown code only where the
 official code has one (screen 2; grade, PR, HER2, Ki-67 9); otherwise the result names the
-case field that is needed. Cases outside the population the official tool is designed for are
-"not applicable" with the reason. Nothing here raises for clinical data.
+case field that is needed. Cases outside the population the official tool is designed for, or
+outside its input ranges, are "not applicable" with the reason: each reason is a
+``predict_population_*`` table of ``knowledge/classification/predict_mapping.yaml``, run here
+and compiled for cohorts by ``cohort/engine.py``. Nothing here raises for clinical data.
 
 Official conventions followed (WintonCentre repositories, MIT licence):
 
@@ -31,23 +33,19 @@ Official conventions followed (WintonCentre repositories, MIT licence):
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-import numpy as np
-
 from breastcds.knowledge import rule_tables
 from breastcds.model.assessment import Classification, MissingInput
 from breastcds.model.case import Case
-from breastcds.model.codes import Laterality, MenopausalStatus, Sex, SurgeryType
+from breastcds.model.codes import MenopausalStatus
 from breastcds.prognosis import predict
 
 ModelName = Literal["v2.2", "v3.2"]
 Treatment = Literal["endocrine", "chemotherapy", "trastuzumab", "bisphosphonate", "radiotherapy"]
 
-WEB_TOOL = "WintonCentre/predict-v21-main (official web tool, commit 27db8a7)"
 R_CODE = "WintonCentre/predict-v30-r (official R code, commit 42223bc)"
 #: the official web tool's coding of one node holding micrometastases only (when it applies:
 #: table predict_nodes of knowledge/classification/predict_mapping.yaml)
@@ -97,7 +95,7 @@ class PredictMapping:
     """PREDICT inputs of one case, or why they cannot be given.
 
     ``status``: "mapped" (both models can run; v3.2 may still need ``missing_v32``),
-    "not_applicable" (``reasons``) or "needs_data" (``missing``).
+    "not_applicable" (``reasons``, coded in ``reason_codes``) or "needs_data" (``missing``).
     """
 
     status: Literal["mapped", "not_applicable", "needs_data"]
@@ -107,6 +105,9 @@ class PredictMapping:
     statements: tuple[Statement, ...]
     values: Mapping[str, float] = field(default_factory=dict)
     components: tuple[Component, ...] = ()
+    #: the population tables' codes of ``reasons``, in order (the cohort's
+    #: ``predict.not_applicable``)
+    reason_codes: tuple[str, ...] = ()
 
     def runnable(self, model: ModelName) -> bool:
         if self.status != "mapped":
@@ -138,54 +139,35 @@ def regimen_name(model: ModelName, treatments: tuple[Treatment, ...]) -> str:
     return name
 
 
-def _limits() -> Mapping[str, predict.FieldSpec]:
-    return predict.field_specs()
+#: Prefix of the tables that each decide one reason PREDICT does not apply (who PREDICT is for,
+#: and the model's input ranges): knowledge/classification/predict_mapping.yaml.
+POPULATION_PREFIX = "predict_population_"
 
 
-def _not_applicable(case: Case) -> tuple[list[str], list[MissingInput]]:
-    """Population reasons (official web tool, content.cljs) and size/surgery requirements."""
-    reasons: list[str] = []
-    missing: list[MissingInput] = []
+def population_tables() -> tuple[rule_tables.Table, ...]:
+    """The population tables both engines run, in the order of the knowledge file."""
+    tables = rule_tables.active().tables
+    return tuple(t for name, t in tables.items() if name.startswith(POPULATION_PREFIX))
+
+
+def population_facts(case: Case) -> dict[str, object]:
+    """The case's values of the population tables' inputs (None: not recorded)."""
     p, t, tr = case.patient, case.tumour, case.treatment
-    src = f"({WEB_TOOL}, src/cljs/predict3/content.cljs)"
-    if p.sex == Sex.male:
-        reasons.append(f"male patient: PREDICT is designed and tested in women only {src}")
-    elif p.sex is None:
-        missing.append(
-            MissingInput(
-                field="patient.sex",
-                reason="PREDICT is designed for women only; sex is not recorded",
-            )
-        )
-    metastatic = bool(t.metastatic_sites) or "M1" in (t.clinical_m, t.pathological_m)
-    if metastatic:
-        reasons.append(
-            f"metastatic disease (M1 / distant sites recorded): PREDICT is for early "
-            f"breast cancer without distant spread at diagnosis {src}"
-        )
-    if t.dcis_only:
-        reasons.append(
-            f"DCIS only (no invasive carcinoma): PREDICT is for invasive breast cancer only {src}"
-        )
-    if t.laterality == Laterality.bilateral:
-        reasons.append(
-            f"bilateral breast cancer: PREDICT is not designed for cancer in both breasts {src}"
-        )
-    if tr.neoadjuvant is not None or case.decision_point == "post_neoadjuvant":
-        reasons.append(
-            f"neoadjuvant therapy recorded (treatment.neoadjuvant): PREDICT is for "
-            f"surgery first, not after neo-adjuvant treatment {src}"
-        )
-    if tr.surgery is not None and tr.surgery.type == SurgeryType.none:
-        reasons.append(
-            "no surgery (treatment.surgery.type = none): PREDICT estimates survival after surgery"
-        )
-    if not t.dcis_only and t.size_mm is None:
-        reasons.append(
-            "no pathological invasive size (tumour.size_mm): PREDICT applies after "
-            "surgery and needs the invasive size"
-        )
-    return reasons, missing
+    surgery = None if tr.surgery is None else tr.surgery.type
+    return {
+        "sex": None if p.sex is None else p.sex.value,
+        "age": p.age_years,
+        "site_count": None if t.metastatic_sites is None else len(t.metastatic_sites),
+        "clinical_m": t.clinical_m,
+        "pathological_m": t.pathological_m,
+        "dcis_only": t.dcis_only,
+        "laterality": None if t.laterality is None else t.laterality.value,
+        "neoadjuvant": tr.neoadjuvant is not None,
+        "decision_point": None if case.decision_point is None else case.decision_point.value,
+        "surgery_type": None if surgery is None else surgery.value,
+        "size": t.size_mm,
+        "nodes": t.nodes_positive,
+    }
 
 
 @dataclass
@@ -195,8 +177,22 @@ class _Draft:
     values: dict[str, float] = field(default_factory=dict)
     statements: list[Statement] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
+    codes: list[str] = field(default_factory=list)
     missing: list[MissingInput] = field(default_factory=list)
     missing_v32: list[MissingInput] = field(default_factory=list)
+
+    def population(self, case: Case) -> None:
+        """Run every population table: why PREDICT does not apply (reason code and text) and
+        the case fields it needs to judge that (sex, age)."""
+        facts = population_facts(case)
+        for table in population_tables():
+            own = {i.name: facts[i.name] for i in table.inputs if i.from_ is None}
+            d = rule_tables.decide(table, own)
+            code = d.outputs["not_applicable"]
+            if code is not None:
+                self.codes.append(str(code))
+                self.reasons.append("; ".join(r.en for r in d.reasons))
+            self.missing.extend(MissingInput(field=m.field, reason=m.reason.en) for m in d.missing)
 
     def table(
         self,
@@ -225,31 +221,24 @@ class _Draft:
 
 
 def _map_age(case: Case, d: _Draft) -> None:
-    """Age at diagnosis (years); PREDICT has no unknown code for it."""
-    p = case.patient
-    spec = _limits()
-    if p.age_years is None:
-        d.missing.append(MissingInput(field="patient.age_years", reason="PREDICT needs the age"))
-    else:
-        d.values["age"] = float(p.age_years)
-        if spec["age"].invalid(_arr(d.values["age"])).any():
-            d.reasons.append(
-                f"age {p.age_years} years is outside the official input range "
-                f"{spec['age'].allowed} years ({WEB_TOOL}, state/config.cljs)"
-            )
+    """Age at diagnosis (years); PREDICT has no unknown code for it (asked for and range-checked
+    by table predict_population_age)."""
+    age = case.patient.age_years
+    if age is not None:
+        d.values["age"] = float(age)
         d.statements.append(
             Statement(
                 "age",
                 d.values["age"],
                 "patient.age_years",
-                f"age = {p.age_years} years (age at diagnosis, as the web tool's "
-                "'Age at diagnosis')",
+                f"age = {age} years (age at diagnosis, as the web tool's 'Age at diagnosis')",
             )
         )
 
 
 def _map_size(case: Case, d: _Draft) -> None:
-    """Pathological invasive size (mm) > 0 (table predict_size), within the accepted range."""
+    """Pathological invasive size (mm) > 0 (table predict_size; its range: table
+    predict_population_size_range)."""
     t = case.tumour
     size = t.size_mm
 
@@ -259,12 +248,6 @@ def _map_size(case: Case, d: _Draft) -> None:
     d.table(
         "predict_size", {"size": size, "dcis_only": t.dcis_only}, "size", "tumour.size_mm", value
     )
-    spec = _limits()["size"]
-    if "size" in d.values and spec.invalid(_arr(d.values["size"])).any():
-        d.reasons.append(
-            f"invasive size {size:g} mm is outside the accepted range {spec.allowed} mm "
-            "(official tool 0-500 mm; > 0 because the model takes ln(size))"
-        )
 
 
 def _map_screen(case: Case, d: _Draft) -> None:
@@ -291,9 +274,6 @@ def _map_nodes(case: Case, d: _Draft) -> None:
     facts = {"nodes": n, "micro_only": t.nodes_micrometastases_only}
     fields = "tumour.nodes_positive, tumour.nodes_micrometastases_only"
     d.table("predict_nodes", facts, "nodes", fields, value)
-    nodes = d.values.get("nodes")
-    if nodes is not None and (not math.isfinite(nodes) or not (0 <= nodes <= 100)):
-        d.reasons.append(f"{n} positive nodes is outside the official input range 0-100")
 
 
 def _map_er(case: Case, c: Classification, d: _Draft) -> None:
@@ -383,8 +363,8 @@ def map_case(
     benefit is not shown (the official code has no unknown code or patient default for it).
     """
     heart_dose_gy, heart_field = _heart_dose(case, heart_dose_gy)
-    reasons, missing = _not_applicable(case)
-    d = _Draft(reasons=reasons, missing=missing)
+    d = _Draft()
+    d.population(case)
     _map_age(case, d)
     _map_size(case, d)
     _map_screen(case, d)
@@ -395,30 +375,29 @@ def map_case(
     _map_her2(case, c, d)
     _map_ki67(case, d)
     _map_smoker(case, d)
-    v, st, spec = d.values, d.statements, _limits()
+    v, st = d.values, d.statements
 
     heart_problem: str | None = None
-    if heart_dose_gy is not None and spec["heart_gy"].invalid(_arr(heart_dose_gy)).any():
-        heart_problem = (
-            f"mean heart dose {heart_dose_gy:g} Gy is outside {spec['heart_gy'].allowed} Gy: "
-            "radiotherapy benefit not shown"
-        )
+    heart = rule_tables.decide(rule_tables.active()["predict_heart"], {"heart_gy": heart_dose_gy})
+    if heart.outputs["dose"] == "out_of_range":
+        heart_problem = "; ".join(r.en for r in heart.reasons)
         heart_dose_gy = None
     components = _components(case, v, heart_dose_gy, st, heart_problem, heart_field)
 
     _treatment_inputs(v, heart_dose_gy, st)
 
     status: Literal["mapped", "not_applicable", "needs_data"]
-    if reasons:
+    if d.reasons:
         status = "not_applicable"
-    elif missing:
+    elif d.missing:
         status = "needs_data"
     else:
         status = "mapped"
     return PredictMapping(
         status=status,
-        reasons=tuple(reasons),
-        missing=tuple(missing),
+        reasons=tuple(d.reasons),
+        reason_codes=tuple(d.codes),
+        missing=tuple(d.missing),
         missing_v32=tuple(d.missing_v32),
         statements=tuple(st),
         values=v,
@@ -557,7 +536,3 @@ def _code(decision: rule_tables.Decision) -> float:
     code = _code_or_none(decision)
     assert code is not None
     return code
-
-
-def _arr(x: float) -> predict.FloatArray:
-    return np.asarray([x], dtype=np.float64)

@@ -49,6 +49,8 @@ __all__ = [
     "SetResult",
     "Summary",
     "Verdict",
+    "course_summary",
+    "course_summary_facts",
     "evaluate",
     "evaluate_facts",
     "evaluate_set",
@@ -308,8 +310,30 @@ def evaluate_facts(
 @once_per_assessment
 def evaluate(case: Case, classification: Classification) -> RadiotherapyResult:
     """Radiotherapy-after-BCS assessment of one validated, classified case (pure; once per
-    assessment: the radiotherapy section and the ``rt_omission_supported`` fact share it).
+    assessment). The course-level fact ``rt_omission_supported`` reads :func:`course_summary`.
 
-    The facts are read lazily: the fact calls this while the case's facts are being extracted.
+    The facts are read lazily (a fact may call this while the case's facts are being extracted).
     """
     return evaluate_facts(LazyFacts(case, classification))
+
+
+def course_summary_facts(
+    facts: Mapping[str, Any], knowledge: RtOmissionKnowledge | None = None
+) -> Summary:
+    """The omission summary for the course-level decision (pure): the sets read with the
+    knowledge's ``course_presumptions`` (clinical_course.md 4.3 / 4.5: omission presumes
+    endocrine therapy; a declined one removes the premise). The radiotherapy section keeps the
+    sets as written."""
+    k = knowledge or load_rt_omission()
+    reason, _, _ = _applicability(k, facts)
+    if reason is not None:
+        return Summary(verdict="not_applicable", text=reason)
+    sets = k.course_sets()
+    return _summary([evaluate_set(s, facts) for s in sets], {s.id: s for s in sets})
+
+
+@once_per_assessment
+def course_summary(case: Case, classification: Classification) -> Summary:
+    """:func:`course_summary_facts` of one validated, classified case (fact
+    ``rt_omission_supported``; once per assessment)."""
+    return course_summary_facts(LazyFacts(case, classification))

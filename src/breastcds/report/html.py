@@ -41,6 +41,7 @@ from breastcds.i18n import (
     text,
     value,
 )
+from breastcds.knowledge.grading import regimen_grade_text
 from breastcds.model.assessment import AssessmentOf, StageResult
 from breastcds.model.case import Case
 from breastcds.report import plots
@@ -152,7 +153,7 @@ def environment(extra_loader: jinja2.BaseLoader | None = None) -> jinja2.Environ
         organ_label=organ_label, criterion_label=criterion_label, prompt_reason=prompt_reason,
         metric_label=metric_label, trial_of=_trial_of, rule_text=_rule_text, pick=_pick,
         grade_text=_grade_text, dp_reason=_dp_reason, rt_summary=rt_summary,
-        regimen_label=_regimen_label, show=_show,
+        regimen_label=_regimen_label, show=_show, regimen_grade=regimen_grade_text,
     )  # fmt: skip
     env.filters.update(
         text_filter=text, field_label_filter=field_label, show_filter=_show,

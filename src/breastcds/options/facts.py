@@ -1,0 +1,45 @@
+"""The one fact the options' rules read that another capability computes.
+
+``rt_omission_supported``: the radiotherapy section's omission summary (radiotherapy/omission.py),
+read by ``knowledge/systemic/local_therapy.yaml``. Every other fact is registered by the
+knowledge layer's registry (:mod:`breastcds.knowledge.facts`); this one is registered by
+:func:`register_option_facts`, called explicitly by the options' knowledge loader
+(:func:`breastcds.options.schema.build_kb`) before it validates the rules.
+"""
+
+from __future__ import annotations
+
+from breastcds.knowledge.facts import Fact, register
+from breastcds.model.assessment import Classification
+from breastcds.model.case import Case
+
+
+def _rt_omission_supported(case: Case, c: Classification) -> bool:
+    """The omission summary is 'discuss' (a supporting set is met) with the sets read as the
+    course-level decision reads them (endocrine therapy presumed: ``course_presumptions`` of
+    ``knowledge/rt_omission.yaml``).
+
+    Not applicable, not supported or not yet judgeable -> False: the action is not offered; the
+    radiotherapy section names what is missing.
+    """
+    from breastcds.radiotherapy.omission import course_summary
+
+    return course_summary(case, c).verdict == "discuss"
+
+
+OPTION_FACTS = (
+    Fact(
+        "rt_omission_supported",
+        "bool",
+        "tumour.margin_mm",
+        "the radiotherapy section finds RT omission reasonable to discuss (a supporting set is "
+        "met)",
+        _rt_omission_supported,
+    ),
+)
+
+
+def register_option_facts() -> None:
+    """Register the facts of :data:`OPTION_FACTS` (idempotent)."""
+    for fact in OPTION_FACTS:
+        register(fact)
