@@ -480,6 +480,30 @@ FACTS: dict[str, tuple[str, str]] = {
     ),
     "pathological_tn_recorded": ("pathological T and N recorded", "已记录病理T和N分期"),
     "endocrine_resistance": ("endocrine resistance", "内分泌耐药"),
+    "chemotherapy_before_relapse": (
+        "(neo)adjuvant chemotherapy given before the relapse",
+        "复发前已行(新)辅助化疗",
+    ),
+    "months_from_chemotherapy_to_relapse": (
+        "months from the end of (neo)adjuvant chemotherapy to the relapse",
+        "(新)辅助化疗结束至复发的月数",
+    ),
+    "relapse_within_12_months_of_chemotherapy": (
+        "relapse during or within 12 months of (neo)adjuvant chemotherapy",
+        "(新)辅助化疗期间或结束12个月内复发",
+    ),
+    "on_endocrine_therapy_at_relapse": (
+        "relapse during endocrine therapy",
+        "内分泌治疗期间复发",
+    ),
+    "metastatic_history_readable": (
+        "every agent of the metastatic lines is known to the drug catalogue",
+        "晚期各线治疗药物均可识别",
+    ),
+    "endocrine_therapy_presumed": (
+        "adjuvant endocrine therapy planned, taken or presumed (hormone receptor-positive)",
+        "辅助内分泌治疗已计划、进行中或默认进行(激素受体阳性)",
+    ),
     "taxane_failure": (
         "taxane failure (progression on a taxane, or relapse within 12 months of one)",
         "紫杉类治疗失败(紫杉类治疗中进展,或结束12个月内复发)",
