@@ -37,6 +37,11 @@ def _relapse(endocrine: dict[str, Any], site: str = "distant") -> dict[str, Any]
         # timing not recorded: unknown, never guessed
         ({"agents": ["letrozole"], "years_completed": 5}, None),
         ({"agents": []}, "sensitive"),
+        # a record without its agents is not "none given" (README course contract: "a key that
+        # is absent or null was not recorded; an empty list means none"): therapy that ended 5
+        # months before the relapse is secondary resistance (<= 12 months), not "sensitive"
+        ({"months_since_end": 5}, "secondary"),
+        ({"years_completed": 1, "ongoing": False}, None),
     ],
 )  # fmt: skip
 def test_endocrine_resistance_windows(endocrine: dict[str, Any], expected: str | None) -> None:

@@ -284,7 +284,9 @@ class NeoadjuvantRecord(_Model):
 class EndocrineRecord(_Model):
     """Adjuvant endocrine therapy so far (clinical_course.md 1.3)."""
 
-    agents: list[str] = Field(default_factory=list, description="INN names, lower case")
+    agents: list[str] | None = Field(
+        None, description="INN names, lower case; [] = none given; null = not recorded"
+    )
     years_completed: float | None = Field(
         None, ge=0, le=15, description="years of endocrine therapy taken"
     )
