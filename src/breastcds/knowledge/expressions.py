@@ -104,6 +104,11 @@ class Branch(BaseModel):
     then: Expr
 
 
+# Each node's operator and binding, found once (read at every evaluation; the node is immutable).
+# Keyed by id and holding the node itself, so an id is never reused while its entry lives.
+_SHAPE: dict[int, tuple[Expr, str, tuple[Expr, Expr] | None]] = {}
+
+
 class Expr(BaseModel):
     """One node of an expression tree (exactly one operator; see the module docstring)."""
 
@@ -182,7 +187,12 @@ class Expr(BaseModel):
 
     @property
     def op(self) -> str:
-        return next(op for op in _OPS if op in self.model_fields_set)
+        hit = _SHAPE.get(id(self))
+        if hit is None or hit[0] is not self:
+            hit = _SHAPE[id(self)] = (self, next(op for op in _OPS if op in self.model_fields_set),
+                                      next((getattr(self, b) for b in _BINDINGS
+                                            if getattr(self, b) is not None), None))  # fmt: skip
+        return hit[1]
 
     def children(self) -> list[Expr]:
         """The operands, bindings' lists and bodies included."""
@@ -205,8 +215,8 @@ class Expr(BaseModel):
 
     def binding(self) -> tuple[Expr, Expr] | None:
         """(list, body) when this node binds the items of a list."""
-        return next((getattr(self, op) for op in _BINDINGS if getattr(self, op) is not None),
-                    None)  # fmt: skip
+        self.op  # noqa: B018 (fills _SHAPE)
+        return _SHAPE[id(self)][2]
 
     def uses_item(self) -> bool:
         """The expression reads the item of the innermost binding (a nested binding's body
