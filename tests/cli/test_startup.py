@@ -135,6 +135,9 @@ def test_one_case_assess_imports_no_heavy_stack(tmp_path: Path, fmt: str) -> Non
     } <= modules
     # ... and none of the stacks it does not use
     assert _heavy(modules) == []
+    # a metastatic case runs no PREDICT and no dose computation: numpy is not loaded
+    if fmt == "json":
+        assert "numpy" not in modules
 
 
 def test_each_command_is_registered_by_the_module_listed_for_it() -> None:

@@ -56,7 +56,6 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from breastcds.dose import lq
 from breastcds.knowledge.schema_radiotherapy import (
     AlphaBetaLibrary,
     ConstraintEntry,
@@ -522,6 +521,8 @@ def _course_doses(
     ab_source: str | None,
 ) -> _CourseDoses:
     """BED and EQD2 (LQ) of each course's recorded dose of the organ metric (Gy)."""
+    from breastcds.dose import lq  # numpy: loaded only when doses are computed
+
     unavailable = {
         (u.course_index, u.organ, u.metric): u.reason
         for u in (plan.dicom_derived.unavailable if plan.dicom_derived else [])

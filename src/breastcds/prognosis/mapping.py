@@ -35,13 +35,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from breastcds.knowledge import rule_tables
 from breastcds.model.assessment import Classification, MissingInput
 from breastcds.model.case import Case
 from breastcds.model.codes import MenopausalStatus
-from breastcds.prognosis import predict
+
+if TYPE_CHECKING:
+    from breastcds.prognosis import predict
 
 ModelName = Literal["v2.2", "v3.2"]
 Treatment = Literal["endocrine", "chemotherapy", "trastuzumab", "bisphosphonate", "radiotherapy"]
@@ -122,6 +124,8 @@ class PredictMapping:
 
     def inputs(self, model: ModelName) -> predict.PredictInputs:
         """One-row model inputs (raises ValueError if the model cannot run for this case)."""
+        from breastcds.prognosis import predict  # numpy: loaded only when PREDICT runs
+
         if not self.runnable(model):
             raise ValueError(f"PREDICT {model} cannot run for this case: {self.status}")
         names = predict.required_fields(model)
@@ -130,6 +134,8 @@ class PredictMapping:
 
 def regimen_name(model: ModelName, treatments: tuple[Treatment, ...]) -> str:
     """PREDICT regimen of a set of treatments ("s"/"surg" for none), letters in r-h-c-t-b order."""
+    from breastcds.prognosis import predict  # numpy: loaded only when PREDICT runs
+
     if not treatments:
         return "s" if model == "v3.2" else "surg"
     letters = {LETTER[t] for t in treatments}

@@ -8,9 +8,8 @@ the batch core as a one-row batch.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from breastcds.model.assessment import Classification, MissingInput
@@ -18,7 +17,6 @@ from breastcds.model.case import Case
 from breastcds.model.codes import MenopausalStatus, Sex, SurgeryType
 from breastcds.prognosis import cts5 as cts5_model
 from breastcds.prognosis import npi as npi_model
-from breastcds.prognosis import predict
 from breastcds.prognosis.mapping import (
     R_CODE,
     ModelName,
@@ -27,6 +25,9 @@ from breastcds.prognosis.mapping import (
     map_case,
     regimen_name,
 )
+
+if TYPE_CHECKING:
+    from breastcds.prognosis import predict
 
 REPORT_YEARS: tuple[int, ...] = (5, 10, 15)
 Status = Literal["computed", "not_applicable", "needs_data"]
@@ -165,6 +166,10 @@ def run_model(model: ModelName, inputs: predict.PredictInputs) -> predict.Predic
     The validator admits 0.5 (one node holding micrometastases only, as the official web tool
     enters it; see :mod:`.mapping`); an invalid row raises with the validator's messages.
     """
+    import numpy as np
+
+    from breastcds.prognosis import predict  # numpy: loaded only when PREDICT runs
+
     result = predict.v32(inputs) if model == "v3.2" else predict.v22(inputs)
     if not bool(np.all(result.applicable)):
         raise ValueError("; ".join(e.message for e in result.errors))
@@ -201,6 +206,8 @@ def _predict_result(model: ModelName, m: PredictMapping) -> ModelResult:
     if m.status == "needs_data" or not m.runnable(model):
         missing = list(m.missing) + (list(m.missing_v32) if model == "v3.2" else [])
         return ModelResult(**base, status="needs_data", missing=missing, components=components)
+
+    from breastcds.prognosis import predict  # numpy: loaded only when PREDICT runs
 
     try:
         res = run_model(model, m.inputs(model))
