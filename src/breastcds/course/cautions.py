@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from breastcds.knowledge.bilingual import EnZh
 from breastcds.knowledge.conditions import Condition, evaluate
 from breastcds.knowledge.schema import validate_file
 from breastcds.model.case import Case
@@ -20,16 +21,11 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
-class CautionText(_Strict):
-    en: str = Field(min_length=1)
-    zh: str = Field(min_length=1)
-
-
 class CourseCaution(_Strict):
     factor: str = Field(pattern=r"^[a-z0-9_]+$")
     decision_points: list[str] = Field(min_length=1)
     when: Condition
-    text: CautionText
+    text: EnZh
     source: str = Field(min_length=10)
 
 

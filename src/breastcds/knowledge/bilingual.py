@@ -10,9 +10,9 @@ identifiers, verification records and proper names of trials and guideline bodie
 
 from __future__ import annotations
 
-from pydantic import BaseModel, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-__all__ = ["ZH", "Bilingual", "missing_zh"]
+__all__ = ["ZH", "Bilingual", "EnZh", "missing_zh"]
 
 #: Suffix of the field that carries a text's Simplified Chinese (``x`` -> ``x_zh``).
 ZH = "_zh"
@@ -49,3 +49,12 @@ class Bilingual(BaseModel):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+
+class EnZh(BaseModel):
+    """A reader-facing text given as a pair, English and Simplified Chinese (both required)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+    en: str = Field(min_length=1)
+    zh: str = Field(min_length=1)

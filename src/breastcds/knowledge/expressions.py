@@ -187,12 +187,16 @@ class Expr(BaseModel):
 
     @property
     def op(self) -> str:
+        return self._shape_of()[1]
+
+    def _shape_of(self) -> tuple[Expr, str, tuple[Expr, Expr] | None]:
+        """(node, operator, binding), found on first use and kept in ``_SHAPE``."""
         hit = _SHAPE.get(id(self))
         if hit is None or hit[0] is not self:
             hit = _SHAPE[id(self)] = (self, next(op for op in _OPS if op in self.model_fields_set),
                                       next((getattr(self, b) for b in _BINDINGS
                                             if getattr(self, b) is not None), None))  # fmt: skip
-        return hit[1]
+        return hit
 
     def children(self) -> list[Expr]:
         """The operands, bindings' lists and bodies included."""
@@ -215,8 +219,7 @@ class Expr(BaseModel):
 
     def binding(self) -> tuple[Expr, Expr] | None:
         """(list, body) when this node binds the items of a list."""
-        self.op  # noqa: B018 (fills _SHAPE)
-        return _SHAPE[id(self)][2]
+        return self._shape_of()[2]
 
     def uses_item(self) -> bool:
         """The expression reads the item of the innermost binding (a nested binding's body

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from breastcds.knowledge.bilingual import EnZh
 from breastcds.knowledge.conditions import Condition, Outcome, evaluate
 from breastcds.knowledge.loader import KnowledgeError
 from breastcds.knowledge.once import once_per_assessment
@@ -33,15 +34,10 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
-class Reason(_Strict):
-    en: str = Field(min_length=1)
-    zh: str = Field(min_length=1)
-
-
 class Row(_Strict):
     decision_point: str = Field(pattern=r"^[a-z0-9_]+$")
     when: Condition
-    reason: Reason
+    reason: EnZh
 
 
 class FallbackRow(_Strict):
