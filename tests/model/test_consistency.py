@@ -126,7 +126,9 @@ def test_a_malformed_check_is_refused_with_its_id() -> None:
     with pytest.raises(ValueError, match="not an input"):
         Check.model_validate({**good, "message": "{nobody}"})
     with pytest.raises(ValueError, match="the condition names"):
-        Check.model_validate({**good, "when": {"input": "nobody", "op": "recorded", "value": True}})
+        Check.model_validate({**good, "when": {"recorded": {"fact": "nobody"}}})
+    with pytest.raises(ValueError, match="reads its inputs only"):
+        Check.model_validate({**good, "when": {"recorded": {"field": "patient.age"}}})
 
 
 def _mutated(tmp_path: Path, limit: int) -> Path:
@@ -136,7 +138,7 @@ def _mutated(tmp_path: Path, limit: int) -> Path:
         (check,) = [
             c for c in data["checks"] if c["id"] == "consistency.nodes_positive_le_examined"
         ]
-        check["when"] = {"input": "positive", "op": "gt", "value": limit}
+        check["when"] = {"gt": [{"fact": "positive"}, limit]}
         check["message"] = f"nodes_positive ({{positive}}) above {limit}; allowed: 0 to {limit}"
 
     return edited_copy(tmp_path, "consistency.yaml", edit)
@@ -163,3 +165,87 @@ def test_a_broken_copy_is_refused(tmp_path: Path) -> None:
     (tmp_path / "consistency.yaml").write_text("checks: [{id: x}]", encoding="utf-8")
     with pytest.raises(ChecksError, match=r"consistency\.yaml"):
         load_checks(tmp_path)
+
+
+# --------------------------------------------------------------------------------------------
+# One rule language: every check through the language's interpreter and its polars compiler
+# --------------------------------------------------------------------------------------------
+
+
+def _leaf_annotation(path: str) -> Any:
+    """The annotation of the case-model field at ``path`` (records followed by name)."""
+    from pydantic import BaseModel
+
+    from breastcds.model.case import Case
+    from breastcds.model.paths import _models_in
+
+    model: type[BaseModel] = Case
+    *records, leaf = path.split(".")
+    for part in records:
+        model = _models_in(model.model_fields[part].annotation)[0][0]
+    return model.model_fields[leaf].annotation
+
+
+def _kind(path: str) -> tuple[str, tuple[Any, ...]]:
+    """(kind, values to draw from) of one input: bool, number, text (enum), list, record."""
+    import enum
+    import typing
+
+    from breastcds.model.paths import _models_in
+
+    annotation = _leaf_annotation(path)
+    models, listed = _models_in(annotation)
+    if models and not listed:
+        return "record", (True,)
+    args = [a for a in typing.get_args(annotation) if a is not type(None)] or [annotation]
+    inner = args[0]
+    if typing.get_origin(inner) in (list, tuple) or listed:
+        item = typing.get_args(inner)[0] if typing.get_args(inner) else str
+        words = tuple(e.value for e in item) if isinstance(item, type) and issubclass(
+            item, enum.Enum) else ("brain", "liver", "leptomeninges", "whole_breast")  # fmt: skip
+        return "list", words
+    if inner is bool:
+        return "bool", (True, False)
+    if isinstance(inner, type) and issubclass(inner, enum.Enum):
+        return "text", tuple(e.value for e in inner)
+    if typing.get_origin(inner) is typing.Literal:
+        return "text", typing.get_args(inner)
+    return "number", (0, 1, 2, 5, 12, 12.5)  # counts, months, mm (Annotated with ge/le)
+
+
+_DTYPES = {"record": pl.Boolean(), "bool": pl.Boolean(), "number": pl.Float64(),
+           "text": pl.String(), "list": pl.List(pl.String())}  # fmt: skip
+
+
+def _value(kind: str, pool: tuple[Any, ...]) -> Any:
+    from hypothesis import strategies as st
+
+    if kind == "list":
+        return st.one_of(st.none(), st.lists(st.sampled_from(pool), max_size=3))
+    return st.one_of(st.none(), st.sampled_from(pool))
+
+
+@pytest.mark.parametrize("check", active().checks, ids=lambda c: c.id)
+def test_every_check_is_one_rule_run_by_the_interpreter_and_the_compiler(check: Check) -> None:
+    """The check's condition on random inputs (not recorded included): the language's
+    interpreter (what the case model runs) and its compiler (what the cohort runs) fail the
+    same rows."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from breastcds.language.expressions import evaluate
+    from breastcds.model.consistency import _Inputs, to_polars
+
+    kinds = {i.input: _kind(i.field) for i in check.inputs}
+    row = st.fixed_dictionaries({n: _value(*k) for n, k in kinds.items()})
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.lists(row, min_size=1, max_size=20))
+    def run(rows: list[dict[str, Any]]) -> None:
+        one = [evaluate(check.when, _Inputs(r)) is True for r in rows]
+        schema = {n: _DTYPES[k[0]] for n, k in kinds.items()}
+        frame = pl.DataFrame(rows, schema=schema)
+        fails = frame.select(to_polars(check, {n: pl.col(n) for n in kinds}).alias("f"))
+        assert fails["f"].to_list() == one, rows
+
+    run()

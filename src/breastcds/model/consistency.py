@@ -12,28 +12,33 @@ validated checks:
   ``cohort/validate.py`` binds the inputs to the flat columns and renders the message of every
   failing row with :func:`message`, so both engines say the same words.
 
-A check fails only when its condition is certainly true (Kleene logic, the same as polars'
-null logic): a field that is not recorded never makes a contradiction.
+A check's condition is written in the rule language of the derived facts
+(:mod:`breastcds.language.expressions`, its inputs read as ``{fact: input}``) and run by that
+language's one interpreter and one polars compiler; this module only binds the inputs (a
+record's fields, or the cohort's columns). A check fails only when its condition is certainly
+true (Kleene logic, the same as polars' null logic): a field that is not recorded never makes
+a contradiction.
 
-The file lives with the other reviewed knowledge, but its schema and interpreter are here, in
-the ground layer: the case model runs the checks and imports nothing above it (the data file is
-read, not imported). :func:`checks_from` runs both engines on the checks of another knowledge
-directory (``rule_tables.knowledge_from`` activates it with the decision tables).
+The file lives with the other reviewed knowledge, but its schema is here, in the ground layer
+with the rule language: the case model runs the checks and imports nothing above it (the data
+file is read, not imported). :func:`checks_from` runs both engines on the checks of another
+knowledge directory (``rule_tables.knowledge_from`` activates it with the decision tables).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from breastcds.language.expressions import Expr, evaluate, read_path
+from breastcds.language.expressions import to_polars as compile_expression
 from breastcds.model.errors import Inconsistency
 from breastcds.model.overridable import Overridable
 
@@ -44,58 +49,9 @@ FILE = "consistency.yaml"
 #: The packaged knowledge directory (a data file is read from it; no module is imported).
 PACKAGED = Path(__file__).resolve().parent.parent / "knowledge"
 
-Op = Literal[
-    "recorded", "is", "eq", "ne", "lt", "lte", "gt", "gte", "in", "has_any", "empty", "distinct"
-]
-Scalar = str | int | float | bool
-
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
-
-
-class Condition(_Strict):
-    """A leaf ``{input, op, value | other}`` or a combination ``all`` / ``any`` / ``not``."""
-
-    input: str | None = None
-    op: Op | None = None
-    value: Scalar | tuple[Scalar, ...] | None = None
-    other: str | None = Field(None, description="compare with another input instead of a value")
-    all_: tuple[Condition, ...] | None = Field(None, alias="all")
-    any_: tuple[Condition, ...] | None = Field(None, alias="any")
-    not_: Condition | None = Field(None, alias="not")
-
-    @model_validator(mode="after")
-    def _shape(self) -> Condition:
-        combos = [x for x in (self.all_, self.any_, self.not_) if x is not None]
-        if self.input is None:
-            if len(combos) != 1 or self.op is not None:
-                raise ValueError("a condition is one leaf or one of all / any / not")
-            return self
-        if combos or self.op is None:
-            raise ValueError(f"leaf on {self.input!r} needs an op and no all/any/not")
-        listed = self.op in ("in", "has_any")
-        if self.op in ("recorded", "empty", "distinct") and not isinstance(self.value, bool):
-            raise ValueError(f"{self.op} takes value true or false")
-        if listed and not isinstance(self.value, tuple):
-            raise ValueError(f"{self.op} takes a list of values")
-        if self.other is not None and self.op not in ("eq", "ne", "lt", "lte", "gt", "gte"):
-            raise ValueError(f"{self.op} cannot compare with another input")
-        flag = self.op in ("recorded", "empty", "distinct")
-        single = not flag and not listed and self.other is None
-        if single and (self.value is None or isinstance(self.value, tuple)):
-            raise ValueError(f"{self.op} on {self.input!r} needs one value or other")
-        return self
-
-    def inputs(self) -> set[str]:
-        if self.input is not None:
-            return {self.input} | ({self.other} if self.other else set())
-        return set().union(*(c.inputs() for c in self.children()))
-
-    def children(self) -> tuple[Condition, ...]:
-        if self.not_ is not None:
-            return (self.not_,)
-        return self.all_ or self.any_ or ()
 
 
 class Input(_Strict):
@@ -109,7 +65,8 @@ class Check(_Strict):
     id: str
     record: str = Field(description='the record it runs on: "" = the case, else a case path')
     inputs: tuple[Input, ...] = Field(min_length=1)
-    when: Condition
+    when: Expr = Field(description="fails where true: an expression over the inputs, "
+                       "each read as {fact: input}")  # fmt: skip
     field: str = Field(description="the case path the error names (one input's field)")
     message: str
     source: str | None = None
@@ -121,9 +78,14 @@ class Check(_Strict):
             raise ValueError(f"{self.id}: an input is named twice")
         if self.field not in {i.field for i in self.inputs}:
             raise ValueError(f"{self.id}: field {self.field!r} is not an input's field")
-        unknown = self.when.inputs() - set(names)
+        unknown = self.when.facts() - set(names)
         if unknown:
             raise ValueError(f"{self.id}: the condition names {sorted(unknown)}, not inputs")
+        for node in self.when.nodes():
+            if node.field is not None or node.drug is not None or node.agent_in_class:
+                raise ValueError(f"{self.id}: the condition reads its inputs only "
+                                 "({fact: input}; no case field, no drug catalogue)")  # fmt: skip
+        self.when.check_scopes(_no_list_path)
         for i in self.inputs:
             if self.record and not i.field.startswith(self.record + "."):
                 raise ValueError(f"{self.id}: {i.field!r} is not inside {self.record!r}")
@@ -225,59 +187,27 @@ def _record_class(root: type[BaseModel], record: str) -> type[BaseModel]:
 # --------------------------------------------------------------------------------------------
 
 
-def _plain(value: Any) -> Any:
-    """A record's value as both engines see it: codes as their text, lists of codes as lists."""
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
+class _Inputs:
+    """The check's inputs as the rule language reads them (``{fact: input}``)."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        self.values = values
+
+    def fact(self, name: str) -> Any:
+        return self.values[name]
+
+    def field(self, path: str) -> Any:  # refused when the check is loaded
+        raise AssertionError(f"a check reads no case field ({path})")
+
+    def drug(self, agent: str | None, attribute: str) -> Any:  # refused when loaded
+        raise AssertionError("a check reads no drug catalogue")
 
 
-def _get(record: BaseModel, path: str) -> Any:
-    node: Any = record
-    for part in path.split("."):
-        if node is None:
-            return None
-        node = getattr(node, part)
-    return _plain(node)
-
-
-def evaluate(c: Condition, values: Mapping[str, Any]) -> bool | None:
-    """Three-valued truth of ``c`` over input values (None = not recorded / undecided)."""
-    if c.all_ is not None:
-        parts = [evaluate(x, values) for x in c.all_]
-        return False if False in parts else (None if None in parts else True)
-    if c.any_ is not None:
-        parts = [evaluate(x, values) for x in c.any_]
-        return True if True in parts else (None if None in parts else False)
-    if c.not_ is not None:
-        inner = evaluate(c.not_, values)
-        return None if inner is None else not inner
-    assert c.input is not None
-    return _leaf(c, values[c.input], values[c.other] if c.other else c.value)
-
-
-def _leaf(c: Condition, x: Any, v: Any) -> bool | None:
-    if c.op == "recorded":
-        return (x is not None) is v
-    if c.op == "is":
-        return x is not None and bool(x == v)
-    if x is None or v is None:
-        return None
-    if c.op == "in":
-        return x in v
-    if c.op == "has_any":
-        return any(item in v for item in x)
-    if c.op == "empty":
-        return (len(x) == 0) is v
-    if c.op == "distinct":  # a list whose entries are all different
-        return (len(set(x)) == len(x)) is v
-    result: bool = {
-        "eq": lambda: x == v, "ne": lambda: x != v, "lt": lambda: x < v,
-        "lte": lambda: x <= v, "gt": lambda: x > v, "gte": lambda: x >= v,
-    }[str(c.op)]()  # fmt: skip
-    return result
+def _no_list_path(path: str) -> bool:
+    """A check binds no case list by path (its inputs are read as facts)."""
+    return False
 
 
 def text(value: Any) -> str:
@@ -301,8 +231,8 @@ def message(check: Check, values: Mapping[str, Any]) -> str:
 def failures(record: BaseModel) -> Iterator[Inconsistency]:
     """Every check of ``record``'s class that fails on it, as the error it raises."""
     for check in active().for_class(type(record)):
-        values = {i.input: _get(record, check.relative(i.input)) for i in check.inputs}
-        if evaluate(check.when, values) is True:
+        values = {i.input: read_path(record, check.relative(i.input)) for i in check.inputs}
+        if evaluate(check.when, _Inputs(values)) is True:
             value = values[check.named]
             shown = "recorded" if isinstance(value, BaseModel) else value
             shown = shown.isoformat() if isinstance(shown, dt.date) else shown
@@ -322,42 +252,16 @@ def check_record(record: BaseModel) -> None:
 
 def to_polars(check: Check, inputs: Mapping[str, pl.Expr | None]) -> pl.Expr:
     """True where ``check`` fails, over ``inputs`` (input name -> expression of the case value,
-    null = not recorded; None: the frame cannot hold that field, so it is never recorded)."""
-    return _compile(check.when, inputs).fill_null(False)
-
-
-def _compile(c: Condition, inputs: Mapping[str, pl.Expr | None]) -> pl.Expr:
+    null = not recorded; None: the frame cannot hold that field, so it is never recorded):
+    the rule language's compiler with the inputs bound as its facts."""
     import polars as pl
 
-    if c.all_ is not None or c.any_ is not None:
-        parts = [_compile(x, inputs) for x in c.children()]
-        out = parts[0]
-        for p in parts[1:]:
-            out = (out & p) if c.all_ is not None else (out | p)
-        return out
-    if c.not_ is not None:
-        return ~_compile(c.not_, inputs)
-    assert c.input is not None
-    x = inputs[c.input]
-    v: Any = inputs[c.other] if c.other else c.value
-    if x is None or (c.other and v is None):  # the frame holds no such field: not recorded
-        return pl.lit(_leaf(c, None, None if c.other else c.value), pl.Boolean)
-    if c.op == "recorded":
-        return x.is_not_null() if c.value else x.is_null()
-    if c.op == "is":
-        return (x == pl.lit(v)).fill_null(False)
-    if c.op == "in":
-        return pl.when(x.is_null()).then(None).otherwise(x.is_in(list(v)))
-    if c.op == "has_any":
-        hit = x.list.eval(pl.element().is_in(list(v))).list.any()
-        return pl.when(x.is_null()).then(None).otherwise(hit)
-    if c.op == "empty":
-        size = x.list.len()
-        return pl.when(x.is_null()).then(None).otherwise(size.eq(0) if v else size.gt(0))
-    if c.op == "distinct":
-        size, unique = x.list.len(), x.list.n_unique()
-        return pl.when(x.is_null()).then(None).otherwise(size.eq(unique) if v else size.ne(unique))
-    y = v if isinstance(v, pl.Expr) else pl.lit(v)
-    ops = {"eq": x.eq(y), "ne": x.ne(y), "lt": x.lt(y), "lte": x.le(y), "gt": x.gt(y),
-           "gte": x.ge(y)}  # fmt: skip
-    return ops[str(c.op)]
+    def fact(name: str) -> pl.Expr:
+        e = inputs[name]
+        return pl.lit(None) if e is None else e
+
+    return compile_expression(check.when, _no_field, fact).fill_null(False)
+
+
+def _no_field(path: str) -> pl.Expr:  # refused when the check is loaded
+    raise AssertionError(f"a check reads no case field ({path})")
