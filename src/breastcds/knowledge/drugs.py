@@ -9,6 +9,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from breastcds.knowledge.bilingual import EnZh
 from breastcds.knowledge.loader import KnowledgeError, parse_yaml, read_text
 from breastcds.language.expressions import DrugAttribute
 from breastcds.model.validated_cache import packaged
@@ -37,15 +38,12 @@ DrugFamily = Literal[
 ]
 
 
-class Group(BaseModel):
-    """One class of clinical_course.md §11 with its family and bilingual label."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+class Group(EnZh):
+    """One class of clinical_course.md §11 with its family and bilingual label (``en`` /
+    ``zh``, :class:`EnZh`)."""
 
     id: DrugGroup
     family: DrugFamily
-    en: str = Field(min_length=1)
-    zh: str = Field(min_length=1)
 
 
 class Drug(BaseModel):

@@ -12,6 +12,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from breastcds.knowledge.bilingual import EnZh
 from breastcds.knowledge.loader import KnowledgeError, parse_yaml, read_text
 from breastcds.model.validated_cache import packaged
 
@@ -21,13 +22,13 @@ ActionClass = Literal[
 ]  # fmt: skip
 
 
-class Action(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
+class Action(EnZh):
+    """One action: its code, its class and its label (``en`` / ``zh``, :class:`EnZh`)."""
+
+    model_config = ConfigDict(populate_by_name=True)
 
     code: str = Field(pattern=r"^[a-z0-9_]+$")
     action_class: ActionClass = Field(alias="class")
-    en: str = Field(min_length=1)
-    zh: str = Field(min_length=1)
 
 
 class ActionCatalogue(BaseModel):

@@ -3,8 +3,10 @@
 ``rt_omission_supported``: the radiotherapy section's omission summary (radiotherapy/omission.py),
 read by ``knowledge/systemic/local_therapy.yaml``. Every other fact is registered by the
 knowledge layer's registry (:mod:`breastcds.knowledge.facts`); this one is registered by
-:func:`register_option_facts`, called explicitly by the options' knowledge loader
-(:func:`breastcds.options.schema.build_kb`) before it validates the rules.
+:func:`register_option_facts`, called explicitly (never at import) by the options' knowledge
+loader: :func:`breastcds.options.schema.parse_pathway` before it validates rules and
+:func:`breastcds.options.schema.load_kb` before it hands them out (validated now or read from
+the between-runs cache).
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from breastcds.knowledge.bilingual import EnZh
 from breastcds.knowledge.conditions import Condition, truth
 from breastcds.knowledge.decision_points import ALL_DECISION_POINTS, DecisionPoint
 from breastcds.knowledge.drugs import Catalogue, Drug, DrugFamily, DrugGroup, catalogue
@@ -31,7 +32,7 @@ from breastcds.knowledge.facts import FACTS
 from breastcds.knowledge.loader import KnowledgeError, parse_yaml, read_text
 from breastcds.model.validated_cache import packaged
 from breastcds.options.actions import ActionClass, load_actions
-from breastcds.options.schema import Source, Text
+from breastcds.options.schema import Source
 
 if TYPE_CHECKING:
     from breastcds.options.engine import DecisionPointOptions, OfferedOption
@@ -93,7 +94,7 @@ class GuardException(_Strict):
     name_zh: str | None = Field(None, description="the name in Simplified Chinese")
     spare: list[str] = Field(default_factory=list)
     with_any: list[str] = Field(default_factory=list)
-    text: Text
+    text: EnZh
     source: list[Source] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -124,8 +125,8 @@ class Guard(_Strict):
     if_present: Selector | None = None
     remove: Selector | None = None
     require_partner: Partner | None = None
-    reason: Text | None = None
-    caution: Text | None = None
+    reason: EnZh | None = None
+    caution: EnZh | None = None
     add_actions: list[str] = Field(default_factory=list)
     add_actions_when: Literal["removed", "active"] = Field(
         "removed", description="add the actions when the guard removed something, or always"

@@ -18,6 +18,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from breastcds.knowledge.bilingual import EnZh
 from breastcds.knowledge.conditions import Condition
 from breastcds.knowledge.decision_points import DecisionPoint
 from breastcds.knowledge.drugs import Catalogue, catalogue
@@ -37,11 +38,6 @@ OptionKind = Literal[
     "systemic", "surgery", "axilla", "radiotherapy", "reirradiation", "brain", "recurrence_workup",
     "counselling", "follow_up", "lifestyle",
 ]  # fmt: skip
-
-# The one fact the rules read that another capability computes (options/facts.py), registered
-# explicitly before any rule is validated; the validated rules may come from the between-runs
-# cache (model/validated_cache.py), which skips parse_pathway.
-register_option_facts()
 
 # Strength of the trial result an option rests on (lower = stronger): overall survival, then
 # breast-cancer-specific survival/mortality, then progression-free or (invasive) disease-free /
@@ -64,11 +60,6 @@ ENDPOINT_TEXT: dict[str, tuple[str, str]] = {
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
-
-
-class Text(_Strict):
-    en: str = Field(min_length=1)
-    zh: str = Field(min_length=1)
 
 
 class Evidence(_Strict):
@@ -169,7 +160,7 @@ class Rule(_Strict):
         None, description="trial endpoint behind the option (kb lint requires it)"
     )
     source: list[Source] = Field(min_length=1)
-    text: Text
+    text: EnZh
     priority: int = Field(50, ge=0, le=1000, description="order within the same grade")
     since: str = Field(pattern=r"^\d{4}\.\d+\.\d+$", description="knowledge version added")
 
@@ -189,7 +180,7 @@ class Rule(_Strict):
 
 class Pathway(_Strict):
     pathway: str = Field(pattern=r"^[a-z0-9_]+$")
-    title: Text
+    title: EnZh
     reviewed: str
     anchors: dict[str, object] = Field(
         default_factory=dict, alias="x-conditions", description="YAML anchors reused by rules"
@@ -224,6 +215,7 @@ class KnowledgeBase:
 
 def parse_pathway(text: str, origin: str) -> Pathway:
     """Validate one pathway file; errors name the file and the rule."""
+    register_option_facts()  # its conditions may read them
     try:
         data = parse_yaml(text)
     except yaml.YAMLError as exc:
@@ -301,7 +293,15 @@ def load_kb_dir(directory: Path, drugs_path: Path | None = None) -> KnowledgeBas
     return build_kb(texts, catalogue(drugs_path))
 
 
-@packaged("options.kb")
 def load_kb() -> KnowledgeBase:
-    """The packaged knowledge base, validated (cached, also between runs)."""
+    """The packaged knowledge base, validated (cached, also between runs), with the facts its
+    rules read that another capability computes registered (:func:`register_option_facts`,
+    whether the rules are validated now or read from the between-runs cache, which does not
+    parse them)."""
+    register_option_facts()
+    return _packaged_kb()
+
+
+@packaged("options.kb")
+def _packaged_kb() -> KnowledgeBase:
     return build_kb(_packaged_texts(), catalogue())
