@@ -30,6 +30,7 @@ __all__ = [
     "CscoAreas",
     "Denominator",
     "Edition",
+    "EditionFinding",
     "denominator",
     "load_areas",
     "markdown",
@@ -43,16 +44,26 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+class EditionFinding(_Strict):
+    """What one other edition gave for one area (its chapter, or why no table could be read)."""
+
+    edition: str = Field(description="the edition's year (an id of `editions`)")
+    found: str = Field(min_length=10)
+
+
 class CscoArea(_Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     chapter: str = Field(min_length=3, description="the CSCO 2026 chapter (or 'none')")
     graded: bool = Field(description="the chapter has a table with Level I-III columns")
     inventory: str = Field(min_length=10, description="what the chapter inventory found")
     rules: list[str] = Field(min_length=1, description="rule-id patterns (fnmatch)")
-    other_editions: dict[str, str] = Field(
-        default_factory=dict,
-        description="per other edition (an id of `editions`): what was found for this area",
+    other_editions: list[EditionFinding] = Field(
+        default_factory=list, description="what each other edition gave for this area"
     )
+
+    def found_in(self, edition: str) -> str | None:
+        """What ``edition`` (a year of ``editions``) gave for this area, if recorded."""
+        return next((f.found for f in self.other_editions if f.edition == edition), None)
 
 
 class Edition(_Strict):
@@ -60,7 +71,7 @@ class Edition(_Strict):
     grade: whether its full text could be read, and what was searched and where."""
 
     id: str = Field(pattern=r"^(19|20)\d{2}$", description="the edition's year")
-    title: str = Field(min_length=10, description="citation of the edition (or its publication)")
+    citation: str = Field(min_length=10, description="the edition (or its publication)")
     full_text: bool = Field(description="the full text (its tables) could be read")
     searched: str = Field(min_length=10, description="what was searched and what came back")
 
@@ -83,9 +94,13 @@ class CscoAreas(_Strict):
         if dupes:
             raise ValueError(f"duplicate edition ids: {dupes}")
         for a in self.areas:
-            unknown = sorted(set(a.other_editions) - set(years))
+            named = [f.edition for f in a.other_editions]
+            unknown = sorted(set(named) - set(years))
             if unknown:
                 raise ValueError(f"area {a.id!r}: other_editions names no edition: {unknown}")
+            twice = sorted({y for y in named if named.count(y) > 1})
+            if twice:
+                raise ValueError(f"area {a.id!r}: other_editions names an edition twice: {twice}")
         return self
 
     def areas_of(self, rule_id: str) -> list[CscoArea]:
@@ -194,5 +209,5 @@ def markdown(d: Denominator) -> str:
         lines.append(f"- {what}: {v} of {n} option rules verified ({_pct(v, n)})")
     for e in d.editions:
         text = "full text read" if e.full_text else "full text not reachable"
-        lines.append(f"- other edition {e.id}: {e.title} ({text})")
+        lines.append(f"- other edition {e.id}: {e.citation} ({text})")
     return "\n".join(lines)
