@@ -41,6 +41,9 @@ NOT_READER: dict[str, str] = {
     "wording": "review record (verbatim / paraphrase)",
     "chapter": "review record (csco_areas.yaml: the CSCO chapter, as written)",
     "inventory": "review record (csco_areas.yaml: what the chapter inventory found)",
+    "searched": "review record (csco_areas.yaml: what was searched for another edition)",
+    "found": "review record (csco_areas.yaml: what another edition gave for an area)",
+    "edition": "identifier (csco_areas.yaml: the year of another edition)",
     "book": "citation", "rules": "rule-id patterns",
     # proper names
     "body": "guideline body (NCCN, NICE, Cancer Australia, ASTRO): a proper name",

@@ -16,8 +16,9 @@ new file replaces the old one. Files are written as ``.pyc`` files are: not unde
 is read-only or missing; an unreadable or foreign file is ignored and the knowledge validated
 again. A value is stored only when the key computed after building it equals the key taken at
 the process's start, so knowledge edited under a running process (a checkout, an update) is
-never stored under the old files' key. ``BREASTCDS_KNOWLEDGE_CACHE=0`` turns the cache off. To clear it, delete
-``breastcds/knowledge/__pycache__`` (or the ``validated-*.pickle`` files in it).
+never stored under the old files' key. ``BREASTCDS_KNOWLEDGE_CACHE=0`` turns the cache off.
+To clear it, delete ``breastcds/knowledge/__pycache__`` (or the ``validated-*.pickle`` files in
+it).
 
 Only the packaged knowledge is cached: knowledge read from another directory
 (``knowledge_from``, ``checks_from``, ``load_kb_dir``) is validated every time. It sits in the
