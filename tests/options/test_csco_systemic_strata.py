@@ -150,7 +150,10 @@ ALL_FAMILIES: dict[str, tuple[str, ...]] = {
     **TAXANE_FAMILIES,
     "hrpos.adjuvant.ofs_tamoxifen": ("_high_risk_row", "_intermediate_risk_row", "_other"),
     "course.vte.premenopausal_ofs_ai": (
-        "_node_positive_or_t3", "_t2n0_clinical_risk_factor", "_risk_row_not_placed"),
+        "_node_positive_or_t3",
+        "_t2n0_clinical_risk_factor",
+        "_risk_row_not_placed",
+    ),
     "course.her2low.tdxd_db04_early_relapse": ("_hr_positive_after_cdk46i", "_other"),
 }
 
