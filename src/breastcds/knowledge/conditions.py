@@ -522,7 +522,7 @@ def to_polars(c: Condition, column: Callable[[str], pl.Expr] | None = None) -> p
     ``column`` maps a fact to its expression instead (a rule table's inputs)."""
     import polars as pl
 
-    from breastcds.knowledge.expressions import list_contains_any
+    from breastcds.language.expressions import list_contains_any
 
     if c.fact is not None:
         col = pl.col(c.fact) if column is None else column(c.fact)
