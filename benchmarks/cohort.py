@@ -12,13 +12,26 @@ Prints rows/second per stage, end-to-end time, peak resident memory of this proc
 (``resource.getrusage``, measured before the assess loop) and the speed-up over ``assess``.
 
     .venv/bin/python benchmarks/cohort.py [--patients N] [--assess 10000] [--batch 100000] [--dask]
+
+With ``--baseline REV`` only the end-to-end run is timed, side by side with another commit
+checked out into a temporary git worktree: each side runs ``engine.run_file`` on the same file
+in its own process (``PYTHONPATH`` = that side's ``src``), alternately round by round
+(``--rounds``, default 3) so that load from other processes hits both alike; prints the median
+wall and CPU seconds per side, the ratios baseline / this tree, and whether the result tables
+are equal (columns both sides write; a difference exits with status 1).
+
+    .venv/bin/python benchmarks/cohort.py --patients 200000 --baseline main [--rounds 3]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing as mp
+import os
 import resource
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -88,13 +101,75 @@ def _stage_times(path: Path, batch: int) -> dict[str, float]:
     return times
 
 
+def _worker(src: str, out: str, batch: int) -> None:
+    """One side of ``--baseline``: time ``engine.run_file`` (knowledge compiled inside, as in a
+    fresh ``cohort run``) and print seconds, rows and peak memory as a JSON line."""
+    t, cpu = time.perf_counter(), time.process_time()
+    summary = engine.run_file(Path(src), Path(out), batch_size=batch)
+    seconds, cpu = time.perf_counter() - t, time.process_time() - cpu
+    print(json.dumps({"seconds": seconds, "cpu": cpu, "rows": summary.rows,
+                      "peak_mib": _peak_mib()}))  # fmt: skip
+
+
+def _side_by_side(src: Path, tmp: Path, baseline: str, rounds: int, batch: int) -> int:
+    """``engine.run_file`` of this tree and of ``baseline``, alternately, in fresh processes."""
+    root = Path(__file__).resolve().parents[1]
+    tree = tmp / "baseline"
+    subprocess.run(["git", "-C", str(root), "worktree", "add", "--detach", "--quiet", str(tree),
+                    baseline], check=True)  # fmt: skip
+    try:
+        sides = {"this tree": root / "src", f"baseline {baseline}": tree / "src"}
+        runs: dict[str, list[dict[str, float]]] = {name: [] for name in sides}
+        for _ in range(rounds):
+            for i, (name, side_src) in enumerate(sides.items()):
+                env = {**os.environ, "PYTHONPATH": str(side_src)}
+                args = [sys.executable, __file__, "--worker", str(src), str(tmp / f"r{i}.parquet"),
+                        "--batch", str(batch)]  # fmt: skip
+                done = subprocess.run(args, check=True, capture_output=True, text=True, env=env)
+                runs[name].append(json.loads(done.stdout.strip().splitlines()[-1]))
+    finally:
+        subprocess.run(["git", "-C", str(root), "worktree", "remove", "--force", str(tree)],
+                       check=False)  # fmt: skip
+    print(f"end to end (engine.run_file, batch {batch:,}), median of {rounds} alternating "
+          f"rounds (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs: noisy "
+          "when others run):")  # fmt: skip
+    med, cpu = {}, {}
+    for name, rs in runs.items():
+        med[name] = statistics.median(r["seconds"] for r in rs)
+        cpu[name] = statistics.median(r["cpu"] for r in rs)
+        each = ", ".join(f"{r['seconds']:.2f}" for r in rs)
+        peak = max(r["peak_mib"] for r in rs)
+        print(f"  {name:24s} {med[name]:6.2f} s  ({each}; CPU {cpu[name]:.2f} s; "
+              f"peak {peak:,.0f} MiB)")  # fmt: skip
+    (ours, base), (ours_cpu, base_cpu) = med.values(), cpu.values()
+    print(f"  {'baseline / this tree':24s} {base / ours:6.2f}x wall, "
+          f"{base_cpu / ours_cpu:.2f}x CPU")  # fmt: skip
+    a, b = pl.read_parquet(tmp / "r0.parquet"), pl.read_parquet(tmp / "r1.parquet")
+    common = [col for col in a.columns if col in b.columns]
+    only = sorted(set(a.columns) ^ set(b.columns))
+    same = a.select(common).equals(b.select(common))
+    print(f"  results equal on the {len(common)} columns both write: {same}"
+          + (f" (columns on one side only: {', '.join(only)})" if only else ""))  # fmt: skip
+    return 0 if same else 1
+
+
 def main(argv: list[str] | None = None) -> int:
+    if argv is None and sys.argv[1:2] == ["--worker"]:
+        wp = argparse.ArgumentParser()
+        wp.add_argument("src")
+        wp.add_argument("out")
+        wp.add_argument("--batch", type=int, default=100_000)
+        w = wp.parse_args(sys.argv[2:])
+        _worker(w.src, w.out, w.batch)
+        return 0
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--patients", type=int, default=1_000_000)
     ap.add_argument("--assess", type=int, default=10_000, help="patients for the assess loop")
     ap.add_argument("--batch", type=int, default=100_000)
     ap.add_argument("--dask", action="store_true", help="also run the Dask engine")
     ap.add_argument("--skip-stages", action="store_true", help="only the end-to-end run")
+    ap.add_argument("--baseline", help="git revision to time side by side (end to end only)")
+    ap.add_argument("--rounds", type=int, default=3, help="alternating rounds with --baseline")
     args = ap.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="cohort-bench-") as tmp:
@@ -108,6 +183,8 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print(f"synthetic cohort: {args.patients:,} patients, seed {SEED} "
               f"({time.perf_counter() - t:.1f} s, child process)")  # fmt: skip
+        if args.baseline:
+            return _side_by_side(src, Path(tmp), args.baseline, args.rounds, args.batch)
 
         t = time.perf_counter()
         summary = engine.run_file(src, Path(tmp) / "results.parquet", batch_size=args.batch)

@@ -707,7 +707,7 @@ class BatchResult:
 def run_batch(raw: pl.DataFrame, row_offset: int = 0) -> BatchResult:
     """Results and error rows of one raw batch (rows numbered from ``row_offset``)."""
     valid, errors = prepare(raw, row_offset)
-    frame = evaluate(valid.lazy()).collect()
+    frame = evaluate(valid.lazy()).collect(engine="in-memory")
     for enc in compiled().encoded:
         frame = enc.decode(frame)
     frame = predict_columns(frame)

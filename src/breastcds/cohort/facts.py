@@ -298,12 +298,23 @@ _OWN_COLUMN = {col.case_field: col.name for col in COLUMNS
                if col.case_field != "treatment.radiotherapy_courses"}  # fmt: skip
 
 
+def _bound_column(path: str) -> str:
+    return f"__case.{path}"
+
+
+def bound_fields() -> list[pl.Expr]:
+    """The case fields the flat table fills otherwise than from one column, each computed once
+    as a column (``__case.<path>``) that every derived fact reading it shares: the metastatic
+    lines' list of records is built once per batch, not once per fact."""
+    return [bound().alias(_bound_column(path)) for path, bound in _BOUND.items()]
+
+
 def case_field(path: str) -> pl.Expr:
     """A case field as a column expression of the normalised table (null: not recorded; a
-    field the flat table does not hold is null throughout, typed as the case model types it)."""
-    bound = _BOUND.get(path)
-    if bound is not None:
-        return bound()
+    field the flat table does not hold is null throughout, typed as the case model types it);
+    the fields of :func:`bound_fields` are read from their columns."""
+    if path in _BOUND:
+        return c(_bound_column(path))
     name = _OWN_COLUMN.get(path)
     if name is not None:
         return _raw(name)
@@ -398,8 +409,8 @@ def steps() -> list[list[pl.Expr]]:
     rt_stages, _ = rt_columns()
     supported = c("__rt.course_summary").eq("discuss").alias("rt_omission_supported")
     derived_steps = derived.column_steps(case_field, c)
-    return [step1, step2, step3, step4, *derived_steps, [inferred_decision_point()], *rt_stages,
-            [supported]]  # fmt: skip
+    return [step1, step2, step3, [*step4, *bound_fields()], *derived_steps,
+            [inferred_decision_point()], *rt_stages, [supported]]  # fmt: skip
 
 
 def provided() -> set[str]:

@@ -522,6 +522,8 @@ def to_polars(c: Condition, column: Callable[[str], pl.Expr] | None = None) -> p
     ``column`` maps a fact to its expression instead (a rule table's inputs)."""
     import polars as pl
 
+    from breastcds.language.expressions import list_contains_any
+
     if c.fact is not None:
         col = pl.col(c.fact) if column is None else column(c.fact)
         v = c.value
@@ -545,9 +547,9 @@ def to_polars(c: Condition, column: Callable[[str], pl.Expr] | None = None) -> p
             case "contains":
                 return col.list.contains(v)
             case "contains_any":
-                return col.list.eval(pl.element().is_in(v)).list.any()
+                return list_contains_any(col, v)
             case "contains_none":
-                return ~col.list.eval(pl.element().is_in(v)).list.any()
+                return ~list_contains_any(col, v)
             case "recorded":
                 return col.is_not_null() if v else col.is_null()
             case "same":
