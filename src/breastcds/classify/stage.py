@@ -29,22 +29,41 @@ from breastcds.model.assessment import (
 )
 from breastcds.model.case import Case
 
-_PROGNOSTIC_FIELDS = {
-    "t": "tumour.size_mm",
-    "n": "tumour.nodes_positive",
-    "m": "tumour.clinical_m",
-    "grade": "tumour.grade",
-    "her2": "biomarkers.her2_ihc",
-    "er": "biomarkers.er_percent",
-    "pr": "biomarkers.pr_percent",
-}
 
-
-def _positive(r: ReceptorResult | None) -> bool | None:
-    """ER/PR positive for AJCC (>= 1 %, ER-low included); None when not recorded."""
-    if r is None or r.status == "not_recorded":
-        return None
-    return r.status in ("positive", "low_positive")
+def prognostic_decision(
+    setting: Literal["pathological", "clinical", "post_neoadjuvant"],
+    t: str | None,
+    n: str | None,
+    m: str | None,
+    case: Case,
+    her2: Her2Result | None,
+    er: ReceptorResult | None,
+    pr: ReceptorResult | None,
+) -> prognostic_stage.PrognosticStage:
+    """The prognostic stage table of one staging setting run on a case's categories and
+    classification (the pathological table after surgery first, with the post-neoadjuvant
+    setting as neoadjuvant therapy; the clinical table otherwise)."""
+    t_cat, n_cat, m_cat = t or "TX", n or "NX", m or "MX"
+    her2_status = None if her2 is None else her2.status
+    er_status = None if er is None else er.status
+    pr_status = None if pr is None else pr.status
+    grade = case.tumour.grade
+    if setting == "clinical":
+        return prognostic_stage.setting_stage(
+            "clinical", t_cat, n_cat, m_cat, grade, her2_status, er_status, pr_status
+        )
+    return prognostic_stage.setting_stage(
+        "pathological",
+        t_cat,
+        n_cat,
+        m_cat,
+        grade,
+        her2_status,
+        er_status,
+        pr_status,
+        case.biomarkers.genomics.oncotype_rs,
+        neoadjuvant_therapy=setting == "post_neoadjuvant",
+    )
 
 
 def prognostic(
@@ -58,35 +77,12 @@ def prognostic(
     pr: ReceptorResult | None,
 ) -> PrognosticStageResult:
     """AJCC 8 prognostic stage group (pathological or clinical table) of one staging setting."""
-    her2_pos = None if her2 is None or her2.status == "pending" else her2.status == "positive"
-    args = (
-        t or "TX",
-        n or "NX",
-        m or "MX",
-        case.tumour.grade,
-        her2_pos,
-        _positive(er),
-        _positive(pr),
-    )
-    if setting == "clinical":
-        r = prognostic_stage.clinical(*args)
-    else:
-        r = prognostic_stage.pathological(
-            *args,
-            case.biomarkers.genomics.oncotype_rs,
-            neoadjuvant_therapy=setting == "post_neoadjuvant",
-        )
-    fields = dict(_PROGNOSTIC_FIELDS)
-    if setting == "clinical":
-        fields.update(t="tumour.clinical_t", n="tumour.clinical_n")
+    r = prognostic_decision(setting, t, n, m, case, her2, er, pr)
     return PrognosticStageResult(
         stage=r.stage,
         status="assigned" if r.status == "assigned" else "not_assignable",
         reasons=list(r.reasons),
-        missing=[
-            MissingInput(field=fields.get(k, k), reason=f"{k} is needed for the {r.table} table")
-            for k in r.missing
-        ],
+        missing=[MissingInput(field=field, reason=reason) for field, reason in r.prompts],
         row_id=r.row_id,
         source=r.source,
     )

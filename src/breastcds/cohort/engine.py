@@ -68,6 +68,8 @@ CODES: dict[str, str] = {
     "ki67.group": F.KI67_GROUP, "subtype": F.SUBTYPE, "stage.setting": F.SP_SETTING,
     "stage.t": F.SP_T, "stage.n": F.SP_N, "stage.m": F.SP_M, "stage.anatomic": F.SP_STAGE,
     "stage.clinical_anatomic": F.SC_STAGE,
+    "stage.prognostic_pathological": "c.sp.prognostic",
+    "stage.prognostic_clinical": "c.sc.prognostic",
 }  # fmt: skip
 
 
@@ -558,6 +560,53 @@ def predict_mapping_columns() -> tuple[Stages, list[Encoded]]:
 PREDICT_FIGURES = ("os_surgery", "os", "bc_mortality", "benefit")
 
 
+# --------------------------------------------------------------------------------------------
+# AJCC 8 prognostic stage groups (breastcds.classify.prognostic_stage)
+# --------------------------------------------------------------------------------------------
+
+#: Per prognostic table: its staging setting's T, N and M columns, the stage column and the
+#: output name (``<name>.reason``: the table row that decided; ``<name>.missing``: the fields).
+PROGNOSTIC: tuple[tuple[str, tuple[str, str, str], str, str], ...] = (
+    ("pathological", (F.SP_T, F.SP_N, F.SP_M), "c.sp.prognostic", "stage.prognostic_pathological"),
+    ("clinical", (F.SC_T, F.SC_N, F.SC_M), "c.sc.prognostic", "stage.prognostic_clinical"),
+)
+
+
+def prognostic_columns() -> tuple[Stages, list[Encoded]]:
+    """The AJCC 8 prognostic stage group of each setting, the code of the table row that
+    decided it and the case fields it asks for: the ``prognostic_stage.<table>`` tables of
+    knowledge/classification/prognostic_stage.yaml that :mod:`breastcds.classify.stage` runs,
+    bound to the columns as it binds the case (the setting's T, N, M - TX/NX/MX when not
+    recorded -, grade, the HER2/ER/PR status codes, the recurrence score; the post-neoadjuvant
+    setting as neoadjuvant therapy). Stage 1 adds the chained inputs (the cell lookup once)."""
+    tables = rule_tables.active()
+    stage1: list[pl.Expr] = []
+    stage2: list[pl.Expr] = []
+    encoded: list[Encoded] = []
+    for setting, (t, n, m), stage_col, name in PROGNOSTIC:
+        table = tables[f"prognostic_stage.{setting}"]
+        t_cat, n_cat = c(t).fill_null(lit("TX")), c(n).fill_null(lit("NX"))
+        inputs = {
+            "t_text": t_cat, "n_text": n_cat, "t": t_cat, "n": n_cat,
+            "m": c(m).fill_null(lit("MX")), "post_therapy": lit(False), "grade": c("grade"),
+            "her2_status": c(F.HER2_STATUS), "er_status": c(F.ER_STATUS),
+            "pr_status": c(F.PR_STATUS),
+        }  # fmt: skip
+        if setting == "pathological":
+            inputs["neoadjuvant"] = c(F.SP_SETTING).eq("post_neoadjuvant")
+            inputs["rs"] = c("oncotype_rs")
+        chained = rule_tables.chained_columns(table, inputs)
+        stage1 += [e.alias(f"__{name}.{k}") for k, e in chained.items()]
+        bound = {**inputs, **{k: c(f"__{name}.{k}") for k in chained}}
+        fields = _asked(table)
+        out = rule_tables.to_polars(table, bound, ["stage", "code"], asks=fields)
+        stage2 += [out["stage"].alias(stage_col), out["code"].alias(f"{name}.reason")]
+        enc = Encoded(f"{name}.missing", tuple(fields))
+        stage2 += enc.exprs([out[f"asks:{f}"] for f in fields])
+        encoded.append(enc)
+    return [stage1, stage2], encoded
+
+
 def _figure_columns() -> list[str]:
     return [f"predict.{fig}.{y}y" for fig in PREDICT_FIGURES for y in REPORT_YEARS]
 
@@ -659,7 +708,7 @@ def _compile() -> Compiled:
         )
     # The RT-omission columns are computed with the facts (an option rule reads their summary:
     # cohort/facts.py steps); only their encoded list columns are decoded here.
-    built = [option_columns(kb), predict_mapping_columns()]
+    built = [option_columns(kb), predict_mapping_columns(), prognostic_columns()]
     parts = [stages for stages, _ in built]
     built.append(([], rt_columns()[1]))
     stages: Stages = [
@@ -673,6 +722,7 @@ def _compile() -> Compiled:
 def output_columns() -> list[str]:
     """Result columns in order."""
     cols = [ROW, "case_id", *CODES]
+    cols += [f"{name}.{part}" for *_, name in PROGNOSTIC for part in ("reason", "missing")]
     for dp in DECISION_POINTS:
         cols += [f"options.{dp}", f"prompts.{dp}"]
     cols += ["rt.applicable", "rt.not_applicable_reason", "rt.summary"]

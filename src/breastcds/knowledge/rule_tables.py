@@ -57,7 +57,8 @@ TABLE_FILES = ("classification/her2_ish_group.yaml", "classification/her2.yaml",
                "classification/receptors.yaml", "classification/ki67.yaml",
                "classification/subtype.yaml", "classification/staging.yaml",
                "classification/staging_settings.yaml",
-               "classification/predict_mapping.yaml")  # fmt: skip
+               "classification/predict_mapping.yaml",
+               "classification/prognostic_stage.yaml")  # fmt: skip
 OutputValue = str | int | bool | None
 _MAX_TABULATED = 4096  # input combinations of a table decided once and looked up
 
@@ -118,8 +119,83 @@ class Missing(_Strict):
     when: Condition | None = None
 
 
+class Lookup(_Strict):
+    """The rows of a ``lookup`` (entries of a list in another knowledge file), run as one
+    indexed step by both backends. An entry matches when each matched input is one of the
+    values its column lists (``None``: the wildcard, any value, not recorded included; a listed
+    value never matches an input that is not recorded); the first matching entry in list order
+    gives the outputs (``then``); when none matches, the next row is tried."""
+
+    inputs: tuple[str, ...]
+    entries: tuple[tuple[tuple[Any, ...] | None, ...], ...]
+    then: tuple[dict[str, OutputValue], ...]
+
+    @cached_property
+    def codes(self) -> tuple[dict[Any, int], ...]:
+        """Per matched input: the values the entries list, numbered 0..k-1 (k stands for any
+        other value, k + 1 for not recorded)."""
+        out: list[dict[Any, int]] = []
+        for i in range(len(self.inputs)):
+            seen: dict[Any, int] = {}
+            for entry in self.entries:
+                for v in entry[i] or ():
+                    seen.setdefault(v, len(seen))
+            out.append(seen)
+        return tuple(out)
+
+    @cached_property
+    def radix(self) -> tuple[int, ...]:
+        """The place value of each input's code in a key (mixed radix)."""
+        out, place = [], 1
+        for codes in self.codes:
+            out.append(place)
+            place *= len(codes) + 2
+        return tuple(out)
+
+    @cached_property
+    def index(self) -> dict[int, int]:
+        """Key (the inputs' codes) -> the first matching entry."""
+        found: dict[int, int] = {}
+        for e, entry in enumerate(self.entries):
+            choices = [
+                range(len(codes) + 2) if allowed is None else [codes[v] for v in allowed]
+                for allowed, codes in zip(entry, self.codes, strict=True)
+            ]
+            for combo in product(*choices):
+                found.setdefault(sum(c * p for c, p in zip(combo, self.radix, strict=True)), e)
+        return found
+
+    def find(self, facts: Mapping[str, Any]) -> int | None:
+        """The first entry matching the input values (None: none matches)."""
+        key = 0
+        for name, codes, place in zip(self.inputs, self.codes, self.radix, strict=True):
+            v = facts.get(name)
+            key += (len(codes) + 1 if v is None else codes.get(v, len(codes))) * place
+        return self.index.get(key)
+
+    def to_polars(self, inputs: Mapping[str, pl.Expr]) -> pl.Expr:
+        """The first matching entry's position per row (null: none matches)."""
+        import polars as pl
+
+        key: Any = None
+        for name, codes, place in zip(self.inputs, self.codes, self.radix, strict=True):
+            x = inputs[name]
+            code = (
+                pl.when(x.is_null())
+                .then(pl.lit(len(codes) + 1, pl.Int64))
+                .otherwise(x.replace_strict(list(codes), list(codes.values()),
+                                            default=len(codes), return_dtype=pl.Int64))
+            )  # fmt: skip
+            key = code * place if key is None else key + code * place
+        keys = list(self.index)
+        return cast("pl.Expr", key).replace_strict(
+            keys, [self.index[k] for k in keys], default=None, return_dtype=pl.Int64
+        )
+
+
 class Row(_Strict):
     when: Condition | None = None
+    lookup: Lookup | None = None
     then: dict[str, OutputValue | Ref] = {}
     reasons: tuple[Text, ...] = ()
     comments: tuple[Text, ...] = ()
@@ -211,6 +287,10 @@ class Table(_Strict):
 def _check_rows(rows: Sequence[Row], where: str) -> None:
     for i, row in enumerate(rows):
         last = i == len(rows) - 1
+        if row.lookup is not None:
+            if last or row.when is not None or row.rows or row.then:
+                raise ValueError(f"{where}[{i}]: a lookup row stands alone and is not the last")
+            continue
         if last and row.when is not None:
             raise ValueError(f"{where}: the last row has no condition (the table always decides)")
         if not last and row.when is None:
@@ -228,6 +308,11 @@ def _leaves(table: Table) -> Iterator[tuple[str, Row, dict[str, OutputValue | Re
     ) -> Iterator[tuple[str, Row, dict[str, OutputValue | Ref]]]:
         for i, row in enumerate(rows):
             here = f"{path}[{i}]"
+            if row.lookup is not None:
+                for then in dict.fromkeys(tuple(sorted(t.items(), key=str)) for t in
+                                          row.lookup.then):  # fmt: skip
+                    yield f"{here}.lookup", _join(texts, row), {**merged, **dict(then)}
+                continue
             handler = row.if_unknown or table.if_unknown
             if row.when is not None:
                 yield here + ".if_unknown", _join(texts, handler), {**merged, **handler.then}
@@ -345,31 +430,42 @@ def _chain_inputs(inputs: list[Any], known: Mapping[str, Table]) -> list[Any]:
     return out
 
 
-def _lookup_rows(spec: Any, read: Callable[[str], Any], where: str) -> list[dict[str, Any]]:
-    """Rows generated from a list in another knowledge file (``lookup``), in its order: an
-    entry matches when every ``match`` column holds (a list: the input is one of its
-    values; the ``wildcard`` value: any, also not recorded); a column other than the wildcard
-    never matches an input that is not recorded. ``then`` maps outputs to entry keys."""
+def _lookup_rows(spec: Any, read: Callable[[str], Any], where: str) -> dict[str, Any]:
+    """A ``lookup`` row: the entries of a list in another knowledge file (``rows``: its key, or
+    a dotted path to it), in its order, matched on the ``match`` columns (column -> input). An
+    entry's column holds a value or a list of values; the ``wildcard`` value stands for any
+    value (also not recorded); ``ranges`` names further values that stand for a list (e.g.
+    ``T0-T1: [T0, T1]``). ``then`` maps outputs to entry keys; ``index`` names an output taking
+    the entry's position in the list. Run as one indexed step (:class:`Lookup`)."""
     if not isinstance(spec, dict) or not {"file", "rows", "match", "then"} <= set(spec):
         raise KnowledgeError(f"{where}: a lookup names file, rows, match and then")
-    data = read(str(spec["file"]))
-    entries = data.get(spec["rows"]) if isinstance(data, dict) else None
+    data: Any = read(str(spec["file"]))
+    for part in str(spec["rows"]).split("."):
+        data = data.get(part) if isinstance(data, dict) else None
+    entries = data
     if not isinstance(entries, list) or not entries:
         raise KnowledgeError(f"{where}: {spec['file']} has no list {spec['rows']!r}")
     wildcard = spec.get("wildcard")
-    rows: list[dict[str, Any]] = []
-    for entry in entries:
-        parts: list[dict[str, Any]] = []
-        for column, name in dict(spec["match"]).items():
+    ranges = dict(spec.get("ranges") or {})
+    match = dict(spec["match"])
+    matched: list[list[Any]] = []
+    then: list[dict[str, Any]] = []
+    for position, entry in enumerate(entries):
+        columns: list[Any] = []
+        for column in match:
             value = entry.get(column)
             values = value if isinstance(value, list) else [value]
             if wildcard is not None and wildcard in values:
+                columns.append(None)
                 continue
-            parts += [{"fact": name, "op": "recorded", "value": True},
-                      {"fact": name, "op": "in", "value": values}]  # fmt: skip
-        then = {out: entry.get(key) for out, key in dict(spec["then"]).items()}
-        rows.append({"when": {"all": parts}, "then": then} if parts else {"then": then})
-    return rows
+            aliases = dict(ranges.get(column) or {})
+            columns.append([x for v in values for x in aliases.get(v, [v])])
+        matched.append(columns)
+        out = {name: entry.get(key) for name, key in dict(spec["then"]).items()}
+        if spec.get("index") is not None:  # as text: one of the output's values
+            out[str(spec["index"])] = str(position)
+        then.append(out)
+    return {"lookup": {"inputs": list(match.values()), "entries": matched, "then": then}}
 
 
 def _expand(rows: Any, read: Callable[[str], Any] | None, where: str,
@@ -382,10 +478,10 @@ def _expand(rows: Any, read: Callable[[str], Any] | None, where: str,
             if read is None:
                 raise KnowledgeError(f"{where}: a lookup row needs a knowledge directory")
             generated = _lookup_rows(row["lookup"], read, where)
-            for g in generated:
-                for k, v in g["then"].items():
+            for then in generated["lookup"]["then"]:
+                for k, v in then.items():
                     found.setdefault(k, {})[v] = None
-            out += generated
+            out.append(generated)
         elif isinstance(row, dict) and "rows" in row:
             out.append({**row, "rows": _expand(row["rows"], read, where, found)})
         else:
@@ -413,6 +509,13 @@ def parse_table(
     found: dict[str, dict[Any, None]] = {}
     rows = _expand(body.get("rows"), read, f"knowledge file {name!r}", found)
     outputs = dict(body.get("outputs") or {})
+    for out, spec in outputs.items():  # {values_of: input}: that (chained) input's values
+        if isinstance(spec, dict) and set(spec) == {"values_of"}:
+            source = next((i for i in inputs if i.get("name") == spec["values_of"]), None)
+            if source is None or not isinstance(source.get("values"), list):
+                raise KnowledgeError(f"knowledge file {name!r}: output {out!r} takes the values "
+                                     f"of {spec['values_of']!r}, not an enum input")  # fmt: skip
+            outputs[out] = [*source["values"], None]
     for out, values in found.items():  # a lookup's values are allowed values of its outputs
         if isinstance(outputs.get(out), list):
             outputs[out] = [*outputs[out], *(v for v in values if v not in outputs[out])]
@@ -602,6 +705,12 @@ def _decide(
 
     def visit(rows: Sequence[Row]) -> bool:
         for row in rows:
+            if row.lookup is not None:
+                hit = row.lookup.find(facts)
+                if hit is None:
+                    continue
+                outputs.update(row.lookup.then[hit])
+                return False
             if row.when is not None:
                 value = truth(row.when, facts)
                 if value is None:
@@ -677,17 +786,17 @@ def to_polars(
     outputs: Sequence[str] | None = None,
     *,
     missing: bool = False,
+    asks: Sequence[str] = (),
 ) -> dict[str, pl.Expr]:
     """One polars expression per output (and ``"missing"``: the first case field a result asks
-    for, when ``missing``), over ``inputs`` (input name -> expression; null = not recorded)."""
+    for, when ``missing``; ``"asks:<field>"``: whether the result asks for that case field, for
+    each field of ``asks``), over ``inputs`` (input name -> expression; null = not recorded)."""
     names = list(outputs if outputs is not None else table.outputs)
+    extra = [*(["missing"] if missing else []), *(f"asks:{f}" for f in asks)]
     if table.domain is not None:
-        return _tabulated(table, inputs, [*names, *(["missing"] if missing else [])])
+        return _tabulated(table, inputs, [*names, *extra])
     compiler = _Compiler(table, _chained_exprs(table, inputs))
-    result = {out: compiler.output(out) for out in names}
-    if missing:
-        result["missing"] = compiler.output("missing")
-    return result
+    return {out: compiler.output(out) for out in [*names, *extra]}
 
 
 class _Compiler:
@@ -714,11 +823,24 @@ class _Compiler:
 
         if out == "missing":
             return _first_missing(items, self.cond)
+        if out.startswith("asks:"):
+            return _asks(out.removeprefix("asks:"), items, self.cond)
         value = merged[out]
         dtype = _dtype(self.table.outputs[out])
         if isinstance(value, Ref):
             return self.inputs[value.input].cast(dtype)
         return pl.lit(value, dtype)
+
+    def entry_value(self, out: str, lookup: Lookup, hit: pl.Expr,
+                    merged: Mapping[str, OutputValue | Ref],
+                    items: Sequence[Missing]) -> pl.Expr:  # fmt: skip
+        """An output of the matching lookup entry (the entries set it, else the row path)."""
+        if out == "missing" or out.startswith("asks:") or out not in lookup.then[0]:
+            return self.value(out, merged, items)
+        dtype = _dtype(self.table.outputs[out])
+        values = [then[out] for then in lookup.then]
+        return hit.replace_strict(list(range(len(values))), values, default=None,
+                                  return_dtype=dtype)  # fmt: skip
 
     def rows(self, out: str, rows: Sequence[Row], merged: dict[str, OutputValue | Ref],
              items: tuple[Missing, ...], known: frozenset[str]) -> pl.Expr:  # fmt: skip
@@ -726,6 +848,12 @@ class _Compiler:
 
         chain: Any = None
         for row in rows:
+            if row.lookup is not None:
+                hit = row.lookup.to_polars(self.inputs)
+                body = self.entry_value(out, row.lookup, hit, merged, items)
+                cond = hit.is_not_null()
+                chain = (pl.when(cond) if chain is None else chain.when(cond)).then(body)
+                continue
             inner, inner_items = {**merged, **row.then}, (*items, *row.missing)
             if row.rows:
                 body = self.rows(out, row.rows, inner, inner_items, known | _asserted_or(row))
@@ -738,6 +866,9 @@ class _Compiler:
                 h = row.if_unknown or self.table.if_unknown
                 if out == "missing" and not h.missing:
                     h_value = _first_null_field(row.when, self.table, self.inputs)
+                elif out.startswith("asks:") and not h.missing:
+                    h_value = _null_field(out.removeprefix("asks:"), row.when, self.table,
+                                          self.inputs)  # fmt: skip
                 else:
                     h_value = self.value(out, {**merged, **h.then}, (*items, *h.missing))
                 chain = (pl.when(cond.is_null()) if chain is None
@@ -775,6 +906,10 @@ def _tabulated(
         if name == "missing":
             values: list[Any] = [d.missing[0].field if d.missing else None for d in decisions]
             dtype: pl.DataType = pl.String()
+        elif name.startswith("asks:"):
+            field = name.removeprefix("asks:")
+            values = [any(p.field == field for p in d.missing) for d in decisions]
+            dtype = pl.Boolean()
         else:
             values = [d.outputs[name] for d in decisions]
             dtype = _dtype(table.outputs[name])
@@ -784,22 +919,31 @@ def _tabulated(
 
 def _chained_exprs(table: Table, inputs: Mapping[str, pl.Expr]) -> dict[str, pl.Expr]:
     """Every input as an expression: those not given are not recorded (null), chained
-    ones are the other table compiled over this table's input expressions."""
+    ones not given are the other table compiled over this table's input expressions
+    (:func:`chained_columns` computes them once, as columns of an earlier step)."""
     import polars as pl
 
     out: dict[str, pl.Expr] = {}
     for i in table.inputs:
-        if i.from_ is not None:
+        if i.name in inputs:  # a chained input given is taken as given (an earlier column)
+            out[i.name] = inputs[i.name]
+        elif i.from_ is not None:
             given = {k: out[v] for k, v in i.from_.inputs.items()}
             other = table.chained[i.name]
             out[i.name] = to_polars(other, given, [i.from_.output])[i.from_.output]
-        elif i.name in inputs:
-            out[i.name] = inputs[i.name]
         else:
             dtypes = {"number": pl.Float64(), "enum": pl.String(), "bool": pl.Boolean(),
                       "list": pl.List(pl.String())}  # fmt: skip
             out[i.name] = pl.lit(None, dtypes[i.type])
     return out
+
+
+def chained_columns(table: Table, inputs: Mapping[str, pl.Expr]) -> dict[str, pl.Expr]:
+    """The chained inputs of ``table`` (``from``) compiled over ``inputs``: a cohort adds them as
+    columns in one step and passes them to :func:`to_polars` in the next, so a chained table
+    read by several outputs is evaluated once per row."""
+    exprs = _chained_exprs(table, inputs)
+    return {i.name: exprs[i.name] for i in table.inputs if i.from_ is not None}
 
 
 def _first_missing(items: Sequence[Missing], cond: Any) -> pl.Expr:
@@ -815,6 +959,24 @@ def _first_missing(items: Sequence[Missing], cond: Any) -> pl.Expr:
         expr = pl.when(c).then(value) if expr is None else expr.when(c).then(value)
     none = pl.lit(None, pl.String)
     return none if expr is None else expr.otherwise(none)
+
+
+def _asks(field: str, items: Sequence[Missing], cond: Any) -> pl.Expr:
+    """Whether one of the ``missing`` items naming ``field`` holds."""
+    import polars as pl
+
+    flags = [pl.lit(True) if m.when is None else cond(m.when).fill_null(False)
+             for m in items if m.field == field]  # fmt: skip
+    return pl.any_horizontal(flags) if flags else pl.lit(False)
+
+
+def _null_field(field: str, c: Condition, table: Table, inputs: Mapping[str, pl.Expr]) -> pl.Expr:
+    """Whether an input of ``c`` whose case field is ``field`` is not recorded (the prompts of
+    an undecided row without its own ``missing``)."""
+    import polars as pl
+
+    flags = [inputs[n].is_null() for n in sorted(c.facts()) if table.input(n).field == field]
+    return pl.any_horizontal(flags) if flags else pl.lit(False)
 
 
 def _asserted_or(row: Row) -> frozenset[str]:
