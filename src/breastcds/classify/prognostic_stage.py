@@ -309,7 +309,10 @@ def _split(value: str, axis: Literal["T", "N", "M"]) -> tuple[str, str]:
 
 def _spelling(core: str, table: Table, name: str, value: str, axis: str) -> str:
     """The category as the table's input lists it (case-insensitive); ValueError otherwise."""
-    for known in table.input(name).values or ():
+    values = table.input(name).values or ()
+    if core in values:
+        return core
+    for known in values:
         if core.casefold() == known.casefold():
             return known
     raise ValueError(f"{value!r} is not an AJCC 8th edition breast {axis} category")
@@ -349,6 +352,11 @@ def _status(flag: bool | None) -> Status | None:
     return None if flag is None else "positive" if flag else "negative"
 
 
+def _input_names(table: Table) -> dict[str, str]:
+    """Case field -> the input name a prompt stands for (``grade``, ``her2``, ``t``...)."""
+    return {i.field: i.name.removesuffix("_status") for i in table.inputs if i.from_ is None}
+
+
 def setting_stage(
     table: TableName,
     t: str,
@@ -385,7 +393,6 @@ def setting_stage(
     d = decide(tab, facts)
     out = d.outputs
     kb = prognostic_tables()
-    names = {i.field: i.name.removesuffix("_status") for i in tab.inputs if i.from_ is None}
     stage = cast(StageGroup | None, out["stage"])
     row = out["row"]
     notes = (out[k] for k in ("t_note", "n_note", "m_note", "rs_note", "footnote"))
@@ -394,7 +401,7 @@ def setting_stage(
         stage=stage,
         status="assigned" if stage is not None else "not_assignable",
         reasons=tuple(r.en for r in d.reasons),
-        missing=tuple(names[p.field] for p in d.missing),
+        missing=tuple(_input_names(tab)[p.field] for p in d.missing),
         footnotes=tuple(dict.fromkeys(str(x) for x in notes if x is not None)),
         source=f"{kb.source}: {kb.tables[table].name} ({kb.version})",
         row_id=None if row is None else kb.tables[table].rows[int(str(row))].row_id(table),

@@ -61,6 +61,7 @@ TABLE_FILES = ("classification/her2_ish_group.yaml", "classification/her2.yaml",
                "classification/prognostic_stage.yaml")  # fmt: skip
 OutputValue = str | int | bool | None
 _MAX_TABULATED = 4096  # input combinations of a table decided once and looked up
+_MAX_MEMO = 4096  # decisions of a table with numeric inputs remembered by their inputs
 
 
 class _Strict(BaseModel):
@@ -242,8 +243,35 @@ class Table(_Strict):
         return tuple(values) if size <= _MAX_TABULATED else None
 
     @cached_property
+    def memo_names(self) -> tuple[str, ...] | None:
+        """The inputs a decision is remembered by (:attr:`memo`): every input not chained, when
+        none is a list (a chained input follows from them); None otherwise."""
+        base = [i for i in self.inputs if i.from_ is None]
+        return None if any(i.type == "list" for i in base) else tuple(i.name for i in base)
+
+    @cached_property
+    def chain_steps(self) -> tuple[tuple[Table, tuple[tuple[str, str], ...],
+                                         tuple[tuple[str, str], ...]], ...]:  # fmt: skip
+        """The chained inputs (``from``) grouped by the table and inputs they read, each group
+        decided once, at its first member: (table, (its input, this input) pairs, (this input,
+        its output) pairs)."""
+        groups: dict[tuple[str, tuple[tuple[str, str], ...]], list[tuple[str, str]]] = {}
+        for i in self.inputs:
+            if i.from_ is not None:
+                key = (i.from_.table, tuple(i.from_.inputs.items()))
+                groups.setdefault(key, []).append((i.name, i.from_.output))
+        return tuple((self.chained[outs[0][0]], bound, tuple(outs))
+                     for (_, bound), outs in groups.items())  # fmt: skip
+
+    @cached_property
+    def text_env(self) -> dict[str, Any]:
+        """What texts may name besides the inputs: the parameters and ``{<input>_field}``."""
+        return {**self.params, **{f"{i.name}_field": i.field for i in self.inputs}}
+
+    @cached_property
     def memo(self) -> dict[tuple[Any, ...], Decision]:
-        """Decisions of a tabulated table by input values (filled on use)."""
+        """Decisions by input values (filled on use; at most :data:`_MAX_MEMO`, then emptied):
+        a decision is a function of the inputs alone."""
         return {}
 
     @model_validator(mode="after")
@@ -666,14 +694,22 @@ def decide(
     """Run ``table`` for one patient: ``facts`` by input name (None = not recorded; an input
     not given is not recorded); ``upstream``: the missing fields of inputs that are results of
     other tables. Chained inputs (``from``) are computed here from the others. A table with
-    few possible inputs (:attr:`Table.domain`) decides each combination once."""
-    if table.domain is not None and upstream is None:
-        key = tuple(facts.get(name) for name, _ in table.domain)
+    few possible inputs (:attr:`Table.domain`) decides each combination once; others remember
+    their latest decisions by input values (:attr:`Table.memo`)."""
+    names = table.memo_names
+    if names is None or upstream is not None:
+        return _decide(table, facts, upstream)
+    values = tuple(map(facts.get, names))
+    key = (*values, *map(type, values))  # 3 and 3.0 are equal but shown differently
+    try:
         found = table.memo.get(key)
-        if found is None:
-            found = table.memo[key] = _decide(table, facts, None)
-        return found
-    return _decide(table, facts, upstream)
+    except TypeError:  # an unhashable value (not a valid input): decided, not remembered
+        return _decide(table, facts, None)
+    if found is None:
+        if len(table.memo) >= _MAX_MEMO and table.domain is None:
+            table.memo.clear()
+        found = table.memo[key] = _decide(table, facts, None)
+    return found
 
 
 def _decide(
@@ -681,7 +717,7 @@ def _decide(
 ) -> Decision:
     facts = _with_chained(table, facts)
     shown = {k: ", ".join(v) if isinstance(v, list | tuple) else v for k, v in facts.items()}
-    env = {**table.params, **{f"{i.name}_field": i.field for i in table.inputs}, **shown}
+    env = {**table.text_env, **shown}
     outputs: dict[str, OutputValue] = {k: _value(v, facts) for k, v in table.defaults.items()}
     reasons: list[Said] = []
     comments: list[Said] = []
@@ -734,11 +770,10 @@ def _with_chained(table: Table, facts: Mapping[str, Any]) -> Mapping[str, Any]:
     if not table.chained:
         return facts
     out = dict(facts)
-    for i in table.inputs:
-        if i.from_ is not None:
-            other = table.chained[i.name]
-            given = {k: out.get(v) for k, v in i.from_.inputs.items()}
-            out[i.name] = decide(other, given).outputs[i.from_.output]
+    for other, bound, outputs in table.chain_steps:  # one decision per table and inputs
+        d = decide(other, {k: out.get(v) for k, v in bound})
+        for name, output in outputs:
+            out[name] = d.outputs[output]
     return out
 
 
