@@ -66,18 +66,8 @@ def prognostic_decision(
     )
 
 
-def prognostic(
-    setting: Literal["pathological", "clinical", "post_neoadjuvant"],
-    t: str | None,
-    n: str | None,
-    m: str | None,
-    case: Case,
-    her2: Her2Result | None,
-    er: ReceptorResult | None,
-    pr: ReceptorResult | None,
-) -> PrognosticStageResult:
-    """AJCC 8 prognostic stage group (pathological or clinical table) of one staging setting."""
-    r = prognostic_decision(setting, t, n, m, case, her2, er, pr)
+def prognostic_result(r: prognostic_stage.PrognosticStage) -> PrognosticStageResult:
+    """The assessment's prognostic stage of a setting (the table's stage, reasons, prompts)."""
     return PrognosticStageResult(
         stage=r.stage,
         status="assigned" if r.status == "assigned" else "not_assignable",
@@ -249,7 +239,7 @@ def _result(
         m_origin=m_origin,
         anatomic=stage,
         anatomic_row_id=row_id,
-        prognostic=prognostic(setting, t, n, m, case, *markers),
+        prognostic=prognostic_result(prognostic_decision(setting, t, n, m, case, *markers)),
         reasons=reasons,
         missing=missing if stage is None else [],
         source=f"{table.source} ({table.version})",

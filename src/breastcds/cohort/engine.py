@@ -578,10 +578,10 @@ def prognostic_columns() -> tuple[Stages, list[Encoded]]:
     knowledge/classification/prognostic_stage.yaml that :mod:`breastcds.classify.stage` runs,
     bound to the columns as it binds the case (the setting's T, N, M - TX/NX/MX when not
     recorded -, grade, the HER2/ER/PR status codes, the recurrence score; the post-neoadjuvant
-    setting as neoadjuvant therapy). Stage 1 adds the chained inputs (the cell lookup once)."""
+    setting as neoadjuvant therapy). The first stages add the chained inputs (the cell lookup
+    once per row), the last the outputs."""
     tables = rule_tables.active()
-    stage1: list[pl.Expr] = []
-    stage2: list[pl.Expr] = []
+    stages: Stages = []
     encoded: list[Encoded] = []
     for setting, (t, n, m), stage_col, name in PROGNOSTIC:
         table = tables[f"prognostic_stage.{setting}"]
@@ -595,16 +595,26 @@ def prognostic_columns() -> tuple[Stages, list[Encoded]]:
         if setting == "pathological":
             inputs["neoadjuvant"] = c(F.SP_SETTING).eq("post_neoadjuvant")
             inputs["rs"] = c("oncotype_rs")
-        chained = rule_tables.chained_columns(table, inputs)
-        stage1 += [e.alias(f"__{name}.{k}") for k, e in chained.items()]
-        bound = {**inputs, **{k: c(f"__{name}.{k}") for k in chained}}
+        steps = rule_tables.chained_steps(
+            table, inputs, ["stage", "code"], functools.partial(_prognostic_input, name)
+        )
+        chained = {e.meta.output_name(): e for step in steps for e in step}
+        bound = {**inputs, **{k.rsplit(".", 1)[1]: c(k) for k in chained}}
         fields = _asked(table)
         out = rule_tables.to_polars(table, bound, ["stage", "code"], asks=fields)
-        stage2 += [out["stage"].alias(stage_col), out["code"].alias(f"{name}.reason")]
         enc = Encoded(f"{name}.missing", tuple(fields))
-        stage2 += enc.exprs([out[f"asks:{f}"] for f in fields])
+        last = [out["stage"].alias(stage_col), out["code"].alias(f"{name}.reason"),
+                *enc.exprs([out[f"asks:{f}"] for f in fields])]  # fmt: skip
+        for i, step in enumerate([*steps, last]):
+            if i == len(stages):
+                stages.append([])
+            stages[i] += step
         encoded.append(enc)
-    return [stage1, stage2], encoded
+    return stages, encoded
+
+
+def _prognostic_input(name: str, input_name: str) -> str:
+    return f"__{name}.{input_name}"
 
 
 def _figure_columns() -> list[str]:

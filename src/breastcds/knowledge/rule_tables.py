@@ -61,6 +61,7 @@ TABLE_FILES = ("classification/her2_ish_group.yaml", "classification/her2.yaml",
                "classification/prognostic_stage.yaml")  # fmt: skip
 OutputValue = str | int | bool | None
 _MAX_TABULATED = 4096  # input combinations of a table decided once and looked up
+_MAX_DENSE = 1 << 20  # keys of a lookup compiled as an array (else a hash map)
 _MAX_MEMO = 4096  # decisions of a table with numeric inputs remembered by their inputs
 
 
@@ -174,11 +175,23 @@ class Lookup(_Strict):
             key += (len(codes) + 1 if v is None else codes.get(v, len(codes))) * place
         return self.index.get(key)
 
+    @cached_property
+    def dense(self) -> list[int | None] | None:
+        """The first matching entry of every key (None: none), when there are few keys."""
+        size = len(self.codes[-1]) + 2 if self.codes else 1
+        size *= self.radix[-1] if self.radix else 1
+        if size > _MAX_DENSE:
+            return None
+        out: list[int | None] = [None] * size
+        for key, entry in self.index.items():
+            out[key] = entry
+        return out
+
     def to_polars(self, inputs: Mapping[str, pl.Expr]) -> pl.Expr:
         """The first matching entry's position per row (null: none matches)."""
         import polars as pl
 
-        key: Any = None
+        key: Any = pl.lit(0, pl.Int64)
         for name, codes, place in zip(self.inputs, self.codes, self.radix, strict=True):
             x = inputs[name]
             code = (
@@ -187,7 +200,9 @@ class Lookup(_Strict):
                 .otherwise(x.replace_strict(list(codes), list(codes.values()),
                                             default=len(codes), return_dtype=pl.Int64))
             )  # fmt: skip
-            key = code * place if key is None else key + code * place
+            key = key + code * place
+        if self.dense is not None:  # an array indexed by the key
+            return pl.lit(pl.Series(self.dense, dtype=pl.Int64)).gather(key)
         keys = list(self.index)
         return cast("pl.Expr", key).replace_strict(
             keys, [self.index[k] for k in keys], default=None, return_dtype=pl.Int64
@@ -842,6 +857,7 @@ class _Compiler:
     def __init__(self, table: Table, inputs: Mapping[str, pl.Expr]) -> None:
         self.table = table
         self.inputs = inputs
+        self.hits: dict[int, pl.Expr] = {}
 
     def cond(self, c: Condition) -> pl.Expr:
         from breastcds.knowledge.conditions import to_polars as condition_to_polars
@@ -872,10 +888,12 @@ class _Compiler:
         """An output of the matching lookup entry (the entries set it, else the row path)."""
         if out == "missing" or out.startswith("asks:") or out not in lookup.then[0]:
             return self.value(out, merged, items)
-        dtype = _dtype(self.table.outputs[out])
-        values = [then[out] for then in lookup.then]
-        return hit.replace_strict(list(range(len(values))), values, default=None,
-                                  return_dtype=dtype)  # fmt: skip
+        import polars as pl
+
+        values = pl.Series(
+            [then[out] for then in lookup.then], dtype=_dtype(self.table.outputs[out])
+        )
+        return pl.lit(values).gather(hit)
 
     def rows(self, out: str, rows: Sequence[Row], merged: dict[str, OutputValue | Ref],
              items: tuple[Missing, ...], known: frozenset[str]) -> pl.Expr:  # fmt: skip
@@ -884,7 +902,9 @@ class _Compiler:
         chain: Any = None
         for row in rows:
             if row.lookup is not None:
-                hit = row.lookup.to_polars(self.inputs)
+                hit = self.hits.get(id(row.lookup))
+                if hit is None:  # one expression for every output (computed once)
+                    hit = self.hits[id(row.lookup)] = row.lookup.to_polars(self.inputs)
                 body = self.entry_value(out, row.lookup, hit, merged, items)
                 cond = hit.is_not_null()
                 chain = (pl.when(cond) if chain is None else chain.when(cond)).then(body)
@@ -973,12 +993,68 @@ def _chained_exprs(table: Table, inputs: Mapping[str, pl.Expr]) -> dict[str, pl.
     return out
 
 
-def chained_columns(table: Table, inputs: Mapping[str, pl.Expr]) -> dict[str, pl.Expr]:
-    """The chained inputs of ``table`` (``from``) compiled over ``inputs``: a cohort adds them as
-    columns in one step and passes them to :func:`to_polars` in the next, so a chained table
-    read by several outputs is evaluated once per row."""
-    exprs = _chained_exprs(table, inputs)
-    return {i.name: exprs[i.name] for i in table.inputs if i.from_ is not None}
+def chained_steps(
+    table: Table,
+    inputs: Mapping[str, pl.Expr],
+    outputs: Sequence[str],
+    column: Callable[[str], str],
+) -> list[list[pl.Expr]]:
+    """The chained inputs of ``table`` (``from``) that ``outputs`` (and the ``missing`` fields)
+    read, compiled over ``inputs`` as columns named ``column(input)``, one step (a
+    ``with_columns``) per level of the chain, each level reading the columns of the one before:
+    a cohort evaluates each chained table once per row and passes the columns to
+    :func:`to_polars`."""
+    import polars as pl
+
+    needed = _needed(table, outputs)
+    given = _chained_exprs(table, inputs)  # the inputs not chained, null when not given
+    level: dict[str, int] = {}
+    for i in table.inputs:
+        if i.from_ is not None and i.name in needed:
+            level[i.name] = 1 + max(level.get(v, 0) for v in i.from_.inputs.values())
+    steps: list[list[pl.Expr]] = []
+    for depth in sorted(set(level.values())):
+        step: list[pl.Expr] = []
+        for name in (n for n, d in level.items() if d == depth):
+            chain = table.input(name).from_
+            assert chain is not None
+            bound = {k: given[v] for k, v in chain.inputs.items()}
+            out = to_polars(table.chained[name], bound, [chain.output])[chain.output]
+            step.append(out.alias(column(name)))
+        steps.append(step)
+        given.update({n: pl.col(column(n)) for n, d in level.items() if d == depth})
+    return steps
+
+
+def _needed(table: Table, outputs: Sequence[str]) -> set[str]:
+    """The inputs the compiled ``outputs`` read (row conditions, values taken from an input,
+    the conditions of ``missing`` fields, lookups), with the inputs the chained ones read."""
+    names: set[str] = set()
+
+    def take(values: Mapping[str, OutputValue | Ref]) -> None:
+        names.update(v.input for k, v in values.items() if k in outputs and isinstance(v, Ref))
+
+    def walk(rows: Sequence[Row | None]) -> None:
+        for row in rows:
+            if row is None:
+                continue
+            names.update(row.when.facts() if row.when is not None else ())
+            names.update(f for m in row.missing if m.when is not None for f in m.when.facts())
+            names.update(row.lookup.inputs if row.lookup is not None else ())
+            take(row.then)
+            walk((row.if_unknown, *row.rows))
+
+    take(table.defaults)
+    walk((table.if_unknown, *table.rows))
+    inputs = {i.name: i for i in table.inputs}
+    pending = list(names)
+    while pending:
+        i = inputs.get(pending.pop())
+        for name in i.from_.inputs.values() if i is not None and i.from_ is not None else ():
+            if name not in names:
+                names.add(name)
+                pending.append(name)
+    return names
 
 
 def _first_missing(items: Sequence[Missing], cond: Any) -> pl.Expr:
