@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from breastcds.cohort.engine import CODES, DECISION_POINTS, PREDICT_FIGURES
+from breastcds.classify.stage import prognostic_decision
+from breastcds.cohort.engine import CODES, DECISION_POINTS, PREDICT_FIGURES, PROGNOSTIC
 from breastcds.cohort.schema import row_to_case
 from breastcds.entrypoint import assess
 from breastcds.knowledge.schema_rt_omission import load_rt_omission
@@ -27,6 +28,14 @@ def expected(row: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {"row": row["row"], "case_id": row["case_id"]}
     for code in CODES:
         out[code] = a.codes[code]
+    c = a.classification
+    for setting, _, _, name in PROGNOSTIC:  # the row that decided: the table assess runs
+        s = c.stage_pathological if setting == "pathological" else c.stage_clinical
+        assert s.prognostic is not None
+        d = prognostic_decision(s.setting, s.t, s.n, s.m, case, c.her2, c.er, c.pr)
+        assert (d.stage, d.row_id) == (s.prognostic.stage, s.prognostic.row_id)
+        out[f"{name}.reason"] = d.code
+        out[f"{name}.missing"] = [m.field for m in s.prognostic.missing]
     opts = {d.decision_point: d for d in a.sections.options.decision_points}
     for dp in DECISION_POINTS:
         d = opts.get(dp)

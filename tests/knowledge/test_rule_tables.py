@@ -157,9 +157,9 @@ def test_a_malformed_table_is_refused_at_load_naming_the_problem(
 
 def test_every_packaged_table_cites_its_source_and_loads() -> None:
     tables = load_tables()
-    assert len(TABLE_FILES) == 8
-    assert set(tables.tables) >= PREDICT_TABLES
-    assert set(tables.tables) - PREDICT_TABLES == {
+    assert len(TABLE_FILES) == 9
+    assert set(tables.tables) >= PREDICT_TABLES | PROGNOSTIC_TABLES
+    assert set(tables.tables) - PREDICT_TABLES - PROGNOSTIC_TABLES == {
         "her2_ish_group", "her2", "receptor_status", "ki67_group", "subtype", "pt_from_size",
         "pn_from_nodes", "t_group", "n_group", "m_group", "t_derived", "t_category.pathological",
         "t_category.post_neoadjuvant", "t_category.clinical", "n_category.pathological",
@@ -169,6 +169,12 @@ def test_every_packaged_table_cites_its_source_and_loads() -> None:
         assert any(s in t.source for s in ("ASCO/CAP", "Ki67", "St Gallen", "AJCC",
                                            "WintonCentre")), t.id  # fmt: skip
 
+
+#: The AJCC prognostic stage groups (knowledge/classification/prognostic_stage.yaml).
+PROGNOSTIC_TABLES = {"prognostic_t_note", "prognostic_n_group", "prognostic_m_group",
+                     "prognostic_her2", "prognostic_receptor", "prognostic_sign",
+                     "prognostic_cell.clinical", "prognostic_cell.pathological",
+                     "prognostic_stage.clinical", "prognostic_stage.pathological"}  # fmt: skip
 
 #: The PREDICT input mapping (knowledge/classification/predict_mapping.yaml), a table per input.
 PREDICT_TABLES = {"predict_screen", "predict_grade", "predict_er", "predict_pr", "predict_her2",

@@ -1,11 +1,19 @@
-"""AJCC 8th edition breast: clinical and pathological prognostic stage groups (table lookup).
+"""AJCC 8th edition breast: clinical and pathological prognostic stage groups.
 
 Source: AJCC Cancer Staging Manual, 8th ed. (Amin et al., 2017), chapter 48 Breast, revised chapter
-of 25 January 2018 - the Clinical and the Pathological Prognostic Stage Group tables. The tables
+of 25 January 2018 - the Clinical and the Pathological Prognostic Stage Group tables. The cells
 are data in ``knowledge/ajcc8_prognostic_stage.yaml`` (rows, footnotes, the sources each row was
 checked against and the discrepancies resolved); this module validates that file when it is first
 loaded - including that every M0 combination of T group x N group x grade x HER2 x ER x PR appears
-exactly once per table - and looks rows up. How the tables were verified: docs/staging.md.
+exactly once per table. How the tables were verified: docs/staging.md.
+
+The rules around the cells - y prefixes and neoadjuvant therapy, M1, TX/NX/MX, Tis and T0 N0,
+missing grade or biomarkers, the Oncotype DX recurrence score note - and the cell lookup itself
+are the decision tables of ``knowledge/classification/prognostic_stage.yaml``
+(``prognostic_stage.clinical`` / ``.pathological``), run here with
+:func:`breastcds.knowledge.rule_tables.decide` and compiled for cohorts by
+:mod:`breastcds.cohort.facts`. This module only parses the AJCC notation (prefix, modifiers,
+spelling), binds the inputs and shapes the result.
 
 The functions are pure: they never guess. When grade, ER, PR or HER2 is missing the result is
 ``not_assignable`` and names the missing inputs (AJCC directs use of the anatomic stage group where
@@ -17,12 +25,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from functools import cache
-from typing import Literal
+from typing import Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from breastcds.knowledge.loader import KnowledgeError, load_yaml
+from breastcds.knowledge.rule_tables import Table, active, decide
 from breastcds.model.validated_cache import packaged
 
 KNOWLEDGE_FILE = "ajcc8_prognostic_stage.yaml"
@@ -65,8 +73,6 @@ _N_EXPAND: dict[str, tuple[str, ...]] = {
 }
 
 Cell = tuple[str, str, int, str, str, str]  # (T group, N group, grade, HER2, ER, PR)
-
-RS_CUTOFF = 11  # Oncotype DX recurrence score below this -> pathological IA (oncotype_rs_lt_11)
 
 
 class _Strict(BaseModel):
@@ -223,6 +229,9 @@ class PrognosticKnowledge(_Strict):
     rights_note: str
     sources: tuple[SourceRef, ...] = Field(min_length=1)
     footnotes: tuple[Footnote, ...]
+    parameters: dict[str, float] = Field(
+        description="numbers the rules of classification/prognostic_stage.yaml read"
+    )
     tables: dict[TableName, PrognosticTable]
 
     @model_validator(mode="after")
@@ -259,16 +268,6 @@ def prognostic_tables() -> PrognosticKnowledge:
         ) from exc
 
 
-@cache
-def _index(table: TableName) -> dict[Cell, PrognosticRow]:
-    tab = prognostic_tables().tables[table]
-    return {cell: row for row in tab.rows if row.m == "M0" for cell in row.cells()}
-
-
-def _m1_row(table: TableName) -> PrognosticRow:
-    return next(r for r in prognostic_tables().tables[table].rows if r.m == "M1")
-
-
 class PrognosticStage(_Strict):
     """Result of a prognostic stage lookup (frozen)."""
 
@@ -282,58 +281,18 @@ class PrognosticStage(_Strict):
     footnotes: tuple[str, ...] = Field(description="ids of the table footnotes that were applied")
     source: str
     row_id: str | None
+    code: str | None = Field(
+        None, description="the table row that decided (e.g. table_row, biomarkers_missing, m1)"
+    )
+    prompts: tuple[tuple[str, str], ...] = Field(
+        (), description="(case field, reason) of each missing input, as the table words them"
+    )
 
 
-# ---- mapping AJCC categories to the table's groups ------------------------------------------
+# ---- parsing the AJCC notation ---------------------------------------------------------------
 
 _PREFIX = re.compile(r"^(yc|yp|c|p)?([TNM].*)$")
 _MODIFIERS = re.compile(r"\((?:sn|f|m)\)$")
-
-_T_CATEGORIES: dict[str, str] = {
-    "TX": "TX",
-    "Tis": "Tis",
-    "Tis(DCIS)": "Tis",
-    "Tis(Paget)": "Tis",
-    "T0": "T0",
-    "T1": "T1",
-    "T1mi": "T1",
-    "T1a": "T1",
-    "T1b": "T1",
-    "T1c": "T1",
-    "T2": "T2",
-    "T3": "T3",
-    "T4": "T4",
-    "T4a": "T4",
-    "T4b": "T4",
-    "T4c": "T4",
-    "T4d": "T4",
-}
-_N_CATEGORIES: dict[str, str] = {
-    "NX": "NX",
-    "N0": "N0",
-    "N0(i-)": "N0",
-    "N0(i+)": "N0",
-    "N0(mol-)": "N0",
-    "N0(mol+)": "N0",
-    "N1mi": "N1mi",
-    "N1": "N1",
-    "N1a": "N1",
-    "N1b": "N1",
-    "N1c": "N1",
-    "N2": "N2",
-    "N2a": "N2",
-    "N2b": "N2",
-    "N3": "N3",
-    "N3a": "N3",
-    "N3b": "N3",
-    "N3c": "N3",
-}
-_M_CATEGORIES: dict[str, str] = {
-    "MX": "MX",
-    "M0": "M0",
-    "M0(i+)": "M0",
-    "M1": "M1",
-}
 
 
 def _split(value: str, axis: Literal["T", "N", "M"]) -> tuple[str, str]:
@@ -348,47 +307,38 @@ def _split(value: str, axis: Literal["T", "N", "M"]) -> tuple[str, str]:
     return match.group(1) or "", core
 
 
-def _lookup_category(core: str, table: dict[str, str], value: str, axis: str) -> str:
-    for key, group in table.items():
-        if core.casefold() == key.casefold():
-            return group
+def _spelling(core: str, table: Table, name: str, value: str, axis: str) -> str:
+    """The category as the table's input lists it (case-insensitive); ValueError otherwise."""
+    values = table.input(name).values or ()
+    if core in values:
+        return core
+    for known in values:
+        if core.casefold() == known.casefold():
+            return known
     raise ValueError(f"{value!r} is not an AJCC 8th edition breast {axis} category")
 
 
 def table_groups(t: str, n: str) -> tuple[str, str, tuple[str, ...]]:
     """Map AJCC T and N categories to the prognostic tables' groups.
 
-    Returns ``(t_group, n_group, footnote ids applied)``. T1mi/T1a-c -> T1 and T4a-d -> T4
-    (t1_includes_t1mi); N0(i+)/N0(mol+) -> N0; N1a-c -> N1; N2a-b -> N2; N3a-c -> N3; N1mi stays
-    N1mi with T0 or T1 (n1mi_t0_t1) but is staged as N1 with T2, T3 and T4 (n1mi_t2_t4). TX and NX
-    are returned as such. A c/p prefix and the (sn), (f), (m) modifiers are ignored; yc/yp prefixes
-    are accepted here (the stage functions refuse them). Raises ValueError for anything else.
+    Returns ``(t_group, n_group, footnote ids applied)``: the ``t_group``, ``prognostic_t_note``
+    and ``prognostic_n_group`` tables (T1mi/T1a-c -> T1, T4a-d -> T4; N0(i+)/N0(mol+) -> N0;
+    N1a-c -> N1; N1mi stays N1mi with T0 or T1 but is staged as N1 with T2-T4). TX and NX are
+    returned as such. A c/p/y prefix and the (sn), (f), (m) modifiers are ignored. Raises
+    ValueError for anything else.
     """
-    _, t_core = _split(t, "T")
-    _, n_core = _split(n, "N")
-    t_group = _lookup_category(t_core, _T_CATEGORIES, t, "T")
-    n_group = _lookup_category(n_core, _N_CATEGORIES, n, "N")
-    notes: list[str] = []
-    if t_group == "T1" and t_core != "T1":
-        notes.append("t1_includes_t1mi")
-    if n_group == "N0" and "+" in n_core:
-        notes.append("n0_isolated_tumour_cells")
-    if n_group == "N1mi":
-        if t_group in ("T2", "T3", "T4"):
-            n_group = "N1"
-            notes.append("n1mi_t2_t4")
-        elif t_group in ("T0", "T1"):
-            notes.append("n1mi_t0_t1")
-    return t_group, n_group, tuple(notes)
+    tables = active()
+    groups = tables["prognostic_n_group"]
+    t_cat = _spelling(_split(t, "T")[1], groups, "t", t, "T")
+    n_cat = _spelling(_split(n, "N")[1], groups, "n", n, "N")
+    t_group = decide(tables["t_group"], {"t": t_cat}).outputs["group"]
+    t_note = decide(tables["prognostic_t_note"], {"t": t_cat}).outputs["footnote"]
+    n_out = decide(groups, {"t": t_cat, "n": n_cat}).outputs
+    notes = tuple(str(x) for x in (t_note, n_out["footnote"]) if x is not None)
+    return str(t_group), str(n_out["group"]), notes
 
 
-def _m_group(m: str) -> tuple[str, tuple[str, ...]]:
-    _, core = _split(m, "M")
-    group = _lookup_category(core, _M_CATEGORIES, m, "M")
-    return group, (("n0_isolated_tumour_cells",) if "(i+)" in core else ())
-
-
-# ---- the lookup ------------------------------------------------------------------------------
+# ---- the tables ------------------------------------------------------------------------------
 
 
 def _check_inputs(grade: int | None, oncotype_rs: float | None) -> None:
@@ -398,176 +348,66 @@ def _check_inputs(grade: int | None, oncotype_rs: float | None) -> None:
         raise ValueError(f"Oncotype DX recurrence score must be 0-100, not {oncotype_rs!r}")
 
 
-def _status(flag: bool) -> Status:
-    return "positive" if flag else "negative"
+def _status(flag: bool | None) -> Status | None:
+    return None if flag is None else "positive" if flag else "negative"
 
 
-def _stage(
+def _input_names(table: Table) -> dict[str, str]:
+    """Case field -> the input name a prompt stands for (``grade``, ``her2``, ``t``...)."""
+    return {i.field: i.name.removesuffix("_status") for i in table.inputs if i.from_ is None}
+
+
+def setting_stage(
     table: TableName,
     t: str,
     n: str,
     m: str,
     grade: int | None,
-    her2_positive: bool | None,
-    er_positive: bool | None,
-    pr_positive: bool | None,
-    oncotype_rs: float | None,
-    neoadjuvant_therapy: bool | None,
+    her2_status: str | None,
+    er_status: str | None,
+    pr_status: str | None,
+    oncotype_rs: float | None = None,
+    neoadjuvant_therapy: bool | None = None,
 ) -> PrognosticStage:
-    kb = prognostic_tables()
-    tab = kb.tables[table]
-    source = f"{kb.source}: {tab.name} ({kb.version})"
-    reasons: list[str] = []
-    footnotes: list[str] = []
-
-    def result(
-        stage: StageGroup | None, row_id: str | None = None, missing: tuple[str, ...] = ()
-    ) -> PrognosticStage:
-        return PrognosticStage(
-            table=table,
-            stage=stage,
-            status="assigned" if stage is not None else "not_assignable",
-            reasons=tuple(reasons),
-            missing=missing,
-            footnotes=tuple(dict.fromkeys(footnotes)),
-            source=source,
-            row_id=row_id,
-        )
-
+    """Run the ``prognostic_stage.<table>`` decision table on AJCC categories and the
+    classification's status codes (HER2 positive/negative/pending, ER and PR
+    positive/low_positive/negative/not_recorded; None = not recorded)."""
     _check_inputs(grade, oncotype_rs)
-    t_prefix, _ = _split(t, "T")
-    n_prefix, _ = _split(n, "N")
-    post_therapy = t_prefix in ("yc", "yp") or n_prefix in ("yc", "yp")
-    if table == "pathological" and (post_therapy or neoadjuvant_therapy):
-        why = "y-prefixed (post-therapy) T/N" if post_therapy else "neoadjuvant therapy given"
-        reasons.append(
-            f"{why}: the pathological prognostic stage table applies only when surgery was the "
-            "first treatment; the clinical prognostic stage assigned before treatment stands"
-        )
-        footnotes.append("pathological_surgery_first")
-        return result(None)
-    if table == "clinical" and post_therapy:
-        reasons.append(
-            "y-prefixed (post-therapy) T/N: the clinical prognostic stage is assigned from "
-            "findings before any treatment; AJCC 8th ed. defines no post-therapy prognostic groups"
-        )
-        footnotes.append("clinical_all_patients")
-        return result(None)
-
-    t_group, n_group, tn_notes = table_groups(t, n)
-    m_group, m_notes = _m_group(m)
-    footnotes.extend(tn_notes + m_notes)
-    if t_group != t.strip() and t_group not in ("TX",):
-        reasons.append(f"{t} is staged as {t_group}")
-    if n_group != n.strip() and n_group not in ("NX",):
-        reasons.append(f"{n} is staged as {n_group}")
-
-    if m_group == "M1":
-        row = _m1_row(table)
-        reasons.append(f"M1: stage {row.stage} whatever T, N, grade and biomarkers")
-        footnotes.append("m1_stage_iv")
-        return result(row.stage, row.row_id(table))
-
-    biomarkers = {
+    tab = active()[f"prognostic_stage.{table}"]
+    t_prefix, t_core = _split(t, "T")
+    n_prefix, n_core = _split(n, "N")
+    facts = {
+        "t_text": t.strip(),
+        "n_text": n.strip(),
+        "t": _spelling(t_core, tab, "t", t, "T"),
+        "n": _spelling(n_core, tab, "n", n, "N"),
+        "m": _spelling(_split(m, "M")[1], tab, "m", m, "M"),
+        "post_therapy": t_prefix in ("yc", "yp") or n_prefix in ("yc", "yp"),
+        "neoadjuvant": neoadjuvant_therapy,
         "grade": grade,
-        "her2": her2_positive,
-        "er": er_positive,
-        "pr": pr_positive,
+        "rs": oncotype_rs,
+        "her2_status": her2_status,
+        "er_status": er_status,
+        "pr_status": pr_status,
     }
-    missing_tnm = [
-        name
-        for name, absent in (("t", t_group == "TX"), ("n", n_group == "NX"), ("m", m_group == "MX"))
-        if absent
-    ]
-    if missing_tnm:
-        missing_bio = [k for k, v in biomarkers.items() if v is None] if t_group != "Tis" else []
-        why = "not assessed: " + ", ".join(f"{k.upper()}X" for k in missing_tnm)
-        if "m" in missing_tnm:
-            why += " (MX is not a valid AJCC 8th edition category; M must be M0 or M1)"
-        reasons.append(why)
-        return result(None, missing=tuple(missing_tnm + missing_bio))
-
-    if t_group == "Tis":
-        if n_group == "N0":
-            row = next(r for r in tab.rows if r.t_group == "Tis")
-            reasons.append(f"Tis N0 M0: stage {row.stage} whatever grade and biomarkers")
-            footnotes.append("tis_stage_0")
-            return result(row.stage, row.row_id(table))
-        reasons.append(
-            f"Tis with {n_group}: the table defines Tis only with N0 (nodal disease implies an "
-            "invasive cancer); review T"
-        )
-        return result(None)
-    if (t_group, n_group) == ("T0", "N0"):
-        reasons.append("T0 N0 M0 is not a stageable combination (no evidence of cancer)")
-        return result(None)
-
-    missing_bio = [k for k, v in biomarkers.items() if v is None]
-    if missing_bio:
-        reasons.append(
-            f"the {table} prognostic stage table needs grade, HER2, ER and PR; missing: "
-            f"{', '.join(missing_bio)}. Not assigned (no guess): supply them, or where they "
-            "cannot be obtained AJCC directs use of the anatomic stage group (classify.stage)"
-        )
-        footnotes.append("biomarkers_unavailable_use_anatomic")
-        return result(None, missing=tuple(missing_bio))
-
-    assert grade is not None and her2_positive is not None  # narrowed above
-    assert er_positive is not None and pr_positive is not None
-    cell: Cell = (
-        t_group,
-        n_group,
-        grade,
-        _status(her2_positive),
-        _status(er_positive),
-        _status(pr_positive),
+    d = decide(tab, facts)
+    out = d.outputs
+    kb = prognostic_tables()
+    stage = cast(StageGroup | None, out["stage"])
+    row = out["row"]
+    notes = (out[k] for k in ("t_note", "n_note", "m_note", "rs_note", "footnote"))
+    return PrognosticStage(
+        table=table,
+        stage=stage,
+        status="assigned" if stage is not None else "not_assignable",
+        reasons=tuple(r.en for r in d.reasons),
+        missing=tuple(_input_names(tab)[p.field] for p in d.missing),
+        footnotes=tuple(dict.fromkeys(str(x) for x in notes if x is not None)),
+        source=f"{kb.source}: {kb.tables[table].name} ({kb.version})",
+        row_id=None if row is None else kb.tables[table].rows[int(str(row))].row_id(table),
+        code=None if out["code"] is None else str(out["code"]),
+        prompts=tuple((p.field, p.reason.en) for p in d.missing),
     )
-    found = _index(table).get(cell)
-    if found is None:  # pragma: no cover - the loader proves every table cell exists
-        reasons.append(f"no {table} table row for {t_group} {n_group} M0")
-        return result(None)
-    row_id = found.row_id(table)
-    stage: StageGroup = found.stage
-    reasons.append(
-        f"{t_group} {n_group} M0, G{grade}, HER2{_sign(cell[3])}, ER{_sign(cell[4])}, "
-        f"PR{_sign(cell[5])}: {tab.name} row {row_id} gives {stage}"
-    )
-
-    if table == "pathological":
-        if oncotype_rs is not None:
-            failed = [
-                why
-                for why, ok in (
-                    ("T is not T1 or T2", t_group in ("T1", "T2")),
-                    ("N is not N0", n_group == "N0"),
-                    ("ER is not positive", er_positive),
-                    ("HER2 is not negative", not her2_positive),
-                    (f"score is not below {RS_CUTOFF}", oncotype_rs < RS_CUTOFF),
-                )
-                if not ok
-            ]
-            if failed:
-                reasons.append(
-                    f"Oncotype DX recurrence score {oncotype_rs:g} does not modify the stage "
-                    f"({'; '.join(failed)})"
-                )
-            else:
-                stage = "IA"
-                footnotes.append("oncotype_rs_lt_11")
-                reasons.append(
-                    f"Oncotype DX recurrence score {oncotype_rs:g} < {RS_CUTOFF} with {t_group} N0 "
-                    "M0, ER-positive, HER2-negative: pathological prognostic stage IA "
-                    "(genomic-profile note)"
-                )
-        footnotes.append("pathological_surgery_first")
-        if neoadjuvant_therapy is None:
-            reasons.append(
-                "valid only if surgery was the first treatment (no neoadjuvant therapy); the "
-                "treatment sequence was not stated"
-            )
-        else:
-            reasons.append("surgery was the first treatment (no neoadjuvant therapy), as stated")
-    return result(stage, row_id)
 
 
 def pathological(
@@ -589,15 +429,15 @@ def pathological(
     ``neoadjuvant_therapy=True`` (or yp/yc categories) -> not assignable; None means the treatment
     sequence was not stated and the result says so. Raises ValueError for malformed inputs.
     """
-    return _stage(
+    return setting_stage(
         "pathological",
         t,
         n,
         m,
         grade,
-        her2_positive,
-        er_positive,
-        pr_positive,
+        _status(her2_positive),
+        _status(er_positive),
+        _status(pr_positive),
         oncotype_rs,
         neoadjuvant_therapy,
     )
@@ -617,7 +457,8 @@ def clinical(
     Multigene scores do not modify the clinical prognostic stage. Raises ValueError for malformed
     inputs; missing grade/HER2/ER/PR -> ``not_assignable`` with the missing names.
     """
-    return _stage("clinical", t, n, m, grade, her2_positive, er_positive, pr_positive, None, None)
+    args = (_status(her2_positive), _status(er_positive), _status(pr_positive))
+    return setting_stage("clinical", t, n, m, grade, *args)
 
 
 __all__ = [
@@ -630,5 +471,6 @@ __all__ = [
     "clinical",
     "pathological",
     "prognostic_tables",
+    "setting_stage",
     "table_groups",
 ]

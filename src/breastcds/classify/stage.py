@@ -29,25 +29,8 @@ from breastcds.model.assessment import (
 )
 from breastcds.model.case import Case
 
-_PROGNOSTIC_FIELDS = {
-    "t": "tumour.size_mm",
-    "n": "tumour.nodes_positive",
-    "m": "tumour.clinical_m",
-    "grade": "tumour.grade",
-    "her2": "biomarkers.her2_ihc",
-    "er": "biomarkers.er_percent",
-    "pr": "biomarkers.pr_percent",
-}
 
-
-def _positive(r: ReceptorResult | None) -> bool | None:
-    """ER/PR positive for AJCC (>= 1 %, ER-low included); None when not recorded."""
-    if r is None or r.status == "not_recorded":
-        return None
-    return r.status in ("positive", "low_positive")
-
-
-def prognostic(
+def prognostic_decision(
     setting: Literal["pathological", "clinical", "post_neoadjuvant"],
     t: str | None,
     n: str | None,
@@ -56,37 +39,40 @@ def prognostic(
     her2: Her2Result | None,
     er: ReceptorResult | None,
     pr: ReceptorResult | None,
-) -> PrognosticStageResult:
-    """AJCC 8 prognostic stage group (pathological or clinical table) of one staging setting."""
-    her2_pos = None if her2 is None or her2.status == "pending" else her2.status == "positive"
-    args = (
-        t or "TX",
-        n or "NX",
-        m or "MX",
-        case.tumour.grade,
-        her2_pos,
-        _positive(er),
-        _positive(pr),
-    )
+) -> prognostic_stage.PrognosticStage:
+    """The prognostic stage table of one staging setting run on a case's categories and
+    classification (the pathological table after surgery first, with the post-neoadjuvant
+    setting as neoadjuvant therapy; the clinical table otherwise)."""
+    t_cat, n_cat, m_cat = t or "TX", n or "NX", m or "MX"
+    her2_status = None if her2 is None else her2.status
+    er_status = None if er is None else er.status
+    pr_status = None if pr is None else pr.status
+    grade = case.tumour.grade
     if setting == "clinical":
-        r = prognostic_stage.clinical(*args)
-    else:
-        r = prognostic_stage.pathological(
-            *args,
-            case.biomarkers.genomics.oncotype_rs,
-            neoadjuvant_therapy=setting == "post_neoadjuvant",
+        return prognostic_stage.setting_stage(
+            "clinical", t_cat, n_cat, m_cat, grade, her2_status, er_status, pr_status
         )
-    fields = dict(_PROGNOSTIC_FIELDS)
-    if setting == "clinical":
-        fields.update(t="tumour.clinical_t", n="tumour.clinical_n")
+    return prognostic_stage.setting_stage(
+        "pathological",
+        t_cat,
+        n_cat,
+        m_cat,
+        grade,
+        her2_status,
+        er_status,
+        pr_status,
+        case.biomarkers.genomics.oncotype_rs,
+        neoadjuvant_therapy=setting == "post_neoadjuvant",
+    )
+
+
+def prognostic_result(r: prognostic_stage.PrognosticStage) -> PrognosticStageResult:
+    """The assessment's prognostic stage of a setting (the table's stage, reasons, prompts)."""
     return PrognosticStageResult(
         stage=r.stage,
         status="assigned" if r.status == "assigned" else "not_assignable",
         reasons=list(r.reasons),
-        missing=[
-            MissingInput(field=fields.get(k, k), reason=f"{k} is needed for the {r.table} table")
-            for k in r.missing
-        ],
+        missing=[MissingInput(field=field, reason=reason) for field, reason in r.prompts],
         row_id=r.row_id,
         source=r.source,
     )
@@ -253,7 +239,7 @@ def _result(
         m_origin=m_origin,
         anatomic=stage,
         anatomic_row_id=row_id,
-        prognostic=prognostic(setting, t, n, m, case, *markers),
+        prognostic=prognostic_result(prognostic_decision(setting, t, n, m, case, *markers)),
         reasons=reasons,
         missing=missing if stage is None else [],
         source=f"{table.source} ({table.version})",

@@ -68,6 +68,8 @@ CODES: dict[str, str] = {
     "ki67.group": F.KI67_GROUP, "subtype": F.SUBTYPE, "stage.setting": F.SP_SETTING,
     "stage.t": F.SP_T, "stage.n": F.SP_N, "stage.m": F.SP_M, "stage.anatomic": F.SP_STAGE,
     "stage.clinical_anatomic": F.SC_STAGE,
+    "stage.prognostic_pathological": "c.sp.prognostic",
+    "stage.prognostic_clinical": "c.sc.prognostic",
 }  # fmt: skip
 
 
@@ -558,6 +560,63 @@ def predict_mapping_columns() -> tuple[Stages, list[Encoded]]:
 PREDICT_FIGURES = ("os_surgery", "os", "bc_mortality", "benefit")
 
 
+# --------------------------------------------------------------------------------------------
+# AJCC 8 prognostic stage groups (breastcds.classify.prognostic_stage)
+# --------------------------------------------------------------------------------------------
+
+#: Per prognostic table: its staging setting's T, N and M columns, the stage column and the
+#: output name (``<name>.reason``: the table row that decided; ``<name>.missing``: the fields).
+PROGNOSTIC: tuple[tuple[str, tuple[str, str, str], str, str], ...] = (
+    ("pathological", (F.SP_T, F.SP_N, F.SP_M), "c.sp.prognostic", "stage.prognostic_pathological"),
+    ("clinical", (F.SC_T, F.SC_N, F.SC_M), "c.sc.prognostic", "stage.prognostic_clinical"),
+)
+
+
+def prognostic_columns() -> tuple[Stages, list[Encoded]]:
+    """The AJCC 8 prognostic stage group of each setting, the code of the table row that
+    decided it and the case fields it asks for: the ``prognostic_stage.<table>`` tables of
+    knowledge/classification/prognostic_stage.yaml that :mod:`breastcds.classify.stage` runs,
+    bound to the columns as it binds the case (the setting's T, N, M - TX/NX/MX when not
+    recorded -, grade, the HER2/ER/PR status codes, the recurrence score; the post-neoadjuvant
+    setting as neoadjuvant therapy). The first stages add the chained inputs (the cell lookup
+    once per row), the last the outputs."""
+    tables = rule_tables.active()
+    stages: Stages = []
+    encoded: list[Encoded] = []
+    for setting, (t, n, m), stage_col, name in PROGNOSTIC:
+        table = tables[f"prognostic_stage.{setting}"]
+        t_cat, n_cat = c(t).fill_null(lit("TX")), c(n).fill_null(lit("NX"))
+        inputs = {
+            "t_text": t_cat, "n_text": n_cat, "t": t_cat, "n": n_cat,
+            "m": c(m).fill_null(lit("MX")), "post_therapy": lit(False), "grade": c("grade"),
+            "her2_status": c(F.HER2_STATUS), "er_status": c(F.ER_STATUS),
+            "pr_status": c(F.PR_STATUS),
+        }  # fmt: skip
+        if setting == "pathological":
+            inputs["neoadjuvant"] = c(F.SP_SETTING).eq("post_neoadjuvant")
+            inputs["rs"] = c("oncotype_rs")
+        steps = rule_tables.chained_steps(
+            table, inputs, ["stage", "code"], functools.partial(_prognostic_input, name)
+        )
+        chained = {e.meta.output_name(): e for step in steps for e in step}
+        bound = {**inputs, **{k.rsplit(".", 1)[1]: c(k) for k in chained}}
+        fields = _asked(table)
+        out = rule_tables.to_polars(table, bound, ["stage", "code"], asks=fields)
+        enc = Encoded(f"{name}.missing", tuple(fields))
+        last = [out["stage"].alias(stage_col), out["code"].alias(f"{name}.reason"),
+                *enc.exprs([out[f"asks:{f}"] for f in fields])]  # fmt: skip
+        for i, step in enumerate([*steps, last]):
+            if i == len(stages):
+                stages.append([])
+            stages[i] += step
+        encoded.append(enc)
+    return stages, encoded
+
+
+def _prognostic_input(name: str, input_name: str) -> str:
+    return f"__{name}.{input_name}"
+
+
 def _figure_columns() -> list[str]:
     return [f"predict.{fig}.{y}y" for fig in PREDICT_FIGURES for y in REPORT_YEARS]
 
@@ -659,7 +718,7 @@ def _compile() -> Compiled:
         )
     # The RT-omission columns are computed with the facts (an option rule reads their summary:
     # cohort/facts.py steps); only their encoded list columns are decoded here.
-    built = [option_columns(kb), predict_mapping_columns()]
+    built = [option_columns(kb), predict_mapping_columns(), prognostic_columns()]
     parts = [stages for stages, _ in built]
     built.append(([], rt_columns()[1]))
     stages: Stages = [
@@ -673,6 +732,7 @@ def _compile() -> Compiled:
 def output_columns() -> list[str]:
     """Result columns in order."""
     cols = [ROW, "case_id", *CODES]
+    cols += [f"{name}.{part}" for *_, name in PROGNOSTIC for part in ("reason", "missing")]
     for dp in DECISION_POINTS:
         cols += [f"options.{dp}", f"prompts.{dp}"]
     cols += ["rt.applicable", "rt.not_applicable_reason", "rt.summary"]

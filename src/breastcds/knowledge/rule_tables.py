@@ -57,9 +57,12 @@ TABLE_FILES = ("classification/her2_ish_group.yaml", "classification/her2.yaml",
                "classification/receptors.yaml", "classification/ki67.yaml",
                "classification/subtype.yaml", "classification/staging.yaml",
                "classification/staging_settings.yaml",
-               "classification/predict_mapping.yaml")  # fmt: skip
+               "classification/predict_mapping.yaml",
+               "classification/prognostic_stage.yaml")  # fmt: skip
 OutputValue = str | int | bool | None
 _MAX_TABULATED = 4096  # input combinations of a table decided once and looked up
+_MAX_DENSE = 1 << 20  # keys of a lookup compiled as an array (else a hash map)
+_MAX_MEMO = 4096  # decisions of a table with numeric inputs remembered by their inputs
 
 
 class _Strict(BaseModel):
@@ -118,8 +121,97 @@ class Missing(_Strict):
     when: Condition | None = None
 
 
+class Lookup(_Strict):
+    """The rows of a ``lookup`` (entries of a list in another knowledge file), run as one
+    indexed step by both backends. An entry matches when each matched input is one of the
+    values its column lists (``None``: the wildcard, any value, not recorded included; a listed
+    value never matches an input that is not recorded); the first matching entry in list order
+    gives the outputs (``then``); when none matches, the next row is tried."""
+
+    inputs: tuple[str, ...]
+    entries: tuple[tuple[tuple[Any, ...] | None, ...], ...]
+    then: tuple[dict[str, OutputValue], ...]
+
+    @cached_property
+    def codes(self) -> tuple[dict[Any, int], ...]:
+        """Per matched input: the values the entries list, numbered 0..k-1 (k stands for any
+        other value, k + 1 for not recorded)."""
+        out: list[dict[Any, int]] = []
+        for i in range(len(self.inputs)):
+            seen: dict[Any, int] = {}
+            for entry in self.entries:
+                for v in entry[i] or ():
+                    seen.setdefault(v, len(seen))
+            out.append(seen)
+        return tuple(out)
+
+    @cached_property
+    def radix(self) -> tuple[int, ...]:
+        """The place value of each input's code in a key (mixed radix)."""
+        out, place = [], 1
+        for codes in self.codes:
+            out.append(place)
+            place *= len(codes) + 2
+        return tuple(out)
+
+    @cached_property
+    def index(self) -> dict[int, int]:
+        """Key (the inputs' codes) -> the first matching entry."""
+        found: dict[int, int] = {}
+        for e, entry in enumerate(self.entries):
+            choices = [
+                range(len(codes) + 2) if allowed is None else [codes[v] for v in allowed]
+                for allowed, codes in zip(entry, self.codes, strict=True)
+            ]
+            for combo in product(*choices):
+                found.setdefault(sum(c * p for c, p in zip(combo, self.radix, strict=True)), e)
+        return found
+
+    def find(self, facts: Mapping[str, Any]) -> int | None:
+        """The first entry matching the input values (None: none matches)."""
+        key = 0
+        for name, codes, place in zip(self.inputs, self.codes, self.radix, strict=True):
+            v = facts.get(name)
+            key += (len(codes) + 1 if v is None else codes.get(v, len(codes))) * place
+        return self.index.get(key)
+
+    @cached_property
+    def dense(self) -> list[int | None] | None:
+        """The first matching entry of every key (None: none), when there are few keys."""
+        size = len(self.codes[-1]) + 2 if self.codes else 1
+        size *= self.radix[-1] if self.radix else 1
+        if size > _MAX_DENSE:
+            return None
+        out: list[int | None] = [None] * size
+        for key, entry in self.index.items():
+            out[key] = entry
+        return out
+
+    def to_polars(self, inputs: Mapping[str, pl.Expr]) -> pl.Expr:
+        """The first matching entry's position per row (null: none matches)."""
+        import polars as pl
+
+        key: Any = pl.lit(0, pl.Int64)
+        for name, codes, place in zip(self.inputs, self.codes, self.radix, strict=True):
+            x = inputs[name]
+            code = (
+                pl.when(x.is_null())
+                .then(pl.lit(len(codes) + 1, pl.Int64))
+                .otherwise(x.replace_strict(list(codes), list(codes.values()),
+                                            default=len(codes), return_dtype=pl.Int64))
+            )  # fmt: skip
+            key = key + code * place
+        if self.dense is not None:  # an array indexed by the key
+            return pl.lit(pl.Series(self.dense, dtype=pl.Int64)).gather(key)
+        keys = list(self.index)
+        return cast("pl.Expr", key).replace_strict(
+            keys, [self.index[k] for k in keys], default=None, return_dtype=pl.Int64
+        )
+
+
 class Row(_Strict):
     when: Condition | None = None
+    lookup: Lookup | None = None
     then: dict[str, OutputValue | Ref] = {}
     reasons: tuple[Text, ...] = ()
     comments: tuple[Text, ...] = ()
@@ -166,8 +258,35 @@ class Table(_Strict):
         return tuple(values) if size <= _MAX_TABULATED else None
 
     @cached_property
+    def memo_names(self) -> tuple[str, ...] | None:
+        """The inputs a decision is remembered by (:attr:`memo`): every input not chained, when
+        none is a list (a chained input follows from them); None otherwise."""
+        base = [i for i in self.inputs if i.from_ is None]
+        return None if any(i.type == "list" for i in base) else tuple(i.name for i in base)
+
+    @cached_property
+    def chain_steps(self) -> tuple[tuple[Table, tuple[tuple[str, str], ...],
+                                         tuple[tuple[str, str], ...]], ...]:  # fmt: skip
+        """The chained inputs (``from``) grouped by the table and inputs they read, each group
+        decided once, at its first member: (table, (its input, this input) pairs, (this input,
+        its output) pairs)."""
+        groups: dict[tuple[str, tuple[tuple[str, str], ...]], list[tuple[str, str]]] = {}
+        for i in self.inputs:
+            if i.from_ is not None:
+                key = (i.from_.table, tuple(i.from_.inputs.items()))
+                groups.setdefault(key, []).append((i.name, i.from_.output))
+        return tuple((self.chained[outs[0][0]], bound, tuple(outs))
+                     for (_, bound), outs in groups.items())  # fmt: skip
+
+    @cached_property
+    def text_env(self) -> dict[str, Any]:
+        """What texts may name besides the inputs: the parameters and ``{<input>_field}``."""
+        return {**self.params, **{f"{i.name}_field": i.field for i in self.inputs}}
+
+    @cached_property
     def memo(self) -> dict[tuple[Any, ...], Decision]:
-        """Decisions of a tabulated table by input values (filled on use)."""
+        """Decisions by input values (filled on use; at most :data:`_MAX_MEMO`, then emptied):
+        a decision is a function of the inputs alone."""
         return {}
 
     @model_validator(mode="after")
@@ -211,6 +330,10 @@ class Table(_Strict):
 def _check_rows(rows: Sequence[Row], where: str) -> None:
     for i, row in enumerate(rows):
         last = i == len(rows) - 1
+        if row.lookup is not None:
+            if last or row.when is not None or row.rows or row.then:
+                raise ValueError(f"{where}[{i}]: a lookup row stands alone and is not the last")
+            continue
         if last and row.when is not None:
             raise ValueError(f"{where}: the last row has no condition (the table always decides)")
         if not last and row.when is None:
@@ -228,6 +351,11 @@ def _leaves(table: Table) -> Iterator[tuple[str, Row, dict[str, OutputValue | Re
     ) -> Iterator[tuple[str, Row, dict[str, OutputValue | Ref]]]:
         for i, row in enumerate(rows):
             here = f"{path}[{i}]"
+            if row.lookup is not None:
+                for then in dict.fromkeys(tuple(sorted(t.items(), key=str)) for t in
+                                          row.lookup.then):  # fmt: skip
+                    yield f"{here}.lookup", _join(texts, row), {**merged, **dict(then)}
+                continue
             handler = row.if_unknown or table.if_unknown
             if row.when is not None:
                 yield here + ".if_unknown", _join(texts, handler), {**merged, **handler.then}
@@ -345,31 +473,42 @@ def _chain_inputs(inputs: list[Any], known: Mapping[str, Table]) -> list[Any]:
     return out
 
 
-def _lookup_rows(spec: Any, read: Callable[[str], Any], where: str) -> list[dict[str, Any]]:
-    """Rows generated from a list in another knowledge file (``lookup``), in its order: an
-    entry matches when every ``match`` column holds (a list: the input is one of its
-    values; the ``wildcard`` value: any, also not recorded); a column other than the wildcard
-    never matches an input that is not recorded. ``then`` maps outputs to entry keys."""
+def _lookup_rows(spec: Any, read: Callable[[str], Any], where: str) -> dict[str, Any]:
+    """A ``lookup`` row: the entries of a list in another knowledge file (``rows``: its key, or
+    a dotted path to it), in its order, matched on the ``match`` columns (column -> input). An
+    entry's column holds a value or a list of values; the ``wildcard`` value stands for any
+    value (also not recorded); ``ranges`` names further values that stand for a list (e.g.
+    ``T0-T1: [T0, T1]``). ``then`` maps outputs to entry keys; ``index`` names an output taking
+    the entry's position in the list. Run as one indexed step (:class:`Lookup`)."""
     if not isinstance(spec, dict) or not {"file", "rows", "match", "then"} <= set(spec):
         raise KnowledgeError(f"{where}: a lookup names file, rows, match and then")
-    data = read(str(spec["file"]))
-    entries = data.get(spec["rows"]) if isinstance(data, dict) else None
+    data: Any = read(str(spec["file"]))
+    for part in str(spec["rows"]).split("."):
+        data = data.get(part) if isinstance(data, dict) else None
+    entries = data
     if not isinstance(entries, list) or not entries:
         raise KnowledgeError(f"{where}: {spec['file']} has no list {spec['rows']!r}")
     wildcard = spec.get("wildcard")
-    rows: list[dict[str, Any]] = []
-    for entry in entries:
-        parts: list[dict[str, Any]] = []
-        for column, name in dict(spec["match"]).items():
+    ranges = dict(spec.get("ranges") or {})
+    match = dict(spec["match"])
+    matched: list[list[Any]] = []
+    then: list[dict[str, Any]] = []
+    for position, entry in enumerate(entries):
+        columns: list[Any] = []
+        for column in match:
             value = entry.get(column)
             values = value if isinstance(value, list) else [value]
             if wildcard is not None and wildcard in values:
+                columns.append(None)
                 continue
-            parts += [{"fact": name, "op": "recorded", "value": True},
-                      {"fact": name, "op": "in", "value": values}]  # fmt: skip
-        then = {out: entry.get(key) for out, key in dict(spec["then"]).items()}
-        rows.append({"when": {"all": parts}, "then": then} if parts else {"then": then})
-    return rows
+            aliases = dict(ranges.get(column) or {})
+            columns.append([x for v in values for x in aliases.get(v, [v])])
+        matched.append(columns)
+        out = {name: entry.get(key) for name, key in dict(spec["then"]).items()}
+        if spec.get("index") is not None:  # as text: one of the output's values
+            out[str(spec["index"])] = str(position)
+        then.append(out)
+    return {"lookup": {"inputs": list(match.values()), "entries": matched, "then": then}}
 
 
 def _expand(rows: Any, read: Callable[[str], Any] | None, where: str,
@@ -382,10 +521,10 @@ def _expand(rows: Any, read: Callable[[str], Any] | None, where: str,
             if read is None:
                 raise KnowledgeError(f"{where}: a lookup row needs a knowledge directory")
             generated = _lookup_rows(row["lookup"], read, where)
-            for g in generated:
-                for k, v in g["then"].items():
+            for then in generated["lookup"]["then"]:
+                for k, v in then.items():
                     found.setdefault(k, {})[v] = None
-            out += generated
+            out.append(generated)
         elif isinstance(row, dict) and "rows" in row:
             out.append({**row, "rows": _expand(row["rows"], read, where, found)})
         else:
@@ -413,6 +552,13 @@ def parse_table(
     found: dict[str, dict[Any, None]] = {}
     rows = _expand(body.get("rows"), read, f"knowledge file {name!r}", found)
     outputs = dict(body.get("outputs") or {})
+    for out, spec in outputs.items():  # {values_of: input}: that (chained) input's values
+        if isinstance(spec, dict) and set(spec) == {"values_of"}:
+            source = next((i for i in inputs if i.get("name") == spec["values_of"]), None)
+            if source is None or not isinstance(source.get("values"), list):
+                raise KnowledgeError(f"knowledge file {name!r}: output {out!r} takes the values "
+                                     f"of {spec['values_of']!r}, not an enum input")  # fmt: skip
+            outputs[out] = [*source["values"], None]
     for out, values in found.items():  # a lookup's values are allowed values of its outputs
         if isinstance(outputs.get(out), list):
             outputs[out] = [*outputs[out], *(v for v in values if v not in outputs[out])]
@@ -563,14 +709,22 @@ def decide(
     """Run ``table`` for one patient: ``facts`` by input name (None = not recorded; an input
     not given is not recorded); ``upstream``: the missing fields of inputs that are results of
     other tables. Chained inputs (``from``) are computed here from the others. A table with
-    few possible inputs (:attr:`Table.domain`) decides each combination once."""
-    if table.domain is not None and upstream is None:
-        key = tuple(facts.get(name) for name, _ in table.domain)
+    few possible inputs (:attr:`Table.domain`) decides each combination once; others remember
+    their latest decisions by input values (:attr:`Table.memo`)."""
+    names = table.memo_names
+    if names is None or upstream is not None:
+        return _decide(table, facts, upstream)
+    values = tuple(map(facts.get, names))
+    key = (*values, *map(type, values))  # 3 and 3.0 are equal but shown differently
+    try:
         found = table.memo.get(key)
-        if found is None:
-            found = table.memo[key] = _decide(table, facts, None)
-        return found
-    return _decide(table, facts, upstream)
+    except TypeError:  # an unhashable value (not a valid input): decided, not remembered
+        return _decide(table, facts, None)
+    if found is None:
+        if len(table.memo) >= _MAX_MEMO and table.domain is None:
+            table.memo.clear()
+        found = table.memo[key] = _decide(table, facts, None)
+    return found
 
 
 def _decide(
@@ -578,7 +732,7 @@ def _decide(
 ) -> Decision:
     facts = _with_chained(table, facts)
     shown = {k: ", ".join(v) if isinstance(v, list | tuple) else v for k, v in facts.items()}
-    env = {**table.params, **{f"{i.name}_field": i.field for i in table.inputs}, **shown}
+    env = {**table.text_env, **shown}
     outputs: dict[str, OutputValue] = {k: _value(v, facts) for k, v in table.defaults.items()}
     reasons: list[Said] = []
     comments: list[Said] = []
@@ -602,6 +756,12 @@ def _decide(
 
     def visit(rows: Sequence[Row]) -> bool:
         for row in rows:
+            if row.lookup is not None:
+                hit = row.lookup.find(facts)
+                if hit is None:
+                    continue
+                outputs.update(row.lookup.then[hit])
+                return False
             if row.when is not None:
                 value = truth(row.when, facts)
                 if value is None:
@@ -625,11 +785,10 @@ def _with_chained(table: Table, facts: Mapping[str, Any]) -> Mapping[str, Any]:
     if not table.chained:
         return facts
     out = dict(facts)
-    for i in table.inputs:
-        if i.from_ is not None:
-            other = table.chained[i.name]
-            given = {k: out.get(v) for k, v in i.from_.inputs.items()}
-            out[i.name] = decide(other, given).outputs[i.from_.output]
+    for other, bound, outputs in table.chain_steps:  # one decision per table and inputs
+        d = decide(other, {k: out.get(v) for k, v in bound})
+        for name, output in outputs:
+            out[name] = d.outputs[output]
     return out
 
 
@@ -677,17 +836,17 @@ def to_polars(
     outputs: Sequence[str] | None = None,
     *,
     missing: bool = False,
+    asks: Sequence[str] = (),
 ) -> dict[str, pl.Expr]:
     """One polars expression per output (and ``"missing"``: the first case field a result asks
-    for, when ``missing``), over ``inputs`` (input name -> expression; null = not recorded)."""
+    for, when ``missing``; ``"asks:<field>"``: whether the result asks for that case field, for
+    each field of ``asks``), over ``inputs`` (input name -> expression; null = not recorded)."""
     names = list(outputs if outputs is not None else table.outputs)
+    extra = [*(["missing"] if missing else []), *(f"asks:{f}" for f in asks)]
     if table.domain is not None:
-        return _tabulated(table, inputs, [*names, *(["missing"] if missing else [])])
+        return _tabulated(table, inputs, [*names, *extra])
     compiler = _Compiler(table, _chained_exprs(table, inputs))
-    result = {out: compiler.output(out) for out in names}
-    if missing:
-        result["missing"] = compiler.output("missing")
-    return result
+    return {out: compiler.output(out) for out in [*names, *extra]}
 
 
 class _Compiler:
@@ -698,6 +857,7 @@ class _Compiler:
     def __init__(self, table: Table, inputs: Mapping[str, pl.Expr]) -> None:
         self.table = table
         self.inputs = inputs
+        self.hits: dict[int, pl.Expr] = {}
 
     def cond(self, c: Condition) -> pl.Expr:
         from breastcds.knowledge.conditions import to_polars as condition_to_polars
@@ -714,11 +874,26 @@ class _Compiler:
 
         if out == "missing":
             return _first_missing(items, self.cond)
+        if out.startswith("asks:"):
+            return _asks(out.removeprefix("asks:"), items, self.cond)
         value = merged[out]
         dtype = _dtype(self.table.outputs[out])
         if isinstance(value, Ref):
             return self.inputs[value.input].cast(dtype)
         return pl.lit(value, dtype)
+
+    def entry_value(self, out: str, lookup: Lookup, hit: pl.Expr,
+                    merged: Mapping[str, OutputValue | Ref],
+                    items: Sequence[Missing]) -> pl.Expr:  # fmt: skip
+        """An output of the matching lookup entry (the entries set it, else the row path)."""
+        if out == "missing" or out.startswith("asks:") or out not in lookup.then[0]:
+            return self.value(out, merged, items)
+        import polars as pl
+
+        values = pl.Series(
+            [then[out] for then in lookup.then], dtype=_dtype(self.table.outputs[out])
+        )
+        return pl.lit(values).gather(hit)
 
     def rows(self, out: str, rows: Sequence[Row], merged: dict[str, OutputValue | Ref],
              items: tuple[Missing, ...], known: frozenset[str]) -> pl.Expr:  # fmt: skip
@@ -726,6 +901,14 @@ class _Compiler:
 
         chain: Any = None
         for row in rows:
+            if row.lookup is not None:
+                hit = self.hits.get(id(row.lookup))
+                if hit is None:  # one expression for every output (computed once)
+                    hit = self.hits[id(row.lookup)] = row.lookup.to_polars(self.inputs)
+                body = self.entry_value(out, row.lookup, hit, merged, items)
+                cond = hit.is_not_null()
+                chain = (pl.when(cond) if chain is None else chain.when(cond)).then(body)
+                continue
             inner, inner_items = {**merged, **row.then}, (*items, *row.missing)
             if row.rows:
                 body = self.rows(out, row.rows, inner, inner_items, known | _asserted_or(row))
@@ -738,6 +921,9 @@ class _Compiler:
                 h = row.if_unknown or self.table.if_unknown
                 if out == "missing" and not h.missing:
                     h_value = _first_null_field(row.when, self.table, self.inputs)
+                elif out.startswith("asks:") and not h.missing:
+                    h_value = _null_field(out.removeprefix("asks:"), row.when, self.table,
+                                          self.inputs)  # fmt: skip
                 else:
                     h_value = self.value(out, {**merged, **h.then}, (*items, *h.missing))
                 chain = (pl.when(cond.is_null()) if chain is None
@@ -775,6 +961,10 @@ def _tabulated(
         if name == "missing":
             values: list[Any] = [d.missing[0].field if d.missing else None for d in decisions]
             dtype: pl.DataType = pl.String()
+        elif name.startswith("asks:"):
+            field = name.removeprefix("asks:")
+            values = [any(p.field == field for p in d.missing) for d in decisions]
+            dtype = pl.Boolean()
         else:
             values = [d.outputs[name] for d in decisions]
             dtype = _dtype(table.outputs[name])
@@ -784,22 +974,87 @@ def _tabulated(
 
 def _chained_exprs(table: Table, inputs: Mapping[str, pl.Expr]) -> dict[str, pl.Expr]:
     """Every input as an expression: those not given are not recorded (null), chained
-    ones are the other table compiled over this table's input expressions."""
+    ones not given are the other table compiled over this table's input expressions
+    (:func:`chained_columns` computes them once, as columns of an earlier step)."""
     import polars as pl
 
     out: dict[str, pl.Expr] = {}
     for i in table.inputs:
-        if i.from_ is not None:
+        if i.name in inputs:  # a chained input given is taken as given (an earlier column)
+            out[i.name] = inputs[i.name]
+        elif i.from_ is not None:
             given = {k: out[v] for k, v in i.from_.inputs.items()}
             other = table.chained[i.name]
             out[i.name] = to_polars(other, given, [i.from_.output])[i.from_.output]
-        elif i.name in inputs:
-            out[i.name] = inputs[i.name]
         else:
             dtypes = {"number": pl.Float64(), "enum": pl.String(), "bool": pl.Boolean(),
                       "list": pl.List(pl.String())}  # fmt: skip
             out[i.name] = pl.lit(None, dtypes[i.type])
     return out
+
+
+def chained_steps(
+    table: Table,
+    inputs: Mapping[str, pl.Expr],
+    outputs: Sequence[str],
+    column: Callable[[str], str],
+) -> list[list[pl.Expr]]:
+    """The chained inputs of ``table`` (``from``) that ``outputs`` (and the ``missing`` fields)
+    read, compiled over ``inputs`` as columns named ``column(input)``, one step (a
+    ``with_columns``) per level of the chain, each level reading the columns of the one before:
+    a cohort evaluates each chained table once per row and passes the columns to
+    :func:`to_polars`."""
+    import polars as pl
+
+    needed = _needed(table, outputs)
+    given = _chained_exprs(table, inputs)  # the inputs not chained, null when not given
+    level: dict[str, int] = {}
+    for i in table.inputs:
+        if i.from_ is not None and i.name in needed:
+            level[i.name] = 1 + max(level.get(v, 0) for v in i.from_.inputs.values())
+    steps: list[list[pl.Expr]] = []
+    for depth in sorted(set(level.values())):
+        step: list[pl.Expr] = []
+        for name in (n for n, d in level.items() if d == depth):
+            chain = table.input(name).from_
+            assert chain is not None
+            bound = {k: given[v] for k, v in chain.inputs.items()}
+            out = to_polars(table.chained[name], bound, [chain.output])[chain.output]
+            step.append(out.alias(column(name)))
+        steps.append(step)
+        given.update({n: pl.col(column(n)) for n, d in level.items() if d == depth})
+    return steps
+
+
+def _needed(table: Table, outputs: Sequence[str]) -> set[str]:
+    """The inputs the compiled ``outputs`` read (row conditions, values taken from an input,
+    the conditions of ``missing`` fields, lookups), with the inputs the chained ones read."""
+    names: set[str] = set()
+
+    def take(values: Mapping[str, OutputValue | Ref]) -> None:
+        names.update(v.input for k, v in values.items() if k in outputs and isinstance(v, Ref))
+
+    def walk(rows: Sequence[Row | None]) -> None:
+        for row in rows:
+            if row is None:
+                continue
+            names.update(row.when.facts() if row.when is not None else ())
+            names.update(f for m in row.missing if m.when is not None for f in m.when.facts())
+            names.update(row.lookup.inputs if row.lookup is not None else ())
+            take(row.then)
+            walk((row.if_unknown, *row.rows))
+
+    take(table.defaults)
+    walk((table.if_unknown, *table.rows))
+    inputs = {i.name: i for i in table.inputs}
+    pending = list(names)
+    while pending:
+        i = inputs.get(pending.pop())
+        for name in i.from_.inputs.values() if i is not None and i.from_ is not None else ():
+            if name not in names:
+                names.add(name)
+                pending.append(name)
+    return names
 
 
 def _first_missing(items: Sequence[Missing], cond: Any) -> pl.Expr:
@@ -815,6 +1070,24 @@ def _first_missing(items: Sequence[Missing], cond: Any) -> pl.Expr:
         expr = pl.when(c).then(value) if expr is None else expr.when(c).then(value)
     none = pl.lit(None, pl.String)
     return none if expr is None else expr.otherwise(none)
+
+
+def _asks(field: str, items: Sequence[Missing], cond: Any) -> pl.Expr:
+    """Whether one of the ``missing`` items naming ``field`` holds."""
+    import polars as pl
+
+    flags = [pl.lit(True) if m.when is None else cond(m.when).fill_null(False)
+             for m in items if m.field == field]  # fmt: skip
+    return pl.any_horizontal(flags) if flags else pl.lit(False)
+
+
+def _null_field(field: str, c: Condition, table: Table, inputs: Mapping[str, pl.Expr]) -> pl.Expr:
+    """Whether an input of ``c`` whose case field is ``field`` is not recorded (the prompts of
+    an undecided row without its own ``missing``)."""
+    import polars as pl
+
+    flags = [inputs[n].is_null() for n in sorted(c.facts()) if table.input(n).field == field]
+    return pl.any_horizontal(flags) if flags else pl.lit(False)
 
 
 def _asserted_or(row: Row) -> frozenset[str]:
