@@ -57,7 +57,8 @@ TABLE_FILES = ("classification/her2_ish_group.yaml", "classification/her2.yaml",
                "classification/receptors.yaml", "classification/ki67.yaml",
                "classification/subtype.yaml", "classification/staging.yaml",
                "classification/staging_settings.yaml",
-               "classification/predict_mapping.yaml")  # fmt: skip
+               "classification/predict_mapping.yaml",
+               "classification/prognostic_scores.yaml")  # fmt: skip
 OutputValue = str | int | bool | None
 _MAX_TABULATED = 4096  # input combinations of a table decided once and looked up
 

@@ -14,9 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from breastcds.model.assessment import Classification, MissingInput
 from breastcds.model.case import Case
-from breastcds.model.codes import MenopausalStatus, Sex, SurgeryType
+from breastcds.model.codes import MenopausalStatus
 from breastcds.prognosis import cts5 as cts5_model
 from breastcds.prognosis import npi as npi_model
+from breastcds.prognosis import scores
 from breastcds.prognosis.mapping import (
     R_CODE,
     ModelName,
@@ -292,45 +293,16 @@ def _predict_result(model: ModelName, m: PredictMapping) -> ModelResult:
 # --------------------------------------------------------------------------------------------
 
 
-def _population(case: Case, index: str) -> list[str]:
-    """Reasons an index derived in primary operable breast cancer in women does not apply."""
-    t, tr = case.tumour, case.treatment
-    out: list[str] = []
-    if case.patient.sex == Sex.male:
-        out.append(f"male patient: {index} was derived in women")
-    if bool(t.metastatic_sites) or "M1" in (t.clinical_m, t.pathological_m):
-        out.append(f"metastatic disease: {index} is for early (non-metastatic) breast cancer")
-    if t.dcis_only:
-        out.append(f"DCIS only: {index} needs an invasive carcinoma")
-    if tr.neoadjuvant is not None or case.decision_point == "post_neoadjuvant":
-        out.append(
-            f"neoadjuvant therapy recorded: {index} was derived from pathology after primary "
-            "surgery; post-treatment size/nodes are not its inputs"
-        )
-    if tr.surgery is not None and tr.surgery.type == SurgeryType.none:
-        out.append(f"no surgery: {index} uses pathological size and nodes")
-    return out
-
-
-def _npi(case: Case) -> NPISection:
-    reasons = _population(case, "NPI")
-    if reasons:
-        return NPISection(status="not_applicable", reasons=reasons)
+def _npi(case: Case, c: Classification) -> NPISection:
+    """NPI when its population and input tables (``npi_*`` of
+    knowledge/classification/prognostic_scores.yaml) allow it."""
+    app = scores.applicability("npi", case, c)
+    if app.status == "not_applicable":
+        return NPISection(status="not_applicable", reasons=list(app.reasons))
+    if app.status == "needs_data":
+        return NPISection(status="needs_data", missing=list(app.missing))
     t = case.tumour
-    missing = []
-    if t.size_mm is None:
-        missing.append(MissingInput(field="tumour.size_mm", reason="NPI needs invasive size"))
-    if t.nodes_positive is None:
-        missing.append(MissingInput(field="tumour.nodes_positive", reason="NPI needs nodes"))
-    if t.grade is None:
-        missing.append(MissingInput(field="tumour.grade", reason="NPI needs grade 1-3"))
-    if missing:
-        return NPISection(status="needs_data", missing=missing)
     assert t.size_mm is not None and t.nodes_positive is not None and t.grade is not None
-    if t.size_mm <= 0:
-        return NPISection(
-            status="not_applicable", reasons=[f"invasive size {t.size_mm:g} mm: NPI needs > 0"]
-        )
     r = npi_model.npi(t.size_mm, t.nodes_positive, t.grade)
     notes = [
         f"NPI = {r.size_mm:g} mm / 50 + node stage {r.node_stage} + grade {r.grade} "
@@ -351,33 +323,16 @@ def _npi(case: Case) -> NPISection:
 
 
 def _cts5(case: Case, c: Classification) -> CTS5Section:
-    reasons = _population(case, "CTS5")
-    if c.er.status == "negative":
-        reasons.append("ER-negative: CTS5 applies to ER-positive disease only")
-    if reasons:
-        return CTS5Section(status="not_applicable", reasons=reasons)
+    """CTS5 when its population and input tables (``cts5_*`` of
+    knowledge/classification/prognostic_scores.yaml) allow it."""
+    app = scores.applicability("cts5", case, c)
+    if app.status == "not_applicable":
+        return CTS5Section(status="not_applicable", reasons=list(app.reasons))
+    if app.status == "needs_data":
+        return CTS5Section(status="needs_data", missing=list(app.missing))
     p, t = case.patient, case.tumour
-    missing = []
-    if c.er.status == "not_recorded":
-        missing.append(
-            MissingInput(field="biomarkers.er_percent", reason="CTS5 is for ER-positive disease")
-        )
-    for value, field, what in (
-        (p.age_years, "patient.age_years", "age"),
-        (t.size_mm, "tumour.size_mm", "invasive size"),
-        (t.grade, "tumour.grade", "grade 1-3"),
-        (t.nodes_positive, "tumour.nodes_positive", "positive nodes"),
-    ):
-        if value is None:
-            missing.append(MissingInput(field=field, reason=f"CTS5 needs {what}"))
-    if missing:
-        return CTS5Section(status="needs_data", missing=missing)
     assert p.age_years is not None and t.size_mm is not None
     assert t.grade is not None and t.nodes_positive is not None
-    if t.size_mm <= 0 or p.age_years <= 0:
-        return CTS5Section(
-            status="not_applicable", reasons=["CTS5 needs invasive size and age > 0"]
-        )
     r = cts5_model.cts5(p.age_years, t.size_mm, t.grade, t.nodes_positive)
     notes = [
         f"CTS5 = 0.438 x node category {r.node_category} + 0.988 x (0.093 x "
@@ -439,7 +394,7 @@ def prognosis(
         mapping=notes if m.status != "not_applicable" else [],
         predict_v32=v32,
         predict_v22=v22,
-        npi=_npi(case),
+        npi=_npi(case, classification),
         cts5=_cts5(case, classification),
     )
 
