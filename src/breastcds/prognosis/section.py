@@ -23,6 +23,7 @@ from breastcds.prognosis.mapping import (
     ModelName,
     PredictMapping,
     Treatment,
+    input_limits,
     map_case,
     regimen_name,
 )
@@ -165,13 +166,16 @@ def run_model(model: ModelName, inputs: predict.PredictInputs) -> predict.Predic
     """Run PREDICT (public API) on ``inputs``; nodes = 0.5 is the official half node.
 
     The validator admits 0.5 (one node holding micrometastases only, as the official web tool
-    enters it; see :mod:`.mapping`); an invalid row raises with the validator's messages.
+    enters it; see :mod:`.mapping`) and applies the input limits of the active knowledge
+    (:func:`.mapping.input_limits`, the bounds the population tables read); an invalid row
+    raises with the validator's messages.
     """
     import numpy as np
 
     from breastcds.prognosis import predict  # numpy: loaded only when PREDICT runs
 
-    result = predict.v32(inputs) if model == "v3.2" else predict.v22(inputs)
+    limits = input_limits()
+    result = predict.v32(inputs, limits) if model == "v3.2" else predict.v22(inputs, limits)
     if not bool(np.all(result.applicable)):
         raise ValueError("; ".join(e.message for e in result.errors))
     return result
