@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,14 +21,17 @@ from breastcds.cohort.validate import canonical_dtype, prepare
 from breastcds.concordance import course
 from breastcds.knowledge.rule_tables import knowledge_from
 from breastcds.model.parse import parse_case
+from breastcds.prognosis.cts5 import RISK_BAND_PCT
+from breastcds.prognosis.scores import VALUES
 from tests.cohort.expected import expected
 from tests.cohort.strategies import SIMPLE
 from tests.cohort.test_course_columns import VIGNETTES, case_to_row
 from tests.knowledge.copies import edited_copy
 
-SCORE_COLUMNS = tuple(
-    f"{s}.{k}" for s in ("npi", "cts5") for k in ("status", "not_applicable", "missing")
-)
+SCORE_COLUMNS = (
+    *(f"{s}.{k}" for s in ("npi", "cts5") for k in ("status", "not_applicable", "missing")),
+    *VALUES["npi"], *VALUES["cts5"],
+)  # fmt: skip
 
 #: An ER-positive woman after breast-conserving surgery with every NPI and CTS5 input.
 ROW: dict[str, Any] = {
@@ -95,6 +99,20 @@ def test_missing_inputs_are_asked_for_in_table_order_in_both_engines() -> None:
         "patient.sex", "biomarkers.er_percent", "patient.age_years", "tumour.size_mm",
         "tumour.grade", "tumour.nodes_positive",
     ]  # fmt: skip
+
+
+def test_values_of_a_batch_equal_the_correctly_rounded_formula() -> None:
+    """NPI = (size + 50 x (stage + grade)) / 50 in both engines over a batch: 1 mm, 1 node,
+    grade 2 is 201 / 50 = 4.02 (polars' column-by-scalar division, a product with the
+    reciprocal, would give 4.0200000000000005); 20 mm, 0 nodes, grade 2 is exactly 3.4, "good"
+    (Blamey 2007: good > 2.4-3.4)."""
+    rows = [{**ROW, "size_mm": 1.0, "nodes_positive": 1, "grade": 2}] * 3
+    rows += [{**ROW, "size_mm": 20.0, "nodes_positive": 0, "grade": 2}] * 3
+    pairs = _both(rows)
+    assert all(got == want for got, want in pairs)
+    # one correctly rounded IEEE-754 division each (the same on every machine)
+    assert [p[0]["npi.index"] for p in pairs] == [201 / 50] * 3 + [170 / 50] * 3
+    assert [p[0]["npi.group"] for p in pairs][3:] == ["good"] * 3
 
 
 def test_an_invasive_size_of_0_mm_is_an_input_reason_after_the_prompts() -> None:
@@ -175,3 +193,33 @@ def _case(row: dict[str, Any]) -> dict[str, Any]:
         "biomarkers": {"er_percent": row["er_percent"], "pr_percent": 60, "her2_ihc": 1},
         "treatment": {"surgery": {"type": "breast_conserving"}},
     }  # fmt: skip
+
+
+def _cts5_low_upper(tmp_path: Path, bound: float) -> Path:
+    """A copy of the knowledge whose CTS5 low-risk group ends below ``bound`` (packaged: 3.13,
+    Dowsett et al., J Clin Oncol 2018)."""
+
+    def edit(data: Any) -> None:
+        assert data["parameters"]["cts5_low_upper"]["value"] == pytest.approx(3.13, abs=0)
+        data["parameters"]["cts5_low_upper"]["value"] = bound
+
+    return edited_copy(tmp_path, "derived_facts.yaml", edit)
+
+
+def test_a_formula_bound_changed_in_a_copy_is_followed_by_both_engines(tmp_path: Path) -> None:
+    """CTS5 of 60 years, 20 mm, grade 2, node-negative: 0.988 x (0.093 x 20 - 0.001 x 400 +
+    0.375 x 2 + 0.017 x 60) = 0.988 x 3.23 = 3.19124, intermediate (3.13-3.86); with the low
+    group raised to < 3.5 in a copy it is low in both engines."""
+    row = {**ROW, "age_years": 60, "size_mm": 20.0, "nodes_positive": 0, "grade": 2}
+    [(got, want)] = _both([row])
+    assert got == want
+    assert got["cts5.score"] == pytest.approx(3.19124, rel=1e-12)
+    assert got["cts5.risk_group"] == "intermediate"
+    with knowledge_from(_cts5_low_upper(tmp_path, 3.5)):
+        [(got, want)] = _both([row])
+        assert got == want
+        assert got["cts5.risk_group"] == "low"
+        cts5 = assess(_case(row)).sections.prognosis.cts5
+        assert (cts5.risk_group, cts5.risk_band_pct) == ("low", RISK_BAND_PCT["low"])
+    [(got, _)] = _both([row])
+    assert got["cts5.risk_group"] == "intermediate"  # the packaged definitions again

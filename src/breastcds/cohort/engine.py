@@ -563,9 +563,11 @@ def predict_mapping_columns() -> tuple[Stages, list[Encoded]]:
 
 
 def score_applicability_columns(score: Score) -> tuple[Stages, list[Encoded]]:
-    """``<score>.status``, ``<score>.not_applicable`` (reason codes) and ``<score>.missing``
+    """``<score>.status``, ``<score>.not_applicable`` (reason codes), ``<score>.missing``
     (case fields) of NPI or CTS5: the population and input tables the prognosis section runs
-    (prognosis/scores.py), compiled, with its status rule (:func:`scores.status`)."""
+    (prognosis/scores.py), compiled, with its status rule (:func:`scores.status`); and the
+    score's values when computed (:data:`scores.VALUES`: derived-fact columns, the formulas of
+    knowledge/derived_facts.yaml that prognosis/npi.py and cts5.py evaluate)."""
     bound = _population_inputs()
     flags: dict[str, dict[str, pl.Expr]] = {"population": {}, "input": {}}
     missing: dict[str, pl.Expr] = {}
@@ -607,6 +609,10 @@ def score_applicability_columns(score: Score) -> tuple[Stages, list[Encoded]]:
         *missing_enc.exprs(
             [c(f"{pre}.m.{i}") for i in range(len(missing))], null_when=st.ne(needs)
         ),
+        *[
+            pl.when(st.eq(computed)).then(c(fact)).otherwise(None).alias(column)
+            for column, fact in scores.VALUES[score].items()
+        ],
     ]
     return [stage1, [status.alias(f"{score}.status")], stage3], [reasons_enc, missing_enc]
 
@@ -739,6 +745,7 @@ def output_columns() -> list[str]:
     cols += _figure_columns()
     for score in SCORES:
         cols += [f"{score}.status", f"{score}.not_applicable", f"{score}.missing"]
+        cols += list(scores.VALUES[score])
     return cols
 
 

@@ -26,6 +26,13 @@ Score = Literal["npi", "cts5"]
 Group = Literal["population", "input"]
 Status = Literal["computed", "not_applicable", "needs_data"]
 SCORES: tuple[Score, ...] = ("npi", "cts5")
+#: The cohort's value columns of each score and the derived facts of
+#: knowledge/derived_facts.yaml they show (when the score is computed).
+VALUES: dict[Score, dict[str, str]] = {
+    "npi": {"npi.index": "npi_index", "npi.group": "npi_group",
+            "npi.group_classic": "npi_group_classic"},
+    "cts5": {"cts5.score": "cts5_score", "cts5.risk_group": "cts5_risk_group"},
+}  # fmt: skip
 
 
 def tables(score: Score, group: Group) -> tuple[rule_tables.Table, ...]:

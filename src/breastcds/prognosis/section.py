@@ -8,7 +8,7 @@ the batch core as a one-row batch.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -16,8 +16,8 @@ from breastcds.model.assessment import Classification, MissingInput
 from breastcds.model.case import Case
 from breastcds.model.codes import MenopausalStatus
 from breastcds.prognosis import cts5 as cts5_model
+from breastcds.prognosis import formulas, scores
 from breastcds.prognosis import npi as npi_model
-from breastcds.prognosis import scores
 from breastcds.prognosis.mapping import (
     R_CODE,
     ModelName,
@@ -297,19 +297,32 @@ def _predict_result(model: ModelName, m: PredictMapping) -> ModelResult:
 # --------------------------------------------------------------------------------------------
 
 
-def _npi(case: Case, c: Classification) -> NPISection:
-    """NPI when its population and input tables (``npi_*`` of
-    knowledge/classification/prognostic_scores.yaml) allow it."""
-    app = scores.applicability("npi", case, c)
+_Score = TypeVar("_Score", NPISection, CTS5Section)
+
+
+def _not_computed(
+    score: scores.Score, case: Case, c: Classification, kind: type[_Score]
+) -> _Score | None:
+    """The score's section when its population and input tables (``<score>_*`` of
+    knowledge/classification/prognostic_scores.yaml) rule it out or ask for data, else None."""
+    app = scores.applicability(score, case, c)
     if app.status == "not_applicable":
-        return NPISection(status="not_applicable", reasons=list(app.reasons))
+        return kind(status="not_applicable", reasons=list(app.reasons))
     if app.status == "needs_data":
-        return NPISection(status="needs_data", missing=list(app.missing))
+        return kind(status="needs_data", missing=list(app.missing))
+    return None
+
+
+def _npi(case: Case, c: Classification) -> NPISection:
+    """NPI when its tables allow it (formula: derived facts, :mod:`.npi`)."""
+    if (ruled_out := _not_computed("npi", case, c, NPISection)) is not None:
+        return ruled_out
     t = case.tumour
     assert t.size_mm is not None and t.nodes_positive is not None and t.grade is not None
     r = npi_model.npi(t.size_mm, t.nodes_positive, t.grade)
     notes = [
-        f"NPI = {r.size_mm:g} mm / 50 + node stage {r.node_stage} + grade {r.grade} "
+        f"NPI = {r.size_mm:g} mm / {formulas.parameter('npi_size_mm_per_point'):g} + node "
+        f"stage {r.node_stage} + grade {r.grade} "
         f"= {r.index:.2f}",
         "node stage from tumour.nodes_positive (macro- and micrometastases counted; "
         "isolated tumour cells not)",
@@ -326,27 +339,37 @@ def _npi(case: Case, c: Classification) -> NPISection:
     )
 
 
+#: CTS5 coefficients (parameters ``cts5_<name>`` of knowledge/derived_facts.yaml) in the note
+_CTS5_COEFFICIENTS = (
+    "nodes_coefficient",
+    "scale",
+    "size_coefficient",
+    "size_squared_coefficient",
+    "grade_coefficient",
+    "age_coefficient",
+)
+
+
 def _cts5(case: Case, c: Classification) -> CTS5Section:
-    """CTS5 when its population and input tables (``cts5_*`` of
-    knowledge/classification/prognostic_scores.yaml) allow it."""
-    app = scores.applicability("cts5", case, c)
-    if app.status == "not_applicable":
-        return CTS5Section(status="not_applicable", reasons=list(app.reasons))
-    if app.status == "needs_data":
-        return CTS5Section(status="needs_data", missing=list(app.missing))
+    """CTS5 when its tables allow it (formula: derived facts, :mod:`.cts5`)."""
+    if (ruled_out := _not_computed("cts5", case, c, CTS5Section)) is not None:
+        return ruled_out
     p, t = case.patient, case.tumour
     assert p.age_years is not None and t.size_mm is not None
     assert t.grade is not None and t.nodes_positive is not None
     r = cts5_model.cts5(p.age_years, t.size_mm, t.grade, t.nodes_positive)
+    k = {name: formulas.parameter(f"cts5_{name}") for name in _CTS5_COEFFICIENTS}
     notes = [
-        f"CTS5 = 0.438 x node category {r.node_category} + 0.988 x (0.093 x "
-        f"{r.size_used_mm:g} - 0.001 x {r.size_used_mm:g}^2 + 0.375 x {t.grade} + 0.017 x "
+        f"CTS5 = {k['nodes_coefficient']:g} x node category {r.node_category} + "
+        f"{k['scale']:g} x ({k['size_coefficient']:g} x {r.size_used_mm:g} - "
+        f"{k['size_squared_coefficient']:g} x {r.size_used_mm:g}^2 + "
+        f"{k['grade_coefficient']:g} x {t.grade} + {k['age_coefficient']:g} x "
         f"{p.age_years}) = {r.score:.3f}",
         "applies after 5 years of endocrine therapy; the result is the group's published "
         "5-10-year distant-recurrence band (no continuous risk is computed)",
     ]
-    if t.size_mm > cts5_model.SIZE_CAP_MM:
-        notes.append(f"size capped at {cts5_model.SIZE_CAP_MM:g} mm")
+    if t.size_mm > (cap := cts5_model.size_cap_mm()):
+        notes.append(f"size capped at {cap:g} mm")
     if c.er.status == "low_positive":
         notes.append("ER-low (1-10 %): counted as ER-positive; CTS5 evidence is in ER-positive "
                      "trial populations (flag)")  # fmt: skip
