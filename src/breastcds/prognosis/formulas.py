@@ -2,8 +2,8 @@
 
 The formulas (node stage / category, index, score, groups) are derived facts written once in
 the knowledge, with their sources; the cohort engine computes them as fact columns
-(:func:`breastcds.knowledge.expressions.to_polars`) and :mod:`.npi` and :mod:`.cts5` evaluate
-the same definitions here (:func:`breastcds.knowledge.expressions.evaluate`) for the values
+(:func:`breastcds.language.expressions.to_polars`) and :mod:`.npi` and :mod:`.cts5` evaluate
+the same definitions here (:func:`breastcds.language.expressions.evaluate`) for the values
 they are given. The definitions in force are the active ones (``knowledge_from`` included).
 """
 
@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from breastcds.knowledge import derived
-from breastcds.knowledge.expressions import evaluate
+from breastcds.knowledge.drugs import drug_attribute
+from breastcds.language.expressions import DrugAttribute, evaluate
 
 
 class _Given:
@@ -32,6 +33,9 @@ class _Given:
         if name not in self._facts:
             self._facts[name] = evaluate(self._defs[name].expr, self)
         return self._facts[name]
+
+    def drug(self, agent: str | None, attribute: DrugAttribute) -> str | bool | None:
+        return drug_attribute(agent, attribute)
 
 
 def values(
