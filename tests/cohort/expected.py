@@ -11,6 +11,7 @@ from breastcds.cohort.schema import row_to_case
 from breastcds.entrypoint import assess
 from breastcds.knowledge.schema_rt_omission import load_rt_omission
 from breastcds.prognosis.mapping import map_case
+from breastcds.prognosis.scores import VALUES, applicability
 from breastcds.prognosis.section import REPORT_YEARS
 
 #: Float columns (PREDICT percentages and percentage points) agree to 1e-12 relative, or 1e-12
@@ -62,6 +63,18 @@ def expected(row: dict[str, Any]) -> dict[str, Any]:
     out["predict.missing"] = [m.field for m in p.missing] if p.status == "needs_data" else None
     computed = p.status == "computed"
     out["predict.regimen"] = p.outcomes[-1].regimen if computed else None
+    for name, section in (("npi", a.sections.prognosis.npi), ("cts5", a.sections.prognosis.cts5)):
+        app = applicability(name, case, a.classification)  # the section's tables, with codes
+        assert (section.status, section.reasons) == (app.status, list(app.reasons))
+        out[f"{name}.status"] = section.status
+        not_applicable = section.status == "not_applicable"
+        out[f"{name}.not_applicable"] = list(app.codes) if not_applicable else None
+        needs = section.status == "needs_data"
+        out[f"{name}.missing"] = [m.field for m in section.missing] if needs else None
+        shown = {"npi.index": "index", "npi.group": "group", "npi.group_classic": "group_classic",
+                 "cts5.score": "score", "cts5.risk_group": "risk_group"}  # fmt: skip
+        for column in VALUES[name]:
+            out[column] = getattr(section, shown[column])
     for y in REPORT_YEARS:
         for fig in PREDICT_FIGURES:
             out[f"predict.{fig}.{y}y"] = None

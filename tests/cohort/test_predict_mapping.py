@@ -22,7 +22,7 @@ from breastcds.cohort.validate import canonical_dtype, prepare
 from breastcds.entrypoint import classify
 from breastcds.knowledge.rule_tables import knowledge_from
 from breastcds.model.parse import parse_case
-from breastcds.prognosis.mapping import map_case
+from breastcds.prognosis.mapping import input_limits, map_case
 from breastcds.prognosis.predict import PredictInputs
 from breastcds.prognosis.section import run_model
 from tests.cohort.expected import ABS_TOL, REL_TOL, expected
@@ -237,3 +237,48 @@ def test_population_and_prompts_agree_on_random_rows_with_missing_values(
                 assert math.isclose(w, g, rel_tol=REL_TOL, abs_tol=ABS_TOL), (row, col)
             else:
                 assert w == g, (row, col, w, g)
+
+
+def test_an_upper_age_bound_widened_in_a_copy_is_followed_by_the_core_and_both_engines(
+    tmp_path: Path,
+) -> None:
+    """The core's own input validation reads the active knowledge's limits (passed in by
+    section.run_model), so a copy may widen a range, not only narrow it."""
+    row = {**ROW, "age_years": "88"}
+    case = parse_case(_case(row))
+    assert _cohort_predict(row)["predict.not_applicable"] == ["age_range"]  # packaged: 25-85
+    x = map_case(parse_case(_case(ROW)), classify(parse_case(_case(ROW)))).inputs("v3.2")
+    x = PredictInputs.from_columns({**{k: getattr(x, k) for k in _V32}, "age": 88.0})
+    assert not run_model_ok(x)  # the packaged limits refuse 88 years
+    with knowledge_from(_lowered_upper_age(tmp_path, 90)):
+        assert input_limits()["age_years"]["max"] == 90
+        assert run_model_ok(x)
+        p = assess(_case(row)).sections.prognosis
+        assert (p.predict_v32.status, p.predict_v22.status) == ("computed", "computed")
+        res = engine.run_batch(pl.DataFrame([row])).results.to_dicts()[0]
+        assert res["predict.status"] == "computed"
+        want = p.predict_v32.outcomes[-1].overall_survival_pct[10]
+        assert math.isclose(res["predict.os.10y"], want, rel_tol=REL_TOL, abs_tol=ABS_TOL)
+        assert map_case(case, classify(case)).status == "mapped"
+    assert not run_model_ok(x)  # the packaged limits again
+
+
+_V32 = ("age", "screen", "size", "grade", "nodes", "er", "pr", "her2", "ki67", "generation",
+        "horm", "traz", "bis", "radio", "heart_gy", "smoker")  # fmt: skip
+
+
+def run_model_ok(x: PredictInputs) -> bool:
+    """Whether section.run_model (the core with the active limits) accepts ``x``."""
+    try:
+        run_model("v3.2", x)
+    except ValueError:
+        return False
+    return True
+
+
+def test_every_input_limit_the_core_validates_is_read_by_a_table() -> None:
+    """The core's limits come from the tables only (none falls back to the package)."""
+    assert input_limits() == {
+        "age_years": {"min": 25, "max": 85}, "size_mm": {"min_exclusive": 0, "max": 500},
+        "nodes": {"min": 0, "max": 100}, "heart_gy": {"min": 0, "max": 50},
+    }  # fmt: skip

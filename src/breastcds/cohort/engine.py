@@ -50,8 +50,9 @@ from breastcds.options.guards import (
 )
 from breastcds.options.guards import active as guard_active
 from breastcds.options.schema import KnowledgeBase, Rule, load_kb
-from breastcds.prognosis import predict
+from breastcds.prognosis import predict, scores
 from breastcds.prognosis.mapping import HALF_NODE, population_tables
+from breastcds.prognosis.scores import SCORES, Score
 from breastcds.prognosis.section import REPORT_YEARS, run_model
 
 c = pl.col
@@ -434,6 +435,19 @@ _PREDICT_INPUTS = ("age", "screen", "size", "grade", "nodes", "er", "pr", "her2"
                    "smoker", "heart_gy", "radio")  # fmt: skip
 
 
+def _population_inputs() -> dict[str, pl.Expr]:
+    """The population tables' inputs, as prognosis.mapping.population_facts binds them (and
+    prognosis.scores.score_facts: grade, ER status)."""
+    return {
+        "sex": c("sex"), "age": c("age_years"), "site_count": c("metastatic_sites").list.len(),
+        "clinical_m": c("clinical_m"), "pathological_m": c("pathological_m"),
+        "dcis_only": c("dcis_only"), "laterality": c("laterality"),
+        "neoadjuvant": c("neoadjuvant").eq(True), "decision_point": c("__recorded_decision_point"),
+        "surgery_type": c("surgery_type"), "size": c("size_mm"), "nodes": c("nodes_positive"),
+        "grade": c("grade"), "er_status": c(F.ER_STATUS),
+    }  # fmt: skip
+
+
 def _predict_tables() -> dict[str, dict[str, pl.Expr]]:
     """The PREDICT mapping tables (knowledge/classification/predict_mapping.yaml) compiled
     over the columns: per table its outputs and ``missing`` (the case field asked for, or null)."""
@@ -450,14 +464,7 @@ def _predict_tables() -> dict[str, dict[str, pl.Expr]]:
         "predict_smoker": {"smoker": c("current_smoker")},
         "predict_heart": {"heart_gy": c("mean_heart_dose_gy")},
     }  # fmt: skip
-    # the population tables' inputs, as prognosis.mapping.population_facts binds them
-    population = {
-        "sex": c("sex"), "age": c("age_years"), "site_count": c("metastatic_sites").list.len(),
-        "clinical_m": c("clinical_m"), "pathological_m": c("pathological_m"),
-        "dcis_only": c("dcis_only"), "laterality": c("laterality"),
-        "neoadjuvant": c("neoadjuvant").eq(True), "decision_point": c("__recorded_decision_point"),
-        "surgery_type": c("surgery_type"), "size": c("size_mm"), "nodes": c("nodes_positive"),
-    }  # fmt: skip
+    population = _population_inputs()
     tables = rule_tables.active()
     for t in population_tables():
         inputs[t.id] = {i.name: population[i.name] for i in t.inputs if i.from_ is None}
@@ -555,6 +562,61 @@ def predict_mapping_columns() -> tuple[Stages, list[Encoded]]:
         pl.when(st.eq("computed")).then(c("__p.regimen")).otherwise(None).alias("predict.regimen"),
     ]
     return [stage1, stage2, stage3], [reasons_enc, missing_enc]
+
+
+def score_applicability_columns(score: Score) -> tuple[Stages, list[Encoded]]:
+    """``<score>.status``, ``<score>.not_applicable`` (reason codes), ``<score>.missing``
+    (case fields) of NPI or CTS5: the population and input tables the prognosis section runs
+    (prognosis/scores.py), compiled, with its status rule (:func:`scores.status`); and the
+    score's values when computed (:data:`scores.VALUES`: derived-fact columns, the formulas of
+    knowledge/derived_facts.yaml that prognosis/npi.py and cts5.py evaluate)."""
+    bound = _population_inputs()
+    flags: dict[str, dict[str, pl.Expr]] = {"population": {}, "input": {}}
+    missing: dict[str, pl.Expr] = {}
+    for group in ("population", "input"):
+        for table in scores.tables(score, group):
+            inputs = {i.name: bound[i.name] for i in table.inputs if i.from_ is None}
+            out = rule_tables.to_polars(table, inputs, missing=True)
+            for code in table.outputs["not_applicable"]:
+                if code is not None:
+                    or_into(flags[group], str(code), out["not_applicable"].eq(code))
+            for f in _asked(table):
+                or_into(missing, f, out["missing"].eq(f))
+    pre = f"__{score}"
+    pop, inp = list(flags["population"].items()), list(flags["input"].items())
+    stage1 = [
+        *[e.fill_null(False).alias(f"{pre}.p.{i}") for i, (_, e) in enumerate(pop)],
+        *[e.fill_null(False).alias(f"{pre}.i.{i}") for i, (_, e) in enumerate(inp)],
+        *[e.fill_null(False).alias(f"{pre}.m.{i}") for i, e in enumerate(missing.values())],
+    ]
+    any_p = pl.any_horizontal([lit(False), *[c(f"{pre}.p.{i}") for i in range(len(pop))]])
+    any_i = pl.any_horizontal([lit(False), *[c(f"{pre}.i.{i}") for i in range(len(inp))]])
+    any_m = pl.any_horizontal([lit(False), *[c(f"{pre}.m.{i}") for i in range(len(missing))]])
+    computed, needs = scores.status(False, False, False), scores.status(False, True, False)
+    status = (
+        pl.when(any_p).then(lit(scores.status(True, False, False)))
+        .when(any_m).then(lit(needs))
+        .when(any_i).then(lit(scores.status(False, False, True)))
+        .otherwise(lit(computed))
+    )  # fmt: skip
+    st = c(f"{score}.status")
+    reasons_enc = Encoded(f"{score}.not_applicable", tuple(code for code, _ in (*pop, *inp)))
+    missing_enc = Encoded(f"{score}.missing", tuple(missing))
+    reason_flags = [
+        *[c(f"{pre}.p.{i}") for i in range(len(pop))],
+        *[c(f"{pre}.i.{i}") & ~any_p for i in range(len(inp))],
+    ]
+    stage3 = [
+        *reasons_enc.exprs(reason_flags, null_when=st.ne("not_applicable")),
+        *missing_enc.exprs(
+            [c(f"{pre}.m.{i}") for i in range(len(missing))], null_when=st.ne(needs)
+        ),
+        *[
+            pl.when(st.eq(computed)).then(c(fact)).otherwise(None).alias(column)
+            for column, fact in scores.VALUES[score].items()
+        ],
+    ]
+    return [stage1, [status.alias(f"{score}.status")], stage3], [reasons_enc, missing_enc]
 
 
 PREDICT_FIGURES = ("os_surgery", "os", "bc_mortality", "benefit")
@@ -719,6 +781,7 @@ def _compile() -> Compiled:
     # The RT-omission columns are computed with the facts (an option rule reads their summary:
     # cohort/facts.py steps); only their encoded list columns are decoded here.
     built = [option_columns(kb), predict_mapping_columns(), prognostic_columns()]
+    built += [score_applicability_columns(score) for score in SCORES]
     parts = [stages for stages, _ in built]
     built.append(([], rt_columns()[1]))
     stages: Stages = [
@@ -740,6 +803,9 @@ def output_columns() -> list[str]:
         cols += [f"rt.{s.id}.verdict", f"rt.{s.id}.failed", f"rt.{s.id}.missing"]
     cols += ["predict.status", "predict.not_applicable", "predict.missing", "predict.regimen"]
     cols += _figure_columns()
+    for score in SCORES:
+        cols += [f"{score}.status", f"{score}.not_applicable", f"{score}.missing"]
+        cols += list(scores.VALUES[score])
     return cols
 
 

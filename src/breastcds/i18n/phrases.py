@@ -260,6 +260,8 @@ EXACT_ZH.update(
         "CTS5 needs age": "CTS5需要年龄",
         "CTS5 needs grade 1-3": "CTS5需要组织学分级1-3级",
         "PREDICT is designed for women only; sex is not recorded": "PREDICT仅为女性设计；未记录性别",
+        "NPI was derived in women; sex is not recorded": "NPI在女性中建立；未记录性别",
+        "CTS5 was derived in women; sex is not recorded": "CTS5在女性中建立；未记录性别",
         "no surgery (treatment.surgery.type = none): PREDICT estimates survival after surgery": "未手术（手术方式 = 无）：PREDICT估计的是术后生存",
         "moderate I": "中等 I",
         "moderate II": "中等 II",

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from breastcds.knowledge.drugs import DrugClass, drug_attribute, drug_table
 from breastcds.knowledge.facts import FACTS, Fact, FactType, register
 from breastcds.knowledge.loader import KnowledgeError, load_yaml, parse_yaml
+from breastcds.knowledge.once import once_per_assessment
 from breastcds.language.expressions import (
     AgentFlag,
     DrugAttribute,
@@ -186,7 +187,9 @@ def _extractor(name: str) -> Callable[[Case, Classification], Any]:
     def extract(case: Case, c: Classification) -> Any:
         return evaluate(active()[name].expr, CaseReader(case, c))
 
-    return extract
+    # once per assessment: a derived fact read by others (the NPI index by its groups, the
+    # CTS5 score by its risk group) is evaluated once, not again by each reader
+    return once_per_assessment(extract)
 
 
 def register_all() -> None:

@@ -58,7 +58,8 @@ TABLE_FILES = ("classification/her2_ish_group.yaml", "classification/her2.yaml",
                "classification/subtype.yaml", "classification/staging.yaml",
                "classification/staging_settings.yaml",
                "classification/predict_mapping.yaml",
-               "classification/prognostic_stage.yaml")  # fmt: skip
+               "classification/prognostic_stage.yaml",
+               "classification/prognostic_scores.yaml")  # fmt: skip
 OutputValue = str | int | bool | None
 _MAX_TABULATED = 4096  # input combinations of a table decided once and looked up
 _MAX_DENSE = 1 << 20  # keys of a lookup compiled as an array (else a hash map)

@@ -27,6 +27,7 @@ or comparison with a null operand is null, ``all``/``any``/``not`` are Kleene lo
 ``{lower: e}``                       text in lower case, surrounding space removed
 ``{starts_with: [e, "text"]}``       text begins with "text" (null when e is null)
 ``{add: [..]}`` ``{sub: [a, b]}``    arithmetic (null when an operand is null)
+``{mul: [..]}`` ``{div: [a, b]}``    (``div``: null also when b is 0)
 ``{coalesce: [..]}``                 the first operand that is not null
 ``{cases: [{when, then}..],          the ``then`` of the first ``when`` that is *true*
 ``else: e}``                         (an unknown ``when`` is passed over, as SQL ``CASE``)
@@ -86,12 +87,12 @@ _BINDINGS = ("some", "every", "count_where", "filter", "map_")
 _OPS = (
     "value", "field", "fact", "recorded", "not_", "all_", "any_", *_COMPARE, "in_", "add", "sub",
     "coalesce", "cases", "lookup", "count", "distinct", "contains_any", "drug", "agent_in_class",
-    "lower", "starts_with", "concat", "flatten", "last", "get", "item", *_BINDINGS,
+    "lower", "starts_with", "concat", "flatten", "last", "get", "item", *_BINDINGS, "mul", "div",
 )  # fmt: skip
 #: Operators whose one operand is an expression.
 _UNARY = ("recorded", "not_", "lookup", "count", "distinct", "else_", "lower", "flatten", "last")
 #: Operators whose operand is a list of expressions.
-_NARY = ("all_", "any_", *_COMPARE, "add", "sub", "coalesce", "concat")
+_NARY = ("all_", "any_", *_COMPARE, "add", "sub", "coalesce", "concat", "mul", "div")
 #: Operators whose operand is (expression, literal).
 _PAIRS = ("in_", "contains_any", "drug", "agent_in_class", "starts_with", "get")
 
@@ -148,6 +149,8 @@ class Expr(BaseModel):
     map_: tuple[Expr, Expr] | None = Field(None, alias="map")
     add: list[Expr] | None = None
     sub: list[Expr] | None = None
+    mul: list[Expr] | None = None
+    div: list[Expr] | None = None
     coalesce: list[Expr] | None = None
     cases: list[Branch] | None = None
     else_: Expr | None = Field(None, alias="else")
@@ -174,9 +177,11 @@ class Expr(BaseModel):
             raise ValueError("'else' belongs to 'cases' (and 'cases' needs it)")
         if (self.table is not None) != (op == "lookup"):
             raise ValueError("'table' belongs to 'lookup' (and 'lookup' needs it)")
-        if (op in _COMPARE or op == "sub") and len(getattr(self, op)) != 2:
+        if (op in _COMPARE or op in ("sub", "div")) and len(getattr(self, op)) != 2:
             raise ValueError(f"{op} takes two operands")
-        if op in ("all_", "any_", "add", "coalesce", "cases", "concat") and not getattr(self, op):
+        if op in ("all_", "any_", "add", "mul", "coalesce", "cases", "concat") and not getattr(
+            self, op
+        ):
             raise ValueError(f"{op.rstrip('_')} needs at least one operand")
         return self
 
@@ -465,6 +470,12 @@ def evaluate(e: Expr, read: Reader, item: Any = _NO_ITEM) -> Any:
             if any(v is None for v in values):
                 return None
             return sum(values) if op == "add" else values[0] - values[1]
+        case "mul":
+            factors = [go(x) for x in e.mul or []]
+            return None if any(v is None for v in factors) else reduce(lambda a, b: a * b, factors)
+        case "div":
+            a, b = (go(x) for x in e.div or [])
+            return None if a is None or b is None or b == 0 else a / b
         case "coalesce":
             return next((v for v in (go(x) for x in e.coalesce or []) if v is not None), None)
         case "cases":
@@ -669,6 +680,14 @@ def to_polars(
         case "sub":
             a, b = (go(x) for x in e.sub or [])
             return a - b
+        case "mul":
+            return reduce(lambda a, b: a * b, [go(x) for x in e.mul or []])
+        case "div":
+            a, b = (go(x) for x in e.div or [])
+            # polars divides a column by a scalar as a product with the reciprocal (201 / 50
+            # gives 4.0200000000000005): a divisor broadcast to the column (b + a x 0) keeps
+            # the correctly rounded quotient of the interpreter.
+            return pl.when(b == 0).then(None).otherwise(a / (b + a * 0))
         case "coalesce":
             return pl.coalesce([go(x) for x in e.coalesce or []])
         case "cases":

@@ -23,6 +23,12 @@ rests on independent implementations citing the paper, which all agree):
   the paper as < 5 %, 5-10 % and > 10 % distant recurrence risk in years 5-10 (paper
   abstract, verified on the publication record).
 
+The formula, nodal category, size cap and groups are the derived facts ``cts5_node_category``,
+``cts5_size_used_mm``, ``cts5_score`` and ``cts5_risk_group`` of ``knowledge/derived_facts.yaml``
+(written once, with the coefficients and bounds as sourced parameters; the cohort engine
+compiles them): evaluated here by :mod:`.formulas` for the given inputs, after the inputs are
+checked.
+
 The continuous per-patient 5-10-year risk curve of the paper (its figure/online calculator)
 could not be verified from a primary source, so no continuous risk is computed: the result
 gives the group's published risk band only.
@@ -34,12 +40,11 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
+from breastcds.prognosis import formulas
+
 RiskGroup = Literal["low", "intermediate", "high"]
 
 SOURCE = "Dowsett M et al., J Clin Oncol 2018;36:1941-1948 (CTS5)"
-SIZE_CAP_MM = 30.0
-LOW_UPPER = 3.13  # low: score < 3.13
-HIGH_LOWER = 3.86  # high: score > 3.86
 #: published distant-recurrence risk (%) in years 5-10 per group: (lower, upper); None = open
 RISK_BAND_PCT: dict[RiskGroup, tuple[float | None, float | None]] = {
     "low": (None, 5.0),
@@ -66,18 +71,21 @@ def node_category(positive_nodes: int) -> int:
         raise ValueError(f"positive_nodes must be an integer count >= 0, got {positive_nodes!r}")
     if positive_nodes < 0:
         raise ValueError(f"positive_nodes={positive_nodes} is not allowed; allowed: integer >= 0")
-    if positive_nodes <= 1:
-        return positive_nodes
-    if positive_nodes <= 3:
-        return 2
-    return 3 if positive_nodes <= 9 else 4
+    v = formulas.values(("cts5_node_category",), {"tumour.nodes_positive": positive_nodes})
+    return int(v["cts5_node_category"])
 
 
 def risk_group(score: float) -> RiskGroup:
     """Low (< 3.13), intermediate (3.13-3.86) or high (> 3.86)."""
-    if score < LOW_UPPER:
-        return "low"
-    return "intermediate" if score <= HIGH_LOWER else "high"
+    group: RiskGroup = formulas.values(("cts5_risk_group",), {}, {"cts5_score": score})[
+        "cts5_risk_group"
+    ]
+    return group
+
+
+def size_cap_mm() -> float:
+    """The size (mm) above which CTS5 counts the size as the cap (30 mm)."""
+    return float(formulas.parameter("cts5_size_cap_mm"))
 
 
 def _positive_number(name: str, value: float | None, unit: str) -> float:
@@ -105,14 +113,16 @@ def cts5(
         raise ValueError(f"grade={grade!r} is not allowed; allowed: 1, 2 or 3")
     if positive_nodes is None:
         raise ValueError("positive_nodes is not recorded; CTS5 needs the positive-node count")
-    cat = node_category(positive_nodes)
-    used = min(size, SIZE_CAP_MM)
-    score = 0.438 * cat + 0.988 * (0.093 * used - 0.001 * used**2 + 0.375 * grade + 0.017 * age)
-    group = risk_group(score)
+    node_category(positive_nodes)  # checks the count
+    fields = {"patient.age_years": age, "tumour.size_mm": size, "tumour.grade": grade,
+              "tumour.nodes_positive": positive_nodes}  # fmt: skip
+    names = ("cts5_node_category", "cts5_size_used_mm", "cts5_score", "cts5_risk_group")
+    v = formulas.values(names, fields)
+    group: RiskGroup = v["cts5_risk_group"]
     return CTS5Result(
-        score=score,
-        node_category=cat,
-        size_used_mm=used,
+        score=float(v["cts5_score"]),
+        node_category=int(v["cts5_node_category"]),
+        size_used_mm=float(v["cts5_size_used_mm"]),
         risk_group=group,
         risk_band_pct=RISK_BAND_PCT[group],
     )

@@ -176,6 +176,32 @@ def population_facts(case: Case) -> dict[str, object]:
     }
 
 
+#: Where the tables read the model's input limits (``parameters`` as ``file.yaml#path``).
+LIMITS_PATH = "predict_coefficients.yaml#input_limits."
+
+
+def input_limits() -> dict[str, dict[str, float]]:
+    """The PREDICT input limits of the active knowledge, in the shape of ``input_limits`` of
+    ``predict_coefficients.yaml``: the bounds the population tables read (packaged, or a copy's
+    inside ``knowledge_from``), passed to the core's own validation so that both agree."""
+    tables = rule_tables.active()
+    if _LIMITS and _LIMITS[0][0] is tables:
+        return _LIMITS[0][1]
+    limits: dict[str, dict[str, float]] = {}
+    for table in tables.tables.values():
+        for name, path in table.parameters.items():
+            if path.startswith(LIMITS_PATH):
+                section, _, bound = path.removeprefix(LIMITS_PATH).partition(".")
+                limits.setdefault(section, {})[bound] = table.params[name]
+    _LIMITS[:] = [(tables, limits)]
+    return limits
+
+
+#: The last limits read, with the tables they were read from (one entry: an overridden
+#: knowledge copy is not kept alive after its block).
+_LIMITS: list[tuple[rule_tables.RuleTables, dict[str, dict[str, float]]]] = []
+
+
 @dataclass
 class _Draft:
     """The mapping as it is built: values, statements, and why it cannot run."""

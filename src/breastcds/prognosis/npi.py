@@ -8,8 +8,13 @@ Groups (Blamey RW et al., Eur J Cancer 2007;43:1548-1555): excellent <= 2.4; goo
 moderate I > 3.4-4.4; moderate II > 4.4-5.4; poor > 5.4-6.4; very poor > 6.4.
 Classic three groups (Galea 1992): good <= 3.4; moderate > 3.4-5.4; poor > 5.4.
 
-Size is taken in mm (0.2 x cm = mm / 50). Group boundaries are compared on 50 x NPI
-(size_mm + 50 x (stage + grade)), so a boundary value such as 3.4 is classified exactly.
+Size is taken in mm (0.2 x cm = mm / 50): NPI = (size_mm + 50 x (stage + grade)) / 50, so a
+boundary value such as 3.4 (20 mm, node-negative, grade 2) is the same number as the bound.
+
+The formula, node stage and groups are the derived facts ``npi_node_stage``, ``npi_index``,
+``npi_group`` and ``npi_group_classic`` of ``knowledge/derived_facts.yaml`` (written once, with
+the bounds and their sources; the cohort engine compiles them): evaluated here by
+:mod:`.formulas` for the given inputs, after the inputs are checked.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
+from breastcds.prognosis import formulas
+
 BlameyGroup = Literal["excellent", "good", "moderate I", "moderate II", "poor", "very poor"]
 ClassicGroup = Literal["good", "moderate", "poor"]
 
@@ -25,16 +32,6 @@ SOURCE = (
     "Haybittle JL et al., Br J Cancer 1982; Galea MH et al., Breast Cancer Res Treat 1992; "
     "groups: Blamey RW et al., Eur J Cancer 2007"
 )
-
-# upper bounds (inclusive) of 50 x NPI for each group
-_BLAMEY: tuple[tuple[float, BlameyGroup], ...] = (
-    (120.0, "excellent"),  # <= 2.4
-    (170.0, "good"),  # <= 3.4
-    (220.0, "moderate I"),  # <= 4.4
-    (270.0, "moderate II"),  # <= 5.4
-    (320.0, "poor"),  # <= 6.4
-)
-_CLASSIC: tuple[tuple[float, ClassicGroup], ...] = ((170.0, "good"), (270.0, "moderate"))
 
 
 @dataclass(frozen=True)
@@ -56,9 +53,8 @@ def node_stage(positive_nodes: int) -> int:
         raise ValueError(f"positive_nodes must be an integer count >= 0, got {positive_nodes!r}")
     if positive_nodes < 0:
         raise ValueError(f"positive_nodes={positive_nodes} is not allowed; allowed: integer >= 0")
-    if positive_nodes == 0:
-        return 1
-    return 2 if positive_nodes <= 3 else 3
+    stage = formulas.values(("npi_node_stage",), {"tumour.nodes_positive": positive_nodes})
+    return int(stage["npi_node_stage"])
 
 
 def npi(size_mm: float | None, positive_nodes: int | None, grade: int | None) -> NPIResult:
@@ -79,23 +75,15 @@ def npi(size_mm: float | None, positive_nodes: int | None, grade: int | None) ->
         raise ValueError(f"size_mm={size_mm} is not allowed; allowed: finite number > 0 (mm)")
     if isinstance(grade, bool) or grade not in (1, 2, 3):
         raise ValueError(f"grade={grade!r} is not allowed; allowed: 1, 2 or 3")
-    stage = node_stage(positive_nodes)
-    scaled = float(size_mm) + 50.0 * (stage + grade)  # 50 x NPI
-    group: BlameyGroup = "very poor"
-    for bound, name in _BLAMEY:
-        if scaled <= bound:
-            group = name
-            break
-    classic: ClassicGroup = "poor"
-    for bound, cname in _CLASSIC:
-        if scaled <= bound:
-            classic = cname
-            break
+    node_stage(positive_nodes)  # checks the count
+    fields = {"tumour.size_mm": float(size_mm), "tumour.nodes_positive": positive_nodes,
+              "tumour.grade": grade}  # fmt: skip
+    v = formulas.values(("npi_node_stage", "npi_index", "npi_group", "npi_group_classic"), fields)
     return NPIResult(
-        index=scaled / 50.0,
+        index=float(v["npi_index"]),
         size_mm=float(size_mm),
-        node_stage=stage,
+        node_stage=int(v["npi_node_stage"]),
         grade=int(grade),
-        group=group,
-        group_classic=classic,
+        group=v["npi_group"],
+        group_classic=v["npi_group_classic"],
     )

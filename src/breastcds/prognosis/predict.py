@@ -135,27 +135,45 @@ class FieldSpec:
         return ~ok
 
 
-def _limits() -> Mapping[str, Any]:
+#: Input limits as ``input_limits`` of ``predict_coefficients.yaml`` writes them: a mapping
+#: ``{"age_years": {"min", "max"}, "size_mm": {"min_exclusive", "max"}, "nodes": {"min",
+#: "max"}, "heart_gy": {"min", "max"}}`` (further keys, e.g. ``source``, are ignored).
+InputLimits = Mapping[str, Any]
+
+
+def packaged_limits() -> InputLimits:
+    """The packaged ``input_limits`` (official web-tool limits; the default of the core)."""
     limits = coefficients()["input_limits"]
     assert isinstance(limits, Mapping)
     return limits
 
 
+def field_specs(limits: InputLimits | None = None) -> Mapping[str, FieldSpec]:
+    """Allowed values for every input column; age, size, nodes and heart dose from ``limits``
+    (the active knowledge's ``input_limits``, passed in by the caller; default: the packaged
+    ones, the official web-tool limits)."""
+    lim = packaged_limits() if limits is None else limits
+    key = tuple(
+        _f(lim[section], bound)
+        for section, bound in (("age_years", "min"), ("age_years", "max"),
+                               ("size_mm", "min_exclusive"), ("size_mm", "max"),
+                               ("nodes", "min"), ("nodes", "max"), ("heart_gy", "min"),
+                               ("heart_gy", "max"))
+    )  # fmt: skip
+    return _field_specs(key)
+
+
 @cache
-def field_specs() -> Mapping[str, FieldSpec]:
-    """Allowed values for every input column (official web-tool limits for age/size/nodes)."""
-    lim = _limits()
+def _field_specs(bounds: tuple[float, ...]) -> Mapping[str, FieldSpec]:
+    age_min, age_max, size_min, size_max, nodes_min, nodes_max, heart_min, heart_max = bounds
     return {
-        "age": FieldSpec("age", low=_f(lim["age_years"], "min"), high=_f(lim["age_years"], "max"),
-                         meaning="age at surgery, years"),
+        "age": FieldSpec("age", low=age_min, high=age_max, meaning="age at surgery, years"),
         "screen": FieldSpec("screen", codes=(0, 1, 2),
                             meaning="0 clinically detected, 1 screen detected, 2 unknown"),
-        "size": FieldSpec("size", low=_f(lim["size_mm"], "min_exclusive"),
-                          high=_f(lim["size_mm"], "max"), low_inclusive=False,
+        "size": FieldSpec("size", low=size_min, high=size_max, low_inclusive=False,
                           meaning="invasive tumour size, mm"),
         "grade": FieldSpec("grade", codes=(1, 2, 3, 9), meaning="1, 2, 3; 9 unknown"),
-        "nodes": FieldSpec("nodes", low=_f(lim["nodes"], "min"), high=_f(lim["nodes"], "max"),
-                           integer=True, also=(0.5,),
+        "nodes": FieldSpec("nodes", low=nodes_min, high=nodes_max, integer=True, also=(0.5,),
                            meaning="number of positive nodes; 0.5 = one node with "
                            "micrometastases only (official web tool, predict2.cljs nodes-v2)"),
         "er": FieldSpec("er", codes=(0, 1), meaning="ER 1 positive, 0 negative"),
@@ -168,8 +186,8 @@ def field_specs() -> Mapping[str, FieldSpec]:
         "traz": FieldSpec("traz", codes=(0, 1), meaning="trastuzumab 1/0"),
         "bis": FieldSpec("bis", codes=(0, 1), meaning="bisphosphonate 1/0"),
         "radio": FieldSpec("radio", codes=(0, 1), meaning="radiotherapy 1/0"),
-        "heart_gy": FieldSpec("heart_gy", low=_f(lim["heart_gy"], "min"),
-                              high=_f(lim["heart_gy"], "max"), meaning="mean heart dose, Gy"),
+        "heart_gy": FieldSpec("heart_gy", low=heart_min, high=heart_max,
+                              meaning="mean heart dose, Gy"),
         "smoker": FieldSpec("smoker", codes=(0, 1), meaning="current smoker 1/0"),
     }  # fmt: skip
 
@@ -291,9 +309,12 @@ class InputError:
         return f"{self.field}={shown} is not allowed; allowed: {self.allowed}"
 
 
-def validate(inputs: PredictInputs, model: Model) -> tuple[BoolArray, tuple[InputError, ...]]:
-    """Per-row validity for ``model`` and the list of offending values (row-major order)."""
-    specs = field_specs()
+def validate(
+    inputs: PredictInputs, model: Model, limits: InputLimits | None = None
+) -> tuple[BoolArray, tuple[InputError, ...]]:
+    """Per-row validity for ``model`` and the list of offending values (row-major order);
+    ``limits``: the input limits to apply (default: the packaged ones)."""
+    specs = field_specs(limits)
     n = len(inputs)
     valid = np.ones(n, dtype=np.bool_)
     found: list[InputError] = []
@@ -650,7 +671,7 @@ def _v32_core(
     )
 
 
-def v32(inputs: PredictInputs) -> PredictResult:
+def v32(inputs: PredictInputs, limits: InputLimits | None = None) -> PredictResult:
     """PREDICT v3.2 (official ``benefits32``) for every row of ``inputs``, all 47 regimens.
 
     Treatment letters act only where the model allows (h: ER-positive and horm=1; t:
@@ -658,7 +679,7 @@ def v32(inputs: PredictInputs) -> PredictResult:
     the official code, regimens containing r always carry the heart-dose other-mortality
     term ln(1.02)*heart_gy, and regimens containing c carry ln(1.2) when generation != 0.
     """
-    return _run("v3.2", inputs)
+    return _run("v3.2", inputs, limits=limits)
 
 
 # --------------------------------------------------------------------------------------------
@@ -744,7 +765,7 @@ def _v22_core(
     )
 
 
-def v22(inputs: PredictInputs) -> PredictResult:
+def v22(inputs: PredictInputs, limits: InputLimits | None = None) -> PredictResult:
     """PREDICT v2.2 (official ``benefits22``) for every row of ``inputs``, 24 regimens.
 
     No radiotherapy term and no treatment effect on other-cause mortality. The official code's
@@ -752,7 +773,7 @@ def v22(inputs: PredictInputs) -> PredictResult:
     second column; it does not change all-cause mortality (the published output) and is not
     reproduced here: the split follows the documented method for every regimen.
     """
-    return _run("v2.2", inputs)
+    return _run("v2.2", inputs, limits=limits)
 
 
 # --------------------------------------------------------------------------------------------
@@ -767,9 +788,13 @@ def regimens(model: Model) -> tuple[str, ...]:
 
 
 def _run(
-    model: Model, inputs: PredictInputs, workspace: Workspace | None = None, row_offset: int = 0
+    model: Model,
+    inputs: PredictInputs,
+    workspace: Workspace | None = None,
+    row_offset: int = 0,
+    limits: InputLimits | None = None,
 ) -> PredictResult:
-    valid, errors = validate(inputs, model)
+    valid, errors = validate(inputs, model, limits)
     if row_offset:
         errors = tuple(replace(e, row=e.row + row_offset) for e in errors)
     names = regimens(model)
@@ -793,12 +818,14 @@ def _run(
     )
 
 
-def predict(model: Model, inputs: PredictInputs) -> PredictResult:
-    """Run ``model`` ("v2.2" or "v3.2") on ``inputs``."""
+def predict(
+    model: Model, inputs: PredictInputs, limits: InputLimits | None = None
+) -> PredictResult:
+    """Run ``model`` ("v2.2" or "v3.2") on ``inputs`` (``limits``: as :func:`validate`)."""
     if model == "v3.2":
-        return v32(inputs)
+        return v32(inputs, limits)
     if model == "v2.2":
-        return v22(inputs)
+        return v22(inputs, limits)
     raise ValueError(f"model must be 'v2.2' or 'v3.2', got {model!r}")
 
 
@@ -808,7 +835,10 @@ DEFAULT_CHUNK = 500
 
 
 def iter_chunks(
-    model: Model, inputs: PredictInputs, chunk_size: int = DEFAULT_CHUNK
+    model: Model,
+    inputs: PredictInputs,
+    chunk_size: int = DEFAULT_CHUNK,
+    limits: InputLimits | None = None,
 ) -> Iterator[tuple[int, PredictResult]]:
     """Run ``model`` over ``inputs`` in chunks; yields (first row, result for those rows).
 
@@ -821,4 +851,4 @@ def iter_chunks(
     workspace = Workspace()
     for start in range(0, len(inputs), chunk_size):
         stop = min(start + chunk_size, len(inputs))
-        yield start, _run(model, inputs.rows(slice(start, stop)), workspace, start)
+        yield start, _run(model, inputs.rows(slice(start, stop)), workspace, start, limits)

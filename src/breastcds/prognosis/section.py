@@ -8,20 +8,22 @@ the batch core as a one-row batch.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from breastcds.model.assessment import Classification, MissingInput
 from breastcds.model.case import Case
-from breastcds.model.codes import MenopausalStatus, Sex, SurgeryType
+from breastcds.model.codes import MenopausalStatus
 from breastcds.prognosis import cts5 as cts5_model
+from breastcds.prognosis import formulas, scores
 from breastcds.prognosis import npi as npi_model
 from breastcds.prognosis.mapping import (
     R_CODE,
     ModelName,
     PredictMapping,
     Treatment,
+    input_limits,
     map_case,
     regimen_name,
 )
@@ -164,13 +166,16 @@ def run_model(model: ModelName, inputs: predict.PredictInputs) -> predict.Predic
     """Run PREDICT (public API) on ``inputs``; nodes = 0.5 is the official half node.
 
     The validator admits 0.5 (one node holding micrometastases only, as the official web tool
-    enters it; see :mod:`.mapping`); an invalid row raises with the validator's messages.
+    enters it; see :mod:`.mapping`) and applies the input limits of the active knowledge
+    (:func:`.mapping.input_limits`, the bounds the population tables read); an invalid row
+    raises with the validator's messages.
     """
     import numpy as np
 
     from breastcds.prognosis import predict  # numpy: loaded only when PREDICT runs
 
-    result = predict.v32(inputs) if model == "v3.2" else predict.v22(inputs)
+    limits = input_limits()
+    result = predict.v32(inputs, limits) if model == "v3.2" else predict.v22(inputs, limits)
     if not bool(np.all(result.applicable)):
         raise ValueError("; ".join(e.message for e in result.errors))
     return result
@@ -292,48 +297,32 @@ def _predict_result(model: ModelName, m: PredictMapping) -> ModelResult:
 # --------------------------------------------------------------------------------------------
 
 
-def _population(case: Case, index: str) -> list[str]:
-    """Reasons an index derived in primary operable breast cancer in women does not apply."""
-    t, tr = case.tumour, case.treatment
-    out: list[str] = []
-    if case.patient.sex == Sex.male:
-        out.append(f"male patient: {index} was derived in women")
-    if bool(t.metastatic_sites) or "M1" in (t.clinical_m, t.pathological_m):
-        out.append(f"metastatic disease: {index} is for early (non-metastatic) breast cancer")
-    if t.dcis_only:
-        out.append(f"DCIS only: {index} needs an invasive carcinoma")
-    if tr.neoadjuvant is not None or case.decision_point == "post_neoadjuvant":
-        out.append(
-            f"neoadjuvant therapy recorded: {index} was derived from pathology after primary "
-            "surgery; post-treatment size/nodes are not its inputs"
-        )
-    if tr.surgery is not None and tr.surgery.type == SurgeryType.none:
-        out.append(f"no surgery: {index} uses pathological size and nodes")
-    return out
+_Score = TypeVar("_Score", NPISection, CTS5Section)
 
 
-def _npi(case: Case) -> NPISection:
-    reasons = _population(case, "NPI")
-    if reasons:
-        return NPISection(status="not_applicable", reasons=reasons)
+def _not_computed(
+    score: scores.Score, case: Case, c: Classification, kind: type[_Score]
+) -> _Score | None:
+    """The score's section when its population and input tables (``<score>_*`` of
+    knowledge/classification/prognostic_scores.yaml) rule it out or ask for data, else None."""
+    app = scores.applicability(score, case, c)
+    if app.status == "not_applicable":
+        return kind(status="not_applicable", reasons=list(app.reasons))
+    if app.status == "needs_data":
+        return kind(status="needs_data", missing=list(app.missing))
+    return None
+
+
+def _npi(case: Case, c: Classification) -> NPISection:
+    """NPI when its tables allow it (formula: derived facts, :mod:`.npi`)."""
+    if (ruled_out := _not_computed("npi", case, c, NPISection)) is not None:
+        return ruled_out
     t = case.tumour
-    missing = []
-    if t.size_mm is None:
-        missing.append(MissingInput(field="tumour.size_mm", reason="NPI needs invasive size"))
-    if t.nodes_positive is None:
-        missing.append(MissingInput(field="tumour.nodes_positive", reason="NPI needs nodes"))
-    if t.grade is None:
-        missing.append(MissingInput(field="tumour.grade", reason="NPI needs grade 1-3"))
-    if missing:
-        return NPISection(status="needs_data", missing=missing)
     assert t.size_mm is not None and t.nodes_positive is not None and t.grade is not None
-    if t.size_mm <= 0:
-        return NPISection(
-            status="not_applicable", reasons=[f"invasive size {t.size_mm:g} mm: NPI needs > 0"]
-        )
     r = npi_model.npi(t.size_mm, t.nodes_positive, t.grade)
     notes = [
-        f"NPI = {r.size_mm:g} mm / 50 + node stage {r.node_stage} + grade {r.grade} "
+        f"NPI = {r.size_mm:g} mm / {formulas.parameter('npi_size_mm_per_point'):g} + node "
+        f"stage {r.node_stage} + grade {r.grade} "
         f"= {r.index:.2f}",
         "node stage from tumour.nodes_positive (macro- and micrometastases counted; "
         "isolated tumour cells not)",
@@ -350,44 +339,37 @@ def _npi(case: Case) -> NPISection:
     )
 
 
+#: CTS5 coefficients (parameters ``cts5_<name>`` of knowledge/derived_facts.yaml) in the note
+_CTS5_COEFFICIENTS = (
+    "nodes_coefficient",
+    "scale",
+    "size_coefficient",
+    "size_squared_coefficient",
+    "grade_coefficient",
+    "age_coefficient",
+)
+
+
 def _cts5(case: Case, c: Classification) -> CTS5Section:
-    reasons = _population(case, "CTS5")
-    if c.er.status == "negative":
-        reasons.append("ER-negative: CTS5 applies to ER-positive disease only")
-    if reasons:
-        return CTS5Section(status="not_applicable", reasons=reasons)
+    """CTS5 when its tables allow it (formula: derived facts, :mod:`.cts5`)."""
+    if (ruled_out := _not_computed("cts5", case, c, CTS5Section)) is not None:
+        return ruled_out
     p, t = case.patient, case.tumour
-    missing = []
-    if c.er.status == "not_recorded":
-        missing.append(
-            MissingInput(field="biomarkers.er_percent", reason="CTS5 is for ER-positive disease")
-        )
-    for value, field, what in (
-        (p.age_years, "patient.age_years", "age"),
-        (t.size_mm, "tumour.size_mm", "invasive size"),
-        (t.grade, "tumour.grade", "grade 1-3"),
-        (t.nodes_positive, "tumour.nodes_positive", "positive nodes"),
-    ):
-        if value is None:
-            missing.append(MissingInput(field=field, reason=f"CTS5 needs {what}"))
-    if missing:
-        return CTS5Section(status="needs_data", missing=missing)
     assert p.age_years is not None and t.size_mm is not None
     assert t.grade is not None and t.nodes_positive is not None
-    if t.size_mm <= 0 or p.age_years <= 0:
-        return CTS5Section(
-            status="not_applicable", reasons=["CTS5 needs invasive size and age > 0"]
-        )
     r = cts5_model.cts5(p.age_years, t.size_mm, t.grade, t.nodes_positive)
+    k = {name: formulas.parameter(f"cts5_{name}") for name in _CTS5_COEFFICIENTS}
     notes = [
-        f"CTS5 = 0.438 x node category {r.node_category} + 0.988 x (0.093 x "
-        f"{r.size_used_mm:g} - 0.001 x {r.size_used_mm:g}^2 + 0.375 x {t.grade} + 0.017 x "
+        f"CTS5 = {k['nodes_coefficient']:g} x node category {r.node_category} + "
+        f"{k['scale']:g} x ({k['size_coefficient']:g} x {r.size_used_mm:g} - "
+        f"{k['size_squared_coefficient']:g} x {r.size_used_mm:g}^2 + "
+        f"{k['grade_coefficient']:g} x {t.grade} + {k['age_coefficient']:g} x "
         f"{p.age_years}) = {r.score:.3f}",
         "applies after 5 years of endocrine therapy; the result is the group's published "
         "5-10-year distant-recurrence band (no continuous risk is computed)",
     ]
-    if t.size_mm > cts5_model.SIZE_CAP_MM:
-        notes.append(f"size capped at {cts5_model.SIZE_CAP_MM:g} mm")
+    if t.size_mm > (cap := cts5_model.size_cap_mm()):
+        notes.append(f"size capped at {cap:g} mm")
     if c.er.status == "low_positive":
         notes.append("ER-low (1-10 %): counted as ER-positive; CTS5 evidence is in ER-positive "
                      "trial populations (flag)")  # fmt: skip
@@ -439,7 +421,7 @@ def prognosis(
         mapping=notes if m.status != "not_applicable" else [],
         predict_v32=v32,
         predict_v22=v22,
-        npi=_npi(case),
+        npi=_npi(case, classification),
         cts5=_cts5(case, classification),
     )
 
