@@ -236,9 +236,18 @@ def _component_table(table: rule_tables.Table) -> ComponentTable:
 def component_tables() -> tuple[ComponentTable, ...]:
     """The component tables both engines run, in the official cumulative order (``ORDER``;
     tables of one treatment in the order of the knowledge file)."""
-    tables = rule_tables.active().tables
+    active = rule_tables.active()
+    last = _LAST_COMPONENTS.get("tables")
+    if last is not None and last[0] is active:
+        return last[1]
+    tables = active.tables
     found = [_component_table(t) for n, t in tables.items() if n.startswith(COMPONENT_PREFIX)]
-    return tuple(sorted(found, key=lambda c: ORDER.index(c.treatment)))
+    read = tuple(sorted(found, key=lambda c: ORDER.index(c.treatment)))
+    _LAST_COMPONENTS["tables"] = (active, read)  # one entry: older knowledge is not kept alive
+    return read
+
+
+_LAST_COMPONENTS: dict[str, tuple[rule_tables.RuleTables, tuple[ComponentTable, ...]]] = {}
 
 
 def component_facts(
