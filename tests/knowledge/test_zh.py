@@ -65,7 +65,7 @@ NOT_READER: dict[str, str] = {
     "partners": "codes", "chemo_agents": "INNs", "agents_from_fact": "fact",
     "from_fact_families": "codes", "actions": "action codes (actions.yaml en/zh)",
     "add_actions": "action codes", "add_actions_when": "codes", "action_classes": "codes",
-    "item": "a field of the list record a derived-fact binding reads (knowledge/expressions.py)",
+    "item": "a field of the list record a derived-fact binding reads (language/expressions.py)",
     "then": "a derived fact's value in a case: a code (rendered through the i18n vocabulary)",
     "if_unknown": "fact", "suppress_prompts": "case fields", "regimens": "regimen ids",
     "applies_to": "codes", "footnotes": "footnote ids", "stage": "stage group",
