@@ -191,7 +191,7 @@ _POPULATION_COLUMNS = (
     "sex", "age_years", "metastatic_sites", "clinical_m", "pathological_m", "dcis_only",
     "laterality", "surgery_type", "decision_point", "size_mm", "nodes_positive",
     "nodes_micrometastases_only", "mean_heart_dose_gy", "er_percent", "current_smoker",
-    "menopausal_status", "grade", "detection",
+    "menopausal_status", "grade", "detection", "her2_ihc", "her2_ihc0_staining",
 )  # fmt: skip
 _PREDICT_COLUMNS = ("predict.status", "predict.not_applicable", "predict.missing",
                     "predict.regimen", "predict.os.10y", "predict.benefit.15y")  # fmt: skip

@@ -180,12 +180,15 @@ PROGNOSTIC_TABLES = {"prognostic_t_note", "prognostic_n_group", "prognostic_m_gr
 #: The PREDICT input mapping (knowledge/classification/predict_mapping.yaml), a table per input.
 PREDICT_TABLES = {"predict_screen", "predict_grade", "predict_er", "predict_pr", "predict_her2",
                   "predict_ki67", "predict_nodes", "predict_size", "predict_smoker",
-                  "predict_heart", "predict_population_sex", "predict_population_metastatic",
+                  "predict_population_sex", "predict_population_metastatic",
                   "predict_population_dcis", "predict_population_bilateral",
                   "predict_population_neoadjuvant", "predict_population_surgery",
                   "predict_population_size", "predict_population_age",
                   "predict_population_size_range",
-                  "predict_population_nodes_range"}  # fmt: skip
+                  "predict_population_nodes_range", "predict_component_endocrine",
+                  "predict_component_chemotherapy", "predict_component_trastuzumab",
+                  "predict_component_bisphosphonate", "predict_component_radiotherapy",
+                  "predict_component_radiotherapy_v22"}  # fmt: skip
 
 
 def test_an_undecidable_row_stops_the_table_with_the_fields_that_decide_it() -> None:

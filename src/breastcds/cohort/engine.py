@@ -51,7 +51,12 @@ from breastcds.options.guards import (
 from breastcds.options.guards import active as guard_active
 from breastcds.options.schema import KnowledgeBase, Rule, load_kb
 from breastcds.prognosis import predict, scores
-from breastcds.prognosis.mapping import HALF_NODE, population_tables
+from breastcds.prognosis.mapping import (
+    HALF_NODE,
+    REGIMEN_ORDER,
+    component_tables,
+    population_tables,
+)
 from breastcds.prognosis.scores import SCORES, Score
 from breastcds.prognosis.section import REPORT_YEARS, run_model
 
@@ -432,7 +437,7 @@ def _rt_summary(applicable: pl.Expr, meets: list[pl.Expr], pending: list[pl.Expr
 # --------------------------------------------------------------------------------------------
 
 _PREDICT_INPUTS = ("age", "screen", "size", "grade", "nodes", "er", "pr", "her2", "ki67",
-                   "smoker", "heart_gy", "radio")  # fmt: skip
+                   "smoker", "heart_gy", "radio", "generation", "horm", "traz", "bis")  # fmt: skip
 
 
 def _population_inputs() -> dict[str, pl.Expr]:
@@ -462,7 +467,6 @@ def _predict_tables() -> dict[str, dict[str, pl.Expr]]:
         "predict_her2": {"status": c(F.HER2_STATUS), "category": c(F.HER2_CATEGORY)},
         "predict_ki67": {"percent": c("ki67_percent")},
         "predict_smoker": {"smoker": c("current_smoker")},
-        "predict_heart": {"heart_gy": c("mean_heart_dose_gy")},
     }  # fmt: skip
     population = _population_inputs()
     tables = rule_tables.active()
@@ -489,6 +493,32 @@ def _asked(table: rule_tables.Table) -> list[str]:
     return list(found)
 
 
+def _predict_regimen() -> tuple[pl.Expr, list[pl.Expr]]:
+    """The full PREDICT v3.2 regimen per row and the model's treatment inputs (``__p.horm``,
+    ``__p.radio``, ``__p.heart_gy``, ...): the ``predict_component_*`` tables the prognosis
+    section runs, compiled; the letters of the included treatments in the official order."""
+    bound = {
+        "er_status": c(F.ER_STATUS), "er_percent": c("er_percent"),
+        "her2_status": c(F.HER2_STATUS), "her2_category": c(F.HER2_CATEGORY),
+        "menopausal_status": c("menopausal_status"), "heart_gy": c("mean_heart_dose_gy"),
+    }  # fmt: skip
+    letters: list[tuple[int, pl.Expr]] = []
+    inputs: list[pl.Expr] = []
+    for ct in component_tables():
+        if "v3.2" not in ct.models:
+            continue
+        own = {i.name: bound[i.name] for i in ct.table.inputs if i.name in bound}
+        out = rule_tables.to_polars(ct.table, own, ["letter", *ct.inputs])
+        if ct.letter is not None:
+            letters.append((REGIMEN_ORDER.index(ct.letter), out["letter"].fill_null("")))
+        inputs += [out[name].cast(pl.Float64).alias(f"__p.{name}") for name in ct.inputs]
+        if "radio" in ct.inputs:  # the dose is used with radiotherapy only (as mapping.py)
+            heart = pl.when(out["radio"].eq(1)).then(bound["heart_gy"]).otherwise(0.0)
+            inputs.append(heart.alias("__p.heart_gy"))
+    regimen = pl.concat_str([e for _, e in sorted(letters, key=lambda x: x[0])])
+    return regimen, inputs
+
+
 #: The mapping tables whose missing fields PREDICT v3.2 needs, after the population tables'.
 _ASKING = ("predict_size", "predict_nodes", "predict_er", "predict_smoker")
 
@@ -509,21 +539,11 @@ def predict_mapping_columns() -> tuple[Stages, list[Encoded]]:
             or_into(missing, f, t[name]["missing"].eq(f))
     reasons_enc = Encoded("predict.not_applicable", tuple(reasons))
     missing_enc = Encoded("predict.missing", tuple(missing))
-    heart = c("mean_heart_dose_gy")
-    heart_ok = t["predict_heart"]["dose"].eq("usable")
     er = t["predict_er"]["code"]
     her2 = t["predict_her2"]["code"]
     nodes = c("nodes_positive").cast(pl.Float64)
     size = c("size_mm")
-    regimen = pl.concat_str(
-        [
-            pl.when(heart_ok).then(lit("r")).otherwise(lit("")),
-            pl.when(er.eq(1)).then(lit("h")).otherwise(lit("")),
-            lit("c"),
-            pl.when(her2.eq(1)).then(lit("t")).otherwise(lit("")),
-            pl.when(c("menopausal_status").eq("post")).then(lit("b")).otherwise(lit("")),
-        ]
-    )
+    regimen, treatment_inputs = _predict_regimen()
     stage1 = [
         *[e.alias(f"__p.r.{i}") for i, e in enumerate(reasons.values())],
         *[e.alias(f"__p.m.{i}") for i, e in enumerate(missing.values())],
@@ -538,8 +558,7 @@ def predict_mapping_columns() -> tuple[Stages, list[Encoded]]:
         her2.cast(pl.Float64).alias("__p.her2"),
         t["predict_ki67"]["code"].cast(pl.Float64).alias("__p.ki67"),
         t["predict_smoker"]["code"].cast(pl.Float64).alias("__p.smoker"),
-        pl.when(heart_ok).then(heart).otherwise(0.0).alias("__p.heart_gy"),
-        pl.when(heart_ok).then(1.0).otherwise(0.0).alias("__p.radio"),
+        *treatment_inputs,
     ]
     any_reason = pl.any_horizontal([c(f"__p.r.{i}").fill_null(False) for i in range(len(reasons))])
     any_missing = pl.any_horizontal([c(f"__p.m.{i}").fill_null(False) for i in range(len(missing))])
@@ -705,13 +724,7 @@ def predict_columns(frame: pl.DataFrame) -> pl.DataFrame:
         years = np.asarray(REPORT_YEARS) - 1
         for start in range(0, computed.size, PREDICT_CHUNK):
             sl = slice(start, min(start + PREDICT_CHUNK, computed.size))
-            inputs = predict.PredictInputs(
-                generation=np.full(sl.stop - sl.start, 3.0),
-                horm=np.full(sl.stop - sl.start, 1.0),
-                traz=np.full(sl.stop - sl.start, 1.0),
-                bis=np.full(sl.stop - sl.start, 1.0),
-                **{k: v[sl] for k, v in cols.items()},
-            )
+            inputs = predict.PredictInputs(**{k: v[sl] for k, v in cols.items()})
             res = run_model("v3.2", inputs)
             rows = np.arange(sl.stop - sl.start)
             full = full_idx[sl]

@@ -953,7 +953,10 @@ def _tabulated(
         (inputs[n].cast(pl.String) if n in inputs else pl.lit(None, pl.String)).fill_null("\x00")
         for n in names_in
     ]
-    key = parts[0] if len(parts) == 1 else pl.concat_str(parts, separator="\x1f")
+    if not parts:  # a table without inputs always decides the same
+        key = pl.lit("")
+    else:
+        key = parts[0] if len(parts) == 1 else pl.concat_str(parts, separator="\x1f")
     combos = list(product(*(values for _, values in table.domain)))
     keys = ["\x1f".join(_key_part(v) for v in combo) for combo in combos]
     decisions = [decide(table, dict(zip(names_in, combo, strict=True))) for combo in combos]

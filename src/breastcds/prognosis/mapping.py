@@ -6,7 +6,10 @@ official code has one (screen 2; grade, PR, HER2, Ki-67 9); otherwise the result
 case field that is needed. Cases outside the population the official tool is designed for, or
 outside its input ranges, are "not applicable" with the reason: each reason is a
 ``predict_population_*`` table of ``knowledge/classification/predict_mapping.yaml``, run here
-and compiled for cohorts by ``cohort/engine.py``. Nothing here raises for clinical data.
+and compiled for cohorts by ``cohort/engine.py``. Which adjuvant treatments are shown, why,
+with which regimen letter and model input (``horm``, ``generation``, ``traz``, ``bis``,
+``radio``) is a ``predict_component_*`` table per treatment, run here and compiled for the
+cohort's regimen. Nothing here raises for clinical data.
 
 Official conventions followed (WintonCentre repositories, MIT licence):
 
@@ -35,25 +38,27 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 from breastcds.knowledge import rule_tables
 from breastcds.model.assessment import Classification, MissingInput
 from breastcds.model.case import Case
-from breastcds.model.codes import MenopausalStatus
 
 if TYPE_CHECKING:
     from breastcds.prognosis import predict
 
 ModelName = Literal["v2.2", "v3.2"]
 Treatment = Literal["endocrine", "chemotherapy", "trastuzumab", "bisphosphonate", "radiotherapy"]
+ComponentStatus = Literal["included", "not_applicable", "needs_data"]
 
 R_CODE = "WintonCentre/predict-v30-r (official R code, commit 42223bc)"
 #: the official web tool's coding of one node holding micrometastases only (when it applies:
 #: table predict_nodes of knowledge/classification/predict_mapping.yaml)
 HALF_NODE = 0.5
 
-#: treatment letters in PREDICT regimen names, and the official cumulative order
+#: treatment letters in PREDICT regimen names (each component table's ``letter`` must be its
+#: treatment's), the official cumulative order of the section's steps, and the order of the
+#: letters in the official regimen names (R/benefits32.R: "rhctb", "rh10ctb")
 LETTER: dict[Treatment, str] = {
     "endocrine": "h",
     "chemotherapy": "c",
@@ -68,6 +73,7 @@ ORDER: tuple[Treatment, ...] = (
     "bisphosphonate",
     "radiotherapy",
 )
+REGIMEN_ORDER = "rhctb"
 
 
 @dataclass(frozen=True)
@@ -87,9 +93,11 @@ class Component:
     """One adjuvant treatment PREDICT can add, and whether it is shown for this case."""
 
     treatment: Treatment
-    status: Literal["included", "not_applicable", "needs_data"]
+    status: ComponentStatus
     reason: str
     models: tuple[ModelName, ...]
+    #: the case fields the component needs (status needs_data)
+    missing: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -139,7 +147,7 @@ def regimen_name(model: ModelName, treatments: tuple[Treatment, ...]) -> str:
     if not treatments:
         return "s" if model == "v3.2" else "surg"
     letters = {LETTER[t] for t in treatments}
-    name = "".join(x for x in "rhctb" if x in letters)
+    name = "".join(x for x in REGIMEN_ORDER if x in letters)
     if name not in predict.regimens(model):
         raise ValueError(f"{name!r} is not a PREDICT {model} regimen")
     return name
@@ -202,6 +210,89 @@ def input_limits() -> dict[str, dict[str, float]]:
 _LIMITS: list[tuple[rule_tables.RuleTables, dict[str, dict[str, float]]]] = []
 
 
+#: Prefix of the tables that each decide one adjuvant treatment PREDICT can add (whether it is
+#: shown, why, the case field it needs, its regimen letter and the model input that switches
+#: it on): knowledge/classification/predict_mapping.yaml.
+COMPONENT_PREFIX = "predict_component_"
+#: the outputs every component table has; its other outputs are PREDICT inputs
+COMPONENT_OUTPUTS = ("treatment", "models", "status", "letter", "note", "flag")
+#: the PREDICT inputs a component table may set (official R code: generation.in, horm.in,
+#: traz.in, bis.in, radio.in)
+TREATMENT_INPUTS = ("generation", "horm", "traz", "bis", "radio")
+
+
+@dataclass(frozen=True)
+class ComponentTable:
+    """A ``predict_component_*`` table with what its constant outputs say."""
+
+    treatment: Treatment
+    models: tuple[ModelName, ...]
+    letter: str | None  # the regimen letter when included (None: never included)
+    inputs: tuple[str, ...]  # the PREDICT inputs it sets
+    table: rule_tables.Table
+
+
+def _component_table(table: rule_tables.Table) -> ComponentTable:
+    """Read a component table's constant outputs; refuse one PREDICT could not run."""
+    from breastcds.knowledge.loader import KnowledgeError
+
+    out = table.outputs
+    treatments = [t for t in ORDER if (t,) == out.get("treatment")]
+    models = [str(m).split(", ") for m in out.get("models", ())]
+    letters = [x for x in out.get("letter", ()) if x is not None]
+    inputs = tuple(k for k in out if k not in COMPONENT_OUTPUTS)
+    problem = None
+    if absent := [k for k in COMPONENT_OUTPUTS if k not in out]:
+        problem = f"has no output {absent}"
+    elif not treatments:
+        problem = f"treatment {out['treatment']} is not one of {ORDER}"
+    elif len(models) != 1 or not set(models[0]) <= {"v2.2", "v3.2"}:
+        problem = f"models {out['models']} is not 'v2.2', 'v3.2' or 'v2.2, v3.2'"
+    elif letters not in ([], [LETTER[treatments[0]]]):
+        problem = f"letter {letters}: {treatments[0]} is {LETTER[treatments[0]]!r} in regimens"
+    elif not set(inputs) <= set(TREATMENT_INPUTS):
+        problem = f"outputs {inputs} are not PREDICT treatment inputs {TREATMENT_INPUTS}"
+    if problem is not None:
+        raise KnowledgeError(f"PREDICT component table {table.id}: {problem}")
+    names = tuple(m for m in ("v2.2", "v3.2") if m in models[0])
+    letter = str(letters[0]) if letters else None
+    return ComponentTable(treatments[0], names, letter, inputs, table)
+
+
+def component_tables() -> tuple[ComponentTable, ...]:
+    """The component tables both engines run, in the official cumulative order (``ORDER``;
+    tables of one treatment in the order of the knowledge file)."""
+    active = rule_tables.active()
+    last = _LAST_COMPONENTS.get("tables")
+    if last is not None and last[0] is active:
+        return last[1]
+    tables = active.tables
+    found = [_component_table(t) for n, t in tables.items() if n.startswith(COMPONENT_PREFIX)]
+    read = tuple(sorted(found, key=lambda c: ORDER.index(c.treatment)))
+    _LAST_COMPONENTS["tables"] = (active, read)  # one entry: older knowledge is not kept alive
+    return read
+
+
+_LAST_COMPONENTS: dict[str, tuple[rule_tables.RuleTables, tuple[ComponentTable, ...]]] = {}
+
+
+def component_facts(
+    case: Case, c: Classification, heart_dose_gy: float | None, heart_source: str
+) -> dict[str, object]:
+    """The values of the component tables' inputs (None: not recorded); ``heart_dose_gy`` and
+    ``heart_source``: the mean heart dose in Gy and where it came from."""
+    meno = case.patient.menopausal_status
+    return {
+        "er_status": c.er.status,
+        "er_percent": c.er.percent,
+        "her2_status": c.her2.status,
+        "her2_category": c.her2.category,
+        "menopausal_status": None if meno is None else meno.value,
+        "heart_gy": heart_dose_gy,
+        "source": heart_source,
+    }
+
+
 @dataclass
 class _Draft:
     """The mapping as it is built: values, statements, and why it cannot run."""
@@ -225,6 +316,37 @@ class _Draft:
                 self.codes.append(str(code))
                 self.reasons.append("; ".join(r.en for r in d.reasons))
             self.missing.extend(MissingInput(field=m.field, reason=m.reason.en) for m in d.missing)
+
+    def components(self, facts: Mapping[str, object]) -> tuple[Component, ...]:
+        """Run every component table: whether each treatment is shown and why, the PREDICT
+        inputs that switch it on, and the mapping notes on those inputs (a row's comments)."""
+        out: list[Component] = []
+        notes: list[Statement] = []
+        for ct in component_tables():
+            own = {i.name: facts.get(i.name) for i in ct.table.inputs if i.from_ is None}
+            d = rule_tables.decide(ct.table, own)
+            for name in ct.inputs:
+                self.values[name] = _number(d.outputs[name])
+            if "radio" in ct.inputs:
+                # the dose is used with radiotherapy only (R/benefits32.R: regimens without r
+                # read neither radio nor heart_gy)
+                heart = facts.get("heart_gy") if self.values["radio"] == 1.0 else None
+                self.values["heart_gy"] = 0.0 if heart is None else _number(heart)
+            status = cast(ComponentStatus, d.outputs["status"])  # the table's allowed values
+            reason = "; ".join(r.en for r in d.reasons)
+            asked = tuple(m.field for m in d.missing)
+            out.append(Component(ct.treatment, status, reason, ct.models, asked))
+            note = d.outputs["note"]
+            if note is not None and d.comments:
+                # the case field the note names: the one asked for, else the value's source
+                where = asked[0] if asked else str(own.get("source") or "-")
+                text = "; ".join(x.en for x in d.comments)
+                value = self.values.get(str(note))
+                flag = bool(d.outputs["flag"])
+                notes.append(Statement(str(note), value, where, text, ct.models, flag))
+        # the notes as the section has always listed them: from the last treatment to the first
+        self.statements.extend(reversed(notes))
+        return tuple(out)
 
     def table(
         self,
@@ -351,40 +473,6 @@ def _heart_dose(case: Case, heart_dose_gy: float | None) -> tuple[float | None, 
     return heart_dose_gy, heart_field
 
 
-def _treatment_inputs(
-    v: dict[str, float], heart_dose_gy: float | None, st: list[Statement]
-) -> None:
-    """Every applicable treatment switched on (the regimens select them), heart dose in Gy."""
-    v["generation"] = 3.0
-    v["horm"] = 1.0
-    v["traz"] = 1.0
-    v["bis"] = 1.0
-    if heart_dose_gy is None:
-        # Never reported: regimens without r use neither radio nor heart_gy (benefits32.R).
-        v["radio"] = 0.0
-        v["heart_gy"] = 0.0
-    else:
-        v["radio"] = 1.0
-        v["heart_gy"] = float(heart_dose_gy)
-    st.append(
-        Statement(
-            "generation",
-            3.0,
-            "-",
-            "chemotherapy shown as a third-generation regimen (generation = 3, e.g. "
-            "anthracycline + taxane); the case's actual agents are not used",
-        )
-    )
-    st.append(
-        Statement(
-            "horm",
-            1.0,
-            "-",
-            "endocrine therapy shown as 5 years (horm = 1; 10-year h10 regimens are not shown)",
-        )
-    )
-
-
 def map_case(
     case: Case, c: Classification, *, heart_dose_gy: float | None = None
 ) -> PredictMapping:
@@ -407,16 +495,7 @@ def map_case(
     _map_her2(case, c, d)
     _map_ki67(case, d)
     _map_smoker(case, d)
-    v, st = d.values, d.statements
-
-    heart_problem: str | None = None
-    heart = rule_tables.decide(rule_tables.active()["predict_heart"], {"heart_gy": heart_dose_gy})
-    if heart.outputs["dose"] == "out_of_range":
-        heart_problem = "; ".join(r.en for r in heart.reasons)
-        heart_dose_gy = None
-    components = _components(case, v, heart_dose_gy, st, heart_problem, heart_field)
-
-    _treatment_inputs(v, heart_dose_gy, st)
+    components = d.components(component_facts(case, c, heart_dose_gy, heart_field))
 
     status: Literal["mapped", "not_applicable", "needs_data"]
     if d.reasons:
@@ -431,127 +510,10 @@ def map_case(
         reason_codes=tuple(d.codes),
         missing=tuple(d.missing),
         missing_v32=tuple(d.missing_v32),
-        statements=tuple(st),
-        values=v,
+        statements=tuple(d.statements),
+        values=d.values,
         components=components,
     )
-
-
-def _components(
-    case: Case,
-    v: Mapping[str, float],
-    heart_dose_gy: float | None,
-    st: list[Statement],
-    heart_problem: str | None = None,
-    heart_field: str = "(given by the caller)",
-) -> tuple[Component, ...]:
-    both: tuple[ModelName, ...] = ("v2.2", "v3.2")
-    out: list[Component] = []
-    er = v.get("er")
-    if er == 1.0:
-        out.append(Component("endocrine", "included", "ER-positive", both))
-    elif er == 0.0:
-        out.append(
-            Component(
-                "endocrine", "not_applicable", "ER-negative: no endocrine effect in PREDICT", both
-            )
-        )
-    else:
-        out.append(Component("endocrine", "needs_data", "needs biomarkers.er_percent", both))
-    out.append(Component("chemotherapy", "included", "third-generation regimen", both))
-    her2 = v.get("her2")
-    if her2 == 1.0:
-        out.append(Component("trastuzumab", "included", "HER2-positive", both))
-    elif her2 == 0.0:
-        out.append(
-            Component(
-                "trastuzumab",
-                "not_applicable",
-                "HER2-negative (including HER2-low/ultralow/0)",
-                both,
-            )
-        )
-    else:
-        out.append(
-            Component(
-                "trastuzumab",
-                "needs_data",
-                "HER2 pending: needs a conclusive HER2 result (biomarkers.her2_*)",
-                both,
-            )
-        )
-    meno = case.patient.menopausal_status
-    bis_src = f"'Only applicable to menopausal women' ({R_CODE}, R/benefits32.R)"
-    if meno == MenopausalStatus.post:
-        out.append(Component("bisphosphonate", "included", f"postmenopausal; {bis_src}", both))
-    elif meno is None:
-        out.append(
-            Component(
-                "bisphosphonate",
-                "needs_data",
-                "needs patient.menopausal_status "
-                f"(bisphosphonate benefit is for postmenopausal women; {bis_src})",
-                both,
-            )
-        )
-    else:
-        out.append(
-            Component(
-                "bisphosphonate", "not_applicable", f"{meno.value}menopausal; {bis_src}", both
-            )
-        )
-    if heart_problem is not None:
-        out.append(Component("radiotherapy", "not_applicable", heart_problem, ("v3.2",)))
-    elif heart_dose_gy is None:
-        out.append(
-            Component(
-                "radiotherapy",
-                "needs_data",
-                "needs treatment.mean_heart_dose_gy (mean heart dose of the planned "
-                "radiotherapy, Gy): PREDICT v3.2 adds ln(1.02) x heart Gy to "
-                "other-cause mortality with radiotherapy and has no unknown code or per-patient "
-                f"default ({R_CODE}, R/benefits32.R; its 2 Gy is a population assumption in the "
-                "baseline, not a patient default)",
-                ("v3.2",),
-            )
-        )
-        st.append(
-            Statement(
-                "radio, heart_gy",
-                None,
-                "treatment.mean_heart_dose_gy",
-                "radiotherapy benefit not shown: mean heart dose not recorded. Surgery-only and "
-                "regimens without radiotherapy do not use radio or heart dose in "
-                "PREDICT v3.2, so they are computed as the official code does",
-                ("v3.2",),
-                flag=True,
-            )
-        )
-    else:
-        out.append(
-            Component(
-                "radiotherapy",
-                "included",
-                f"mean heart dose {heart_dose_gy:g} Gy from {heart_field}",
-                ("v3.2",),
-            )
-        )
-        st.append(
-            Statement(
-                "heart_gy",
-                float(heart_dose_gy),
-                heart_field,
-                f"radiotherapy shown with mean heart dose {heart_dose_gy:g} Gy (radio = 1); "
-                "PREDICT v3.2 adds ln(1.02) per Gy to other-cause mortality",
-                ("v3.2",),
-            )
-        )
-    out.append(
-        Component(
-            "radiotherapy", "not_applicable", "PREDICT v2.2 has no radiotherapy term", ("v2.2",)
-        )
-    )
-    return tuple(out)
 
 
 def _code_or_none(decision: rule_tables.Decision) -> float | None:
@@ -568,3 +530,9 @@ def _code(decision: rule_tables.Decision) -> float:
     code = _code_or_none(decision)
     assert code is not None
     return code
+
+
+def _number(value: object) -> float:
+    """A numeric table output or fact (an int or float, never a bool)."""
+    assert isinstance(value, int | float) and not isinstance(value, bool)
+    return float(value)
