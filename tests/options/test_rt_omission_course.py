@@ -7,7 +7,9 @@ omission"), §5.1 ("Tumour on ink: RT omission is never judged") and rt_omission
 age >= 70, <= 20 mm, N0, ER+, margin > 0; PRIME II: age >= 65, <= 30 mm, pN0, HR+, margin >= 1 mm,
 not grade 3 with LVI; LUMINA: age >= 55, pT1, grade 1-2, ER >= 1 %, PR > 20 %, HER2-,
 Ki-67 <= 13.25 %, margin >= 1 mm) and §2 (declined or stopped: reconsider RT). The course format
-carries no endocrine_therapy_planned: the radiotherapy section keeps judging it as not recorded.
+carries no endocrine_therapy_planned: the radiotherapy section keeps judging it as not recorded,
+and in the same pass reads the presumption the course decision uses, which it shows as such
+(``course_decision``); the options read that one result.
 """
 
 from __future__ import annotations
@@ -236,3 +238,7 @@ def test_presumption_notes_need_an_otherwise_last() -> None:
     broken["course_presumptions"][0]["notes"] = []
     with pytest.raises(KnowledgeError, match="notes"):
         parse_rt_omission(broken)
+    twice = copy.deepcopy(data)
+    twice["course_presumptions"] *= 2
+    with pytest.raises(KnowledgeError, match="given twice"):
+        parse_rt_omission(twice)

@@ -255,9 +255,12 @@ class RtOmissionKnowledge(_Strict):
             if g.set_id is not None and g.set_id not in ids:
                 raise ValueError(f"guideline {g.id}: unknown set_id {g.set_id!r}")
         criteria = {c.name for s in self.sets for c in s.criteria}
+        presumed = [p.criterion for p in self.course_presumptions]
         for p in self.course_presumptions:
             if p.criterion not in criteria:
                 raise ValueError(f"course presumption: unknown criterion {p.criterion!r}")
+            if presumed.count(p.criterion) > 1:
+                raise ValueError(f"course presumption: {p.criterion!r} given twice")
         for c in self.applicability:
             if c.when is None:
                 raise ValueError(f"applicability criterion {c.name!r} needs a condition")
