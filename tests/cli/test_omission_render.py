@@ -71,3 +71,49 @@ def test_chinese_uses_the_knowledge_own_chinese(tmp_path: Path) -> None:
         "Toronto-British Columbia",
     ]
     assert [e for e in english if e in flat] == []
+
+
+# The CASE above with endocrine therapy not recorded as planned: 72, ER 95 % PR 80 %, 25 mm,
+# pN0, grade 1, margin 3 mm. The trials' criterion (endocrine therapy planned) cannot be judged,
+# so the section cannot judge omission; the course decision presumes endocrine therapy for the
+# hormone receptor-positive tumour (clinical_course.md 4.3), on which PRIME II is met
+# (rt_omission.md section 1: >= 65, <= 30 mm, pN0, HR+, margin >= 1 mm).
+PRESUMED = {
+    **CASE,
+    "treatment": {"surgery": {"type": "breast_conserving"}},
+}
+
+
+def _run_case(tmp_path: Path, case: dict[str, object], *args: str) -> str:
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps(case), encoding="utf-8")
+    result = CliRunner().invoke(app, ["assess", str(path), *args], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    return " ".join(result.output.split())
+
+
+def test_a_presumed_endocrine_therapy_is_said_in_both_languages(tmp_path: Path) -> None:
+    en = _run_case(tmp_path, PRESUMED)
+    assert "cannot yet judge RT omission" in en  # the section's own summary, as before
+    assert "Course decision (options): Adjuvant endocrine therapy is not recorded as planned" in en
+    assert "This is a presumption, not a recorded fact" in en
+    assert "On this reading: RT omission is a reasonable option to discuss (meets: PRIME II" in en
+    assert "treatment.endocrine_therapy_planned" in en  # still prompted
+    zh = _run_case(tmp_path, PRESUMED, "--lang", "zh")
+    assert "疗程决策（治疗选项）：未记录是否计划辅助内分泌治疗" in zh
+    assert "此为推定，并非已记录的事实" in zh
+    assert "据此判断：可讨论豁免放疗（符合：PRIME II" in zh
+    path = tmp_path / "case.json"
+    result = CliRunner().invoke(app, ["assess", str(path), "--format", "json"])
+    course = json.loads(result.output)["sections"]["radiotherapy"]["course_decision"]
+    assert course["summary"]["verdict"] == "discuss" and course["summary"]["meets"] == ["PRIME_II"]
+    assert course["criteria"][0]["name"] == "endocrine_therapy_planned"
+    assert course["criteria"][0]["value"] is True
+    assert course["criteria"][0]["values"] == {"endocrine_therapy_presumed": True}
+
+
+def test_no_course_decision_line_when_endocrine_therapy_is_recorded(tmp_path: Path) -> None:
+    out = _run_case(tmp_path, CASE)
+    assert "Course decision" not in out and "On this reading" not in out
+    json_out = _run_case(tmp_path, CASE, "--format", "json")
+    assert "course_decision" not in json_out

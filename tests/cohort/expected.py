@@ -46,6 +46,7 @@ def expected(row: dict[str, Any]) -> dict[str, Any]:
     out["rt.applicable"] = rt.applicable
     out["rt.not_applicable_reason"] = rt.not_applicable_reason
     out["rt.summary"] = rt.summary.verdict
+    out["rt.course_summary"] = rt.course_summary().verdict
     by_id = {s.id: s for s in rt.omission}
     for s in load_rt_omission().sets:
         r = by_id.get(s.id)

@@ -41,10 +41,29 @@ ROWS: list[tuple[str, dict[str, Any], bool]] = [
     ("node-positive", {"nodes_positive": 1}, False),
     ("prime-ii-65-30mm-g3", {"age_years": 65, "size_mm": 30.0, "grade": 3}, True),
     ("prime-ii-64-30mm-g3", {"age_years": 64, "size_mm": 30.0, "grade": 3}, False),
-]
+    ("taken", {"endocrine_agents": "letrozole", "endocrine_years_completed": 0.2,
+               "endocrine_ongoing": True}, True),
+    ("stopped", {"endocrine_agents": "letrozole", "endocrine_years_completed": 0.2,
+                 "endocrine_ongoing": False, "endocrine_months_since_end": 1.0}, False),
+]  # fmt: skip
+
+# (case id, rt.summary as written, rt.course_summary): the section cannot judge the trials'
+# "endocrine therapy planned" unless it is recorded; the course-level reading can.
+SUMMARIES = {
+    "presumed": ("insufficient_data", "discuss"),
+    "taken": ("insufficient_data", "discuss"),
+    "planned": ("discuss", "discuss"),
+    "not-planned": ("not_supported", "not_supported"),
+    "declined": ("insufficient_data", "not_supported"),
+    "stopped": ("insufficient_data", "not_supported"),
+    "mastectomy": ("not_applicable", "not_applicable"),
+}
 
 
 def test_course_rt_omission_rows_agree_with_assess_and_fire_at_their_boundaries() -> None:
     by_case = hand_built_results([{**_BASE, **cols, "case_id": cid} for cid, cols, _ in ROWS])
     for cid, _cols, offered in ROWS:
         assert (RULE in (by_case[cid]["options.adjuvant"] or [])) is offered, cid
+        assert (by_case[cid]["rt.course_summary"] == "discuss") is offered, cid
+    for cid, (written, course) in SUMMARIES.items():
+        assert (by_case[cid]["rt.summary"], by_case[cid]["rt.course_summary"]) == (written, course)

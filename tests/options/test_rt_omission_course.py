@@ -7,7 +7,9 @@ omission"), §5.1 ("Tumour on ink: RT omission is never judged") and rt_omission
 age >= 70, <= 20 mm, N0, ER+, margin > 0; PRIME II: age >= 65, <= 30 mm, pN0, HR+, margin >= 1 mm,
 not grade 3 with LVI; LUMINA: age >= 55, pT1, grade 1-2, ER >= 1 %, PR > 20 %, HER2-,
 Ki-67 <= 13.25 %, margin >= 1 mm) and §2 (declined or stopped: reconsider RT). The course format
-carries no endocrine_therapy_planned: the radiotherapy section keeps judging it as not recorded.
+carries no endocrine_therapy_planned: the radiotherapy section keeps judging it as not recorded,
+and in the same pass reads the presumption the course decision uses, which it shows as such
+(``course_decision``); the options read that one result.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ import pytest
 
 from breastcds import assess
 from breastcds.concordance.course import evaluate, to_case
-from breastcds.knowledge.loader import load_yaml
+from breastcds.knowledge.loader import KnowledgeError, load_yaml
 from breastcds.knowledge.schema_rt_omission import parse_rt_omission
+from breastcds.radiotherapy.omission import RadiotherapyResult
 
 # 72, ER 90 % PR 60 % HER2 0, pT1 (14 mm) pN0, grade 1, no LVI, margin 3 mm, Ki-67 10 %:
 # meets CALGB 9343, PRIME II and LUMINA once endocrine therapy is presumed.
@@ -139,18 +142,103 @@ def test_the_radiotherapy_section_still_judges_endocrine_therapy_as_not_recorded
     section = assess(to_case(_case())).sections.radiotherapy
     assert section is not None
     assert section.summary.verdict == "insufficient_data"
+    assert section.course_summary().verdict == "discuss"  # the course decision's reading
     for s in section.omission:
         if s.id in ("CALGB_9343", "PRIME_II", "LUMINA"):
             assert s.verdict == "insufficient_data"
             assert s.criteria() == ["endocrine_therapy_planned"]
 
 
-def test_course_sets_read_the_presumption_even_after_the_written_sets_were_evaluated() -> None:
-    k = parse_rt_omission(load_yaml("rt_omission.yaml"))  # a fresh copy: nothing computed yet
-    written = {s.id: s.condition().facts() for s in k.sets}  # computes each set's condition
-    for s in k.course_sets():
-        if "endocrine_therapy_planned" in written[s.id]:
-            assert "endocrine_therapy_planned" not in s.condition().facts(), s.id
-            assert "endocrine_therapy_presumed" in s.condition().facts(), s.id
-    assert any("endocrine_therapy_planned" in f for f in written.values())
-    assert all("endocrine_therapy_presumed" not in f for f in written.values())
+def _one_assessment(case: dict[str, Any]) -> tuple[RadiotherapyResult, set[str]]:
+    """The radiotherapy section and the course actions of one assessment of ``case``."""
+    a = assess(case)
+    actions = {x for p in a.sections.options.decision_points for x in p.actions()}
+    return a.sections.radiotherapy, actions
+
+
+_TAKEN = {"agents": ["letrozole"], "years_completed": 0.2, "ongoing": True}
+
+
+@pytest.mark.parametrize(
+    ("label", "changes", "planned", "offered", "note"),
+    [
+        # nothing recorded about endocrine therapy: presumed for ER 90 % / PR 60 %
+        ("presumed", {}, None, True, "This is a presumption, not a recorded fact"),
+        # the course format's endocrine record (ongoing letrozole): counted as taken
+        ("taken", {"history__endocrine": _TAKEN}, None, True, "recorded as taken"),
+        # the trials' criterion recorded: the section judges it, no course reading is needed
+        ("planned", {}, True, True, None),
+        ("not planned", {}, False, False, None),
+        # declined: no omission on either reading (clinical_course.md 4.5)
+        ("declined", {"declines": ["endocrine_therapy"]}, None, False, "declined or stopped"),
+    ],
+)
+def test_the_section_and_the_options_read_one_result(
+    label: str, changes: dict[str, Any], planned: bool | None, offered: bool, note: str | None
+) -> None:
+    case = to_case(_case(**changes))
+    if planned is not None:
+        case["treatment"]["endocrine_therapy_planned"] = planned
+    section, actions = _one_assessment(case)
+    assert ("rt_omission" in actions) is offered, label
+    assert (section.course_summary().verdict == "discuss") is offered, label
+    verdicts = {s.id: s for s in section.omission}
+    trials = ("CALGB_9343", "PRIME_II", "LUMINA")
+    if planned is None:
+        # the trial verdicts stay as written: endocrine_therapy_planned is not recorded, so
+        # the section still asks for it (and never reads the presumption as a record)
+        assert section.summary.verdict == "insufficient_data", label
+        for t in trials:
+            assert verdicts[t].verdict == "insufficient_data", (label, t)
+            assert verdicts[t].criteria() == ["endocrine_therapy_planned"], (label, t)
+        assert "treatment.endocrine_therapy_planned" in {m.field for m in section.missing}
+        course = section.course_decision
+        assert course is not None, label
+        assert [c.name for c in course.criteria] == ["endocrine_therapy_planned"]
+        assert note is not None and note in course.criteria[0].note, label
+        assert {s.id for s in course.sets} >= set(trials), label
+        want = "meets" if offered else "fails"
+        assert {s.verdict for s in course.sets} == {want}, label
+        assert "course_decision" in section.model_dump(mode="json")
+    else:
+        # recorded: the section's own verdicts decide, unchanged, and no note is shown
+        assert section.course_decision is None, label
+        assert "course_decision" not in section.model_dump(mode="json")
+        expected = "meets" if planned else "fails"
+        for t in trials:
+            assert verdicts[t].verdict == expected, (label, t)
+        assert section.summary.verdict == ("discuss" if planned else "not_supported")
+
+
+def test_the_omission_sets_are_judged_once_per_assessment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The options' fact and the section read the one evaluation (no second pass)."""
+    from breastcds.radiotherapy import omission
+
+    calls: list[int] = []
+    real = omission.evaluate_facts
+
+    def counted(*args: Any, **kwargs: Any) -> omission.RadiotherapyResult:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(omission, "evaluate_facts", counted)
+    section, actions = _one_assessment(to_case(_case()))
+    assert "rt_omission" in actions and section.course_decision is not None
+    assert len(calls) == 1
+
+
+def test_presumption_notes_need_an_otherwise_last() -> None:
+    data = load_yaml("rt_omission.yaml")
+    notes = data["course_presumptions"][0]["notes"]
+    assert notes[-1].get("when") is None and all(n.get("when") for n in notes[:-1])
+    broken = copy.deepcopy(data)
+    broken["course_presumptions"][0]["notes"] = notes[:-1]
+    with pytest.raises(KnowledgeError, match="last note has no 'when'"):
+        parse_rt_omission(broken)
+    broken["course_presumptions"][0]["notes"] = []
+    with pytest.raises(KnowledgeError, match="notes"):
+        parse_rt_omission(broken)
+    twice = copy.deepcopy(data)
+    twice["course_presumptions"] *= 2
+    with pytest.raises(KnowledgeError, match="given twice"):
+        parse_rt_omission(twice)

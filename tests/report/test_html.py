@@ -10,10 +10,12 @@ import pytest
 
 from breastcds import __version__, examples, i18n
 from breastcds.capabilities import Assessment
+from breastcds.entrypoint import assess
 from breastcds.i18n import all_keys, label
 from breastcds.knowledge import knowledge_version
 from breastcds.model.assessment import AssessmentRecord
 from breastcds.model.case import Case
+from breastcds.model.parse import parse_case
 from breastcds.report import build_context, render_html
 from breastcds.report.html import KNOWN_SECTIONS
 from tests.report.conftest import NOW, assessed
@@ -160,3 +162,34 @@ def test_key_facts_show_recorded_values_and_not_recorded_for_core_facts() -> Non
 def test_every_label_has_both_languages() -> None:
     for key in all_keys():
         assert label(key, "en").strip() and label(key, "zh").strip(), key
+
+
+@pytest.mark.parametrize(
+    ("lang", "note", "reading"),
+    [
+        ("en", "Adjuvant endocrine therapy is not recorded as planned",
+         "On this reading: RT omission is a reasonable option to discuss (meets: PRIME II"),
+        ("zh", "未记录是否计划辅助内分泌治疗", "据此判断：可讨论豁免放疗（符合：PRIME II"),
+    ],
+)  # fmt: skip
+def test_the_board_summary_says_when_the_course_decision_presumes_endocrine_therapy(
+    lang: str, note: str, reading: str
+) -> None:
+    """72, ER 95 % PR 80 %, 25 mm pN0, grade 1, margin 3 mm after BCS, endocrine therapy not
+    recorded: the section cannot judge omission (PRIME II needs endocrine therapy, rt_omission.md
+    section 1); the course decision presumes it for the HR-positive tumour (clinical_course.md
+    4.3), which the page says as a presumption, beside the prompt for the field."""
+    case = parse_case({
+        "patient": {"age_years": 72},
+        "tumour": {"size_mm": 25, "nodes_positive": 0, "grade": 1, "lvi": False,
+                   "margin_mm": 3},
+        "biomarkers": {"er_percent": 95, "pr_percent": 80, "her2_ihc": 0, "ki67_percent": 8},
+        "treatment": {"surgery": {"type": "breast_conserving"}},
+    })  # fmt: skip
+    a = assess(case, now=NOW)
+    doc = render_html(a, lang=lang, case=case, now=NOW)  # type: ignore[arg-type]
+    text = _text(doc)
+    assert 'class="course-decision" data-verdict="discuss"' in doc
+    assert f"{label('course_decision', lang)}{'：' if lang == 'zh' else ': '}{note}" in text  # type: ignore[arg-type]
+    assert reading in text
+    assert "treatment.endocrine_therapy_planned" in text  # still asked for

@@ -12,6 +12,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from breastcds.cli.render import SECTION_RENDERERS
@@ -21,6 +22,7 @@ from breastcds.i18n import (
     fact_label,
     field_label,
     label,
+    rt_course_decision,
     rt_summary,
     text,
     value,
@@ -103,8 +105,10 @@ def render(section: Any, console: Console, lang: Lang = "en") -> None:
         else RadiotherapyResult.model_validate(section)
     )
     console.rule(_t("title", lang))
-    summary = rt_summary(r.model_dump(mode="json"), lang)
-    console.print(f"[bold]{summary}[/]", highlight=False)
+    data = r.model_dump(mode="json")
+    console.print(f"[bold]{rt_summary(data, lang)}[/]", highlight=False)
+    for line in rt_course_decision(data, lang):  # a presumption of the course decision
+        console.print(f"[yellow]{escape(line)}[/]", highlight=False)
     if not r.applicable:
         for m in r.missing:
             console.print(f"  • {_t('needs', lang)} {field_label(m.field, lang)}: "

@@ -364,14 +364,16 @@ def rt_columns() -> tuple[Stages, list[Encoded]]:
     encoded: list[Encoded] = []
     meets_support: list[pl.Expr] = []
     pending_support: list[pl.Expr] = []
-    course_meets: list[pl.Expr] = []  # the course-level reading (course_presumptions)
+    # the course-level reading (knowledge course_presumptions, as radiotherapy.omission reads
+    # it): each presumption compiled once, beside the criterion as written, for supporting sets
+    course_meets: list[pl.Expr] = []
     course_pending: list[pl.Expr] = []
-    presumed = {p.criterion for p in k.course_presumptions}
-    for s, course_set in zip(k.sets, k.course_sets(), strict=True):
+    seen: set[str] = set()
+    for s in k.sets:
         failed: list[tuple[str, pl.Expr]] = []
         missing: list[tuple[str, pl.Expr]] = []
         course_cols: list[pl.Expr] = []
-        for j, (crit, course_crit) in enumerate(zip(s.criteria, course_set.criteria, strict=True)):
+        for j, crit in enumerate(s.criteria):
             cond = crit.condition()
             if cond is None:
                 continue
@@ -379,13 +381,15 @@ def rt_columns() -> tuple[Stages, list[Encoded]]:
             stage1.append(to_polars(cond).alias(name))
             failed.append((crit.name, c(name).eq(False)))
             missing.append((crit.name, c(name).is_null()))
-            if crit.name in presumed:
-                course_cond = course_crit.condition()
-                assert course_cond is not None
-                stage1.append(to_polars(course_cond).alias(f"__rtc.{s.id}.{j}"))
-                course_cols.append(c(f"__rtc.{s.id}.{j}"))
-            else:
+            presumption = k.presumption(crit.name) if s.role == "supports_omission" else None
+            if presumption is None:
                 course_cols.append(c(name))
+                continue
+            presumed = f"__rtc.{crit.name}"
+            if presumed not in seen:
+                seen.add(presumed)
+                stage1.append(to_polars(presumption.condition()).alias(presumed))
+            course_cols.append(c(presumed))
         # criteria the case model cannot hold are never judged (listed last, as the evaluator)
         missing += [(crit.name, lit(True)) for crit in s.unrecordable()]
         f_enc = Encoded(f"rt.{s.id}.failed", tuple(n for n, _ in failed))
@@ -413,9 +417,7 @@ def rt_columns() -> tuple[Stages, list[Encoded]]:
             course_meets.append(~course_fails & ~course_unknown)
             course_pending.append(~course_fails & course_unknown)
     stage3.append(_rt_summary(applicable, meets_support, pending_support).alias("rt.summary"))
-    stage3.append(
-        _rt_summary(applicable, course_meets, course_pending).alias("__rt.course_summary")
-    )
+    stage3.append(_rt_summary(applicable, course_meets, course_pending).alias("rt.course_summary"))
     return [stage1, stage2, stage3], encoded
 
 
@@ -811,7 +813,7 @@ def output_columns() -> list[str]:
     cols += [f"{name}.{part}" for *_, name in PROGNOSTIC for part in ("reason", "missing")]
     for dp in DECISION_POINTS:
         cols += [f"options.{dp}", f"prompts.{dp}"]
-    cols += ["rt.applicable", "rt.not_applicable_reason", "rt.summary"]
+    cols += ["rt.applicable", "rt.not_applicable_reason", "rt.summary", "rt.course_summary"]
     for s in load_rt_omission().sets:
         cols += [f"rt.{s.id}.verdict", f"rt.{s.id}.failed", f"rt.{s.id}.missing"]
     cols += ["predict.status", "predict.not_applicable", "predict.missing", "predict.regimen"]

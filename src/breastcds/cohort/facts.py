@@ -407,7 +407,7 @@ def steps() -> list[list[pl.Expr]]:
     from breastcds.cohort.engine import rt_columns
 
     rt_stages, _ = rt_columns()
-    supported = c("__rt.course_summary").eq("discuss").alias("rt_omission_supported")
+    supported = c("rt.course_summary").eq("discuss").alias("rt_omission_supported")
     derived_steps = derived.column_steps(case_field, c)
     return [step1, step2, step3, [*step4, *bound_fields()], *derived_steps,
             [inferred_decision_point()], *rt_stages, [supported]]  # fmt: skip

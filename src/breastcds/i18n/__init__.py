@@ -48,6 +48,7 @@ __all__ = [
     "option_name",
     "organ_label",
     "prompt_reason",
+    "rt_course_decision",
     "rt_summary",
     "text",
     "value",
@@ -224,6 +225,27 @@ def rt_summary(section: Mapping[str, Any], lang: Lang = "en") -> str:
         return f"不支持豁免放疗（最接近：{names.get(closest, closest) or ''}，不符合：{failed}）"
     reason = text(str(section.get("not_applicable_reason") or text_en), "zh")
     return reason if reason.startswith("不适用") else "不适用：" + reason
+
+
+def rt_course_decision(section: Mapping[str, Any], lang: Lang = "en") -> list[str]:
+    """The course decision's reading of the omission sets (``course_decision`` of the
+    ``radiotherapy`` section), when it differs from the section's: each presumption's note
+    ("Course decision (options): ..."), then the summary on that reading; [] when absent."""
+    course = section.get("course_decision")
+    if not isinstance(course, Mapping):
+        return []
+    colon = "：" if lang == "zh" else ": "
+    lines = [
+        f"{label('course_decision', lang)}{colon}{text(str(c.get('note') or ''), lang)}"
+        for c in course.get("criteria") or []
+    ]
+    reading = {
+        **section,
+        "summary": course.get("summary") or {},
+        "missing": [{"field": f} for f in course.get("missing_fields") or []],
+    }
+    lines.append(f"{label('course_reading', lang)}{colon}{rt_summary(reading, lang)}")
+    return lines
 
 
 def _drug(token: str, lang: Lang) -> str | None:

@@ -144,6 +144,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "guideline_positions": ("Guideline positions", "指南立场"),
     "caveats": ("Caveats", "注意事项"),
     "assumptions": ("Assumptions", "假设"),
+    "course_decision": ("Course decision (options)", "疗程决策（治疗选项）"),
+    "course_reading": ("On this reading", "据此判断"),
     "fractionation": ("Fractionation", "分割方案"),
     "not_applicable": ("Not applicable", "不适用"),
     # reirradiation

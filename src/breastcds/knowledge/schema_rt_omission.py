@@ -32,6 +32,7 @@ __all__ = [
     "OmissionSet",
     "Outcome",
     "Presumption",
+    "PresumptionNote",
     "RecommendationSet",
     "Regimen",
     "RtFractionationKnowledge",
@@ -182,12 +183,22 @@ class Caveat(_Strict):
     source: str = Field(min_length=10)
 
 
-class Presumption(_Strict):
-    """How the course-level decision reads one criterion of every set that has it.
+class PresumptionNote(_Strict):
+    """What the radiotherapy section says when the course-level reading of a criterion changes
+    a set's verdict: the first note whose ``when`` holds (``None``: otherwise)."""
 
-    The radiotherapy section judges the criterion as written; the course-of-care action (an
-    options rule reading ``rt_omission_supported``) judges it with ``when`` instead, e.g. an
-    endocrine therapy presumed rather than recorded as planned.
+    when: Condition | None = None
+    text: str = Field(min_length=10)
+    text_zh: str | None = None
+
+
+class Presumption(_Strict):
+    """How the course-level decision reads one criterion of every supporting set that has it.
+
+    The radiotherapy section judges the criterion as written and, in the same pass, with
+    ``when`` beside it (e.g. an endocrine therapy presumed rather than recorded as planned); the
+    course-of-care action (an options rule reading ``rt_omission_supported``) reads the second.
+    ``notes`` say so in the section (never as a recorded fact).
     """
 
     criterion: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
@@ -195,6 +206,23 @@ class Presumption(_Strict):
     text_zh: str | None = None
     when: Condition
     source: str = Field(min_length=10)
+    notes: list[PresumptionNote] = Field(min_length=1)
+
+    def condition(self) -> Condition:
+        """The presumption's condition, named after the criterion it stands for."""
+        return self._named_condition
+
+    @cached_property
+    def _named_condition(self) -> Condition:
+        return self.when.model_copy(update={"name": self.criterion})
+
+    @model_validator(mode="after")
+    def _otherwise_last(self) -> Presumption:
+        if any(n.when is None for n in self.notes[:-1]):
+            raise ValueError(f"presumption {self.criterion!r}: only the last note may omit 'when'")
+        if self.notes[-1].when is not None:
+            raise ValueError(f"presumption {self.criterion!r}: the last note has no 'when'")
+        return self
 
 
 class RtOmissionKnowledge(_Strict):
@@ -208,28 +236,14 @@ class RtOmissionKnowledge(_Strict):
         default_factory=list, description="criteria the course-level decision reads otherwise"
     )
 
-    def course_sets(self) -> list[OmissionSet]:
-        """The sets as the course-level decision judges them: each criterion named by a
-        presumption has the presumption's text and condition (the others are unchanged)."""
-        return self._course_sets
+    def presumption(self, criterion: str) -> Presumption | None:
+        """The course-level reading of the criterion named ``criterion``, if any (both engines
+        evaluate it beside the criterion as written, for the supporting sets)."""
+        return self._presumptions.get(criterion)
 
     @cached_property
-    def _course_sets(self) -> list[OmissionSet]:
-        by_name = {p.criterion: p for p in self.course_presumptions}
-
-        def read(c: Criterion) -> Criterion:
-            p = by_name.get(c.name)
-            if p is None:
-                return c
-            return Criterion(name=c.name, text=p.text, text_zh=p.text_zh, when=p.when,
-                             source=p.source, note=c.note, note_zh=c.note_zh)  # fmt: skip
-
-        def course(s: OmissionSet) -> OmissionSet:
-            copy = s.model_copy(update={"criteria": [read(c) for c in s.criteria]})
-            copy.__dict__.pop("_all_condition", None)  # model_copy keeps a computed condition
-            return copy
-
-        return [course(s) for s in self.sets]
+    def _presumptions(self) -> dict[str, Presumption]:
+        return {p.criterion: p for p in self.course_presumptions}
 
     @model_validator(mode="after")
     def _references(self) -> RtOmissionKnowledge:
@@ -241,9 +255,12 @@ class RtOmissionKnowledge(_Strict):
             if g.set_id is not None and g.set_id not in ids:
                 raise ValueError(f"guideline {g.id}: unknown set_id {g.set_id!r}")
         criteria = {c.name for s in self.sets for c in s.criteria}
+        presumed = [p.criterion for p in self.course_presumptions]
         for p in self.course_presumptions:
             if p.criterion not in criteria:
                 raise ValueError(f"course presumption: unknown criterion {p.criterion!r}")
+            if presumed.count(p.criterion) > 1:
+                raise ValueError(f"course presumption: {p.criterion!r} given twice")
         for c in self.applicability:
             if c.when is None:
                 raise ValueError(f"applicability criterion {c.name!r} needs a condition")

@@ -13,6 +13,14 @@ condition language (:mod:`breastcds.knowledge.conditions`):
 The summary says whether omission is a reasonable option to discuss (meets at least one set
 whose role is ``supports_omission``: a reported trial or a guideline), cannot be judged yet, or
 is not supported (then the closest set and what it fails on). Sources: each set's ``source``.
+
+One pass serves the section and the course-of-care decision (options rule ``local.rt.omission``,
+fact ``rt_omission_supported``): a criterion named by a ``course_presumptions`` entry of the
+knowledge (adjuvant endocrine therapy presumed for a hormone receptor-positive tumour unless
+declined or stopped: clinical_course.md 4.3 / 4.5) is evaluated once, beside the criterion as
+written. The sets' verdicts stay as written; when the presumed reading changes a supporting
+set's verdict, :attr:`RadiotherapyResult.course_decision` carries the course-level summary with
+the knowledge's note, and :meth:`RadiotherapyResult.course_summary` is what the options read.
 """
 
 from __future__ import annotations
@@ -32,6 +40,7 @@ from breastcds.knowledge.schema_rt_omission import (
     OmissionRole,
     OmissionSet,
     Outcome,
+    Presumption,
     RecommendationSet,
     Regimen,
     RtFractionationKnowledge,
@@ -43,14 +52,15 @@ from breastcds.model.assessment import Classification, MissingInput
 from breastcds.model.case import Case
 
 __all__ = [
+    "CourseDecision",
+    "CourseSet",
     "CriterionResult",
     "FractionationResult",
+    "PresumedCriterion",
     "RadiotherapyResult",
     "SetResult",
     "Summary",
     "Verdict",
-    "course_summary",
-    "course_summary_facts",
     "evaluate",
     "evaluate_facts",
     "evaluate_set",
@@ -117,6 +127,47 @@ class FractionationResult(_Result):
     positions: list[GuidelinePosition]
 
 
+class PresumedCriterion(_Result):
+    """A criterion the course-level decision reads by a presumption, not by the record.
+
+    ``requirement`` is the presumption's text, ``values`` the facts it reads, ``value`` its
+    three-valued outcome (None = cannot tell), ``note`` what the section says about it.
+    """
+
+    name: str
+    requirement: str
+    values: dict[str, Any]
+    value: bool | None
+    note: str
+
+
+class CourseSet(_Result):
+    """A supporting set whose verdict the course-level reading changes (the section's verdict
+    of the set, as written, stays in ``omission``)."""
+
+    id: str
+    name: str
+    verdict: Verdict
+
+
+class CourseDecision(_Result):
+    """How the course-of-care decision (options rule ``local.rt.omission``) reads the omission
+    sets, when a presumed criterion changes the verdict of a supporting set.
+
+    ``summary`` is the course-level summary; ``missing_fields`` the fields it asks for when it
+    cannot yet judge. The section's own verdicts and prompts are unchanged.
+    """
+
+    criteria: list[PresumedCriterion]
+    sets: list[CourseSet]
+    summary: Summary
+    missing_fields: list[str] = Field(default_factory=list)
+
+
+def _absent(v: object) -> bool:
+    return v is None
+
+
 class RadiotherapyResult(_Result):
     """The ``radiotherapy`` section: omission criteria sets, summary, fractionation/PBI/boost."""
 
@@ -130,6 +181,15 @@ class RadiotherapyResult(_Result):
     fractionation: FractionationResult | None = None
     missing: list[MissingInput] = Field(default_factory=list)
     knowledge: str
+    # Left out of the JSON when absent (no presumption changes a verdict): the section's JSON
+    # is then as it was before the course-level reading was part of the section.
+    course_decision: CourseDecision | None = Field(default=None, exclude_if=_absent)
+
+    def course_summary(self) -> Summary:
+        """The summary the course-of-care decision reads (fact ``rt_omission_supported``):
+        the course-level one when a presumption changes a supporting set's verdict, else the
+        section's (the verdicts are then the same)."""
+        return self.summary if self.course_decision is None else self.course_decision.summary
 
 
 def _values(names: Sequence[str], facts: Mapping[str, Any]) -> dict[str, Any]:
@@ -217,6 +277,10 @@ def outcome_text(o: Outcome) -> str:
     )
 
 
+def _pending_fields(pending: Sequence[SetResult]) -> list[str]:
+    return sorted({f for r in pending for c in r.unknown for f in c.missing_fields})
+
+
 def _summary(results: Sequence[SetResult], sets: Mapping[str, OmissionSet]) -> Summary:
     support = [r for r in results if r.role == "supports_omission"]
     met = [r for r in support if r.verdict == "meets"]
@@ -237,7 +301,7 @@ def _summary(results: Sequence[SetResult], sets: Mapping[str, OmissionSet]) -> S
         return Summary(verdict="discuss", text=text, meets=[r.id for r in met])
     pending = [r for r in support if r.verdict == "insufficient_data"]
     if pending:
-        fields = sorted({f for r in pending for c in r.unknown for f in c.missing_fields})
+        fields = _pending_fields(pending)
         text = (
             "cannot yet judge RT omission: no set is met or failed on recorded data alone "
             f"({', '.join(r.name for r in pending)}); record: {', '.join(fields)}"
@@ -268,6 +332,84 @@ def _missing(results: Sequence[SetResult]) -> list[MissingInput]:
                 if f not in out and not f.startswith("(not in the case model)"):
                     out[f] = MissingInput(field=f, reason=f"decides {r.name}: {c.requirement}")
     return list(out.values())
+
+
+#: A criterion's three-valued outcome and its result (for the failed / unknown lists).
+Reading = tuple[bool | None, CriterionResult]
+
+
+def _presumed(p: Presumption, facts: Mapping[str, Any]) -> tuple[PresumedCriterion, Reading]:
+    """The presumption judged once (pure): the reported criterion and, for the sets, the
+    criterion result it stands for (with the fields to record when it cannot tell)."""
+    cond = p.condition()
+    out = conditions.evaluate(cond, facts)
+    values = _values(sorted(cond.facts()), facts)
+    notes = [n for n in p.notes if n.when is None or conditions.truth(n.when, facts) is True]
+    reported = PresumedCriterion(
+        name=p.criterion, requirement=p.text, values=values, value=out.value, note=notes[0].text
+    )
+    fields = sorted({f for u in out.unknown for f in u.fields}) if out.value is None else []
+    result = CriterionResult(name=p.criterion, requirement=p.text, values=values,
+                             missing_fields=fields)  # fmt: skip
+    return reported, (out.value, result)
+
+
+def _read_with(r: SetResult, s: OmissionSet, readings: Mapping[str, Reading]) -> SetResult:
+    """The set's result with each presumed criterion in place of the one as written (pure; no
+    criterion is evaluated again)."""
+    order = {c.name: i for i, c in enumerate(s.criteria)}
+    failed = [c for c in r.failed if c.name not in readings]
+    unknown = [c for c in r.unknown if c.name not in readings]
+    passed = [n for n in r.passed if n not in readings]
+    for name, (value, result) in readings.items():
+        if value is False:
+            failed.append(result)
+        elif value is None:
+            unknown.append(result)
+        else:
+            passed.append(name)
+    unrecordable = {c.name for c in s.unrecordable()}
+    failed.sort(key=lambda c: order[c.name])
+    unknown.sort(key=lambda c: (c.name in unrecordable, order[c.name]))
+    passed.sort(key=order.__getitem__)
+    verdict: Verdict = "fails" if failed else ("insufficient_data" if unknown else "meets")
+    return r.model_copy(
+        update={"verdict": verdict, "failed": failed, "unknown": unknown, "passed": passed}
+    )
+
+
+def _course_decision(
+    k: RtOmissionKnowledge, results: Sequence[SetResult], facts: Mapping[str, Any]
+) -> CourseDecision | None:
+    """The course-level reading of the supporting sets, when a presumption changes a verdict
+    (each presumption evaluated once; knowledge ``course_presumptions``)."""
+    by_id = {s.id: s for s in k.sets}
+    judged: dict[str, tuple[PresumedCriterion, Reading]] = {}
+    course: list[SetResult] = []
+    changed: list[SetResult] = []
+    for r in results:
+        s = by_id[r.id]
+        presumed = [p for c in s.criteria if (p := k.presumption(c.name)) is not None]
+        if r.role != "supports_omission" or not presumed:
+            course.append(r)
+            continue
+        for p in presumed:
+            if p.criterion not in judged:
+                judged[p.criterion] = _presumed(p, facts)
+        read = _read_with(r, s, {p.criterion: judged[p.criterion][1] for p in presumed})
+        course.append(read)
+        if read.verdict != r.verdict:
+            changed.append(read)
+    if not changed:
+        return None
+    summary = _summary(course, by_id)
+    pending = [r for r in course if r.role == "supports_omission" and r.id in summary.pending]
+    return CourseDecision(
+        criteria=[reported for reported, _ in judged.values()],
+        sets=[CourseSet(id=r.id, name=r.name, verdict=r.verdict) for r in changed],
+        summary=summary,
+        missing_fields=_pending_fields(pending),
+    )
 
 
 def evaluate_facts(
@@ -304,36 +446,16 @@ def evaluate_facts(
         ),
         missing=_missing(results),
         knowledge=stamp,
+        course_decision=_course_decision(k, results, facts),
     )
 
 
 @once_per_assessment
 def evaluate(case: Case, classification: Classification) -> RadiotherapyResult:
     """Radiotherapy-after-BCS assessment of one validated, classified case (pure; once per
-    assessment). The course-level fact ``rt_omission_supported`` reads :func:`course_summary`.
+    assessment). The section and the course-level fact ``rt_omission_supported`` (its
+    :meth:`RadiotherapyResult.course_summary`) read this one result.
 
     The facts are read lazily (a fact may call this while the case's facts are being extracted).
     """
     return evaluate_facts(LazyFacts(case, classification))
-
-
-def course_summary_facts(
-    facts: Mapping[str, Any], knowledge: RtOmissionKnowledge | None = None
-) -> Summary:
-    """The omission summary for the course-level decision (pure): the sets read with the
-    knowledge's ``course_presumptions`` (clinical_course.md 4.3 / 4.5: omission presumes
-    endocrine therapy; a declined one removes the premise). The radiotherapy section keeps the
-    sets as written."""
-    k = knowledge or load_rt_omission()
-    reason, _, _ = _applicability(k, facts)
-    if reason is not None:
-        return Summary(verdict="not_applicable", text=reason)
-    sets = k.course_sets()
-    return _summary([evaluate_set(s, facts) for s in sets], {s.id: s for s in sets})
-
-
-@once_per_assessment
-def course_summary(case: Case, classification: Classification) -> Summary:
-    """:func:`course_summary_facts` of one validated, classified case (fact
-    ``rt_omission_supported``; once per assessment)."""
-    return course_summary_facts(LazyFacts(case, classification))

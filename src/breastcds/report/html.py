@@ -37,6 +37,7 @@ from breastcds.i18n import (
     option_name,
     organ_label,
     prompt_reason,
+    rt_course_decision,
     rt_summary,
     text,
     value,
@@ -153,6 +154,7 @@ def environment(extra_loader: jinja2.BaseLoader | None = None) -> jinja2.Environ
         organ_label=organ_label, criterion_label=criterion_label, prompt_reason=prompt_reason,
         metric_label=metric_label, trial_of=_trial_of, rule_text=_rule_text, pick=_pick,
         grade_text=_grade_text, dp_reason=_dp_reason, rt_summary=rt_summary,
+        rt_course_decision=rt_course_decision,
         regimen_label=_regimen_label, show=_show, regimen_grade=regimen_grade_text,
     )  # fmt: skip
     env.filters.update(
