@@ -31,7 +31,7 @@ ALLOWED_BACK_EDGES: dict[tuple[str, str], str] = {}
 #: The layers, ground first (docs/architecture.md draws this table; a test keeps them equal).
 #: An import may go to its own layer or a lower one; a new part must be placed here.
 LAYERS: dict[str, tuple[str, ...]] = {
-    "ground": ("model", "_version", "examples"),
+    "ground": ("model", "language", "_version", "examples"),
     "knowledge": ("knowledge",),
     "capabilities": (
         "classify", "course", "options", "prognosis", "radiotherapy", "dose", "capabilities",

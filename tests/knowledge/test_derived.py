@@ -27,10 +27,17 @@ from breastcds.cohort.synthetic import generate
 from breastcds.cohort.validate import prepare
 from breastcds.entrypoint import classify
 from breastcds.knowledge import derived
-from breastcds.knowledge.expressions import Expr, class_table, evaluate, to_polars
+from breastcds.knowledge.drugs import drug_attribute, drug_table
 from breastcds.knowledge.facts import FACTS
 from breastcds.knowledge.loader import KnowledgeError
 from breastcds.knowledge.rule_tables import knowledge_from
+from breastcds.language.expressions import (
+    DrugAttribute,
+    Expr,
+    class_table,
+    evaluate,
+    to_polars,
+)
 
 PACKAGED = Path(breastcds.knowledge.__file__).parent
 DEFS = derived.active()
@@ -50,7 +57,7 @@ def _literals(e: Expr) -> set[str]:
     if e.agent_in_class is not None or e.drug is not None:
         # agents of the class (as written), others, one the catalogue does not know
         wanted = e.agent_in_class[1] if e.agent_in_class is not None else "taxane"
-        hits = [n for n, v in class_table(wanted).items() if v]
+        hits = [n for n, v in class_table(drug_table, wanted).items() if v]
         out |= {*hits[:2], " Paclitaxel", "Tamoxifen", "letrozole", "palbociclib",
                 "trastuzumab", "trastuzumab deruxtecan", "no-such-agent"}  # fmt: skip
     if e.starts_with is not None:
@@ -88,6 +95,9 @@ class _Row:
 
     def fact(self, name: str) -> Any:
         return self.values[f"fact:{name}"]
+
+    def drug(self, agent: str | None, attribute: DrugAttribute) -> str | bool | None:
+        return drug_attribute(agent, attribute)
 
 
 def _inputs(fact: derived.DerivedFact) -> dict[str, pl.DataType]:
@@ -135,10 +145,12 @@ def _compile(fact: derived.DerivedFact, rows: list[dict[str, Any]]) -> list[Any]
 
     def fact_column(name: str) -> pl.Expr:
         if name in DEFS.by_name:
-            return to_polars(DEFS[name].expr, lambda p: pl.col(f"field:{p}"), fact_column)
+            return to_polars(
+                DEFS[name].expr, lambda p: pl.col(f"field:{p}"), fact_column, drug_table
+            )
         return pl.col(f"fact:{name}")
 
-    expr = to_polars(fact.expr, lambda p: pl.col(f"field:{p}"), fact_column)
+    expr = to_polars(fact.expr, lambda p: pl.col(f"field:{p}"), fact_column, drug_table)
     out = frame.select(expr.cast(derived.dtype(fact.type)).alias("v"))
     return out["v"].to_list()
 

@@ -41,6 +41,9 @@ NOT_READER: dict[str, str] = {
     "wording": "review record (verbatim / paraphrase)",
     "chapter": "review record (csco_areas.yaml: the CSCO chapter, as written)",
     "inventory": "review record (csco_areas.yaml: what the chapter inventory found)",
+    "searched": "review record (csco_areas.yaml: what was searched for another edition)",
+    "found": "review record (csco_areas.yaml: what another edition gave for an area)",
+    "edition": "identifier (csco_areas.yaml: the year of another edition)",
     "book": "citation", "rules": "rule-id patterns",
     # proper names
     "body": "guideline body (NCCN, NICE, Cancer Australia, ASTRO): a proper name",
@@ -62,7 +65,7 @@ NOT_READER: dict[str, str] = {
     "partners": "codes", "chemo_agents": "INNs", "agents_from_fact": "fact",
     "from_fact_families": "codes", "actions": "action codes (actions.yaml en/zh)",
     "add_actions": "action codes", "add_actions_when": "codes", "action_classes": "codes",
-    "item": "a field of the list record a derived-fact binding reads (knowledge/expressions.py)",
+    "item": "a field of the list record a derived-fact binding reads (language/expressions.py)",
     "then": "a derived fact's value in a case: a code (rendered through the i18n vocabulary)",
     "if_unknown": "fact", "suppress_prompts": "case fields", "regimens": "regimen ids",
     "applies_to": "codes", "footnotes": "footnote ids", "stage": "stage group",

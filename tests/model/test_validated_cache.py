@@ -239,3 +239,38 @@ def test_an_edited_knowledge_file_in_a_copy_of_the_package_is_validated_again(
     cached, before, inside, after = json.loads(_run(copy, _OVERRIDE, str(other)))
     assert cached is True
     assert (before, inside, after) == ("intermediate", "high", "intermediate")
+
+
+def test_knowledge_edited_while_a_process_builds_it_is_not_stored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A checkout or update under a running process: the key was taken from the old files, the
+    loader read the new ones, so the result must not be stored under the old key."""
+    package = tmp_path / "breastcds"
+    (package / "knowledge").mkdir(parents=True)
+    rules = package / "knowledge" / "rules.yaml"
+    rules.write_text("rules: []\n", encoding="utf-8")
+    folder = package / "knowledge" / "__pycache__"
+    monkeypatch.setattr(vc, "PACKAGE", package)
+    monkeypatch.setattr(vc, "KNOWLEDGE", package / "knowledge")
+    monkeypatch.setattr(vc, "CACHE_DIR", folder)
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    monkeypatch.delenv(vc.SWITCH, raising=False)
+    vc.fingerprint.cache_clear()
+    try:
+        vc.fingerprint()  # the key is taken at the process's first use
+
+        def build_after_an_edit() -> str:
+            rules.write_text("rules: [{id: a}]\n", encoding="utf-8")
+            return "read from the edited file"
+
+        assert vc.cached("test.edited", build_after_an_edit) == "read from the edited file"
+        assert not folder.exists() or list(folder.iterdir()) == []
+        # a later process (new key) builds and stores as usual
+        vc.fingerprint.cache_clear()
+        assert vc.cached("test.edited", Builds("value")) == "value"
+        assert [p.name for p in folder.iterdir()] == [
+            f"validated-test.edited-{vc.fingerprint()}.pickle"
+        ]
+    finally:
+        vc.fingerprint.cache_clear()

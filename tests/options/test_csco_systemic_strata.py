@@ -149,7 +149,11 @@ def test_exactly_one_taxane_stratum_leaf_holds(data: dict[str, Any]) -> None:
 ALL_FAMILIES: dict[str, tuple[str, ...]] = {
     **TAXANE_FAMILIES,
     "hrpos.adjuvant.ofs_tamoxifen": ("_high_risk_row", "_intermediate_risk_row", "_other"),
-    "course.vte.premenopausal_ofs_ai": ("_node_positive_or_t3", "_other_risk"),
+    "course.vte.premenopausal_ofs_ai": (
+        "_node_positive_or_t3",
+        "_t2n0_clinical_risk_factor",
+        "_risk_row_not_placed",
+    ),
     "course.her2low.tdxd_db04_early_relapse": ("_hr_positive_after_cdk46i", "_other"),
 }
 
@@ -243,8 +247,9 @@ _VTE_PRE: dict[str, Any] = {
 @pytest.mark.parametrize(
     ("size_mm", "nodes_positive", "part"),
     [
-        (25, 0, "_other_risk"),  # pT2 N0, G2, Ki-67 10 %: low-risk row, OFS + AI not listed
-        (12, 0, "_other_risk"),  # pT1 N0: low-risk row
+        # pT2 N0, G2, Ki-67 10 %: low or intermediate by a genomic result, not placed
+        (25, 0, "_risk_row_not_placed"),
+        (12, 0, "_risk_row_not_placed"),  # pT1 N0: low-risk row, OFS + AI not listed
         (55, 0, "_node_positive_or_t3"),  # pT3 N0: intermediate-risk row, OFS+AI [2A] Level II
         (25, 2, "_node_positive_or_t3"),  # pN1: intermediate or high row, Level II either way
     ],
@@ -259,7 +264,7 @@ def test_vte_ofs_ai_is_graded_only_in_the_intermediate_and_high_rows(
     vte = sorted(i for i in offered if i.startswith("course.vte.premenopausal_ofs_ai"))
     assert vte == ["course.vte.premenopausal_ofs_ai" + part]
     graded = RULES["course.vte.premenopausal_ofs_ai" + part].grading.status == "verified"
-    assert graded is (part == "_node_positive_or_t3")
+    assert graded is (part != "_risk_row_not_placed")
 
 
 def test_high_risk_tnbc_adjuvant_regimens_rank_by_grade_then_trial_result() -> None:

@@ -112,9 +112,10 @@ NOT_VERIFIED = [
     "her2pos.metastatic.pyrotinib_capecitabine_after_early_pyrotinib",  # the same TKI again
     "hrpos.metastatic.ai_cdk46i_after_nsai_or_cdk46i_failure",  # not listed after NSAI failure
     "hrpos.extended.tamoxifen_10y_prior_therapy_not_recorded",  # the row depends on it
-    "hrpos.adjuvant.ai_postmenopausal_risk_row_undetermined",  # pT2 N0: grade, Ki-67, genomics
-    "hrpos.adjuvant.tamoxifen_premenopausal_risk_row_undetermined",
-    "hrpos.adjuvant.ofs_exemestane_other",  # low risk: OFS + AI not listed
+    # pT2 N0 without G3 / Ki-67 >= 20 % (low or intermediate by genomics), pN1mi, T/N unknown
+    "hrpos.adjuvant.ai_postmenopausal_risk_row_not_placed",
+    "hrpos.adjuvant.tamoxifen_premenopausal_risk_row_not_placed",
+    "hrpos.adjuvant.ofs_exemestane_row_not_placed",  # low risk: OFS + AI not listed
     "hrpos.metastatic.fulvestrant_other",  # not listed after CDK4/6 inhibitor failure
     "hrpos.metastatic.everolimus_exemestane_other",  # not listed after steroidal AI failure
     "hrpos.metastatic.sacituzumab_her2_zero_or_ultralow",  # HER-2-0 has no row
@@ -152,11 +153,20 @@ FAMILIES: dict[str, list[str]] = {
     "hrpos.metastatic.sacituzumab": ["_her2_low", "_her2_zero_or_ultralow"],
     "hrpos.extended.tamoxifen_10y": [
         "_after_tamoxifen", "_after_ofs", "_prior_therapy_not_recorded"],
+    # fourth pass: pT2 N0 with G3 or Ki-67 >= 20 % (intermediate row) split off the remainder
     "hrpos.adjuvant.ai_postmenopausal": [
-        "_low_risk", "_higher_risk", "_risk_row_undetermined"],
+        "_low_risk", "_higher_risk", "_t2n0_clinical_risk_factor", "_risk_row_not_placed"],
     "hrpos.adjuvant.tamoxifen_premenopausal": [
-        "_low_risk", "_higher_risk", "_risk_row_undetermined"],
-    "hrpos.adjuvant.ofs_exemestane": ["_node_positive_or_t3", "_other"],
+        "_low_risk", "_higher_risk", "_t2n0_clinical_risk_factor", "_risk_row_not_placed"],
+    "hrpos.adjuvant.ofs_exemestane": [
+        "_node_positive_or_t3", "_t2n0_clinical_risk_factor", "_row_not_placed"],
+    # fourth pass (cscosys): the capivasertib review fix and the adjuvant chemotherapy rows
+    "hrpos.metastatic.capivasertib": [
+        "_after_cdk46i_failure", "_after_ai_failure", "_progression_not_recorded"],
+    "hrpos.adjuvant.chemo_n0_rs26": ["_size_over_20mm_or_age_under_35", "_other"],
+    "hrpos.adjuvant.chemo_n0_rs16_25_age50": ["_size_over_20mm_or_age_under_35", "_other"],
+    "hrpos.adjuvant.chemo_n1_premenopausal": ["_pn1", "_pn1mi"],
+    "hrpos.adjuvant.chemo_n1_rs26": ["_pn1", "_pn1mi"],
 }  # fmt: skip
 
 
@@ -243,7 +253,7 @@ _ADJUVANT_POST = {"decision_point": "adjuvant",
 def test_adjuvant_endocrine_option_stays_offered_when_t_or_n_is_not_recorded() -> None:
     # pN not recorded: the CSCO risk row is unknown, the ungraded part offers the AI as before
     offered = _offered({**_ADJUVANT_POST, "tumour": {"size_mm": 25, "clinical_m": "M0"}})
-    assert "hrpos.adjuvant.ai_postmenopausal_risk_row_undetermined" in offered
+    assert "hrpos.adjuvant.ai_postmenopausal_risk_row_not_placed" in offered
     assert "hrpos.adjuvant.ai_postmenopausal_low_risk" not in offered
 
 

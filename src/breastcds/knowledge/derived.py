@@ -1,10 +1,10 @@
 """Derived facts: facts defined as expressions in the knowledge, registered here, once.
 
 ``knowledge/derived_facts.yaml`` defines facts over case fields and other facts in the
-expression language of :mod:`breastcds.knowledge.expressions` (thresholds as ``parameters``
+expression language of :mod:`breastcds.language.expressions` (thresholds as ``parameters``
 with their source). :func:`register_all` registers each with the fact registry when
 :mod:`breastcds.knowledge.facts` loads this module (the registry's one place); a patient's
-value is the interpreter's (:func:`breastcds.knowledge.expressions.evaluate` over the case), a
+value is the interpreter's (:func:`breastcds.language.expressions.evaluate` over the case), a
 cohort's the compiler's (:func:`to_polars`, the cohort engine binding fields to its columns). The
 definitions in force are the packaged ones, or another knowledge directory's inside
 :func:`breastcds.knowledge.rule_tables.knowledge_from` (both engines follow it).
@@ -17,14 +17,22 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from breastcds.knowledge.expressions import Expr, evaluate, read_path, resolve_params
+from breastcds.knowledge.drugs import DrugClass, drug_attribute, drug_table
 from breastcds.knowledge.facts import FACTS, Fact, FactType, register
 from breastcds.knowledge.loader import KnowledgeError, load_yaml, parse_yaml
+from breastcds.language.expressions import (
+    AgentFlag,
+    DrugAttribute,
+    Expr,
+    evaluate,
+    read_path,
+    resolve_params,
+)
 from breastcds.model.assessment import Classification
 from breastcds.model.case import Case
 from breastcds.model.overridable import Overridable
@@ -98,7 +106,8 @@ def parse(data: Any, name: str = DERIVED_FILE) -> DerivedFacts:
     known = set(FACTS)
     for fact in out.facts:
         try:
-            fact.expr.check_scopes()
+            check_names(fact.expr)
+            fact.expr.check_scopes(is_case_path)
         except ValueError as exc:
             raise KnowledgeError(f"knowledge file {name!r}: {fact.name}: {exc}") from exc
         unknown = fact.expr.facts() - known
@@ -107,6 +116,20 @@ def parse(data: Any, name: str = DERIVED_FILE) -> DerivedFacts:
                                  f"{sorted(unknown)}")  # fmt: skip
         known.add(fact.name)
     return out
+
+
+def check_names(expr: Expr) -> None:
+    """Refuse a field that is not a case path and a drug class the catalogue does not have."""
+    for node in expr.nodes():
+        if node.field is not None and not is_case_path(node.field):
+            raise ValueError(f"{node.field!r} is not a field of the case model")
+        wanted = node.agent_in_class[1] if node.agent_in_class is not None else None
+        flags = list(get_args(AgentFlag))
+        if wanted is not None and wanted not in (*flags, *get_args(DrugClass)):
+            raise ValueError(
+                f"agent_in_class: {wanted!r} is neither a drug class of knowledge/drugs.py "
+                f"nor one of {flags}"
+            )
 
 
 _DERIVED: Overridable[DerivedFacts] = Overridable(lambda: parse(load_yaml(DERIVED_FILE)))
@@ -155,6 +178,9 @@ class CaseReader:
     def fact(self, name: str) -> Any:
         return FACTS[name].extract(self.case, self.classification)
 
+    def drug(self, agent: str | None, attribute: DrugAttribute) -> str | bool | None:
+        return drug_attribute(agent, attribute)
+
 
 def _extractor(name: str) -> Callable[[Case, Classification], Any]:
     def extract(case: Case, c: Classification) -> Any:
@@ -181,7 +207,7 @@ def column_steps(
     """Every derived fact as a polars column, in steps (each a ``with_columns``): a derived
     fact read by another is computed once, in an earlier step, and read as its column
     (``field``: a case field's column; ``fact``: a registered fact's column)."""
-    from breastcds.knowledge.expressions import to_polars
+    from breastcds.language.expressions import to_polars
 
     defs = active()
     depth: dict[str, int] = {}
@@ -190,7 +216,7 @@ def column_steps(
         depth[f.name] = max(reads, default=0)
     steps: list[list[pl.Expr]] = [[] for _ in range(max(depth.values(), default=-1) + 1)]
     for f in defs.facts:
-        column = to_polars(f.expr, field, fact).cast(dtype(f.type)).alias(f.name)
+        column = to_polars(f.expr, field, fact, drug_table).cast(dtype(f.type)).alias(f.name)
         steps[depth[f.name]].append(column)
     return steps
 

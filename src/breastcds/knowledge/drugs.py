@@ -10,6 +10,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from breastcds.knowledge.loader import KnowledgeError, parse_yaml, read_text
+from breastcds.language.expressions import DrugAttribute
 from breastcds.model.validated_cache import packaged
 
 DrugClass = Literal[
@@ -147,3 +148,29 @@ def catalogue(path: Path | None = None) -> Catalogue:
 @packaged("knowledge.drugs")
 def _packaged_catalogue() -> Catalogue:
     return parse_catalogue(read_text("drugs.yaml"), "knowledge/drugs.yaml")
+
+
+# The catalogue as the rule language reads it (language/expressions.py: ``drug`` and
+# ``agent_in_class``, for one patient and compiled for a cohort).
+
+
+def drug_attribute(agent: str | None, attribute: DrugAttribute) -> str | bool | None:
+    """What the catalogue says of an agent (None: not recorded or not in the catalogue)."""
+    d = None if agent is None else catalogue().resolve(agent)
+    if d is None:
+        return None
+    value: str | bool = d.drug_class if attribute == "class" else getattr(d, attribute)
+    return value
+
+
+def drug_table(attribute: DrugAttribute) -> dict[str, str | bool]:
+    """Every lower-case name (INN, brand, Chinese) the catalogue knows -> the attribute of
+    the drug it resolves to (the compiler's form of :meth:`Catalogue.resolve`)."""
+    cat = catalogue()
+    names = sorted({a.strip().lower() for d in cat.drugs for a in (d.zh, *d.brands, d.inn)})
+    table: dict[str, str | bool] = {}
+    for n in names:
+        v = drug_attribute(n, attribute)
+        if v is not None:
+            table[n] = v
+    return table

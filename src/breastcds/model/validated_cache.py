@@ -14,8 +14,11 @@ so an edited knowledge file or schema, or another installed version, is validate
 new file replaces the old one. Files are written as ``.pyc`` files are: not under
 ``PYTHONDONTWRITEBYTECODE`` / ``python -B``, atomically, and silently not at all when the folder
 is read-only or missing; an unreadable or foreign file is ignored and the knowledge validated
-again. ``BREASTCDS_KNOWLEDGE_CACHE=0`` turns the cache off. To clear it, delete
-``breastcds/knowledge/__pycache__`` (or the ``validated-*.pickle`` files in it).
+again. A value is stored only when the key computed after building it equals the key taken at
+the process's start, so knowledge edited under a running process (a checkout, an update) is
+never stored under the old files' key. ``BREASTCDS_KNOWLEDGE_CACHE=0`` turns the cache off.
+To clear it, delete ``breastcds/knowledge/__pycache__`` (or the ``validated-*.pickle`` files in
+it).
 
 Only the packaged knowledge is cached: knowledge read from another directory
 (``knowledge_from``, ``checks_from``, ``load_kb_dir``) is validated every time. It sits in the
@@ -65,6 +68,11 @@ def _walk(folder: Path) -> Iterator[os.DirEntry[str]]:
 @cache
 def fingerprint() -> str:
     """The cache key of this installation's packaged knowledge (see the module note)."""
+    return _fingerprint_now()
+
+
+def _fingerprint_now() -> str:
+    """The key computed from the files as they are now (not kept for the process)."""
     import pydantic
 
     h = hashlib.sha256(
@@ -108,6 +116,11 @@ def cached(name: str, build: Callable[[], T]) -> T:
     except Exception:  # not cached yet, unreadable or from a changed class: built again
         pass
     value = build()
+    if _fingerprint_now() != fingerprint():
+        # A knowledge or package file changed while this process ran (an update or a checkout
+        # under a running process): what was built may not be what the key names, so it is
+        # not stored.
+        return value
     if store(path, (name, value)):
         for old in path.parent.glob(f"validated-{name}-*.pickle"):
             if old != path:

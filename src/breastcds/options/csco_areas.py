@@ -6,6 +6,9 @@ either has a graded table (Level I-III columns) or has none (the chapter invento
 docs/csco_grading.md says where it was looked for). The table counts, per area, the option rules
 and those with a verified CSCO level, and gives the share overall and within graded areas.
 Classification is data, never a grade: a rule's level comes only from its ``grading`` block.
+The file also lists the other editions consulted for the areas without a graded table
+(``editions``: citation, whether the full text could be read, what was searched) and, per such
+area, what each of them gave (``other_editions``); the table's footer names them.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ __all__ = [
     "CscoArea",
     "CscoAreas",
     "Denominator",
+    "Edition",
+    "EditionFinding",
     "denominator",
     "load_areas",
     "markdown",
@@ -39,18 +44,43 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+class EditionFinding(_Strict):
+    """What one other edition gave for one area (its chapter, or why no table could be read)."""
+
+    edition: str = Field(description="the edition's year (an id of `editions`)")
+    found: str = Field(min_length=10)
+
+
 class CscoArea(_Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     chapter: str = Field(min_length=3, description="the CSCO 2026 chapter (or 'none')")
     graded: bool = Field(description="the chapter has a table with Level I-III columns")
     inventory: str = Field(min_length=10, description="what the chapter inventory found")
     rules: list[str] = Field(min_length=1, description="rule-id patterns (fnmatch)")
+    other_editions: list[EditionFinding] = Field(
+        default_factory=list, description="what each other edition gave for this area"
+    )
+
+    def found_in(self, edition: str) -> str | None:
+        """What ``edition`` (a year of ``editions``) gave for this area, if recorded."""
+        return next((f.found for f in self.other_editions if f.edition == edition), None)
+
+
+class Edition(_Strict):
+    """Another edition of the CSCO BC guidelines, consulted for the areas the book does not
+    grade: whether its full text could be read, and what was searched and where."""
+
+    id: str = Field(pattern=r"^(19|20)\d{2}$", description="the edition's year")
+    citation: str = Field(min_length=10, description="the edition (or its publication)")
+    full_text: bool = Field(description="the full text (its tables) could be read")
+    searched: str = Field(min_length=10, description="what was searched and what came back")
 
 
 class CscoAreas(_Strict):
     schema_: Literal["csco_areas/1"] = Field(alias="schema")
     updated: str
     book: str = Field(min_length=10)
+    editions: list[Edition] = Field(default_factory=list)
     areas: list[CscoArea] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -59,6 +89,18 @@ class CscoAreas(_Strict):
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
             raise ValueError(f"duplicate area ids: {dupes}")
+        years = [e.id for e in self.editions]
+        dupes = sorted({y for y in years if years.count(y) > 1})
+        if dupes:
+            raise ValueError(f"duplicate edition ids: {dupes}")
+        for a in self.areas:
+            named = [f.edition for f in a.other_editions]
+            unknown = sorted(set(named) - set(years))
+            if unknown:
+                raise ValueError(f"area {a.id!r}: other_editions names no edition: {unknown}")
+            twice = sorted({y for y in named if named.count(y) > 1})
+            if twice:
+                raise ValueError(f"area {a.id!r}: other_editions names an edition twice: {twice}")
         return self
 
     def areas_of(self, rule_id: str) -> list[CscoArea]:
@@ -99,6 +141,7 @@ class Denominator:
     rows: tuple[AreaRow, ...]
     unclassified: tuple[str, ...]
     ambiguous: tuple[tuple[str, tuple[str, ...]], ...]
+    editions: tuple[Edition, ...] = ()
 
     def totals(self, graded: bool | None = None) -> tuple[int, int]:
         """(verified, option rules) over all areas, or over graded / ungraded areas only."""
@@ -139,7 +182,7 @@ def denominator(kb: KnowledgeBase, areas: CscoAreas | None = None) -> Denominato
         )
         for a in areas.areas
     )
-    return Denominator(rows, tuple(unclassified), tuple(ambiguous))
+    return Denominator(rows, tuple(unclassified), tuple(ambiguous), tuple(areas.editions))
 
 
 def _pct(verified: int, total: int) -> str:
@@ -164,4 +207,7 @@ def markdown(d: Denominator) -> str:
                          ("areas without a graded table", False)):  # fmt: skip
         v, n = d.totals(graded)
         lines.append(f"- {what}: {v} of {n} option rules verified ({_pct(v, n)})")
+    for e in d.editions:
+        text = "full text read" if e.full_text else "full text not reachable"
+        lines.append(f"- other edition {e.id}: {e.citation} ({text})")
     return "\n".join(lines)

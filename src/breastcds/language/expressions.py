@@ -59,19 +59,20 @@ Thresholds are written once as ``{param: name}`` (the file's ``parameters``, eac
 source), resolved when the file is read. :func:`evaluate` interprets a tree for one patient
 through a :class:`Reader`; :func:`to_polars` compiles the same tree to one polars expression
 given how a field and a fact are columns. There is no ``eval`` of strings.
+
+The language imports nothing of the package (ground layer: the case model runs it for its
+consistency checks). What the knowledge gives it is passed in: the drug catalogue (the reader's
+``drug`` for one patient, ``drug_table`` for the compiler) and the case paths a tree may name
+(checked by the loader of the file holding it, :meth:`Expr.check_scopes` for bound items).
 """
 
 from __future__ import annotations
 
-import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from functools import reduce
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-
-from breastcds.knowledge.drugs import DrugClass, catalogue
-from breastcds.model.paths import is_case_path
 
 if TYPE_CHECKING:  # the cohort backend's dependency; one-patient assessment does not load it
     import polars as pl
@@ -175,14 +176,6 @@ class Expr(BaseModel):
             raise ValueError(f"{op} takes two operands")
         if op in ("all_", "any_", "add", "coalesce", "cases", "concat") and not getattr(self, op):
             raise ValueError(f"{op.rstrip('_')} needs at least one operand")
-        if op == "agent_in_class":
-            assert self.agent_in_class is not None
-            wanted = self.agent_in_class[1]
-            if wanted not in _FLAGS and wanted not in typing.get_args(DrugClass):
-                raise ValueError(f"agent_in_class: {wanted!r} is neither a drug class of "
-                                 f"knowledge/drugs.py nor one of {list(_FLAGS)}")  # fmt: skip
-        if self.field is not None and not is_case_path(self.field):
-            raise ValueError(f"{self.field!r} is not a field of the case model")
         return self
 
     @property
@@ -231,16 +224,25 @@ class Expr(BaseModel):
             return bound[0].uses_item()
         return any(c.uses_item() for c in self.children())
 
-    def check_scopes(self, list_path: str | None = None, bound: bool = False) -> None:
+    def nodes(self) -> Iterator[Expr]:
+        """This node and every node below it."""
+        yield self
+        for child in self.children():
+            yield from child.nodes()
+
+    def check_scopes(
+        self, is_path: Callable[[str], bool], list_path: str | None = None, bound: bool = False
+    ) -> None:
         """Refuse ``item`` outside a binding, a field or fact inside one, and an item field
-        that the bound list's records do not have (``list_path``: the case path of the bound
-        list's items when it is a case field, e.g. ``treatment.metastatic_lines.*``)."""
+        that the bound list's records do not have (``is_path``: whether a case path exists;
+        ``list_path``: the case path of the bound list's items when it is a case field, e.g.
+        ``treatment.metastatic_lines.*``)."""
         if self.item is not None:
             if not bound:
                 raise ValueError(f"item {self.item!r} outside some/every/count_where/filter/map")
             if self.item != "." and list_path is not None:
                 path = f"{list_path}.{self.item}"
-                if not is_case_path(path):
+                if not is_path(path):
                     raise ValueError(f"item {self.item!r}: {path!r} is not a field of the case "
                                      "model")  # fmt: skip
         if bound and (self.field is not None or self.fact is not None):
@@ -249,11 +251,11 @@ class Expr(BaseModel):
         pair = self.binding()
         if pair is not None:
             items, body = pair
-            items.check_scopes(list_path, bound)
-            body.check_scopes(_items_path(items, list_path), True)
+            items.check_scopes(is_path, list_path, bound)
+            body.check_scopes(is_path, _items_path(items, list_path), True)
             return
         for child in self.children():
-            child.check_scopes(list_path, bound)
+            child.check_scopes(is_path, list_path, bound)
 
     def facts(self) -> set[str]:
         """Every fact this expression reads."""
@@ -295,10 +297,18 @@ def resolve_params(node: Any, params: Mapping[str, Any]) -> Any:
 
 
 class Reader(Protocol):
-    """How the interpreter reads a case field and a fact of one patient (None = not recorded)."""
+    """How the interpreter reads a case field and a fact of one patient (None = not recorded),
+    and what the drug catalogue says of an agent (``drug``: None when the agent is not
+    recorded or not in the catalogue)."""
 
     def field(self, path: str) -> Any: ...
     def fact(self, name: str) -> Any: ...
+    def drug(self, agent: str | None, attribute: DrugAttribute) -> str | bool | None: ...
+
+
+#: The compiler's form of :meth:`Reader.drug`: every lower-case name (INN, brand, Chinese) the
+#: catalogue knows -> the attribute of the drug it resolves to (names it does not know absent).
+DrugTable = Callable[[DrugAttribute], Mapping[str, str | bool]]
 
 
 def read_path(obj: Any, path: str) -> Any:
@@ -319,40 +329,23 @@ def _plain(v: Any) -> Any:
     return getattr(v, "value", v) if not isinstance(v, BaseModel) else v
 
 
-def drug_attribute(agent: str | None, attribute: DrugAttribute) -> str | bool | None:
-    """What the catalogue says of an agent (None: not recorded or not in the catalogue)."""
-    d = None if agent is None else catalogue().resolve(agent)
-    if d is None:
-        return None
-    value: str | bool = d.drug_class if attribute == "class" else getattr(d, attribute)
-    return value
-
-
-def _in_class(agent: str | None, wanted: str) -> bool | None:
+def _in_class(read: Reader, agent: str | None, wanted: str) -> bool | None:
     """The agent is of the drug class (or has the flag) ``wanted``; None when not known."""
     if wanted in _FLAGS:
-        flag = drug_attribute(agent, wanted)  # one of _FLAGS
+        flag = read.drug(agent, wanted)  # one of _FLAGS
         return None if flag is None else bool(flag)
-    cls = drug_attribute(agent, "class")
+    cls = read.drug(agent, "class")
     return None if cls is None else cls == wanted
 
 
-def drug_table(attribute: DrugAttribute) -> dict[str, str | bool]:
-    """Every lower-case name (INN, brand, Chinese) the catalogue knows -> the attribute of
-    the drug it resolves to (the compiler's form of :meth:`Catalogue.resolve`)."""
-    cat = catalogue()
-    names = sorted({a.strip().lower() for d in cat.drugs for a in (d.zh, *d.brands, d.inn)})
-    table: dict[str, str | bool] = {}
-    for n in names:
-        v = drug_attribute(n, attribute)
-        if v is not None:
-            table[n] = v
-    return table
-
-
-def class_table(wanted: str) -> dict[str, bool]:
-    """Every lower-case name the catalogue knows -> whether its drug is of class ``wanted``."""
-    return {n: bool(_in_class(n, wanted)) for n in drug_table("inn")}
+def class_table(drug_table: DrugTable, wanted: str) -> dict[str, bool]:
+    """Every lower-case name the catalogue knows -> whether its drug is of class ``wanted``
+    (or has the flag ``wanted``)."""
+    if wanted in _FLAGS:
+        flags = drug_table(wanted)  # one of _FLAGS
+        return {n: bool(flags.get(n)) for n in drug_table("inn")}
+    classes = drug_table("class")
+    return {n: classes.get(n) == wanted for n in drug_table("inn")}
 
 
 def _and(values: list[bool | None]) -> bool | None:
@@ -430,11 +423,11 @@ def evaluate(e: Expr, read: Reader, item: Any = _NO_ITEM) -> Any:
             return None if items is None else any(x in e.contains_any[1] for x in items)
         case "drug":
             assert e.drug is not None
-            return drug_attribute(go(e.drug[0]), e.drug[1])
+            return read.drug(go(e.drug[0]), e.drug[1])
         case "agent_in_class":
             assert e.agent_in_class is not None
             agents, wanted = go(e.agent_in_class[0]), e.agent_in_class[1]
-            return None if agents is None else _or([_in_class(a, wanted) for a in agents])
+            return None if agents is None else _or([_in_class(read, a, wanted) for a in agents])
         case "lower":
             assert e.lower is not None
             v = go(e.lower)
@@ -534,14 +527,25 @@ def _kleene_any(hits: pl.Expr) -> pl.Expr:
     )  # fmt: skip
 
 
-def to_polars(e: Expr, field: Callable[[str], pl.Expr], fact: Callable[[str], pl.Expr]) -> pl.Expr:
+def to_polars(
+    e: Expr,
+    field: Callable[[str], pl.Expr],
+    fact: Callable[[str], pl.Expr],
+    drug_table: DrugTable | None = None,
+) -> pl.Expr:
     """Compile ``e`` to a polars expression; ``field`` / ``fact`` give the column (expression)
-    of a case field / fact (null = not recorded). polars' null logic is the interpreter's; a
-    binding is ``list.eval`` over the list column, its item ``pl.element()``."""
+    of a case field / fact (null = not recorded), ``drug_table`` the drug catalogue (needed by
+    ``drug`` and ``agent_in_class``). polars' null logic is the interpreter's; a binding is
+    ``list.eval`` over the list column, its item ``pl.element()``."""
     import polars as pl
 
     def go(x: Expr) -> pl.Expr:
-        return to_polars(x, field, fact)
+        return to_polars(x, field, fact, drug_table)
+
+    def drugs() -> DrugTable:
+        if drug_table is None:
+            raise ValueError(f"{e.op}: compiled without the drug catalogue (drug_table)")
+        return drug_table
 
     pair = e.binding()
     if pair is not None:
@@ -598,10 +602,10 @@ def to_polars(e: Expr, field: Callable[[str], pl.Expr], fact: Callable[[str], pl
             assert e.drug is not None
             attribute = e.drug[1]
             kind: pl.DataType = pl.String() if attribute in ("inn", "class") else pl.Boolean()
-            return _replace(go(e.drug[0]), drug_table(attribute), kind)
+            return _replace(go(e.drug[0]), drugs()(attribute), kind)
         case "agent_in_class":
             assert e.agent_in_class is not None
-            table = class_table(e.agent_in_class[1])
+            table = class_table(drugs(), e.agent_in_class[1])
             hits = go(e.agent_in_class[0]).list.eval(_replace(pl.element(), table, pl.Boolean()))
             return _kleene_any(hits)
         case "lower":
