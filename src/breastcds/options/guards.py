@@ -490,6 +490,9 @@ def decide(gs: GuardSet, dp: str, shapes: Sequence[OptionShape],
                 removed_something(g, dp, alg, shapes),
                 alg.not_(alg.or_(kept_with)),
                 alg.not_(alg.or_(earlier.get(code, []))),
+                # a guard that removes the action wins over one that adds it
+                alg.not_(alg.or_([alg.active(h, dp, shapes) for h in guards
+                                  if removed_action(h, code)])),
             ])  # fmt: skip
             earlier.setdefault(code, []).append(flag)
             out.added.append((g, code, flag))
