@@ -5,7 +5,10 @@ Conventions
 - Units are in the field names (``_mm``, ``_percent``, ``_gy``, ``_months``).
 - Impossible values are rejected by the field declarations (``ge``/``le``, allowed codes) and
   contradictions between fields by the checks of ``knowledge/consistency.yaml``, which every
-  record runs (:mod:`breastcds.model.consistency`; the cohort engine runs the same checks);
+  record runs (:mod:`breastcds.model.consistency`; the cohort engine runs the same checks),
+  except the one check that pairs the items of two lists: a prior course recorded both in
+  ``treatment.radiotherapy_courses`` and in ``reirradiation.courses`` must be recorded alike
+  (:mod:`breastcds.model.course_records`);
   implausible but possible values are accepted and reported as warnings
   (:mod:`breastcds.model.plausibility`).
 """
@@ -15,7 +18,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal, Self
 
-from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails
 
 from breastcds.model.codes import (
     AxillarySurgery,
@@ -41,6 +52,7 @@ from breastcds.model.codes import (
     SurgeryType,
 )
 from breastcds.model.consistency import check_record
+from breastcds.model.course_records import disagreements
 from breastcds.model.errors import Inconsistency
 from breastcds.model.reirradiation import ReirradiationPlan
 from breastcds.model.rt_course import RadiotherapyCourse
@@ -399,6 +411,24 @@ class Case(_Model):
                 raise Inconsistency(
                     path, value.isoformat(), f"date is after the assessment date ({today})"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _one_course_one_record(self) -> Case:
+        """A prior course recorded in the course of care and in the re-irradiation plan is
+        recorded alike: every field both records hold agrees (:mod:`.course_records`; not a
+        ``consistency.yaml`` row: it pairs the items of two lists, see that module)."""
+        if self.reirradiation is None:
+            return self
+        found = disagreements(self.treatment.radiotherapy_courses, self.reirradiation.courses)
+        if found:
+            raise ValidationError.from_exception_data(
+                type(self).__name__,
+                [
+                    InitErrorDetails(type="value_error", loc=(), input=e.value, ctx={"error": e})
+                    for e in found
+                ],
+            )
         return self
 
 

@@ -40,7 +40,7 @@ class CaseValidationError(ValueError):
         super().__init__("; ".join(str(i) for i in issues))
 
 
-_TOP = ("patient", "tumour", "biomarkers", "treatment")
+_TOP = ("patient", "tumour", "biomarkers", "treatment", "reirradiation")
 
 
 def from_pydantic(exc: ValidationError) -> CaseValidationError:

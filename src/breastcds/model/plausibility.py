@@ -5,6 +5,7 @@ from __future__ import annotations
 from breastcds.model.assessment import Warning_
 from breastcds.model.case import Case
 from breastcds.model.codes import MenopausalStatus, Sex
+from breastcds.model.course_records import unpaired
 
 
 def check(case: Case) -> list[Warning_]:
@@ -66,4 +67,9 @@ def check(case: Case) -> list[Warning_]:
                 message="male breast cancer: most evidence comes from women; apply rules with care",
             )
         )
+    if case.reirradiation is not None:  # a prior plan course the course of care may lack
+        for field, message in unpaired(
+            case.treatment.radiotherapy_courses, case.reirradiation.courses
+        ):
+            out.append(Warning_(field=field, message=message))
     return out
