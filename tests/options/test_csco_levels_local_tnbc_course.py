@@ -54,10 +54,9 @@ GRADES = [
     # Level II '帕米膦酸二钠 [1B]'
     ("course.metastatic.bone_modifying_agent_denosumab_zoledronic", "I", "1A", "唑来膦酸 [1A]"),
     ("course.metastatic.bone_modifying_agent_pamidronate", "II", "1B", "帕米膦酸二钠 [1B]"),
-    # 四(四) endocrine salvage: AI-failure rows '氟维司群+CDK4/6i [1A]' Level I; TAM-failure row
-    # '氟维司群+CDK4/6i [1B]' Level II; inavolisib triplet [1A] Level I after TAM/AI failure
-    ("course.metastatic.fulvestrant_cdk46i_endocrine_resistant_after_ai", "I", "1A",
-     "氟维司群+CDK4/6i [1A]"),
+    # 四(四) endocrine salvage: TAM-failure row '氟维司群+CDK4/6i [1B]' Level II; inavolisib
+    # triplet [1A] Level I after TAM/AI failure (the AI-failure rows '氟维司群+CDK4/6i [1A]',
+    # Level I, are hrpos.metastatic.fulvestrant_cdk46i_after_ai_failure: test_grading_csco.py)
     ("course.metastatic.fulvestrant_cdk46i_endocrine_resistant_after_tamoxifen", "II", "1B",
      "氟维司群+CDK4/6i [1B]"),
     ("course.metastatic.inavolisib_endocrine_resistant_no_prior_cdk46i", "I", "1A",
