@@ -210,26 +210,31 @@ def test_node_negative_chemotherapy_is_graded_in_csco_row_2_only(
 def test_one_to_three_nodes_are_graded_unless_micrometastases_only(
     micrometastases: bool | None, suffix: str
 ) -> None:
+    # premenopausal with RS 30: chemotherapy once, by the RS >= 26 part (RxPONDER, the source of
+    # the premenopausal part, enrolled RS <= 25 only); with RS 20 by the premenopausal part
     offered = _offered(_adjuvant(42, "pre", 18.0, 2, 30, micrometastases))
     got = {rid for rid in offered if rid.startswith("hrpos.adjuvant.chemo_n1_")}
-    assert got == {f"hrpos.adjuvant.chemo_n1_premenopausal_{suffix}",
-                   f"hrpos.adjuvant.chemo_n1_rs26_{suffix}"}  # fmt: skip
+    assert got == {f"hrpos.adjuvant.chemo_n1_rs26_{suffix}"}
     level = offered[f"hrpos.adjuvant.chemo_n1_rs26_{suffix}"].grade.csco_level
+    assert level == ("I" if suffix == "pn1" else None)
+    offered = _offered(_adjuvant(42, "pre", 18.0, 2, 20, micrometastases))
+    got = {rid for rid in offered if rid.startswith("hrpos.adjuvant.chemo_n1_")}
+    assert got == {f"hrpos.adjuvant.chemo_n1_premenopausal_{suffix}"}
+    level = offered[f"hrpos.adjuvant.chemo_n1_premenopausal_{suffix}"].grade.csco_level
     assert level == ("I" if suffix == "pn1" else None)
 
 
 def test_graded_adjuvant_chemotherapy_ranks_above_the_ungraded_options() -> None:
-    # premenopausal pN1 (2 nodes) RS 30: both chemotherapy parts are Level I now; every option
-    # without a verified level ranks below them (grade before trial result, issue 16 item 3)
-    point = _point(_adjuvant(42, "pre", 18.0, 2, 30))
-    ids = [o.rule_id for o in point.options]
-    chemo = [ids.index("hrpos.adjuvant.chemo_n1_rs26_pn1"),
-             ids.index("hrpos.adjuvant.chemo_n1_premenopausal_pn1")]  # fmt: skip
-    ungraded = [i for i, o in enumerate(point.options) if o.grade.csco_level is None]
-    assert ungraded and max(chemo) < min(ungraded)
-    # RS >= 26 (EBCTCG, breast cancer mortality) before RxPONDER (DFS) at the same level
-    assert chemo[0] < chemo[1]
-    assert point.options[chemo[0]].rank_reason.en.startswith("CSCO level I (")
+    # premenopausal pN1 (2 nodes): the chemotherapy part (RS >= 26 with RS 30, premenopausal with
+    # RS 20) is Level I; every option without a verified level ranks below it (grade before
+    # trial result, issue 16 item 3)
+    for rs, part in ((30, "rs26"), (20, "premenopausal")):
+        point = _point(_adjuvant(42, "pre", 18.0, 2, rs))
+        ids = [o.rule_id for o in point.options]
+        chemo = ids.index(f"hrpos.adjuvant.chemo_n1_{part}_pn1")
+        ungraded = [i for i, o in enumerate(point.options) if o.grade.csco_level is None]
+        assert ungraded and chemo < min(ungraded)
+        assert point.options[chemo].rank_reason.en.startswith("CSCO level I (")
 
 
 # ---------------------------------------------------------------- HR-positive salvage chemotherapy

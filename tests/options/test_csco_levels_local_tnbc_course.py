@@ -105,7 +105,6 @@ def test_grade_is_the_level_of_the_row_read(
         "local.rt.rni_after_neoadjuvant_bcs_ct4_cn0",  # cN0 ypN0 row lists no nodal RT
         # whole breast alone: no other invasive row lists it (whole breast + boost is Level I)
         "local.rt.whole_breast_adjuvant_other",
-        "course.metastatic.fulvestrant_cdk46i_endocrine_resistant_other",
         "course.metastatic.inavolisib_endocrine_resistant_after_cdk46i",  # not in that row
         "course.her2pos.disitamab_vedotin_liver_after_tki",  # not in the TKI-failure row
         "surgery.bcs_radiotherapy",  # the CSCO book has no surgery table
@@ -255,7 +254,7 @@ def test_leptomeningeal_disease_takes_the_whole_brain_row() -> None:
 
 def test_an_option_the_guards_block_is_not_named_above_the_next() -> None:
     # First line after relapse on adjuvant letrozole with progression on fulvestrant +
-    # palbociclib recorded: the guard 'given.progressed_agent' blocks the CDK4/6 inhibitor
+    # palbociclib recorded: the non-steroidal-AI relapse guard blocks the AI + CDK4/6 inhibitor
     # options that ranked first, so the first option left is the one ranked first.
     case = {
         "decision_point": "metastatic_line_1",
@@ -273,7 +272,7 @@ def test_an_option_the_guards_block_is_not_named_above_the_next() -> None:
     }  # fmt: skip
     k = parse_case(case)
     point = evaluate_options(k, classify(k), kb=KB).decision_points[0]
-    assert "course.metastatic.fulvestrant_cdk46i_endocrine_resistant_other" in {
+    assert "hrpos.metastatic.ai_cdk46i_after_nsai_or_cdk46i_failure" in {
         b.rule_id for b in point.blocked
     }
     first = point.options[0]

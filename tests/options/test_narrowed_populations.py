@@ -12,6 +12,13 @@
   decision point and the one before surgery (`neoadjuvant`) are one decision: same answer.
 - Fulvestrant + CDK4/6 inhibitor after an aromatase-inhibitor relapse is one option (CSCO 2026
   四(四), Level I [1A]), not two.
+- One option per agent set at a decision point, with the grade of the CSCO row the case is in:
+  fulvestrant + CDK4/6 inhibitor after a relapse on adjuvant tamoxifen ('TAM failure' row, Level
+  II [1B], the course rule), on an AI + CDK4/6 inhibitor ('CDK4/6 inhibitor failure' row, Level
+  II [2A]), on an AI after an adjuvant CDK4/6 inhibitor (AI-failure row, Level I [1A]), on
+  toremifene (no row, ungraded); T-DXd with HER2+ brain metastases after trastuzumab (Level I
+  [1A], DESTINY-Breast12 among its sources) or without it (the brain-metastases rule, ungraded);
+  chemotherapy for premenopausal 1-3 nodes with RS >= 26 (the RS >= 26 part only).
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ import yaml
 
 from breastcds.entrypoint import classify
 from breastcds.model.parse import parse_case
-from breastcds.options.engine import DecisionPointOptions, evaluate_options
+from breastcds.options.engine import DecisionPointOptions, OfferedOption, evaluate_options
 from breastcds.options.schema import load_kb
 
 KB = load_kb()
@@ -284,17 +291,6 @@ SAME_AGENTS_KNOWN: dict[frozenset[str], str] = {
     frozenset({"hrpos.neoadjuvant.chemotherapy_locally_advanced_ac_t",
                "hrpos.neoadjuvant.chemotherapy_locally_advanced_at_tac"}):
         "two regimens (sequential AC-T, concurrent AT/TAC) of the same agents, two CSCO entries",
-    frozenset({"hrpos.adjuvant.chemo_n1_premenopausal_pn1mi",
-               "hrpos.adjuvant.chemo_n1_rs26_pn1mi"}):
-        "open: premenopausal pN1mi with RS >= 26 meets both remainders (not in this change)",
-    frozenset({"course.metastatic.fulvestrant_cdk46i_endocrine_resistant_after_tamoxifen",
-               "hrpos.metastatic.fulvestrant_cdk46i_no_ai_failure"}):
-        "open: relapse on tamoxifen, the same option twice (not in this change)",
-    frozenset({"course.metastatic.fulvestrant_cdk46i_endocrine_resistant_other",
-               "hrpos.metastatic.fulvestrant_cdk46i_after_cdk46i_failure"}):
-        "open: relapse on an AI + CDK4/6 inhibitor, the same option twice (not in this change)",
-    frozenset({"course.metastatic.her2_brain_tdxd", "her2pos.metastatic.tdxd"}):
-        "open: HER2+ brain metastases at line 2, T-DXd twice (not in this change)",
 }  # fmt: skip
 
 
@@ -321,3 +317,195 @@ def test_no_two_option_rules_offer_the_same_agents_at_one_decision_point() -> No
     unexplained = {tuple(sorted(k)): v[:3] for k, v in found.items() if k not in SAME_AGENTS_KNOWN}
     assert not unexplained
     assert FULV_AI not in {r for k in found for r in k}
+
+
+# ------------------------------------------- one option per agent set: the CSCO row decides
+
+FULV_TAM = "course.metastatic.fulvestrant_cdk46i_endocrine_resistant_after_tamoxifen"
+FULV_NO_AI = "hrpos.metastatic.fulvestrant_cdk46i_no_ai_failure"
+FULV_CDK = "hrpos.metastatic.fulvestrant_cdk46i_after_cdk46i_failure"
+FULV_REST = "hrpos.metastatic.fulvestrant_cdk46i_after_fulvestrant_failure_or_not_recorded"
+
+
+def fulvestrant_cdk46i(p: DecisionPointOptions) -> list[OfferedOption]:
+    # the guard 'given.progressed_agent' drops a CDK4/6 inhibitor progressed on from the agents
+    return [
+        o
+        for o in (*p.options, *p.discuss)
+        if "fulvestrant" in o.agents and len(o.agents) > 1 and set(o.agents) <= FULVESTRANT_CDK46I
+    ]
+
+
+def relapse(
+    on: list[str],
+    *,
+    endocrine: list[str] | None = None,
+    adjuvant: list[str] | None = None,
+    months_since_end: int | None = None,
+    lines: list[dict[str, Any]] | None = None,
+    decision_point: str | None = None,
+) -> dict[str, Any]:
+    ongoing = months_since_end is None
+    endo: dict[str, Any] = {"agents": endocrine or on, "years_completed": 3, "ongoing": ongoing}
+    if not ongoing:
+        endo["months_since_end"] = months_since_end
+    data = relapse_on(on[0])
+    data["treatment"]["endocrine"] = endo
+    data["treatment"]["recurrence"]["on_therapy"] = on if ongoing else []
+    if adjuvant is not None:
+        data["treatment"]["adjuvant_agents"] = adjuvant
+    if lines is not None:
+        data["treatment"]["metastatic_lines"] = lines
+    if decision_point is not None:
+        data["decision_point"] = decision_point
+    return data
+
+
+_CHEMO_LINE_1 = [{"agents": ["paclitaxel"], "outcome": "progression", "months": 6}]
+# case -> (rule offering fulvestrant + CDK4/6i, CSCO level, evidence category)
+FULVESTRANT_CDK46I_CASES: dict[str, tuple[dict[str, Any], str, str | None, str | None]] = {
+    "on adjuvant tamoxifen": (relapse(["tamoxifen"]), FULV_TAM, "II", "1B"),
+    "6 months after tamoxifen": (
+        relapse(["tamoxifen"], months_since_end=6), FULV_TAM, "II", "1B"),
+    "12 months after tamoxifen": (
+        relapse(["tamoxifen"], months_since_end=12), FULV_TAM, "II", "1B"),
+    "13 months after tamoxifen (endocrine-sensitive)": (
+        relapse(["tamoxifen"], months_since_end=13), FULV_NO_AI, "II", None),
+    "tamoxifen relapse, line 2 after chemotherapy": (
+        relapse(["tamoxifen"], lines=_CHEMO_LINE_1, decision_point="metastatic_line_2"),
+        FULV_NO_AI, "II", None),
+    "on toremifene (no CSCO row)": (relapse(["toremifene"]), FULV_REST, None, None),
+    "on tamoxifen after toremifene": (
+        relapse(["tamoxifen"], endocrine=["toremifene", "tamoxifen"]), FULV_REST, None, None),
+    "on letrozole + abemaciclib": (
+        relapse(["letrozole", "abemaciclib"], endocrine=["letrozole"]), FULV_CDK, "II", "2A"),
+    "on letrozole, adjuvant abemaciclib completed": (
+        relapse(["letrozole"], adjuvant=["abemaciclib"]), FULV_AI, "I", "1A"),
+    "on letrozole, abemaciclib in the endocrine record": (
+        relapse(["letrozole"], endocrine=["letrozole", "abemaciclib"]), FULV_AI, "I", "1A"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(FULVESTRANT_CDK46I_CASES))
+def test_fulvestrant_cdk46i_is_offered_once_with_the_grade_of_its_row(name: str) -> None:
+    data, rule_id, level, evidence = FULVESTRANT_CDK46I_CASES[name]
+    same = fulvestrant_cdk46i(at(data))
+    assert [o.rule_id for o in same] == [rule_id]
+    assert same[0].grade.csco_level == level
+    assert same[0].grade.csco_evidence == evidence
+
+
+def test_fulvestrant_cdk46i_after_tamoxifen_keeps_its_tam_failure_row() -> None:
+    (option,) = fulvestrant_cdk46i(at(relapse(["tamoxifen"])))
+    assert option.grade.verified_in and "'TAM failure'" in option.grade.verified_in
+    # the relapse on tamoxifen leaves the HR-positive part by one criterion: a near miss
+    (missed,) = [n for n in at(relapse(["tamoxifen"])).not_offered if n.rule_id == FULV_NO_AI]
+    assert missed.near_miss
+
+
+def test_fulvestrant_cdk46i_after_metastatic_cdk46i_progression_is_not_offered_at_line_1() -> None:
+    # a CDK4/6 inhibitor progressed on for metastatic disease: no part offers another one
+    data = relapse(["letrozole"], decision_point="metastatic_line_1",
+                   lines=[{"agents": ["fulvestrant", "palbociclib"], "outcome": "progression",
+                           "months": 3}])  # fmt: skip
+    assert fulvestrant_cdk46i(at(data)) == []
+
+
+TDXD_BRAIN = "course.metastatic.her2_brain_tdxd"
+TDXD = "her2pos.metastatic.tdxd"
+_THP = {
+    "agents": ["docetaxel", "trastuzumab", "pertuzumab"],
+    "outcome": "progression",
+    "months": 14,
+}
+
+
+def her2_metastatic(
+    lines: list[dict[str, Any]],
+    *,
+    sites: tuple[str, ...] = ("brain",),
+    months_since_trastuzumab: int | None = None,
+    decision_point: str = "metastatic_line_2",
+) -> dict[str, Any]:
+    treatment: dict[str, Any] = {"metastatic_lines": lines}
+    if months_since_trastuzumab is not None:
+        treatment["adjuvant_agents"] = ["docetaxel", "carboplatin", "trastuzumab"]
+        treatment["months_since_trastuzumab"] = months_since_trastuzumab
+    return {
+        "decision_point": decision_point,
+        "patient": {"age_years": 52, "sex": "female", "menopausal_status": "post",
+                    "comorbidities": {"interstitial_lung_disease": False}},
+        "tumour": {"clinical_m": "M1", "metastatic_sites": list(sites)},
+        "biomarkers": {"er_percent": 0, "pr_percent": 0, "her2_ihc": 3},
+        "treatment": treatment,
+    }  # fmt: skip
+
+
+TDXD_CASES: dict[str, tuple[dict[str, Any], str]] = {
+    "brain, line 2 after THP": (her2_metastatic([_THP]), TDXD),
+    "brain, line 3 after THP and pyrotinib": (
+        her2_metastatic([_THP, {"agents": ["pyrotinib", "capecitabine"], "outcome": "progression",
+                                "months": 8}], decision_point="metastatic_line_3plus"), TDXD),
+    "no brain, line 2 after THP": (her2_metastatic([_THP], sites=("liver",)), TDXD),
+    "brain, adjuvant trastuzumab 12 months before": (
+        her2_metastatic(_CHEMO_LINE_1, months_since_trastuzumab=12), TDXD),
+    "brain, adjuvant trastuzumab 13 months before": (
+        her2_metastatic(_CHEMO_LINE_1, months_since_trastuzumab=13), TDXD_BRAIN),
+    "brain, no trastuzumab recorded": (her2_metastatic(_CHEMO_LINE_1), TDXD_BRAIN),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(TDXD_CASES))
+def test_tdxd_is_offered_once_with_brain_metastases(name: str) -> None:
+    data, rule_id = TDXD_CASES[name]
+    p = at(data)
+    same = [o for o in (*p.options, *p.discuss) if o.agents == ["trastuzumab deruxtecan"]]
+    assert [o.rule_id for o in same] == [rule_id]
+    assert not [c for c in same[0].cautions if c.startswith("confirm before use")]
+    if rule_id == TDXD:
+        assert same[0].grade.csco_level == "I" and same[0].grade.csco_evidence == "1A"
+        assert any("DESTINY-Breast12" in s for s in same[0].sources)  # intracranial activity
+    else:
+        assert same[0].grade.csco_level is None
+
+
+def test_tdxd_after_tdxd_is_offered_by_neither() -> None:
+    done = {"agents": ["trastuzumab deruxtecan"], "outcome": "progression", "months": 12}
+    p = at(her2_metastatic([_THP, done], decision_point="metastatic_line_3plus"))
+    assert "trastuzumab deruxtecan" not in p.agents()
+
+
+CHEMO_N1 = "hrpos.adjuvant.chemo_n1_"
+_CHEMO_AGENTS = {"doxorubicin", "epirubicin", "cyclophosphamide", "docetaxel", "paclitaxel"}
+
+
+def adjuvant_n1(menopausal_status: str, rs: int | None, micrometastases: bool) -> dict[str, Any]:
+    biomarkers: dict[str, Any] = {"er_percent": 90, "pr_percent": 50, "her2_ihc": 1}
+    if rs is not None:
+        biomarkers["genomics"] = {"oncotype_rs": rs}
+    return {
+        "decision_point": "adjuvant",
+        "patient": {"age_years": 44 if menopausal_status == "pre" else 62, "sex": "female",
+                    "menopausal_status": menopausal_status},
+        "tumour": {"size_mm": 18, "nodes_examined": 3, "nodes_positive": 1, "grade": 2,
+                   "clinical_m": "M0", "nodes_micrometastases_only": micrometastases},
+        "biomarkers": biomarkers,
+        "treatment": {"surgery": {"type": "breast_conserving",
+                                  "axillary": "sentinel_node_biopsy"}},
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("micrometastases", [True, False])
+@pytest.mark.parametrize(
+    ("menopausal_status", "rs", "part"),
+    [("pre", None, "premenopausal"), ("pre", 25, "premenopausal"), ("pre", 26, "rs26"),
+     ("pre", 40, "rs26"), ("post", 26, "rs26"), ("post", 25, None), ("post", None, None)],
+)  # fmt: skip
+def test_n1_chemotherapy_is_offered_once(
+    menopausal_status: str, rs: int | None, part: str | None, micrometastases: bool
+) -> None:
+    p = at(adjuvant_n1(menopausal_status, rs, micrometastases))
+    same = [o.rule_id for o in (*p.options, *p.discuss)
+            if o.rule_id.startswith(CHEMO_N1) and set(o.agents) == _CHEMO_AGENTS]  # fmt: skip
+    suffix = "_pn1mi" if micrometastases else "_pn1"
+    assert same == ([] if part is None else [f"{CHEMO_N1}{part}{suffix}"])
