@@ -196,6 +196,35 @@ def test_every_import_points_down_the_layers() -> None:
     assert not upward, f"imports from a lower layer to a higher one: {upward}"
 
 
+def test_no_package_module_is_imported_by_name_at_run_time() -> None:
+    """Every import of the package is an import statement the graph above reads: no
+    ``importlib.import_module``, ``__import__`` or ``importlib.util`` loading anywhere in it
+    (the CLI loads its command modules lazily through one function per module)."""
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                f = node.func
+                name = f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", "")
+                if name in {"import_module", "__import__", "spec_from_file_location"}:
+                    found.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
+            elif (
+                isinstance(node, ast.ImportFrom)
+                and node.module == "importlib"
+                and any(a.name in {"import_module", "util"} for a in node.names)
+            ):
+                found.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
+    assert not found, found
+
+
+def test_every_cli_command_module_has_its_loader() -> None:
+    from breastcds.cli.main import _LOADERS, COMMANDS
+
+    assert [m for m, _ in COMMANDS] == list(_LOADERS)
+    for module, _ in COMMANDS:
+        assert _LOADERS[module]().__module__ == f"breastcds.cli.{module}"
+
+
 def test_the_architecture_document_draws_these_layers() -> None:
     """docs/architecture.md has one ``| layer | parts |`` row per layer, equal to LAYERS."""
     rows: dict[str, set[str]] = {}

@@ -11,7 +11,6 @@ import; ``benchmarks/startup.py`` times them.
 from __future__ import annotations
 
 import gc
-import importlib
 import sys
 from collections.abc import Callable
 from functools import cache
@@ -43,10 +42,80 @@ COMMANDS: tuple[tuple[str, tuple[str, ...]], ...] = (
 ONE_CASE = frozenset({"assess", "schema", "example"})
 
 
+# One loader per command module: each imports its module when called (start-up stays small)
+# and names it in an ordinary import statement, so no module is found by a name at run time.
+
+
+def _core_cmd() -> Registrar:
+    from breastcds.cli import core_cmd
+
+    return core_cmd.register
+
+
+def _reirradiation_cmd() -> Registrar:
+    from breastcds.cli import reirradiation_cmd
+
+    return reirradiation_cmd.register
+
+
+def _predict_cmd() -> Registrar:
+    from breastcds.cli import predict_cmd
+
+    return predict_cmd.register
+
+
+def _dvh_cmd() -> Registrar:
+    from breastcds.cli import dvh_cmd
+
+    return dvh_cmd.register
+
+
+def _serve_cmd() -> Registrar:
+    from breastcds.cli import serve_cmd
+
+    return serve_cmd.register
+
+
+def _prognosis_render() -> Registrar:
+    from breastcds.cli import prognosis_render
+
+    return prognosis_render.register
+
+
+def _kb_cmd() -> Registrar:
+    from breastcds.cli import kb_cmd
+
+    return kb_cmd.register
+
+
+def _report_cmd() -> Registrar:
+    from breastcds.cli import report_cmd
+
+    return report_cmd.register
+
+
+def _cohort_cmd() -> Registrar:
+    from breastcds.cli import cohort_cmd
+
+    return cohort_cmd.register
+
+
+_LOADERS: dict[str, Callable[[], Registrar]] = {
+    "core_cmd": _core_cmd,
+    "reirradiation_cmd": _reirradiation_cmd,
+    "predict_cmd": _predict_cmd,
+    "dvh_cmd": _dvh_cmd,
+    "serve_cmd": _serve_cmd,
+    "prognosis_render": _prognosis_render,
+    "kb_cmd": _kb_cmd,
+    "report_cmd": _report_cmd,
+    "cohort_cmd": _cohort_cmd,
+}
+
+
 def registrar(module: str) -> Registrar:
-    """The ``register`` function of command module ``module`` (imported now)."""
-    register: Registrar = importlib.import_module(f"breastcds.cli.{module}").register
-    return register
+    """The ``register`` function of command module ``module`` of ``COMMANDS`` (imported now)."""
+    return _LOADERS[module]()
 
 
 def _print_version(value: bool) -> None:
