@@ -482,6 +482,10 @@ FACTS: dict[str, tuple[str, str]] = {
         "relapse during or within 6 months of (neo)adjuvant chemotherapy",
         "(新)辅助化疗期间或结束6个月内复发",
     ),
+    "relapse_under_6_months_after_chemotherapy": (
+        "relapse during or less than 6 months after (neo)adjuvant chemotherapy",
+        "(新)辅助化疗期间或结束不足6个月复发",
+    ),
     "progressed_on_recorded": (
         "agents the disease progressed on are recorded",
         "已记录疾病进展时所用药物",
