@@ -281,3 +281,36 @@ def test_staging_tables_keep_prompts_naming_the_setting_field() -> None:
     assert d.missing[0].reason.en == (
         "recorded T1c contradicts tumour.clinical_size_mm (T2); correct one"
     )
+
+
+def test_a_lookup_scanned_for_one_patient_equals_its_key_index() -> None:
+    """One patient scans a lookup's entries in order (``Lookup.find``); the polars compiler
+    reads the key index (``Lookup.index``). For every packaged lookup, combinations of each
+    input's listed values, one value no entry lists and 'not recorded' give the same entry
+    both ways: every combination of a small lookup, 20 000 seeded random ones of a large one
+    (the prognostic cells have 71 680), plus each entry's own first listed values."""
+    import random
+    from itertools import product
+
+    lookups = [
+        row.lookup
+        for table in load_tables().tables.values()
+        for row in table.rows
+        if row.lookup is not None
+    ]
+    assert lookups, "the staging tables hold lookups"
+    rng = random.Random(20261205)
+    for lookup in lookups:
+        domains = [[*codes, "__not_listed__", None] for codes in lookup.codes]
+        size = 1
+        for d in domains:
+            size *= len(d)
+        combos: list[tuple[Any, ...]]
+        if size <= 20_000:
+            combos = list(product(*domains))
+        else:
+            combos = [tuple(rng.choice(d) for d in domains) for _ in range(20_000)]
+        combos += [tuple(None if a is None else a[0] for a in e) for e in lookup.entries]
+        for combo in combos:
+            facts = dict(zip(lookup.inputs, combo, strict=True))
+            assert lookup.find(facts) == lookup.find_indexed(facts), facts

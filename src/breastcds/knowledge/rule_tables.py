@@ -168,8 +168,29 @@ class Lookup(_Strict):
                 found.setdefault(sum(c * p for c, p in zip(combo, self.radix, strict=True)), e)
         return found
 
+    @cached_property
+    def allowed(self) -> tuple[tuple[frozenset[Any] | None, ...], ...]:
+        """Per entry, per matched input: the values it lists (None: the wildcard)."""
+        return tuple(
+            tuple(None if a is None else frozenset(a) for a in entry) for entry in self.entries
+        )
+
     def find(self, facts: Mapping[str, Any]) -> int | None:
-        """The first entry matching the input values (None: none matches)."""
+        """The first entry matching the input values (None: none matches). One patient scans
+        the entries in order (a listed value never matches a value not recorded); building
+        the key index (``index``, which the polars compiler needs) would cost a one-case run
+        more than every scan it saves (``tests/knowledge/test_rule_tables.py`` checks the
+        two agree on every key)."""
+        values = [facts.get(name) for name in self.inputs]
+        for e, entry in enumerate(self.allowed):
+            if all(
+                a is None or (v is not None and v in a) for a, v in zip(entry, values, strict=True)
+            ):
+                return e
+        return None
+
+    def find_indexed(self, facts: Mapping[str, Any]) -> int | None:
+        """``find`` through the key index (the polars compiler's reading of the entries)."""
         key = 0
         for name, codes, place in zip(self.inputs, self.codes, self.radix, strict=True):
             v = facts.get(name)
