@@ -12,11 +12,9 @@ from typing import Any
 
 import pytest
 
-from breastcds.cohort.engine import DECISION_POINTS, run_batch
 from breastcds.concordance import course
-from breastcds.entrypoint import assess
 from breastcds.model.parse import parse_case
-from tests.cohort.test_course_columns import _frame, case_to_row
+from tests.cohort.test_course_columns import cohort_row_as_assess
 
 AUDIT = Path(__file__).parents[1] / "concordance" / "course_audit" / "course_audit.json"
 CHANGED = ("A-CRS-UK-20", "A-CRS-BN-01", "A-CRS-NE-11", "A-CRS-LN-15", "A-CRS-NE-04",
@@ -35,14 +33,4 @@ def test_the_changed_audit_vignettes_are_found() -> None:
 def test_audit_vignette_through_the_cohort_table_gives_what_assess_gives(
     vignette: dict[str, Any],
 ) -> None:
-    case = parse_case(course.to_case(vignette))
-    result = run_batch(_frame([case_to_row(case)]))
-    assert result.errors.height == 0, result.errors.to_dicts()
-    got = result.results.to_dicts()[0]
-    options = assess(case).sections.options
-    assert options is not None
-    by_dp = {d.decision_point: d for d in options.decision_points}
-    for dp in DECISION_POINTS:
-        d = by_dp.get(dp)
-        assert got[f"options.{dp}"] == (None if d is None else [o.rule_id for o in d.options])
-        assert got[f"prompts.{dp}"] == (None if d is None else [p.field for p in d.prompts])
+    cohort_row_as_assess(parse_case(course.to_case(vignette)))

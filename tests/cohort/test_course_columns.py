@@ -157,6 +157,22 @@ def case_to_row(case: Case) -> dict[str, Any]:
     return row
 
 
+def cohort_row_as_assess(case: Case) -> dict[str, Any]:
+    """``case`` as a one-row cohort table: the row has no error, and the options and prompts of
+    every decision point are those ``assess`` gives on the case itself. Returns the row."""
+    result = run_batch(_frame([case_to_row(case)]))
+    assert result.errors.height == 0, result.errors.to_dicts()
+    got: dict[str, Any] = result.results.to_dicts()[0]
+    options = assess(case).sections.options
+    assert options is not None
+    by_dp = {d.decision_point: d for d in options.decision_points}
+    for dp in DECISION_POINTS:
+        d = by_dp.get(dp)
+        assert got[f"options.{dp}"] == (None if d is None else [o.rule_id for o in d.options])
+        assert got[f"prompts.{dp}"] == (None if d is None else [p.field for p in d.prompts])
+    return got
+
+
 def _course_vignettes() -> list[dict[str, Any]]:
     touched = []
     for v in json.loads(VIGNETTES.read_text(encoding="utf-8")):
@@ -183,19 +199,8 @@ def test_the_public_course_vignettes_of_these_areas_are_found() -> None:
 def test_course_vignette_through_the_cohort_table_gives_what_assess_gives(
     vignette: dict[str, Any],
 ) -> None:
-    case = parse_case(course.to_case(vignette))
-    row = case_to_row(case)
-    result = run_batch(_frame([row]))
-    assert result.errors.height == 0, result.errors.to_dicts()
-    got = result.results.to_dicts()[0]
-    options = assess(case).sections.options
-    assert options is not None
-    by_dp = {d.decision_point: d for d in options.decision_points}
+    got = cohort_row_as_assess(parse_case(course.to_case(vignette)))
     # the vignette's decision point is the one the cohort engine answers
     assert [dp for dp in DECISION_POINTS if got[f"options.{dp}"] is not None] == [
         vignette["expected"]["decision_point"]
     ]
-    for dp in DECISION_POINTS:
-        d = by_dp.get(dp)
-        assert got[f"options.{dp}"] == (None if d is None else [o.rule_id for o in d.options])
-        assert got[f"prompts.{dp}"] == (None if d is None else [p.field for p in d.prompts])

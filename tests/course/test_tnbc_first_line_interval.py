@@ -25,11 +25,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from breastcds.cohort.engine import DECISION_POINTS, run_batch
 from breastcds.entrypoint import assess, classify
 from breastcds.knowledge.facts import extract
 from breastcds.model import parse_case
-from tests.cohort.test_course_columns import _frame, case_to_row
+from tests.cohort.test_course_columns import cohort_row_as_assess
 
 FACT = "relapse_under_6_months_after_chemotherapy"
 AC_T = ["doxorubicin", "cyclophosphamide", "paclitaxel"]
@@ -197,17 +196,7 @@ CASES = {
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_the_cohort_table_gives_what_assess_gives(name: str) -> None:
-    case = parse_case(CASES[name])
-    result = run_batch(_frame([case_to_row(case)]))
-    assert result.errors.height == 0, result.errors.to_dicts()
-    got = result.results.to_dicts()[0]
-    options = assess(case).sections.options
-    assert options is not None
-    by_dp = {d.decision_point: d for d in options.decision_points}
-    for dp in DECISION_POINTS:
-        d = by_dp.get(dp)
-        assert got[f"options.{dp}"] == (None if d is None else [o.rule_id for o in d.options])
-        assert got[f"prompts.{dp}"] == (None if d is None else [p.field for p in d.prompts])
+    cohort_row_as_assess(parse_case(CASES[name]))
 
 
 @settings(max_examples=60, deadline=None)
