@@ -12,7 +12,14 @@ novo metastatic disease eligible (NCT05382286). Expectations at the boundary:
 - The end of chemotherapy not recorded (and the diagnosis too far back to bound it): offered
   with a "confirm before use" caution naming treatment.months_since_chemotherapy, and a prompt
   asks for that field; never read as >= 6 months without saying so.
-- De novo stage IV and no (neo)adjuvant chemotherapy: offered.
+- Curative therapy other than chemotherapy: a relapse < 6 months after the diagnosis is early
+  whatever was given (surgery comes after the diagnosis); exactly 6 months after a diagnosis
+  with surgery alone is read as meeting the interval. Adjuvant pembrolizumab or olaparib, or
+  surgery after neoadjuvant therapy, with no recorded end: not judged (caution, never >= 6).
+- A recorded end of chemotherapy shows chemotherapy was given: no prompt for the record.
+- Metastatic disease with no treatment history: not judged, the prompt asks whether it is de
+  novo stage IV.
+- De novo stage IV: offered.
 - ASCENT-03 reads the same condition (CPS < 10).
 Both engines (one patient and the cohort table) give the same options and prompts.
 """
@@ -30,7 +37,7 @@ from breastcds.knowledge.facts import extract
 from breastcds.model import parse_case
 from tests.cohort.test_course_columns import cohort_row_as_assess
 
-FACT = "relapse_under_6_months_after_chemotherapy"
+FACT = "relapse_under_6_months_after_curative_therapy"
 AC_T = ["doxorubicin", "cyclophosphamide", "paclitaxel"]
 PEMBRO_RULES = {
     "tnbc.metastatic.pembrolizumab_chemo_taxane_sensitive",
@@ -115,8 +122,98 @@ def test_interval_fact_at_its_boundary(
 
 def test_interval_fact_de_novo_no_chemotherapy_and_relapse_on_chemotherapy() -> None:
     assert _fact(_case(de_novo=True)) is False
-    assert _fact(_case(None, 3, agents=[])) is False
+    assert _fact(_case(None, 3, agents=[])) is True  # surgery alone, 3 months after diagnosis
     assert _fact(_case(None, 30, agents=["capecitabine"], on_therapy=["capecitabine"])) is True
+    assert _fact(_case(None, 30, agents=["pembrolizumab"], on_therapy=["pembrolizumab"])) is True
+
+
+@pytest.mark.parametrize(
+    ("since_diagnosis", "expected"), [(5, True), (5.9, True), (6, False), (7, False)]
+)
+def test_surgery_alone_is_bounded_by_the_diagnosis(since_diagnosis: float, expected: bool) -> None:
+    """No chemotherapy: surgery comes after the diagnosis, so a relapse < 6 months after it is
+    < 6 months after surgery; from 6 months primary surgery is read at the diagnosis."""
+    assert _fact(_case(None, since_diagnosis, agents=[])) is expected
+
+
+def _k522(since_chemo: float | None, since_diagnosis: float, adjuvant: list[str]) -> dict[str, Any]:
+    data = _case(since_chemo, since_diagnosis, agents=adjuvant)
+    data["treatment"]["neoadjuvant"] = {
+        "agents": ["paclitaxel", "carboplatin", "doxorubicin", "cyclophosphamide", "pembrolizumab"],
+        "response": "residual_invasive",
+    }
+    return data
+
+
+@pytest.mark.parametrize(
+    ("since_chemo", "since_diagnosis", "adjuvant", "expected"),
+    [
+        (9, 15, ["pembrolizumab"], None),  # end of adjuvant pembrolizumab not recorded
+        (9, 15, ["olaparib"], None),
+        (9, 15, [], None),  # surgery after neoadjuvant chemotherapy: its time not recorded
+        (9, 15, ["capecitabine"], False),  # adjuvant chemotherapy follows surgery: bounds it
+        (5, 15, ["pembrolizumab"], True),  # < 6 months after chemotherapy decides
+        (None, 5, ["pembrolizumab"], True),  # < 6 months after the diagnosis decides
+    ],
+)  # fmt: skip
+def test_curative_therapy_other_than_chemotherapy(
+    since_chemo: float | None, since_diagnosis: float, adjuvant: list[str], expected: bool | None
+) -> None:
+    assert _fact(_k522(since_chemo, since_diagnosis, adjuvant)) is expected
+
+
+def test_k522_adjuvant_pembrolizumab_end_not_recorded_cautions() -> None:
+    point = _point(_k522(9, 15, ["pembrolizumab"]))
+    pembro = [o for o in point.options if o.rule_id in PEMBRO_RULES]
+    assert {o.rule_id for o in pembro} >= {"course.tnbc.sacituzumab_pembrolizumab_ascent04"}
+    for o in pembro:
+        assert any(c.startswith("confirm before use: not relapse during or < 6 months after")
+                   for c in o.cautions), o.cautions  # fmt: skip
+    assert any("adjuvant pembrolizumab or olaparib" in c.text_en for c in point.cautions)
+    # the end of chemotherapy is recorded: not asked for again
+    assert "treatment.months_since_chemotherapy" not in {p.field for p in point.prompts}
+    assert point.discuss == []
+
+
+def _interval_guards(point: Any) -> set[str]:
+    """The interval guards that asked for a field (the taxane-failure stratum has its own)."""
+    return {r for p in point.prompts for r in p.rule_ids if r.startswith("prompt.tnbc_first_line")}
+
+
+def test_recorded_end_of_chemotherapy_shows_it_was_given() -> None:
+    """A relapse with only the end of chemotherapy recorded: chemotherapy was given, 10 months
+    before, so the interval is met and nothing is asked for."""
+    data = _case(10, 30)
+    del data["treatment"]["adjuvant_agents"]
+    del data["treatment"]["surgery"]
+    assert _fact(data) is False
+    point = _point(data)
+    (ascent04,) = [o for o in point.options
+                   if o.rule_id == "course.tnbc.sacituzumab_pembrolizumab_ascent04"]  # fmt: skip
+    assert not any("< 6 months" in c for c in ascent04.cautions), ascent04.cautions
+    assert "treatment.adjuvant_agents" not in {p.field for p in point.prompts}
+    assert not _interval_guards(point)
+    data["treatment"]["months_since_chemotherapy"] = 4
+    assert _fact(data) is True
+
+
+def test_relapse_with_no_early_therapy_record_asks_for_it() -> None:
+    data = _case(None, 30)
+    del data["treatment"]["adjuvant_agents"]
+    del data["treatment"]["surgery"]
+    assert _fact(data) is None
+    point = _point(data)
+    assert "treatment.adjuvant_agents" in {p.field for p in point.prompts}
+    assert _interval_guards(point) == {"prompt.tnbc_first_line_early_therapy"}
+
+
+def test_metastatic_disease_with_no_history_is_not_read_as_de_novo() -> None:
+    data = _case(de_novo=True)
+    data["treatment"] = {}
+    assert _fact(data) is None
+    point = _point(data)
+    assert "course.tnbc.sacituzumab_pembrolizumab_ascent04" in {o.rule_id for o in point.options}
+    assert "treatment.de_novo_metastatic" in {p.field for p in point.prompts}
 
 
 def test_relapse_5_months_after_chemotherapy_discusses_pembrolizumab_and_keeps_chemotherapy() -> (
@@ -181,6 +278,15 @@ def test_ascent03_reads_the_same_interval(since_chemo: float, offered: bool) -> 
     assert point.discuss == []  # CPS < 10: no pembrolizumab to discuss
 
 
+def _surgery_alone(since_diagnosis: float) -> dict[str, Any]:
+    """No chemotherapy, recorded as adjuvant chemotherapy not done (an empty agent list is not a
+    cohort column value: the table would read it as not recorded)."""
+    data = _case(None, since_diagnosis)
+    del data["treatment"]["adjuvant_agents"]
+    data["treatment"]["adjuvant_chemotherapy_done"] = False
+    return data
+
+
 CASES = {
     "5-months": _case(5),
     "6-months": _case(6),
@@ -188,6 +294,18 @@ CASES = {
     "not-recorded-30": _case(None, 30),
     "bounded-by-diagnosis": _case(None, 5),
     "de-novo": _case(de_novo=True),
+    "no-history": {**_case(de_novo=True), "treatment": {}},
+    "surgery-alone-5": _surgery_alone(5),
+    "surgery-alone-6": _surgery_alone(6),
+    "k522-pembrolizumab": _k522(9, 15, ["pembrolizumab"]),
+    "k522-capecitabine": _k522(9, 15, ["capecitabine"]),
+    "end-only": {
+        **_case(10, 30),
+        "treatment": {
+            "months_since_chemotherapy": 10,
+            "recurrence": {"site": "distant", "months_since_diagnosis": 30},
+        },
+    },
     "cps3-5-months": _case(5, cps=3),
     "cps3-6-months": _case(6, cps=3),
     "cps3-not-recorded": _case(None, 10, cps=3),
@@ -205,15 +323,25 @@ def test_the_cohort_table_gives_what_assess_gives(name: str) -> None:
     extra=st.floats(0, 60),
     agents=st.sampled_from([AC_T, ["capecitabine"], ["olaparib"], []]),
 )
-def test_interval_fact_never_holds_at_6_months_or_beyond_or_without_chemotherapy(
+def test_interval_fact_is_true_only_when_proved_and_false_only_when_proved(
     since_chemo: float | None, extra: float, agents: list[str]
 ) -> None:
-    """Invariant: True only with a cytotoxic agent given and an end < 6 months before the relapse
-    (recorded, or proved by a diagnosis <= 6 months before it); a recorded end decides."""
+    """Invariant: a relapse < 6 months after the diagnosis is early whatever was given; with a
+    cytotoxic agent, a recorded end decides (else a diagnosis <= 6 months before proves it);
+    adjuvant olaparib without a recorded end is never read as >= 6 months; surgery alone is
+    read from the diagnosis."""
     since_diagnosis = (since_chemo or 0) + extra
-    value = _fact(_case(since_chemo, since_diagnosis, agents=agents))
-    if agents in ([], ["olaparib"]):
+    data = _case(since_chemo if agents != [] else None, since_diagnosis, agents=agents)
+    value = _fact(data)
+    if since_diagnosis < 6:
+        assert value is True
+    elif agents == []:
         assert value is False
+    elif agents == ["olaparib"]:
+        if since_chemo is not None and since_chemo < 6:
+            assert value is True  # a recorded end of chemotherapy < 6 months decides
+        else:
+            assert value is (True if since_chemo is not None and since_diagnosis <= 6 else None)
     elif since_chemo is not None:
         assert value is (since_chemo < 6)
     else:

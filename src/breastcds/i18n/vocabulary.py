@@ -482,9 +482,17 @@ FACTS: dict[str, tuple[str, str]] = {
         "relapse during or within 6 months of (neo)adjuvant chemotherapy",
         "(新)辅助化疗期间或结束6个月内复发",
     ),
-    "relapse_under_6_months_after_chemotherapy": (
-        "relapse during or less than 6 months after (neo)adjuvant chemotherapy",
-        "(新)辅助化疗期间或结束不足6个月复发",
+    "relapse_under_6_months_after_curative_therapy": (
+        "relapse during or less than 6 months after curative therapy",
+        "根治性治疗期间或结束不足6个月复发",
+    ),
+    "curative_therapy_end_not_recorded": (
+        "end of curative therapy other than chemotherapy not recorded",
+        "化疗以外根治性治疗的结束时间未记录",
+    ),
+    "treatment_history_not_recorded": (
+        "metastatic disease with no treatment history recorded",
+        "转移性疾病未记录治疗史",
     ),
     "progressed_on_recorded": (
         "agents the disease progressed on are recorded",
