@@ -91,6 +91,16 @@ def test_relapse_during_chemotherapy_counts() -> None:
     assert _facts(data)[WINDOW] is True
 
 
+def test_recorded_end_of_chemotherapy_shows_chemotherapy_was_given() -> None:
+    """Only the end of chemotherapy recorded (no agent record): the window is read from it, not
+    left unknown for want of the agents."""
+    data = _case(4, 30)
+    del data["treatment"]["adjuvant_agents"]
+    assert _facts(data)[WINDOW] is True
+    data["treatment"]["months_since_chemotherapy"] = 10
+    assert _facts(data)[WINDOW] is False
+
+
 def test_no_chemotherapy_given_is_not_the_window() -> None:
     assert _facts(_case(None, 3, agents=[]))[WINDOW] is False
     assert _facts(_case(None, 3, agents=["trastuzumab"]))[WINDOW] is False
@@ -172,11 +182,12 @@ def test_trastuzumab_window_bounded_by_the_diagnosis_when_its_end_is_not_recorde
 def test_db04_window_never_opens_beyond_6_months_or_without_chemotherapy(
     since_chemo: float | None, extra: float, agents: list[str]
 ) -> None:
-    """Invariant: True only with a cytotoxic agent given and an end <= 6 months before the relapse
-    (recorded, or proved by the diagnosis); a recorded end decides over the diagnosis."""
+    """Invariant: True only with chemotherapy given (a cytotoxic agent, or a recorded end of
+    chemotherapy, which shows it was given) and an end <= 6 months before the relapse (recorded,
+    or proved by the diagnosis); a recorded end decides over the diagnosis."""
     since_diagnosis = (since_chemo or 0) + extra
     value = _facts(_case(since_chemo, since_diagnosis, agents=agents))[WINDOW]
-    chemo = agents in (AC_T, ["capecitabine"])
+    chemo = agents in (AC_T, ["capecitabine"]) or since_chemo is not None
     if not chemo:
         assert value is False
     elif since_chemo is not None:
