@@ -163,6 +163,38 @@ def test_persist_after_pcr_needs_a_5_cm_tumour_or_cn2(clinical_size_mm: float, f
     assert (PERSIST in not_offered(p)) is not fires
 
 
+@pytest.mark.parametrize(("clinical_t", "verdict"), [("T3", "offered"), ("T2", "unknown")])
+def test_persist_after_pcr_clinical_t3_without_a_size_is_a_5_cm_tumour(
+    clinical_t: str, verdict: str
+) -> None:
+    # AJCC 8: T3 is > 50 mm, so it meets ">= 5 cm"; cT2 without a size stays unknown (prompt)
+    data = extended(
+        size_mm=0, nodes_positive=0, grade=None,
+        neoadjuvant={"agents": ["docetaxel", "carboplatin", "trastuzumab", "pertuzumab"],
+                     "response": "pcr"},
+        clinical={"clinical_t": clinical_t, "clinical_n": "N1"},
+        agents=("trastuzumab", "pertuzumab"),
+    )  # fmt: skip
+    p = at(data)
+    assert _verdict(p, PERSIST) == verdict
+    if verdict == "unknown":
+        assert "tumour.clinical_size_mm" in prompted(p, PERSIST)
+
+
+def test_persist_after_pcr_clinical_t4_without_a_size_is_not_read_as_5_cm() -> None:
+    # T4 is any size with chest wall or skin extension: the size is still asked for
+    data = extended(
+        size_mm=0, nodes_positive=0, grade=None,
+        neoadjuvant={"agents": ["docetaxel", "carboplatin", "trastuzumab", "pertuzumab"],
+                     "response": "pcr"},
+        clinical={"clinical_t": "T4b", "clinical_n": "N1"},
+        agents=("trastuzumab", "pertuzumab"),
+    )  # fmt: skip
+    p = at(data)
+    assert _verdict(p, PERSIST) == "unknown"
+    assert "tumour.clinical_size_mm" in prompted(p, PERSIST)
+
+
 def test_persist_after_pcr_cn2_is_high_risk() -> None:
     data = extended(
         size_mm=0, nodes_positive=0, grade=None,
