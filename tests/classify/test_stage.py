@@ -200,3 +200,42 @@ def test_no_node_examined_is_nx_not_n0() -> None:
     assert [m.field for m in s.missing] == ["tumour.pathological_n"]
     s = stage.pathological(case(size_mm=15, pathological_n="N0", nodes_examined=0, clinical_m="M0"))
     assert (s.n, s.anatomic) == ("N0", "IA")
+
+
+NOT_STATED = "the treatment sequence was not stated"
+AS_STATED = "surgery was the first treatment (no neoadjuvant therapy), as stated"
+
+
+def test_no_neoadjuvant_record_is_a_treatment_sequence_not_stated() -> None:
+    # no treatment.neoadjuvant: the pathological table is applied with the caveat, not as a fact
+    s = _assess_case(er_percent=90, pr_percent=0, her2_ihc=1, oncotype_rs=8)
+    assert s.setting == "pathological"
+    assert s.prognostic is not None and s.prognostic.stage == "IA"
+    assert any(NOT_STATED in r for r in s.prognostic.reasons)
+    assert not any(AS_STATED in r for r in s.prognostic.reasons)
+
+
+@pytest.mark.parametrize(("neoadjuvant", "expected"), [(None, NOT_STATED), (False, AS_STATED)])
+def test_treatment_sequence_reason_follows_what_was_stated(
+    neoadjuvant: bool | None, expected: str
+) -> None:
+    from breastcds.classify import prognostic_stage
+
+    r = prognostic_stage.pathological(
+        "T2", "N0", "M0", 3, False, True, False, 8, neoadjuvant_therapy=neoadjuvant
+    )
+    assert r.stage == "IA"
+    assert any(expected in x for x in r.reasons)
+    assert not any((AS_STATED if neoadjuvant is None else NOT_STATED) in x for x in r.reasons)
+
+
+def test_recorded_neoadjuvant_therapy_leaves_the_pathological_table() -> None:
+    from breastcds import assess
+
+    a = assess({"tumour": {"size_mm": 30, "grade": 3, "nodes_positive": 0, "clinical_m": "M0"},
+                "biomarkers": {"er_percent": 90, "pr_percent": 0, "her2_ihc": 1},
+                "treatment": {"neoadjuvant": {"agents": ["docetaxel", "cyclophosphamide"],
+                                              "response": "residual_invasive"}}})  # fmt: skip
+    s = a.classification.stage_pathological
+    assert s.setting == "post_neoadjuvant"
+    assert s.prognostic is not None and s.prognostic.status == "not_assignable"

@@ -7,7 +7,8 @@
   >= 5 cm or N stage >= 2, or a tumour < 2 cm with grade 3, nodal micrometastases or "high
   Ki-67" (no threshold given, so not used). HR-positive and HR-negative were both enrolled.
 - SOUND (Gentilini, JAMA Oncol 2023) / INSEMA (Reimer, N Engl J Med 2024): SLNB omission before
-  breast-conserving surgery + RT for cT1 cN0 with a negative axillary ultrasound; SOUND excluded
+  breast-conserving surgery + RT for cT1 cN0 with a negative axillary ultrasound (cT1mi included:
+  AJCC 8th ed. T1 includes T1mi, and SOUND enrolled tumours <= 2 cm); SOUND excluded
   multifocal/multicentric disease and primary systemic therapy. The rule at the `axilla`
   decision point and the one before surgery (`neoadjuvant`) are one decision: same answer.
 - Fulvestrant + CDK4/6 inhibitor after an aromatase-inhibitor relapse is one option (CSCO 2026
@@ -162,6 +163,38 @@ def test_persist_after_pcr_needs_a_5_cm_tumour_or_cn2(clinical_size_mm: float, f
     assert (PERSIST in not_offered(p)) is not fires
 
 
+@pytest.mark.parametrize(("clinical_t", "verdict"), [("T3", "offered"), ("T2", "unknown")])
+def test_persist_after_pcr_clinical_t3_without_a_size_is_a_5_cm_tumour(
+    clinical_t: str, verdict: str
+) -> None:
+    # AJCC 8: T3 is > 50 mm, so it meets ">= 5 cm"; cT2 without a size stays unknown (prompt)
+    data = extended(
+        size_mm=0, nodes_positive=0, grade=None,
+        neoadjuvant={"agents": ["docetaxel", "carboplatin", "trastuzumab", "pertuzumab"],
+                     "response": "pcr"},
+        clinical={"clinical_t": clinical_t, "clinical_n": "N1"},
+        agents=("trastuzumab", "pertuzumab"),
+    )  # fmt: skip
+    p = at(data)
+    assert _verdict(p, PERSIST) == verdict
+    if verdict == "unknown":
+        assert "tumour.clinical_size_mm" in prompted(p, PERSIST)
+
+
+def test_persist_after_pcr_clinical_t4_without_a_size_is_not_read_as_5_cm() -> None:
+    # T4 is any size with chest wall or skin extension: the size is still asked for
+    data = extended(
+        size_mm=0, nodes_positive=0, grade=None,
+        neoadjuvant={"agents": ["docetaxel", "carboplatin", "trastuzumab", "pertuzumab"],
+                     "response": "pcr"},
+        clinical={"clinical_t": "T4b", "clinical_n": "N1"},
+        agents=("trastuzumab", "pertuzumab"),
+    )  # fmt: skip
+    p = at(data)
+    assert _verdict(p, PERSIST) == "unknown"
+    assert "tumour.clinical_size_mm" in prompted(p, PERSIST)
+
+
 def test_persist_after_pcr_cn2_is_high_risk() -> None:
     data = extended(
         size_mm=0, nodes_positive=0, grade=None,
@@ -211,6 +244,9 @@ SOUND_CASES: dict[str, tuple[dict[str, Any], str]] = {
     "eligible": ({}, "offered"),
     "cT2 (21 mm)": ({"clinical_size_mm": 21}, "not"),
     "cT1 (20 mm)": ({"clinical_size_mm": 20}, "offered"),
+    "cT1mi (1 mm)": ({"clinical_size_mm": 1}, "offered"),  # AJCC 8: T1 includes T1mi
+    "cT1mi without a size": ({"clinical_size_mm": None, "clinical_t": "T1mi"}, "offered"),
+    "cT2 without a size": ({"clinical_size_mm": None, "clinical_t": "T2"}, "not"),
     "cN1": ({"clinical_n": "N1"}, "not"),
     "suspicious ultrasound": ({"axillary_ultrasound": "suspicious"}, "not"),
     "ultrasound not recorded": ({"axillary_ultrasound": None}, "unknown"),
@@ -240,6 +276,21 @@ def test_slnb_omission_is_one_decision_at_both_decision_points(name: str) -> Non
     assert _verdict(before_surgery, SOUND_PREOP) == expected
     if expected == "unknown":
         assert "tumour.axillary_ultrasound" in prompted(axilla, SOUND_AXILLA)
+
+
+SOUND_AGE70_AXILLA = "axilla.omit_slnb_age70"
+SOUND_AGE70_PREOP = "local.axilla.slnb_omission_age70"
+
+
+@pytest.mark.parametrize(
+    ("clinical_size_mm", "expected"), [(1, "offered"), (20, "offered"), (21, "not")]
+)
+def test_slnb_omission_age70_includes_ct1mi(clinical_size_mm: float, expected: str) -> None:
+    change = {"clinical_size_mm": clinical_size_mm, "axillary_ultrasound": None}
+    for point, rule_id in (("axilla", SOUND_AGE70_AXILLA), ("neoadjuvant", SOUND_AGE70_PREOP)):
+        data = preoperative(point, **change)
+        data["patient"]["age_years"] = 72
+        assert _verdict(at(data), rule_id) == expected
 
 
 def test_slnb_omission_focality_not_recorded_is_a_caution() -> None:

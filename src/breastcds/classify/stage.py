@@ -42,7 +42,8 @@ def prognostic_decision(
 ) -> prognostic_stage.PrognosticStage:
     """The prognostic stage table of one staging setting run on a case's categories and
     classification (the pathological table after surgery first, with the post-neoadjuvant
-    setting as neoadjuvant therapy; the clinical table otherwise)."""
+    setting as neoadjuvant therapy and no neoadjuvant record as a treatment sequence not
+    stated; the clinical table otherwise)."""
     t_cat, n_cat, m_cat = t or "TX", n or "NX", m or "MX"
     her2_status = None if her2 is None else her2.status
     er_status = None if er is None else er.status
@@ -62,7 +63,8 @@ def prognostic_decision(
         er_status,
         pr_status,
         case.biomarkers.genomics.oncotype_rs,
-        neoadjuvant_therapy=setting == "post_neoadjuvant",
+        # the case records neoadjuvant therapy or nothing: absent is "not stated", not "none"
+        neoadjuvant_therapy=True if setting == "post_neoadjuvant" else None,
     )
 
 

@@ -661,8 +661,8 @@ def prognostic_columns() -> tuple[Stages, list[Encoded]]:
     knowledge/classification/prognostic_stage.yaml that :mod:`breastcds.classify.stage` runs,
     bound to the columns as it binds the case (the setting's T, N, M - TX/NX/MX when not
     recorded -, grade, the HER2/ER/PR status codes, the recurrence score; the post-neoadjuvant
-    setting as neoadjuvant therapy). The first stages add the chained inputs (the cell lookup
-    once per row), the last the outputs."""
+    setting as neoadjuvant therapy, otherwise the treatment sequence as not stated). The first
+    stages add the chained inputs (the cell lookup once per row), the last the outputs."""
     tables = rule_tables.active()
     stages: Stages = []
     encoded: list[Encoded] = []
@@ -676,7 +676,10 @@ def prognostic_columns() -> tuple[Stages, list[Encoded]]:
             "pr_status": c(F.PR_STATUS),
         }  # fmt: skip
         if setting == "pathological":
-            inputs["neoadjuvant"] = c(F.SP_SETTING).eq("post_neoadjuvant")
+            # as classify.stage binds it: neoadjuvant therapy recorded, else not stated (null)
+            inputs["neoadjuvant"] = (
+                pl.when(c(F.SP_SETTING).eq("post_neoadjuvant")).then(lit(True)).otherwise(None)
+            )
             inputs["rs"] = c("oncotype_rs")
         steps = rule_tables.chained_steps(
             table, inputs, ["stage", "code"], functools.partial(_prognostic_input, name)
