@@ -169,6 +169,9 @@ def test_k522_adjuvant_pembrolizumab_end_not_recorded_cautions() -> None:
     for o in pembro:
         assert any(c.startswith("confirm before use: not relapse during or < 6 months after")
                    for c in o.cautions), o.cautions  # fmt: skip
+        # the caution names what is missing, not the recorded end of chemotherapy
+        assert any(c.endswith("(treatment.adjuvant_agents, treatment.surgery.date)")
+                   for c in o.cautions), o.cautions  # fmt: skip
     assert any("adjuvant pembrolizumab or olaparib" in c.text_en for c in point.cautions)
     # the end of chemotherapy is recorded: not asked for again
     assert "treatment.months_since_chemotherapy" not in {p.field for p in point.prompts}
@@ -214,6 +217,9 @@ def test_metastatic_disease_with_no_history_is_not_read_as_de_novo() -> None:
     point = _point(data)
     assert "course.tnbc.sacituzumab_pembrolizumab_ascent04" in {o.rule_id for o in point.options}
     assert "treatment.de_novo_metastatic" in {p.field for p in point.prompts}
+    (ascent04,) = [o for o in point.options
+                   if o.rule_id == "course.tnbc.sacituzumab_pembrolizumab_ascent04"]  # fmt: skip
+    assert any(c.endswith("(treatment.de_novo_metastatic)") for c in ascent04.cautions)
 
 
 def test_relapse_5_months_after_chemotherapy_discusses_pembrolizumab_and_keeps_chemotherapy() -> (
