@@ -204,3 +204,28 @@ def test_course_vignette_through_the_cohort_table_gives_what_assess_gives(
     assert [dp for dp in DECISION_POINTS if got[f"options.{dp}"] is not None] == [
         vignette["expected"]["decision_point"]
     ]
+
+
+def test_no_adjuvant_agents_is_written_none_and_read_as_recorded_empty() -> None:
+    """``adjuvant_agents: []`` (recorded: no adjuvant agent given) is the word ``none`` in the
+    cohort table, not an empty cell (not recorded): a triple-negative relapse 3 months after a
+    mastectomy without adjuvant therapy gets in the table what ``assess`` gives (the first-line
+    interval is then known to be < 6 months)."""
+    case = parse_case(
+        {
+            "patient": {"age_years": 52, "sex": "female", "menopausal_status": "post"},
+            "tumour": {"clinical_m": "M1", "metastatic_sites": ["lung"]},
+            "biomarkers": {"er_percent": 0, "pr_percent": 0, "her2_ihc": 0,
+                           "her2_ihc0_staining": "none", "pdl1_cps": 15,
+                           "germline_brca": "negative"},
+            "treatment": {
+                "surgery": {"type": "mastectomy", "axillary": "sentinel_node_biopsy"},
+                "adjuvant_agents": [],
+                "recurrence": {"site": "distant", "months_since_diagnosis": 3,
+                               "on_therapy": [], "biopsied": True, "restaged": True},
+            },
+        }
+    )  # fmt: skip
+    assert case_to_row(case)["adjuvant_agents"] == "none"
+    got = cohort_row_as_assess(case)
+    assert got["options.metastatic_line_1"] is not None

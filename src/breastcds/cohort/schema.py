@@ -402,7 +402,13 @@ def _columns() -> tuple[Column, ...]:
             "treatment.adjuvant_chemotherapy_done",
             "adjuvant chemotherapy given",
         ),
-        c("adjuvant_agents", "list", "treatment.adjuvant_agents", "adjuvant agents (INN or brand)"),
+        c(
+            "adjuvant_agents",
+            "list",
+            "treatment.adjuvant_agents",
+            f"adjuvant agents (INN or brand); '{NO_SITES}' = recorded, none given",
+            none_is_empty=True,
+        ),
         c(
             "endocrine_therapy_planned",
             "bool",
