@@ -424,6 +424,26 @@ FACTS: dict[str, tuple[str, str]] = {
     "cts5_node_category": ("CTS5 nodal category", "CTS5淋巴结分类"),
     "cts5_size_used_mm": ("size used by CTS5 (mm, capped)", "CTS5所用肿瘤大小（mm，设上限）"),
     "cts5_score": ("CTS5 score", "CTS5评分"),
+    "early_relapse_chemotherapy_part": (
+        "relapse < 6 months after curative therapy, read from the end of chemotherapy",
+        "根治性治疗后6个月内复发（按化疗结束时间判断）",
+    ),
+    "early_relapse_early_therapy_part": (
+        "relapse < 6 months after curative therapy: whether (neo)adjuvant therapy was given",
+        "根治性治疗后6个月内复发：是否接受过（新）辅助治疗",
+    ),
+    "early_relapse_history_part": (
+        "relapse < 6 months after curative therapy: treatment history before metastasis",
+        "根治性治疗后6个月内复发：转移前治疗史",
+    ),
+    "early_relapse_adjuvant_agent_part": (
+        "relapse < 6 months after curative therapy: end of an adjuvant checkpoint/PARP inhibitor",
+        "根治性治疗后6个月内复发：辅助免疫检查点抑制剂或PARP抑制剂的结束时间",
+    ),
+    "early_relapse_surgery_part": (
+        "relapse < 6 months after curative therapy: time from surgery after neoadjuvant therapy",
+        "根治性治疗后6个月内复发：新辅助治疗后手术至复发的时间",
+    ),
     "cts5_risk_group": ("CTS5 late-recurrence risk group", "CTS5晚期复发风险分组"),
     "genomic_assay_recorded": ("multigene assay result recorded", "已有多基因检测结果"),
     "rt_omission_supported": ("omission of radiotherapy can be discussed", "可讨论豁免放疗"),
