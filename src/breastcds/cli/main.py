@@ -20,21 +20,6 @@ import typer
 
 Registrar = Callable[[typer.Typer], None]
 
-#: Each command module (``breastcds.cli.<module>``) and the top-level commands (and groups) its
-#: ``register`` adds, in help order.
-COMMANDS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("core_cmd", ("assess", "schema", "example", "concordance")),
-    ("reirradiation_cmd", ("reirradiation",)),
-    ("predict_cmd", ("predict",)),
-    ("dvh_cmd", ("dvh",)),
-    ("serve_cmd", ("serve", "token")),
-    ("prognosis_render", ("prognosis-plot",)),
-    ("kb_cmd", ("kb",)),
-    ("report_cmd", ("report",)),
-    ("cohort_cmd", ("cohort",)),
-)
-
-
 #: Commands that read at most one case and exit. The console script runs them without the
 #: cyclic garbage collector: its passes over the long-lived objects of start-up (modules, model
 #: classes, knowledge) free nothing the process's exit would not, and cost about a tenth of a
@@ -100,22 +85,19 @@ def _cohort_cmd() -> Registrar:
     return cohort_cmd.register
 
 
-_LOADERS: dict[str, Callable[[], Registrar]] = {
-    "core_cmd": _core_cmd,
-    "reirradiation_cmd": _reirradiation_cmd,
-    "predict_cmd": _predict_cmd,
-    "dvh_cmd": _dvh_cmd,
-    "serve_cmd": _serve_cmd,
-    "prognosis_render": _prognosis_render,
-    "kb_cmd": _kb_cmd,
-    "report_cmd": _report_cmd,
-    "cohort_cmd": _cohort_cmd,
-}
-
-
-def registrar(module: str) -> Registrar:
-    """The ``register`` function of command module ``module`` of ``COMMANDS`` (imported now)."""
-    return _LOADERS[module]()
+#: Each command module's loader and the top-level commands (and groups) its ``register``
+#: adds, in help order.
+COMMANDS: tuple[tuple[Callable[[], Registrar], tuple[str, ...]], ...] = (
+    (_core_cmd, ("assess", "schema", "example", "concordance")),
+    (_reirradiation_cmd, ("reirradiation",)),
+    (_predict_cmd, ("predict",)),
+    (_dvh_cmd, ("dvh",)),
+    (_serve_cmd, ("serve", "token")),
+    (_prognosis_render, ("prognosis-plot",)),
+    (_kb_cmd, ("kb",)),
+    (_report_cmd, ("report",)),
+    (_cohort_cmd, ("cohort",)),
+)
 
 
 def _print_version(value: bool) -> None:
@@ -150,7 +132,7 @@ def build(registrars: tuple[Registrar, ...] | None = None) -> typer.Typer:
     ) -> None:
         """Breast cancer clinical decision support: traceable to rules, sources and versions."""
 
-    every = (registrar(module) for module, _ in COMMANDS)
+    every = (load() for load, _ in COMMANDS)
     for register in registrars if registrars is not None else every:
         register(cli)
     return cli
@@ -182,5 +164,5 @@ def run() -> None:
         if first is None and "--version" in args:
             wanted = ()
         elif first is not None:
-            wanted = tuple(registrar(m) for m, names in COMMANDS if first in names) or None
+            wanted = tuple(load() for load, names in COMMANDS if first in names) or None
     (_app() if wanted is None else build(wanted))(prog_name="breastcds")
