@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 from breastcds.knowledge import rule_tables
 from breastcds.model.assessment import Classification, MissingInput
@@ -188,26 +188,39 @@ def population_facts(case: Case) -> dict[str, object]:
 LIMITS_PATH = "predict_coefficients.yaml#input_limits."
 
 
+T = TypeVar("T")
+
+#: Values read from the active decision tables, by name, with the tables they were read from
+#: (one entry per name: an overridden knowledge copy is not kept alive after its block).
+_READ: dict[str, tuple[rule_tables.RuleTables, Any]] = {}
+
+
+def _from_active_tables(name: str, read: Callable[[rule_tables.RuleTables], T]) -> T:
+    """``read(tables)`` of the active decision tables, read again only when they change."""
+    tables = rule_tables.active()
+    last = _READ.get(name)
+    if last is not None and last[0] is tables:
+        return cast(T, last[1])
+    value = read(tables)
+    _READ[name] = (tables, value)
+    return value
+
+
 def input_limits() -> dict[str, dict[str, float]]:
     """The PREDICT input limits of the active knowledge, in the shape of ``input_limits`` of
     ``predict_coefficients.yaml``: the bounds the population tables read (packaged, or a copy's
     inside ``knowledge_from``), passed to the core's own validation so that both agree."""
-    tables = rule_tables.active()
-    if _LIMITS and _LIMITS[0][0] is tables:
-        return _LIMITS[0][1]
+    return _from_active_tables("input_limits", _read_limits)
+
+
+def _read_limits(tables: rule_tables.RuleTables) -> dict[str, dict[str, float]]:
     limits: dict[str, dict[str, float]] = {}
     for table in tables.tables.values():
         for name, path in table.parameters.items():
             if path.startswith(LIMITS_PATH):
                 section, _, bound = path.removeprefix(LIMITS_PATH).partition(".")
                 limits.setdefault(section, {})[bound] = table.params[name]
-    _LIMITS[:] = [(tables, limits)]
     return limits
-
-
-#: The last limits read, with the tables they were read from (one entry: an overridden
-#: knowledge copy is not kept alive after its block).
-_LIMITS: list[tuple[rule_tables.RuleTables, dict[str, dict[str, float]]]] = []
 
 
 #: Prefix of the tables that each decide one adjuvant treatment PREDICT can add (whether it is
@@ -262,18 +275,14 @@ def _component_table(table: rule_tables.Table) -> ComponentTable:
 def component_tables() -> tuple[ComponentTable, ...]:
     """The component tables both engines run, in the official cumulative order (``ORDER``;
     tables of one treatment in the order of the knowledge file)."""
-    active = rule_tables.active()
-    last = _LAST_COMPONENTS.get("tables")
-    if last is not None and last[0] is active:
-        return last[1]
-    tables = active.tables
-    found = [_component_table(t) for n, t in tables.items() if n.startswith(COMPONENT_PREFIX)]
-    read = tuple(sorted(found, key=lambda c: ORDER.index(c.treatment)))
-    _LAST_COMPONENTS["tables"] = (active, read)  # one entry: older knowledge is not kept alive
-    return read
+    return _from_active_tables("component_tables", _read_components)
 
 
-_LAST_COMPONENTS: dict[str, tuple[rule_tables.RuleTables, tuple[ComponentTable, ...]]] = {}
+def _read_components(active: rule_tables.RuleTables) -> tuple[ComponentTable, ...]:
+    found = [
+        _component_table(t) for n, t in active.tables.items() if n.startswith(COMPONENT_PREFIX)
+    ]
+    return tuple(sorted(found, key=lambda c: ORDER.index(c.treatment)))
 
 
 def component_facts(
