@@ -1,0 +1,113 @@
+"""Boundary tests of the rules the fourth (systemic) course audit fixed, each on both sides of the
+condition that decides it (expected answers from shared/reference/domain/clinical_course.md and
+systemic_therapy.md, read through the public course entry point).
+
+- systemic_therapy.md §1 first line ("HER2+ MBC, no prior anti-HER2 for metastatic disease") and
+  clinical_course.md §10 DESTINY-Breast09 ("no chemotherapy or anti-HER2 therapy for metastatic
+  disease; <= 1 prior endocrine line allowed"): after endocrine-only lines (line 2 or 3+ by the
+  count of §1.2) THP is offered, T-DXd + pertuzumab only after at most one endocrine line; after
+  chemotherapy or anti-HER2 therapy for metastatic disease neither is
+  (her2pos.metastatic.thp_after_endocrine_lines,
+  her2pos.metastatic.tdxd_pertuzumab_after_one_endocrine_line).
+- clinical_course.md §4.4 osteoporosis row ("tamoxifen is the alternative for extension"):
+  tamoxifen beside the extended aromatase inhibitor when osteoporosis is recorded, in the
+  population where extension is indicated (node-positive), not without osteoporosis, not
+  node-negative, not with venous thromboembolism (course.extended.tamoxifen_osteoporosis).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from breastcds.concordance.course import evaluate
+
+
+def _actual(case: dict[str, Any]) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "age": 61, "sex": "female", "menopausal_status": "post", "pregnant": False, "ecog": 0,
+        "comorbidities": [], "declines": [],
+    }  # fmt: skip
+    base.update(copy.deepcopy(case))
+    return evaluate({"id": "boundary", "case": base})
+
+
+def _her2_metastatic(lines: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+    case: dict[str, Any] = {
+        "tumor": {"m_category": "M1", "metastatic_sites": ["liver", "lung"], "visceral_crisis": False},
+        "biomarkers": {"er_percent": 90, "pr_percent": 40, "her2_ihc": 3, "ki67_percent": 30,
+                       "gbrca": "negative"},
+        "history": {"surgery": {"type": "none", "axilla": "none"}, "metastatic_lines": lines},
+    }  # fmt: skip
+    case.update(extra)
+    return case
+
+
+def _line(agents: list[str], outcome: str = "progression", months: int = 10) -> dict[str, Any]:
+    return {"agents": agents, "outcome": outcome, "months": months}
+
+
+@pytest.mark.parametrize(
+    ("lines", "decision_point", "thp", "tdxd_pertuzumab"),
+    [
+        ([_line(["letrozole"])], "metastatic_line_2", True, True),
+        ([_line(["letrozole"]), _line(["fulvestrant"], "ongoing", 2)], "metastatic_line_2", True, False),
+        ([_line(["letrozole"]), _line(["fulvestrant"])], "metastatic_line_3plus", True, False),
+        ([_line(["capecitabine"])], "metastatic_line_2", False, False),
+        ([_line(["letrozole", "trastuzumab"])], "metastatic_line_2", False, False),
+    ],
+)
+def test_first_line_her2_regimens_after_endocrine_only_lines(
+    lines: list[dict[str, Any]], decision_point: str, thp: bool, tdxd_pertuzumab: bool
+) -> None:
+    actual = _actual(_her2_metastatic(lines))
+    assert actual["decision_point"] == decision_point
+    agents = set(actual["agents"])
+    assert ("pertuzumab" in agents) is (thp or tdxd_pertuzumab)
+    assert ({"docetaxel", "trastuzumab", "pertuzumab"} <= agents) is thp
+    if not tdxd_pertuzumab and "trastuzumab deruxtecan" in agents:
+        # T-DXd alone is the DESTINY-Breast03 option after trastuzumab, never T-DXd + pertuzumab here
+        assert "trastuzumab" in {a for line in lines for a in line["agents"]}
+
+
+def test_t_dxd_plus_pertuzumab_after_one_endocrine_line_is_not_offered_with_ild() -> None:
+    actual = _actual(_her2_metastatic([_line(["letrozole"])], comorbidities=["interstitial_lung_disease"]))
+    assert "trastuzumab deruxtecan" not in actual["agents"]
+    assert {"docetaxel", "trastuzumab", "pertuzumab"} <= set(actual["agents"])
+
+
+def _extension(nodes: int, comorbidities: list[str]) -> dict[str, Any]:
+    return {
+        "age": 66, "comorbidities": comorbidities,
+        "tumor": {"size_mm": 30, "nodes_positive": nodes, "nodes_examined": 14, "grade": 2,
+                  "m_category": "M0"},
+        "biomarkers": {"er_percent": 90, "pr_percent": 60, "her2_ihc": 0,
+                       "her2_ihc0_staining": "none", "ki67_percent": 15},
+        "history": {"surgery": {"type": "mastectomy", "axilla": "alnd"},
+                    "endocrine": {"agents": ["letrozole"], "years_completed": 5, "ongoing": False,
+                                  "months_since_end": 1}},
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("nodes", "comorbidities", "tamoxifen"),
+    [
+        (1, ["osteoporosis"], True),
+        (4, ["osteoporosis"], True),
+        (1, [], False),
+        (0, ["osteoporosis"], False),
+        (4, ["osteoporosis", "venous_thromboembolism"], False),
+    ],
+)
+def test_tamoxifen_is_the_alternative_for_extension_with_osteoporosis(
+    nodes: int, comorbidities: list[str], tamoxifen: bool
+) -> None:
+    actual = _actual(_extension(nodes, comorbidities))
+    assert actual["decision_point"] == "extended_adjuvant"
+    assert ("tamoxifen" in actual["agents"]) is tamoxifen
+    if nodes >= 1:
+        assert {"anastrozole", "letrozole", "exemestane"} & set(actual["agents"])
+    if "osteoporosis" in comorbidities and nodes >= 1:
+        assert any("osteopor" in c.lower() for c in actual["cautions"])
