@@ -111,3 +111,35 @@ def test_tamoxifen_is_the_alternative_for_extension_with_osteoporosis(
         assert {"anastrozole", "letrozole", "exemestane"} & set(actual["agents"])
     if "osteoporosis" in comorbidities and nodes >= 1:
         assert any("osteopor" in c.lower() for c in actual["cautions"])
+
+
+def _extension_after_neoadjuvant(ypn: str) -> dict[str, Any]:
+    return {
+        "age": 60,
+        "tumor": {"size_mm": 40, "clinical_n": "cN1", "grade": 2, "m_category": "M0"},
+        "biomarkers": {"er_percent": 90, "pr_percent": 60, "her2_ihc": 0,
+                       "her2_ihc0_staining": "none", "ki67_percent": 20, "gbrca": "negative"},
+        "history": {"neoadjuvant": {"agents": ["epirubicin", "cyclophosphamide", "docetaxel"],
+                                    "response": "residual_invasive", "ypT": "ypT2", "ypN": ypn},
+                    "surgery": {"type": "mastectomy", "axilla": "alnd"},
+                    "endocrine": {"agents": ["letrozole"], "years_completed": 5, "ongoing": False,
+                                  "months_since_end": 1}},
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("ypn", ["ypN1a", "ypN2a", "ypN3a"])
+def test_extended_aromatase_inhibitor_after_neoadjuvant_therapy_reads_ypn(ypn: str) -> None:
+    # systemic_therapy.md §3 (extension for higher risk: node-positive); after neoadjuvant therapy
+    # the pathological N is the recorded ypN (hrpos.extended.ai_node_positive)
+    actual = _actual(_extension_after_neoadjuvant(ypn))
+    assert actual["decision_point"] == "extended_adjuvant"
+    assert {"anastrozole", "letrozole", "exemestane"} <= set(actual["agents"])
+    assert "tumour.nodes_positive" not in actual["missing"]
+
+
+def test_extension_after_neoadjuvant_therapy_with_ypn0_and_no_node_count_is_asked_not_decided() -> None:
+    # unknown is not negative: ypN0 does not meet "node-positive", the count is not recorded, so
+    # the extension is neither offered nor refused by a verdict: the count is asked for
+    actual = _actual(_extension_after_neoadjuvant("ypN0"))
+    assert not {"anastrozole", "letrozole", "exemestane"} & set(actual["agents"])
+    assert "tumour.nodes_positive" in actual["missing"]
