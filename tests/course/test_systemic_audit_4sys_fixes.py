@@ -36,7 +36,8 @@ def _actual(case: dict[str, Any]) -> dict[str, Any]:
 
 def _her2_metastatic(lines: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
     case: dict[str, Any] = {
-        "tumor": {"m_category": "M1", "metastatic_sites": ["liver", "lung"], "visceral_crisis": False},
+        "tumor": {"m_category": "M1", "metastatic_sites": ["liver", "lung"],
+                  "visceral_crisis": False},
         "biomarkers": {"er_percent": 90, "pr_percent": 40, "her2_ihc": 3, "ki67_percent": 30,
                        "gbrca": "negative"},
         "history": {"surgery": {"type": "none", "axilla": "none"}, "metastatic_lines": lines},
@@ -53,7 +54,12 @@ def _line(agents: list[str], outcome: str = "progression", months: int = 10) -> 
     ("lines", "decision_point", "thp", "tdxd_pertuzumab"),
     [
         ([_line(["letrozole"])], "metastatic_line_2", True, True),
-        ([_line(["letrozole"]), _line(["fulvestrant"], "ongoing", 2)], "metastatic_line_2", True, False),
+        (
+            [_line(["letrozole"]), _line(["fulvestrant"], "ongoing", 2)],
+            "metastatic_line_2",
+            True,
+            False,
+        ),
         ([_line(["letrozole"]), _line(["fulvestrant"])], "metastatic_line_3plus", True, False),
         ([_line(["capecitabine"])], "metastatic_line_2", False, False),
         ([_line(["letrozole", "trastuzumab"])], "metastatic_line_2", False, False),
@@ -68,12 +74,13 @@ def test_first_line_her2_regimens_after_endocrine_only_lines(
     assert ("pertuzumab" in agents) is (thp or tdxd_pertuzumab)
     assert ({"docetaxel", "trastuzumab", "pertuzumab"} <= agents) is thp
     if not tdxd_pertuzumab and "trastuzumab deruxtecan" in agents:
-        # T-DXd alone is the DESTINY-Breast03 option after trastuzumab, never T-DXd + pertuzumab here
+        # T-DXd alone is the DESTINY-Breast03 option after trastuzumab (not T-DXd + pertuzumab)
         assert "trastuzumab" in {a for line in lines for a in line["agents"]}
 
 
 def test_t_dxd_plus_pertuzumab_after_one_endocrine_line_is_not_offered_with_ild() -> None:
-    actual = _actual(_her2_metastatic([_line(["letrozole"])], comorbidities=["interstitial_lung_disease"]))
+    ild = ["interstitial_lung_disease"]
+    actual = _actual(_her2_metastatic([_line(["letrozole"])], comorbidities=ild))
     assert "trastuzumab deruxtecan" not in actual["agents"]
     assert {"docetaxel", "trastuzumab", "pertuzumab"} <= set(actual["agents"])
 
@@ -137,9 +144,49 @@ def test_extended_aromatase_inhibitor_after_neoadjuvant_therapy_reads_ypn(ypn: s
     assert "tumour.nodes_positive" not in actual["missing"]
 
 
-def test_extension_after_neoadjuvant_therapy_with_ypn0_and_no_node_count_is_asked_not_decided() -> None:
+def test_extension_after_neoadjuvant_therapy_with_ypn0_and_no_count_is_asked_not_decided() -> None:
     # unknown is not negative: ypN0 does not meet "node-positive", the count is not recorded, so
     # the extension is neither offered nor refused by a verdict: the count is asked for
     actual = _actual(_extension_after_neoadjuvant("ypN0"))
     assert not {"anastrozole", "letrozole", "exemestane"} & set(actual["agents"])
     assert "tumour.nodes_positive" in actual["missing"]
+
+
+def _residual_hr_positive(ypn: str, ki67: int, grade: int = 2) -> dict[str, Any]:
+    return {
+        "age": 62,
+        "tumor": {"size_mm": 30, "clinical_n": "cN1", "grade": grade, "m_category": "M0"},
+        "biomarkers": {"er_percent": 90, "pr_percent": 60, "her2_ihc": 0,
+                       "her2_ihc0_staining": "none", "ki67_percent": ki67, "gbrca": "negative"},
+        "history": {"neoadjuvant": {"agents": ["epirubicin", "cyclophosphamide", "docetaxel"],
+                                    "response": "residual_invasive", "ypT": "ypT1c", "ypN": ypn},
+                    "surgery": {"type": "mastectomy", "axilla": "alnd"}},
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("ypn", "ki67", "grade", "abemaciclib"),
+    [
+        ("ypN2a", 10, 2, True),  # >= 4 nodes
+        ("ypN3a", 10, 2, True),
+        ("ypN1a", 20, 2, True),  # 1-3 nodes with Ki-67 >= 20 %
+        ("ypN1a", 10, 3, True),  # 1-3 nodes with grade 3
+        ("ypN1a", 19, 2, None),  # 1-3 nodes, Ki-67 19 %, grade 2: the size decides (asked)
+        ("ypN0", 30, 3, False),
+    ],
+)
+def test_adjuvant_abemaciclib_after_neoadjuvant_therapy_reads_ypn(
+    ypn: str, ki67: int, grade: int, abemaciclib: bool | None
+) -> None:
+    # clinical_course.md §10 HR+ HER2- residual disease: ">= 4 positive nodes or other monarchE /
+    # NATALEE criteria -> abemaciclib or ribociclib; palbociclib not" (hrpos.adjuvant.abemaciclib)
+    actual = _actual(_residual_hr_positive(ypn, ki67, grade))
+    assert actual["decision_point"] == "post_neoadjuvant"
+    assert "palbociclib" not in actual["agents"]
+    if abemaciclib is None:
+        assert "abemaciclib" not in actual["agents"]
+        assert "tumour.size_mm" in actual["missing"]
+    else:
+        assert ("abemaciclib" in actual["agents"]) is abemaciclib
+    if ypn != "ypN0":
+        assert "ribociclib" in actual["agents"]  # NATALEE: any N+

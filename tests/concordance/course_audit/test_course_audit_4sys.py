@@ -34,13 +34,13 @@ EARLIER = (HERE / "course_audit.json", HERE / "course_audit_open.json")
 AREAS = ("SL", "SB", "SP", "SA", "SE", "SN", "SX")
 
 
-def test_every_field_of_every_systemic_audit_vignette_agrees_and_nothing_unsafe_is_offered() -> None:
+def test_every_systemic_audit_vignette_agrees_and_nothing_unsafe_is_offered() -> None:
     vignettes = json.loads(AUDIT.read_text())
     assert len(vignettes) >= 40
     assert_every_course_vignette_agrees_and_nothing_unsafe_is_offered(vignettes)
 
 
-def test_systemic_audit_vignettes_name_section_and_new_area_and_keep_safety_within_exclusions() -> None:
+def test_systemic_audit_vignettes_name_section_and_new_area_and_safety_within_exclusions() -> None:
     every = json.loads(AUDIT.read_text()) + json.loads(OPEN.read_text())
     assert_course_vignettes_name_their_section_and_keep_safety_within_the_exclusions(every)
     earlier = [v for path in EARLIER for v in json.loads(path.read_text())]
