@@ -12,7 +12,7 @@ systemic_therapy.md, read through the public course entry point).
 - clinical_course.md §4.4 osteoporosis row ("tamoxifen is the alternative for extension"):
   tamoxifen beside the extended aromatase inhibitor when osteoporosis is recorded, in the
   population where extension is indicated (node-positive), not without osteoporosis, not
-  node-negative, not with venous thromboembolism (course.extended.tamoxifen_osteoporosis).
+  node-negative, not with venous thromboembolism (hrpos.extended.tamoxifen_osteoporosis).
 """
 
 from __future__ import annotations
