@@ -9,6 +9,11 @@ systemic_therapy.md, read through the public course entry point).
   chemotherapy or anti-HER2 therapy for metastatic disease neither is
   (her2pos.metastatic.thp_after_endocrine_lines,
   her2pos.metastatic.tdxd_pertuzumab_after_one_endocrine_line).
+- clinical_course.md §2.3 (ER-positive locoregional recurrence: endocrine therapy), §4.4 VTE row
+  ("AI (with OFS if premenopausal)") and §4.2 (men: never AI monotherapy): an aromatase inhibitor
+  or fulvestrant after a locoregional recurrence comes with ovarian function suppression before
+  the menopause and with a GnRH agonist in a man; unknown menopausal status is asked
+  (course.lrr.endocrine_er_positive{,_premenopausal,_male}).
 - clinical_course.md §4.4 osteoporosis row ("tamoxifen is the alternative for extension"):
   tamoxifen beside the extended aromatase inhibitor when osteoporosis is recorded, in the
   population where extension is indicated (node-positive), not without osteoporosis, not
@@ -190,3 +195,58 @@ def test_adjuvant_abemaciclib_after_neoadjuvant_therapy_reads_ypn(
         assert ("abemaciclib" in actual["agents"]) is abemaciclib
     if ypn != "ypN0":
         assert "ribociclib" in actual["agents"]  # NATALEE: any N+
+
+
+GNRH = {"goserelin", "leuprorelin", "triptorelin"}
+AI_OR_SERD = {"anastrozole", "letrozole", "exemestane", "fulvestrant"}
+
+
+def _er_positive_chest_wall_recurrence(**patient: Any) -> dict[str, Any]:
+    case: dict[str, Any] = {
+        "tumor": {"size_mm": 15, "m_category": "M0"},
+        "biomarkers": {"er_percent": 90, "pr_percent": 50, "her2_ihc": 1, "ki67_percent": 20,
+                       "gbrca": "negative"},
+        "history": {"surgery": {"type": "mastectomy", "axilla": "slnb",
+                                "sentinel_nodes_positive": 0},
+                    "radiotherapy": [],
+                    "endocrine": {"agents": ["tamoxifen"], "years_completed": 5, "ongoing": False,
+                                  "months_since_end": 30},
+                    "recurrence": {"site": "chest_wall", "months_since_diagnosis": 100,
+                                   "on_therapy": [], "biopsied": True, "restaged": True,
+                                   "resected": True}},
+    }  # fmt: skip
+    case.update(patient)
+    return case
+
+
+@pytest.mark.parametrize(
+    ("patient", "with_gnrh"),
+    [
+        ({"age": 61, "menopausal_status": "post"}, False),
+        ({"age": 44, "menopausal_status": "pre"}, True),
+        ({"age": 66, "sex": "male", "menopausal_status": None, "pregnant": None}, True),
+    ],
+)
+def test_endocrine_therapy_after_a_locoregional_recurrence_by_who_the_patient_is(
+    patient: dict[str, Any], with_gnrh: bool
+) -> None:
+    actual = _actual(_er_positive_chest_wall_recurrence(**patient))
+    assert actual["decision_point"] == "locoregional_recurrence"
+    agents = set(actual["agents"])
+    assert AI_OR_SERD & agents
+    assert bool(GNRH & agents) is with_gnrh
+
+
+def test_on_tamoxifen_before_the_menopause_the_change_is_ofs_with_an_ai_or_fulvestrant() -> None:
+    case = _er_positive_chest_wall_recurrence(age=44, menopausal_status="pre")
+    case["history"]["endocrine"] = {"agents": ["tamoxifen"], "years_completed": 3, "ongoing": True}
+    case["history"]["recurrence"]["on_therapy"] = ["tamoxifen"]
+    agents = set(_actual(case)["agents"])
+    assert "tamoxifen" not in agents
+    assert GNRH & agents and AI_OR_SERD & agents
+
+
+def test_unknown_menopausal_status_at_a_recurrence_is_asked_not_guessed() -> None:
+    actual = _actual(_er_positive_chest_wall_recurrence(age=50, menopausal_status=None))
+    assert not AI_OR_SERD & set(actual["agents"])
+    assert "patient.menopausal_status" in actual["missing"]
