@@ -1,7 +1,8 @@
 """The cohort engine gives what ``assess`` gives on the fourth-batch (local) audit vignettes
 whose rules the audit changed (docs/concordance_audit.md) and on their counterparts: the age
 route to SLNB omission with and without endocrine therapy (LA-08, LP-06, LA-01), radiotherapy
-declined with brain metastases (LM-02, LM-01), and a recorded ypN1mi with a node count (LT-13).
+declined with brain metastases (LM-02, LM-01), a recorded ypN1mi with a node count (LT-13),
+and partial-breast RT for ASTRO-suitable DCIS (LD-01; LD-02 and LD-03 miss it or meet the CSCO row).
 Options (rule ids) and prompts (fields) per decision point, as test_course_columns compares."""
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from tests.cohort.test_course_columns import cohort_row_as_assess
 
 AUDIT = Path(__file__).parents[1] / "concordance" / "course_audit" / "course_audit_4loc.json"
 CHANGED = ("A-CRS-LA-08", "A-CRS-LP-06", "A-CRS-LA-01", "A-CRS-LM-02", "A-CRS-LM-01",
-           "A-CRS-LT-13", "A-CRS-LS-06")  # fmt: skip
+           "A-CRS-LT-13", "A-CRS-LS-06", "A-CRS-LD-01", "A-CRS-LD-02", "A-CRS-LD-03")  # fmt: skip
 
 
 def _vignettes() -> list[dict[str, Any]]:

@@ -12,6 +12,9 @@ shared/reference/domain/clinical_course.md).
 - §5.3 ("after neoadjuvant therapy, ypN+ -> PMRT + RNI"): a recorded ypN1mi with a count of
   positive nodes is residual nodal disease, not a contradiction to be asked about (AJCC 8: N1mi
   whatever the count; the count alone derives N1a only by reading micrometastases_only as false).
+- rt_omission.md §3 (PBI, ASTRO 2016 "suitable" DCIS: screen-detected, grade 1-2, <= 25 mm,
+  margins >= 3 mm, age >= 50): partial-breast RT for that group (local.rt.partial_breast_dcis_astro,
+  beside the CSCO row local.rt.partial_breast_dcis: <= 20 mm, grade 1-2, age >= 50).
 """
 
 from __future__ import annotations
@@ -144,3 +147,34 @@ def test_recorded_n1mi_still_contradicts_nodes_recorded_as_macrometastases() -> 
     stage = pathological(parse_case(data))
     assert stage.n is None
     assert stage.missing
+
+
+# ---------------------------------------------------------------- rt_omission.md §3 PBI for DCIS
+def _dcis(age: int, extent: int, margin: float, screen: bool) -> dict[str, Any]:
+    return {
+        "age": age, "menopausal_status": "post" if age >= 50 else "pre",
+        "tumor": {"size_mm": extent, "grade": 2, "margin_mm": margin, "dcis_only": True,
+                  "screen_detected": screen, "m_category": "M0"},
+        "biomarkers": {"er_percent": 90, "pr_percent": 70},
+        "history": {"surgery": {"type": "bcs", "axilla": "none"}},
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("age", "extent", "margin", "screen", "pbi"),
+    [
+        (62, 25, 3, True, True),  # ASTRO 2016 suitable at both boundaries
+        (62, 26, 3, True, False),  # > 25 mm
+        (62, 22, 2.9, True, False),  # margin < 3 mm (and > 20 mm: not the CSCO row either)
+        (62, 22, 3, False, False),  # not screen-detected (> 20 mm: not the CSCO row)
+        (50, 22, 3, True, True),  # age >= 50
+        (49, 22, 3, True, False),
+        (64, 10, 5, False, True),  # the CSCO row (<= 20 mm, grade 1-2, >= 50) still applies
+    ],
+)
+def test_partial_breast_rt_for_dcis_in_the_astro_suitable_group(
+    age: int, extent: int, margin: float, screen: bool, pbi: bool
+) -> None:
+    actual = _actual(_dcis(age, extent, margin, screen))
+    assert actual["decision_point"] == "dcis"
+    assert ("partial_breast_rt" in actual["actions"]) is pbi
