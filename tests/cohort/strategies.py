@@ -93,6 +93,7 @@ SIMPLE: dict[str, st.SearchStrategy[Any]] = {
     "endocrine_therapy_planned": _opt([False, True]),
     "months_since_trastuzumab": _opt([0.0, 5.9, 6.0, 12.0, 13.0], none_weight=3),
     "months_since_chemotherapy": _opt([0.0, 6.0, 6.5, 12.0, 13.0], none_weight=3),
+    "months_since_curative_therapy": _opt([0.0, 5.9, 6.0, 12.0], none_weight=3),
     "mean_heart_dose_gy": _opt([0.0, 2.0, 49.9, 50.0, 55.0, 60.0], none_weight=2),
     "prior_breast_radiotherapy": _opt([False, True], none_weight=3),
     "cardiac_dysfunction": _opt([False, True]),
@@ -247,7 +248,8 @@ _COURSE_ITEMS = (
     "margin_mm", "focality", "detection", "geriatric_assessment", "declines",
     "interstitial_lung_disease", "cardiac_dysfunction", "osteoporosis", "venous_thromboembolism",
     "adjuvant_chemotherapy_done", "adjuvant_agents", "months_since_trastuzumab",
-    "months_since_chemotherapy", "prior_breast_radiotherapy", "radiotherapy_given",
+    "months_since_chemotherapy", "months_since_curative_therapy", "prior_breast_radiotherapy",
+    "radiotherapy_given",
     "prior_radiotherapy_regions", "endocrine_therapy_planned", "pik3ca", "esr1",
 )  # fmt: skip
 
@@ -275,6 +277,7 @@ def course_rows(draw: st.DrawFn) -> dict[str, Any]:
         sites = draw(st.sampled_from(["bone", "lung;bone", "liver"]))
         row |= {"de_novo_metastatic": True, "clinical_m": "M1", "adjuvant_agents": None,
                 "adjuvant_chemotherapy_done": None, "months_since_chemotherapy": None,
+                "months_since_curative_therapy": None,
                 "metastatic_sites": sites}  # fmt: skip
         row.update(draw(_lines()))
         return row

@@ -19,11 +19,6 @@ from breastcds.options.schema import load_kb
 NOT_A_COLUMN: dict[str, str] = {
     "treatment": "the whole treatment record (prior_agents): built from the agent columns",
     "treatment.metastatic_lines": "a list of records: held as metastatic_line1..3_* columns",
-    "treatment.surgery.date": (
-        "named, not read, by early_relapse_surgery_part: the caution asks the board to confirm "
-        "the time from surgery after neoadjuvant therapy to the relapse; the fact's value reads "
-        "the neoadjuvant record, surgery type and adjuvant agents, which are columns"
-    ),
 }
 
 

@@ -162,7 +162,7 @@ def test_curative_therapy_other_than_chemotherapy(
     assert _fact(_k522(since_chemo, since_diagnosis, adjuvant)) is expected
 
 
-def test_k522_adjuvant_pembrolizumab_end_not_recorded_cautions() -> None:
+def test_k522_adjuvant_pembrolizumab_end_not_recorded_cautions_and_asks_for_it() -> None:
     point = _point(_k522(9, 15, ["pembrolizumab"]))
     pembro = [o for o in point.options if o.rule_id in PEMBRO_RULES]
     assert {o.rule_id for o in pembro} >= {"course.tnbc.sacituzumab_pembrolizumab_ascent04"}
@@ -170,12 +170,62 @@ def test_k522_adjuvant_pembrolizumab_end_not_recorded_cautions() -> None:
         assert any(c.startswith("confirm before use: not relapse during or < 6 months after")
                    for c in o.cautions), o.cautions  # fmt: skip
         # the caution names what is missing, not the recorded end of chemotherapy
-        assert any(c.endswith("(treatment.adjuvant_agents, treatment.surgery.date)")
+        assert any(c.endswith("(treatment.months_since_curative_therapy)")
                    for c in o.cautions), o.cautions  # fmt: skip
-    assert any("adjuvant pembrolizumab or olaparib" in c.text_en for c in point.cautions)
+    (prompt,) = [p for p in point.prompts if p.field == "treatment.months_since_curative_therapy"]
+    assert "prompt.tnbc_first_line_curative_end" in prompt.rule_ids
     # the end of chemotherapy is recorded: not asked for again
     assert "treatment.months_since_chemotherapy" not in {p.field for p in point.prompts}
     assert point.discuss == []
+
+
+def _k522_curative(since_curative: float, adjuvant: list[str]) -> dict[str, Any]:
+    """KEYNOTE-522 then surgery (and adjuvant therapy): chemotherapy ended 9 months before the
+    relapse (diagnosis 15 months before), the end of all curative therapy recorded."""
+    data = _k522(9, 15, adjuvant)
+    data["treatment"]["months_since_curative_therapy"] = since_curative
+    return data
+
+
+@pytest.mark.parametrize(
+    ("since_curative", "adjuvant", "expected"),
+    [
+        # KEYNOTE-355 / ASCENT-04: >= 6 months from the end of curative treatment; 6 meets it
+        (5.9, ["pembrolizumab"], True),
+        (6, ["pembrolizumab"], False),
+        (5, ["olaparib"], True),
+        (7, ["olaparib"], False),
+        (5, [], True),  # surgery after neoadjuvant therapy, 5 months before the relapse
+        (6, [], False),
+    ],
+)  # fmt: skip
+def test_recorded_end_of_curative_therapy_decides(
+    since_curative: float, adjuvant: list[str], expected: bool
+) -> None:
+    data = _k522_curative(since_curative, adjuvant)
+    assert _fact(data) is expected
+    point = _point(data)
+    assert not _interval_guards(point)
+    offered = {o.rule_id for o in point.options}
+    assert ("course.tnbc.sacituzumab_pembrolizumab_ascent04" in offered) is (not expected)
+    for o in point.options:
+        assert not any("< 6 months after curative" in c for c in o.cautions), o.cautions
+    assert (point.discuss != []) is expected  # CPS 15: pembrolizumab listed for discussion
+
+
+def test_end_of_curative_therapy_never_before_chemotherapy_or_diagnosis() -> None:
+    """The end of all curative therapy is the later of surgery and the last systemic dose
+    (KEYNOTE-355 design): more months since it than since chemotherapy, or than since the
+    diagnosis, is a contradiction, named with the allowed range."""
+    from breastcds.model import CaseValidationError
+
+    with pytest.raises(CaseValidationError, match=r"allowed: 0 to months_since_chemotherapy"):
+        classify(parse_case(_k522_curative(10, ["pembrolizumab"])))
+    data = _k522_curative(8, ["pembrolizumab"])
+    data["treatment"]["recurrence"]["months_since_diagnosis"] = 7
+    del data["treatment"]["months_since_chemotherapy"]
+    with pytest.raises(CaseValidationError, match=r"allowed: 0 to recurrence.months_since_diag"):
+        classify(parse_case(data))
 
 
 def _interval_guards(point: Any) -> set[str]:
@@ -305,6 +355,9 @@ CASES = {
     "surgery-alone-6": _surgery_alone(6),
     "k522-pembrolizumab": _k522(9, 15, ["pembrolizumab"]),
     "k522-capecitabine": _k522(9, 15, ["capecitabine"]),
+    "k522-curative-5": _k522_curative(5, ["pembrolizumab"]),
+    "k522-curative-6": _k522_curative(6, ["pembrolizumab"]),
+    "k522-surgery-curative-5": _k522_curative(5, []),
     "end-only": {
         **_case(10, 30),
         "treatment": {

@@ -60,6 +60,7 @@ NOT_CARRIED_PREFIXES = (
     "treatment.endocrine.months_since_end",
     "treatment.recurrence",
     "treatment.months_since_chemotherapy",
+    "treatment.months_since_curative_therapy",
     "treatment.de_novo_metastatic",
 )
 

@@ -84,6 +84,27 @@ BOTH = [
      "treatment.months_since_chemotherapy", "months_since_chemotherapy",
      "months_since_chemotherapy is recorded but adjuvant_chemotherapy_done is false and no "
      "neoadjuvant therapy is recorded"),
+    ({"treatment": {"months_since_chemotherapy": 4, "months_since_curative_therapy": 7,
+                    "adjuvant_chemotherapy_done": True}},
+     {"months_since_chemotherapy": "4", "months_since_curative_therapy": "7",
+      "adjuvant_chemotherapy_done": "true"},
+     "treatment.months_since_curative_therapy", "months_since_curative_therapy",
+     "months_since_curative_therapy (7) exceeds months_since_chemotherapy (4): curative therapy "
+     "ends no earlier than its chemotherapy; allowed: 0 to months_since_chemotherapy (4)"),
+    ({"treatment": {"months_since_curative_therapy": 9,
+                    "recurrence": {"site": "distant", "months_since_diagnosis": 8}}},
+     {"months_since_curative_therapy": "9", "recurrence_site": "distant",
+      "recurrence_months_since_diagnosis": "8"},
+     "treatment.months_since_curative_therapy", "months_since_curative_therapy",
+     "months_since_curative_therapy (9) exceeds recurrence.months_since_diagnosis (8): curative "
+     "therapy cannot end before the diagnosis; allowed: 0 to recurrence.months_since_diagnosis "
+     "(8)"),
+    ({"treatment": {"de_novo_metastatic": True, "months_since_curative_therapy": 3},
+      "tumour": {"clinical_m": "M1"}},
+     {"de_novo_metastatic": "true", "months_since_curative_therapy": "3", "clinical_m": "M1"},
+     "treatment.de_novo_metastatic", "de_novo_metastatic",
+     "de_novo_metastatic is true but months_since_curative_therapy records therapy or a "
+     "recurrence before the metastatic diagnosis"),
     ({"treatment": {"de_novo_metastatic": True}, "tumour": {"clinical_m": "M0"}},
      None, "treatment.de_novo_metastatic", None,
      "de_novo_metastatic is true but the M category is M0 (stage IV is M1)"),

@@ -430,6 +430,14 @@ def _columns() -> tuple[Column, ...]:
             "months",
         ),
         c(
+            "months_since_curative_therapy",
+            "float",
+            "treatment.months_since_curative_therapy",
+            "time from the end of all curative-intent treatment (surgery, (neo)adjuvant "
+            "chemotherapy, checkpoint or PARP inhibitor) to the relapse",
+            "months",
+        ),
+        c(
             "mean_heart_dose_gy",
             "float",
             "treatment.mean_heart_dose_gy",
@@ -700,6 +708,7 @@ def row_to_case_dict(row: Mapping[str, Any]) -> dict[str, Any]:
             "endocrine_therapy_planned": g("endocrine_therapy_planned"),
             "months_since_trastuzumab": g("months_since_trastuzumab"),
             "months_since_chemotherapy": g("months_since_chemotherapy"),
+            "months_since_curative_therapy": g("months_since_curative_therapy"),
             "mean_heart_dose_gy": g("mean_heart_dose_gy"),
             "radiotherapy_courses": courses,
             "radiotherapy_given": g("radiotherapy_given"),

@@ -326,6 +326,10 @@ FIELDS: dict[str, tuple[str, str]] = {
         "months from the end of (neo)adjuvant chemotherapy",
         "距(新)辅助化疗结束月数",
     ),
+    "months_since_curative_therapy": (
+        "months from the end of all curative-intent treatment",
+        "距全部根治性治疗结束月数",
+    ),
     "de_novo_metastatic": ("de novo stage IV (no prior therapy)", "初诊IV期(既往未治疗)"),
     "radiotherapy_courses": ("radiotherapy courses", "放疗疗程"),
     "start_date": ("start date", "开始日期"),

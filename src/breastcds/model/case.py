@@ -367,6 +367,16 @@ class Treatment(_Model):
         "the relapse or metastatic diagnosis, to now without one (None = not recorded); the "
         "relapse windows of clinical_course.md 1.3 read it",
     )
+    months_since_curative_therapy: float | None = Field(
+        None,
+        ge=0,
+        le=600,
+        description="months from the completion of all curative-intent treatment of the primary "
+        "(the later of definitive surgery and the last dose of (neo)adjuvant chemotherapy, "
+        "checkpoint inhibitor or PARP inhibitor; endocrine therapy and radiotherapy not counted) "
+        "to the relapse (None = not recorded); the >= 6-month interval of KEYNOTE-355 and "
+        "ASCENT-04 reads it",
+    )
     de_novo_metastatic: bool | None = Field(
         None,
         description="stage IV at first diagnosis with no prior therapy for breast cancer (true: "
