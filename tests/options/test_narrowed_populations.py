@@ -476,12 +476,15 @@ def her2_metastatic(
     *,
     sites: tuple[str, ...] = ("brain",),
     months_since_trastuzumab: int | None = None,
+    adjuvant_agents: list[str] | None = None,
     decision_point: str = "metastatic_line_2",
 ) -> dict[str, Any]:
     treatment: dict[str, Any] = {"metastatic_lines": lines}
     if months_since_trastuzumab is not None:
         treatment["adjuvant_agents"] = ["docetaxel", "carboplatin", "trastuzumab"]
         treatment["months_since_trastuzumab"] = months_since_trastuzumab
+    if adjuvant_agents is not None:
+        treatment["adjuvant_agents"] = adjuvant_agents
     return {
         "decision_point": decision_point,
         "patient": {"age_years": 52, "sex": "female", "menopausal_status": "post",
@@ -502,7 +505,11 @@ TDXD_CASES: dict[str, tuple[dict[str, Any], str]] = {
         her2_metastatic(_CHEMO_LINE_1, months_since_trastuzumab=12), TDXD),
     "brain, adjuvant trastuzumab 13 months before": (
         her2_metastatic(_CHEMO_LINE_1, months_since_trastuzumab=13), TDXD_BRAIN),
-    "brain, no trastuzumab recorded": (her2_metastatic(_CHEMO_LINE_1), TDXD_BRAIN),
+    "brain, adjuvant agents recorded without trastuzumab": (
+        her2_metastatic(_CHEMO_LINE_1, adjuvant_agents=["docetaxel", "cyclophosphamide"]),
+        TDXD_BRAIN),
+    "brain, adjuvant agents recorded: none": (
+        her2_metastatic(_CHEMO_LINE_1, adjuvant_agents=[]), TDXD_BRAIN),
 }  # fmt: skip
 
 

@@ -296,6 +296,8 @@ _BOUND: dict[str, Callable[[], pl.Expr]] = {
 #: not a field: its region is bound above).
 _OWN_COLUMN = {col.case_field: col.name for col in COLUMNS
                if col.case_field != "treatment.radiotherapy_courses"}  # fmt: skip
+#: List columns where ``none`` alone is the case model's [] (recorded, none given).
+_NONE_IS_EMPTY = frozenset(col.name for col in COLUMNS if col.none_is_empty)
 
 
 def _bound_column(path: str) -> str:
@@ -317,7 +319,7 @@ def case_field(path: str) -> pl.Expr:
         return c(_bound_column(path))
     name = _OWN_COLUMN.get(path)
     if name is not None:
-        return _raw(name)
+        return _none_as_empty(name, raw=True) if name in _NONE_IS_EMPTY else _raw(name)
     return pl.lit(None, dtype=_dtype_of(path))
 
 

@@ -597,7 +597,8 @@ def split_list(text: str | Sequence[str] | None) -> list[str] | None:
 
 
 def none_as_empty(text: str | Sequence[str] | None) -> list[str] | None:
-    """An enum-list column as the case model holds it: ``none`` alone -> [] (recorded, none)."""
+    """A list column whose ``none_is_empty`` is set (or an enum-list column allowing ``none``)
+    as the case model holds it: ``none`` alone -> [] (recorded, none)."""
     items = split_list(text)
     return [] if items == [NO_SITES] else items
 
@@ -703,7 +704,7 @@ def row_to_case_dict(row: Mapping[str, Any]) -> dict[str, Any]:
             "surgery": surgery or None,
             "neoadjuvant": neo,
             "adjuvant_chemotherapy_done": g("adjuvant_chemotherapy_done"),
-            "adjuvant_agents": split_list(g("adjuvant_agents")),
+            "adjuvant_agents": none_as_empty(g("adjuvant_agents")),
             "endocrine_therapy_planned": g("endocrine_therapy_planned"),
             "months_since_trastuzumab": g("months_since_trastuzumab"),
             "months_since_chemotherapy": g("months_since_chemotherapy"),

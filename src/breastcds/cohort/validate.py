@@ -37,8 +37,8 @@ STRUCTURE_CHECKS = (
     "neoadjuvant details (agents, response, ypT, ypN) need neoadjuvant = true",
     "a metastatic line's outcome or months need that line's agents",
     "metastatic line k needs line k-1",
-    f"'{NO_SITES}' in metastatic_sites, declines, endocrine_agents or recurrence_on_therapy "
-    "stands alone",
+    f"'{NO_SITES}' in metastatic_sites, declines, adjuvant_agents, endocrine_agents or "
+    "recurrence_on_therapy stands alone",
     "endocrine details (years, ongoing, months since end) need endocrine_agents",
     "recurrence details (months, agents taken, biopsied, restaged, resected) need recurrence_site",
 )

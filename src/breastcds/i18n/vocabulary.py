@@ -492,6 +492,14 @@ FACTS: dict[str, tuple[str, str]] = {
         "trastuzumab in the metastatic setting",
         "晚期阶段曾用曲妥珠单抗",
     ),
+    "trastuzumab_relapse_within_12_months": (
+        "relapse within 12 months of (neo)adjuvant trastuzumab",
+        "（新）辅助曲妥珠单抗结束后12个月内复发",
+    ),
+    "trastuzumab_pretreated": (
+        "pretreated with trastuzumab (metastatic, or relapse within 12 months of it)",
+        "曲妥珠单抗经治（晚期使用，或末次使用后12个月内复发）",
+    ),
     "prior_metastatic_taxane": ("taxane in the metastatic setting", "晚期阶段曾用紫杉类"),
     "metastatic_classes": ("drug classes in the metastatic setting", "晚期治疗药物类别"),
     "neoadjuvant_classes": ("drug classes before surgery", "新辅助治疗药物类别"),
