@@ -510,6 +510,10 @@ FACTS: dict[str, tuple[str, str]] = {
     "mammaprint": ("MammaPrint result", "MammaPrint结果"),
     "prior_agents": ("agents given before", "既往用药"),
     "progressed_on": ("agents the disease progressed on", "疾病进展时所用药物"),
+    "postmenopausal_or_ovarian_suppression": (
+        "postmenopausal, or premenopausal with ovarian function suppression",
+        "绝经后，或绝经前联合卵巢功能抑制",
+    ),
     "relapse_within_6_months_of_chemotherapy": (
         "relapse during or within 6 months of (neo)adjuvant chemotherapy",
         "(新)辅助化疗期间或结束6个月内复发",
