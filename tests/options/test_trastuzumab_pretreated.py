@@ -205,9 +205,49 @@ def test_history_unknown_without_brain_metastases_asks_for_the_end_of_trastuzuma
     assert TDXD in {q.field: q for q in p.prompts}[MONTHS].rule_ids
 
 
+FIRST_LINE = ("her2pos.metastatic.thp", "her2pos.metastatic.hp_eribulin_or_vinorelbine",
+              "her2pos.metastatic.pyrotinib_th", "her2pos.metastatic.tdxd_pertuzumab")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("early", "months", "offered", "caution"),
+    [
+        # CLEOPATRA: > 12 months disease-free after adjuvant trastuzumab; 12 is "within"
+        (TCBH, 12, False, False),
+        (TCBH, 13, True, False),
+        (TCBH, None, True, True),  # adjuvant trastuzumab, end not recorded: not judged
+        (["epirubicin", "cyclophosphamide", "paclitaxel"], None, True, False),  # none given
+        ([], None, True, False),  # recorded as none
+        (None, None, True, True),  # nothing recorded of early therapy
+    ],
+)  # fmt: skip
+def test_first_line_exclusion_reads_the_same_12_month_window(
+    early: list[str] | None, months: float | None, offered: bool, caution: bool
+) -> None:
+    """The first-line rules' exclusion "relapse within 12 months of adjuvant trastuzumab" is
+    trastuzumab_relapse_within_12_months (2026.12.6): a record proving no early trastuzumab
+    leaves no caution; an unrecorded end after adjuvant trastuzumab stays a caution."""
+    treatment: dict[str, Any] = {
+        "surgery": {"type": "mastectomy", "axillary": "sentinel_node_biopsy"},
+        "recurrence": {"site": "distant", "months_since_diagnosis": 40, "biopsied": True,
+                       "restaged": True},
+    }  # fmt: skip
+    if early is not None:
+        treatment["adjuvant_agents"] = early
+    if months is not None:
+        treatment["months_since_trastuzumab"] = months
+    data = her2_metastatic(treatment, brain=False, decision_point="metastatic_line_1")
+    _, p = evaluated(data)
+    options = {o.rule_id: o for o in p.options}
+    for rule in FIRST_LINE:
+        assert (rule in options) is offered, rule
+        if offered:
+            assert any("12 months" in c for c in options[rule].cautions) is caution, rule
+
+
 def test_at_line_1_the_first_line_rules_are_not_changed() -> None:
-    """The first-line rules (THP ...) keep their own `unless` on the end of trastuzumab; T-DXd
-    at line 1 after a relapse <= 12 months after adjuvant trastuzumab is the Level I rule."""
+    """The first-line rules (THP ...) are excluded after a relapse <= 12 months after adjuvant
+    trastuzumab; T-DXd at line 1 then is the Level I rule."""
     data = her2_metastatic({"adjuvant_agents": TCBH, "months_since_trastuzumab": 6},
                            brain=False, decision_point="metastatic_line_1")  # fmt: skip
     got, p = evaluated(data)
