@@ -171,6 +171,7 @@ def test_menopausal_status_not_recorded_is_unknown_not_negative() -> None:
     data = mbc({"sex": "female"}, [OFS_AI_CDK])
     assert facts(data)[FACT] is None
     assert EVE not in offered(data)
+    assert "patient.menopausal_status" in {p.field for p in point(data).prompts}
 
 
 def test_men_keep_their_gnrh_agonist_ai_rule_and_the_gnrh_agonist_is_not_failed() -> None:
