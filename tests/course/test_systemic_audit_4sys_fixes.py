@@ -149,12 +149,13 @@ def test_extended_aromatase_inhibitor_after_neoadjuvant_therapy_reads_ypn(ypn: s
     assert "tumour.nodes_positive" not in actual["missing"]
 
 
-def test_extension_after_neoadjuvant_therapy_with_ypn0_and_no_count_is_asked_not_decided() -> None:
-    # unknown is not negative: ypN0 does not meet "node-positive", the count is not recorded, so
-    # the extension is neither offered nor refused by a verdict: the count is asked for
+def test_extension_after_neoadjuvant_therapy_with_ypn0_is_node_negative_without_a_count() -> None:
+    # ypN0 is a recorded pathological N0 (AJCC 8: no regional node metastasis): the count it
+    # implies is 0, so "node-positive" is decided (no) and no count is asked for (2026.12.6;
+    # whether an initial cN+ is itself "higher risk" the reference does not say)
     actual = _actual(_extension_after_neoadjuvant("ypN0"))
     assert not {"anastrozole", "letrozole", "exemestane"} & set(actual["agents"])
-    assert "tumour.nodes_positive" in actual["missing"]
+    assert "tumour.nodes_positive" not in actual["missing"]
 
 
 def _residual_hr_positive(ypn: str, ki67: int, grade: int = 2) -> dict[str, Any]:
@@ -178,6 +179,9 @@ def _residual_hr_positive(ypn: str, ki67: int, grade: int = 2) -> dict[str, Any]
         ("ypN1a", 10, 3, True),  # 1-3 nodes with grade 3
         ("ypN1a", 19, 2, None),  # 1-3 nodes, Ki-67 19 %, grade 2: the size decides (asked)
         ("ypN0", 30, 3, False),
+        # ypN1mi reads as 1-3 nodes, as a count of one micrometastatic node does (2026.12.6)
+        ("ypN1mi", 10, 3, True),
+        ("ypN1mi", 19, 2, None),
     ],
 )
 def test_adjuvant_abemaciclib_after_neoadjuvant_therapy_reads_ypn(
@@ -193,7 +197,7 @@ def test_adjuvant_abemaciclib_after_neoadjuvant_therapy_reads_ypn(
         assert "tumour.size_mm" in actual["missing"]
     else:
         assert ("abemaciclib" in actual["agents"]) is abemaciclib
-    if ypn != "ypN0":
+    if ypn not in ("ypN0", "ypN1mi"):  # NATALEE's reading of N1mi is not decided here
         assert "ribociclib" in actual["agents"]  # NATALEE: any N+
 
 
