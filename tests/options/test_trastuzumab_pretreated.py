@@ -107,11 +107,13 @@ FACT_CASES: dict[str, tuple[dict[str, Any], bool | None]] = {
     "metastatic agent unknown to the catalogue, 13 months": (
         {"metastatic_lines": [{"agents": ["zz-123"], "outcome": "progression"}],
          "adjuvant_agents": TCBH, "months_since_trastuzumab": 13}, None),
+    # a relapse during trastuzumab is within the window (clinical_course.md 1.3 "during or ...
+    # after"; 2026.12.6: the first-line rules read the same fact, so T-DXd is listed once)
     "trastuzumab taken when the recurrence was found, its end not recorded": (
         relapse(30, adjuvant_agents=TCBH,
                 recurrence={"site": "distant", "months_since_diagnosis": 30,
                             "on_therapy": ["trastuzumab"], "biopsied": True,
-                            "restaged": True}), None),
+                            "restaged": True}), True),
     "adjuvant trastuzumab, relapse 12 months after the diagnosis, end not recorded": (
         relapse(12, adjuvant_agents=TCBH), None),
     "relapse 10 months after the diagnosis, adjuvant agents without trastuzumab": (
