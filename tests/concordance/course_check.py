@@ -3,11 +3,13 @@ expected field holds, and no safety entry is offered (README course contract).""
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Sequence
 from typing import Any
 
 from breastcds.concordance import run
+from breastcds.concordance.course import evaluate
 
 
 def assert_every_course_vignette_agrees_and_nothing_unsafe_is_offered(
@@ -35,3 +37,19 @@ def assert_course_vignettes_name_their_section_and_keep_safety_within_the_exclus
         excluded = {*expected["exclude"], *expected["actions_exclude"]}
         assert set(expected["safety"]) <= excluded, vignette["id"]
         assert "decision_point" not in vignette["case"]
+
+
+def boundary_vignette(case: dict[str, Any], *, age: int, menopausal_status: str) -> dict[str, Any]:
+    """A course vignette for a boundary test: ``case`` (copied) over a patient of that age and
+    menopausal status, not pregnant, ECOG 0, no comorbidity, nothing declined."""
+    base: dict[str, Any] = {
+        "age": age, "sex": "female", "menopausal_status": menopausal_status, "pregnant": False,
+        "ecog": 0, "comorbidities": [], "declines": [],
+    }  # fmt: skip
+    base.update(copy.deepcopy(case))
+    return {"id": "boundary", "case": base}
+
+
+def boundary_actual(case: dict[str, Any], *, age: int, menopausal_status: str) -> dict[str, Any]:
+    """What the public course entry point answers for :func:`boundary_vignette`."""
+    return evaluate(boundary_vignette(case, age=age, menopausal_status=menopausal_status))

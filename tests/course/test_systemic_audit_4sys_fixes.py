@@ -22,21 +22,15 @@ systemic_therapy.md, read through the public course entry point).
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import pytest
 
-from breastcds.concordance.course import evaluate
+from tests.concordance.course_check import boundary_actual
 
 
 def _actual(case: dict[str, Any]) -> dict[str, Any]:
-    base: dict[str, Any] = {
-        "age": 61, "sex": "female", "menopausal_status": "post", "pregnant": False, "ecog": 0,
-        "comorbidities": [], "declines": [],
-    }  # fmt: skip
-    base.update(copy.deepcopy(case))
-    return evaluate({"id": "boundary", "case": base})
+    return boundary_actual(case, age=61, menopausal_status="post")
 
 
 def _her2_metastatic(lines: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:

@@ -19,30 +19,25 @@ shared/reference/domain/clinical_course.md).
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import pytest
 
 from breastcds.classify.stage import pathological
-from breastcds.concordance.course import evaluate, to_case
+from breastcds.concordance.course import to_case
 from breastcds.model.parse import parse_case
+from tests.concordance.course_check import boundary_actual, boundary_vignette
 
 _HR_POSITIVE = {"er_percent": 90, "pr_percent": 60, "her2_ihc": 0, "her2_ihc0_staining": "none",
                 "ki67_percent": 10, "gbrca": "negative"}  # fmt: skip
 
 
 def _vignette(case: dict[str, Any]) -> dict[str, Any]:
-    base: dict[str, Any] = {
-        "age": 60, "sex": "female", "menopausal_status": "post", "pregnant": False, "ecog": 0,
-        "comorbidities": [], "declines": [],
-    }  # fmt: skip
-    base.update(copy.deepcopy(case))
-    return {"id": "boundary", "case": base}
+    return boundary_vignette(case, age=60, menopausal_status="post")
 
 
 def _actual(case: dict[str, Any]) -> dict[str, Any]:
-    return evaluate(_vignette(case))
+    return boundary_actual(case, age=60, menopausal_status="post")
 
 
 # ---------------------------------------------------------------- §4.3 age route presumes ET

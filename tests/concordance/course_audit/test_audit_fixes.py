@@ -22,23 +22,14 @@ from typing import Any
 
 import pytest
 
-from breastcds.concordance.course import evaluate
+from tests.concordance.course_check import boundary_actual
 
 ANTHRACYCLINES = {"doxorubicin", "epirubicin"}
 HER2_DIRECTED = {"trastuzumab", "pertuzumab", "trastuzumab emtansine", "trastuzumab deruxtecan"}
 
 
-def _vignette(case: dict[str, Any]) -> dict[str, Any]:
-    base: dict[str, Any] = {
-        "age": 45, "sex": "female", "menopausal_status": "pre", "pregnant": False, "ecog": 0,
-        "comorbidities": [], "declines": [],
-    }  # fmt: skip
-    base.update(copy.deepcopy(case))
-    return {"id": "boundary", "case": base}
-
-
 def _actual(case: dict[str, Any]) -> dict[str, Any]:
-    return evaluate(_vignette(case))
+    return boundary_actual(case, age=45, menopausal_status="pre")
 
 
 # ---------------------------------------------------------------- §3 prior anthracycline (adjuvant)
